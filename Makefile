@@ -1,0 +1,79 @@
+# bitcart_events.h: build, test and benchmark.  `make test` is the one command to run.
+CC      ?= cc
+CLANG   ?= clang
+CXX     ?= g++
+BUILD   ?= build
+WARN    := -std=c99 -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Werror
+CFLAGS  ?= -O2 -g
+SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+VALGRIND ?= valgrind --quiet --error-exitcode=3 --leak-check=full --errors-for-leak-kinds=all
+
+UNIT    := test_json test_dispatch
+UNIT_BIN := $(addprefix $(BUILD)/,$(UNIT))
+SAN_BIN  := $(addprefix $(BUILD)/san_,$(UNIT))
+HDR     := bitcart_events.h
+TEST_DEPS := $(HDR) tests/test.h tests/json_cases.h
+
+.PHONY: all test unit compile-checks sanitize valgrind bench demo clean
+
+all: $(UNIT_BIN)
+
+$(BUILD):
+	@mkdir -p $(BUILD)
+
+$(BUILD)/test_%: tests/test_%.c $(TEST_DEPS) | $(BUILD)
+	$(CC) $(WARN) $(CFLAGS) -I. $< -o $@
+
+$(BUILD)/san_test_%: tests/test_%.c $(TEST_DEPS) | $(BUILD)
+	$(CLANG) $(WARN) -O1 -g $(SAN) -I. $< -o $@
+
+# The whole suite: unit tests, compile checks, then again under ASan + UBSan and valgrind.
+test: unit compile-checks sanitize valgrind
+	@echo "make test: all green"
+
+EXAMPLES := $(BUILD)/example_manual
+
+unit: $(UNIT_BIN) $(EXAMPLES)
+	@for t in $(UNIT_BIN); do echo "== $$t"; ./$$t || exit 1; done
+	@for e in $(EXAMPLES); do echo "== $$e"; ./$$e >/dev/null || exit 1; echo "$$e: 1 passed, 0 failed"; done
+
+# gcc and clang strict C99, g++ as C++11, two translation units, BCE_STATIC, no stdio.
+compile-checks: | $(BUILD)
+	@echo "== compile checks"
+	@printf '#define BITCART_EVENTS_IMPLEMENTATION\n#include "bitcart_events.h"\nint main(void){return 0;}\n' > $(BUILD)/cc_impl.c
+	$(CC) $(WARN) -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_impl_gcc.o
+	$(CLANG) $(WARN) -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_impl_clang.o
+	$(CC) $(WARN) -DBCE_NO_STDIO -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_nostdio.o
+	! nm $(BUILD)/cc_nostdio.o | grep -Eq ' U (fprintf|printf|fputs|stderr|puts|fwrite)$$'
+	$(CXX) -std=c++11 -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Werror -I. tests/test_cpp.cpp -o $(BUILD)/test_cpp
+	./$(BUILD)/test_cpp
+	$(CC) $(WARN) -I. tests/tu_a.c tests/tu_b.c -o $(BUILD)/test_tu
+	./$(BUILD)/test_tu
+	$(CC) $(WARN) -DBCE_STATIC -I. tests/tu_a.c tests/tu_b.c -o $(BUILD)/test_tu_static
+	./$(BUILD)/test_tu_static
+	$(CLANG) $(WARN) -DBCE_STATIC -I. tests/tu_a.c tests/tu_b.c -o $(BUILD)/test_tu_static_clang
+	./$(BUILD)/test_tu_static_clang
+
+sanitize: $(SAN_BIN)
+	@for t in $(SAN_BIN); do echo "== $$t (ASan+UBSan)"; ./$$t || exit 1; done
+
+valgrind: $(UNIT_BIN)
+	@for t in $(UNIT_BIN); do echo "== $$t (valgrind)"; $(VALGRIND) ./$$t || exit 1; done
+
+$(BUILD)/bench_dispatch: bench/dispatch.c $(HDR) | $(BUILD)
+	$(CC) -std=c99 -O2 -g -Wall -Wextra -I. $< -o $@ -lcjson
+
+bench: $(BUILD)/bench_dispatch
+	./$(BUILD)/bench_dispatch
+
+demo:
+	@echo "The live demo (a local fake daemon streaming payments to bitcart-listen) arrives with the"
+	@echo "transport and websocket work. Until then, this shows the library dispatching updates:"
+	@$(MAKE) --no-print-directory $(BUILD)/example_manual
+	./$(BUILD)/example_manual
+
+$(BUILD)/example_%: examples/%.c $(HDR) | $(BUILD)
+	$(CC) $(WARN) $(CFLAGS) -I. $< -o $@
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,1781 @@
+/* bitcart_events.h - listen to BitcartCC payment daemons from C and C++.
+   No warranty implied; use at your own risk. MIT licence at the end of this file.
+
+MANUAL_PLACEHOLDER
+*/
+#ifndef BITCART_EVENTS_H
+#define BITCART_EVENTS_H
+
+#define BCE_VERSION_MAJOR 0
+#define BCE_VERSION_MINOR 1
+#define BCE_VERSION_PATCH 0
+#define BCE_VERSION_STRING "0.1.0"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef BCE_STATIC
+#define BCE_API static
+#else
+#define BCE_API extern
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- results ------------------------------------------------------------------------- */
+
+typedef enum bce_result_t {
+    BCE_OK              =   0,
+    BCE_ERR_INVALID_ARG =  -1,  /* caller passed something unusable */
+    BCE_ERR_NOMEM       =  -2,
+    BCE_ERR_CONNECT     =  -3,  /* DNS, TCP connect, connection reset or refused */
+    BCE_ERR_TIMEOUT     =  -4,
+    BCE_ERR_TLS         =  -5,  /* handshake/verification failed, or built without TLS */
+    BCE_ERR_HTTP        =  -6,  /* malformed or unexpected HTTP response */
+    BCE_ERR_AUTH        =  -7,  /* daemon said Unauthorized (-32600) */
+    BCE_ERR_RPC         =  -8,  /* any other JSON-RPC error; details in bce_coin_last_error */
+    BCE_ERR_JSON        =  -9,  /* malformed JSON */
+    BCE_ERR_WS          = -10,  /* websocket protocol violation by the peer */
+    BCE_ERR_CLOSED      = -11,  /* connection closed and not reconnecting */
+    BCE_ERR_LIMIT       = -12,  /* a size limit was exceeded (message, tokens, buffer) */
+    BCE_ERR_UNSUPPORTED = -13,  /* unknown currency, scheme, ... */
+    BCE_ERR_STATE       = -14   /* call not allowed now (e.g. blocking call inside a handler) */
+} bce_result_t;
+
+/* A short English name for a result ("BCE_ERR_AUTH: authentication failed"). Never NULL;
+   unknown values give "unknown result". The string is static. */
+BCE_API const char *bce_result_str(int result);
+
+/* ---- logging, memory ----------------------------------------------------------------- */
+
+enum { BCE_LOG_ERROR = 1, BCE_LOG_WARN = 2, BCE_LOG_INFO = 3, BCE_LOG_DEBUG = 4 };
+
+/* fn receives one line, without a trailing newline, valid only during the call. Messages
+   never contain passwords; text that came from the network is cut to 80 bytes and anything
+   outside printable ASCII is shown as '?'. */
+typedef struct bce_logger_t {
+    void (*fn)(int level, const char *message, void *user_data);   /* NULL: the default logger */
+    void *user_data;
+    int level;                  /* most verbose level passed to fn; default BCE_LOG_WARN */
+} bce_logger_t;
+
+/* A run-time allocator. Both functions or neither; NULL: BCE_MALLOC / BCE_FREE (malloc/free).
+   free receives only pointers that alloc returned (never NULL). */
+typedef struct bce_allocator_t {
+    void *(*alloc)(size_t size, void *user_data);
+    void (*free)(void *ptr, void *user_data);
+    void *user_data;
+} bce_allocator_t;
+
+/* ---- JSON tokenizer (usable on its own) ------------------------------------------------ */
+
+typedef enum bce_json_type_t {
+    BCE_JSON_NONE = 0, BCE_JSON_OBJECT, BCE_JSON_ARRAY, BCE_JSON_STRING, BCE_JSON_NUMBER,
+    BCE_JSON_TRUE, BCE_JSON_FALSE, BCE_JSON_NULL
+} bce_json_type_t;
+
+/* One token. Offsets index the parsed text. An object's members are key/value token pairs:
+   the key at k, its value at k + 1, the next key at tokens[k + 1].next. */
+typedef struct bce_json_token_t {
+    uint32_t start;     /* first byte; strings: the byte after the opening quote */
+    uint32_t end;       /* one past the last byte; strings: the closing quote */
+    uint32_t next;      /* index of the first token after this value and all it contains */
+    uint32_t size;      /* objects: members; arrays: elements; otherwise 0 */
+    uint8_t  type;      /* a bce_json_type_t */
+    uint8_t  escaped;   /* strings: 1 when the text holds backslash escapes */
+    uint16_t reserved_;
+    uint32_t memo_;     /* library use */
+} bce_json_token_t;
+
+#define BCE_JSON_MAX_DEPTH_LIMIT 1024   /* the largest max_depth accepted */
+
+typedef struct bce_json_desc_t {
+    uint32_t max_tokens;        /* tokens one parse may produce; default 65536 */
+    int max_depth;              /* nesting; default 64, at most BCE_JSON_MAX_DEPTH_LIMIT */
+    bce_allocator_t allocator;  /* default: BCE_MALLOC / BCE_FREE */
+} bce_json_desc_t;
+
+/* A reusable tokenizer: the token array grows on demand up to max_tokens and is kept for the
+   next parse, so a warm parser does not allocate. Initialise with bce_json_init. */
+typedef struct bce_json_t {
+    bce_json_token_t *tokens;   /* the tokens of the last successful parse */
+    uint32_t count;             /* how many */
+    uint32_t capacity;
+    bce_json_desc_t desc;
+    size_t error_offset;        /* byte offset of the last failure */
+    const char *error;          /* static text of the last failure, "" if none */
+} bce_json_t;
+
+/* Sets up p (nothing is allocated yet). desc may be NULL. BCE_ERR_INVALID_ARG on bad limits. */
+BCE_API int  bce_json_init(bce_json_t *p, const bce_json_desc_t *desc);
+/* Frees the token array; p may be initialised again. */
+BCE_API void bce_json_release(bce_json_t *p);
+/* Strict RFC 8259 parse of the whole text (one value, whitespace around it allowed). Returns the
+   token count (> 0), or BCE_ERR_JSON (malformed; see error/error_offset), BCE_ERR_LIMIT (depth,
+   token or 4 GiB size limit) or BCE_ERR_NOMEM. Linear time; no recursion. */
+BCE_API int  bce_json_parse(bce_json_t *p, const char *json, size_t len);
+/* The same checks without producing tokens and without allocating. BCE_OK or an error;
+   error_offset may be NULL. max_depth 0 means 64. */
+BCE_API int  bce_json_validate(const char *json, size_t len, int max_depth, size_t *error_offset);
+/* Index of the value of member `key` (exact, after unescaping) of the object at tokens[obj];
+   0 when absent or when tokens[obj] is not an object. First match wins for duplicate keys. */
+BCE_API uint32_t bce_json_find(const char *json, const bce_json_token_t *tokens, uint32_t obj,
+                               const char *key);
+/* Decodes a string token into out (NUL-terminated, escapes resolved to UTF-8). *out_len gets the
+   decoded length without the NUL (even when out is too small). BCE_ERR_LIMIT if out_cap is too
+   small, BCE_ERR_INVALID_ARG if the token is not a string. out may be NULL when out_cap is 0. */
+BCE_API int  bce_json_string(const char *json, const bce_json_token_t *tok, char *out,
+                             size_t out_cap, size_t *out_len);
+/* 1 and *out set when the token is an integer number (no fraction, no exponent) that fits a
+   64-bit signed integer exactly; 0 otherwise (including overflow). */
+BCE_API int  bce_json_int(const char *json, const bce_json_token_t *tok, long long *out);
+
+/* ---- coins --------------------------------------------------------------------------- */
+
+typedef struct bce_coin_t bce_coin_t;
+typedef struct bce_manager_t bce_manager_t;
+typedef struct bce_event_t bce_event_t;
+
+typedef struct bce_coin_desc_t {
+    const char *currency;       /* "BTC" by default; case-insensitive; sets default URL + accepted events */
+    const char *url;            /* default "http://localhost:<currency port>"; https:// needs TLS built in */
+    const char *user;           /* default "electrum"; must not contain ':' */
+    const char *password;       /* default "electrumz" */
+    const char *xpub;           /* the wallet (xpub, seed, address, view key); NULL: no wallet */
+    const char *contract;       /* token contract for ETH/BNB/MATIC/TRX wallets; optional */
+    const char *address;        /* XMR primary address, with the view key in xpub; optional */
+    int connect_timeout_ms;     /* DNS + TCP + TLS + handshake; default 10000 */
+    int rpc_timeout_ms;         /* one JSON-RPC call; default 300000 (a first call may wait for wallet sync) */
+    struct {
+        const char *ca_file;    /* PEM bundle; default: the system's CA bundle */
+        int skip_verify;        /* 1: accept any certificate (loudly logged); default 0 */
+    } tls;
+    bce_logger_t logger;        /* default: warnings and errors to stderr */
+    bce_allocator_t allocator;  /* default: BCE_MALLOC / BCE_FREE */
+    struct {
+        uint32_t max_json_tokens;   /* tokens in one update or message; default 65536 */
+        int max_json_depth;         /* JSON nesting; default 64 (at most BCE_JSON_MAX_DEPTH_LIMIT) */
+    } limits;
+} bce_coin_desc_t;
+
+/* Creates a coin: one wallet (or none) on one daemon. Every string is copied. NULL on a bad desc
+   (unknown currency, ':' in user, bad limits; the reason goes to the desc's logger) or no memory. */
+BCE_API bce_coin_t *bce_coin_create(const bce_coin_desc_t *desc);
+/* Frees the coin. NULL is fine. Coins that belong to a manager are freed by the manager. */
+BCE_API void        bce_coin_destroy(bce_coin_t *coin);
+BCE_API const char *bce_coin_currency(const bce_coin_t *coin);      /* upper-case, e.g. "BTC" */
+BCE_API const char *bce_coin_xpub(const bce_coin_t *coin);          /* NULL when no wallet */
+/* The wallet key: xpub, xpub + "_" + contract for token wallets, the view key for XMR; NULL
+   when no wallet. This is the string that names the wallet in websocket messages. */
+BCE_API const char *bce_coin_wallet_key(const bce_coin_t *coin);
+BCE_API const char *bce_coin_url(const bce_coin_t *coin);
+/* Human text of the last failure, "" if none. Valid until the next call on this coin. */
+BCE_API const char *bce_coin_last_error(const bce_coin_t *coin);
+
+/* ---- handlers ------------------------------------------------------------------------ */
+
+typedef void (*bce_handler_fn)(const bce_event_t *event, void *user_data);
+
+/* Registers fn for one event name or several separated by commas and/or spaces
+   ("new_transaction, new_payment"). Names: new_block, new_transaction, new_payment,
+   verified_tx. One handler per event: registering again replaces it; fn NULL removes it.
+   BCE_OK, or BCE_ERR_INVALID_ARG (empty list or unknown name: then nothing changes).
+   Handlers must return normally (no longjmp, no C++ exception through the library). */
+BCE_API int bce_on(bce_coin_t *coin, const char *events, bce_handler_fn fn, void *user_data);
+BCE_API int bce_add_event_handler(bce_coin_t *coin, const char *events, bce_handler_fn fn,
+                                  void *user_data);
+
+/* ---- inside a handler: the event ----------------------------------------------------- */
+/* Every pointer below is valid only until the handler returns. */
+
+BCE_API const char *bce_event_name(const bce_event_t *ev);      /* "new_payment" */
+BCE_API bce_coin_t *bce_event_instance(const bce_event_t *ev);  /* the wallet's coin; never NULL */
+BCE_API const char *bce_event_currency(const bce_event_t *ev);  /* "BTC" */
+BCE_API const char *bce_event_wallet(const bce_event_t *ev);    /* wallet key, or NULL for global events */
+/* 1 if the update has argument `arg` (any key other than "event"). */
+BCE_API int         bce_event_has(const bce_event_t *ev, const char *arg);
+/* The decoded, NUL-terminated string value; NULL if absent or not a string. A string holding
+   \u0000 ends early here: use bce_event_json for the exact text. */
+BCE_API const char *bce_event_str(const bce_event_t *ev, const char *arg);
+/* 1 and *out when present and an integer that fits 64 bits (overflow gives 0). */
+BCE_API int         bce_event_int(const bce_event_t *ev, const char *arg, long long *out);
+/* Raw JSON text of an argument (arrays, null, numbers, quoted strings), not NUL-terminated;
+   arg NULL: the whole update object. NULL if absent. len may be NULL. */
+BCE_API const char *bce_event_json(const bce_event_t *ev, const char *arg, size_t *len);
+
+/* ---- delivery ------------------------------------------------------------------------ */
+
+/* Manual delivery: `json` is a complete JSON array of update objects, as get_updates returns
+   it. The whole text is validated first: when it is malformed, a negative result comes back and
+   no handler runs. Returns the number of handler calls made. Not incremental: hand over whole
+   documents (the websocket and HTTP layers reassemble them). Items that are not objects, and
+   events that are missing or not accepted for the coin's currency, are skipped and logged.
+   BCE_ERR_STATE when called from inside a handler of the same coin. */
+BCE_API int bce_process_updates(bce_coin_t *coin, const char *json, size_t len);
+
+/* ---- manager ------------------------------------------------------------------------- */
+
+typedef struct bce_manager_desc_t {
+    bce_logger_t logger;        /* used by the manager and, unless configured otherwise, its coins */
+    bce_allocator_t allocator;  /* default: BCE_MALLOC / BCE_FREE; also used by its coins */
+    struct {
+        uint32_t max_wallets;   /* wallets over all currencies; default 1000000 */
+    } limits;
+} bce_manager_desc_t;
+
+BCE_API bce_manager_t *bce_manager_create(const bce_manager_desc_t *desc);   /* desc may be NULL */
+BCE_API void           bce_manager_destroy(bce_manager_t *m);                /* destroys its coins too */
+/* Per-currency settings (the SDK's custom_params): url, user, password, contract, address,
+   timeouts, tls, logger, limits of `params` (NULL: defaults) apply to wallets of that currency
+   added later. BCE_OK, BCE_ERR_UNSUPPORTED (currency), BCE_ERR_INVALID_ARG, BCE_ERR_NOMEM. */
+BCE_API int bce_manager_configure(bce_manager_t *m, const char *currency,
+                                  const bce_coin_desc_t *params);
+/* The coin for (currency, xpub), created with the currency's settings. NULL for an unsupported
+   currency, no memory or max_wallets reached; the same wallet twice returns the existing coin.
+   The manager owns the coin. */
+BCE_API bce_coin_t *bce_manager_add_wallet(bce_manager_t *m, const char *currency, const char *xpub);
+/* Adds each wallet; returns how many are held afterwards out of `count` (all of them: count),
+   or a negative result when none could be added. */
+BCE_API int         bce_manager_add_wallets(bce_manager_t *m, const char *currency,
+                                            const char *const *xpubs, size_t count);
+/* The held coin for (currency, xpub or wallet key), or NULL. */
+BCE_API bce_coin_t *bce_manager_wallet(bce_manager_t *m, const char *currency, const char *xpub);
+BCE_API int  bce_manager_on(bce_manager_t *m, const char *events, bce_handler_fn fn, void *user_data);
+BCE_API int  bce_manager_add_event_handler(bce_manager_t *m, const char *events, bce_handler_fn fn,
+                                           void *user_data);
+/* Like bce_process_updates, routed by currency (NULL: "BTC") and wallet key (NULL: a global
+   event). The instance is the held coin of that wallet, or a coin of that currency whose xpub
+   is `wallet`. BCE_ERR_UNSUPPORTED (logged) for an unknown currency. */
+BCE_API int  bce_manager_process_updates(bce_manager_t *m, const char *currency, const char *wallet,
+                                         const char *json, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* BITCART_EVENTS_H */
+
+/* ======================================================================================= */
+/*                                    IMPLEMENTATION                                       */
+/* ======================================================================================= */
+#if defined(BITCART_EVENTS_IMPLEMENTATION) && !defined(BITCART_EVENTS_IMPLEMENTED)
+#define BITCART_EVENTS_IMPLEMENTED
+
+#include <string.h>
+#include <limits.h>
+#include <signal.h>
+#if !defined(BCE_MALLOC) || !defined(BCE_FREE)
+#include <stdlib.h>
+#endif
+#ifndef BCE_NO_STDIO
+#include <stdio.h>
+#endif
+
+#ifndef BCE_MALLOC
+#define BCE_MALLOC(size) malloc(size)
+#endif
+#ifndef BCE_FREE
+#define BCE_FREE(ptr) free(ptr)
+#endif
+
+#ifdef BCE_STATIC
+#if defined(__GNUC__) || defined(__clang__)
+#define _BCE_DEF static __attribute__((unused))   /* a private copy need not use everything */
+#else
+#define _BCE_DEF static
+#endif
+#else
+#define _BCE_DEF
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// >>util ===================================================================================
+
+#define _BCE_UNUSED(x) ((void)(x))
+#define _BCE_DEFAULT_MAX_TOKENS 65536u
+#define _BCE_DEFAULT_MAX_DEPTH 64
+#define _BCE_NONE 0xFFFFFFFFu
+
+_BCE_DEF const char *bce_result_str(int result) {
+    switch (result) {
+    case BCE_OK: return "BCE_OK: success";
+    case BCE_ERR_INVALID_ARG: return "BCE_ERR_INVALID_ARG: invalid argument";
+    case BCE_ERR_NOMEM: return "BCE_ERR_NOMEM: out of memory";
+    case BCE_ERR_CONNECT: return "BCE_ERR_CONNECT: connection failed";
+    case BCE_ERR_TIMEOUT: return "BCE_ERR_TIMEOUT: timed out";
+    case BCE_ERR_TLS: return "BCE_ERR_TLS: TLS failure";
+    case BCE_ERR_HTTP: return "BCE_ERR_HTTP: bad HTTP response";
+    case BCE_ERR_AUTH: return "BCE_ERR_AUTH: authentication failed";
+    case BCE_ERR_RPC: return "BCE_ERR_RPC: JSON-RPC error";
+    case BCE_ERR_JSON: return "BCE_ERR_JSON: malformed JSON";
+    case BCE_ERR_WS: return "BCE_ERR_WS: websocket protocol error";
+    case BCE_ERR_CLOSED: return "BCE_ERR_CLOSED: connection closed";
+    case BCE_ERR_LIMIT: return "BCE_ERR_LIMIT: size limit exceeded";
+    case BCE_ERR_UNSUPPORTED: return "BCE_ERR_UNSUPPORTED: not supported";
+    case BCE_ERR_STATE: return "BCE_ERR_STATE: not allowed now";
+    default: return "unknown result";
+    }
+}
+
+static void *_bce_malloc(const bce_allocator_t *a, size_t size) {
+    if (size == 0) size = 1;
+    if (a && a->alloc) return a->alloc(size, a->user_data);
+    return BCE_MALLOC(size);
+}
+
+static void _bce_mfree(const bce_allocator_t *a, void *ptr) {
+    if (!ptr) return;
+    if (a && a->free) a->free(ptr, a->user_data);
+    else BCE_FREE(ptr);
+}
+
+/* Grows *buf (elements of elem bytes, *cap of them) to hold at least need, at most max.
+   Keeps the contents. BCE_ERR_LIMIT past max, BCE_ERR_NOMEM when the allocator fails. */
+static int _bce_grow(const bce_allocator_t *a, void **buf, size_t *cap, size_t need, size_t elem,
+                     size_t max) {
+    size_t ncap;
+    void *nbuf;
+    if (need <= *cap) return BCE_OK;
+    if (need > max) return BCE_ERR_LIMIT;
+    ncap = *cap ? *cap : 16;
+    while (ncap < need) ncap = (ncap > max / 2) ? max : ncap * 2;
+    if (ncap > max) ncap = max;
+    if (ncap > ((size_t)-1) / elem) return BCE_ERR_LIMIT;
+    nbuf = _bce_malloc(a, ncap * elem);
+    if (!nbuf) return BCE_ERR_NOMEM;
+    if (*buf && *cap) memcpy(nbuf, *buf, *cap * elem);
+    _bce_mfree(a, *buf);
+    *buf = nbuf;
+    *cap = ncap;
+    return BCE_OK;
+}
+
+static char *_bce_strdup(const bce_allocator_t *a, const char *s) {
+    size_t n;
+    char *d;
+    if (!s) return NULL;
+    n = strlen(s);
+    d = (char *)_bce_malloc(a, n + 1);
+    if (d) memcpy(d, s, n + 1);
+    return d;
+}
+
+static int _bce_lower(int c) { return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c; }
+
+static int _bce_strieq(const char *a, const char *b) {
+    while (*a && *b && _bce_lower((unsigned char)*a) == _bce_lower((unsigned char)*b)) { a++; b++; }
+    return *a == 0 && *b == 0;
+}
+
+/* A bounded message builder: appends are cut at the end of the buffer, never overflow. */
+typedef struct _bce_msg_t {
+    char buf[256];
+    size_t len;
+} _bce_msg_t;
+
+static void _bce_msg_raw(_bce_msg_t *m, const char *s, size_t n) {
+    size_t room = sizeof m->buf - 1 - m->len;
+    if (n > room) n = room;
+    memcpy(m->buf + m->len, s, n);
+    m->len += n;
+    m->buf[m->len] = 0;
+}
+
+static void _bce_msg_str(_bce_msg_t *m, const char *s) { _bce_msg_raw(m, s, strlen(s)); }
+
+/* Text that came from outside: printable ASCII only, at most 80 bytes. */
+static void _bce_msg_untrusted(_bce_msg_t *m, const char *s, size_t n) {
+    size_t i;
+    for (i = 0; i < n && i < 80; i++) {
+        char c = s[i];
+        if ((unsigned char)c < 0x20 || (unsigned char)c > 0x7e) c = '?';
+        _bce_msg_raw(m, &c, 1);
+    }
+    if (n > 80) _bce_msg_str(m, "...");
+}
+
+static void _bce_msg_long(_bce_msg_t *m, long long v) {
+    char tmp[24];
+    size_t n = 0;
+    unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+    do { tmp[n++] = (char)('0' + (int)(u % 10)); u /= 10; } while (u);
+    if (v < 0) tmp[n++] = '-';
+    while (n) _bce_msg_raw(m, &tmp[--n], 1);
+}
+
+// >>log ====================================================================================
+
+static void _bce_default_log(int level, const char *message, void *user_data) {
+    _BCE_UNUSED(user_data);
+#ifndef BCE_NO_STDIO
+    fprintf(stderr, "bitcart_events: %s: %s\n",
+            level <= BCE_LOG_ERROR ? "error" : level == BCE_LOG_WARN ? "warning"
+            : level == BCE_LOG_INFO ? "info" : "debug", message);
+#else
+    _BCE_UNUSED(level);
+    _BCE_UNUSED(message);
+#endif
+}
+
+static int _bce_log_on(const bce_logger_t *lg, int level) { return level <= lg->level; }
+
+static void _bce_log(const bce_logger_t *lg, int level, const char *message) {
+    if (!_bce_log_on(lg, level)) return;
+    if (lg->fn) lg->fn(level, message, lg->user_data);
+    else _bce_default_log(level, message, lg->user_data);
+}
+
+static void _bce_logger_defaults(bce_logger_t *lg) {
+    if (lg->level == 0) lg->level = BCE_LOG_WARN;
+}
+
+// >>json ===================================================================================
+
+/* Byte classes inside strings: 0 plain ASCII, 1 quote, 2 backslash, 3 control, 4 two-byte
+   lead C2..DF, 5 three-byte lead E0..EF, 6 four-byte lead F0..F4, 7 never valid. */
+static const unsigned char _bce_json_sclass[256] = {
+    3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3, 3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,
+    0,0,1,0,0,0,0,0,0,0,0,0,0,0,0,0, 0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,
+    0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0, 0,0,0,0,0,0,0,0,0,0,0,0,2,0,0,0,
+    0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0, 0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,
+    7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7, 7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,
+    7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7, 7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,
+    7,7,4,4,4,4,4,4,4,4,4,4,4,4,4,4, 4,4,4,4,4,4,4,4,4,4,4,4,4,4,4,4,
+    5,5,5,5,5,5,5,5,5,5,5,5,5,5,5,5, 6,6,6,6,6,7,7,7,7,7,7,7,7,7,7,7
+};
+
+static int _bce_hexval(int c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* Four hex digits at s[i..i+3]; -1 when not hex. Caller checked i + 4 <= len. */
+static long _bce_hex4(const char *s, size_t i) {
+    long v = 0;
+    size_t k;
+    for (k = 0; k < 4; k++) {
+        int h = _bce_hexval((unsigned char)s[i + k]);
+        if (h < 0) return -1;
+        v = v * 16 + h;
+    }
+    return v;
+}
+
+typedef struct _bce_scan_t {
+    const char *s;
+    size_t len;
+    int max_depth;
+    int trusted;                /* input already validated: skip string content checks */
+    bce_json_t *p;              /* NULL: validate only, no tokens */
+    uint32_t ntok;
+    size_t err_off;
+    const char *err;
+} _bce_scan_t;
+
+/* Scans the string whose opening quote is at s[i]; returns the index of the closing quote,
+   or (size_t)-1 on error (sc->err set). *escaped set when a backslash appears. */
+static size_t _bce_json_scan_string(_bce_scan_t *sc, size_t i, int *escaped) {
+    const unsigned char *s = (const unsigned char *)sc->s;
+    size_t len = sc->len;
+    i++;
+    if (sc->trusted) {
+        for (;;) {
+            while (i < len && s[i] != '"' && s[i] != '\\') i++;
+            if (i >= len) { sc->err = "unterminated string"; sc->err_off = i; return (size_t)-1; }
+            if (s[i] == '"') return i;
+            *escaped = 1;
+            i += 2;
+        }
+    }
+    for (;;) {
+        unsigned c;
+        while (i < len && _bce_json_sclass[s[i]] == 0) i++;
+        if (i >= len) { sc->err = "unterminated string"; sc->err_off = i; return (size_t)-1; }
+        c = s[i];
+        switch (_bce_json_sclass[c]) {
+        case 1: return i;
+        case 2: {
+            long u;
+            *escaped = 1;
+            if (i + 1 >= len) { sc->err = "unterminated string"; sc->err_off = len; return (size_t)-1; }
+            switch (s[i + 1]) {
+            case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+                i += 2;
+                continue;
+            case 'u': break;
+            default: sc->err = "invalid escape"; sc->err_off = i; return (size_t)-1;
+            }
+            if (i + 6 > len || (u = _bce_hex4(sc->s, i + 2)) < 0) {
+                sc->err = "invalid \\u escape"; sc->err_off = i; return (size_t)-1;
+            }
+            if (u >= 0xDC00 && u <= 0xDFFF) {
+                sc->err = "lone low surrogate"; sc->err_off = i; return (size_t)-1;
+            }
+            if (u >= 0xD800 && u <= 0xDBFF) {
+                long lo;
+                if (i + 12 > len || s[i + 6] != '\\' || s[i + 7] != 'u'
+                    || (lo = _bce_hex4(sc->s, i + 8)) < 0xDC00 || lo > 0xDFFF) {
+                    sc->err = "unpaired high surrogate"; sc->err_off = i; return (size_t)-1;
+                }
+                i += 12;
+            } else {
+                i += 6;
+            }
+            continue;
+        }
+        case 3: sc->err = "control character in string"; sc->err_off = i; return (size_t)-1;
+        case 4:
+            if (i + 1 >= len || (s[i + 1] & 0xC0) != 0x80) goto bad_utf8;
+            i += 2;
+            continue;
+        case 5: {
+            unsigned lo = 0x80, hi = 0xBF;
+            if (c == 0xE0) lo = 0xA0;
+            else if (c == 0xED) hi = 0x9F;
+            if (i + 2 >= len || s[i + 1] < lo || s[i + 1] > hi || (s[i + 2] & 0xC0) != 0x80)
+                goto bad_utf8;
+            i += 3;
+            continue;
+        }
+        case 6: {
+            unsigned lo = 0x80, hi = 0xBF;
+            if (c == 0xF0) lo = 0x90;
+            else if (c == 0xF4) hi = 0x8F;
+            if (i + 3 >= len || s[i + 1] < lo || s[i + 1] > hi || (s[i + 2] & 0xC0) != 0x80
+                || (s[i + 3] & 0xC0) != 0x80)
+                goto bad_utf8;
+            i += 4;
+            continue;
+        }
+        default:
+            goto bad_utf8;
+        }
+    }
+bad_utf8:
+    sc->err = "invalid UTF-8 in string";
+    sc->err_off = i;
+    return (size_t)-1;
+}
+
+static int _bce_isdigit(int c) { return c >= '0' && c <= '9'; }
+
+/* Scans the number starting at s[i]; returns the index after it or (size_t)-1. */
+static size_t _bce_json_scan_number(_bce_scan_t *sc, size_t i) {
+    const char *s = sc->s;
+    size_t len = sc->len;
+    if (s[i] == '-') i++;
+    if (i >= len) goto bad;
+    if (s[i] == '0') i++;
+    else if (s[i] >= '1' && s[i] <= '9') { while (i < len && _bce_isdigit(s[i])) i++; }
+    else goto bad;
+    if (i < len && s[i] == '.') {
+        i++;
+        if (i >= len || !_bce_isdigit(s[i])) goto bad;
+        while (i < len && _bce_isdigit(s[i])) i++;
+    }
+    if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        if (i < len && (s[i] == '+' || s[i] == '-')) i++;
+        if (i >= len || !_bce_isdigit(s[i])) goto bad;
+        while (i < len && _bce_isdigit(s[i])) i++;
+    }
+    return i;
+bad:
+    sc->err = "invalid number";
+    sc->err_off = i;
+    return (size_t)-1;
+}
+
+static int _bce_isws(int c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+
+/* Appends a token; grows the array up to max_tokens. Returns its index or _BCE_NONE. */
+static uint32_t _bce_json_push(_bce_scan_t *sc, int type, size_t start, int *rc) {
+    bce_json_t *p = sc->p;
+    bce_json_token_t *t;
+    if (sc->ntok >= p->capacity) {
+        size_t cap = p->capacity;
+        void *buf = p->tokens;
+        int r = _bce_grow(&p->desc.allocator, &buf, &cap, (size_t)sc->ntok + 1,
+                          sizeof(bce_json_token_t), p->desc.max_tokens);
+        if (r != BCE_OK) {
+            *rc = r;
+            sc->err = r == BCE_ERR_LIMIT ? "too many tokens" : "out of memory";
+            sc->err_off = start;
+            return _BCE_NONE;
+        }
+        p->tokens = (bce_json_token_t *)buf;
+        p->capacity = (uint32_t)cap;
+    }
+    t = &p->tokens[sc->ntok];
+    t->start = (uint32_t)start;
+    t->end = (uint32_t)start;
+    t->next = sc->ntok + 1;
+    t->size = 0;
+    t->type = (uint8_t)type;
+    t->escaped = 0;
+    t->reserved_ = 0;
+    t->memo_ = 0;
+    return sc->ntok++;
+}
+
+/* Scans one value starting at or after s[pos] (leading whitespace skipped). On success
+   returns BCE_OK and *end is the index just past the value. Iterative: containers open on an
+   explicit bit stack, so hostile nesting costs no C stack. With sc->p, tokens are produced and
+   each open container's `next` temporarily links to its parent. */
+static int _bce_json_scan(_bce_scan_t *sc, size_t pos, size_t *end) {
+    const char *s = sc->s;
+    size_t len = sc->len, i = pos;
+    uint32_t stack[BCE_JSON_MAX_DEPTH_LIMIT / 32 + 1];
+    uint32_t parent = _BCE_NONE;
+    int depth = 0, rc = BCE_ERR_JSON;
+    int in_object = 0;
+
+    for (;;) {
+        int c;
+        /* expect a value */
+        while (i < len && _bce_isws((unsigned char)s[i])) i++;
+        if (i >= len) { sc->err = "unexpected end of input"; sc->err_off = i; return BCE_ERR_JSON; }
+        c = (unsigned char)s[i];
+        if (sc->p && parent != _BCE_NONE && !in_object) sc->p->tokens[parent].size++;
+        if (c == '{' || c == '[') {
+            if (depth >= sc->max_depth) {
+                sc->err = "nesting too deep"; sc->err_off = i; return BCE_ERR_LIMIT;
+            }
+            if (sc->p) {
+                uint32_t t = _bce_json_push(sc, c == '{' ? BCE_JSON_OBJECT : BCE_JSON_ARRAY, i, &rc);
+                if (t == _BCE_NONE) return rc;
+                sc->p->tokens[t].next = parent;
+                parent = t;
+            }
+            in_object = c == '{';
+            if (in_object) stack[depth >> 5] |= (1u << (depth & 31));
+            else stack[depth >> 5] &= ~(1u << (depth & 31));
+            depth++;
+            i++;
+            while (i < len && _bce_isws((unsigned char)s[i])) i++;
+            if (i < len && s[i] == (in_object ? '}' : ']')) goto close;
+            if (!in_object) continue;
+            goto key;
+        } else if (c == '"') {
+            int esc = 0;
+            size_t q = _bce_json_scan_string(sc, i, &esc);
+            if (q == (size_t)-1) return BCE_ERR_JSON;
+            if (sc->p) {
+                uint32_t t = _bce_json_push(sc, BCE_JSON_STRING, i + 1, &rc);
+                if (t == _BCE_NONE) return rc;
+                sc->p->tokens[t].end = (uint32_t)q;
+                sc->p->tokens[t].escaped = (uint8_t)esc;
+            }
+            i = q + 1;
+        } else if (c == '-' || _bce_isdigit(c)) {
+            size_t e = _bce_json_scan_number(sc, i);
+            if (e == (size_t)-1) return BCE_ERR_JSON;
+            if (sc->p) {
+                uint32_t t = _bce_json_push(sc, BCE_JSON_NUMBER, i, &rc);
+                if (t == _BCE_NONE) return rc;
+                sc->p->tokens[t].end = (uint32_t)e;
+            }
+            i = e;
+        } else {
+            int type;
+            size_t n;
+            if (c == 't') { type = BCE_JSON_TRUE; n = 4; }
+            else if (c == 'f') { type = BCE_JSON_FALSE; n = 5; }
+            else if (c == 'n') { type = BCE_JSON_NULL; n = 4; }
+            else { sc->err = "unexpected character"; sc->err_off = i; return BCE_ERR_JSON; }
+            if (len - i < n || memcmp(s + i, type == BCE_JSON_TRUE ? "true"
+                                      : type == BCE_JSON_FALSE ? "false" : "null", n) != 0) {
+                sc->err = "invalid literal"; sc->err_off = i; return BCE_ERR_JSON;
+            }
+            if (sc->p) {
+                uint32_t t = _bce_json_push(sc, type, i, &rc);
+                if (t == _BCE_NONE) return rc;
+                sc->p->tokens[t].end = (uint32_t)(i + n);
+            }
+            i += n;
+        }
+        /* after a value: a separator or the end of one or more containers */
+        for (;;) {
+            if (depth == 0) { *end = i; return BCE_OK; }
+            while (i < len && _bce_isws((unsigned char)s[i])) i++;
+            if (i >= len) { sc->err = "unexpected end of input"; sc->err_off = i; return BCE_ERR_JSON; }
+            if (s[i] == ',') {
+                i++;
+                if (!in_object) break;
+                while (i < len && _bce_isws((unsigned char)s[i])) i++;
+                goto key;
+            }
+            if (s[i] != (in_object ? '}' : ']')) {
+                sc->err = in_object ? "expected ',' or '}'" : "expected ',' or ']'";
+                sc->err_off = i;
+                return BCE_ERR_JSON;
+            }
+        close:
+            if (sc->p) {
+                bce_json_token_t *t = &sc->p->tokens[parent];
+                uint32_t up = t->next;
+                t->end = (uint32_t)(i + 1);
+                t->next = sc->ntok;
+                parent = up;
+            }
+            i++;
+            depth--;
+            in_object = depth > 0 && ((stack[(depth - 1) >> 5] >> ((depth - 1) & 31)) & 1u);
+        }
+        continue;
+    key:
+        /* inside an object at s[i]: a key, then ':' */
+        {
+            int esc = 0;
+            size_t q;
+            if (i >= len || s[i] != '"') {
+                sc->err = "expected a string key"; sc->err_off = i; return BCE_ERR_JSON;
+            }
+            q = _bce_json_scan_string(sc, i, &esc);
+            if (q == (size_t)-1) return BCE_ERR_JSON;
+            if (sc->p) {
+                uint32_t t;
+                sc->p->tokens[parent].size++;
+                t = _bce_json_push(sc, BCE_JSON_STRING, i + 1, &rc);
+                if (t == _BCE_NONE) return rc;
+                sc->p->tokens[t].end = (uint32_t)q;
+                sc->p->tokens[t].escaped = (uint8_t)esc;
+            }
+            i = q + 1;
+            while (i < len && _bce_isws((unsigned char)s[i])) i++;
+            if (i >= len || s[i] != ':') { sc->err = "expected ':'"; sc->err_off = i; return BCE_ERR_JSON; }
+            i++;
+        }
+    }
+}
+
+static int _bce_json_depth(int max_depth) {
+    return max_depth <= 0 ? _BCE_DEFAULT_MAX_DEPTH : max_depth;
+}
+
+/* Whole-document scan: one value, then only whitespace. */
+static int _bce_json_scan_doc(_bce_scan_t *sc) {
+    size_t end = 0;
+    int r;
+    if (sc->len >= 0xFFFFFFFFu) { sc->err = "input larger than 4 GiB"; sc->err_off = 0; return BCE_ERR_LIMIT; }
+    r = _bce_json_scan(sc, 0, &end);
+    if (r != BCE_OK) return r;
+    while (end < sc->len && _bce_isws((unsigned char)sc->s[end])) end++;
+    if (end != sc->len) { sc->err = "unexpected data after the value"; sc->err_off = end; return BCE_ERR_JSON; }
+    return BCE_OK;
+}
+
+_BCE_DEF int bce_json_init(bce_json_t *p, const bce_json_desc_t *desc) {
+    if (!p) return BCE_ERR_INVALID_ARG;
+    memset(p, 0, sizeof *p);
+    if (desc) p->desc = *desc;
+    if (p->desc.max_depth < 0 || p->desc.max_depth > BCE_JSON_MAX_DEPTH_LIMIT) return BCE_ERR_INVALID_ARG;
+    if ((p->desc.allocator.alloc == NULL) != (p->desc.allocator.free == NULL)) return BCE_ERR_INVALID_ARG;
+    if (p->desc.max_tokens == 0) p->desc.max_tokens = _BCE_DEFAULT_MAX_TOKENS;
+    p->desc.max_depth = _bce_json_depth(p->desc.max_depth);
+    p->error = "";
+    return BCE_OK;
+}
+
+_BCE_DEF void bce_json_release(bce_json_t *p) {
+    if (!p) return;
+    _bce_mfree(&p->desc.allocator, p->tokens);
+    p->tokens = NULL;
+    p->count = p->capacity = 0;
+}
+
+_BCE_DEF int bce_json_parse(bce_json_t *p, const char *json, size_t len) {
+    _bce_scan_t sc;
+    int r;
+    if (!p || (!json && len)) return BCE_ERR_INVALID_ARG;
+    memset(&sc, 0, sizeof sc);
+    sc.s = json ? json : "";
+    sc.len = len;
+    sc.max_depth = p->desc.max_depth;
+    sc.p = p;
+    p->count = 0;
+    r = _bce_json_scan_doc(&sc);
+    if (r != BCE_OK) {
+        p->error = sc.err ? sc.err : "error";
+        p->error_offset = sc.err_off;
+        return r;
+    }
+    p->error = "";
+    p->error_offset = 0;
+    p->count = sc.ntok;
+    return (int)(sc.ntok > INT_MAX ? INT_MAX : sc.ntok);
+}
+
+_BCE_DEF int bce_json_validate(const char *json, size_t len, int max_depth, size_t *error_offset) {
+    _bce_scan_t sc;
+    int r;
+    if ((!json && len) || max_depth < 0 || max_depth > BCE_JSON_MAX_DEPTH_LIMIT) return BCE_ERR_INVALID_ARG;
+    memset(&sc, 0, sizeof sc);
+    sc.s = json ? json : "";
+    sc.len = len;
+    sc.max_depth = _bce_json_depth(max_depth);
+    r = _bce_json_scan_doc(&sc);
+    if (error_offset) *error_offset = r == BCE_OK ? 0 : sc.err_off;
+    return r;
+}
+
+/* Writes the code point as UTF-8; returns the byte count. */
+static size_t _bce_utf8_put(char *out, unsigned long cp) {
+    if (cp < 0x80) { out[0] = (char)cp; return 1; }
+    if (cp < 0x800) {
+        out[0] = (char)(0xC0 | (cp >> 6));
+        out[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (char)(0xE0 | (cp >> 12));
+        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        out[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (char)(0xF0 | (cp >> 18));
+    out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    out[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/* Decodes the validated string text s[start..end) into out, which has room for at least
+   end - start bytes (decoding never grows the text). Returns the decoded length. */
+static size_t _bce_json_decode(const char *s, uint32_t start, uint32_t end, char *out) {
+    size_t o = 0, i = start;
+    while (i < end) {
+        const char *bs = (const char *)memchr(s + i, '\\', end - i);
+        size_t run = bs ? (size_t)(bs - (s + i)) : end - i;
+        memcpy(out + o, s + i, run);
+        o += run;
+        i += run;
+        if (i >= end) break;
+        switch (s[i + 1]) {
+        case 'b': out[o++] = '\b'; i += 2; break;
+        case 'f': out[o++] = '\f'; i += 2; break;
+        case 'n': out[o++] = '\n'; i += 2; break;
+        case 'r': out[o++] = '\r'; i += 2; break;
+        case 't': out[o++] = '\t'; i += 2; break;
+        case 'u': {
+            unsigned long cp = (unsigned long)_bce_hex4(s, i + 2);
+            i += 6;
+            if (cp >= 0xD800 && cp <= 0xDBFF) {
+                unsigned long lo = (unsigned long)_bce_hex4(s, i + 2);
+                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                i += 6;
+            }
+            o += _bce_utf8_put(out + o, cp);
+            break;
+        }
+        default: out[o++] = s[i + 1]; i += 2; break;   /* " \ / */
+        }
+    }
+    return o;
+}
+
+/* 1 when the string token equals name[0..n) after unescaping. */
+static int _bce_json_str_eq(const char *json, const bce_json_token_t *t, const char *name, size_t n) {
+    size_t tlen = t->end - t->start;
+    char tmp[128];
+    if (t->type != BCE_JSON_STRING) return 0;
+    if (!t->escaped) return tlen == n && memcmp(json + t->start, name, n) == 0;
+    if (tlen < n || tlen > sizeof tmp) return 0;    /* an escaped form is never shorter */
+    return _bce_json_decode(json, t->start, t->end, tmp) == n && memcmp(tmp, name, n) == 0;
+}
+
+_BCE_DEF uint32_t bce_json_find(const char *json, const bce_json_token_t *tokens, uint32_t obj,
+                                const char *key) {
+    uint32_t k, i;
+    size_t n;
+    if (!json || !tokens || !key || tokens[obj].type != BCE_JSON_OBJECT) return 0;
+    n = strlen(key);
+    for (k = obj + 1, i = 0; i < tokens[obj].size; i++, k = tokens[k + 1].next)
+        if (_bce_json_str_eq(json, &tokens[k], key, n)) return k + 1;
+    return 0;
+}
+
+_BCE_DEF int bce_json_string(const char *json, const bce_json_token_t *tok, char *out,
+                             size_t out_cap, size_t *out_len) {
+    size_t n;
+    if (!json || !tok || tok->type != BCE_JSON_STRING || (!out && out_cap)) return BCE_ERR_INVALID_ARG;
+    if (!tok->escaped) {
+        n = tok->end - tok->start;
+        if (out_len) *out_len = n;
+        if (out_cap < n + 1) return BCE_ERR_LIMIT;
+        memcpy(out, json + tok->start, n);
+        out[n] = 0;
+        return BCE_OK;
+    }
+    if (out_cap > tok->end - tok->start) {
+        n = _bce_json_decode(json, tok->start, tok->end, out);
+        out[n] = 0;
+        if (out_len) *out_len = n;
+        return BCE_OK;
+    }
+    {   /* too small for the worst case: measure first */
+        char tmp[8];
+        size_t i = tok->start, total = 0;
+        while (i < tok->end) {
+            if (json[i] != '\\') { total++; i++; continue; }
+            {
+                size_t e = i + (json[i + 1] == 'u' ? 6u : 2u);
+                if (json[i + 1] == 'u') {
+                    long cp = _bce_hex4(json, i + 2);
+                    if (cp >= 0xD800 && cp <= 0xDBFF) e += 6;
+                }
+                total += _bce_json_decode(json, (uint32_t)i, (uint32_t)e, tmp);
+                i = e;
+            }
+        }
+        if (out_len) *out_len = total;
+        if (out_cap < total + 1) return BCE_ERR_LIMIT;
+        n = _bce_json_decode(json, tok->start, tok->end, out);
+        out[n] = 0;
+        return BCE_OK;
+    }
+}
+
+_BCE_DEF int bce_json_int(const char *json, const bce_json_token_t *tok, long long *out) {
+    const char *s;
+    size_t i, n;
+    int neg = 0;
+    unsigned long long v = 0, lim;
+    if (!json || !tok || tok->type != BCE_JSON_NUMBER) return 0;
+    s = json + tok->start;
+    n = tok->end - tok->start;
+    i = 0;
+    if (i < n && s[i] == '-') { neg = 1; i++; }
+    if (i >= n) return 0;
+    lim = neg ? (unsigned long long)LLONG_MAX + 1ull : (unsigned long long)LLONG_MAX;
+    for (; i < n; i++) {
+        unsigned d;
+        if (!_bce_isdigit(s[i])) return 0;     /* fraction or exponent */
+        d = (unsigned)(s[i] - '0');
+        if (v > (lim - d) / 10) return 0;      /* overflow */
+        v = v * 10 + d;
+    }
+    if (out) {
+        if (neg) *out = v == (unsigned long long)LLONG_MAX + 1ull ? LLONG_MIN : -(long long)v;
+        else *out = (long long)v;
+    }
+    return 1;
+}
+
+/* Index just past the value starting at s[i] of validated JSON (no checks). */
+static size_t _bce_json_skip(const char *s, size_t len, size_t i) {
+    int depth = 0;
+    do {
+        char c = s[i];
+        if (c == '"') {
+            i++;
+            while (s[i] != '"') i += (s[i] == '\\') ? 2u : 1u;
+            i++;
+        } else if (c == '{' || c == '[') { depth++; i++; }
+        else if (c == '}' || c == ']') { depth--; i++; }
+        else if (depth > 0) i++;
+        else {
+            while (i < len && s[i] != ',' && s[i] != ']' && s[i] != '}' && !_bce_isws((unsigned char)s[i])) i++;
+        }
+    } while (depth > 0);
+    return i;
+}
+
+// >>dispatch ===============================================================================
+
+enum { _BCE_EV_NEW_BLOCK, _BCE_EV_NEW_TRANSACTION, _BCE_EV_NEW_PAYMENT, _BCE_EV_VERIFIED_TX,
+       _BCE_EV_COUNT };
+static const char *const _bce_event_names[_BCE_EV_COUNT] = {
+    "new_block", "new_transaction", "new_payment", "verified_tx"
+};
+#define _BCE_EVS_ELECTRUM 0xFu      /* all four */
+#define _BCE_EVS_EVM 0x7u           /* no verified_tx */
+
+typedef struct _bce_currency_t {
+    const char *name;
+    int port;
+    unsigned events;
+} _bce_currency_t;
+
+#define _BCE_NCUR 10
+static const _bce_currency_t _bce_currencies[_BCE_NCUR] = {
+    {"BTC", 5000, _BCE_EVS_ELECTRUM}, {"LTC", 5001, _BCE_EVS_ELECTRUM}, {"ETH", 5002, _BCE_EVS_EVM},
+    {"BCH", 5004, _BCE_EVS_ELECTRUM}, {"XRG", 5005, _BCE_EVS_ELECTRUM}, {"BNB", 5006, _BCE_EVS_EVM},
+    {"MATIC", 5008, _BCE_EVS_EVM},    {"TRX", 5009, _BCE_EVS_EVM},      {"GRS", 5010, _BCE_EVS_ELECTRUM},
+    {"XMR", 5011, _BCE_EVS_EVM}
+};
+
+static int _bce_currency_find(const char *name) {
+    int i;
+    if (!name) name = "BTC";
+    for (i = 0; i < _BCE_NCUR; i++)
+        if (_bce_strieq(name, _bce_currencies[i].name)) return i;
+    return -1;
+}
+
+typedef struct _bce_handler_t {
+    bce_handler_fn fn;
+    void *user_data;
+} _bce_handler_t;
+
+/* Parses an event list into a bit mask; 0 when empty or when a name is unknown. */
+static unsigned _bce_event_mask(const char *events) {
+    unsigned mask = 0;
+    const char *p = events;
+    if (!events) return 0;
+    for (;;) {
+        const char *q;
+        size_t n;
+        int k, found = -1;
+        while (*p == ',' || *p == ' ' || *p == '\t') p++;
+        if (!*p) break;
+        q = p;
+        while (*q && *q != ',' && *q != ' ' && *q != '\t') q++;
+        n = (size_t)(q - p);
+        for (k = 0; k < _BCE_EV_COUNT; k++)
+            if (strlen(_bce_event_names[k]) == n && memcmp(_bce_event_names[k], p, n) == 0) found = k;
+        if (found < 0) return 0;
+        mask |= 1u << found;
+        p = q;
+    }
+    return mask;
+}
+
+static int _bce_set_handlers(_bce_handler_t *table, const char *events, bce_handler_fn fn,
+                             void *user_data) {
+    unsigned mask = _bce_event_mask(events);
+    int k;
+    if (!mask) return BCE_ERR_INVALID_ARG;
+    for (k = 0; k < _BCE_EV_COUNT; k++) {
+        if (!(mask & (1u << k))) continue;
+        table[k].fn = fn;
+        table[k].user_data = fn ? user_data : NULL;
+    }
+    return BCE_OK;
+}
+
+/* Decoding state shared by the dispatch paths: tokens plus an arena for decoded strings.
+   Both grow to the largest input seen (bounded by the limits) and are reused. */
+typedef struct _bce_disp_t {
+    bce_json_t json;
+    char *arena;
+    size_t arena_cap;
+    size_t arena_used;
+    const bce_logger_t *logger;
+} _bce_disp_t;
+
+struct bce_event_t {
+    int index;                  /* _BCE_EV_* */
+    bce_coin_t *instance;
+    const char *currency;
+    const char *wallet;
+    const char *json;
+    bce_json_token_t *toks;
+    uint32_t obj;
+    _bce_disp_t *disp;
+};
+
+struct bce_coin_t {
+    int cur;                    /* index in _bce_currencies */
+    char *url, *user, *password, *xpub, *contract, *address, *key, *ca_file;
+    int connect_timeout_ms, rpc_timeout_ms, skip_verify;
+    bce_logger_t logger;
+    bce_allocator_t allocator;
+    _bce_handler_t handlers[_BCE_EV_COUNT];
+    _bce_disp_t disp;
+    bce_manager_t *manager;     /* owner, or NULL */
+    int borrowed;               /* a manager's stand-in coin: xpub/key point at event data */
+    int in_handler;
+    volatile sig_atomic_t stop_requested;
+    char last_error[256];
+};
+
+static void _bce_disp_init(_bce_disp_t *d, const bce_logger_t *lg, const bce_allocator_t *a,
+                           uint32_t max_tokens, int max_depth) {
+    bce_json_desc_t jd;
+    memset(&jd, 0, sizeof jd);
+    jd.max_tokens = max_tokens;
+    jd.max_depth = max_depth;
+    jd.allocator = *a;
+    memset(d, 0, sizeof *d);
+    bce_json_init(&d->json, &jd);   /* limits were checked by the caller */
+    d->logger = lg;
+}
+
+static void _bce_disp_release(_bce_disp_t *d) {
+    _bce_mfree(&d->json.desc.allocator, d->arena);
+    d->arena = NULL;
+    d->arena_cap = 0;
+    bce_json_release(&d->json);
+}
+
+/* Where handlers are found and what the event reports. */
+typedef struct _bce_route_t {
+    const _bce_handler_t *first;    /* manager handlers (precedence), or NULL */
+    bce_coin_t *instance;
+    const char *currency;
+    const char *wallet;             /* wallet key of wallet events; global events get NULL */
+    unsigned accepted;
+} _bce_route_t;
+
+static void _bce_log_invalid_event(const bce_logger_t *lg, const char *json, const bce_json_token_t *t) {
+    _bce_msg_t m;
+    if (!_bce_log_on(lg, BCE_LOG_WARN)) return;
+    m.len = 0;
+    m.buf[0] = 0;
+    _bce_msg_str(&m, "Invalid event from server: ");
+    if (!t) _bce_msg_str(&m, "None");
+    else if (t->type == BCE_JSON_STRING) _bce_msg_untrusted(&m, json + t->start, t->end - t->start);
+    else _bce_msg_untrusted(&m, json + t->start, t->end - t->start);
+    _bce_log(lg, BCE_LOG_WARN, m.buf);
+}
+
+/* Dispatches the update object at toks[obj]. Returns 1 when a handler ran, 0 when none did,
+   or BCE_ERR_NOMEM. */
+static int _bce_dispatch_one(_bce_disp_t *d, const _bce_route_t *rt, const char *json,
+                             bce_json_token_t *toks, uint32_t obj) {
+    uint32_t v = bce_json_find(json, toks, obj, "event");
+    const _bce_handler_t *h = NULL;
+    bce_event_t ev;
+    int k, found = -1;
+    size_t need;
+    bce_coin_t *inst = rt->instance;
+    if (v) {
+        for (k = 0; k < _BCE_EV_COUNT; k++)
+            if (_bce_json_str_eq(json, &toks[v], _bce_event_names[k], strlen(_bce_event_names[k]))) found = k;
+    }
+    if (found < 0 || !(rt->accepted & (1u << found))) {
+        _bce_log_invalid_event(d->logger, json, v ? &toks[v] : NULL);
+        return 0;
+    }
+    if (rt->first && rt->first[found].fn) h = &rt->first[found];
+    else if (inst->handlers[found].fn) h = &inst->handlers[found];
+    if (!h) return 0;
+    /* every decoded string fits in the update's own length (quotes make room for the NULs) */
+    need = (size_t)(toks[obj].end - toks[obj].start) + 1;
+    if (need > d->arena_cap) {
+        void *buf = NULL;
+        size_t cap = 0;
+        if (_bce_grow(&d->json.desc.allocator, &buf, &cap, need, 1, (size_t)-1) != BCE_OK) {
+            _bce_log(d->logger, BCE_LOG_ERROR, "out of memory while delivering an event; skipped");
+            return BCE_ERR_NOMEM;
+        }
+        _bce_mfree(&d->json.desc.allocator, d->arena);
+        d->arena = (char *)buf;
+        d->arena_cap = cap;
+    }
+    d->arena_used = 0;
+    ev.index = found;
+    ev.instance = inst;
+    ev.currency = rt->currency;
+    ev.wallet = found == _BCE_EV_NEW_BLOCK ? NULL : rt->wallet;
+    ev.json = json;
+    ev.toks = toks;
+    ev.obj = obj;
+    ev.disp = d;
+    inst->in_handler++;
+    h->fn(&ev, h->user_data);
+    inst->in_handler--;
+    return 1;
+}
+
+/* Validates the whole text, then dispatches every object item of a top-level array. */
+static int _bce_dispatch_array(_bce_disp_t *d, const _bce_route_t *rt, const char *json, size_t len) {
+    size_t i = 0, err_off = 0;
+    int r, calls = 0;
+    _bce_scan_t sc;
+    if (!json && len) return BCE_ERR_INVALID_ARG;
+    if (!json) json = "";
+    r = bce_json_validate(json, len, d->json.desc.max_depth, &err_off);
+    if (r != BCE_OK) {
+        _bce_msg_t m;
+        m.len = 0;
+        _bce_msg_str(&m, r == BCE_ERR_LIMIT ? "updates nest too deep at byte " : "malformed JSON in updates at byte ");
+        _bce_msg_long(&m, (long long)err_off);
+        _bce_msg_str(&m, "; nothing delivered");
+        _bce_log(d->logger, BCE_LOG_WARN, m.buf);
+        return r;
+    }
+    while (_bce_isws((unsigned char)json[i])) i++;
+    if (json[i] != '[') {
+        _bce_log(d->logger, BCE_LOG_WARN, "updates are not a list; ignored");
+        return 0;
+    }
+    i++;
+    memset(&sc, 0, sizeof sc);
+    sc.s = json;
+    sc.len = len;
+    sc.max_depth = d->json.desc.max_depth;
+    sc.trusted = 1;
+    sc.p = &d->json;
+    for (;;) {
+        size_t end;
+        while (_bce_isws((unsigned char)json[i]) || json[i] == ',') i++;
+        if (json[i] == ']') break;
+        if (json[i] != '{') {
+            _bce_log(d->logger, BCE_LOG_DEBUG, "update that is not an object ignored");
+            i = _bce_json_skip(json, len, i);
+            continue;
+        }
+        sc.ntok = 0;
+        r = _bce_json_scan(&sc, i, &end);
+        if (r != BCE_OK) {
+            _bce_log(d->logger, BCE_LOG_WARN, r == BCE_ERR_LIMIT ? "update with too many tokens skipped"
+                                                                 : "update skipped: out of memory");
+            i = _bce_json_skip(json, len, i);
+            continue;
+        }
+        r = _bce_dispatch_one(d, rt, json, d->json.tokens, 0);
+        if (r > 0 && calls < INT_MAX) calls++;
+        i = end;
+    }
+    return calls;
+}
+
+/* ---- events ---- */
+
+_BCE_DEF const char *bce_event_name(const bce_event_t *ev) { return ev ? _bce_event_names[ev->index] : NULL; }
+_BCE_DEF bce_coin_t *bce_event_instance(const bce_event_t *ev) { return ev ? ev->instance : NULL; }
+_BCE_DEF const char *bce_event_currency(const bce_event_t *ev) { return ev ? ev->currency : NULL; }
+_BCE_DEF const char *bce_event_wallet(const bce_event_t *ev) { return ev ? ev->wallet : NULL; }
+
+/* Index of the argument's value token, or 0. */
+static uint32_t _bce_event_arg(const bce_event_t *ev, const char *arg) {
+    if (!ev || !arg || strcmp(arg, "event") == 0) return 0;
+    return bce_json_find(ev->json, ev->toks, ev->obj, arg);
+}
+
+_BCE_DEF int bce_event_has(const bce_event_t *ev, const char *arg) { return _bce_event_arg(ev, arg) != 0; }
+
+_BCE_DEF const char *bce_event_str(const bce_event_t *ev, const char *arg) {
+    uint32_t v = _bce_event_arg(ev, arg);
+    bce_json_token_t *t;
+    _bce_disp_t *d;
+    char *out;
+    size_t n;
+    if (!v) return NULL;
+    t = &ev->toks[v];
+    if (t->type != BCE_JSON_STRING) return NULL;
+    d = ev->disp;
+    if (t->memo_) return d->arena + (t->memo_ - 1);
+    /* the arena holds the update's length + 1; each string is decoded once into it */
+    out = d->arena + d->arena_used;
+    n = t->escaped ? _bce_json_decode(ev->json, t->start, t->end, out) : (size_t)(t->end - t->start);
+    if (!t->escaped) memcpy(out, ev->json + t->start, n);
+    out[n] = 0;
+    t->memo_ = (uint32_t)d->arena_used + 1;
+    d->arena_used += n + 1;
+    return out;
+}
+
+_BCE_DEF int bce_event_int(const bce_event_t *ev, const char *arg, long long *out) {
+    uint32_t v = _bce_event_arg(ev, arg);
+    return v ? bce_json_int(ev->json, &ev->toks[v], out) : 0;
+}
+
+_BCE_DEF const char *bce_event_json(const bce_event_t *ev, const char *arg, size_t *len) {
+    const bce_json_token_t *t;
+    uint32_t v;
+    if (!ev) return NULL;
+    if (!arg) v = ev->obj;
+    else if (!(v = _bce_event_arg(ev, arg))) return NULL;
+    t = &ev->toks[v];
+    if (t->type == BCE_JSON_STRING) {   /* include the quotes */
+        if (len) *len = (size_t)(t->end - t->start) + 2;
+        return ev->json + t->start - 1;
+    }
+    if (len) *len = (size_t)(t->end - t->start);
+    return ev->json + t->start;
+}
+
+// >>coin ===================================================================================
+
+static void _bce_coin_free_strings(bce_coin_t *c) {
+    const bce_allocator_t *a = &c->allocator;
+    if (!c->borrowed) {
+        _bce_mfree(a, c->xpub);
+        _bce_mfree(a, c->key);
+    }
+    _bce_mfree(a, c->url);
+    _bce_mfree(a, c->user);
+    _bce_mfree(a, c->password);
+    _bce_mfree(a, c->contract);
+    _bce_mfree(a, c->address);
+    _bce_mfree(a, c->ca_file);
+}
+
+static int _bce_check_desc(const bce_coin_desc_t *d, const bce_logger_t *lg) {
+    if (_bce_currency_find(d->currency) < 0) {
+        _bce_msg_t m;
+        m.len = 0;
+        _bce_msg_str(&m, "unsupported currency: ");
+        _bce_msg_untrusted(&m, d->currency, strlen(d->currency));
+        _bce_log(lg, BCE_LOG_ERROR, m.buf);
+        return BCE_ERR_UNSUPPORTED;
+    }
+    if (d->user && strchr(d->user, ':')) {
+        _bce_log(lg, BCE_LOG_ERROR, "the user name must not contain ':' (HTTP Basic auth cannot carry it)");
+        return BCE_ERR_INVALID_ARG;
+    }
+    if (d->connect_timeout_ms < 0 || d->rpc_timeout_ms < 0 || d->limits.max_json_depth < 0
+        || d->limits.max_json_depth > BCE_JSON_MAX_DEPTH_LIMIT) {
+        _bce_log(lg, BCE_LOG_ERROR, "negative timeout or max_json_depth out of range");
+        return BCE_ERR_INVALID_ARG;
+    }
+    if ((d->allocator.alloc == NULL) != (d->allocator.free == NULL)) {
+        _bce_log(lg, BCE_LOG_ERROR, "allocator: set both alloc and free, or neither");
+        return BCE_ERR_INVALID_ARG;
+    }
+    return BCE_OK;
+}
+
+/* Builds a coin from a checked desc. */
+static bce_coin_t *_bce_coin_new(const bce_coin_desc_t *d) {
+    bce_coin_t *c;
+    char urlbuf[40];
+    int cur = _bce_currency_find(d->currency);
+    c = (bce_coin_t *)_bce_malloc(&d->allocator, sizeof *c);
+    if (!c) return NULL;
+    memset(c, 0, sizeof *c);
+    c->cur = cur;
+    c->allocator = d->allocator;
+    c->logger = d->logger;
+    _bce_logger_defaults(&c->logger);
+    c->connect_timeout_ms = d->connect_timeout_ms ? d->connect_timeout_ms : 10000;
+    c->rpc_timeout_ms = d->rpc_timeout_ms ? d->rpc_timeout_ms : 300000;
+    c->skip_verify = d->tls.skip_verify != 0;
+    if (!d->url) {
+        _bce_msg_t m;
+        m.len = 0;
+        _bce_msg_str(&m, "http://localhost:");
+        _bce_msg_long(&m, _bce_currencies[cur].port);
+        memcpy(urlbuf, m.buf, m.len + 1);
+    }
+    c->url = _bce_strdup(&c->allocator, d->url ? d->url : urlbuf);
+    c->user = _bce_strdup(&c->allocator, d->user ? d->user : "electrum");
+    c->password = _bce_strdup(&c->allocator, d->password ? d->password : "electrumz");
+    c->xpub = _bce_strdup(&c->allocator, d->xpub);
+    c->contract = _bce_strdup(&c->allocator, d->contract);
+    c->address = _bce_strdup(&c->allocator, d->address);
+    c->ca_file = _bce_strdup(&c->allocator, d->tls.ca_file);
+    if (d->xpub && d->contract) {
+        size_t a = strlen(d->xpub), b = strlen(d->contract);
+        c->key = (char *)_bce_malloc(&c->allocator, a + b + 2);
+        if (c->key) {
+            memcpy(c->key, d->xpub, a);
+            c->key[a] = '_';
+            memcpy(c->key + a + 1, d->contract, b + 1);
+        }
+    } else {
+        c->key = _bce_strdup(&c->allocator, d->xpub);
+    }
+    if (!c->url || !c->user || !c->password || (d->xpub && (!c->xpub || !c->key))
+        || (d->contract && !c->contract) || (d->address && !c->address)
+        || (d->tls.ca_file && !c->ca_file)) {
+        _bce_coin_free_strings(c);
+        _bce_mfree(&c->allocator, c);
+        return NULL;
+    }
+    _bce_disp_init(&c->disp, &c->logger, &c->allocator,
+                   d->limits.max_json_tokens ? d->limits.max_json_tokens : _BCE_DEFAULT_MAX_TOKENS,
+                   _bce_json_depth(d->limits.max_json_depth));
+    if (c->skip_verify)
+        _bce_log(&c->logger, BCE_LOG_WARN, "TLS certificate verification is OFF (tls.skip_verify): "
+                                           "anyone on the path can impersonate the daemon");
+    return c;
+}
+
+_BCE_DEF bce_coin_t *bce_coin_create(const bce_coin_desc_t *desc) {
+    bce_coin_desc_t d;
+    bce_logger_t lg;
+    if (desc) d = *desc;
+    else memset(&d, 0, sizeof d);
+    lg = d.logger;
+    _bce_logger_defaults(&lg);
+    if (_bce_check_desc(&d, &lg) != BCE_OK) return NULL;
+    return _bce_coin_new(&d);
+}
+
+static void _bce_coin_free(bce_coin_t *c) {
+    bce_allocator_t a = c->allocator;
+    _bce_disp_release(&c->disp);
+    _bce_coin_free_strings(c);
+    _bce_mfree(&a, c);
+}
+
+_BCE_DEF void bce_coin_destroy(bce_coin_t *coin) {
+    if (!coin) return;
+    if (coin->manager) {
+        _bce_log(&coin->logger, BCE_LOG_ERROR, "bce_coin_destroy: this coin belongs to a manager; "
+                                               "bce_manager_destroy frees it");
+        return;
+    }
+    if (coin->in_handler) {
+        _bce_log(&coin->logger, BCE_LOG_ERROR, "bce_coin_destroy: not allowed inside a handler");
+        return;
+    }
+    _bce_coin_free(coin);
+}
+
+_BCE_DEF const char *bce_coin_currency(const bce_coin_t *coin) {
+    return coin ? _bce_currencies[coin->cur].name : NULL;
+}
+_BCE_DEF const char *bce_coin_xpub(const bce_coin_t *coin) { return coin ? coin->xpub : NULL; }
+_BCE_DEF const char *bce_coin_wallet_key(const bce_coin_t *coin) { return coin ? coin->key : NULL; }
+_BCE_DEF const char *bce_coin_url(const bce_coin_t *coin) { return coin ? coin->url : NULL; }
+_BCE_DEF const char *bce_coin_last_error(const bce_coin_t *coin) { return coin ? coin->last_error : ""; }
+
+_BCE_DEF int bce_on(bce_coin_t *coin, const char *events, bce_handler_fn fn, void *user_data) {
+    if (!coin) return BCE_ERR_INVALID_ARG;
+    return _bce_set_handlers(coin->handlers, events, fn, user_data);
+}
+
+_BCE_DEF int bce_add_event_handler(bce_coin_t *coin, const char *events, bce_handler_fn fn,
+                                   void *user_data) {
+    return bce_on(coin, events, fn, user_data);
+}
+
+static const _bce_handler_t *_bce_manager_handlers(bce_manager_t *m);
+
+_BCE_DEF int bce_process_updates(bce_coin_t *coin, const char *json, size_t len) {
+    _bce_route_t rt;
+    if (!coin) return BCE_ERR_INVALID_ARG;
+    if (coin->in_handler) return BCE_ERR_STATE;
+    rt.first = coin->manager ? _bce_manager_handlers(coin->manager) : NULL;
+    rt.instance = coin;
+    rt.currency = _bce_currencies[coin->cur].name;
+    rt.wallet = coin->key;
+    rt.accepted = _bce_currencies[coin->cur].events;
+    return _bce_dispatch_array(&coin->disp, &rt, json, len);
+}
+
+// >>manager ================================================================================
+
+typedef struct _bce_mcur_t {
+    int configured;             /* bce_manager_configure was called */
+    bce_coin_desc_t params;     /* owned copies of the strings */
+    bce_coin_t **slots;         /* open-addressing hash on wallet key, power-of-two size */
+    size_t nslots, count;
+    bce_coin_t *spare;          /* stand-in instance for events of wallets not held */
+} _bce_mcur_t;
+
+struct bce_manager_t {
+    bce_logger_t logger;
+    bce_allocator_t allocator;
+    uint32_t max_wallets;
+    size_t total_wallets;
+    _bce_handler_t handlers[_BCE_EV_COUNT];
+    _bce_mcur_t cur[_BCE_NCUR];
+    _bce_disp_t disp;
+    int in_handler;
+};
+
+static const _bce_handler_t *_bce_manager_handlers(bce_manager_t *m) { return m->handlers; }
+
+static size_t _bce_hash(const char *s) {
+    uint32_t h = 2166136261u;
+    while (*s) { h ^= (unsigned char)*s++; h *= 16777619u; }
+    return (size_t)h;
+}
+
+_BCE_DEF bce_manager_t *bce_manager_create(const bce_manager_desc_t *desc) {
+    bce_manager_t *m;
+    bce_manager_desc_t d;
+    if (desc) d = *desc;
+    else memset(&d, 0, sizeof d);
+    _bce_logger_defaults(&d.logger);
+    if ((d.allocator.alloc == NULL) != (d.allocator.free == NULL)) {
+        _bce_log(&d.logger, BCE_LOG_ERROR, "allocator: set both alloc and free, or neither");
+        return NULL;
+    }
+    m = (bce_manager_t *)_bce_malloc(&d.allocator, sizeof *m);
+    if (!m) return NULL;
+    memset(m, 0, sizeof *m);
+    m->logger = d.logger;
+    m->allocator = d.allocator;
+    m->max_wallets = d.limits.max_wallets ? d.limits.max_wallets : 1000000u;
+    _bce_disp_init(&m->disp, &m->logger, &m->allocator, _BCE_DEFAULT_MAX_TOKENS, _BCE_DEFAULT_MAX_DEPTH);
+    return m;
+}
+
+static void _bce_params_free(bce_manager_t *m, bce_coin_desc_t *p) {
+    const bce_allocator_t *a = &m->allocator;
+    _bce_mfree(a, (void *)(uintptr_t)p->url);
+    _bce_mfree(a, (void *)(uintptr_t)p->user);
+    _bce_mfree(a, (void *)(uintptr_t)p->password);
+    _bce_mfree(a, (void *)(uintptr_t)p->contract);
+    _bce_mfree(a, (void *)(uintptr_t)p->address);
+    _bce_mfree(a, (void *)(uintptr_t)p->tls.ca_file);
+    memset(p, 0, sizeof *p);
+}
+
+_BCE_DEF void bce_manager_destroy(bce_manager_t *m) {
+    int i;
+    size_t k;
+    bce_allocator_t a;
+    if (!m) return;
+    if (m->in_handler) {
+        _bce_log(&m->logger, BCE_LOG_ERROR, "bce_manager_destroy: not allowed inside a handler");
+        return;
+    }
+    for (i = 0; i < _BCE_NCUR; i++) {
+        _bce_mcur_t *mc = &m->cur[i];
+        for (k = 0; k < mc->nslots; k++)
+            if (mc->slots[k]) _bce_coin_free(mc->slots[k]);
+        _bce_mfree(&m->allocator, mc->slots);
+        if (mc->spare) {
+            mc->spare->xpub = mc->spare->key = NULL;
+            _bce_coin_free(mc->spare);
+        }
+        _bce_params_free(m, &mc->params);
+    }
+    _bce_disp_release(&m->disp);
+    a = m->allocator;
+    _bce_mfree(&a, m);
+}
+
+_BCE_DEF int bce_manager_configure(bce_manager_t *m, const char *currency, const bce_coin_desc_t *params) {
+    int cur;
+    bce_coin_desc_t p, old;
+    const bce_allocator_t *a;
+    if (!m || !currency) return BCE_ERR_INVALID_ARG;
+    cur = _bce_currency_find(currency);
+    if (cur < 0) {
+        _bce_msg_t msg;
+        msg.len = 0;
+        _bce_msg_str(&msg, "unsupported currency: ");
+        _bce_msg_untrusted(&msg, currency, strlen(currency));
+        _bce_log(&m->logger, BCE_LOG_ERROR, msg.buf);
+        return BCE_ERR_UNSUPPORTED;
+    }
+    if (params) p = *params;
+    else memset(&p, 0, sizeof p);
+    p.currency = _bce_currencies[cur].name;
+    p.xpub = NULL;
+    if (!p.logger.fn && !p.logger.level) p.logger = m->logger;
+    if (!p.allocator.alloc) p.allocator = m->allocator;
+    if (_bce_check_desc(&p, &m->logger) != BCE_OK) return BCE_ERR_INVALID_ARG;
+    a = &m->allocator;
+    old = m->cur[cur].params;
+    p.url = _bce_strdup(a, p.url);
+    p.user = _bce_strdup(a, p.user);
+    p.password = _bce_strdup(a, p.password);
+    p.contract = _bce_strdup(a, p.contract);
+    p.address = _bce_strdup(a, p.address);
+    p.tls.ca_file = _bce_strdup(a, p.tls.ca_file);
+    if ((params && ((params->url && !p.url) || (params->user && !p.user) || (params->password && !p.password)
+                    || (params->contract && !p.contract) || (params->address && !p.address)
+                    || (params->tls.ca_file && !p.tls.ca_file)))) {
+        _bce_params_free(m, &p);
+        return BCE_ERR_NOMEM;
+    }
+    _bce_params_free(m, &old);
+    m->cur[cur].params = p;
+    m->cur[cur].configured = 1;
+    return BCE_OK;
+}
+
+/* The desc for a new coin of currency cur: the configured params or the manager's defaults. */
+static bce_coin_desc_t _bce_manager_desc(bce_manager_t *m, int cur, const char *xpub) {
+    bce_coin_desc_t d;
+    if (m->cur[cur].configured) d = m->cur[cur].params;
+    else {
+        memset(&d, 0, sizeof d);
+        d.logger = m->logger;
+        d.allocator = m->allocator;
+    }
+    d.currency = _bce_currencies[cur].name;
+    d.xpub = xpub;
+    return d;
+}
+
+static bce_coin_t **_bce_mcur_slot(_bce_mcur_t *mc, const char *key) {
+    size_t mask, i;
+    if (!mc->nslots) return NULL;
+    mask = mc->nslots - 1;
+    for (i = _bce_hash(key) & mask;; i = (i + 1) & mask)
+        if (!mc->slots[i] || strcmp(mc->slots[i]->key, key) == 0) return &mc->slots[i];
+}
+
+static bce_coin_t *_bce_mcur_get(_bce_mcur_t *mc, const char *key) {
+    bce_coin_t **s = key ? _bce_mcur_slot(mc, key) : NULL;
+    return s ? *s : NULL;
+}
+
+static int _bce_mcur_put(bce_manager_t *m, _bce_mcur_t *mc, bce_coin_t *c) {
+    if ((mc->count + 1) * 2 > mc->nslots) {
+        size_t n = mc->nslots ? mc->nslots * 2 : 16, k;
+        bce_coin_t **old = mc->slots;
+        size_t oldn = mc->nslots;
+        bce_coin_t **slots;
+        if (n > ((size_t)-1) / sizeof *slots) return BCE_ERR_NOMEM;
+        slots = (bce_coin_t **)_bce_malloc(&m->allocator, n * sizeof *slots);
+        if (!slots) return BCE_ERR_NOMEM;
+        memset(slots, 0, n * sizeof *slots);
+        mc->slots = slots;
+        mc->nslots = n;
+        for (k = 0; k < oldn; k++)
+            if (old[k]) *_bce_mcur_slot(mc, old[k]->key) = old[k];
+        _bce_mfree(&m->allocator, old);
+    }
+    *_bce_mcur_slot(mc, c->key) = c;
+    mc->count++;
+    m->total_wallets++;
+    return BCE_OK;
+}
+
+_BCE_DEF bce_coin_t *bce_manager_wallet(bce_manager_t *m, const char *currency, const char *xpub) {
+    int cur;
+    _bce_mcur_t *mc;
+    bce_coin_t *c;
+    size_t k;
+    if (!m || !xpub || (cur = _bce_currency_find(currency)) < 0) return NULL;
+    mc = &m->cur[cur];
+    if ((c = _bce_mcur_get(mc, xpub)) != NULL) return c;
+    for (k = 0; k < mc->nslots; k++)   /* token wallets are keyed by xpub_contract */
+        if (mc->slots[k] && strcmp(mc->slots[k]->xpub, xpub) == 0) return mc->slots[k];
+    return NULL;
+}
+
+_BCE_DEF bce_coin_t *bce_manager_add_wallet(bce_manager_t *m, const char *currency, const char *xpub) {
+    int cur;
+    bce_coin_t *c;
+    bce_coin_desc_t d;
+    if (!m || !xpub || !*xpub) return NULL;
+    cur = _bce_currency_find(currency);
+    if (cur < 0) {
+        _bce_msg_t msg;
+        msg.len = 0;
+        _bce_msg_str(&msg, "unsupported currency: ");
+        _bce_msg_untrusted(&msg, currency, strlen(currency));
+        _bce_log(&m->logger, BCE_LOG_ERROR, msg.buf);
+        return NULL;
+    }
+    d = _bce_manager_desc(m, cur, xpub);
+    c = _bce_coin_new(&d);
+    if (!c) return NULL;
+    {
+        bce_coin_t *old = _bce_mcur_get(&m->cur[cur], c->key);
+        if (old) { _bce_coin_free(c); return old; }
+    }
+    if (m->total_wallets >= m->max_wallets) {
+        _bce_log(&m->logger, BCE_LOG_ERROR, "bce_manager_add_wallet: limits.max_wallets reached");
+        _bce_coin_free(c);
+        return NULL;
+    }
+    if (_bce_mcur_put(m, &m->cur[cur], c) != BCE_OK) { _bce_coin_free(c); return NULL; }
+    c->manager = m;
+    return c;
+}
+
+_BCE_DEF int bce_manager_add_wallets(bce_manager_t *m, const char *currency,
+                                     const char *const *xpubs, size_t count) {
+    size_t i, held = 0;
+    if (!m || (!xpubs && count)) return BCE_ERR_INVALID_ARG;
+    if (_bce_currency_find(currency) < 0) return BCE_ERR_UNSUPPORTED;
+    for (i = 0; i < count; i++)
+        if (bce_manager_add_wallet(m, currency, xpubs[i])) held++;
+    if (count && !held) return BCE_ERR_INVALID_ARG;
+    return held > INT_MAX ? INT_MAX : (int)held;
+}
+
+_BCE_DEF int bce_manager_on(bce_manager_t *m, const char *events, bce_handler_fn fn, void *user_data) {
+    if (!m) return BCE_ERR_INVALID_ARG;
+    return _bce_set_handlers(m->handlers, events, fn, user_data);
+}
+
+_BCE_DEF int bce_manager_add_event_handler(bce_manager_t *m, const char *events, bce_handler_fn fn,
+                                           void *user_data) {
+    return bce_manager_on(m, events, fn, user_data);
+}
+
+/* The instance for events of `wallet` in currency cur: the held coin, else the currency's
+   stand-in coin lent the wallet key for the duration of the dispatch. NULL: no memory. */
+static bce_coin_t *_bce_manager_instance(bce_manager_t *m, int cur, const char *wallet) {
+    _bce_mcur_t *mc = &m->cur[cur];
+    bce_coin_t *c = _bce_mcur_get(mc, wallet);
+    if (c) return c;
+    if (!mc->spare) {
+        bce_coin_desc_t d = _bce_manager_desc(m, cur, NULL);
+        mc->spare = _bce_coin_new(&d);
+        if (!mc->spare) return NULL;
+        mc->spare->manager = m;
+        mc->spare->borrowed = 1;
+    }
+    mc->spare->xpub = mc->spare->key = (char *)(uintptr_t)wallet;
+    return mc->spare;
+}
+
+static int _bce_manager_route(bce_manager_t *m, int cur, const char *wallet, _bce_route_t *rt) {
+    rt->instance = _bce_manager_instance(m, cur, wallet);
+    if (!rt->instance) return BCE_ERR_NOMEM;
+    rt->first = m->handlers;
+    rt->currency = _bce_currencies[cur].name;
+    rt->wallet = wallet;
+    rt->accepted = _bce_currencies[cur].events;
+    return BCE_OK;
+}
+
+static void _bce_log_unsupported(const bce_logger_t *lg, const char *currency, size_t n) {
+    _bce_msg_t msg;
+    msg.len = 0;
+    _bce_msg_str(&msg, "Received event for unsupported currency: ");
+    _bce_msg_untrusted(&msg, currency, n);
+    _bce_log(lg, BCE_LOG_WARN, msg.buf);
+}
+
+_BCE_DEF int bce_manager_process_updates(bce_manager_t *m, const char *currency, const char *wallet,
+                                         const char *json, size_t len) {
+    int cur, r;
+    _bce_route_t rt;
+    if (!m) return BCE_ERR_INVALID_ARG;
+    if (m->in_handler) return BCE_ERR_STATE;
+    cur = _bce_currency_find(currency);
+    if (cur < 0) {
+        _bce_log_unsupported(&m->logger, currency, strlen(currency));
+        return BCE_ERR_UNSUPPORTED;
+    }
+    if (_bce_manager_route(m, cur, wallet, &rt) != BCE_OK) return BCE_ERR_NOMEM;
+    m->in_handler++;
+    r = _bce_dispatch_array(&m->disp, &rt, json, len);
+    m->in_handler--;
+    if (rt.instance->borrowed) rt.instance->xpub = rt.instance->key = NULL;
+    return r;
+}
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* BITCART_EVENTS_IMPLEMENTATION */
+
+/*
+------------------------------------------------------------------------------
+MIT License
+
+Copyright (c) 2026 The bitcart_events.h authors
+
+Permission is hereby granted, free of charge, to any person obtaining a copy of
+this software and associated documentation files (the "Software"), to deal in
+the Software without restriction, including without limitation the rights to
+use, copy, modify, merge, publish, distribute, sublicense, and/or sell copies
+of the Software, and to permit persons to whom the Software is furnished to do
+so, subject to the following conditions:
+
+The above copyright notice and this permission notice shall be included in all
+copies or substantial portions of the Software.
+
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
+SOFTWARE.
+------------------------------------------------------------------------------
+*/

@@ -1,0 +1,310 @@
+/* tests/test_json.c: the strict JSON tokenizer on its own. */
+#define BITCART_EVENTS_IMPLEMENTATION
+#include "../bitcart_events.h"
+#include "test.h"
+#include "json_cases.h"
+
+static size_t case_len(const json_case_t *c) { return c->len ? c->len : strlen(c->doc); }
+
+/* Every case of the table, through both entry points, which must agree with the table. */
+static void test_conformance_table(void) {
+    bce_json_t p;
+    size_t i;
+    int disagreements = 0;
+    CHECK_INT(bce_json_init(&p, NULL), BCE_OK);
+    for (i = 0; i < JSON_CASES_COUNT; i++) {
+        const json_case_t *c = &json_cases[i];
+        size_t len = case_len(c), off = 0;
+        int r = bce_json_parse(&p, c->doc, len);
+        int v = bce_json_validate(c->doc, len, 0, &off);
+        if ((r > 0) != (c->valid != 0) || (v == BCE_OK) != (c->valid != 0)) {
+            fprintf(stderr, "case %u (%s): parse %d validate %d, expected %s\n", (unsigned)i, c->what,
+                    r, v, c->valid ? "valid" : "invalid");
+            disagreements++;
+        }
+        if (!c->valid) {
+            CHECK(r == BCE_ERR_JSON || r == BCE_ERR_LIMIT);
+            CHECK(p.error_offset <= len);
+            CHECK(p.error[0] != 0);
+        }
+    }
+    CHECK_INT(disagreements, 0);
+    CHECK(JSON_CASES_COUNT >= 200);
+    bce_json_release(&p);
+}
+
+/* The API is not incremental: a document cut anywhere must be rejected, never half-used.
+   Each valid case is wrapped in [ ] so that no strict prefix can be a valid document. */
+static void test_every_prefix_rejected(void) {
+    bce_json_t p;
+    size_t i, k;
+    char buf[4096];
+    long accepted = 0, tried = 0;
+    bce_json_init(&p, NULL);
+    for (i = 0; i < JSON_CASES_COUNT; i++) {
+        const json_case_t *c = &json_cases[i];
+        size_t len = case_len(c);
+        if (!c->valid || len + 2 > sizeof buf) continue;
+        buf[0] = '[';
+        memcpy(buf + 1, c->doc, len);
+        buf[len + 1] = ']';
+        CHECK(bce_json_parse(&p, buf, len + 2) > 0);
+        for (k = 0; k < len + 2; k++) {
+            tried++;
+            if (bce_json_parse(&p, buf, k) > 0) accepted++;
+            if (bce_json_validate(buf, k, 0, NULL) == BCE_OK) accepted++;
+        }
+    }
+    CHECK_INT(accepted, 0);
+    CHECK(tried > 1000);
+    bce_json_release(&p);
+}
+
+static void test_token_layout(void) {
+    static const char doc[] = " {\"a\": [1, 2, {\"b\": null}], \"c\": \"x\\ny\", \"d\": {}, \"e\": true} ";
+    bce_json_t p;
+    const bce_json_token_t *t;
+    uint32_t v;
+    int n;
+    bce_json_init(&p, NULL);
+    n = bce_json_parse(&p, doc, strlen(doc));
+    /* object, a, [, 1, 2, {, b, null, c, "x\ny", d, {}, e, true */
+    CHECK_INT(n, 14);
+    t = p.tokens;
+    CHECK_INT(t[0].type, BCE_JSON_OBJECT);
+    CHECK_INT(t[0].size, 4);
+    CHECK_INT(t[0].start, 1);
+    CHECK_INT(t[0].end, strlen(doc) - 1);
+    CHECK_INT(t[0].next, 14);
+    CHECK_INT(t[1].type, BCE_JSON_STRING);
+    CHECK_INT(t[2].type, BCE_JSON_ARRAY);
+    CHECK_INT(t[2].size, 3);
+    CHECK_INT(t[2].next, 8);
+    CHECK_INT(t[5].type, BCE_JSON_OBJECT);
+    CHECK_INT(t[5].size, 1);
+    CHECK_INT(t[7].type, BCE_JSON_NULL);
+    CHECK_INT(t[9].type, BCE_JSON_STRING);
+    CHECK_INT(t[9].escaped, 1);
+    CHECK_INT(t[1].escaped, 0);
+    CHECK_INT(t[11].type, BCE_JSON_OBJECT);
+    CHECK_INT(t[11].size, 0);
+    CHECK_INT(t[11].next, 12);
+    CHECK_INT(t[13].type, BCE_JSON_TRUE);
+    v = bce_json_find(doc, t, 0, "c");
+    CHECK_INT(v, 9);
+    v = bce_json_find(doc, t, 0, "e");
+    CHECK_INT(v, 13);
+    CHECK_INT(bce_json_find(doc, t, 0, "zz"), 0);
+    CHECK_INT(bce_json_find(doc, t, 5, "b"), 7);
+    CHECK_INT(bce_json_find(doc, t, 2, "b"), 0);   /* not an object */
+    CHECK(p.error[0] == 0);
+    bce_json_release(&p);
+}
+
+static void test_strings_decoded(void) {
+    static const struct { const char *json; const char *want; size_t want_len; } cases[] = {
+        {"\"plain\"", "plain", 5},
+        {"\"a\\\"b\\\\c\\/d\"", "a\"b\\c/d", 7},
+        {"\"\\b\\f\\n\\r\\t\"", "\b\f\n\r\t", 5},
+        {"\"\\u00e9\\u00E9\"", "\xC3\xA9\xC3\xA9", 4},
+        {"\"\\u20ac\"", "\xE2\x82\xAC", 3},
+        {"\"\\ud83d\\ude00\"", "\xF0\x9F\x98\x80", 4},
+        {"\"\\uDBFF\\uDFFF\"", "\xF4\x8F\xBF\xBF", 4},
+        {"\"x\\u0000y\"", "x\0y", 3},
+        {"\"\xE2\x82\xAC raw\"", "\xE2\x82\xAC raw", 7},
+        {"\"\"", "", 0},
+    };
+    bce_json_t p;
+    size_t i;
+    bce_json_init(&p, NULL);
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char out[64], tiny[2];
+        size_t n = 99;
+        CHECK_INT(bce_json_parse(&p, cases[i].json, strlen(cases[i].json)), 1);
+        CHECK_INT(bce_json_string(cases[i].json, &p.tokens[0], out, sizeof out, &n), BCE_OK);
+        CHECK_INT(n, cases[i].want_len);
+        CHECK(memcmp(out, cases[i].want, cases[i].want_len) == 0);
+        CHECK_INT(out[n], 0);
+        /* too small: the exact size is reported, nothing is truncated silently */
+        n = 0;
+        if (cases[i].want_len >= 2) {
+            CHECK_INT(bce_json_string(cases[i].json, &p.tokens[0], tiny, sizeof tiny, &n), BCE_ERR_LIMIT);
+            CHECK_INT(n, cases[i].want_len);
+        }
+        CHECK_INT(bce_json_string(cases[i].json, &p.tokens[0], NULL, 0, &n), cases[i].want_len + 1 > 0 ? BCE_ERR_LIMIT : BCE_OK);
+        CHECK_INT(n, cases[i].want_len);
+    }
+    CHECK_INT(bce_json_parse(&p, "1", 1), 1);
+    CHECK_INT(bce_json_string("1", &p.tokens[0], NULL, 0, NULL), BCE_ERR_INVALID_ARG);
+    bce_json_release(&p);
+}
+
+static void test_integers(void) {
+    static const struct { const char *json; int ok; long long want; } cases[] = {
+        {"0", 1, 0}, {"-0", 1, 0}, {"7", 1, 7}, {"2500000", 1, 2500000},
+        {"9223372036854775807", 1, 9223372036854775807LL},
+        {"-9223372036854775808", 1, -9223372036854775807LL - 1},
+        {"9223372036854775808", 0, 0}, {"-9223372036854775809", 0, 0},
+        {"18446744073709551616", 0, 0}, {"99999999999999999999999999", 0, 0},
+        {"1.0", 0, 0}, {"1e3", 0, 0}, {"-2E1", 0, 0}, {"\"7\"", 0, 0}, {"true", 0, 0}, {"null", 0, 0},
+    };
+    bce_json_t p;
+    size_t i;
+    bce_json_init(&p, NULL);
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        long long v = 12345;
+        CHECK_INT(bce_json_parse(&p, cases[i].json, strlen(cases[i].json)), 1);
+        CHECK_INT(bce_json_int(cases[i].json, &p.tokens[0], &v), cases[i].ok);
+        if (cases[i].ok) CHECK_INT(v, cases[i].want);
+        else CHECK_INT(v, 12345);
+    }
+    bce_json_release(&p);
+}
+
+static void test_errors_located(void) {
+    static const struct { const char *json; size_t off; } cases[] = {
+        {"[1,2,]", 5}, {"{\"a\" 1}", 5}, {"[01]", 2}, {"\"a\\x\"", 2}, {"[1] x", 4}, {"", 0},
+        {"{\"a\":1,}", 7}, {"\"\x01\"", 1}, {"[\"\xC0\x80\"]", 2},
+    };
+    bce_json_t p;
+    size_t i, off;
+    bce_json_init(&p, NULL);
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        CHECK_INT(bce_json_parse(&p, cases[i].json, strlen(cases[i].json)), BCE_ERR_JSON);
+        CHECK_INT(p.error_offset, cases[i].off);
+        CHECK_INT(bce_json_validate(cases[i].json, strlen(cases[i].json), 0, &off), BCE_ERR_JSON);
+        CHECK_INT(off, cases[i].off);
+        CHECK_INT(p.count, 0);
+    }
+    bce_json_release(&p);
+}
+
+static char *repeat(const char *head, const char *unit, size_t n, const char *tail, size_t *len) {
+    size_t hl = strlen(head), ul = strlen(unit), tl = strlen(tail), i;
+    char *b = (char *)malloc(hl + ul * n + tl + 1);
+    memcpy(b, head, hl);
+    for (i = 0; i < n; i++) memcpy(b + hl + i * ul, unit, ul);
+    memcpy(b + hl + ul * n, tail, tl + 1);
+    *len = hl + ul * n + tl;
+    return b;
+}
+
+static void test_depth_limits(void) {
+    bce_json_t p;
+    bce_json_desc_t d;
+    size_t len, len2;
+    char *open = repeat("", "[", 200000, "", &len);
+    char *deep = repeat("", "[", 64, "", &len2);
+    char *b;
+    bce_json_init(&p, NULL);
+    CHECK_INT(bce_json_parse(&p, open, len), BCE_ERR_LIMIT);
+    CHECK_INT(p.error_offset, 64);
+    CHECK_INT(bce_json_validate(open, len, BCE_JSON_MAX_DEPTH_LIMIT, NULL), BCE_ERR_LIMIT);
+    /* 64 levels are allowed by default, 65 are not */
+    b = (char *)malloc(2 * 65 + 1);
+    memset(b, '[', 64);
+    memset(b + 64, ']', 64);
+    CHECK_INT(bce_json_parse(&p, b, 128), 64);
+    memset(b, '[', 65);
+    memset(b + 65, ']', 65);
+    CHECK_INT(bce_json_parse(&p, b, 130), BCE_ERR_LIMIT);
+    /* objects and arrays alternating at the hard maximum */
+    memset(&d, 0, sizeof d);
+    d.max_depth = BCE_JSON_MAX_DEPTH_LIMIT;
+    bce_json_release(&p);
+    CHECK_INT(bce_json_init(&p, &d), BCE_OK);
+    {
+        size_t n = BCE_JSON_MAX_DEPTH_LIMIT, i, o = 0;
+        char *alt = (char *)malloc(n * 6 + 8);
+        for (i = 0; i < n; i++) {
+            if (i % 2) alt[o++] = '[';
+            else { memcpy(alt + o, "{\"k\":", 5); o += 5; }
+        }
+        alt[o++] = '1';
+        for (i = n; i-- > 0;) alt[o++] = (i % 2) ? ']' : '}';
+        CHECK_INT(bce_json_parse(&p, alt, o), (int)(n + n / 2 + 1));
+        CHECK_INT(p.tokens[0].next, p.count);
+        free(alt);
+    }
+    bce_json_release(&p);
+    d.max_depth = BCE_JSON_MAX_DEPTH_LIMIT + 1;
+    CHECK_INT(bce_json_init(&p, &d), BCE_ERR_INVALID_ARG);
+    CHECK_INT(bce_json_validate("[]", 2, -1, NULL), BCE_ERR_INVALID_ARG);
+    CHECK_INT(bce_json_validate(deep, len2, 0, NULL), BCE_ERR_JSON);   /* unclosed, within depth */
+    free(open);
+    free(deep);
+    free(b);
+    bce_json_release(&p);
+}
+
+/* Large inputs: linear time (a quadratic tokenizer would not finish), bounded tokens. */
+static void test_large_inputs(void) {
+    bce_json_t p;
+    bce_json_desc_t d;
+    size_t len;
+    char *arr = repeat("[", "0,", 2000000, "0]", &len);
+    char *str;
+    memset(&d, 0, sizeof d);
+    d.max_tokens = 3000000;
+    bce_json_init(&p, &d);
+    CHECK_INT(bce_json_parse(&p, arr, len), 2000002);
+    CHECK_INT(p.tokens[0].size, 2000001);
+    CHECK_INT(p.tokens[0].next, 2000002);
+    bce_json_release(&p);
+    d.max_tokens = 1000;
+    bce_json_init(&p, &d);
+    CHECK_INT(bce_json_parse(&p, arr, len), BCE_ERR_LIMIT);
+    CHECK(p.capacity <= 1000);
+    CHECK_INT(bce_json_validate(arr, len, 0, NULL), BCE_OK);
+    free(arr);
+    /* a 16 MiB string */
+    str = repeat("\"", "abcdefgh\\u00e9\xC3\xA9\\n", 16 * 1024 * 1024 / 18, "\"", &len);
+    CHECK_INT(bce_json_parse(&p, str, len), 1);
+    CHECK_INT(p.tokens[0].end, len - 1);
+    str[len / 2] = '\x01';
+    CHECK_INT(bce_json_parse(&p, str, len), BCE_ERR_JSON);
+    free(str);
+    bce_json_release(&p);
+}
+
+static void test_reuse_without_allocating(void) {
+    static const char doc[] = "[{\"event\":\"new_block\",\"height\":1},{\"event\":\"new_transaction\",\"tx\":\"ab\"}]";
+    test_alloc_t ta = {0, 0, -1};
+    bce_json_desc_t d;
+    bce_json_t p;
+    long before;
+    int i;
+    memset(&d, 0, sizeof d);
+    d.allocator.alloc = test_alloc_fn;
+    d.allocator.free = test_free_fn;
+    d.allocator.user_data = &ta;
+    CHECK_INT(bce_json_init(&p, &d), BCE_OK);
+    CHECK_INT(ta.allocs, 0);
+    CHECK_INT(bce_json_parse(&p, doc, strlen(doc)), 11);
+    before = ta.allocs;
+    CHECK(before >= 1);
+    for (i = 0; i < 100; i++) CHECK_INT(bce_json_parse(&p, doc, strlen(doc)), 11);
+    CHECK_INT(ta.allocs, before);
+    bce_json_release(&p);
+    CHECK_INT(ta.allocs, ta.frees);
+    /* allocation failure is reported, not crashed on */
+    ta.fail_after = 0;
+    bce_json_init(&p, &d);
+    CHECK_INT(bce_json_parse(&p, doc, strlen(doc)), BCE_ERR_NOMEM);
+    bce_json_release(&p);
+    d.allocator.free = NULL;
+    CHECK_INT(bce_json_init(&p, &d), BCE_ERR_INVALID_ARG);
+}
+
+int main(void) {
+    RUN(test_conformance_table);
+    RUN(test_every_prefix_rejected);
+    RUN(test_token_layout);
+    RUN(test_strings_decoded);
+    RUN(test_integers);
+    RUN(test_errors_located);
+    RUN(test_depth_limits);
+    RUN(test_large_inputs);
+    RUN(test_reuse_without_allocating);
+    TEST_MAIN_END("test_json");
+}
