@@ -1,7 +1,121 @@
 /* bitcart_events.h - listen to BitcartCC payment daemons from C and C++.
    No warranty implied; use at your own risk. MIT licence at the end of this file.
 
-MANUAL_PLACEHOLDER
+   bitcart_events.h lets a C or C++ program listen to BitcartCC payment daemons: new
+   transactions, payment status changes, new blocks and verified transactions, for one wallet
+   or many wallets across many currencies. It is the C counterpart of the Python Bitcart SDK's
+   events system. One file; libc only.
+
+   INSTANTIATE
+   -----------
+   In exactly one C or C++ file:
+
+       #define BITCART_EVENTS_IMPLEMENTATION
+       #include "bitcart_events.h"
+
+   Everywhere else, include the header without the define. With BCE_STATIC defined as well,
+   every function is static: a private copy per translation unit.
+
+   EXAMPLE: MANUAL DELIVERY
+   ------------------------
+   Updates that reached you some other way (your own transport, a queue, a test) are handed
+   over as the JSON array a daemon's get_updates call returns:
+
+       static void on_payment(const bce_event_t *ev, void *user_data) {
+           long long status;
+           if (bce_event_int(ev, "status", &status) && status == 3)
+               printf("request %s paid: %s\n", bce_event_str(ev, "address"),
+                      bce_event_str(ev, "sent_amount"));
+       }
+
+       bce_coin_desc_t desc = {0};
+       desc.currency = "BTC";
+       desc.xpub = "vpub5Y...";
+       bce_coin_t *coin = bce_coin_create(&desc);
+       bce_on(coin, "new_payment", on_payment, NULL);
+       int calls = bce_process_updates(coin, json, json_len);  // handler calls, or < 0 on bad JSON
+       bce_coin_destroy(coin);
+
+   Many wallets, many currencies (the SDK's APIManager):
+
+       bce_manager_t *m = bce_manager_create(NULL);
+       bce_manager_add_wallet(m, "BTC", "vpub5Y...");
+       bce_manager_add_wallet(m, "LTC", "Ltub2...");
+       bce_manager_on(m, "new_payment, new_transaction", on_event, NULL);
+       bce_manager_process_updates(m, "BTC", "vpub5Y...", json, json_len);
+       bce_manager_destroy(m);                                 // frees its coins too
+
+   The network side (JSON-RPC polling, the websocket stream with reconnects and catch-up,
+   TLS) is being built; its declarations will appear in this header as each part lands.
+
+   COMPILE-TIME SWITCHES
+   ---------------------
+     BITCART_EVENTS_IMPLEMENTATION  emit the implementation in this translation unit
+     BCE_STATIC                     make every function static
+     BCE_NO_STDIO                   no <stdio.h>: the default logger prints nothing
+                                    (install a logger to see messages)
+     BCE_MALLOC(size), BCE_FREE(p)  the fallback allocator (default malloc / free)
+
+   DESC FIELDS AND DEFAULTS (zero means default everywhere)
+   ---------------------------------------------------------
+   bce_coin_desc_t
+     currency            "BTC"; case-insensitive: BTC LTC ETH BCH XRG BNB MATIC TRX GRS XMR
+     url                 "http://localhost:<port>": BTC 5000, LTC 5001, ETH 5002, BCH 5004,
+                         XRG 5005, BNB 5006, MATIC 5008, TRX 5009, GRS 5010, XMR 5011
+     user, password      "electrum", "electrumz"; a user containing ':' is refused
+     xpub                NULL (no wallet); contract (token wallets), address (XMR): NULL
+     connect_timeout_ms  10000
+     rpc_timeout_ms      300000 (a daemon's first call for a wallet may wait for its sync)
+     tls.ca_file         NULL: the system bundle; tls.skip_verify 0 (1 is logged as a warning)
+     logger              warnings and errors to stderr, one line each
+     allocator           BCE_MALLOC / BCE_FREE
+     limits.max_json_tokens  65536 tokens in one update
+     limits.max_json_depth   64 (at most BCE_JSON_MAX_DEPTH_LIMIT, 1024)
+   bce_manager_desc_t
+     logger, allocator   as above; coins of the manager use them unless configured otherwise
+     limits.max_wallets  1000000 over all currencies
+   bce_json_desc_t
+     max_tokens 65536, max_depth 64, allocator as above
+
+   CONCEPTS
+   --------
+   Events. Four events exist: new_block (global: bce_event_wallet is NULL), new_transaction,
+   new_payment and verified_tx (Electrum-family coins only: BTC LTC BCH XRG GRS). An update whose
+   event is missing or not accepted for the currency is skipped and logged as
+   "Invalid event from server: NAME". One handler per event name; registering again replaces it.
+   Arguments are the update's keys other than "event", read by exact name with bce_event_str
+   (decoded, NUL-terminated), bce_event_int (exact 64-bit integers, overflow refused) and
+   bce_event_json (raw JSON text of anything). Amounts are decimal strings: keep them as text
+   or use a decimal library, never binary floating point.
+
+   Lifetimes. Everything an event hands out lives until the handler returns; copy what you keep.
+   Strings in desc structs are copied by the create and configure functions.
+
+   Threading. No global state: objects on different threads never interfere. One object is
+   used from one thread at a time. Handlers run on the caller's thread, inside the delivering
+   call; a handler may read the event and register handlers, and must not destroy its coin or
+   manager, nor feed updates to the same object (BCE_ERR_STATE).
+
+   Validation first. A document is validated completely before any handler runs: malformed JSON
+   (strict RFC 8259: no trailing commas, no leading zeros, valid UTF-8 and escapes only, paired
+   surrogates only, nothing after the value) returns a negative result and delivers nothing.
+   Delivery is not incremental: pass whole documents.
+
+   Memory. Buffers grow to the largest input seen, within the configured limits, and are reused:
+   once warm, delivering events allocates nothing. Allocation failures are reported, never
+   crashed on.
+
+   The manager. Handlers registered on the manager take precedence over a wallet coin's own
+   handler for the same event (one handler runs per update). Updates are routed by currency and
+   wallet key; a wallet the manager does not hold, and global events, get a stand-in coin of
+   that currency whose xpub is the event's wallet key (or NULL). An unknown currency is logged
+   as "Received event for unsupported currency: NAME".
+
+   SECURITY
+   --------
+   Network input is treated as hostile: every parser bounds-checks and every size has a limit.
+   Log messages never contain passwords; text from the network is cut to 80 bytes and made
+   printable before it is logged. TLS certificate verification is on by default.
 */
 #ifndef BITCART_EVENTS_H
 #define BITCART_EVENTS_H
@@ -467,6 +581,24 @@ static long _bce_hex4(const char *s, size_t i) {
     return v;
 }
 
+/* Eight bytes at a time: portable word tricks, no intrinsics. A non-zero answer means "some
+   byte of the word may need a closer look" and sends the scanner to its byte loop. */
+static uint64_t _bce_load8(const unsigned char *p) {
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+#define _BCE_ONES 0x0101010101010101ull
+#define _BCE_HIGHS 0x8080808080808080ull
+static uint64_t _bce_swar_zero(uint64_t v) { return (v - _BCE_ONES) & ~v & _BCE_HIGHS; }
+static uint64_t _bce_swar_quote_or_backslash(uint64_t v) {
+    return _bce_swar_zero(v ^ (_BCE_ONES * 0x22u)) | _bce_swar_zero(v ^ (_BCE_ONES * 0x5Cu));
+}
+/* quote, backslash, a control byte (< 0x20) or a non-ASCII byte */
+static uint64_t _bce_swar_special(uint64_t v) {
+    return _bce_swar_quote_or_backslash(v) | ((v - _BCE_ONES * 0x20u) & ~v & _BCE_HIGHS) | (v & _BCE_HIGHS);
+}
+
 typedef struct _bce_scan_t {
     const char *s;
     size_t len;
@@ -486,6 +618,7 @@ static size_t _bce_json_scan_string(_bce_scan_t *sc, size_t i, int *escaped) {
     i++;
     if (sc->trusted) {
         for (;;) {
+            while (i + 8 <= len && !_bce_swar_quote_or_backslash(_bce_load8(s + i))) i += 8;
             while (i < len && s[i] != '"' && s[i] != '\\') i++;
             if (i >= len) { sc->err = "unterminated string"; sc->err_off = i; return (size_t)-1; }
             if (s[i] == '"') return i;
@@ -495,6 +628,7 @@ static size_t _bce_json_scan_string(_bce_scan_t *sc, size_t i, int *escaped) {
     }
     for (;;) {
         unsigned c;
+        while (i + 8 <= len && !_bce_swar_special(_bce_load8(s + i))) i += 8;
         while (i < len && _bce_json_sclass[s[i]] == 0) i++;
         if (i >= len) { sc->err = "unterminated string"; sc->err_off = i; return (size_t)-1; }
         c = s[i];
@@ -994,6 +1128,7 @@ enum { _BCE_EV_NEW_BLOCK, _BCE_EV_NEW_TRANSACTION, _BCE_EV_NEW_PAYMENT, _BCE_EV_
 static const char *const _bce_event_names[_BCE_EV_COUNT] = {
     "new_block", "new_transaction", "new_payment", "verified_tx"
 };
+static const unsigned char _bce_event_name_lens[_BCE_EV_COUNT] = {9, 15, 11, 11};
 #define _BCE_EVS_ELECTRUM 0xFu      /* all four */
 #define _BCE_EVS_EVM 0x7u           /* no verified_tx */
 
@@ -1147,8 +1282,8 @@ static int _bce_dispatch_one(_bce_disp_t *d, const _bce_route_t *rt, const char 
     size_t need;
     bce_coin_t *inst = rt->instance;
     if (v) {
-        for (k = 0; k < _BCE_EV_COUNT; k++)
-            if (_bce_json_str_eq(json, &toks[v], _bce_event_names[k], strlen(_bce_event_names[k]))) found = k;
+        for (k = 0; k < _BCE_EV_COUNT && found < 0; k++)
+            if (_bce_json_str_eq(json, &toks[v], _bce_event_names[k], _bce_event_name_lens[k])) found = k;
     }
     if (found < 0 || !(rt->accepted & (1u << found))) {
         _bce_log_invalid_event(d->logger, json, v ? &toks[v] : NULL);
