@@ -8,11 +8,12 @@ CFLAGS  ?= -O2 -g
 SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 VALGRIND ?= valgrind --quiet --error-exitcode=3 --leak-check=full --errors-for-leak-kinds=all
 
-UNIT    := test_json test_dispatch
+UNIT    := test_json test_dispatch test_net
+LIBS    := -lpthread
 UNIT_BIN := $(addprefix $(BUILD)/,$(UNIT))
 SAN_BIN  := $(addprefix $(BUILD)/san_,$(UNIT))
 HDR     := bitcart_events.h
-TEST_DEPS := $(HDR) tests/test.h tests/json_cases.h
+TEST_DEPS := $(HDR) tests/test.h tests/json_cases.h tests/daemon.h $(BUILD)/fake_daemon
 
 .PHONY: all test unit compile-checks sanitize valgrind bench demo clean
 
@@ -22,10 +23,14 @@ $(BUILD):
 	@mkdir -p $(BUILD)
 
 $(BUILD)/test_%: tests/test_%.c $(TEST_DEPS) | $(BUILD)
-	$(CC) $(WARN) $(CFLAGS) -I. $< -o $@
+	$(CC) $(WARN) $(CFLAGS) -I. $< -o $@ $(LIBS)
 
 $(BUILD)/san_test_%: tests/test_%.c $(TEST_DEPS) | $(BUILD)
-	$(CLANG) $(WARN) -O1 -g $(SAN) -I. $< -o $@
+	$(CLANG) $(WARN) -O1 -g $(SAN) -I. $< -o $@ $(LIBS)
+
+# The fake daemon the network tests start (tests/fake_daemon.py is its aiohttp twin).
+$(BUILD)/fake_daemon: tests/fake_daemon.c | $(BUILD)
+	$(CC) $(WARN) -D_POSIX_C_SOURCE=200809L -O2 -g $< -o $@
 
 # The whole suite: unit tests, compile checks, then again under ASan + UBSan and valgrind.
 test: unit compile-checks sanitize valgrind

@@ -120,6 +120,14 @@
 #ifndef BITCART_EVENTS_H
 #define BITCART_EVENTS_H
 
+/* The implementation uses POSIX sockets, poll and clock_gettime, which strict C (-std=c99)
+   hides unless a feature macro asks for them. Include this header first in the file that
+   defines BITCART_EVENTS_IMPLEMENTATION, or build with -D_POSIX_C_SOURCE=200809L. */
+#if defined(BITCART_EVENTS_IMPLEMENTATION) && !defined(_POSIX_C_SOURCE) && !defined(_GNU_SOURCE) \
+    && !defined(_DEFAULT_SOURCE) && !defined(_XOPEN_SOURCE) && !defined(_WIN32)
+#define _POSIX_C_SOURCE 200809L
+#endif
+
 #define BCE_VERSION_MAJOR 0
 #define BCE_VERSION_MINOR 1
 #define BCE_VERSION_PATCH 0
@@ -271,6 +279,8 @@ typedef struct bce_coin_desc_t {
     struct {
         uint32_t max_json_tokens;   /* tokens in one update or message; default 65536 */
         int max_json_depth;         /* JSON nesting; default 64 (at most BCE_JSON_MAX_DEPTH_LIMIT) */
+        uint32_t max_header_bytes;  /* HTTP response header block; default 16384 */
+        uint32_t max_response_bytes;/* HTTP response body; default 16 MiB */
     } limits;
 } bce_coin_desc_t;
 
@@ -329,6 +339,50 @@ BCE_API const char *bce_event_json(const bce_event_t *ev, const char *arg, size_
    BCE_ERR_STATE when called from inside a handler of the same coin. */
 BCE_API int bce_process_updates(bce_coin_t *coin, const char *json, size_t len);
 
+/* Polling: calls get_updates every interval_ms (0: 1000 ms) and dispatches what it returns.
+   Blocks until bce_stop (then BCE_OK). Failed calls are logged and retried after the interval,
+   except an authentication failure, which returns BCE_ERR_AUTH. Needs a wallet
+   (BCE_ERR_INVALID_ARG). BCE_ERR_STATE inside a handler or while the coin runs something. */
+BCE_API int bce_poll_updates(bce_coin_t *coin, int interval_ms);
+
+/* Ends a running bce_poll_updates or step-driven activity soon after: the waiting step wakes
+   at once. Safe from a handler, from another thread and from a signal handler. */
+BCE_API void bce_stop(bce_coin_t *coin);
+
+/* ---- non-blocking core --------------------------------------------------------------- */
+/* For your own poll/epoll/select loop. Start an activity (bce_coin_start_polling), then
+   repeatedly: ask for the descriptors and the timeout, wait on them, call the step function.
+   The blocking calls are exactly this loop. Descriptors change between steps: ask each time. */
+
+enum { BCE_WANT_READ = 1, BCE_WANT_WRITE = 2 };
+typedef struct bce_fd_t {
+    int fd;
+    int events;                 /* BCE_WANT_READ and/or BCE_WANT_WRITE */
+} bce_fd_t;
+
+/* Starts polling without blocking. BCE_ERR_STATE when something already runs. */
+BCE_API int bce_coin_start_polling(bce_coin_t *coin, int interval_ms);
+/* Writes up to cap descriptors to watch; returns how many there are (call again with more room
+   when that exceeds cap), 0 when nothing runs. */
+BCE_API int bce_coin_fds(bce_coin_t *coin, bce_fd_t *fds, int cap);
+/* Milliseconds until the coin needs a step even without I/O; -1: no timer. */
+BCE_API int bce_coin_timeout_ms(bce_coin_t *coin);
+/* Runs ready I/O, timers and handlers, waiting at most timeout_ms (-1: until something
+   happens; 0: never waits). Returns 1 while the activity runs, 0 once it has ended (bce_stop,
+   or nothing was started), or a negative result that ended it (BCE_ERR_AUTH). */
+BCE_API int bce_coin_step(bce_coin_t *coin, int timeout_ms);
+
+/* ---- JSON-RPC ------------------------------------------------------------------------ */
+
+/* One call, blocking up to rpc_timeout_ms. params_json: a JSON array of positional arguments,
+   or NULL; the trailing {"xpub": ...} object is appended by the library. On success writes the
+   "result" JSON text, NUL-terminated, into out and its length into *out_len. If out is too small
+   returns BCE_ERR_LIMIT with the size needed (length + 1) in *out_len. A JSON-RPC error returns
+   BCE_ERR_AUTH (-32600) or BCE_ERR_RPC; bce_coin_last_error then reads
+   "JSON-RPC error CODE: MESSAGE". */
+BCE_API int bce_rpc(bce_coin_t *coin, const char *method, const char *params_json,
+                    char *out, size_t out_cap, size_t *out_len);
+
 /* ---- manager ------------------------------------------------------------------------- */
 
 typedef struct bce_manager_desc_t {
@@ -365,6 +419,16 @@ BCE_API int  bce_manager_add_event_handler(bce_manager_t *m, const char *events,
 BCE_API int  bce_manager_process_updates(bce_manager_t *m, const char *currency, const char *wallet,
                                          const char *json, size_t len);
 
+/* Polling for every wallet, in turn per currency (one connection per currency), every
+   interval_ms. Blocks until bce_manager_stop; BCE_ERR_AUTH ends it. */
+BCE_API int  bce_manager_poll_updates(bce_manager_t *m, int interval_ms);
+BCE_API void bce_manager_stop(bce_manager_t *m);
+/* The non-blocking core for a manager: the same contract as the bce_coin_* functions. */
+BCE_API int  bce_manager_start_polling(bce_manager_t *m, int interval_ms);
+BCE_API int  bce_manager_fds(bce_manager_t *m, bce_fd_t *fds, int cap);
+BCE_API int  bce_manager_timeout_ms(bce_manager_t *m);
+BCE_API int  bce_manager_step(bce_manager_t *m, int timeout_ms);
+
 #ifdef __cplusplus
 }
 #endif
@@ -379,6 +443,21 @@ BCE_API int  bce_manager_process_updates(bce_manager_t *m, const char *currency,
 #include <string.h>
 #include <limits.h>
 #include <signal.h>
+#include <errno.h>
+#include <time.h>
+#include <sys/types.h>
+#include <unistd.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <netdb.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#ifdef MSG_NOSIGNAL
+#define _BCE_SEND_FLAGS MSG_NOSIGNAL
+#else
+#define _BCE_SEND_FLAGS 0
+#endif
 #if !defined(BCE_MALLOC) || !defined(BCE_FREE)
 #include <stdlib.h>
 #endif
@@ -1205,6 +1284,924 @@ typedef struct _bce_disp_t {
     const bce_logger_t *logger;
 } _bce_disp_t;
 
+// >>time ===================================================================================
+
+static long long _bce_now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+// >>url ====================================================================================
+
+/* A parsed daemon URL. The path prefix has no trailing slash ("" for none); the JSON-RPC
+   endpoint is prefix + "/", the websocket prefix + "/ws", the spec prefix + "/spec". */
+typedef struct _bce_url_t {
+    int tls;
+    char host[256];             /* without brackets for IPv6 literals */
+    char port[6];
+    char prefix[512];
+} _bce_url_t;
+
+/* Parses http[s]://host[:port][/path]. Returns NULL or a static reason. */
+static const char *_bce_url_parse(const char *url, _bce_url_t *u) {
+    const char *p, *h, *he, *pe;
+    size_t n;
+    memset(u, 0, sizeof *u);
+    if (!url) return "no URL";
+    if (strncmp(url, "http://", 7) == 0) p = url + 7;
+    else if (strncmp(url, "https://", 8) == 0) { p = url + 8; u->tls = 1; }
+    else return "the URL must start with http:// or https://";
+    for (h = p; *h && *h != '/'; h++)
+        if (*h == '@') return "credentials in the URL are not supported: use user and password";
+    if (*p == '[') {
+        h = p + 1;
+        he = strchr(h, ']');
+        if (!he || he == h) return "unterminated IPv6 literal in the URL";
+        for (pe = h; pe < he; pe++)
+            if (!(_bce_hexval((unsigned char)*pe) >= 0 || *pe == ':' || *pe == '.')) return "bad IPv6 literal in the URL";
+        pe = he + 1;
+    } else {
+        h = p;
+        for (pe = p; *pe && *pe != ':' && *pe != '/'; pe++) {
+            char c = *pe;
+            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.'))
+                return "bad character in the URL's host";
+        }
+        he = pe;
+        if (he == h) return "the URL has no host";
+    }
+    n = (size_t)(he - h);
+    if (n >= sizeof u->host) return "the URL's host is too long";
+    memcpy(u->host, h, n);
+    u->host[n] = 0;
+    if (*pe == ':') {
+        long port = 0;
+        const char *q = ++pe;
+        while (*pe >= '0' && *pe <= '9' && pe - q < 6) port = port * 10 + (*pe++ - '0');
+        if (pe == q || (*pe && *pe != '/') || port < 1 || port > 65535) return "bad port in the URL";
+        memcpy(u->port, q, (size_t)(pe - q));
+        u->port[pe - q] = 0;
+    } else if (*pe && *pe != '/') {
+        return "bad URL after the host";
+    } else {
+        memcpy(u->port, u->tls ? "443" : "80", u->tls ? 4 : 3);
+    }
+    n = strlen(pe);
+    while (n > 0 && pe[n - 1] == '/') n--;
+    if (n >= sizeof u->prefix) return "the URL's path is too long";
+    for (p = pe; p < pe + n; p++)
+        if ((unsigned char)*p <= 0x20 || *p == '?' || *p == '#' || (unsigned char)*p >= 0x7f)
+            return "the URL's path may not hold spaces, control characters, '?' or '#'";
+    memcpy(u->prefix, pe, n);
+    u->prefix[n] = 0;
+    return NULL;
+}
+
+// >>base64 =================================================================================
+
+static size_t _bce_base64(const unsigned char *in, size_t n, char *out) {
+    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t i, o = 0;
+    for (i = 0; i + 2 < n; i += 3) {
+        unsigned long v = ((unsigned long)in[i] << 16) | ((unsigned long)in[i + 1] << 8) | in[i + 2];
+        out[o++] = tab[(v >> 18) & 63]; out[o++] = tab[(v >> 12) & 63];
+        out[o++] = tab[(v >> 6) & 63];  out[o++] = tab[v & 63];
+    }
+    if (i < n) {
+        unsigned long v = (unsigned long)in[i] << 16;
+        if (i + 1 < n) v |= (unsigned long)in[i + 1] << 8;
+        out[o++] = tab[(v >> 18) & 63];
+        out[o++] = tab[(v >> 12) & 63];
+        out[o++] = i + 1 < n ? tab[(v >> 6) & 63] : '=';
+        out[o++] = '=';
+    }
+    out[o] = 0;
+    return o;
+}
+
+// >>http ===================================================================================
+
+/* An incremental HTTP/1.1 response parser over one growing buffer. Pure: no I/O. The caller
+   appends received bytes to buf and calls _bce_http_feed with the new total length; chunked
+   bodies are decoded in place, so the body ends up at buf[body_start .. body_start+body_len). */
+enum { _BCE_HP_HEAD, _BCE_HP_BODY_LEN, _BCE_HP_BODY_EOF, _BCE_HP_CHUNK_SIZE, _BCE_HP_CHUNK_DATA,
+       _BCE_HP_CHUNK_CRLF, _BCE_HP_TRAILER, _BCE_HP_DONE };
+
+typedef struct _bce_http_resp_t {
+    int phase;
+    int status;
+    int keep_alive;             /* the connection may carry another request */
+    int chunked;
+    size_t pos;                 /* parse position in buf */
+    size_t body_start, body_len;
+    size_t remaining;           /* of the Content-Length body or the current chunk */
+    size_t max_header, max_body;
+    const char *error;          /* static reason when feed returned an error */
+} _bce_http_resp_t;
+
+static void _bce_http_reset(_bce_http_resp_t *r, size_t max_header, size_t max_body) {
+    memset(r, 0, sizeof *r);
+    r->max_header = max_header;
+    r->max_body = max_body;
+}
+
+static int _bce_http_fail(_bce_http_resp_t *r, const char *why, int code) {
+    r->error = why;
+    return code;
+}
+
+/* Case-insensitive: does header line [s, e) have name `name`? Returns the value start or NULL. */
+static const char *_bce_http_header(const char *s, const char *e, const char *name) {
+    size_t n = strlen(name), i;
+    if ((size_t)(e - s) <= n || s[n] != ':') return NULL;
+    for (i = 0; i < n; i++)
+        if (_bce_lower((unsigned char)s[i]) != name[i]) return NULL;
+    s += n + 1;
+    while (s < e && (*s == ' ' || *s == '\t')) s++;
+    return s;
+}
+
+static int _bce_has_token(const char *v, const char *e, const char *tok) {
+    size_t n = strlen(tok);
+    while (v < e) {
+        size_t i;
+        while (v < e && (*v == ' ' || *v == '\t' || *v == ',')) v++;
+        for (i = 0; i < n && v + i < e && _bce_lower((unsigned char)v[i]) == tok[i]; i++) {}
+        if (i == n && (v + i == e || v[i] == ',' || v[i] == ' ' || v[i] == '\t')) return 1;
+        while (v < e && *v != ',') v++;
+    }
+    return 0;
+}
+
+/* Parses the status line and headers in buf[0..end) (end is just past the blank line). */
+static int _bce_http_head(_bce_http_resp_t *r, const char *buf, size_t end) {
+    const char *p = buf, *e = buf + end, *le;
+    int minor, have_len = 0, conn_close = 0, conn_keep = 0;
+    size_t clen = 0;
+    if (end < 12 || memcmp(p, "HTTP/1.", 7) != 0 || (p[7] != '0' && p[7] != '1') || p[8] != ' '
+        || !_bce_isdigit(p[9]) || !_bce_isdigit(p[10]) || !_bce_isdigit(p[11]) || (p[12] != ' ' && p[12] != '\r'))
+        return _bce_http_fail(r, "malformed HTTP status line", BCE_ERR_HTTP);
+    minor = p[7] - '0';
+    r->status = (p[9] - '0') * 100 + (p[10] - '0') * 10 + (p[11] - '0');
+    le = (const char *)memchr(p, '\n', end);
+    if (!le || le[-1] != '\r') return _bce_http_fail(r, "malformed HTTP status line", BCE_ERR_HTTP);
+    p = le + 1;
+    r->chunked = 0;
+    while (p < e) {
+        const char *v, *ve;
+        le = (const char *)memchr(p, '\n', (size_t)(e - p));
+        if (!le || le == p || le[-1] != '\r') return _bce_http_fail(r, "malformed HTTP header line", BCE_ERR_HTTP);
+        if (le - 1 == p) break;                 /* the blank line */
+        ve = le - 1;
+        if (*p == ' ' || *p == '\t') return _bce_http_fail(r, "folded HTTP header line", BCE_ERR_HTTP);
+        if ((v = _bce_http_header(p, ve, "content-length")) != NULL) {
+            size_t val = 0;
+            const char *q = v;
+            while (q < ve && _bce_isdigit(*q)) {
+                if (val > ((size_t)-1 - 9) / 10) return _bce_http_fail(r, "Content-Length too large", BCE_ERR_LIMIT);
+                val = val * 10 + (size_t)(*q++ - '0');
+            }
+            while (q < ve && (*q == ' ' || *q == '\t')) q++;
+            if (q == v || q != ve || (have_len && val != clen))
+                return _bce_http_fail(r, "bad Content-Length", BCE_ERR_HTTP);
+            have_len = 1;
+            clen = val;
+        } else if ((v = _bce_http_header(p, ve, "transfer-encoding")) != NULL) {
+            if (!_bce_has_token(v, ve, "chunked")) return _bce_http_fail(r, "unsupported Transfer-Encoding", BCE_ERR_HTTP);
+            r->chunked = 1;
+        } else if ((v = _bce_http_header(p, ve, "connection")) != NULL) {
+            if (_bce_has_token(v, ve, "close")) conn_close = 1;
+            if (_bce_has_token(v, ve, "keep-alive")) conn_keep = 1;
+        }
+        p = le + 1;
+    }
+    r->keep_alive = !conn_close && (minor == 1 || conn_keep);
+    r->body_start = end;
+    r->body_len = 0;
+    if (r->status >= 100 && r->status < 200) return BCE_OK;
+    if (r->chunked) {
+        r->phase = _BCE_HP_CHUNK_SIZE;
+    } else if (have_len) {
+        if (clen > r->max_body) return _bce_http_fail(r, "response body larger than limits.max_response_bytes", BCE_ERR_LIMIT);
+        r->remaining = clen;
+        r->phase = clen ? _BCE_HP_BODY_LEN : _BCE_HP_DONE;
+    } else if (r->status == 204 || r->status == 304) {
+        r->phase = _BCE_HP_DONE;
+    } else {
+        r->phase = _BCE_HP_BODY_EOF;
+        r->keep_alive = 0;
+    }
+    return BCE_OK;
+}
+
+/* Feeds buf[0..*plen). Returns 1 when the response is complete, 0 when more is needed, or an
+   error. eof: the peer closed the connection (ends a read-until-close body). The parser may
+   shorten *plen: interim 1xx responses are dropped and chunk framing is squeezed out. */
+static int _bce_http_feed(_bce_http_resp_t *r, char *buf, size_t *plen, int eof) {
+    size_t len = *plen;
+    for (;;) {
+        *plen = len;
+        switch (r->phase) {
+        case _BCE_HP_HEAD: {
+            size_t i = r->pos > 3 ? r->pos - 3 : 0, end = 0;
+            for (; i + 3 < len; i++)
+                if (buf[i] == '\r' && buf[i + 1] == '\n' && buf[i + 2] == '\r' && buf[i + 3] == '\n') { end = i + 4; break; }
+            if (!end) {
+                r->pos = len;
+                if (len > r->max_header) return _bce_http_fail(r, "HTTP header block larger than limits.max_header_bytes", BCE_ERR_LIMIT);
+                if (eof) return _bce_http_fail(r, len ? "connection closed inside the HTTP headers" : "connection closed before any response", BCE_ERR_HTTP);
+                return 0;
+            }
+            if (end > r->max_header) return _bce_http_fail(r, "HTTP header block larger than limits.max_header_bytes", BCE_ERR_LIMIT);
+            {
+                int rc = _bce_http_head(r, buf, end);
+                if (rc != BCE_OK) return rc;
+            }
+            if (r->status >= 100 && r->status < 200) {     /* interim response: drop it */
+                memmove(buf, buf + end, len - end);
+                len -= end;
+                r->pos = 0;
+                r->phase = _BCE_HP_HEAD;
+                break;
+            }
+            r->pos = end;
+            break;
+        }
+        case _BCE_HP_BODY_LEN: {
+            size_t avail = len - r->pos;
+            if (avail >= r->remaining) {
+                r->body_len += r->remaining;
+                r->pos += r->remaining;
+                r->remaining = 0;
+                r->phase = _BCE_HP_DONE;
+                break;
+            }
+            r->body_len += avail;
+            r->remaining -= avail;
+            r->pos = len;
+            if (eof) return _bce_http_fail(r, "connection closed before the end of the HTTP body", BCE_ERR_HTTP);
+            return 0;
+        }
+        case _BCE_HP_BODY_EOF:
+            r->body_len = len - r->body_start;
+            r->pos = len;
+            if (r->body_len > r->max_body) return _bce_http_fail(r, "response body larger than limits.max_response_bytes", BCE_ERR_LIMIT);
+            if (eof) { r->phase = _BCE_HP_DONE; break; }
+            return 0;
+        case _BCE_HP_CHUNK_SIZE: case _BCE_HP_CHUNK_CRLF: case _BCE_HP_TRAILER: {
+            const char *nl = (const char *)memchr(buf + r->pos, '\n', len - r->pos);
+            const char *line = buf + r->pos;
+            if (!nl) {
+                if (len - r->pos > 1024) return _bce_http_fail(r, "chunk header line too long", BCE_ERR_HTTP);
+                if (eof) return _bce_http_fail(r, "connection closed inside a chunked body", BCE_ERR_HTTP);
+                return 0;
+            }
+            if (nl == line || nl[-1] != '\r') return _bce_http_fail(r, "malformed chunked body", BCE_ERR_HTTP);
+            r->pos = (size_t)(nl - buf) + 1;
+            if (r->phase == _BCE_HP_CHUNK_CRLF) {
+                if (nl - 1 != line) return _bce_http_fail(r, "malformed chunked body", BCE_ERR_HTTP);
+                r->phase = _BCE_HP_CHUNK_SIZE;
+            } else if (r->phase == _BCE_HP_TRAILER) {
+                if (nl - 1 == line) r->phase = _BCE_HP_DONE;   /* trailers are ignored */
+            } else {
+                size_t sz = 0;
+                const char *q = line;
+                int h, digits = 0;
+                while ((h = _bce_hexval((unsigned char)*q)) >= 0) {
+                    if (sz > (((size_t)-1) >> 4)) return _bce_http_fail(r, "chunk size too large", BCE_ERR_LIMIT);
+                    sz = sz * 16 + (size_t)h;
+                    q++;
+                    digits++;
+                }
+                if (!digits || (*q != '\r' && *q != ';' && *q != ' ' && *q != '\t'))
+                    return _bce_http_fail(r, "malformed chunk size", BCE_ERR_HTTP);
+                if (sz > r->max_body - r->body_len)
+                    return _bce_http_fail(r, "response body larger than limits.max_response_bytes", BCE_ERR_LIMIT);
+                r->remaining = sz;
+                r->phase = sz ? _BCE_HP_CHUNK_DATA : _BCE_HP_TRAILER;
+            }
+            break;
+        }
+        case _BCE_HP_CHUNK_DATA: {
+            size_t avail = len - r->pos, take = avail < r->remaining ? avail : r->remaining;
+            memmove(buf + r->body_start + r->body_len, buf + r->pos, take);
+            r->body_len += take;
+            r->remaining -= take;
+            /* compacted: the decoded body is followed directly by the unparsed rest */
+            memmove(buf + r->body_start + r->body_len, buf + r->pos + take, len - r->pos - take);
+            len = r->body_start + r->body_len + (len - r->pos - take);
+            r->pos = r->body_start + r->body_len;
+            if (r->remaining == 0) { r->phase = _BCE_HP_CHUNK_CRLF; break; }
+            *plen = len;
+            if (eof) return _bce_http_fail(r, "connection closed inside a chunked body", BCE_ERR_HTTP);
+            return 0;
+        }
+        case _BCE_HP_DONE:
+            return 1;
+        default:
+            return _bce_http_fail(r, "internal HTTP parser state", BCE_ERR_HTTP);
+        }
+    }
+}
+
+// >>net ====================================================================================
+
+#define _BCE_WANT_READ 1
+#define _BCE_WANT_WRITE 2
+
+static int _bce_set_nonblocking(int fd) {
+    int fl = fcntl(fd, F_GETFL, 0);
+    if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) return -1;
+    fcntl(fd, F_SETFD, FD_CLOEXEC);
+    return 0;
+}
+
+static void _bce_close_fd(int *fd) {
+    if (*fd >= 0) {
+        close(*fd);
+        *fd = -1;
+    }
+}
+
+/* poll(2) on up to a few descriptors, EINTR counted as "nothing happened". */
+static int _bce_poll(struct pollfd *p, size_t n, int timeout_ms) {
+    int r = poll(p, (nfds_t)n, timeout_ms);
+    if (r < 0 && errno == EINTR) return 0;
+    return r;
+}
+
+// >>rpc ====================================================================================
+
+/* One HTTP/1.1 keep-alive connection to a daemon carrying JSON-RPC calls, one at a time.
+   A state machine driven by _bce_rpc_io; never blocks. */
+enum { _BCE_RPC_IDLE, _BCE_RPC_CONNECTING, _BCE_RPC_SENDING, _BCE_RPC_RECEIVING, _BCE_RPC_DONE,
+       _BCE_RPC_FAILED };
+
+typedef struct _bce_rpc_t {
+    _bce_url_t url;
+    char *auth;                 /* "Authorization: Basic ...\r\n" */
+    const char *wallet_json;    /* the {"xpub": ...} value of the current call, owned by caller */
+    int fd;
+    int state;
+    int reused;                 /* the current call went out on a kept-alive connection */
+    int retried;
+    struct addrinfo *ai, *ai_next;
+    long long connect_deadline, deadline;
+    int connect_timeout_ms, rpc_timeout_ms;
+    char *out;
+    size_t out_len, out_off, out_cap;
+    char *in;
+    size_t in_len, in_cap, max_in;
+    _bce_http_resp_t resp;
+    size_t max_header, max_body;
+    unsigned long long next_id, call_id;
+    int result;                 /* of a finished call: BCE_OK or an error */
+    int rpc_code;               /* JSON-RPC error code when result is BCE_ERR_RPC/AUTH */
+    const char *result_json;    /* into in: the "result" value */
+    size_t result_len;
+    const bce_allocator_t *alloc;
+    const bce_logger_t *logger;
+    _bce_disp_t *disp;          /* its JSON tokenizer parses responses */
+    char *error;                /* where failures are described (the owner's last_error) */
+    size_t error_cap;
+    unsigned long long connects; /* TCP connections opened so far */
+} _bce_rpc_t;
+
+static void _bce_rpc_error(_bce_rpc_t *c, const char *a, const char *b) {
+    _bce_msg_t m;
+    m.len = 0;
+    m.buf[0] = 0;
+    _bce_msg_str(&m, a);
+    if (b) _bce_msg_str(&m, b);
+    if (c->error_cap) {
+        size_t n = m.len < c->error_cap - 1 ? m.len : c->error_cap - 1;
+        memcpy(c->error, m.buf, n);
+        c->error[n] = 0;
+    }
+}
+
+static void _bce_rpc_disconnect(_bce_rpc_t *c) {
+    _bce_close_fd(&c->fd);
+    if (c->ai) freeaddrinfo(c->ai);
+    c->ai = c->ai_next = NULL;
+}
+
+static void _bce_rpc_fail(_bce_rpc_t *c, int result) {
+    _bce_rpc_disconnect(c);
+    c->state = _BCE_RPC_FAILED;
+    c->result = result;
+}
+
+/* Starts a TCP connect to the next address; BCE_OK while one is in flight. */
+static int _bce_rpc_connect_next(_bce_rpc_t *c) {
+    while (c->ai_next) {
+        struct addrinfo *a = c->ai_next;
+        int fd;
+        c->ai_next = a->ai_next;
+        fd = socket(a->ai_family, a->ai_socktype, a->ai_protocol);
+        if (fd < 0) continue;
+        if (_bce_set_nonblocking(fd) < 0) { close(fd); continue; }
+#ifdef SO_NOSIGPIPE
+        { int one = 1; setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one); }
+#endif
+        { int one = 1; setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one); }
+        if (connect(fd, a->ai_addr, a->ai_addrlen) == 0 || errno == EINPROGRESS || errno == EINTR) {
+            c->fd = fd;
+            c->connects++;
+            return BCE_OK;
+        }
+        close(fd);
+    }
+    return BCE_ERR_CONNECT;
+}
+
+static int _bce_rpc_start_connect(_bce_rpc_t *c, long long now) {
+    struct addrinfo hints;
+    int r;
+    if (c->url.tls) {
+        _bce_rpc_error(c, "https:// needs TLS: build with BCE_USE_MBEDTLS", NULL);
+        return BCE_ERR_TLS;
+    }
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_ADDRCONFIG;
+    if (c->url.host[0] && strchr(c->url.host, ':')) hints.ai_flags = AI_NUMERICHOST;
+    r = getaddrinfo(c->url.host, c->url.port, &hints, &c->ai);
+    if (r != 0 && hints.ai_flags == AI_ADDRCONFIG) {     /* no configured address: loopback-only hosts */
+        hints.ai_flags = 0;
+        r = getaddrinfo(c->url.host, c->url.port, &hints, &c->ai);
+    }
+    if (r != 0) {
+        c->ai = NULL;
+        _bce_rpc_error(c, "cannot resolve the daemon's host: ", gai_strerror(r));
+        return BCE_ERR_CONNECT;
+    }
+    c->ai_next = c->ai;
+    c->connect_deadline = now + c->connect_timeout_ms;
+    if (_bce_rpc_connect_next(c) != BCE_OK) {
+        _bce_rpc_error(c, "cannot connect to the daemon: ", strerror(errno));
+        return BCE_ERR_CONNECT;
+    }
+    c->state = _BCE_RPC_CONNECTING;
+    return BCE_OK;
+}
+
+/* Appends JSON string text for s (with quotes) to out; returns the new length or 0 if no room. */
+static size_t _bce_json_quote(char *out, size_t o, size_t cap, const char *s) {
+    static const char hex[] = "0123456789abcdef";
+    if (o + 1 >= cap) return 0;
+    out[o++] = '"';
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (o + 7 >= cap) return 0;
+        if (ch == '"' || ch == '\\') { out[o++] = '\\'; out[o++] = (char)ch; }
+        else if (ch < 0x20) {
+            out[o++] = '\\'; out[o++] = 'u'; out[o++] = '0'; out[o++] = '0';
+            out[o++] = hex[ch >> 4]; out[o++] = hex[ch & 15];
+        } else out[o++] = (char)ch;
+    }
+    if (o + 1 >= cap) return 0;
+    out[o++] = '"';
+    return o;
+}
+
+/* Builds the HTTP request for one JSON-RPC call into c->out. params_json: a validated JSON
+   array or NULL; wallet_json: the value for the trailing {"xpub": ...} object. */
+static int _bce_rpc_build(_bce_rpc_t *c, const char *method, const char *params_json, size_t params_len,
+                          const char *wallet_json) {
+    size_t need = 512 + strlen(c->url.host) + strlen(c->url.prefix) + strlen(c->auth)
+                  + strlen(method) * 6 + params_len + strlen(wallet_json);
+    size_t o, body, p0 = 0, p1 = 0;
+    char *b;
+    void *buf = c->out;
+    int r = _bce_grow(c->alloc, &buf, &c->out_cap, need, 1, (size_t)-1);
+    if (r != BCE_OK) return r;
+    c->out = (char *)buf;
+    b = c->out;
+    if (params_json) {      /* the text between [ and ] */
+        p0 = 0;
+        while (_bce_isws((unsigned char)params_json[p0])) p0++;
+        p0++;
+        p1 = params_len;
+        while (p1 > p0 && params_json[p1 - 1] != ']') p1--;
+        p1--;
+        while (p1 > p0 && _bce_isws((unsigned char)params_json[p1 - 1])) p1--;
+    }
+    /* body first, at an offset that leaves room for the headers; then the headers before it */
+    body = 400 + strlen(c->url.host) + strlen(c->url.prefix) + strlen(c->auth);
+    o = body;
+    c->call_id = ++c->next_id;
+    memcpy(b + o, "{\"jsonrpc\":\"2.0\",\"id\":", 22);
+    o += 22;
+    {
+        _bce_msg_t m;
+        m.len = 0;
+        _bce_msg_long(&m, (long long)c->call_id);
+        memcpy(b + o, m.buf, m.len);
+        o += m.len;
+    }
+    memcpy(b + o, ",\"method\":", 10);
+    o += 10;
+    o = _bce_json_quote(b, o, c->out_cap, method);
+    if (!o) return BCE_ERR_LIMIT;
+    memcpy(b + o, ",\"params\":[", 11);
+    o += 11;
+    if (p1 > p0) {
+        memcpy(b + o, params_json + p0, p1 - p0);
+        o += p1 - p0;
+        b[o++] = ',';
+    }
+    memcpy(b + o, "{\"xpub\":", 8);
+    o += 8;
+    memcpy(b + o, wallet_json, strlen(wallet_json));
+    o += strlen(wallet_json);
+    memcpy(b + o, "}]}", 3);
+    o += 3;
+    {
+        _bce_msg_t h;
+        size_t blen = o - body, hl;
+        h.len = 0;
+        h.buf[0] = 0;
+        _bce_msg_str(&h, "POST ");
+        _bce_msg_str(&h, c->url.prefix);
+        _bce_msg_str(&h, "/ HTTP/1.1\r\nHost: ");
+        if (strchr(c->url.host, ':')) _bce_msg_str(&h, "[");
+        _bce_msg_str(&h, c->url.host);
+        if (strchr(c->url.host, ':')) _bce_msg_str(&h, "]");
+        _bce_msg_str(&h, ":");
+        _bce_msg_str(&h, c->url.port);
+        _bce_msg_str(&h, "\r\nContent-Type: application/json\r\nContent-Length: ");
+        _bce_msg_long(&h, (long long)blen);
+        _bce_msg_str(&h, "\r\n");
+        hl = h.len + strlen(c->auth) + 2;
+        if (hl > body || h.len >= sizeof h.buf - 1) return BCE_ERR_LIMIT;
+        memcpy(b + body - hl, h.buf, h.len);
+        memcpy(b + body - hl + h.len, c->auth, strlen(c->auth));
+        memcpy(b + body - 2, "\r\n", 2);
+        memmove(b, b + body - hl, hl + blen);
+        c->out_len = hl + blen;
+    }
+    c->out_off = 0;
+    return BCE_OK;
+}
+
+/* Begins a call. BCE_OK: in flight (drive with _bce_rpc_io). Errors: nothing in flight. */
+static int _bce_rpc_begin(_bce_rpc_t *c, const char *method, const char *params_json, size_t params_len,
+                          const char *wallet_json, long long now) {
+    int r;
+    if (c->state != _BCE_RPC_IDLE && c->state != _BCE_RPC_DONE && c->state != _BCE_RPC_FAILED) return BCE_ERR_STATE;
+    r = _bce_rpc_build(c, method, params_json, params_len, wallet_json);
+    if (r != BCE_OK) {
+        _bce_rpc_error(c, "cannot build the JSON-RPC request", NULL);
+        return r;
+    }
+    c->in_len = 0;
+    _bce_http_reset(&c->resp, c->max_header, c->max_body);
+    c->deadline = now + c->rpc_timeout_ms;
+    c->retried = 0;
+    c->result_json = NULL;
+    c->result_len = 0;
+    c->rpc_code = 0;
+    if (c->fd >= 0) {
+        c->reused = 1;
+        c->state = _BCE_RPC_SENDING;
+        return BCE_OK;
+    }
+    c->reused = 0;
+    r = _bce_rpc_start_connect(c, now);
+    if (r != BCE_OK) _bce_rpc_fail(c, r);
+    return r;
+}
+
+/* A kept-alive connection failed before any byte of the answer: the daemon had closed it.
+   Open a fresh one and send again, once. */
+static int _bce_rpc_retry_fresh(_bce_rpc_t *c, long long now) {
+    int r;
+    if (!c->reused || c->retried || c->in_len) return 0;
+    _bce_rpc_disconnect(c);
+    c->retried = 1;
+    c->reused = 0;
+    c->out_off = 0;
+    r = _bce_rpc_start_connect(c, now);
+    if (r != BCE_OK) { _bce_rpc_fail(c, r); return 1; }
+    return 1;
+}
+
+static void _bce_rpc_finish(_bce_rpc_t *c);
+
+/* Runs whatever I/O is possible now. revents: what poll(2) reported for c->fd (0 if unknown). */
+static void _bce_rpc_io(_bce_rpc_t *c, int revents, long long now) {
+    for (;;) {
+        if (c->state == _BCE_RPC_CONNECTING) {
+            int err = 0;
+            socklen_t el = sizeof err;
+            if (now >= c->connect_deadline) {
+                _bce_rpc_error(c, "timed out connecting to the daemon", NULL);
+                _bce_rpc_fail(c, BCE_ERR_TIMEOUT);
+                return;
+            }
+            if (!(revents & (POLLOUT | POLLERR | POLLHUP))) return;
+            if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0) err = errno;
+            if (err == EINPROGRESS || err == EALREADY) return;
+            if (err) {
+                _bce_close_fd(&c->fd);
+                if (_bce_rpc_connect_next(c) == BCE_OK) { revents = 0; return; }
+                _bce_rpc_error(c, "cannot connect to the daemon: ", strerror(err));
+                _bce_rpc_fail(c, BCE_ERR_CONNECT);
+                return;
+            }
+            if (c->ai) freeaddrinfo(c->ai);
+            c->ai = c->ai_next = NULL;
+            c->state = _BCE_RPC_SENDING;
+        }
+        if (now >= c->deadline) {
+            _bce_rpc_error(c, "timed out waiting for the daemon's answer (rpc_timeout_ms)", NULL);
+            _bce_rpc_fail(c, BCE_ERR_TIMEOUT);
+            return;
+        }
+        if (c->state == _BCE_RPC_SENDING) {
+            while (c->out_off < c->out_len) {
+                ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, _BCE_SEND_FLAGS);
+                if (n > 0) { c->out_off += (size_t)n; continue; }
+                if (n < 0 && errno == EINTR) continue;
+                if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+                if (_bce_rpc_retry_fresh(c, now)) { revents = 0; goto again; }
+                _bce_rpc_error(c, "connection to the daemon failed while sending: ", strerror(errno));
+                _bce_rpc_fail(c, BCE_ERR_CONNECT);
+                return;
+            }
+            c->state = _BCE_RPC_RECEIVING;
+        }
+        if (c->state == _BCE_RPC_RECEIVING) {
+            for (;;) {
+                ssize_t n;
+                int r, eof = 0;
+                if (c->in_cap - c->in_len < 4096) {
+                    void *buf = c->in;
+                    size_t want = c->in_len + 16384;
+                    r = _bce_grow(c->alloc, &buf, &c->in_cap, want, 1, c->max_in + 16384);
+                    if (r != BCE_OK) {
+                        _bce_rpc_error(c, r == BCE_ERR_LIMIT ? "the daemon's answer exceeds limits.max_response_bytes"
+                                                             : "out of memory reading the daemon's answer", NULL);
+                        _bce_rpc_fail(c, r);
+                        return;
+                    }
+                    c->in = (char *)buf;
+                }
+                n = recv(c->fd, c->in + c->in_len, c->in_cap - c->in_len - 1, 0);
+                if (n < 0 && errno == EINTR) continue;
+                if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+                if (n < 0 && c->in_len == 0 && _bce_rpc_retry_fresh(c, now)) { revents = 0; goto again; }
+                if (n < 0) {
+                    _bce_rpc_error(c, "connection to the daemon failed: ", strerror(errno));
+                    _bce_rpc_fail(c, BCE_ERR_CONNECT);
+                    return;
+                }
+                if (n == 0) {
+                    if (c->in_len == 0 && _bce_rpc_retry_fresh(c, now)) { revents = 0; goto again; }
+                    eof = 1;
+                }
+                c->in_len += (size_t)n;
+                r = _bce_http_feed(&c->resp, c->in, &c->in_len, eof);
+                if (r < 0) {
+                    _bce_rpc_error(c, "bad HTTP answer from the daemon: ", c->resp.error);
+                    _bce_rpc_fail(c, r);
+                    return;
+                }
+                if (r == 1) {
+                    if (!c->resp.keep_alive || eof || c->resp.pos != c->in_len) _bce_rpc_disconnect(c);
+                    _bce_rpc_finish(c);
+                    return;
+                }
+                if (eof) {
+                    _bce_rpc_error(c, "the daemon closed the connection", NULL);
+                    _bce_rpc_fail(c, BCE_ERR_CONNECT);
+                    return;
+                }
+            }
+        }
+        return;
+    again:
+        continue;
+    }
+}
+
+/* Interprets the complete HTTP response as a JSON-RPC answer. */
+static void _bce_rpc_finish(_bce_rpc_t *c) {
+    const char *body = c->in + c->resp.body_start;
+    size_t blen = c->resp.body_len;
+    bce_json_t *p = &c->disp->json;
+    uint32_t v, e;
+    int r;
+    c->state = _BCE_RPC_DONE;
+    if (c->resp.status != 200) {
+        _bce_msg_t m;
+        m.len = 0;
+        _bce_msg_str(&m, "the daemon answered HTTP ");
+        _bce_msg_long(&m, c->resp.status);
+        _bce_rpc_error(c, m.buf, c->resp.status == 500 ? " (a ':' in the password makes the daemon fail)" : NULL);
+        c->result = BCE_ERR_HTTP;
+        return;
+    }
+    r = bce_json_parse(p, body, blen);
+    if (r < 0 || p->tokens[0].type != BCE_JSON_OBJECT) {
+        _bce_rpc_error(c, "the daemon's answer is not a JSON-RPC object: ", r < 0 ? p->error : "not an object");
+        c->result = r < 0 ? r : BCE_ERR_JSON;
+        return;
+    }
+    e = bce_json_find(body, p->tokens, 0, "error");
+    v = bce_json_find(body, p->tokens, 0, "id");
+    if (e && p->tokens[e].type != BCE_JSON_NULL) {
+        long long code = 0;
+        uint32_t ct = bce_json_find(body, p->tokens, e, "code"), mt = bce_json_find(body, p->tokens, e, "message");
+        _bce_msg_t m;
+        char msg[160];
+        size_t mlen = 0;
+        if (ct) bce_json_int(body, &p->tokens[ct], &code);
+        msg[0] = 0;
+        if (mt && p->tokens[mt].type == BCE_JSON_STRING
+            && bce_json_string(body, &p->tokens[mt], msg, sizeof msg, &mlen) == BCE_ERR_LIMIT)
+            memcpy(msg + sizeof msg - 4, "...", 4);
+        c->rpc_code = (int)(code < INT_MIN ? INT_MIN : code > INT_MAX ? INT_MAX : code);
+        m.len = 0;
+        _bce_msg_str(&m, "JSON-RPC error ");
+        _bce_msg_long(&m, code);
+        _bce_msg_str(&m, ": ");
+        _bce_msg_untrusted(&m, msg, strlen(msg));
+        _bce_rpc_error(c, m.buf, NULL);
+        c->result = code == -32600 ? BCE_ERR_AUTH : BCE_ERR_RPC;
+        return;
+    }
+    {
+        long long id = -1;
+        if (!v || !bce_json_int(body, &p->tokens[v], &id) || (unsigned long long)id != c->call_id) {
+            _bce_rpc_error(c, "the daemon's answer carries the wrong id", NULL);
+            c->result = BCE_ERR_JSON;
+            return;
+        }
+    }
+    v = bce_json_find(body, p->tokens, 0, "result");
+    if (!v) {
+        _bce_rpc_error(c, "the daemon's answer has neither result nor error", NULL);
+        c->result = BCE_ERR_JSON;
+        return;
+    }
+    {
+        const bce_json_token_t *t = &p->tokens[v];
+        c->result_json = body + t->start - (t->type == BCE_JSON_STRING ? 1 : 0);
+        c->result_len = (size_t)(t->end - t->start) + (t->type == BCE_JSON_STRING ? 2u : 0u);
+    }
+    c->result = BCE_OK;
+}
+
+static int _bce_rpc_busy(const _bce_rpc_t *c) {
+    return c->state == _BCE_RPC_CONNECTING || c->state == _BCE_RPC_SENDING || c->state == _BCE_RPC_RECEIVING;
+}
+
+static int _bce_rpc_events(const _bce_rpc_t *c) {
+    if (c->state == _BCE_RPC_CONNECTING || c->state == _BCE_RPC_SENDING) return _BCE_WANT_WRITE;
+    if (c->state == _BCE_RPC_RECEIVING) return _BCE_WANT_READ;
+    return 0;
+}
+
+static long long _bce_rpc_deadline(const _bce_rpc_t *c) {
+    if (c->state == _BCE_RPC_CONNECTING) return c->connect_deadline < c->deadline ? c->connect_deadline : c->deadline;
+    return _bce_rpc_busy(c) ? c->deadline : -1;
+}
+
+static void _bce_rpc_release(_bce_rpc_t *c) {
+    _bce_rpc_disconnect(c);
+    _bce_mfree(c->alloc, c->out);
+    _bce_mfree(c->alloc, c->in);
+    _bce_mfree(c->alloc, c->auth);
+    c->out = c->in = c->auth = NULL;
+}
+
+/* Sets up a client (no connection yet). */
+static int _bce_rpc_init(_bce_rpc_t *c, const char *url, const char *user, const char *password,
+                         int connect_timeout_ms, int rpc_timeout_ms, size_t max_header, size_t max_body,
+                         const bce_allocator_t *alloc, const bce_logger_t *logger, _bce_disp_t *disp,
+                         char *error, size_t error_cap) {
+    size_t ul = strlen(user), pl = strlen(password), n;
+    unsigned char *cred;
+    const char *why;
+    memset(c, 0, sizeof *c);
+    c->fd = -1;
+    c->alloc = alloc;
+    c->logger = logger;
+    c->disp = disp;
+    c->error = error;
+    c->error_cap = error_cap;
+    c->connect_timeout_ms = connect_timeout_ms;
+    c->rpc_timeout_ms = rpc_timeout_ms;
+    c->max_header = max_header;
+    c->max_body = max_body;
+    c->max_in = max_header + max_body + 64;
+    why = _bce_url_parse(url, &c->url);
+    if (why) {
+        _bce_rpc_error(c, why, NULL);
+        return BCE_ERR_INVALID_ARG;
+    }
+    cred = (unsigned char *)_bce_malloc(alloc, ul + pl + 2);
+    n = 4 * ((ul + pl + 1 + 2) / 3);
+    c->auth = (char *)_bce_malloc(alloc, n + 40);
+    if (!cred || !c->auth) {
+        _bce_mfree(alloc, cred);
+        _bce_mfree(alloc, c->auth);
+        c->auth = NULL;
+        return BCE_ERR_NOMEM;
+    }
+    memcpy(cred, user, ul);
+    cred[ul] = ':';
+    memcpy(cred + ul + 1, password, pl);
+    memcpy(c->auth, "Authorization: Basic ", 21);
+    n = 21 + _bce_base64(cred, ul + pl + 1, c->auth + 21);
+    memcpy(c->auth + n, "\r\n", 3);
+    memset(cred, 0, ul + pl + 1);
+    _bce_mfree(alloc, cred);
+    return BCE_OK;
+}
+
+/* Blocks until the call in flight ends, the deadline passes or *stop is set. */
+static void _bce_rpc_wait(_bce_rpc_t *c, int wake_fd, volatile sig_atomic_t *stop) {
+    while (_bce_rpc_busy(c)) {
+        struct pollfd pf[2];
+        long long now = _bce_now_ms(), dl = _bce_rpc_deadline(c);
+        int wait = dl < 0 ? -1 : (dl <= now ? 0 : (int)(dl - now > INT_MAX ? INT_MAX : dl - now));
+        size_t n = 1;
+        pf[0].fd = c->fd;
+        pf[0].events = (short)(_bce_rpc_events(c) == _BCE_WANT_WRITE ? POLLOUT : POLLIN);
+        pf[0].revents = 0;
+        if (wake_fd >= 0) {
+            pf[1].fd = wake_fd;
+            pf[1].events = POLLIN;
+            pf[1].revents = 0;
+            n = 2;
+        }
+        _bce_poll(pf, n, wait);
+        if (stop && *stop) {
+            _bce_rpc_error(c, "stopped", NULL);
+            _bce_rpc_fail(c, BCE_ERR_CLOSED);
+            return;
+        }
+        _bce_rpc_io(c, pf[0].revents, _bce_now_ms());
+    }
+}
+
+// >>loop ===================================================================================
+/* The non-blocking core: each object runs at most one activity (polling today), advanced by
+   a step function that waits on its descriptors at most as long as asked. The blocking calls
+   are loops over it. A self-pipe lets bce_stop wake a waiting step from a signal handler or
+   another thread. */
+
+enum { _BCE_MODE_NONE, _BCE_MODE_POLL };
+
+static int _bce_wake_open(int wake[2]) {
+    if (wake[0] >= 0) return BCE_OK;
+    if (pipe(wake) < 0) { wake[0] = wake[1] = -1; return BCE_ERR_NOMEM; }
+    _bce_set_nonblocking(wake[0]);
+    _bce_set_nonblocking(wake[1]);
+    return BCE_OK;
+}
+
+static void _bce_wake_drain(int fd) {
+    char buf[64];
+    while (fd >= 0 && read(fd, buf, sizeof buf) > 0) {}
+}
+
+static void _bce_wake(int fd) {
+    if (fd >= 0) {
+        ssize_t r = write(fd, "x", 1);   /* async-signal-safe; a full pipe is awake already */
+        (void)r;
+    }
+}
+
+static int _bce_wait_ms(long long deadline, long long now, int timeout_ms) {
+    long long w = deadline < 0 ? -1 : (deadline <= now ? 0 : deadline - now);
+    if (timeout_ms >= 0 && (w < 0 || w > timeout_ms)) w = timeout_ms;
+    return w > INT_MAX ? INT_MAX : (int)w;
+}
+
+static long long _bce_min_deadline(long long a, long long b) {
+    if (a < 0) return b;
+    if (b < 0) return a;
+    return a < b ? a : b;
+}
+
+/* Adds one descriptor to a bce_fd_t list; returns the new count (counts past cap too). */
+static int _bce_fd_add(bce_fd_t *fds, int cap, int n, int fd, int events) {
+    if (fd < 0 || !events) return n;
+    if (fds && n < cap) {
+        fds[n].fd = fd;
+        fds[n].events = events;
+    }
+    return n + 1;
+}
+
+// >>event ==================================================================================
+
 struct bce_event_t {
     int index;                  /* _BCE_EV_* */
     bce_coin_t *instance;
@@ -1229,6 +2226,13 @@ struct bce_coin_t {
     int in_handler;
     volatile sig_atomic_t stop_requested;
     char last_error[256];
+    char *wallet_json;          /* the value sent as "xpub": null, a string or an object */
+    _bce_rpc_t rpc;
+    int mode;                   /* _BCE_MODE_* */
+    int interval_ms;
+    long long next_poll;
+    int fatal;
+    int wake[2];
 };
 
 static void _bce_disp_init(_bce_disp_t *d, const bce_logger_t *lg, const bce_allocator_t *a,
@@ -1443,6 +2447,7 @@ static void _bce_coin_free_strings(bce_coin_t *c) {
     _bce_mfree(a, c->contract);
     _bce_mfree(a, c->address);
     _bce_mfree(a, c->ca_file);
+    _bce_mfree(a, c->wallet_json);
 }
 
 static int _bce_check_desc(const bce_coin_desc_t *d, const bce_logger_t *lg) {
@@ -1467,7 +2472,43 @@ static int _bce_check_desc(const bce_coin_desc_t *d, const bce_logger_t *lg) {
         _bce_log(lg, BCE_LOG_ERROR, "allocator: set both alloc and free, or neither");
         return BCE_ERR_INVALID_ARG;
     }
+    if (d->url) {
+        _bce_url_t u;
+        const char *why = _bce_url_parse(d->url, &u);
+        if (why) {
+            _bce_msg_t m;
+            m.len = 0;
+            _bce_msg_str(&m, "bad url: ");
+            _bce_msg_str(&m, why);
+            _bce_log(lg, BCE_LOG_ERROR, m.buf);
+            return BCE_ERR_INVALID_ARG;
+        }
+    }
     return BCE_OK;
+}
+
+/* The JSON value sent as "xpub" in every call: null, the xpub string, or the object form for
+   token (contract) and XMR (address) wallets. */
+static char *_bce_wallet_json(const bce_allocator_t *a, const char *xpub, const char *contract,
+                              const char *address) {
+    size_t cap, o;
+    char *b;
+    if (!xpub) return _bce_strdup(a, "null");
+    cap = 32 + 6 * (strlen(xpub) + (contract ? strlen(contract) : 0) + (address ? strlen(address) : 0));
+    b = (char *)_bce_malloc(a, cap);
+    if (!b) return NULL;
+    if (!contract && !address) {
+        o = _bce_json_quote(b, 0, cap, xpub);
+    } else {
+        memcpy(b, "{\"xpub\":", 8);
+        o = _bce_json_quote(b, 8, cap, xpub);
+        memcpy(b + o, contract ? ",\"contract\":" : ",\"address\":", contract ? 12 : 11);
+        o += contract ? 12 : 11;
+        o = _bce_json_quote(b, o, cap, contract ? contract : address);
+        b[o++] = '}';
+    }
+    b[o] = 0;
+    return b;
 }
 
 /* Builds a coin from a checked desc. */
@@ -1510,9 +2551,11 @@ static bce_coin_t *_bce_coin_new(const bce_coin_desc_t *d) {
     } else {
         c->key = _bce_strdup(&c->allocator, d->xpub);
     }
+    c->wallet_json = _bce_wallet_json(&c->allocator, d->xpub, d->contract, d->address);
+    c->wake[0] = c->wake[1] = -1;
     if (!c->url || !c->user || !c->password || (d->xpub && (!c->xpub || !c->key))
         || (d->contract && !c->contract) || (d->address && !c->address)
-        || (d->tls.ca_file && !c->ca_file)) {
+        || (d->tls.ca_file && !c->ca_file) || !c->wallet_json) {
         _bce_coin_free_strings(c);
         _bce_mfree(&c->allocator, c);
         return NULL;
@@ -1520,6 +2563,17 @@ static bce_coin_t *_bce_coin_new(const bce_coin_desc_t *d) {
     _bce_disp_init(&c->disp, &c->logger, &c->allocator,
                    d->limits.max_json_tokens ? d->limits.max_json_tokens : _BCE_DEFAULT_MAX_TOKENS,
                    _bce_json_depth(d->limits.max_json_depth));
+    if (_bce_rpc_init(&c->rpc, c->url, c->user, c->password, c->connect_timeout_ms, c->rpc_timeout_ms,
+                      d->limits.max_header_bytes ? d->limits.max_header_bytes : 16384u,
+                      d->limits.max_response_bytes ? d->limits.max_response_bytes : (16u << 20),
+                      &c->allocator, &c->logger, &c->disp, c->last_error, sizeof c->last_error) != BCE_OK) {
+        _bce_rpc_release(&c->rpc);
+        _bce_disp_release(&c->disp);
+        _bce_coin_free_strings(c);
+        _bce_mfree(&c->allocator, c);
+        return NULL;
+    }
+    c->last_error[0] = 0;
     if (c->skip_verify)
         _bce_log(&c->logger, BCE_LOG_WARN, "TLS certificate verification is OFF (tls.skip_verify): "
                                            "anyone on the path can impersonate the daemon");
@@ -1539,6 +2593,9 @@ _BCE_DEF bce_coin_t *bce_coin_create(const bce_coin_desc_t *desc) {
 
 static void _bce_coin_free(bce_coin_t *c) {
     bce_allocator_t a = c->allocator;
+    _bce_rpc_release(&c->rpc);
+    _bce_close_fd(&c->wake[0]);
+    _bce_close_fd(&c->wake[1]);
     _bce_disp_release(&c->disp);
     _bce_coin_free_strings(c);
     _bce_mfree(&a, c);
@@ -1590,6 +2647,194 @@ _BCE_DEF int bce_process_updates(bce_coin_t *coin, const char *json, size_t len)
     return _bce_dispatch_array(&coin->disp, &rt, json, len);
 }
 
+/* ---- JSON-RPC ---- */
+
+_BCE_DEF int bce_rpc(bce_coin_t *coin, const char *method, const char *params_json,
+                     char *out, size_t out_cap, size_t *out_len) {
+    size_t plen = 0;
+    int r;
+    if (!coin || !method || !*method || (!out && out_cap)) return BCE_ERR_INVALID_ARG;
+    if (coin->in_handler) return BCE_ERR_STATE;
+    if (_bce_rpc_busy(&coin->rpc)) return BCE_ERR_STATE;
+    if (params_json) {
+        size_t i = 0;
+        plen = strlen(params_json);
+        if (bce_json_validate(params_json, plen, 0, NULL) != BCE_OK) {
+            _bce_rpc_error(&coin->rpc, "bce_rpc: params_json is not valid JSON", NULL);
+            return BCE_ERR_INVALID_ARG;
+        }
+        while (_bce_isws((unsigned char)params_json[i])) i++;
+        if (params_json[i] != '[') {
+            _bce_rpc_error(&coin->rpc, "bce_rpc: params_json must be a JSON array", NULL);
+            return BCE_ERR_INVALID_ARG;
+        }
+    }
+    r = _bce_rpc_begin(&coin->rpc, method, params_json, plen, coin->wallet_json, _bce_now_ms());
+    if (r != BCE_OK) { coin->rpc.state = _BCE_RPC_IDLE; return r; }
+    _bce_rpc_wait(&coin->rpc, -1, NULL);
+    r = coin->rpc.result;
+    coin->rpc.state = _BCE_RPC_IDLE;
+    if (r != BCE_OK) return r;
+    if (out_len) *out_len = coin->rpc.result_len + 1;
+    if (out_cap < coin->rpc.result_len + 1) return BCE_ERR_LIMIT;
+    memcpy(out, coin->rpc.result_json, coin->rpc.result_len);
+    out[coin->rpc.result_len] = 0;
+    if (out_len) *out_len = coin->rpc.result_len;
+    return BCE_OK;
+}
+
+/* ---- polling, the non-blocking core ---- */
+
+static void _bce_log_call_failure(const bce_logger_t *lg, const char *what, int r, const char *detail) {
+    _bce_msg_t m;
+    m.len = 0;
+    m.buf[0] = 0;
+    _bce_msg_str(&m, what);
+    _bce_msg_str(&m, " failed: ");
+    _bce_msg_str(&m, bce_result_str(r));
+    if (detail && *detail) {
+        _bce_msg_str(&m, " (");
+        _bce_msg_str(&m, detail);
+        _bce_msg_str(&m, ")");
+    }
+    _bce_log(lg, r == BCE_ERR_AUTH ? BCE_LOG_ERROR : BCE_LOG_WARN, m.buf);
+}
+
+/* Hands a finished get_updates call to the dispatcher; returns a fatal result or BCE_OK. */
+static int _bce_poll_collect(_bce_rpc_t *rpc, _bce_disp_t *d, const _bce_route_t *rt) {
+    int r = rpc->result;
+    rpc->state = _BCE_RPC_IDLE;
+    if (r == BCE_OK) {
+        r = _bce_dispatch_array(d, rt, rpc->result_json, rpc->result_len);
+        return BCE_OK;
+    }
+    _bce_log_call_failure(d->logger, "get_updates", r, rpc->error);
+    return r == BCE_ERR_AUTH ? r : BCE_OK;
+}
+
+static void _bce_coin_route(bce_coin_t *coin, _bce_route_t *rt) {
+    rt->first = coin->manager ? _bce_manager_handlers(coin->manager) : NULL;
+    rt->instance = coin;
+    rt->currency = _bce_currencies[coin->cur].name;
+    rt->wallet = coin->key;
+    rt->accepted = _bce_currencies[coin->cur].events;
+}
+
+/* Advances the coin's polling: collect a finished call, start the next one when due. */
+static void _bce_coin_tick(bce_coin_t *coin, long long now) {
+    _bce_rpc_t *rpc = &coin->rpc;
+    if (rpc->state == _BCE_RPC_DONE || rpc->state == _BCE_RPC_FAILED) {
+        _bce_route_t rt;
+        int r;
+        _bce_coin_route(coin, &rt);
+        r = _bce_poll_collect(rpc, &coin->disp, &rt);
+        if (r != BCE_OK) { coin->fatal = r; return; }
+        coin->next_poll = now + coin->interval_ms;
+    }
+    if (rpc->state == _BCE_RPC_IDLE && now >= coin->next_poll && !coin->stop_requested) {
+        if (_bce_rpc_begin(rpc, "get_updates", NULL, 0, coin->wallet_json, now) != BCE_OK) {
+            _bce_log_call_failure(&coin->logger, "get_updates", rpc->result, coin->last_error);
+            rpc->state = _BCE_RPC_IDLE;
+            coin->next_poll = now + coin->interval_ms;
+        }
+    }
+}
+
+_BCE_DEF int bce_coin_start_polling(bce_coin_t *coin, int interval_ms) {
+    if (!coin || interval_ms < 0) return BCE_ERR_INVALID_ARG;
+    if (coin->in_handler) return BCE_ERR_STATE;
+    if (!coin->key) {
+        _bce_log(&coin->logger, BCE_LOG_ERROR, "polling needs a wallet: set xpub in the desc");
+        return BCE_ERR_INVALID_ARG;
+    }
+    if (coin->mode != _BCE_MODE_NONE || _bce_rpc_busy(&coin->rpc)) return BCE_ERR_STATE;
+    if (_bce_wake_open(coin->wake) != BCE_OK) return BCE_ERR_NOMEM;
+    _bce_wake_drain(coin->wake[0]);
+    coin->stop_requested = 0;
+    coin->fatal = BCE_OK;
+    coin->interval_ms = interval_ms ? interval_ms : 1000;
+    coin->next_poll = _bce_now_ms();
+    coin->mode = _BCE_MODE_POLL;
+    return BCE_OK;
+}
+
+/* Ends the coin's activity (a call in flight is abandoned; the connection is closed). */
+static void _bce_coin_end(bce_coin_t *coin) {
+    if (_bce_rpc_busy(&coin->rpc)) _bce_rpc_disconnect(&coin->rpc);
+    coin->rpc.state = _BCE_RPC_IDLE;
+    coin->mode = _BCE_MODE_NONE;
+}
+
+_BCE_DEF int bce_coin_fds(bce_coin_t *coin, bce_fd_t *fds, int cap) {
+    int n = 0;
+    if (!coin || cap < 0 || (!fds && cap)) return BCE_ERR_INVALID_ARG;
+    if (coin->mode == _BCE_MODE_NONE) return 0;
+    if (_bce_rpc_busy(&coin->rpc)) n = _bce_fd_add(fds, cap, n, coin->rpc.fd, _bce_rpc_events(&coin->rpc));
+    return _bce_fd_add(fds, cap, n, coin->wake[0], BCE_WANT_READ);
+}
+
+static long long _bce_coin_deadline(const bce_coin_t *coin) {
+    if (coin->mode == _BCE_MODE_NONE) return -1;
+    if (_bce_rpc_busy(&coin->rpc)) return _bce_rpc_deadline(&coin->rpc);
+    return coin->next_poll;
+}
+
+_BCE_DEF int bce_coin_timeout_ms(bce_coin_t *coin) {
+    if (!coin) return -1;
+    if (coin->stop_requested && coin->mode != _BCE_MODE_NONE) return 0;
+    return _bce_wait_ms(_bce_coin_deadline(coin), _bce_now_ms(), -1);
+}
+
+_BCE_DEF int bce_coin_step(bce_coin_t *coin, int timeout_ms) {
+    struct pollfd pf[2];
+    long long now;
+    size_t n = 0;
+    if (!coin) return BCE_ERR_INVALID_ARG;
+    if (coin->in_handler) return BCE_ERR_STATE;
+    if (coin->mode == _BCE_MODE_NONE) return 0;
+    now = _bce_now_ms();
+    if (!coin->stop_requested) _bce_coin_tick(coin, now);
+    if (!coin->stop_requested && !coin->fatal) {
+        int busy = _bce_rpc_busy(&coin->rpc);
+        if (busy) {
+            pf[n].fd = coin->rpc.fd;
+            pf[n].events = (short)(_bce_rpc_events(&coin->rpc) == _BCE_WANT_WRITE ? POLLOUT : POLLIN);
+            pf[n++].revents = 0;
+        }
+        pf[n].fd = coin->wake[0];
+        pf[n].events = POLLIN;
+        pf[n++].revents = 0;
+        _bce_poll(pf, n, _bce_wait_ms(_bce_coin_deadline(coin), now, timeout_ms));
+        _bce_wake_drain(coin->wake[0]);
+        now = _bce_now_ms();
+        if (busy && !coin->stop_requested) _bce_rpc_io(&coin->rpc, pf[0].revents, now);
+        if (!coin->stop_requested) _bce_coin_tick(coin, now);
+    }
+    if (coin->fatal) {
+        int r = coin->fatal;
+        _bce_coin_end(coin);
+        return r;
+    }
+    if (coin->stop_requested) {
+        _bce_coin_end(coin);
+        return 0;
+    }
+    return 1;
+}
+
+_BCE_DEF int bce_poll_updates(bce_coin_t *coin, int interval_ms) {
+    int r = bce_coin_start_polling(coin, interval_ms);
+    if (r != BCE_OK) return r;
+    while ((r = bce_coin_step(coin, -1)) > 0) {}
+    return r;
+}
+
+_BCE_DEF void bce_stop(bce_coin_t *coin) {
+    if (!coin) return;
+    coin->stop_requested = 1;
+    _bce_wake(coin->wake[1]);
+}
+
 // >>manager ================================================================================
 
 typedef struct _bce_mcur_t {
@@ -1598,6 +2843,12 @@ typedef struct _bce_mcur_t {
     bce_coin_t **slots;         /* open-addressing hash on wallet key, power-of-two size */
     size_t nslots, count;
     bce_coin_t *spare;          /* stand-in instance for events of wallets not held */
+    _bce_rpc_t rpc;             /* polling: one connection per currency, wallets in turn */
+    int rpc_ready, in_round;
+    size_t cursor;
+    bce_coin_t *current;
+    long long next_round;
+    char last_error[256];
 } _bce_mcur_t;
 
 struct bce_manager_t {
@@ -1609,6 +2860,9 @@ struct bce_manager_t {
     _bce_mcur_t cur[_BCE_NCUR];
     _bce_disp_t disp;
     int in_handler;
+    int mode, interval_ms, fatal;
+    volatile sig_atomic_t stop_requested;
+    int wake[2];
 };
 
 static const _bce_handler_t *_bce_manager_handlers(bce_manager_t *m) { return m->handlers; }
@@ -1635,6 +2889,7 @@ _BCE_DEF bce_manager_t *bce_manager_create(const bce_manager_desc_t *desc) {
     m->logger = d.logger;
     m->allocator = d.allocator;
     m->max_wallets = d.limits.max_wallets ? d.limits.max_wallets : 1000000u;
+    m->wake[0] = m->wake[1] = -1;
     _bce_disp_init(&m->disp, &m->logger, &m->allocator, _BCE_DEFAULT_MAX_TOKENS, _BCE_DEFAULT_MAX_DEPTH);
     return m;
 }
@@ -1669,7 +2924,10 @@ _BCE_DEF void bce_manager_destroy(bce_manager_t *m) {
             _bce_coin_free(mc->spare);
         }
         _bce_params_free(m, &mc->params);
+        if (mc->rpc_ready) _bce_rpc_release(&mc->rpc);
     }
+    _bce_close_fd(&m->wake[0]);
+    _bce_close_fd(&m->wake[1]);
     _bce_disp_release(&m->disp);
     a = m->allocator;
     _bce_mfree(&a, m);
@@ -1882,6 +3140,193 @@ _BCE_DEF int bce_manager_process_updates(bce_manager_t *m, const char *currency,
     m->in_handler--;
     if (rt.instance->borrowed) rt.instance->xpub = rt.instance->key = NULL;
     return r;
+}
+
+/* ---- manager polling ---- */
+
+/* The per-currency JSON-RPC client, made on first use from the currency's settings. */
+static int _bce_mcur_rpc(bce_manager_t *m, int cur) {
+    _bce_mcur_t *mc = &m->cur[cur];
+    bce_coin_desc_t d;
+    char urlbuf[40];
+    int r;
+    if (mc->rpc_ready) return BCE_OK;
+    d = _bce_manager_desc(m, cur, NULL);
+    if (!d.url) {
+        _bce_msg_t u;
+        u.len = 0;
+        _bce_msg_str(&u, "http://localhost:");
+        _bce_msg_long(&u, _bce_currencies[cur].port);
+        memcpy(urlbuf, u.buf, u.len + 1);
+        d.url = urlbuf;
+    }
+    r = _bce_rpc_init(&mc->rpc, d.url, d.user ? d.user : "electrum", d.password ? d.password : "electrumz",
+                      d.connect_timeout_ms ? d.connect_timeout_ms : 10000, d.rpc_timeout_ms ? d.rpc_timeout_ms : 300000,
+                      d.limits.max_header_bytes ? d.limits.max_header_bytes : 16384u,
+                      d.limits.max_response_bytes ? d.limits.max_response_bytes : (16u << 20),
+                      &m->allocator, &m->logger, &m->disp, mc->last_error, sizeof mc->last_error);
+    if (r != BCE_OK) { _bce_rpc_release(&mc->rpc); return r; }
+    mc->rpc_ready = 1;
+    return BCE_OK;
+}
+
+static void _bce_mcur_tick(bce_manager_t *m, int cur, long long now) {
+    _bce_mcur_t *mc = &m->cur[cur];
+    _bce_rpc_t *rpc = &mc->rpc;
+    if (!mc->rpc_ready) return;
+    if (rpc->state == _BCE_RPC_DONE || rpc->state == _BCE_RPC_FAILED) {
+        _bce_route_t rt;
+        int r = BCE_OK;
+        if (mc->current && _bce_manager_route(m, cur, mc->current->key, &rt) == BCE_OK) {
+            m->in_handler++;
+            r = _bce_poll_collect(rpc, &m->disp, &rt);
+            m->in_handler--;
+        }
+        rpc->state = _BCE_RPC_IDLE;
+        mc->current = NULL;
+        if (r != BCE_OK) { m->fatal = r; return; }
+    }
+    while (rpc->state == _BCE_RPC_IDLE && !m->stop_requested && (mc->in_round || now >= mc->next_round)) {
+        bce_coin_t *c = NULL;
+        mc->in_round = 1;
+        while (mc->cursor < mc->nslots && !(c = mc->slots[mc->cursor])) mc->cursor++;
+        if (!c) {
+            mc->in_round = 0;
+            mc->cursor = 0;
+            mc->next_round = now + m->interval_ms;
+            break;
+        }
+        mc->cursor++;
+        mc->current = c;
+        if (_bce_rpc_begin(rpc, "get_updates", NULL, 0, c->wallet_json, now) != BCE_OK) {
+            _bce_log_call_failure(&m->logger, "get_updates", rpc->result, mc->last_error);
+            rpc->state = _BCE_RPC_IDLE;
+            mc->current = NULL;
+        }
+    }
+}
+
+_BCE_DEF int bce_manager_start_polling(bce_manager_t *m, int interval_ms) {
+    int i, any = 0;
+    long long now = _bce_now_ms();
+    if (!m || interval_ms < 0) return BCE_ERR_INVALID_ARG;
+    if (m->in_handler || m->mode != _BCE_MODE_NONE) return BCE_ERR_STATE;
+    for (i = 0; i < _BCE_NCUR; i++) {
+        _bce_mcur_t *mc = &m->cur[i];
+        if (!mc->count) continue;
+        if (_bce_mcur_rpc(m, i) != BCE_OK) return BCE_ERR_INVALID_ARG;
+        mc->cursor = 0;
+        mc->in_round = 0;
+        mc->next_round = now;
+        any = 1;
+    }
+    if (!any) {
+        _bce_log(&m->logger, BCE_LOG_ERROR, "polling needs at least one wallet");
+        return BCE_ERR_INVALID_ARG;
+    }
+    if (_bce_wake_open(m->wake) != BCE_OK) return BCE_ERR_NOMEM;
+    _bce_wake_drain(m->wake[0]);
+    m->stop_requested = 0;
+    m->fatal = BCE_OK;
+    m->interval_ms = interval_ms ? interval_ms : 1000;
+    m->mode = _BCE_MODE_POLL;
+    return BCE_OK;
+}
+
+static void _bce_manager_end(bce_manager_t *m) {
+    int i;
+    for (i = 0; i < _BCE_NCUR; i++) {
+        _bce_mcur_t *mc = &m->cur[i];
+        if (!mc->rpc_ready) continue;
+        if (_bce_rpc_busy(&mc->rpc)) _bce_rpc_disconnect(&mc->rpc);
+        mc->rpc.state = _BCE_RPC_IDLE;
+        mc->current = NULL;
+    }
+    m->mode = _BCE_MODE_NONE;
+}
+
+_BCE_DEF int bce_manager_fds(bce_manager_t *m, bce_fd_t *fds, int cap) {
+    int i, n = 0;
+    if (!m || cap < 0 || (!fds && cap)) return BCE_ERR_INVALID_ARG;
+    if (m->mode == _BCE_MODE_NONE) return 0;
+    for (i = 0; i < _BCE_NCUR; i++)
+        if (m->cur[i].rpc_ready && _bce_rpc_busy(&m->cur[i].rpc))
+            n = _bce_fd_add(fds, cap, n, m->cur[i].rpc.fd, _bce_rpc_events(&m->cur[i].rpc));
+    return _bce_fd_add(fds, cap, n, m->wake[0], BCE_WANT_READ);
+}
+
+static long long _bce_manager_deadline(const bce_manager_t *m) {
+    long long dl = -1;
+    int i;
+    if (m->mode == _BCE_MODE_NONE) return -1;
+    for (i = 0; i < _BCE_NCUR; i++) {
+        const _bce_mcur_t *mc = &m->cur[i];
+        if (!mc->rpc_ready || !mc->count) continue;
+        if (_bce_rpc_busy(&mc->rpc)) dl = _bce_min_deadline(dl, _bce_rpc_deadline(&mc->rpc));
+        else dl = _bce_min_deadline(dl, mc->in_round ? 0 : mc->next_round);
+    }
+    return dl;
+}
+
+_BCE_DEF int bce_manager_timeout_ms(bce_manager_t *m) {
+    if (!m) return -1;
+    if (m->stop_requested && m->mode != _BCE_MODE_NONE) return 0;
+    return _bce_wait_ms(_bce_manager_deadline(m), _bce_now_ms(), -1);
+}
+
+_BCE_DEF int bce_manager_step(bce_manager_t *m, int timeout_ms) {
+    struct pollfd pf[_BCE_NCUR + 1];
+    int owner[_BCE_NCUR + 1];
+    long long now;
+    size_t n = 0, k;
+    int i;
+    if (!m) return BCE_ERR_INVALID_ARG;
+    if (m->in_handler) return BCE_ERR_STATE;
+    if (m->mode == _BCE_MODE_NONE) return 0;
+    now = _bce_now_ms();
+    for (i = 0; i < _BCE_NCUR && !m->stop_requested && !m->fatal; i++) _bce_mcur_tick(m, i, now);
+    if (!m->stop_requested && !m->fatal) {
+        for (i = 0; i < _BCE_NCUR; i++) {
+            _bce_rpc_t *rpc = &m->cur[i].rpc;
+            if (!m->cur[i].rpc_ready || !_bce_rpc_busy(rpc)) continue;
+            pf[n].fd = rpc->fd;
+            pf[n].events = (short)(_bce_rpc_events(rpc) == _BCE_WANT_WRITE ? POLLOUT : POLLIN);
+            pf[n].revents = 0;
+            owner[n++] = i;
+        }
+        pf[n].fd = m->wake[0];
+        pf[n].events = POLLIN;
+        pf[n].revents = 0;
+        owner[n++] = -1;
+        _bce_poll(pf, n, _bce_wait_ms(_bce_manager_deadline(m), now, timeout_ms));
+        _bce_wake_drain(m->wake[0]);
+        now = _bce_now_ms();
+        for (k = 0; k + 1 < n && !m->stop_requested; k++) _bce_rpc_io(&m->cur[owner[k]].rpc, pf[k].revents, now);
+        for (i = 0; i < _BCE_NCUR && !m->stop_requested && !m->fatal; i++) _bce_mcur_tick(m, i, now);
+    }
+    if (m->fatal) {
+        int r = m->fatal;
+        _bce_manager_end(m);
+        return r;
+    }
+    if (m->stop_requested) {
+        _bce_manager_end(m);
+        return 0;
+    }
+    return 1;
+}
+
+_BCE_DEF int bce_manager_poll_updates(bce_manager_t *m, int interval_ms) {
+    int r = bce_manager_start_polling(m, interval_ms);
+    if (r != BCE_OK) return r;
+    while ((r = bce_manager_step(m, -1)) > 0) {}
+    return r;
+}
+
+_BCE_DEF void bce_manager_stop(bce_manager_t *m) {
+    if (!m) return;
+    m->stop_requested = 1;
+    _bce_wake(m->wake[1]);
 }
 
 #ifdef __cplusplus

@@ -36,6 +36,7 @@
 
 #define MAX_CONNS 1000
 #define MAX_HDR (64 * 1024)          /* request line + headers */
+#define MAX_LINE 8190                /* request line, header name, header value (as aiohttp) */
 #define MAX_BODY (16 * 1024 * 1024)  /* request body (decoded) */
 #define WS_MAX_MSG (4 * 1024 * 1024) /* one websocket message */
 #define OUT_HIWAT (4 * 1024 * 1024)  /* stop reading requests above this */
@@ -44,6 +45,7 @@
 #define BIG_MAX (64 * 1024 * 1024)
 #define SLEEP_MAX 600000
 #define LINGER_MS 2000
+#define TRICKLE_GAP_US 1000          /* --trickle: pause between two bytes */
 #define NOTFOUND ((size_t)-1)
 
 #define CT_JSON "application/json; charset=utf-8"
@@ -74,11 +76,13 @@ static void on_signal(int sig) {
     g_stop = 1;
 }
 
-static long long now_ms(void) {
+static long long now_us(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
+
+static long long now_ms(void) { return now_us() / 1000; }
 
 /* ------------------------------------------------------------------ buffers */
 
@@ -540,7 +544,61 @@ static void j_put_str(buf_t *b, const char *s, size_t n) {
     buf_add(b, "\"", 1);
 }
 
-/* Compact serialisation (numbers keep their original text). */
+/* Numbers as Python's json.dumps writes them: integers verbatim ("-0" is 0),
+ * others as repr(float): shortest round-trip digits, fixed notation for
+ * decimal exponents -4 < e <= 16, else d.ddde+XX. */
+static void j_put_num(buf_t *b, const char *t, size_t n) {
+    char sci[40], dig[20], *tmp;
+    double v;
+    int p, e, decpt, nd = 0, i;
+    const char *q;
+    for (i = 0; (size_t)i < n && t[i] != '.' && t[i] != 'e' && t[i] != 'E'; i++) {}
+    if ((size_t)i == n) {
+        if (n == 2 && t[0] == '-' && t[1] == '0') buf_puts(b, "0");
+        else buf_add(b, t, n);
+        return;
+    }
+    if (!(tmp = malloc(n + 1))) die_oom();
+    memcpy(tmp, t, n);
+    tmp[n] = '\0';
+    v = strtod(tmp, NULL);
+    free(tmp);
+    if (v - v != 0) { /* overflowed to infinity */
+        buf_puts(b, v < 0 ? "-Infinity" : "Infinity");
+        return;
+    }
+    for (p = 1; p <= 17; p++) {
+        snprintf(sci, sizeof sci, "%.*e", p - 1, v);
+        if (strtod(sci, NULL) == v) break;
+    }
+    for (q = sci; *q && *q != 'e'; q++)
+        if (*q >= '0' && *q <= '9') dig[nd++] = *q;
+    while (nd > 1 && dig[nd - 1] == '0') nd--;
+    e = atoi(q + 1);
+    decpt = e + 1;
+    if (sci[0] == '-') buf_puts(b, "-");
+    if (decpt > -4 && decpt <= 16) {
+        if (decpt <= 0) {
+            buf_puts(b, "0.");
+            for (i = decpt; i < 0; i++) buf_puts(b, "0");
+            buf_add(b, dig, (size_t)nd);
+        } else {
+            for (i = 0; i < decpt; i++) buf_add(b, i < nd ? &dig[i] : "0", 1);
+            buf_puts(b, ".");
+            if (nd > decpt) buf_add(b, dig + decpt, (size_t)(nd - decpt));
+            else buf_puts(b, "0");
+        }
+    } else {
+        buf_add(b, dig, 1);
+        if (nd > 1) {
+            buf_puts(b, ".");
+            buf_add(b, dig + 1, (size_t)(nd - 1));
+        }
+        buf_printf(b, "e%c%02d", e < 0 ? '-' : '+', e < 0 ? -e : e);
+    }
+}
+
+/* Compact serialisation, the same bytes as the Python twin's json.dumps. */
 static void j_write(buf_t *b, const jdoc_t *d, int x) {
     int c;
     const jnode_t *n = &d->n[x];
@@ -548,7 +606,7 @@ static void j_write(buf_t *b, const jdoc_t *d, int x) {
     case J_NULL: buf_puts(b, "null"); break;
     case J_FALSE: buf_puts(b, "false"); break;
     case J_TRUE: buf_puts(b, "true"); break;
-    case J_NUM: buf_add(b, j_sp(d, x), n->len); break;
+    case J_NUM: j_put_num(b, j_sp(d, x), n->len); break;
     case J_STR: j_put_str(b, j_sp(d, x), n->len); break;
     default:
         buf_puts(b, n->type == J_ARR ? "[" : "{");
@@ -655,7 +713,8 @@ typedef struct {
     int fd, slot, kind, dead;
     buf_t in, out, body, pending, sub, frag;
     size_t off, trickle_end;  /* out: sent so far; bytes before trickle_end go 1 by 1 */
-    int close_after, eof, served, sleeping, pending_close, sent_continue;
+    long long trickle_at;     /* (us) when the next trickled byte may go */
+    int close_after, served, sleeping, pending_close, sent_continue;
     int req_minor, req_keep;
     long long last_done, wake_at, linger_until;
     int sub_mode;             /* 0: every event, 1: wallet `sub` only, 2: nothing */
@@ -696,14 +755,20 @@ static void queue_out(conn_t *c, const char *p, size_t n, int trickle) {
 
 static void conn_flush(conn_t *c) {
     while (!c->dead && c->off < c->out.len) {
-        size_t n = c->off < c->trickle_end ? 1 : c->out.len - c->off;
-        ssize_t w = send(c->fd, c->out.p + c->off, n, MSG_NOSIGNAL);
+        int trickled = c->off < c->trickle_end;
+        size_t n = trickled ? 1 : c->out.len - c->off;
+        ssize_t w;
+        if (trickled && now_us() < c->trickle_at) return;
+        w = send(c->fd, c->out.p + c->off, n, MSG_NOSIGNAL);
         if (w < 0) {
             if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) conn_kill(c);
             return;
         }
         c->off += (size_t)w;
-        if (n == 1 && c->off < c->out.len) return; /* trickle: one byte per loop turn */
+        if (trickled && c->off < c->out.len) { /* one byte, then a pause */
+            c->trickle_at = now_us() + TRICKLE_GAP_US;
+            return;
+        }
     }
     if (c->dead) return;
     c->out.len = c->off = c->trickle_end = 0;
@@ -946,7 +1011,7 @@ static int chunked_body(const char *p, size_t n, buf_t *out, size_t *used) {
 /* 1: a complete request in r; 0: need more data; <0: HTTP error (negated). */
 static int http_parse(conn_t *c, req_t *r) {
     const char *p = c->in.p, *cl = NULL, *te = NULL;
-    size_t n = c->in.len, he, le, i, st, ls, pos, e, nl, vs, ve, cll = 0, tel = 0, hdrs = 0, used;
+    size_t n = c->in.len, he, le, i, st, a, ls, pos, e, nl, vs, ve, cll = 0, tel = 0, hdrs = 0, used;
     memset(r, 0, sizeof *r);
     if (!p) return 0;
     he = find(p, n < MAX_HDR + 4 ? n : MAX_HDR + 4, "\r\n\r\n");
@@ -957,8 +1022,15 @@ static int http_parse(conn_t *c, req_t *r) {
     r->method = p, r->mlen = i++;
     for (st = i; i < le && (unsigned char)p[i] > 0x20 && (unsigned char)p[i] < 0x7F; i++) {}
     if (i == st || i >= le || p[i] != ' ') return -400;
-    r->path = p + st;
-    for (r->plen = 0; st + r->plen < i && p[st + r->plen] != '?' && p[st + r->plen] != '#'; r->plen++) {}
+    if (le > MAX_LINE) return -400;
+    a = st;
+    if (i - st >= 7 && strncasecmp(p + st, "http://", 7) == 0) a += 7; /* absolute form */
+    else if (i - st >= 8 && strncasecmp(p + st, "https://", 8) == 0) a += 8;
+    if (a != st)
+        while (a < i && p[a] != '/' && p[a] != '?' && p[a] != '#') a++; /* skip the authority */
+    for (e = a; e < i && p[e] != '?' && p[e] != '#'; e++) {}
+    if (e == a) r->path = "/", r->plen = 1;
+    else r->path = p + a, r->plen = e - a;
     i++;
     if (le - i != 8 || memcmp(p + i, "HTTP/1.", 7) != 0 || (p[i + 7] != '0' && p[i + 7] != '1')) return -400;
     r->minor = p[i + 7] - '0';
@@ -969,6 +1041,7 @@ static int http_parse(conn_t *c, req_t *r) {
         if (nl == 0 || nl >= e || p[ls + nl] != ':' || ++hdrs > 100) return -400;
         for (vs = ls + nl + 1; vs < pos + e && (p[vs] == ' ' || p[vs] == '\t'); vs++) {}
         for (ve = pos + e; ve > vs && (p[ve - 1] == ' ' || p[ve - 1] == '\t'); ve--) {}
+        if (nl > MAX_LINE || ve - vs > MAX_LINE) return -400;
         for (i = vs; i < ve; i++)
             if (((unsigned char)p[i] < 0x20 && p[i] != '\t') || p[i] == 0x7F) return -400;
         if (ieq(p + ls, nl, "content-length")) {
@@ -1179,7 +1252,10 @@ static void handle_ws(conn_t *c, const req_t *r) {
     buf_free(&raw), buf_free(&acc), buf_free(&o);
 }
 
-static void bad_request(conn_t *c) { respond_json(c, "{\"error\":\"bad request\"}", 0); }
+static void bad_request(conn_t *c) {
+    static const char body[] = "{\"error\":\"bad request\"}";
+    respond(c, 400, CT_JSON, body, sizeof body - 1, 0);
+}
 
 static void handle_inject(conn_t *c, const req_t *r) {
     jdoc_t d;
@@ -1356,10 +1432,8 @@ static void conn_read(conn_t *c) {
         if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) conn_kill(c);
         return;
     }
-    if (n == 0) { /* peer closed its side: finish what is pending, then close */
-        c->eof = 1;
-        if (c->sleeping || c->off < c->out.len) c->close_after = 1;
-        else conn_kill(c);
+    if (n == 0) { /* the peer closed its side: like aiohttp, drop the connection */
+        conn_kill(c);
         return;
     }
     c->in.len += (size_t)n;
@@ -1478,7 +1552,7 @@ static long long run_timers(void) {
                 queue_out(c, c->pending.p, c->pending.len, 1);
                 if (c->pending_close) c->close_after = 1;
                 buf_free(&c->pending);
-                if (!c->dead && !c->eof) http_process(c);
+                if (!c->dead) http_process(c);
             } else {
                 due = c->wake_at;
             }
@@ -1493,6 +1567,7 @@ static long long run_timers(void) {
             else due = c->last_done + cfg.idle_ms;
         }
         if (due >= 0 && due - now < next) next = due - now;
+        if (!c->dead && c->off < c->trickle_end && next > 1) next = 1;
     }
     return next < 0 ? 0 : next;
 }
@@ -1521,8 +1596,8 @@ int main(int argc, char **argv) {
             if (!c) continue;
             if (c->kind == K_LINGER) ev = POLLIN;
             else {
-                if (c->off < c->out.len) ev |= POLLOUT;
-                if (!c->eof && !c->close_after && !c->sleeping && c->out.len - c->off < OUT_HIWAT) ev |= POLLIN;
+                if (c->off < c->out.len && (c->off >= c->trickle_end || now_us() >= c->trickle_at)) ev |= POLLOUT;
+                if (!c->close_after && !c->sleeping && c->out.len - c->off < OUT_HIWAT) ev |= POLLIN;
             }
             pfd[nf].fd = c->fd, pfd[nf].events = (short)ev, pfd[nf].revents = 0;
             who[nf++] = c;
@@ -1536,9 +1611,9 @@ int main(int argc, char **argv) {
         for (i = 1; i < nf; i++) {
             conn_t *c = who[i];
             if (c->dead || !pfd[i].revents) continue;
-            if (pfd[i].revents & POLLOUT) conn_flush(c);
-            if (!c->dead && (pfd[i].revents & POLLIN)) conn_read(c);
-            else if (!c->dead && (pfd[i].revents & (POLLERR | POLLHUP | POLLNVAL))) conn_kill(c);
+            if (pfd[i].revents & POLLIN) conn_read(c);
+            else if (pfd[i].revents & (POLLERR | POLLHUP | POLLNVAL)) conn_kill(c);
+            if (!c->dead && (pfd[i].revents & POLLOUT)) conn_flush(c);
         }
         timeout = run_timers();
         for (s = 0; s < MAX_CONNS; s++)

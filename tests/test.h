@@ -28,6 +28,10 @@ static int test_checks = 0;
     else { test_failed++; fprintf(stderr, "FAILED: %s%s\n", #fn, \
         test_checks == before_ ? " (checked nothing)" : ""); } } while (0)
 
+/* A check function inside a RUN, reported under its own name. */
+#define RUN_WITH(fn, arg) do { int f_ = test_failures_now; fn(arg); \
+    if (test_failures_now != f_) fprintf(stderr, "  in %s\n", #fn); } while (0)
+
 #define TEST_MAIN_END(name) do { printf("%s: %d passed, %d failed\n", name, test_passed, test_failed); \
     return test_failed ? 1 : 0; } while (0)
 
