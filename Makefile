@@ -68,8 +68,13 @@ valgrind: $(UNIT_BIN)
 $(BUILD)/bench_dispatch: bench/dispatch.c $(HDR) | $(BUILD)
 	$(CC) -std=c99 -O2 -g -Wall -Wextra -I. $< -o $@ -lcjson
 
-bench: $(BUILD)/bench_dispatch
+$(BUILD)/bench_polling: bench/polling.c $(HDR) tests/daemon.h $(BUILD)/fake_daemon | $(BUILD)
+	$(CC) $(WARN) -O2 -g -I. $< -o $@
+
+bench: $(BUILD)/bench_dispatch $(BUILD)/bench_polling
 	./$(BUILD)/bench_dispatch
+	./$(BUILD)/bench_polling 300 c
+	./$(BUILD)/bench_polling 100 py
 
 demo:
 	@echo "The live demo (a local fake daemon streaming payments to bitcart-listen) arrives with the"

@@ -45,8 +45,54 @@
        bce_manager_process_updates(m, "BTC", "vpub5Y...", json, json_len);
        bce_manager_destroy(m);                                 // frees its coins too
 
-   The network side (JSON-RPC polling, the websocket stream with reconnects and catch-up,
-   TLS) is being built; its declarations will appear in this header as each part lands.
+   EXAMPLE: POLLING (BLOCKING)
+   ---------------------------
+       bce_coin_desc_t desc = {0};
+       desc.currency = "BTC";
+       desc.url = "http://127.0.0.1:5000";
+       desc.xpub = "vpub5Y...";
+       bce_coin_t *coin = bce_coin_create(&desc);
+       bce_on(coin, "new_payment", on_payment, NULL);
+       int r = bce_poll_updates(coin, 1000);   // get_updates every second until bce_stop
+       // r: BCE_OK after bce_stop, BCE_ERR_AUTH on a wrong password
+       bce_coin_destroy(coin);
+
+   One JSON-RPC call: bce_rpc(coin, "get_request", "[\"d2f0a1b3c4\"]", buf, sizeof buf, &len).
+
+   EXAMPLE: YOUR OWN poll(2) LOOP
+   ------------------------------
+       bce_coin_start_polling(coin, 1000);
+       for (;;) {
+           bce_fd_t fds[8];
+           struct pollfd pfd[8];
+           int n = bce_coin_fds(coin, fds, 8);            // the library's descriptors
+           for (int i = 0; i < n; i++) {
+               pfd[i].fd = fds[i].fd;
+               pfd[i].events = (fds[i].events & BCE_WANT_READ ? POLLIN : 0)
+                             | (fds[i].events & BCE_WANT_WRITE ? POLLOUT : 0);
+           }
+           // ... add your own descriptors after them ...
+           poll(pfd, n, bce_coin_timeout_ms(coin));
+           if (bce_coin_step(coin, 0) <= 0) break;        // 0: stopped; < 0: fatal (auth)
+       }
+
+   bce_coin_step(coin, 0) never waits; bce_coin_step(coin, -1) waits for the coin's own
+   descriptors and timers (that is all bce_poll_updates does). The manager has the same four
+   calls (bce_manager_start_polling, _fds, _timeout_ms, _step). Ask for the descriptors before
+   every wait: they change as connections open and close.
+
+   URLS
+   ----
+   http://host[:port][/path] and https://... ; IPv6 literals in brackets (http://[::1]:5000).
+   Credentials go in user/password, never in the URL. A path is a prefix for every route:
+   with url "http://proxy/bitcart/btc", JSON-RPC goes to POST /bitcart/btc/, the websocket to
+   /bitcart/btc/ws and the spec to /bitcart/btc/spec (a trailing slash in the URL is ignored).
+   The host name is resolved with getaddrinfo and every address is tried in turn. Name
+   resolution itself cannot be interrupted: connect_timeout_ms bounds the TCP connect, not a
+   slow DNS server (use an IP address or a local resolver where that matters).
+
+   The websocket stream (with reconnects and catch-up) and TLS are being built; their
+   declarations will appear in this header as each part lands.
 
    COMPILE-TIME SWITCHES
    ---------------------
@@ -71,6 +117,8 @@
      allocator           BCE_MALLOC / BCE_FREE
      limits.max_json_tokens  65536 tokens in one update
      limits.max_json_depth   64 (at most BCE_JSON_MAX_DEPTH_LIMIT, 1024)
+     limits.max_header_bytes    16384: an HTTP response's status line and headers
+     limits.max_response_bytes  16 MiB: an HTTP response's body
    bce_manager_desc_t
      logger, allocator   as above; coins of the manager use them unless configured otherwise
      limits.max_wallets  1000000 over all currencies
@@ -104,6 +152,15 @@
    Memory. Buffers grow to the largest input seen, within the configured limits, and are reused:
    once warm, delivering events allocates nothing. Allocation failures are reported, never
    crashed on.
+
+   Connections. Each coin keeps one HTTP/1.1 keep-alive connection for its JSON-RPC calls
+   (polling and bce_rpc share it); when the daemon has closed it in between, the next call
+   reconnects transparently, once. A manager polls with one connection per currency, its
+   wallets in turn. No SIGPIPE is ever raised (MSG_NOSIGNAL / SO_NOSIGPIPE), and signals that
+   interrupt a wait (EINTR) are survived. The daemon answers a wrong password with HTTP 200
+   and error -32600: that is BCE_ERR_AUTH, and polling stops on it instead of retrying.
+   Failed calls (connection refused, timeouts, HTTP errors) are logged and retried after the
+   interval. A daemon's get_updates queue is destructive: one consumer per wallet.
 
    The manager. Handlers registered on the manager take precedence over a wallet coin's own
    handler for the same event (one handler runs per update). Updates are routed by currency and

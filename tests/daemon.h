@@ -21,7 +21,7 @@ typedef struct daemon_t {
 } daemon_t;
 
 /* argv[0] is the program; the daemon prints "PORT n" once it listens. */
-static int daemon_start(daemon_t *d, const char *const *argv) {
+static inline int daemon_start(daemon_t *d, const char *const *argv) {
     int fds[2];
     char line[64];
     size_t n = 0;
@@ -60,7 +60,7 @@ static int daemon_start(daemon_t *d, const char *const *argv) {
     return 0;
 }
 
-static void daemon_stop(daemon_t *d) {
+static inline void daemon_stop(daemon_t *d) {
     int st;
     if (d->pid <= 0) return;
     kill(d->pid, SIGTERM);
@@ -69,7 +69,7 @@ static void daemon_stop(daemon_t *d) {
 }
 
 /* One plain HTTP request on a fresh connection; the body of the answer goes to out. */
-static int http_request(int port, const char *method, const char *path, const char *body, char *out, size_t cap) {
+static inline int http_request(int port, const char *method, const char *path, const char *body, char *out, size_t cap) {
     struct sockaddr_in a;
     char req[65536];
     size_t got = 0;
@@ -104,7 +104,7 @@ static int http_request(int port, const char *method, const char *path, const ch
     return 0;
 }
 
-static long stats_field(int port, const char *field) {
+static inline long stats_field(int port, const char *field) {
     char buf[4096], key[64];
     const char *p;
     if (http_request(port, "GET", "/_test/stats", NULL, buf, sizeof buf) < 0) return -1;
@@ -113,7 +113,7 @@ static long stats_field(int port, const char *field) {
     return p ? strtol(p + strlen(key), NULL, 10) : -1;
 }
 
-static int daemon_inject(int port, const char *wallet, const char *updates_json) {
+static inline int daemon_inject(int port, const char *wallet, const char *updates_json) {
     char body[60000], out[256];
     if (wallet) snprintf(body, sizeof body, "{\"wallet\":\"%s\",\"updates\":%s}", wallet, updates_json);
     else snprintf(body, sizeof body, "{\"wallet\":null,\"updates\":%s}", updates_json);

@@ -762,6 +762,11 @@ static void conn_flush(conn_t *c) {
         w = send(c->fd, c->out.p + c->off, n, MSG_NOSIGNAL);
         if (w < 0) {
             if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) conn_kill(c);
+            else if (c->off > (1u << 20)) { /* compact a long-lived buffer */
+                buf_drop(&c->out, c->off);
+                c->trickle_end = c->trickle_end > c->off ? c->trickle_end - c->off : 0;
+                c->off = 0;
+            }
             return;
         }
         c->off += (size_t)w;

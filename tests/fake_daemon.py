@@ -287,20 +287,18 @@ METHODS = {
 async def h_rpc(request):
     if not authed(request):
         return await unauthorized(request)
-    body = await request.read()
     try:
-        data = parse_json(body)
+        data = parse_json(await request.read())
     except BadJSON:
-        data, rid, error = None, None, RpcError(-32700, "Parse error")
+        rid, outcome = None, RpcError(-32700, "Parse error")
     else:
         if not isinstance(data, dict):  # batches and the like: the daemon fails
             return await respond_text(request, 500, "Internal Server Error")
-        rid = data.get("id")
-        error = await call_method(data)
-    if isinstance(error, RpcError):
-        reply = {"jsonrpc": "2.0", "error": {"code": error.code, "message": error.message}, "id": rid}
+        rid, outcome = data.get("id"), await call_method(data)
+    if isinstance(outcome, RpcError):
+        reply = {"jsonrpc": "2.0", "error": {"code": outcome.code, "message": outcome.message}, "id": rid}
     else:
-        reply = {"jsonrpc": "2.0", "result": error, "id": rid}
+        reply = {"jsonrpc": "2.0", "result": outcome, "id": rid}
     return await respond(request, 200, dumps(reply), chunk=True)
 
 

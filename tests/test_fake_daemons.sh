@@ -746,14 +746,14 @@ PYEOF
 # ---------------------------------------------------------------- daemons
 # start_daemon LABEL CMD... : starts it, sets PORT and DPID (empty on failure)
 start_daemon() {
-    local label=$1 i
+    local label=$1
     shift
     PORT=
     DPID=
     "$@" >"$TMP/$label.out" 2>"$TMP/$label.err" &
     DPID=$!
     PIDS+=("$DPID")
-    for i in $(seq 100); do
+    for _ in $(seq 100); do
         PORT=$(awk '/^PORT [0-9]+$/ {print $2; exit}' "$TMP/$label.out")
         [ -n "$PORT" ] && return 0
         kill -0 "$DPID" 2>/dev/null || break
