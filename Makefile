@@ -15,7 +15,7 @@ SAN_BIN  := $(addprefix $(BUILD)/san_,$(UNIT))
 HDR     := bitcart_events.h
 TEST_DEPS := $(HDR) tests/test.h tests/json_cases.h tests/daemon.h $(BUILD)/fake_daemon
 
-.PHONY: all test unit compile-checks sanitize valgrind bench demo clean
+.PHONY: all test test-all unit daemons compile-checks sanitize valgrind bench demo clean
 
 all: $(UNIT_BIN)
 
@@ -32,15 +32,26 @@ $(BUILD)/san_test_%: tests/test_%.c $(TEST_DEPS) | $(BUILD)
 $(BUILD)/fake_daemon: tests/fake_daemon.c | $(BUILD)
 	$(CC) $(WARN) -D_POSIX_C_SOURCE=200809L -O2 -g $< -o $@
 
-# The whole suite: unit tests, compile checks, then again under ASan + UBSan and valgrind.
-test: unit compile-checks sanitize valgrind
-	@echo "make test: all green"
+SHELL   := /bin/bash
+
+# The whole suite: unit tests, the daemons, compile checks, then again under ASan + UBSan and
+# valgrind. The last line adds up every runner's "N passed, M failed" line.
+test: | $(BUILD)
+	@set -o pipefail; $(MAKE) --no-print-directory test-all 2>&1 | tee $(BUILD)/test.log
+	@awk '/^([A-Za-z0-9_+\/.-]+: )?[0-9]+ passed, [0-9]+ failed$$/ { for (i = 1; i <= NF; i++) { if ($$(i+1) == "passed,") p += $$i; if ($$(i+1) == "failed") f += $$i } } \
+	     END { printf "make test: %d passed, %d failed\n", p, f; exit f > 0 }' $(BUILD)/test.log
+
+test-all: unit daemons compile-checks sanitize valgrind
 
 EXAMPLES := $(BUILD)/example_manual
 
 unit: $(UNIT_BIN) $(EXAMPLES)
 	@for t in $(UNIT_BIN); do echo "== $$t"; ./$$t || exit 1; done
 	@for e in $(EXAMPLES); do echo "== $$e"; ./$$e >/dev/null || exit 1; echo "$$e: 1 passed, 0 failed"; done
+
+# The fake daemons themselves (C and aiohttp), checked by an independent stdlib client.
+daemons: $(BUILD)/fake_daemon
+	BUILD_DIR=$(BUILD) bash tests/test_fake_daemons.sh
 
 # gcc and clang strict C99, g++ as C++11, two translation units, BCE_STATIC, no stdio.
 compile-checks: | $(BUILD)

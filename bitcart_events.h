@@ -1688,6 +1688,185 @@ static int _bce_poll(struct pollfd *p, size_t n, int timeout_ms) {
     return r;
 }
 
+/* A stream connection: TCP connect over every resolved address, then an optional handshake
+   and byte I/O through a small interface, so that TLS (and the tests' fault-injecting
+   transports) slot in without the layers above knowing. Never blocks. */
+#define _BCE_IO_AGAIN_READ (-1001)      /* would block until readable */
+#define _BCE_IO_AGAIN_WRITE (-1002)     /* would block until writable */
+
+typedef struct _bce_conn_t _bce_conn_t;
+typedef struct _bce_io_t {
+    int (*handshake)(_bce_conn_t *c);                          /* BCE_OK, _BCE_IO_AGAIN_*, error */
+    long (*send)(_bce_conn_t *c, const char *buf, size_t len); /* > 0, _BCE_IO_AGAIN_*, error */
+    long (*recv)(_bce_conn_t *c, char *buf, size_t len);       /* > 0, 0 at EOF, _BCE_IO_AGAIN_*, error */
+    void (*close)(_bce_conn_t *c);                             /* releases io state; the fd is closed after */
+} _bce_io_t;
+
+enum { _BCE_CONN_CLOSED, _BCE_CONN_CONNECTING, _BCE_CONN_HANDSHAKE, _BCE_CONN_OPEN };
+
+struct _bce_conn_t {
+    int fd;
+    int state;                  /* _BCE_CONN_* */
+    int want;                   /* _BCE_WANT_* to wait for while connecting */
+    struct addrinfo *ai, *ai_next;
+    long long deadline;         /* TCP connect + handshake */
+    const _bce_io_t *io;        /* NULL: plain sockets */
+    void *io_ctx;
+    char *error;                /* the owner's error text buffer */
+    size_t error_cap;
+    unsigned long long connects;
+};
+
+static void _bce_conn_error(_bce_conn_t *c, const char *a, const char *b) {
+    _bce_msg_t m;
+    size_t n;
+    m.len = 0;
+    m.buf[0] = 0;
+    _bce_msg_str(&m, a);
+    if (b) _bce_msg_str(&m, b);
+    if (!c->error_cap) return;
+    n = m.len < c->error_cap - 1 ? m.len : c->error_cap - 1;
+    memcpy(c->error, m.buf, n);
+    c->error[n] = 0;
+}
+
+static long _bce_plain_send(_bce_conn_t *c, const char *buf, size_t len) {
+    for (;;) {
+        ssize_t n = send(c->fd, buf, len, _BCE_SEND_FLAGS);
+        if (n >= 0) return (long)n;
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) return _BCE_IO_AGAIN_WRITE;
+        _bce_conn_error(c, "connection to the daemon failed: ", strerror(errno));
+        return BCE_ERR_CONNECT;
+    }
+}
+
+static long _bce_plain_recv(_bce_conn_t *c, char *buf, size_t len) {
+    for (;;) {
+        ssize_t n = recv(c->fd, buf, len, 0);
+        if (n >= 0) return (long)n;
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) return _BCE_IO_AGAIN_READ;
+        _bce_conn_error(c, "connection to the daemon failed: ", strerror(errno));
+        return BCE_ERR_CONNECT;
+    }
+}
+
+static void _bce_conn_close(_bce_conn_t *c) {
+    if (c->io && c->io->close && c->state != _BCE_CONN_CLOSED) c->io->close(c);
+    _bce_close_fd(&c->fd);
+    if (c->ai) freeaddrinfo(c->ai);
+    c->ai = c->ai_next = NULL;
+    c->state = _BCE_CONN_CLOSED;
+}
+
+/* Starts a TCP connect to the next address; BCE_OK while one is in flight. */
+static int _bce_conn_next(_bce_conn_t *c) {
+    int err = ECONNREFUSED;
+    while (c->ai_next) {
+        struct addrinfo *a = c->ai_next;
+        int fd, one = 1;
+        c->ai_next = a->ai_next;
+        fd = socket(a->ai_family, a->ai_socktype, a->ai_protocol);
+        if (fd < 0) { err = errno; continue; }
+        if (_bce_set_nonblocking(fd) < 0) { err = errno; close(fd); continue; }
+#ifdef SO_NOSIGPIPE
+        setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one);
+#endif
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        if (connect(fd, a->ai_addr, a->ai_addrlen) == 0 || errno == EINPROGRESS || errno == EINTR) {
+            c->fd = fd;
+            c->connects++;
+            c->want = _BCE_WANT_WRITE;
+            c->state = _BCE_CONN_CONNECTING;
+            return BCE_OK;
+        }
+        err = errno;
+        close(fd);
+    }
+    _bce_conn_error(c, "cannot connect to the daemon: ", strerror(err));
+    return BCE_ERR_CONNECT;
+}
+
+/* Resolves the URL's host and starts connecting. BCE_OK: drive with _bce_conn_progress. */
+static int _bce_conn_open(_bce_conn_t *c, const _bce_url_t *u, long long now, int timeout_ms) {
+    struct addrinfo hints;
+    int r;
+    _bce_conn_close(c);
+    if (u->tls && !c->io) {
+        _bce_conn_error(c, "https:// and wss:// need TLS: build with BCE_USE_MBEDTLS", NULL);
+        return BCE_ERR_TLS;
+    }
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = strchr(u->host, ':') ? AI_NUMERICHOST : AI_ADDRCONFIG;
+    r = getaddrinfo(u->host, u->port, &hints, &c->ai);
+    if (r != 0 && hints.ai_flags == AI_ADDRCONFIG) {     /* hosts with only loopback addresses */
+        hints.ai_flags = 0;
+        r = getaddrinfo(u->host, u->port, &hints, &c->ai);
+    }
+    if (r != 0) {
+        c->ai = NULL;
+        _bce_conn_error(c, "cannot resolve the daemon's host: ", gai_strerror(r));
+        return BCE_ERR_CONNECT;
+    }
+    c->ai_next = c->ai;
+    c->deadline = now + timeout_ms;
+    r = _bce_conn_next(c);
+    if (r != BCE_OK) _bce_conn_close(c);
+    return r;
+}
+
+/* Advances a connect. BCE_OK: open; 1: still connecting (wait for c->want); < 0: failed. */
+static int _bce_conn_progress(_bce_conn_t *c, int revents, long long now) {
+    if (c->state == _BCE_CONN_OPEN) return BCE_OK;
+    if (now >= c->deadline) {
+        _bce_conn_error(c, "timed out connecting to the daemon (connect_timeout_ms)", NULL);
+        _bce_conn_close(c);
+        return BCE_ERR_TIMEOUT;
+    }
+    if (c->state == _BCE_CONN_CONNECTING) {
+        int err = 0;
+        socklen_t el = sizeof err;
+        if (!(revents & (POLLOUT | POLLERR | POLLHUP))) return 1;
+        if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0) err = errno;
+        if (err == EINPROGRESS || err == EALREADY) return 1;
+        if (err) {
+            _bce_close_fd(&c->fd);
+            if (_bce_conn_next(c) == BCE_OK) return 1;
+            _bce_conn_error(c, "cannot connect to the daemon: ", strerror(err));
+            _bce_conn_close(c);
+            return BCE_ERR_CONNECT;
+        }
+        if (c->ai) freeaddrinfo(c->ai);
+        c->ai = c->ai_next = NULL;
+        c->state = _BCE_CONN_HANDSHAKE;
+    }
+    if (c->state == _BCE_CONN_HANDSHAKE) {
+        int r = c->io && c->io->handshake ? c->io->handshake(c) : BCE_OK;
+        if (r == _BCE_IO_AGAIN_READ || r == _BCE_IO_AGAIN_WRITE) {
+            c->want = r == _BCE_IO_AGAIN_READ ? _BCE_WANT_READ : _BCE_WANT_WRITE;
+            return 1;
+        }
+        if (r != BCE_OK) { _bce_conn_close(c); return r; }
+        c->state = _BCE_CONN_OPEN;
+    }
+    return BCE_OK;
+}
+
+static long _bce_conn_send(_bce_conn_t *c, const char *buf, size_t len) {
+    return c->io ? c->io->send(c, buf, len) : _bce_plain_send(c, buf, len);
+}
+
+static long _bce_conn_recv(_bce_conn_t *c, char *buf, size_t len) {
+    return c->io ? c->io->recv(c, buf, len) : _bce_plain_recv(c, buf, len);
+}
+
+static short _bce_poll_events(int want) {
+    return (short)(((want & _BCE_WANT_READ) ? POLLIN : 0) | ((want & _BCE_WANT_WRITE) ? POLLOUT : 0));
+}
+
 // >>rpc ====================================================================================
 
 /* One HTTP/1.1 keep-alive connection to a daemon carrying JSON-RPC calls, one at a time.
@@ -1699,12 +1878,12 @@ typedef struct _bce_rpc_t {
     _bce_url_t url;
     char *auth;                 /* "Authorization: Basic ...\r\n" */
     const char *wallet_json;    /* the {"xpub": ...} value of the current call, owned by caller */
-    int fd;
+    _bce_conn_t conn;
+    int want;                   /* _BCE_WANT_* while sending or receiving */
     int state;
     int reused;                 /* the current call went out on a kept-alive connection */
     int retried;
-    struct addrinfo *ai, *ai_next;
-    long long connect_deadline, deadline;
+    long long deadline;
     int connect_timeout_ms, rpc_timeout_ms;
     char *out;
     size_t out_len, out_off, out_cap;
@@ -1722,7 +1901,6 @@ typedef struct _bce_rpc_t {
     _bce_disp_t *disp;          /* its JSON tokenizer parses responses */
     char *error;                /* where failures are described (the owner's last_error) */
     size_t error_cap;
-    unsigned long long connects; /* TCP connections opened so far */
 } _bce_rpc_t;
 
 static void _bce_rpc_error(_bce_rpc_t *c, const char *a, const char *b) {
@@ -1738,11 +1916,7 @@ static void _bce_rpc_error(_bce_rpc_t *c, const char *a, const char *b) {
     }
 }
 
-static void _bce_rpc_disconnect(_bce_rpc_t *c) {
-    _bce_close_fd(&c->fd);
-    if (c->ai) freeaddrinfo(c->ai);
-    c->ai = c->ai_next = NULL;
-}
+static void _bce_rpc_disconnect(_bce_rpc_t *c) { _bce_conn_close(&c->conn); }
 
 static void _bce_rpc_fail(_bce_rpc_t *c, int result) {
     _bce_rpc_disconnect(c);
@@ -1750,59 +1924,10 @@ static void _bce_rpc_fail(_bce_rpc_t *c, int result) {
     c->result = result;
 }
 
-/* Starts a TCP connect to the next address; BCE_OK while one is in flight. */
-static int _bce_rpc_connect_next(_bce_rpc_t *c) {
-    while (c->ai_next) {
-        struct addrinfo *a = c->ai_next;
-        int fd;
-        c->ai_next = a->ai_next;
-        fd = socket(a->ai_family, a->ai_socktype, a->ai_protocol);
-        if (fd < 0) continue;
-        if (_bce_set_nonblocking(fd) < 0) { close(fd); continue; }
-#ifdef SO_NOSIGPIPE
-        { int one = 1; setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one); }
-#endif
-        { int one = 1; setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one); }
-        if (connect(fd, a->ai_addr, a->ai_addrlen) == 0 || errno == EINPROGRESS || errno == EINTR) {
-            c->fd = fd;
-            c->connects++;
-            return BCE_OK;
-        }
-        close(fd);
-    }
-    return BCE_ERR_CONNECT;
-}
-
 static int _bce_rpc_start_connect(_bce_rpc_t *c, long long now) {
-    struct addrinfo hints;
-    int r;
-    if (c->url.tls) {
-        _bce_rpc_error(c, "https:// needs TLS: build with BCE_USE_MBEDTLS", NULL);
-        return BCE_ERR_TLS;
-    }
-    memset(&hints, 0, sizeof hints);
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_ADDRCONFIG;
-    if (c->url.host[0] && strchr(c->url.host, ':')) hints.ai_flags = AI_NUMERICHOST;
-    r = getaddrinfo(c->url.host, c->url.port, &hints, &c->ai);
-    if (r != 0 && hints.ai_flags == AI_ADDRCONFIG) {     /* no configured address: loopback-only hosts */
-        hints.ai_flags = 0;
-        r = getaddrinfo(c->url.host, c->url.port, &hints, &c->ai);
-    }
-    if (r != 0) {
-        c->ai = NULL;
-        _bce_rpc_error(c, "cannot resolve the daemon's host: ", gai_strerror(r));
-        return BCE_ERR_CONNECT;
-    }
-    c->ai_next = c->ai;
-    c->connect_deadline = now + c->connect_timeout_ms;
-    if (_bce_rpc_connect_next(c) != BCE_OK) {
-        _bce_rpc_error(c, "cannot connect to the daemon: ", strerror(errno));
-        return BCE_ERR_CONNECT;
-    }
-    c->state = _BCE_RPC_CONNECTING;
-    return BCE_OK;
+    int r = _bce_conn_open(&c->conn, &c->url, now, c->connect_timeout_ms);
+    if (r == BCE_OK) c->state = _BCE_RPC_CONNECTING;
+    return r;
 }
 
 /* Appends JSON string text for s (with quotes) to out; returns the new length or 0 if no room. */
@@ -1921,8 +2046,9 @@ static int _bce_rpc_begin(_bce_rpc_t *c, const char *method, const char *params_
     c->result_json = NULL;
     c->result_len = 0;
     c->rpc_code = 0;
-    if (c->fd >= 0) {
+    if (c->conn.state == _BCE_CONN_OPEN) {
         c->reused = 1;
+        c->want = _BCE_WANT_WRITE;
         c->state = _BCE_RPC_SENDING;
         return BCE_OK;
     }
@@ -1948,30 +2074,16 @@ static int _bce_rpc_retry_fresh(_bce_rpc_t *c, long long now) {
 
 static void _bce_rpc_finish(_bce_rpc_t *c);
 
-/* Runs whatever I/O is possible now. revents: what poll(2) reported for c->fd (0 if unknown). */
+/* Runs whatever I/O is possible now. revents: what poll(2) reported for the descriptor (0 if
+   unknown: I/O is attempted anyway and would-block is fine). */
 static void _bce_rpc_io(_bce_rpc_t *c, int revents, long long now) {
     for (;;) {
         if (c->state == _BCE_RPC_CONNECTING) {
-            int err = 0;
-            socklen_t el = sizeof err;
-            if (now >= c->connect_deadline) {
-                _bce_rpc_error(c, "timed out connecting to the daemon", NULL);
-                _bce_rpc_fail(c, BCE_ERR_TIMEOUT);
-                return;
-            }
-            if (!(revents & (POLLOUT | POLLERR | POLLHUP))) return;
-            if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0) err = errno;
-            if (err == EINPROGRESS || err == EALREADY) return;
-            if (err) {
-                _bce_close_fd(&c->fd);
-                if (_bce_rpc_connect_next(c) == BCE_OK) { revents = 0; return; }
-                _bce_rpc_error(c, "cannot connect to the daemon: ", strerror(err));
-                _bce_rpc_fail(c, BCE_ERR_CONNECT);
-                return;
-            }
-            if (c->ai) freeaddrinfo(c->ai);
-            c->ai = c->ai_next = NULL;
+            int r = _bce_conn_progress(&c->conn, revents, now);
+            if (r == 1) return;
+            if (r != BCE_OK) { _bce_rpc_fail(c, r); return; }
             c->state = _BCE_RPC_SENDING;
+            c->want = _BCE_WANT_WRITE;
         }
         if (now >= c->deadline) {
             _bce_rpc_error(c, "timed out waiting for the daemon's answer (rpc_timeout_ms)", NULL);
@@ -1980,25 +2092,26 @@ static void _bce_rpc_io(_bce_rpc_t *c, int revents, long long now) {
         }
         if (c->state == _BCE_RPC_SENDING) {
             while (c->out_off < c->out_len) {
-                ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, _BCE_SEND_FLAGS);
+                long n = _bce_conn_send(&c->conn, c->out + c->out_off, c->out_len - c->out_off);
                 if (n > 0) { c->out_off += (size_t)n; continue; }
-                if (n < 0 && errno == EINTR) continue;
-                if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+                if (n == _BCE_IO_AGAIN_READ || n == _BCE_IO_AGAIN_WRITE) {
+                    c->want = n == _BCE_IO_AGAIN_READ ? _BCE_WANT_READ : _BCE_WANT_WRITE;
+                    return;
+                }
                 if (_bce_rpc_retry_fresh(c, now)) { revents = 0; goto again; }
-                _bce_rpc_error(c, "connection to the daemon failed while sending: ", strerror(errno));
-                _bce_rpc_fail(c, BCE_ERR_CONNECT);
+                _bce_rpc_fail(c, n == 0 ? BCE_ERR_CONNECT : (int)n);
                 return;
             }
             c->state = _BCE_RPC_RECEIVING;
+            c->want = _BCE_WANT_READ;
         }
         if (c->state == _BCE_RPC_RECEIVING) {
             for (;;) {
-                ssize_t n;
+                long n;
                 int r, eof = 0;
                 if (c->in_cap - c->in_len < 4096) {
                     void *buf = c->in;
-                    size_t want = c->in_len + 16384;
-                    r = _bce_grow(c->alloc, &buf, &c->in_cap, want, 1, c->max_in + 16384);
+                    r = _bce_grow(c->alloc, &buf, &c->in_cap, c->in_len + 16384, 1, c->max_in + 16384);
                     if (r != BCE_OK) {
                         _bce_rpc_error(c, r == BCE_ERR_LIMIT ? "the daemon's answer exceeds limits.max_response_bytes"
                                                              : "out of memory reading the daemon's answer", NULL);
@@ -2007,19 +2120,14 @@ static void _bce_rpc_io(_bce_rpc_t *c, int revents, long long now) {
                     }
                     c->in = (char *)buf;
                 }
-                n = recv(c->fd, c->in + c->in_len, c->in_cap - c->in_len - 1, 0);
-                if (n < 0 && errno == EINTR) continue;
-                if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
-                if (n < 0 && c->in_len == 0 && _bce_rpc_retry_fresh(c, now)) { revents = 0; goto again; }
-                if (n < 0) {
-                    _bce_rpc_error(c, "connection to the daemon failed: ", strerror(errno));
-                    _bce_rpc_fail(c, BCE_ERR_CONNECT);
+                n = _bce_conn_recv(&c->conn, c->in + c->in_len, c->in_cap - c->in_len - 1);
+                if (n == _BCE_IO_AGAIN_READ || n == _BCE_IO_AGAIN_WRITE) {
+                    c->want = n == _BCE_IO_AGAIN_READ ? _BCE_WANT_READ : _BCE_WANT_WRITE;
                     return;
                 }
-                if (n == 0) {
-                    if (c->in_len == 0 && _bce_rpc_retry_fresh(c, now)) { revents = 0; goto again; }
-                    eof = 1;
-                }
+                if (n <= 0 && c->in_len == 0 && _bce_rpc_retry_fresh(c, now)) { revents = 0; goto again; }
+                if (n < 0) { _bce_rpc_fail(c, (int)n); return; }
+                if (n == 0) eof = 1;
                 c->in_len += (size_t)n;
                 r = _bce_http_feed(&c->resp, c->in, &c->in_len, eof);
                 if (r < 0) {
@@ -2118,13 +2226,13 @@ static int _bce_rpc_busy(const _bce_rpc_t *c) {
 }
 
 static int _bce_rpc_events(const _bce_rpc_t *c) {
-    if (c->state == _BCE_RPC_CONNECTING || c->state == _BCE_RPC_SENDING) return _BCE_WANT_WRITE;
-    if (c->state == _BCE_RPC_RECEIVING) return _BCE_WANT_READ;
+    if (c->state == _BCE_RPC_CONNECTING) return c->conn.want;
+    if (c->state == _BCE_RPC_SENDING || c->state == _BCE_RPC_RECEIVING) return c->want;
     return 0;
 }
 
 static long long _bce_rpc_deadline(const _bce_rpc_t *c) {
-    if (c->state == _BCE_RPC_CONNECTING) return c->connect_deadline < c->deadline ? c->connect_deadline : c->deadline;
+    if (c->state == _BCE_RPC_CONNECTING) return c->conn.deadline < c->deadline ? c->conn.deadline : c->deadline;
     return _bce_rpc_busy(c) ? c->deadline : -1;
 }
 
@@ -2145,7 +2253,9 @@ static int _bce_rpc_init(_bce_rpc_t *c, const char *url, const char *user, const
     unsigned char *cred;
     const char *why;
     memset(c, 0, sizeof *c);
-    c->fd = -1;
+    c->conn.fd = -1;
+    c->conn.error = error;
+    c->conn.error_cap = error_cap;
     c->alloc = alloc;
     c->logger = logger;
     c->disp = disp;
@@ -2188,8 +2298,8 @@ static void _bce_rpc_wait(_bce_rpc_t *c, int wake_fd, volatile sig_atomic_t *sto
         long long now = _bce_now_ms(), dl = _bce_rpc_deadline(c);
         int wait = dl < 0 ? -1 : (dl <= now ? 0 : (int)(dl - now > INT_MAX ? INT_MAX : dl - now));
         size_t n = 1;
-        pf[0].fd = c->fd;
-        pf[0].events = (short)(_bce_rpc_events(c) == _BCE_WANT_WRITE ? POLLOUT : POLLIN);
+        pf[0].fd = c->conn.fd;
+        pf[0].events = _bce_poll_events(_bce_rpc_events(c));
         pf[0].revents = 0;
         if (wake_fd >= 0) {
             pf[1].fd = wake_fd;
@@ -2826,7 +2936,7 @@ _BCE_DEF int bce_coin_fds(bce_coin_t *coin, bce_fd_t *fds, int cap) {
     int n = 0;
     if (!coin || cap < 0 || (!fds && cap)) return BCE_ERR_INVALID_ARG;
     if (coin->mode == _BCE_MODE_NONE) return 0;
-    if (_bce_rpc_busy(&coin->rpc)) n = _bce_fd_add(fds, cap, n, coin->rpc.fd, _bce_rpc_events(&coin->rpc));
+    if (_bce_rpc_busy(&coin->rpc)) n = _bce_fd_add(fds, cap, n, coin->rpc.conn.fd, _bce_rpc_events(&coin->rpc));
     return _bce_fd_add(fds, cap, n, coin->wake[0], BCE_WANT_READ);
 }
 
@@ -2854,8 +2964,8 @@ _BCE_DEF int bce_coin_step(bce_coin_t *coin, int timeout_ms) {
     if (!coin->stop_requested && !coin->fatal) {
         int busy = _bce_rpc_busy(&coin->rpc);
         if (busy) {
-            pf[n].fd = coin->rpc.fd;
-            pf[n].events = (short)(_bce_rpc_events(&coin->rpc) == _BCE_WANT_WRITE ? POLLOUT : POLLIN);
+            pf[n].fd = coin->rpc.conn.fd;
+            pf[n].events = _bce_poll_events(_bce_rpc_events(&coin->rpc));
             pf[n++].revents = 0;
         }
         pf[n].fd = coin->wake[0];
@@ -3308,7 +3418,7 @@ _BCE_DEF int bce_manager_fds(bce_manager_t *m, bce_fd_t *fds, int cap) {
     if (m->mode == _BCE_MODE_NONE) return 0;
     for (i = 0; i < _BCE_NCUR; i++)
         if (m->cur[i].rpc_ready && _bce_rpc_busy(&m->cur[i].rpc))
-            n = _bce_fd_add(fds, cap, n, m->cur[i].rpc.fd, _bce_rpc_events(&m->cur[i].rpc));
+            n = _bce_fd_add(fds, cap, n, m->cur[i].rpc.conn.fd, _bce_rpc_events(&m->cur[i].rpc));
     return _bce_fd_add(fds, cap, n, m->wake[0], BCE_WANT_READ);
 }
 
@@ -3346,8 +3456,8 @@ _BCE_DEF int bce_manager_step(bce_manager_t *m, int timeout_ms) {
         for (i = 0; i < _BCE_NCUR; i++) {
             _bce_rpc_t *rpc = &m->cur[i].rpc;
             if (!m->cur[i].rpc_ready || !_bce_rpc_busy(rpc)) continue;
-            pf[n].fd = rpc->fd;
-            pf[n].events = (short)(_bce_rpc_events(rpc) == _BCE_WANT_WRITE ? POLLOUT : POLLIN);
+            pf[n].fd = rpc->conn.fd;
+            pf[n].events = _bce_poll_events(_bce_rpc_events(rpc));
             pf[n].revents = 0;
             owner[n++] = i;
         }

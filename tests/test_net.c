@@ -625,15 +625,15 @@ static void test_ipv6_and_every_address(void) {
         CHECK_INT(_bce_rpc_build(&c->rpc, "test_echo", NULL, 0, c->wallet_json), BCE_OK);
         c->rpc.in_len = 0;
         _bce_http_reset(&c->rpc.resp, 16384, 1u << 20);
-        c->rpc.deadline = c->rpc.connect_deadline = ms_now() + 5000;
-        c->rpc.ai = NULL;
-        c->rpc.ai_next = &a1;
-        CHECK_INT(_bce_rpc_connect_next(&c->rpc), BCE_OK);
+        c->rpc.deadline = c->rpc.conn.deadline = ms_now() + 5000;
+        c->rpc.conn.ai = NULL;
+        c->rpc.conn.ai_next = &a1;
+        CHECK_INT(_bce_conn_next(&c->rpc.conn), BCE_OK);
         c->rpc.state = _BCE_RPC_CONNECTING;
         _bce_rpc_wait(&c->rpc, -1, NULL);
         CHECK_INT(c->rpc.result, BCE_OK);
         CHECK_INT(c->rpc.state, _BCE_RPC_DONE);
-        c->rpc.ai_next = NULL;
+        CHECK(c->rpc.conn.ai_next == NULL);
     }
     bce_coin_destroy(c);
     daemon_stop(&d);
