@@ -402,8 +402,40 @@ BCE_API int bce_process_updates(bce_coin_t *coin, const char *json, size_t len);
    (BCE_ERR_INVALID_ARG). BCE_ERR_STATE inside a handler or while the coin runs something. */
 BCE_API int bce_poll_updates(bce_coin_t *coin, int interval_ms);
 
-/* Ends a running bce_poll_updates or step-driven activity soon after: the waiting step wakes
-   at once. Safe from a handler, from another thread and from a signal handler. */
+typedef struct bce_ws_opts_t {
+    /* the SDK's reconnect_callback: after every successful (re)connect; currency is the coin's */
+    void (*on_connect)(bce_coin_t *coin, const char *currency, void *user_data);
+    void *user_data;
+    int force_connect;       /* 0: a failed first connection returns an error; 1: keep retrying */
+    int disable_reconnect;   /* 0 (default): reconnect after every close, like auto_reconnect=True */
+    int reconnect_min_ms;    /* first retry delay; default 250; doubles per failure, with jitter */
+    int reconnect_max_ms;    /* cap on the retry delay; default 30000 */
+    int ping_interval_ms;    /* client ping after this long without traffic; default 15000; <0 disables */
+    int pong_timeout_ms;     /* no traffic this long after a ping: the connection is dead; default 10000 */
+    int disable_catch_up;    /* 0 (default): get_updates after every connect, see below */
+    /* after every close or failed attempt; code is the close code (1006 when none was received) */
+    void (*on_disconnect)(bce_coin_t *coin, int code, const char *reason, void *user_data);
+    /* additions to the SDK's options */
+    int drain_interval_ms;   /* get_updates also this often while connected; default 30000; <0: only at connect */
+    uint32_t max_message_bytes; /* largest websocket message; default 1 MiB; bigger ones close with 1009 */
+    uint32_t dedup_entries;  /* updates remembered per wallet to match the two paths; default 256
+                                (keep it above the daemon's POLLING_CAP, 100 by default) */
+} bce_ws_opts_t;
+
+/* Websocket: connects to <url origin + path>/ws, sends {"xpub":"<wallet key>"} when the coin has
+   a wallet, dispatches every update it receives, reconnects as configured. Blocks until
+   bce_stop (returns BCE_OK), or returns an error: a failed first connection without
+   force_connect, BCE_ERR_AUTH, or the close when reconnecting is disabled (BCE_ERR_CLOSED).
+   Catch-up: after every successful connect (and every drain_interval_ms while connected) the
+   library calls get_updates for the wallet over the JSON-RPC connection, without blocking the
+   websocket. That reloads the wallet into a daemon that restarted and hands over what the
+   daemon queued while the socket was down. An update that arrives both ways is dispatched once.
+   opts may be NULL. */
+BCE_API int bce_start_websocket(bce_coin_t *coin, const bce_ws_opts_t *opts);
+
+/* Ends a running bce_poll_updates / bce_start_websocket / step-driven activity soon after: the
+   waiting step wakes at once. Safe from a handler, from another thread and from a signal
+   handler. */
 BCE_API void bce_stop(bce_coin_t *coin);
 
 /* ---- non-blocking core --------------------------------------------------------------- */
@@ -419,6 +451,8 @@ typedef struct bce_fd_t {
 
 /* Starts polling without blocking. BCE_ERR_STATE when something already runs. */
 BCE_API int bce_coin_start_polling(bce_coin_t *coin, int interval_ms);
+/* Starts the websocket (as bce_start_websocket) without blocking. */
+BCE_API int bce_coin_begin_websocket(bce_coin_t *coin, const bce_ws_opts_t *opts);
 /* Writes up to cap descriptors to watch; returns how many there are (call again with more room
    when that exceeds cap), 0 when nothing runs. */
 BCE_API int bce_coin_fds(bce_coin_t *coin, bce_fd_t *fds, int cap);
@@ -480,7 +514,18 @@ BCE_API int  bce_manager_process_updates(bce_manager_t *m, const char *currency,
    interval_ms. Blocks until bce_manager_stop; BCE_ERR_AUTH ends it. */
 BCE_API int  bce_manager_poll_updates(bce_manager_t *m, int interval_ms);
 BCE_API void bce_manager_stop(bce_manager_t *m);
-/* The non-blocking core for a manager: the same contract as the bce_coin_* functions. */
+/* One websocket per currency that has wallets (or configure()d), all driven from this one
+   thread; no xpub filter is sent; events are routed by currency and wallet. on_connect gets a
+   coin of that currency (xpub NULL) and the currency. Catch-up runs per currency over every
+   wallet of it. BCE_ERR_INVALID_ARG when there is no currency at all. Ends like
+   bce_start_websocket; with several currencies, the first currency that ends the run (auth,
+   first connection without force_connect, a close with reconnects disabled) ends it for all. */
+BCE_API int  bce_manager_start_websocket(bce_manager_t *m, const bce_ws_opts_t *opts);
+BCE_API int  bce_manager_start_websocket_for_currency(bce_manager_t *m, const char *currency,
+                                                      const bce_ws_opts_t *opts);
+/* The non-blocking core for a manager: the same contract as the bce_coin_* functions.
+   bce_manager_begin_websocket: currency NULL for every currency, or just that one. */
+BCE_API int  bce_manager_begin_websocket(bce_manager_t *m, const char *currency, const bce_ws_opts_t *opts);
 BCE_API int  bce_manager_start_polling(bce_manager_t *m, int interval_ms);
 BCE_API int  bce_manager_fds(bce_manager_t *m, bce_fd_t *fds, int cap);
 BCE_API int  bce_manager_timeout_ms(bce_manager_t *m);
@@ -1338,6 +1383,8 @@ typedef struct _bce_disp_t {
     char *arena;
     size_t arena_cap;
     size_t arena_used;
+    char *aux;                  /* a websocket message's decoded wallet key */
+    size_t aux_cap;
     const bce_logger_t *logger;
 } _bce_disp_t;
 
@@ -1454,6 +1501,7 @@ typedef struct _bce_http_resp_t {
     size_t body_start, body_len;
     size_t remaining;           /* of the Content-Length body or the current chunk */
     size_t max_header, max_body;
+    int upgrade;                /* a 101 answer is final (the websocket handshake) */
     const char *error;          /* static reason when feed returned an error */
 } _bce_http_resp_t;
 
@@ -1536,6 +1584,10 @@ static int _bce_http_head(_bce_http_resp_t *r, const char *buf, size_t end) {
     r->keep_alive = !conn_close && (minor == 1 || conn_keep);
     r->body_start = end;
     r->body_len = 0;
+    if (r->status == 101 && r->upgrade) {
+        r->phase = _BCE_HP_DONE;
+        return BCE_OK;
+    }
     if (r->status >= 100 && r->status < 200) return BCE_OK;
     if (r->chunked) {
         r->phase = _BCE_HP_CHUNK_SIZE;
@@ -1575,7 +1627,7 @@ static int _bce_http_feed(_bce_http_resp_t *r, char *buf, size_t *plen, int eof)
                 int rc = _bce_http_head(r, buf, end);
                 if (rc != BCE_OK) return rc;
             }
-            if (r->status >= 100 && r->status < 200) {     /* interim response: drop it */
+            if (r->status >= 100 && r->status < 200 && r->phase != _BCE_HP_DONE) {     /* interim: drop it */
                 memmove(buf, buf + end, len - end);
                 len -= end;
                 r->pos = 0;
@@ -2323,7 +2375,7 @@ static void _bce_rpc_wait(_bce_rpc_t *c, int wake_fd, volatile sig_atomic_t *sto
    are loops over it. A self-pipe lets bce_stop wake a waiting step from a signal handler or
    another thread. */
 
-enum { _BCE_MODE_NONE, _BCE_MODE_POLL };
+enum { _BCE_MODE_NONE, _BCE_MODE_POLL, _BCE_MODE_WS };
 
 static int _bce_wake_open(int wake[2]) {
     if (wake[0] >= 0) return BCE_OK;
@@ -2367,6 +2419,998 @@ static int _bce_fd_add(bce_fd_t *fds, int cap, int n, int fd, int events) {
     return n + 1;
 }
 
+// >>sha1 ===================================================================================
+/* SHA-1 (FIPS 180-4), only for the websocket handshake's Sec-WebSocket-Accept check. */
+
+typedef struct _bce_sha1_t {
+    uint32_t h[5];
+    uint64_t total;
+    unsigned char block[64];
+    size_t used;
+} _bce_sha1_t;
+
+static uint32_t _bce_rol(uint32_t v, int n) { return (v << n) | (v >> (32 - n)); }
+
+static void _bce_sha1_block(_bce_sha1_t *s, const unsigned char *p) {
+    uint32_t w[80], a, b, c, d, e, t;
+    int i;
+    for (i = 0; i < 16; i++)
+        w[i] = ((uint32_t)p[4 * i] << 24) | ((uint32_t)p[4 * i + 1] << 16) | ((uint32_t)p[4 * i + 2] << 8) | p[4 * i + 3];
+    for (i = 16; i < 80; i++) w[i] = _bce_rol(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
+    a = s->h[0]; b = s->h[1]; c = s->h[2]; d = s->h[3]; e = s->h[4];
+    for (i = 0; i < 80; i++) {
+        uint32_t f, k;
+        if (i < 20) { f = (b & c) | (~b & d); k = 0x5A827999u; }
+        else if (i < 40) { f = b ^ c ^ d; k = 0x6ED9EBA1u; }
+        else if (i < 60) { f = (b & c) | (b & d) | (c & d); k = 0x8F1BBCDCu; }
+        else { f = b ^ c ^ d; k = 0xCA62C1D6u; }
+        t = _bce_rol(a, 5) + f + e + k + w[i];
+        e = d; d = c; c = _bce_rol(b, 30); b = a; a = t;
+    }
+    s->h[0] += a; s->h[1] += b; s->h[2] += c; s->h[3] += d; s->h[4] += e;
+}
+
+static void _bce_sha1_init(_bce_sha1_t *s) {
+    s->h[0] = 0x67452301u; s->h[1] = 0xEFCDAB89u; s->h[2] = 0x98BADCFEu; s->h[3] = 0x10325476u;
+    s->h[4] = 0xC3D2E1F0u;
+    s->total = 0;
+    s->used = 0;
+}
+
+static void _bce_sha1_update(_bce_sha1_t *s, const void *data, size_t n) {
+    const unsigned char *p = (const unsigned char *)data;
+    s->total += n;
+    while (n) {
+        size_t take = 64 - s->used;
+        if (take > n) take = n;
+        memcpy(s->block + s->used, p, take);
+        s->used += take;
+        p += take;
+        n -= take;
+        if (s->used == 64) { _bce_sha1_block(s, s->block); s->used = 0; }
+    }
+}
+
+static void _bce_sha1_final(_bce_sha1_t *s, unsigned char out[20]) {
+    uint64_t bits = s->total * 8;
+    unsigned char pad = 0x80, len[8];
+    int i;
+    _bce_sha1_update(s, &pad, 1);
+    pad = 0;
+    while (s->used != 56) _bce_sha1_update(s, &pad, 1);
+    for (i = 0; i < 8; i++) len[i] = (unsigned char)(bits >> (56 - 8 * i));
+    _bce_sha1_update(s, len, 8);
+    for (i = 0; i < 20; i++) out[i] = (unsigned char)(s->h[i / 4] >> (24 - 8 * (i % 4)));
+}
+
+// >>rand ===================================================================================
+/* Websocket keys and masks: a per-object splitmix64 stream seeded from /dev/urandom (with the
+   clock, the pid and an address mixed in when that cannot be read). Masking keys only have to
+   be unpredictable to scripts in browsers, which this library never hosts. */
+
+static uint64_t _bce_rand_next(uint64_t *state) {
+    uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+static void _bce_rand_seed(uint64_t *state, const void *salt) {
+    uint64_t seed = 0;
+    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        ssize_t r = read(fd, &seed, sizeof seed);
+        (void)r;
+        close(fd);
+    }
+    seed ^= (uint64_t)_bce_now_ms() * 0x2545F4914F6CDD1Dull ^ (uint64_t)getpid() << 32 ^ (uint64_t)(uintptr_t)salt;
+    *state = seed;
+    _bce_rand_next(state);
+}
+
+// >>ws =====================================================================================
+/* RFC 6455 frames. The parser is pure: it reads one frame header from a buffer and says how
+   long the frame is, or which close code the peer deserves. */
+
+enum { _BCE_WS_CONT = 0, _BCE_WS_TEXT = 1, _BCE_WS_BINARY = 2, _BCE_WS_CLOSE = 8, _BCE_WS_PING = 9,
+       _BCE_WS_PONG = 10 };
+
+typedef struct _bce_ws_frame_t {
+    int fin, opcode;
+    size_t header;              /* header bytes */
+    size_t len;                 /* payload bytes */
+} _bce_ws_frame_t;
+
+/* Reads the frame header at buf[0..avail). Returns 1 when the header is complete (f filled;
+   the frame is complete when avail >= f->header + f->len), 0 when more bytes are needed, or
+   -(close code) when the frame breaks the protocol (1002) or exceeds max_len (1009). */
+static int _bce_ws_frame_header(const unsigned char *buf, size_t avail, size_t max_len, _bce_ws_frame_t *f) {
+    uint64_t len;
+    size_t h = 2;
+    if (avail < 2) return 0;
+    f->fin = (buf[0] & 0x80) != 0;
+    f->opcode = buf[0] & 0x0F;
+    if (buf[0] & 0x70) return -1002;                   /* reserved bits: no extension agreed */
+    if (buf[1] & 0x80) return -1002;                   /* servers never mask */
+    if (f->opcode >= 3 && f->opcode <= 7) return -1002;
+    if (f->opcode >= 11) return -1002;
+    len = buf[1] & 0x7F;
+    if (f->opcode >= 8 && (!f->fin || len > 125)) return -1002;
+    if (len == 126) {
+        if (avail < 4) return 0;
+        len = ((uint64_t)buf[2] << 8) | buf[3];
+        if (len < 126) return -1002;                   /* not the minimal encoding */
+        h = 4;
+    } else if (len == 127) {
+        int i;
+        if (avail < 10) return 0;
+        if (buf[2] & 0x80) return -1002;               /* the top bit must be 0 */
+        for (len = 0, i = 2; i < 10; i++) len = (len << 8) | buf[i];
+        if (len <= 0xFFFF) return -1002;
+        h = 10;
+    }
+    if (len > max_len) return -1009;
+    f->header = h;
+    f->len = (size_t)len;
+    return 1;
+}
+
+/* Writes a masked client frame (fin set) into out, which has room for payload + 14 bytes.
+   Returns the frame length. */
+static size_t _bce_ws_frame_build(unsigned char *out, int opcode, const void *payload, size_t n, uint32_t mask) {
+    size_t h = 2, i;
+    unsigned char mk[4];
+    out[0] = (unsigned char)(0x80 | opcode);
+    if (n < 126) out[1] = (unsigned char)(0x80 | n);
+    else if (n <= 0xFFFF) {
+        out[1] = 0x80 | 126;
+        out[2] = (unsigned char)(n >> 8);
+        out[3] = (unsigned char)n;
+        h = 4;
+    } else {
+        uint64_t v = (uint64_t)n;
+        out[1] = 0x80 | 127;
+        for (i = 0; i < 8; i++) out[2 + i] = (unsigned char)(v >> (56 - 8 * i));
+        h = 10;
+    }
+    mk[0] = (unsigned char)(mask >> 24); mk[1] = (unsigned char)(mask >> 16);
+    mk[2] = (unsigned char)(mask >> 8);  mk[3] = (unsigned char)mask;
+    memcpy(out + h, mk, 4);
+    h += 4;
+    for (i = 0; i < n; i++) out[h + i] = (unsigned char)(((const unsigned char *)payload)[i] ^ mk[i & 3]);
+    return h + n;
+}
+
+/* 1 when s[0..n) is valid UTF-8 (RFC 3629: no overlongs, no surrogates, at most U+10FFFF). */
+static int _bce_utf8_valid(const unsigned char *s, size_t n) {
+    size_t i = 0;
+    while (i < n) {
+        unsigned c = s[i];
+        while (i + 8 <= n && !(_bce_load8(s + i) & _BCE_HIGHS)) i += 8;
+        if (i >= n) break;
+        c = s[i];
+        if (c < 0x80) { i++; continue; }
+        if (c >= 0xC2 && c <= 0xDF) {
+            if (i + 1 >= n || (s[i + 1] & 0xC0) != 0x80) return 0;
+            i += 2;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            unsigned lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+            if (i + 2 >= n || s[i + 1] < lo || s[i + 1] > hi || (s[i + 2] & 0xC0) != 0x80) return 0;
+            i += 3;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            unsigned lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+            if (i + 3 >= n || s[i + 1] < lo || s[i + 1] > hi || (s[i + 2] & 0xC0) != 0x80 || (s[i + 3] & 0xC0) != 0x80)
+                return 0;
+            i += 4;
+        } else {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Close codes a peer may send (RFC 6455 7.4 and the IANA registry). */
+static int _bce_ws_close_code_ok(int code) {
+    return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
+}
+
+/* ---- the websocket connection: handshake, frames, pings, close, reconnect timing ---- */
+
+enum { _BCE_WS_OFF, _BCE_WS_WAIT, _BCE_WS_CONNECTING, _BCE_WS_HANDSHAKE, _BCE_WS_OPEN, _BCE_WS_CLOSING };
+
+typedef struct _bce_ws_t {
+    _bce_url_t url;
+    const char *auth;           /* "Authorization: Basic ...\r\n" (the JSON-RPC client's) */
+    char *subscribe;            /* text message sent after every connect, or NULL */
+    _bce_conn_t conn;
+    int state;
+    bce_ws_opts_t opts;         /* defaults filled in */
+    uint64_t rng;
+    char accept[32];            /* the Sec-WebSocket-Accept we expect */
+    unsigned char *out, *in, *msg;
+    size_t out_len, out_off, out_cap, in_len, in_cap, msg_len, msg_cap;
+    int msg_op, fragmented;
+    _bce_http_resp_t resp;
+    size_t max_header;
+    int connect_timeout_ms;
+    volatile sig_atomic_t *stop; /* the owner's stop flag: stop reading frames at once */
+    long long wait_until, opened_at, last_rx, ping_sent_at, close_deadline;
+    int ping_out;               /* a ping waits for any answer */
+    unsigned failures;          /* consecutive failed attempts, for the backoff */
+    int ever_open;
+    int result;                 /* BCE_OK, or what ends the run */
+    int close_code;             /* what on_closed reports */
+    char close_reason[124];
+    bce_json_t *json;           /* the owner's tokenizer, to read a refused handshake's body */
+    const bce_allocator_t *alloc;
+    const bce_logger_t *logger;
+    char *error;
+    size_t error_cap;
+    void *owner;
+    void (*on_open)(void *owner, long long now);
+    void (*on_text)(void *owner, const char *text, size_t len, long long now);
+    void (*on_closed)(void *owner, int code, const char *reason);
+    unsigned long long messages, opens;
+} _bce_ws_t;
+
+static void _bce_ws_error(_bce_ws_t *w, const char *a, const char *b) {
+    _bce_conn_error(&w->conn, a, b);
+}
+
+static void _bce_ws_log(_bce_ws_t *w, int level, const char *a, const char *b) {
+    _bce_msg_t m;
+    if (!_bce_log_on(w->logger, level)) return;
+    m.len = 0;
+    m.buf[0] = 0;
+    _bce_msg_str(&m, "websocket ");
+    _bce_msg_str(&m, w->url.host);
+    _bce_msg_str(&m, ":");
+    _bce_msg_str(&m, w->url.port);
+    _bce_msg_str(&m, ": ");
+    _bce_msg_str(&m, a);
+    if (b) _bce_msg_str(&m, b);
+    _bce_log(w->logger, level, m.buf);
+}
+
+static void _bce_ws_defaults(bce_ws_opts_t *o) {
+    if (o->reconnect_min_ms <= 0) o->reconnect_min_ms = 250;
+    if (o->reconnect_max_ms <= 0) o->reconnect_max_ms = 30000;
+    if (o->reconnect_max_ms < o->reconnect_min_ms) o->reconnect_max_ms = o->reconnect_min_ms;
+    if (o->ping_interval_ms == 0) o->ping_interval_ms = 15000;
+    if (o->pong_timeout_ms <= 0) o->pong_timeout_ms = 10000;
+    if (o->drain_interval_ms == 0) o->drain_interval_ms = 30000;
+    if (o->max_message_bytes == 0) o->max_message_bytes = 1u << 20;
+    if (o->dedup_entries == 0) o->dedup_entries = 256;
+}
+
+static int _bce_ws_init(_bce_ws_t *w, const _bce_url_t *url, const char *auth, size_t max_header,
+                        bce_json_t *json, const bce_allocator_t *a, const bce_logger_t *lg,
+                        char *error, size_t error_cap) {
+    memset(w, 0, sizeof *w);
+    w->url = *url;
+    w->auth = auth;
+    w->conn.fd = -1;
+    w->conn.error = error;
+    w->conn.error_cap = error_cap;
+    w->json = json;
+    w->alloc = a;
+    w->logger = lg;
+    w->max_header = max_header;
+    w->error = error;
+    w->error_cap = error_cap;
+    _bce_rand_seed(&w->rng, w);
+    return BCE_OK;
+}
+
+static void _bce_ws_release(_bce_ws_t *w) {
+    _bce_conn_close(&w->conn);
+    _bce_mfree(w->alloc, w->out);
+    _bce_mfree(w->alloc, w->in);
+    _bce_mfree(w->alloc, w->msg);
+    _bce_mfree(w->alloc, w->subscribe);
+    w->out = w->in = w->msg = NULL;
+    w->subscribe = NULL;
+    w->out_cap = w->in_cap = w->msg_cap = 0;
+}
+
+/* Queues raw bytes to send. The queue is bounded: a peer that stops reading while we must
+   answer its pings fails the connection instead of growing memory. */
+static int _bce_ws_reserve(_bce_ws_t *w, size_t n) {
+    void *buf = w->out;
+    if (w->out_off == w->out_len) w->out_off = w->out_len = 0;
+    if (w->out_off > 0 && w->out_len + n > w->out_cap) {
+        memmove(w->out, w->out + w->out_off, w->out_len - w->out_off);
+        w->out_len -= w->out_off;
+        w->out_off = 0;
+    }
+    if (_bce_grow(w->alloc, &buf, &w->out_cap, w->out_len + n, 1, (size_t)w->opts.max_message_bytes + 65536) != BCE_OK)
+        return BCE_ERR_LIMIT;
+    w->out = (unsigned char *)buf;
+    return BCE_OK;
+}
+
+static int _bce_ws_queue(_bce_ws_t *w, int opcode, const void *payload, size_t n) {
+    if (_bce_ws_reserve(w, n + 14) != BCE_OK) return BCE_ERR_LIMIT;
+    w->out_len += _bce_ws_frame_build(w->out + w->out_len, opcode, payload, n, (uint32_t)_bce_rand_next(&w->rng));
+    return BCE_OK;
+}
+
+/* Sends what it can. BCE_OK (maybe with bytes left), or the connection's error. */
+static int _bce_ws_flush(_bce_ws_t *w) {
+    while (w->out_off < w->out_len) {
+        long n = _bce_conn_send(&w->conn, (const char *)w->out + w->out_off, w->out_len - w->out_off);
+        if (n > 0) { w->out_off += (size_t)n; continue; }
+        if (n == _BCE_IO_AGAIN_READ || n == _BCE_IO_AGAIN_WRITE) return BCE_OK;
+        return n == 0 ? BCE_ERR_CONNECT : (int)n;
+    }
+    w->out_off = w->out_len = 0;
+    return BCE_OK;
+}
+
+/* The connection is gone (or the attempt failed): report it, then decide what comes next. */
+static void _bce_ws_closed(_bce_ws_t *w, int code, const char *reason, int result, long long now) {
+    int was_open = w->state == _BCE_WS_OPEN || w->state == _BCE_WS_CLOSING;
+    long long delay;
+    _bce_conn_close(&w->conn);
+    w->out_len = w->out_off = w->in_len = w->msg_len = 0;
+    w->fragmented = 0;
+    w->ping_out = 0;
+    w->state = _BCE_WS_WAIT;
+    if (was_open && now - w->opened_at >= 5000) w->failures = 0;    /* it stayed up: start over */
+    if (w->on_closed) w->on_closed(w->owner, code, reason ? reason : "");
+    if (w->state != _BCE_WS_WAIT) return;                            /* the owner stopped us */
+    if (result == BCE_ERR_AUTH) {
+        w->result = BCE_ERR_AUTH;
+    } else if (!w->ever_open && !w->opts.force_connect) {
+        w->result = result != BCE_OK ? result : BCE_ERR_CONNECT;
+    } else if (w->opts.disable_reconnect) {
+        w->result = BCE_ERR_CLOSED;
+    }
+    if (w->result != BCE_OK) { w->state = _BCE_WS_OFF; return; }
+    delay = (long long)w->opts.reconnect_min_ms << (w->failures < 20 ? w->failures : 20);
+    if (delay > w->opts.reconnect_max_ms) delay = w->opts.reconnect_max_ms;
+    delay = delay / 2 + (long long)(_bce_rand_next(&w->rng) % (uint64_t)(delay / 2 + 1));   /* jitter */
+    w->failures++;
+    w->wait_until = now + delay;
+    {
+        _bce_msg_t m;
+        m.len = 0;
+        m.buf[0] = 0;
+        _bce_msg_str(&m, "reconnecting in ");
+        _bce_msg_long(&m, delay);
+        _bce_msg_str(&m, " ms");
+        _bce_ws_log(w, BCE_LOG_INFO, m.buf, NULL);
+    }
+}
+
+/* The peer broke the protocol: send our close code and drop soon. */
+static void _bce_ws_fail(_bce_ws_t *w, int code, const char *why, long long now) {
+    unsigned char p[2];
+    _bce_ws_log(w, BCE_LOG_WARN, "closing: ", why);
+    _bce_ws_error(w, "websocket protocol error: ", why);
+    w->close_code = code;
+    memcpy(w->close_reason, "protocol error", 15);
+    p[0] = (unsigned char)(code >> 8);
+    p[1] = (unsigned char)code;
+    w->in_len = 0;
+    if (w->state == _BCE_WS_OPEN && _bce_ws_queue(w, _BCE_WS_CLOSE, p, 2) == BCE_OK && _bce_ws_flush(w) == BCE_OK
+        && w->out_len) {
+        w->state = _BCE_WS_CLOSING;
+        w->close_deadline = now + 1000;
+        return;
+    }
+    _bce_ws_closed(w, code, "protocol error", BCE_ERR_WS, now);
+}
+
+static void _bce_ws_connect(_bce_ws_t *w, long long now) {
+    int r = _bce_conn_open(&w->conn, &w->url, now, w->connect_timeout_ms);
+    if (r != BCE_OK) {
+        _bce_ws_log(w, BCE_LOG_WARN, "connect failed: ", w->error);
+        _bce_ws_closed(w, 1006, w->error, r, now);
+        return;
+    }
+    w->state = _BCE_WS_CONNECTING;
+}
+
+/* Builds the upgrade request into the send queue and the Accept value we expect. */
+static int _bce_ws_handshake_request(_bce_ws_t *w) {
+    static const char guid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+    unsigned char raw[16], digest[20];
+    char key[32];
+    _bce_sha1_t sh;
+    _bce_msg_t m;
+    size_t i, need;
+    for (i = 0; i < 16; i += 8) {
+        uint64_t v = _bce_rand_next(&w->rng);
+        memcpy(raw + i, &v, 8);
+    }
+    _bce_base64(raw, 16, key);
+    _bce_sha1_init(&sh);
+    _bce_sha1_update(&sh, key, 24);
+    _bce_sha1_update(&sh, guid, sizeof guid - 1);
+    _bce_sha1_final(&sh, digest);
+    _bce_base64(digest, 20, w->accept);
+    m.len = 0;
+    m.buf[0] = 0;
+    _bce_msg_str(&m, "GET ");
+    _bce_msg_str(&m, w->url.prefix);
+    _bce_msg_str(&m, "/ws HTTP/1.1\r\nHost: ");
+    if (strchr(w->url.host, ':')) _bce_msg_str(&m, "[");
+    _bce_msg_str(&m, w->url.host);
+    if (strchr(w->url.host, ':')) _bce_msg_str(&m, "]");
+    _bce_msg_str(&m, ":");
+    _bce_msg_str(&m, w->url.port);
+    _bce_msg_str(&m, "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ");
+    _bce_msg_str(&m, key);
+    _bce_msg_str(&m, "\r\n");
+    /* the prefix and host may be long: build the rest straight into the queue */
+    need = strlen(w->url.prefix) + strlen(w->url.host) + strlen(w->auth) + 256;
+    w->out_len = w->out_off = 0;
+    if (_bce_ws_reserve(w, need + m.len) != BCE_OK) return BCE_ERR_NOMEM;
+    if (strlen(w->url.prefix) + strlen(w->url.host) > 200) {   /* the bounded builder would cut it */
+        size_t o = 0, n;
+        const char *parts[11];
+        int k;
+        parts[0] = "GET "; parts[1] = w->url.prefix; parts[2] = "/ws HTTP/1.1\r\nHost: ";
+        parts[3] = strchr(w->url.host, ':') ? "[" : ""; parts[4] = w->url.host;
+        parts[5] = strchr(w->url.host, ':') ? "]:" : ":"; parts[6] = w->url.port;
+        parts[7] = "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ";
+        parts[8] = key; parts[9] = "\r\n"; parts[10] = NULL;
+        for (k = 0; parts[k]; k++) { n = strlen(parts[k]); memcpy(w->out + o, parts[k], n); o += n; }
+        w->out_len = o;
+    } else {
+        memcpy(w->out, m.buf, m.len);
+        w->out_len = m.len;
+    }
+    memcpy(w->out + w->out_len, w->auth, strlen(w->auth));
+    w->out_len += strlen(w->auth);
+    memcpy(w->out + w->out_len, "\r\n", 2);
+    w->out_len += 2;
+    return BCE_OK;
+}
+
+/* Value of header `name` in the header block buf[0..end), or NULL. */
+static const char *_bce_http_find(const char *buf, size_t end, const char *name, size_t *vlen) {
+    const char *p = (const char *)memchr(buf, '\n', end), *e = buf + end;
+    while (p && ++p < e) {
+        const char *le = (const char *)memchr(p, '\n', (size_t)(e - p)), *v;
+        if (!le) break;
+        if ((v = _bce_http_header(p, le - 1, name)) != NULL) {
+            const char *ve = le - 1;
+            while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t')) ve--;
+            *vlen = (size_t)(ve - v);
+            return v;
+        }
+        p = le;
+    }
+    return NULL;
+}
+
+/* The handshake answer is complete: check it. BCE_OK: open. */
+static int _bce_ws_check_handshake(_bce_ws_t *w) {
+    const char *hdr = (const char *)w->in, *v;
+    size_t end = w->resp.body_start, vl = 0;
+    if (w->resp.status != 101) {
+        const char *body = hdr + w->resp.body_start;
+        _bce_msg_t m;
+        if (w->resp.status == 200 && w->json && bce_json_parse(w->json, body, w->resp.body_len) > 0
+            && w->json->tokens[0].type == BCE_JSON_OBJECT) {
+            uint32_t e = bce_json_find(body, w->json->tokens, 0, "error"), c;
+            long long code = 0;
+            if (e && (c = bce_json_find(body, w->json->tokens, e, "code")) != 0
+                && bce_json_int(body, &w->json->tokens[c], &code) && code == -32600) {
+                _bce_ws_error(w, "the daemon refused the credentials (JSON-RPC error -32600: Unauthorized)", NULL);
+                return BCE_ERR_AUTH;
+            }
+        }
+        m.len = 0;
+        m.buf[0] = 0;
+        _bce_msg_str(&m, "the daemon answered the websocket handshake with HTTP ");
+        _bce_msg_long(&m, w->resp.status);
+        _bce_ws_error(w, m.buf, w->resp.status == 301 || w->resp.status == 302 || w->resp.status == 307
+                                    || w->resp.status == 308 ? " (redirects are not followed: fix the url)" : NULL);
+        return BCE_ERR_HTTP;
+    }
+    if (!(v = _bce_http_find(hdr, end, "upgrade", &vl)) || !_bce_has_token(v, v + vl, "websocket")) {
+        _bce_ws_error(w, "handshake: missing Upgrade: websocket", NULL);
+        return BCE_ERR_WS;
+    }
+    if (!(v = _bce_http_find(hdr, end, "connection", &vl)) || !_bce_has_token(v, v + vl, "upgrade")) {
+        _bce_ws_error(w, "handshake: missing Connection: upgrade", NULL);
+        return BCE_ERR_WS;
+    }
+    if (!(v = _bce_http_find(hdr, end, "sec-websocket-accept", &vl)) || vl != strlen(w->accept)
+        || memcmp(v, w->accept, vl) != 0) {
+        _bce_ws_error(w, "handshake: wrong or missing Sec-WebSocket-Accept", NULL);
+        return BCE_ERR_WS;
+    }
+    if (_bce_http_find(hdr, end, "sec-websocket-extensions", &vl) || _bce_http_find(hdr, end, "sec-websocket-protocol", &vl)) {
+        _bce_ws_error(w, "handshake: the server chose an extension or subprotocol that was not offered", NULL);
+        return BCE_ERR_WS;
+    }
+    return BCE_OK;
+}
+
+/* A complete message arrived. */
+static void _bce_ws_message(_bce_ws_t *w, int opcode, const unsigned char *p, size_t n, long long now) {
+    if (opcode == _BCE_WS_TEXT) {
+        if (!_bce_utf8_valid(p, n)) { _bce_ws_fail(w, 1007, "text message is not valid UTF-8", now); return; }
+        w->messages++;
+        if (w->on_text) w->on_text(w->owner, (const char *)p, n, now);
+    } else {
+        _bce_ws_log(w, BCE_LOG_DEBUG, "binary message ignored", NULL);
+    }
+}
+
+/* Handles one complete frame. Returns 0 to go on, 1 when the connection ended. */
+static int _bce_ws_frame(_bce_ws_t *w, const _bce_ws_frame_t *f, const unsigned char *p, long long now) {
+    switch (f->opcode) {
+    case _BCE_WS_PING:
+        if (w->state == _BCE_WS_OPEN && _bce_ws_queue(w, _BCE_WS_PONG, p, f->len) != BCE_OK) {
+            _bce_ws_fail(w, 1008, "the peer does not read our answers", now);
+            return 1;
+        }
+        return 0;
+    case _BCE_WS_PONG:
+        return 0;
+    case _BCE_WS_CLOSE: {
+        int code = 1005;
+        char reason[124];
+        size_t rl = 0;
+        if (f->len == 1) { _bce_ws_fail(w, 1002, "close frame with a one-byte payload", now); return 1; }
+        if (f->len >= 2) {
+            code = (p[0] << 8) | p[1];
+            rl = f->len - 2;
+            if (!_bce_ws_close_code_ok(code)) { _bce_ws_fail(w, 1002, "invalid close code", now); return 1; }
+            if (!_bce_utf8_valid(p + 2, rl)) { _bce_ws_fail(w, 1007, "close reason is not valid UTF-8", now); return 1; }
+        }
+        memcpy(reason, p + 2, rl);
+        reason[rl] = 0;
+        if (w->state == _BCE_WS_OPEN) {     /* answer with the same code, then drop */
+            unsigned char echo[2];
+            echo[0] = (unsigned char)((code == 1005 ? 1000 : code) >> 8);
+            echo[1] = (unsigned char)(code == 1005 ? 1000 : code);
+            if (_bce_ws_queue(w, _BCE_WS_CLOSE, echo, 2) == BCE_OK) _bce_ws_flush(w);
+        } else if (w->close_code) {
+            code = w->close_code;           /* the peer answered our close */
+            memcpy(reason, w->close_reason, strlen(w->close_reason) + 1);
+        }
+        {
+            _bce_msg_t m;
+            m.len = 0;
+            m.buf[0] = 0;
+            _bce_msg_str(&m, "closed by the daemon with code ");
+            _bce_msg_long(&m, code);
+            _bce_ws_log(w, BCE_LOG_INFO, m.buf, NULL);
+        }
+        _bce_ws_closed(w, code, reason, BCE_ERR_CLOSED, now);
+        return 1;
+    }
+    case _BCE_WS_TEXT: case _BCE_WS_BINARY:
+        if (w->fragmented) { _bce_ws_fail(w, 1002, "new message inside a fragmented one", now); return 1; }
+        if (f->fin) { _bce_ws_message(w, f->opcode, p, f->len, now); return w->state != _BCE_WS_OPEN; }
+        w->fragmented = 1;
+        w->msg_op = f->opcode;
+        w->msg_len = 0;
+        /* the first fragment is stored below */
+        /* fall through */
+    default: {   /* continuation */
+        void *buf = w->msg;
+        if (!w->fragmented) { _bce_ws_fail(w, 1002, "continuation frame without a message", now); return 1; }
+        if (f->len > w->opts.max_message_bytes - w->msg_len) {
+            _bce_ws_fail(w, 1009, "message larger than max_message_bytes", now);
+            return 1;
+        }
+        if (_bce_grow(w->alloc, &buf, &w->msg_cap, w->msg_len + f->len, 1, w->opts.max_message_bytes) != BCE_OK) {
+            _bce_ws_fail(w, 1009, "out of memory for a message", now);
+            return 1;
+        }
+        w->msg = (unsigned char *)buf;
+        memcpy(w->msg + w->msg_len, p, f->len);
+        w->msg_len += f->len;
+        if (f->fin && f->opcode == _BCE_WS_CONT) {
+            w->fragmented = 0;
+            _bce_ws_message(w, w->msg_op, w->msg, w->msg_len, now);
+            return w->state != _BCE_WS_OPEN;
+        }
+        return 0;
+    }
+    }
+}
+
+/* Parses and handles every complete frame in the receive buffer. */
+static void _bce_ws_frames(_bce_ws_t *w, long long now) {
+    size_t pos = 0;
+    while ((w->state == _BCE_WS_OPEN || w->state == _BCE_WS_CLOSING) && !(w->stop && *w->stop)) {
+        _bce_ws_frame_t f;
+        size_t room = w->opts.max_message_bytes - (w->fragmented ? w->msg_len : 0);
+        int r = _bce_ws_frame_header(w->in + pos, w->in_len - pos, room, &f);
+        if (r < 0) {
+            _bce_ws_fail(w, -r, r == -1009 ? "message larger than max_message_bytes" : "malformed frame", now);
+            return;
+        }
+        if (r == 0 || w->in_len - pos < f.header + f.len) {
+            if (r == 1 && f.header + f.len > w->in_cap) {   /* room for the whole frame, within the limit */
+                void *buf = w->in;
+                memmove(w->in, w->in + pos, w->in_len - pos);
+                w->in_len -= pos;
+                pos = 0;
+                if (_bce_grow(w->alloc, &buf, &w->in_cap, f.header + f.len + 1, 1, (size_t)w->opts.max_message_bytes + 16) != BCE_OK) {
+                    _bce_ws_fail(w, 1009, "out of memory for a frame", now);
+                    return;
+                }
+                w->in = (unsigned char *)buf;
+            }
+            break;
+        }
+        if (_bce_ws_frame(w, &f, w->in + pos + f.header, now)) return;
+        pos += f.header + f.len;
+    }
+    if (pos) {
+        memmove(w->in, w->in + pos, w->in_len - pos);
+        w->in_len -= pos;
+    }
+}
+
+/* Reads what is there. Returns the byte count read, or -1 when the connection ended. */
+static long _bce_ws_read(_bce_ws_t *w, long long now) {
+    long total = 0;
+    for (;;) {
+        long n;
+        if (w->in_cap - w->in_len < 4096) {
+            void *buf = w->in;
+            size_t limit = (size_t)w->opts.max_message_bytes + w->max_header + 65536;
+            if (_bce_grow(w->alloc, &buf, &w->in_cap, w->in_len + 16384, 1, limit) != BCE_OK) {
+                if (w->in_cap > w->in_len) goto room;   /* read into what is left */
+                _bce_ws_fail(w, 1009, "receive buffer full", now);
+                return -1;
+            }
+            w->in = (unsigned char *)buf;
+        }
+    room:
+        n = _bce_conn_recv(&w->conn, (char *)w->in + w->in_len, w->in_cap - w->in_len);
+        if (n == _BCE_IO_AGAIN_READ || n == _BCE_IO_AGAIN_WRITE) return total;
+        if (n <= 0) {
+            int open = w->state == _BCE_WS_OPEN;
+            if (n == 0) _bce_ws_error(w, "the daemon closed the connection", NULL);
+            if (open || w->state == _BCE_WS_CLOSING) _bce_ws_log(w, BCE_LOG_INFO, "connection dropped: ", w->error);
+            _bce_ws_closed(w, w->state == _BCE_WS_CLOSING && w->close_code ? w->close_code : 1006, w->error,
+                           n != 0 ? (int)n : w->state == _BCE_WS_HANDSHAKE ? BCE_ERR_HTTP : BCE_ERR_CLOSED, now);
+            return -1;
+        }
+        w->in_len += (size_t)n;
+        total += n;
+        w->last_rx = now;
+        w->ping_out = 0;
+        if (w->in_len == w->in_cap) return total;   /* let the caller parse, then read on */
+    }
+}
+
+static void _bce_ws_io(_bce_ws_t *w, int revents, long long now) {
+    int r;
+    if (w->state == _BCE_WS_CONNECTING) {
+        r = _bce_conn_progress(&w->conn, revents, now);
+        if (r == 1) return;
+        if (r != BCE_OK) {
+            _bce_ws_log(w, BCE_LOG_WARN, "connect failed: ", w->error);
+            _bce_ws_closed(w, 1006, w->error, r, now);
+            return;
+        }
+        if (_bce_ws_handshake_request(w) != BCE_OK) {
+            _bce_ws_closed(w, 1006, "out of memory", BCE_ERR_NOMEM, now);
+            return;
+        }
+        _bce_http_reset(&w->resp, w->max_header, 65536);
+        w->resp.upgrade = 1;
+        w->in_len = 0;
+        w->state = _BCE_WS_HANDSHAKE;
+    }
+    if (w->state == _BCE_WS_HANDSHAKE) {
+        size_t len;
+        if ((r = _bce_ws_flush(w)) != BCE_OK) {
+            _bce_ws_closed(w, 1006, w->error, r, now);
+            return;
+        }
+        for (;;) {
+            size_t before = w->in_len;
+            long n = _bce_ws_read(w, now);
+            if (n < 0) return;
+            if (w->in_len == before) return;
+            len = w->in_len;
+            r = _bce_http_feed(&w->resp, (char *)w->in, &len, 0);
+            w->in_len = len;
+            if (r < 0) {
+                _bce_ws_error(w, "bad handshake answer: ", w->resp.error);
+                _bce_ws_closed(w, 1006, w->error, r, now);
+                return;
+            }
+            if (r == 1) break;
+        }
+        r = _bce_ws_check_handshake(w);
+        if (r != BCE_OK) {
+            _bce_ws_log(w, r == BCE_ERR_AUTH ? BCE_LOG_ERROR : BCE_LOG_WARN, "", w->error);
+            _bce_ws_closed(w, 1006, w->error, r, now);
+            return;
+        }
+        /* frames that came in the same read as the headers stay */
+        memmove(w->in, w->in + w->resp.pos, w->in_len - w->resp.pos);
+        w->in_len -= w->resp.pos;
+        w->state = _BCE_WS_OPEN;
+        w->ever_open = 1;
+        w->opened_at = w->last_rx = now;
+        w->opens++;
+        w->close_code = 0;
+        _bce_ws_log(w, BCE_LOG_INFO, "connected", NULL);
+        if (w->subscribe && _bce_ws_queue(w, _BCE_WS_TEXT, w->subscribe, strlen(w->subscribe)) != BCE_OK) {
+            _bce_ws_closed(w, 1006, "out of memory", BCE_ERR_NOMEM, now);
+            return;
+        }
+        if (w->on_open) w->on_open(w->owner, now);
+        if (w->state != _BCE_WS_OPEN) return;
+        _bce_ws_frames(w, now);
+    }
+    if (w->state == _BCE_WS_OPEN || w->state == _BCE_WS_CLOSING) {
+        for (;;) {
+            long n;
+            if ((r = _bce_ws_flush(w)) != BCE_OK) {
+                _bce_ws_log(w, BCE_LOG_INFO, "connection dropped: ", w->error);
+                _bce_ws_closed(w, w->close_code ? w->close_code : 1006, w->error, r, now);
+                return;
+            }
+            n = _bce_ws_read(w, now);
+            if (n < 0) return;
+            _bce_ws_frames(w, now);
+            if (n == 0 || (w->state != _BCE_WS_OPEN && w->state != _BCE_WS_CLOSING)) break;
+        }
+        if (w->state == _BCE_WS_OPEN || w->state == _BCE_WS_CLOSING) {
+            if ((r = _bce_ws_flush(w)) != BCE_OK)
+                _bce_ws_closed(w, w->close_code ? w->close_code : 1006, w->error, r, now);
+        }
+    }
+}
+
+/* Timers: the reconnect wait, the connect/handshake deadline, pings, the closing wait. */
+static void _bce_ws_tick(_bce_ws_t *w, long long now) {
+    switch (w->state) {
+    case _BCE_WS_WAIT:
+        if (now >= w->wait_until) _bce_ws_connect(w, now);
+        break;
+    case _BCE_WS_CONNECTING:
+        _bce_ws_io(w, 0, now);   /* the connect deadline */
+        break;
+    case _BCE_WS_HANDSHAKE:
+        if (now >= w->conn.deadline) {
+            _bce_ws_error(w, "timed out waiting for the websocket handshake (connect_timeout_ms)", NULL);
+            _bce_ws_log(w, BCE_LOG_WARN, "", w->error);
+            _bce_ws_closed(w, 1006, w->error, BCE_ERR_TIMEOUT, now);
+        }
+        break;
+    case _BCE_WS_OPEN:
+        if (w->opts.ping_interval_ms < 0) break;
+        if (w->ping_out && now - w->ping_sent_at >= w->opts.pong_timeout_ms) {
+            _bce_ws_error(w, "no answer to a ping within pong_timeout_ms: the connection is dead", NULL);
+            _bce_ws_log(w, BCE_LOG_WARN, "", w->error);
+            _bce_ws_closed(w, 1006, w->error, BCE_ERR_TIMEOUT, now);
+        } else if (!w->ping_out && now - w->last_rx >= w->opts.ping_interval_ms) {
+            unsigned char payload[8];
+            uint64_t v = (uint64_t)now;
+            memcpy(payload, &v, 8);
+            if (_bce_ws_queue(w, _BCE_WS_PING, payload, 8) == BCE_OK) {
+                w->ping_out = 1;
+                w->ping_sent_at = now;
+                _bce_ws_io(w, 0, now);
+            }
+        }
+        break;
+    case _BCE_WS_CLOSING:
+        if (now >= w->close_deadline) _bce_ws_closed(w, w->close_code ? w->close_code : 1006, w->close_reason, BCE_ERR_CLOSED, now);
+        break;
+    default:
+        break;
+    }
+}
+
+static long long _bce_ws_deadline(const _bce_ws_t *w) {
+    switch (w->state) {
+    case _BCE_WS_WAIT: return w->wait_until;
+    case _BCE_WS_CONNECTING: case _BCE_WS_HANDSHAKE: return w->conn.deadline;
+    case _BCE_WS_OPEN:
+        if (w->opts.ping_interval_ms < 0) return -1;
+        return w->ping_out ? w->ping_sent_at + w->opts.pong_timeout_ms : w->last_rx + w->opts.ping_interval_ms;
+    case _BCE_WS_CLOSING: return w->close_deadline;
+    default: return -1;
+    }
+}
+
+static int _bce_ws_events(const _bce_ws_t *w) {
+    switch (w->state) {
+    case _BCE_WS_CONNECTING: return w->conn.want;
+    case _BCE_WS_HANDSHAKE: case _BCE_WS_OPEN: case _BCE_WS_CLOSING:
+        return _BCE_WANT_READ | (w->out_off < w->out_len ? _BCE_WANT_WRITE : 0);
+    default: return 0;
+    }
+}
+
+static void _bce_ws_start(_bce_ws_t *w, const bce_ws_opts_t *opts, int connect_timeout_ms, long long now) {
+    if (opts) w->opts = *opts;
+    else memset(&w->opts, 0, sizeof w->opts);
+    _bce_ws_defaults(&w->opts);
+    w->connect_timeout_ms = connect_timeout_ms;
+    w->failures = 0;
+    w->ever_open = 0;
+    w->result = BCE_OK;
+    w->state = _BCE_WS_WAIT;
+    w->wait_until = now;
+}
+
+/* Ends the connection for good (bce_stop): a best-effort close frame, then the socket goes. */
+static void _bce_ws_stop(_bce_ws_t *w) {
+    if (w->state == _BCE_WS_OPEN) {
+        unsigned char p[2] = {0x03, 0xE8};     /* 1000 */
+        if (_bce_ws_queue(w, _BCE_WS_CLOSE, p, 2) == BCE_OK) _bce_ws_flush(w);
+    }
+    _bce_conn_close(&w->conn);
+    w->out_len = w->out_off = w->in_len = w->msg_len = 0;
+    w->fragmented = 0;
+    w->state = _BCE_WS_OFF;
+}
+
+// >>dedup ==================================================================================
+/* Exactly-once across the two paths. Every event the daemon has for a wallet goes both to the
+   websocket and into the wallet's get_updates queue (the last POLLING_CAP of them). While the
+   websocket is up, the library drains that queue (at every connect, then periodically) and
+   matches what it finds against what the websocket already delivered:
+   - wallet events: a ring of the last hashes delivered over the websocket; a queued update
+     that matches an unused ring entry was delivered already and uses that entry up. A queued
+     update that matches nothing is delivered, and, while the websocket is open, remembered for
+     a short time in case its websocket copy is still on the way (that copy is then skipped).
+     Repeats within one path stay repeats: each match uses up one entry.
+   - global events (new_block) sit in every wallet's queue: one ring per currency remembers the
+     last ones delivered by any path, and a match is never delivered again.
+   Hashes cover the update object's text with the whitespace outside strings left out. */
+
+#define _BCE_DEDUP_QTTL_MS 10000
+
+typedef struct _bce_qent_t {
+    uint64_t h;
+    long long t;
+} _bce_qent_t;
+
+typedef struct _bce_seen_t {
+    uint64_t *ring;             /* hash | 1; bit 0 clear: used up (0: empty) */
+    uint32_t cap, head;
+    uint64_t pushes;            /* entries ever pushed */
+    uint64_t mark;              /* pushes when the current get_updates call went out */
+    _bce_qent_t *q;             /* queue-delivered, websocket copy possibly in flight */
+    uint32_t qn, qcap;
+} _bce_seen_t;
+
+static uint64_t _bce_update_hash(const char *s, size_t n) {
+    uint64_t h = 1469598103934665603ull;
+    size_t i = 0;
+    int in_str = 0;
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (in_str) {
+            if (c == '\\' && i + 1 < n) {
+                h = (h ^ c) * 1099511628211ull;
+                c = (unsigned char)s[++i];
+            } else if (c == '"') in_str = 0;
+        } else if (c == '"') in_str = 1;
+        else if (_bce_isws(c)) continue;
+        h = (h ^ c) * 1099511628211ull;
+    }
+    return h | 1u;
+}
+
+static int _bce_seen_init(_bce_seen_t *s, const bce_allocator_t *a, uint32_t cap, uint32_t qcap) {
+    memset(s, 0, sizeof *s);
+    s->ring = (uint64_t *)_bce_malloc(a, cap * sizeof *s->ring);
+    s->q = qcap ? (_bce_qent_t *)_bce_malloc(a, qcap * sizeof *s->q) : NULL;
+    if (!s->ring || (qcap && !s->q)) {
+        _bce_mfree(a, s->ring);
+        _bce_mfree(a, s->q);
+        s->ring = NULL;
+        s->q = NULL;
+        return BCE_ERR_NOMEM;
+    }
+    memset(s->ring, 0, cap * sizeof *s->ring);
+    s->cap = cap;
+    s->qcap = qcap;
+    return BCE_OK;
+}
+
+static void _bce_seen_release(_bce_seen_t *s, const bce_allocator_t *a) {
+    _bce_mfree(a, s->ring);
+    _bce_mfree(a, s->q);
+    memset(s, 0, sizeof *s);
+}
+
+static void _bce_seen_push(_bce_seen_t *s, uint64_t h) {
+    s->ring[s->head] = h;
+    s->head = (s->head + 1) % s->cap;
+    s->pushes++;
+}
+
+/* A get_updates call drains everything queued before it ran: entries the websocket delivered
+   before the call went out and that the answer did not hold are no longer in any queue, so
+   they must not match a later repeat. */
+static void _bce_seen_settle(_bce_seen_t *s) {
+    uint64_t fresh = s->pushes - s->mark;
+    uint32_t k;
+    for (k = fresh < s->cap ? (uint32_t)fresh : s->cap; k < s->cap; k++) {
+        uint32_t i = (s->head + s->cap - 1 - k) % s->cap;
+        s->ring[i] &= ~(uint64_t)1;
+    }
+}
+
+/* Finds h among the ring's unused entries, newest first; clears it when consume is set. */
+static int _bce_seen_take(_bce_seen_t *s, uint64_t h, int consume) {
+    uint32_t k, i;
+    for (k = 0; k < s->cap; k++) {
+        i = (s->head + s->cap - 1 - k) % s->cap;
+        if (s->ring[i] == h) {
+            if (consume) s->ring[i] = h & ~(uint64_t)1;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int _bce_seen_q_take(_bce_seen_t *s, uint64_t h, long long now) {
+    uint32_t i, o = 0;
+    int found = 0;
+    for (i = 0; i < s->qn; i++) {       /* drop expired entries on the way */
+        if (now - s->q[i].t > _BCE_DEDUP_QTTL_MS) continue;
+        if (!found && s->q[i].h == h) { found = 1; continue; }
+        s->q[o++] = s->q[i];
+    }
+    s->qn = o;
+    return found;
+}
+
+static void _bce_seen_q_add(_bce_seen_t *s, uint64_t h, long long now) {
+    if (!s->qcap) return;
+    if (s->qn == s->qcap) {             /* full: forget the oldest */
+        memmove(s->q, s->q + 1, (s->qcap - 1) * sizeof *s->q);
+        s->qn--;
+    }
+    s->q[s->qn].h = h;
+    s->q[s->qn].t = now;
+    s->qn++;
+}
+
+/* What the dispatcher consults: NULL in a route means no deduplication. */
+typedef struct _bce_dedup_t {
+    _bce_seen_t *wallet;        /* the routed wallet's record, or NULL (a wallet not held) */
+    _bce_seen_t *global;        /* the currency's record of global events */
+    int from_ws;                /* 1: websocket path; 0: get_updates path */
+    int ws_open;                /* get_updates path: the websocket is open now */
+    long long now;
+} _bce_dedup_t;
+
+/* 1 when the update must be skipped as already delivered; records it otherwise. */
+static int _bce_dedup_skip(const _bce_dedup_t *dd, int global, const char *text, size_t n) {
+    uint64_t h;
+    if (!dd) return 0;
+    h = _bce_update_hash(text, n);
+    if (global) {
+        if (!dd->global) return 0;
+        if (_bce_seen_take(dd->global, h, 0)) return 1;
+        _bce_seen_push(dd->global, h);
+        return 0;
+    }
+    if (!dd->wallet) return 0;
+    if (dd->from_ws) {
+        if (_bce_seen_q_take(dd->wallet, h, dd->now)) return 1;
+        _bce_seen_push(dd->wallet, h);
+        return 0;
+    }
+    if (_bce_seen_take(dd->wallet, h, 1)) return 1;
+    if (dd->ws_open) _bce_seen_q_add(dd->wallet, h, dd->now);
+    return 0;
+}
+
 // >>event ==================================================================================
 
 struct bce_event_t {
@@ -2400,6 +3444,12 @@ struct bce_coin_t {
     long long next_poll;
     int fatal;
     int wake[2];
+    _bce_ws_t ws;               /* the websocket, once started */
+    int ws_ready;
+    bce_ws_opts_t wsopts;
+    int catch_up;
+    _bce_seen_t seen, seen_global; /* deduplication of websocket and get_updates deliveries */
+    int seen_ready;
 };
 
 static void _bce_disp_init(_bce_disp_t *d, const bce_logger_t *lg, const bce_allocator_t *a,
@@ -2415,6 +3465,8 @@ static void _bce_disp_init(_bce_disp_t *d, const bce_logger_t *lg, const bce_all
 }
 
 static void _bce_disp_release(_bce_disp_t *d) {
+    _bce_mfree(&d->json.desc.allocator, d->aux);
+    d->aux = NULL;
     _bce_mfree(&d->json.desc.allocator, d->arena);
     d->arena = NULL;
     d->arena_cap = 0;
@@ -2428,6 +3480,7 @@ typedef struct _bce_route_t {
     const char *currency;
     const char *wallet;             /* wallet key of wallet events; global events get NULL */
     unsigned accepted;
+    const _bce_dedup_t *dedup;      /* websocket + catch-up deduplication, or NULL */
 } _bce_route_t;
 
 static void _bce_log_invalid_event(const bce_logger_t *lg, const char *json, const bce_json_token_t *t) {
@@ -2460,6 +3513,9 @@ static int _bce_dispatch_one(_bce_disp_t *d, const _bce_route_t *rt, const char 
         _bce_log_invalid_event(d->logger, json, v ? &toks[v] : NULL);
         return 0;
     }
+    if (rt->dedup && _bce_dedup_skip(rt->dedup, found == _BCE_EV_NEW_BLOCK, json + toks[obj].start,
+                                     (size_t)(toks[obj].end - toks[obj].start)))
+        return 0;
     if (rt->first && rt->first[found].fn) h = &rt->first[found];
     else if (inst->handlers[found].fn) h = &inst->handlers[found];
     if (!h) return 0;
@@ -2598,6 +3654,79 @@ _BCE_DEF const char *bce_event_json(const bce_event_t *ev, const char *arg, size
     }
     if (len) *len = (size_t)(t->end - t->start);
     return ev->json + t->start;
+}
+
+/* ---- websocket messages into the dispatcher ---- */
+
+typedef int (*_bce_ws_router_fn)(void *owner, const char *currency, size_t currency_len, const char *wallet,
+                                 _bce_route_t *rt, _bce_dedup_t *dd, long long now);
+
+/* One text message: {"updates":[...],"wallet":KEY|null,"currency":"BTC"}. Invalid JSON is
+   logged and skipped; the connection stays. */
+static void _bce_ws_deliver(_bce_disp_t *d, const char *text, size_t len, void *owner, _bce_ws_router_fn route,
+                            long long now) {
+    bce_json_t *p = &d->json;
+    bce_json_token_t *t;
+    uint32_t u, w, c, k, i;
+    const char *wallet = NULL, *cur = "BTC";
+    size_t cur_len = 3;
+    _bce_route_t rt;
+    _bce_dedup_t dd;
+    int r = bce_json_parse(p, text, len);
+    if (r < 0) {
+        _bce_msg_t m;
+        m.len = 0;
+        m.buf[0] = 0;
+        _bce_msg_str(&m, "websocket message skipped: ");
+        _bce_msg_str(&m, r == BCE_ERR_JSON ? "not valid JSON (" : "over a limit (");
+        _bce_msg_str(&m, p->error);
+        _bce_msg_str(&m, " at byte ");
+        _bce_msg_long(&m, (long long)p->error_offset);
+        _bce_msg_str(&m, ")");
+        _bce_log(d->logger, BCE_LOG_WARN, m.buf);
+        return;
+    }
+    t = p->tokens;
+    if (t[0].type != BCE_JSON_OBJECT || !(u = bce_json_find(text, t, 0, "updates")) || t[u].type != BCE_JSON_ARRAY) {
+        _bce_log(d->logger, BCE_LOG_WARN, "websocket message without an updates list ignored");
+        return;
+    }
+    if ((w = bce_json_find(text, t, 0, "wallet")) != 0 && t[w].type == BCE_JSON_STRING) {
+        size_t need = (size_t)(t[w].end - t[w].start) + 1;
+        if (need > d->aux_cap) {
+            void *buf = NULL;
+            size_t cap = 0;
+            if (_bce_grow(&p->desc.allocator, &buf, &cap, need, 1, (size_t)-1) != BCE_OK) {
+                _bce_log(d->logger, BCE_LOG_ERROR, "out of memory for a websocket message; skipped");
+                return;
+            }
+            _bce_mfree(&p->desc.allocator, d->aux);
+            d->aux = (char *)buf;
+            d->aux_cap = cap;
+        }
+        bce_json_string(text, &t[w], d->aux, d->aux_cap, NULL);
+        wallet = d->aux;
+    }
+    if ((c = bce_json_find(text, t, 0, "currency")) != 0 && t[c].type == BCE_JSON_STRING) {
+        cur = text + t[c].start;
+        cur_len = t[c].end - t[c].start;
+    }
+    memset(&dd, 0, sizeof dd);
+    if (route(owner, cur, cur_len, wallet, &rt, &dd, now) != BCE_OK) return;
+    for (i = 0, k = u + 1; i < t[u].size; i++, k = t[k].next)
+        if (t[k].type == BCE_JSON_OBJECT) _bce_dispatch_one(d, &rt, text, t, k);
+}
+
+/* Wallet key -> {"xpub":"KEY"}, the filter a coin sends after connecting. */
+static char *_bce_subscribe_json(const bce_allocator_t *a, const char *key) {
+    size_t cap = 16 + 6 * strlen(key), o;
+    char *b = (char *)_bce_malloc(a, cap);
+    if (!b) return NULL;
+    memcpy(b, "{\"xpub\":", 8);
+    o = _bce_json_quote(b, 8, cap, key);
+    b[o++] = '}';
+    b[o] = 0;
+    return b;
 }
 
 // >>coin ===================================================================================
@@ -2760,6 +3889,11 @@ _BCE_DEF bce_coin_t *bce_coin_create(const bce_coin_desc_t *desc) {
 
 static void _bce_coin_free(bce_coin_t *c) {
     bce_allocator_t a = c->allocator;
+    if (c->ws_ready) _bce_ws_release(&c->ws);
+    if (c->seen_ready) {
+        _bce_seen_release(&c->seen, &c->allocator);
+        _bce_seen_release(&c->seen_global, &c->allocator);
+    }
     _bce_rpc_release(&c->rpc);
     _bce_close_fd(&c->wake[0]);
     _bce_close_fd(&c->wake[1]);
@@ -2811,6 +3945,7 @@ _BCE_DEF int bce_process_updates(bce_coin_t *coin, const char *json, size_t len)
     rt.currency = _bce_currencies[coin->cur].name;
     rt.wallet = coin->key;
     rt.accepted = _bce_currencies[coin->cur].events;
+    rt.dedup = NULL;
     return _bce_dispatch_array(&coin->disp, &rt, json, len);
 }
 
@@ -2872,7 +4007,7 @@ static int _bce_poll_collect(_bce_rpc_t *rpc, _bce_disp_t *d, const _bce_route_t
     int r = rpc->result;
     rpc->state = _BCE_RPC_IDLE;
     if (r == BCE_OK) {
-        r = _bce_dispatch_array(d, rt, rpc->result_json, rpc->result_len);
+        _bce_dispatch_array(d, rt, rpc->result_json, rpc->result_len);
         return BCE_OK;
     }
     _bce_log_call_failure(d->logger, "get_updates", r, rpc->error);
@@ -2885,10 +4020,11 @@ static void _bce_coin_route(bce_coin_t *coin, _bce_route_t *rt) {
     rt->currency = _bce_currencies[coin->cur].name;
     rt->wallet = coin->key;
     rt->accepted = _bce_currencies[coin->cur].events;
+    rt->dedup = NULL;
 }
 
 /* Advances the coin's polling: collect a finished call, start the next one when due. */
-static void _bce_coin_tick(bce_coin_t *coin, long long now) {
+static void _bce_coin_poll_tick(bce_coin_t *coin, long long now) {
     _bce_rpc_t *rpc = &coin->rpc;
     if (rpc->state == _BCE_RPC_DONE || rpc->state == _BCE_RPC_FAILED) {
         _bce_route_t rt;
@@ -2925,10 +4061,135 @@ _BCE_DEF int bce_coin_start_polling(bce_coin_t *coin, int interval_ms) {
     return BCE_OK;
 }
 
-/* Ends the coin's activity (a call in flight is abandoned; the connection is closed). */
+/* ---- websocket for a coin ---- */
+
+static void _bce_coin_ws_open(void *owner, long long now) {
+    bce_coin_t *c = (bce_coin_t *)owner;
+    if (c->catch_up) c->next_poll = now;     /* catch up right away */
+    if (c->wsopts.on_connect) {
+        c->in_handler++;
+        c->wsopts.on_connect(c, _bce_currencies[c->cur].name, c->wsopts.user_data);
+        c->in_handler--;
+    }
+}
+
+static void _bce_coin_ws_closed(void *owner, int code, const char *reason) {
+    bce_coin_t *c = (bce_coin_t *)owner;
+    if (c->wsopts.on_disconnect) {
+        c->in_handler++;
+        c->wsopts.on_disconnect(c, code, reason, c->wsopts.user_data);
+        c->in_handler--;
+    }
+}
+
+static int _bce_coin_ws_route(void *owner, const char *cur, size_t cur_len, const char *wallet, _bce_route_t *rt,
+                              _bce_dedup_t *dd, long long now) {
+    bce_coin_t *c = (bce_coin_t *)owner;
+    _BCE_UNUSED(cur);
+    _BCE_UNUSED(cur_len);
+    _bce_coin_route(c, rt);
+    rt->wallet = wallet;
+    if (c->seen_ready) {
+        dd->wallet = wallet && c->key && strcmp(wallet, c->key) == 0 ? &c->seen : NULL;
+        dd->global = &c->seen_global;
+        dd->from_ws = 1;
+        dd->now = now;
+        rt->dedup = dd;
+    }
+    return BCE_OK;
+}
+
+static void _bce_coin_ws_text(void *owner, const char *text, size_t len, long long now) {
+    _bce_ws_deliver(&((bce_coin_t *)owner)->disp, text, len, owner, _bce_coin_ws_route, now);
+}
+
+/* Catch-up for a coin: get_updates at every connect and every drain_interval_ms while open. */
+static void _bce_coin_ws_tick(bce_coin_t *coin, long long now) {
+    _bce_rpc_t *rpc = &coin->rpc;
+    _bce_ws_tick(&coin->ws, now);
+    if (coin->ws.result != BCE_OK) { coin->fatal = coin->ws.result; return; }
+    if (rpc->state == _BCE_RPC_DONE || rpc->state == _BCE_RPC_FAILED) {
+        _bce_route_t rt;
+        _bce_dedup_t dd;
+        int ok = rpc->result == BCE_OK, r;
+        _bce_coin_route(coin, &rt);
+        memset(&dd, 0, sizeof dd);
+        dd.wallet = &coin->seen;
+        dd.global = &coin->seen_global;
+        dd.ws_open = coin->ws.state == _BCE_WS_OPEN;
+        dd.now = now;
+        rt.dedup = &dd;
+        r = _bce_poll_collect(rpc, &coin->disp, &rt);
+        if (ok) _bce_seen_settle(&coin->seen);
+        if (r != BCE_OK) { coin->fatal = r; return; }
+        coin->next_poll = !ok ? now + 2000 : coin->wsopts.drain_interval_ms > 0 ? now + coin->wsopts.drain_interval_ms : -1;
+    }
+    if (coin->catch_up && rpc->state == _BCE_RPC_IDLE && coin->ws.state == _BCE_WS_OPEN && coin->next_poll >= 0
+        && now >= coin->next_poll && !coin->stop_requested) {
+        coin->seen.mark = coin->seen.pushes;
+        if (_bce_rpc_begin(rpc, "get_updates", NULL, 0, coin->wallet_json, now) != BCE_OK) {
+            _bce_log_call_failure(&coin->logger, "get_updates (catch-up)", rpc->result, coin->last_error);
+            rpc->state = _BCE_RPC_IDLE;
+            coin->next_poll = now + 2000;
+        }
+    }
+}
+
+_BCE_DEF int bce_coin_begin_websocket(bce_coin_t *coin, const bce_ws_opts_t *opts) {
+    if (!coin) return BCE_ERR_INVALID_ARG;
+    if (coin->in_handler || coin->mode != _BCE_MODE_NONE || _bce_rpc_busy(&coin->rpc)) return BCE_ERR_STATE;
+    if (opts && (opts->reconnect_min_ms < 0 || opts->reconnect_max_ms < 0 || opts->pong_timeout_ms < 0))
+        return BCE_ERR_INVALID_ARG;
+    if (!coin->ws_ready) {
+        _bce_ws_init(&coin->ws, &coin->rpc.url, coin->rpc.auth, coin->rpc.max_header, &coin->disp.json,
+                     &coin->allocator, &coin->logger, coin->last_error, sizeof coin->last_error);
+        if (coin->key && !(coin->ws.subscribe = _bce_subscribe_json(&coin->allocator, coin->key))) return BCE_ERR_NOMEM;
+        coin->ws.owner = coin;
+        coin->ws.on_open = _bce_coin_ws_open;
+        coin->ws.on_text = _bce_coin_ws_text;
+        coin->ws.on_closed = _bce_coin_ws_closed;
+        coin->ws.stop = &coin->stop_requested;
+        coin->ws_ready = 1;
+    }
+    if (opts) coin->wsopts = *opts;
+    else memset(&coin->wsopts, 0, sizeof coin->wsopts);
+    _bce_ws_defaults(&coin->wsopts);
+    coin->catch_up = !coin->wsopts.disable_catch_up && coin->key != NULL;
+    if (coin->catch_up && !coin->seen_ready) {
+        if (_bce_seen_init(&coin->seen, &coin->allocator, coin->wsopts.dedup_entries, 256) != BCE_OK) return BCE_ERR_NOMEM;
+        if (_bce_seen_init(&coin->seen_global, &coin->allocator, 64, 0) != BCE_OK) {
+            _bce_seen_release(&coin->seen, &coin->allocator);
+            return BCE_ERR_NOMEM;
+        }
+        coin->seen_ready = 1;
+    }
+    if (_bce_wake_open(coin->wake) != BCE_OK) return BCE_ERR_NOMEM;
+    _bce_wake_drain(coin->wake[0]);
+    coin->stop_requested = 0;
+    coin->fatal = BCE_OK;
+    coin->next_poll = -1;
+    coin->mode = _BCE_MODE_WS;
+    _bce_ws_start(&coin->ws, &coin->wsopts, coin->connect_timeout_ms, _bce_now_ms());
+    return BCE_OK;
+}
+
+_BCE_DEF int bce_start_websocket(bce_coin_t *coin, const bce_ws_opts_t *opts) {
+    int r = bce_coin_begin_websocket(coin, opts);
+    if (r != BCE_OK) return r;
+    while ((r = bce_coin_step(coin, -1)) > 0) {}
+    return r;
+}
+
+static void _bce_coin_tick(bce_coin_t *coin, long long now) {
+    if (coin->mode == _BCE_MODE_POLL) _bce_coin_poll_tick(coin, now);
+    else if (coin->mode == _BCE_MODE_WS) _bce_coin_ws_tick(coin, now);
+}
+
+/* Ends the coin's activity (a call in flight is abandoned; its connection is closed). */
 static void _bce_coin_end(bce_coin_t *coin) {
     if (_bce_rpc_busy(&coin->rpc)) _bce_rpc_disconnect(&coin->rpc);
     coin->rpc.state = _BCE_RPC_IDLE;
+    if (coin->ws_ready) _bce_ws_stop(&coin->ws);
     coin->mode = _BCE_MODE_NONE;
 }
 
@@ -2936,14 +4197,20 @@ _BCE_DEF int bce_coin_fds(bce_coin_t *coin, bce_fd_t *fds, int cap) {
     int n = 0;
     if (!coin || cap < 0 || (!fds && cap)) return BCE_ERR_INVALID_ARG;
     if (coin->mode == _BCE_MODE_NONE) return 0;
+    if (coin->mode == _BCE_MODE_WS) n = _bce_fd_add(fds, cap, n, coin->ws.conn.fd, _bce_ws_events(&coin->ws));
     if (_bce_rpc_busy(&coin->rpc)) n = _bce_fd_add(fds, cap, n, coin->rpc.conn.fd, _bce_rpc_events(&coin->rpc));
     return _bce_fd_add(fds, cap, n, coin->wake[0], BCE_WANT_READ);
 }
 
 static long long _bce_coin_deadline(const bce_coin_t *coin) {
+    long long dl = -1;
     if (coin->mode == _BCE_MODE_NONE) return -1;
-    if (_bce_rpc_busy(&coin->rpc)) return _bce_rpc_deadline(&coin->rpc);
-    return coin->next_poll;
+    if (_bce_rpc_busy(&coin->rpc)) dl = _bce_rpc_deadline(&coin->rpc);
+    if (coin->mode == _BCE_MODE_POLL) return _bce_rpc_busy(&coin->rpc) ? dl : coin->next_poll;
+    dl = _bce_min_deadline(dl, _bce_ws_deadline(&coin->ws));
+    if (coin->catch_up && coin->ws.state == _BCE_WS_OPEN && coin->rpc.state == _BCE_RPC_IDLE)
+        dl = _bce_min_deadline(dl, coin->next_poll);
+    return dl;
 }
 
 _BCE_DEF int bce_coin_timeout_ms(bce_coin_t *coin) {
@@ -2953,7 +4220,8 @@ _BCE_DEF int bce_coin_timeout_ms(bce_coin_t *coin) {
 }
 
 _BCE_DEF int bce_coin_step(bce_coin_t *coin, int timeout_ms) {
-    struct pollfd pf[2];
+    struct pollfd pf[3];
+    int iws = -1, irpc = -1;
     long long now;
     size_t n = 0;
     if (!coin) return BCE_ERR_INVALID_ARG;
@@ -2962,8 +4230,15 @@ _BCE_DEF int bce_coin_step(bce_coin_t *coin, int timeout_ms) {
     now = _bce_now_ms();
     if (!coin->stop_requested) _bce_coin_tick(coin, now);
     if (!coin->stop_requested && !coin->fatal) {
-        int busy = _bce_rpc_busy(&coin->rpc);
-        if (busy) {
+        int ev;
+        if (coin->mode == _BCE_MODE_WS && (ev = _bce_ws_events(&coin->ws)) != 0 && coin->ws.conn.fd >= 0) {
+            iws = (int)n;
+            pf[n].fd = coin->ws.conn.fd;
+            pf[n].events = _bce_poll_events(ev);
+            pf[n++].revents = 0;
+        }
+        if (_bce_rpc_busy(&coin->rpc)) {
+            irpc = (int)n;
             pf[n].fd = coin->rpc.conn.fd;
             pf[n].events = _bce_poll_events(_bce_rpc_events(&coin->rpc));
             pf[n++].revents = 0;
@@ -2974,7 +4249,9 @@ _BCE_DEF int bce_coin_step(bce_coin_t *coin, int timeout_ms) {
         _bce_poll(pf, n, _bce_wait_ms(_bce_coin_deadline(coin), now, timeout_ms));
         _bce_wake_drain(coin->wake[0]);
         now = _bce_now_ms();
-        if (busy && !coin->stop_requested) _bce_rpc_io(&coin->rpc, pf[0].revents, now);
+        /* the websocket first: an update there is matched before its get_updates twin */
+        if (iws >= 0 && !coin->stop_requested && pf[iws].revents) _bce_ws_io(&coin->ws, pf[iws].revents, now);
+        if (irpc >= 0 && !coin->stop_requested && _bce_rpc_busy(&coin->rpc)) _bce_rpc_io(&coin->rpc, pf[irpc].revents, now);
         if (!coin->stop_requested) _bce_coin_tick(coin, now);
     }
     if (coin->fatal) {
@@ -3016,6 +4293,13 @@ typedef struct _bce_mcur_t {
     bce_coin_t *current;
     long long next_round;
     char last_error[256];
+    bce_manager_t *m;           /* back pointers for the websocket callbacks */
+    int index;
+    int connect_timeout_ms;
+    _bce_ws_t ws;               /* one websocket per currency */
+    int ws_ready;
+    _bce_seen_t gseen;          /* global events delivered lately */
+    int gseen_ready;
 } _bce_mcur_t;
 
 struct bce_manager_t {
@@ -3030,6 +4314,8 @@ struct bce_manager_t {
     int mode, interval_ms, fatal;
     volatile sig_atomic_t stop_requested;
     int wake[2];
+    bce_ws_opts_t wsopts;
+    int catch_up;
 };
 
 static const _bce_handler_t *_bce_manager_handlers(bce_manager_t *m) { return m->handlers; }
@@ -3057,6 +4343,13 @@ _BCE_DEF bce_manager_t *bce_manager_create(const bce_manager_desc_t *desc) {
     m->allocator = d.allocator;
     m->max_wallets = d.limits.max_wallets ? d.limits.max_wallets : 1000000u;
     m->wake[0] = m->wake[1] = -1;
+    {
+        int i;
+        for (i = 0; i < _BCE_NCUR; i++) {
+            m->cur[i].m = m;
+            m->cur[i].index = i;
+        }
+    }
     _bce_disp_init(&m->disp, &m->logger, &m->allocator, _BCE_DEFAULT_MAX_TOKENS, _BCE_DEFAULT_MAX_DEPTH);
     return m;
 }
@@ -3092,6 +4385,8 @@ _BCE_DEF void bce_manager_destroy(bce_manager_t *m) {
         }
         _bce_params_free(m, &mc->params);
         if (mc->rpc_ready) _bce_rpc_release(&mc->rpc);
+        if (mc->ws_ready) _bce_ws_release(&mc->ws);
+        if (mc->gseen_ready) _bce_seen_release(&mc->gseen, &m->allocator);
     }
     _bce_close_fd(&m->wake[0]);
     _bce_close_fd(&m->wake[1]);
@@ -3279,6 +4574,7 @@ static int _bce_manager_route(bce_manager_t *m, int cur, const char *wallet, _bc
     rt->currency = _bce_currencies[cur].name;
     rt->wallet = wallet;
     rt->accepted = _bce_currencies[cur].events;
+    rt->dedup = NULL;
     return BCE_OK;
 }
 
@@ -3309,7 +4605,7 @@ _BCE_DEF int bce_manager_process_updates(bce_manager_t *m, const char *currency,
     return r;
 }
 
-/* ---- manager polling ---- */
+/* ---- manager polling and websockets ---- */
 
 /* The per-currency JSON-RPC client, made on first use from the currency's settings. */
 static int _bce_mcur_rpc(bce_manager_t *m, int cur) {
@@ -3333,44 +4629,101 @@ static int _bce_mcur_rpc(bce_manager_t *m, int cur) {
                       d.limits.max_response_bytes ? d.limits.max_response_bytes : (16u << 20),
                       &m->allocator, &m->logger, &m->disp, mc->last_error, sizeof mc->last_error);
     if (r != BCE_OK) { _bce_rpc_release(&mc->rpc); return r; }
+    mc->connect_timeout_ms = d.connect_timeout_ms ? d.connect_timeout_ms : 10000;
     mc->rpc_ready = 1;
     return BCE_OK;
+}
+
+/* A held coin's record for deduplication, made on first use. NULL: none (no memory). */
+static _bce_seen_t *_bce_coin_seen(bce_coin_t *c, uint32_t entries) {
+    if (c->seen_ready) return &c->seen;
+    if (_bce_seen_init(&c->seen, &c->allocator, entries, 256) != BCE_OK) return NULL;
+    if (_bce_seen_init(&c->seen_global, &c->allocator, 1, 0) != BCE_OK) {
+        _bce_seen_release(&c->seen, &c->allocator);
+        return NULL;
+    }
+    c->seen_ready = 1;
+    return &c->seen;
+}
+
+static _bce_seen_t *_bce_mcur_gseen(bce_manager_t *m, int cur) {
+    _bce_mcur_t *mc = &m->cur[cur];
+    if (!mc->gseen_ready) {
+        if (_bce_seen_init(&mc->gseen, &m->allocator, 64, 0) != BCE_OK) return NULL;
+        mc->gseen_ready = 1;
+    }
+    return &mc->gseen;
+}
+
+static void _bce_manager_unborrow(bce_manager_t *m) {
+    int i;
+    for (i = 0; i < _BCE_NCUR; i++)
+        if (m->cur[i].spare) m->cur[i].spare->xpub = m->cur[i].spare->key = NULL;
 }
 
 static void _bce_mcur_tick(bce_manager_t *m, int cur, long long now) {
     _bce_mcur_t *mc = &m->cur[cur];
     _bce_rpc_t *rpc = &mc->rpc;
+    int ws = m->mode == _BCE_MODE_WS;
     if (!mc->rpc_ready) return;
+    if (ws) {
+        if (!mc->ws_ready || mc->ws.state == _BCE_WS_OFF) return;
+        _bce_ws_tick(&mc->ws, now);
+        if (mc->ws.result != BCE_OK) { m->fatal = mc->ws.result; return; }
+    }
     if (rpc->state == _BCE_RPC_DONE || rpc->state == _BCE_RPC_FAILED) {
         _bce_route_t rt;
-        int r = BCE_OK;
+        _bce_dedup_t dd;
+        int r = BCE_OK, ok = rpc->result == BCE_OK;
         if (mc->current && _bce_manager_route(m, cur, mc->current->key, &rt) == BCE_OK) {
+            if (ws) {
+                memset(&dd, 0, sizeof dd);
+                dd.wallet = _bce_coin_seen(mc->current, m->wsopts.dedup_entries);
+                dd.global = _bce_mcur_gseen(m, cur);
+                dd.ws_open = mc->ws.state == _BCE_WS_OPEN;
+                dd.now = now;
+                rt.dedup = &dd;
+            }
             m->in_handler++;
             r = _bce_poll_collect(rpc, &m->disp, &rt);
             m->in_handler--;
+            if (ws && ok && mc->current->seen_ready) _bce_seen_settle(&mc->current->seen);
         }
         rpc->state = _BCE_RPC_IDLE;
         mc->current = NULL;
         if (r != BCE_OK) { m->fatal = r; return; }
     }
-    while (rpc->state == _BCE_RPC_IDLE && !m->stop_requested && (mc->in_round || now >= mc->next_round)) {
+    if (ws && (!m->catch_up || mc->ws.state != _BCE_WS_OPEN)) return;
+    while (rpc->state == _BCE_RPC_IDLE && !m->stop_requested
+           && (mc->in_round || (mc->next_round >= 0 && now >= mc->next_round))) {
         bce_coin_t *c = NULL;
         mc->in_round = 1;
         while (mc->cursor < mc->nslots && !(c = mc->slots[mc->cursor])) mc->cursor++;
         if (!c) {
             mc->in_round = 0;
             mc->cursor = 0;
-            mc->next_round = now + m->interval_ms;
+            mc->next_round = !ws ? now + m->interval_ms : m->wsopts.drain_interval_ms > 0 ? now + m->wsopts.drain_interval_ms : -1;
             break;
         }
         mc->cursor++;
         mc->current = c;
+        if (ws && _bce_coin_seen(c, m->wsopts.dedup_entries)) c->seen.mark = c->seen.pushes;
         if (_bce_rpc_begin(rpc, "get_updates", NULL, 0, c->wallet_json, now) != BCE_OK) {
             _bce_log_call_failure(&m->logger, "get_updates", rpc->result, mc->last_error);
             rpc->state = _BCE_RPC_IDLE;
             mc->current = NULL;
         }
     }
+}
+
+/* Common start checks and state for polling and websockets. */
+static int _bce_manager_begin(bce_manager_t *m, int mode) {
+    if (_bce_wake_open(m->wake) != BCE_OK) return BCE_ERR_NOMEM;
+    _bce_wake_drain(m->wake[0]);
+    m->stop_requested = 0;
+    m->fatal = BCE_OK;
+    m->mode = mode;
+    return BCE_OK;
 }
 
 _BCE_DEF int bce_manager_start_polling(bce_manager_t *m, int interval_ms) {
@@ -3391,23 +4744,139 @@ _BCE_DEF int bce_manager_start_polling(bce_manager_t *m, int interval_ms) {
         _bce_log(&m->logger, BCE_LOG_ERROR, "polling needs at least one wallet");
         return BCE_ERR_INVALID_ARG;
     }
-    if (_bce_wake_open(m->wake) != BCE_OK) return BCE_ERR_NOMEM;
-    _bce_wake_drain(m->wake[0]);
-    m->stop_requested = 0;
-    m->fatal = BCE_OK;
     m->interval_ms = interval_ms ? interval_ms : 1000;
-    m->mode = _BCE_MODE_POLL;
+    return _bce_manager_begin(m, _BCE_MODE_POLL);
+}
+
+static void _bce_mcur_ws_open(void *owner, long long now) {
+    _bce_mcur_t *mc = (_bce_mcur_t *)owner;
+    bce_manager_t *m = mc->m;
+    _BCE_UNUSED(now);
+    if (m->catch_up) {          /* a round over every wallet of the currency, starting now */
+        mc->in_round = 1;
+        mc->cursor = 0;
+    }
+    if (m->wsopts.on_connect) {
+        bce_coin_t *inst = _bce_manager_instance(m, mc->index, NULL);
+        m->in_handler++;
+        if (inst) m->wsopts.on_connect(inst, _bce_currencies[mc->index].name, m->wsopts.user_data);
+        m->in_handler--;
+    }
+}
+
+static void _bce_mcur_ws_closed(void *owner, int code, const char *reason) {
+    _bce_mcur_t *mc = (_bce_mcur_t *)owner;
+    bce_manager_t *m = mc->m;
+    if (m->wsopts.on_disconnect) {
+        bce_coin_t *inst = _bce_manager_instance(m, mc->index, NULL);
+        m->in_handler++;
+        if (inst) m->wsopts.on_disconnect(inst, code, reason, m->wsopts.user_data);
+        m->in_handler--;
+    }
+}
+
+static int _bce_mcur_ws_route(void *owner, const char *cur, size_t cur_len, const char *wallet, _bce_route_t *rt,
+                              _bce_dedup_t *dd, long long now) {
+    _bce_mcur_t *mc = (_bce_mcur_t *)owner;
+    bce_manager_t *m = mc->m;
+    char name[16];
+    int idx = -1;
+    if (cur_len < sizeof name) {
+        memcpy(name, cur, cur_len);
+        name[cur_len] = 0;
+        idx = memchr(name, '\\', cur_len) ? -1 : _bce_currency_find(name);
+    }
+    if (idx < 0) {
+        _bce_log_unsupported(&m->logger, cur, cur_len);
+        return BCE_ERR_UNSUPPORTED;
+    }
+    if (_bce_manager_route(m, idx, wallet, rt) != BCE_OK) return BCE_ERR_NOMEM;
+    if (m->catch_up) {
+        dd->wallet = rt->instance->borrowed ? NULL : _bce_coin_seen(rt->instance, m->wsopts.dedup_entries);
+        dd->global = _bce_mcur_gseen(m, idx);
+        dd->from_ws = 1;
+        dd->now = now;
+        rt->dedup = dd;
+    }
     return BCE_OK;
+}
+
+static void _bce_mcur_ws_text(void *owner, const char *text, size_t len, long long now) {
+    _bce_mcur_t *mc = (_bce_mcur_t *)owner;
+    bce_manager_t *m = mc->m;
+    m->in_handler++;
+    _bce_ws_deliver(&m->disp, text, len, mc, _bce_mcur_ws_route, now);
+    m->in_handler--;
+    _bce_manager_unborrow(m);
+}
+
+_BCE_DEF int bce_manager_begin_websocket(bce_manager_t *m, const char *currency, const bce_ws_opts_t *opts) {
+    int i, only = -1, any = 0;
+    long long now = _bce_now_ms();
+    if (!m) return BCE_ERR_INVALID_ARG;
+    if (m->in_handler || m->mode != _BCE_MODE_NONE) return BCE_ERR_STATE;
+    if (currency && (only = _bce_currency_find(currency)) < 0) {
+        _bce_log_unsupported(&m->logger, currency, strlen(currency));
+        return BCE_ERR_UNSUPPORTED;
+    }
+    if (opts) m->wsopts = *opts;
+    else memset(&m->wsopts, 0, sizeof m->wsopts);
+    _bce_ws_defaults(&m->wsopts);
+    m->catch_up = !m->wsopts.disable_catch_up;
+    for (i = 0; i < _BCE_NCUR; i++) {
+        _bce_mcur_t *mc = &m->cur[i];
+        if (only >= 0 ? i != only : !(mc->count || mc->configured)) continue;
+        if (_bce_mcur_rpc(m, i) != BCE_OK) return BCE_ERR_INVALID_ARG;
+        if (!mc->ws_ready) {
+            _bce_ws_init(&mc->ws, &mc->rpc.url, mc->rpc.auth, mc->rpc.max_header, &m->disp.json, &m->allocator,
+                         &m->logger, mc->last_error, sizeof mc->last_error);
+            mc->ws.owner = mc;
+            mc->ws.on_open = _bce_mcur_ws_open;
+            mc->ws.on_text = _bce_mcur_ws_text;
+            mc->ws.on_closed = _bce_mcur_ws_closed;
+            mc->ws.stop = &m->stop_requested;
+            mc->ws_ready = 1;
+        }
+        mc->cursor = 0;
+        mc->in_round = 0;
+        mc->next_round = -1;
+        _bce_ws_start(&mc->ws, &m->wsopts, mc->connect_timeout_ms, now);
+        any = 1;
+    }
+    if (!any) {
+        _bce_log(&m->logger, BCE_LOG_ERROR, "websocket: no currency has wallets or settings");
+        return BCE_ERR_INVALID_ARG;
+    }
+    return _bce_manager_begin(m, _BCE_MODE_WS);
+}
+
+_BCE_DEF int bce_manager_start_websocket(bce_manager_t *m, const bce_ws_opts_t *opts) {
+    int r = bce_manager_begin_websocket(m, NULL, opts);
+    if (r != BCE_OK) return r;
+    while ((r = bce_manager_step(m, -1)) > 0) {}
+    return r;
+}
+
+_BCE_DEF int bce_manager_start_websocket_for_currency(bce_manager_t *m, const char *currency,
+                                                      const bce_ws_opts_t *opts) {
+    int r;
+    if (!currency) return BCE_ERR_INVALID_ARG;
+    r = bce_manager_begin_websocket(m, currency, opts);
+    if (r != BCE_OK) return r;
+    while ((r = bce_manager_step(m, -1)) > 0) {}
+    return r;
 }
 
 static void _bce_manager_end(bce_manager_t *m) {
     int i;
     for (i = 0; i < _BCE_NCUR; i++) {
         _bce_mcur_t *mc = &m->cur[i];
+        if (mc->ws_ready) _bce_ws_stop(&mc->ws);
         if (!mc->rpc_ready) continue;
         if (_bce_rpc_busy(&mc->rpc)) _bce_rpc_disconnect(&mc->rpc);
         mc->rpc.state = _BCE_RPC_IDLE;
         mc->current = NULL;
+        mc->in_round = 0;
     }
     m->mode = _BCE_MODE_NONE;
 }
@@ -3416,9 +4885,11 @@ _BCE_DEF int bce_manager_fds(bce_manager_t *m, bce_fd_t *fds, int cap) {
     int i, n = 0;
     if (!m || cap < 0 || (!fds && cap)) return BCE_ERR_INVALID_ARG;
     if (m->mode == _BCE_MODE_NONE) return 0;
-    for (i = 0; i < _BCE_NCUR; i++)
-        if (m->cur[i].rpc_ready && _bce_rpc_busy(&m->cur[i].rpc))
-            n = _bce_fd_add(fds, cap, n, m->cur[i].rpc.conn.fd, _bce_rpc_events(&m->cur[i].rpc));
+    for (i = 0; i < _BCE_NCUR; i++) {
+        _bce_mcur_t *mc = &m->cur[i];
+        if (m->mode == _BCE_MODE_WS && mc->ws_ready) n = _bce_fd_add(fds, cap, n, mc->ws.conn.fd, _bce_ws_events(&mc->ws));
+        if (mc->rpc_ready && _bce_rpc_busy(&mc->rpc)) n = _bce_fd_add(fds, cap, n, mc->rpc.conn.fd, _bce_rpc_events(&mc->rpc));
+    }
     return _bce_fd_add(fds, cap, n, m->wake[0], BCE_WANT_READ);
 }
 
@@ -3428,7 +4899,13 @@ static long long _bce_manager_deadline(const bce_manager_t *m) {
     if (m->mode == _BCE_MODE_NONE) return -1;
     for (i = 0; i < _BCE_NCUR; i++) {
         const _bce_mcur_t *mc = &m->cur[i];
-        if (!mc->rpc_ready || !mc->count) continue;
+        if (!mc->rpc_ready) continue;
+        if (m->mode == _BCE_MODE_WS && mc->ws_ready) {
+            dl = _bce_min_deadline(dl, _bce_ws_deadline(&mc->ws));
+            if (mc->ws.state != _BCE_WS_OPEN || !m->catch_up) continue;
+        } else if (!mc->count) {
+            continue;
+        }
         if (_bce_rpc_busy(&mc->rpc)) dl = _bce_min_deadline(dl, _bce_rpc_deadline(&mc->rpc));
         else dl = _bce_min_deadline(dl, mc->in_round ? 0 : mc->next_round);
     }
@@ -3442,8 +4919,8 @@ _BCE_DEF int bce_manager_timeout_ms(bce_manager_t *m) {
 }
 
 _BCE_DEF int bce_manager_step(bce_manager_t *m, int timeout_ms) {
-    struct pollfd pf[_BCE_NCUR + 1];
-    int owner[_BCE_NCUR + 1];
+    struct pollfd pf[2 * _BCE_NCUR + 1];
+    int owner[2 * _BCE_NCUR + 1], kind[2 * _BCE_NCUR + 1];
     long long now;
     size_t n = 0, k;
     int i;
@@ -3454,21 +4931,36 @@ _BCE_DEF int bce_manager_step(bce_manager_t *m, int timeout_ms) {
     for (i = 0; i < _BCE_NCUR && !m->stop_requested && !m->fatal; i++) _bce_mcur_tick(m, i, now);
     if (!m->stop_requested && !m->fatal) {
         for (i = 0; i < _BCE_NCUR; i++) {
-            _bce_rpc_t *rpc = &m->cur[i].rpc;
-            if (!m->cur[i].rpc_ready || !_bce_rpc_busy(rpc)) continue;
-            pf[n].fd = rpc->conn.fd;
-            pf[n].events = _bce_poll_events(_bce_rpc_events(rpc));
-            pf[n].revents = 0;
-            owner[n++] = i;
+            _bce_mcur_t *mc = &m->cur[i];
+            int ev;
+            if (m->mode == _BCE_MODE_WS && mc->ws_ready && (ev = _bce_ws_events(&mc->ws)) != 0 && mc->ws.conn.fd >= 0) {
+                pf[n].fd = mc->ws.conn.fd;
+                pf[n].events = _bce_poll_events(ev);
+                pf[n].revents = 0;
+                owner[n] = i;
+                kind[n++] = 1;
+            }
+            if (mc->rpc_ready && _bce_rpc_busy(&mc->rpc)) {
+                pf[n].fd = mc->rpc.conn.fd;
+                pf[n].events = _bce_poll_events(_bce_rpc_events(&mc->rpc));
+                pf[n].revents = 0;
+                owner[n] = i;
+                kind[n++] = 0;
+            }
         }
         pf[n].fd = m->wake[0];
         pf[n].events = POLLIN;
         pf[n].revents = 0;
-        owner[n++] = -1;
+        owner[n] = -1;
+        kind[n++] = -1;
         _bce_poll(pf, n, _bce_wait_ms(_bce_manager_deadline(m), now, timeout_ms));
         _bce_wake_drain(m->wake[0]);
         now = _bce_now_ms();
-        for (k = 0; k + 1 < n && !m->stop_requested; k++) _bce_rpc_io(&m->cur[owner[k]].rpc, pf[k].revents, now);
+        for (k = 0; k + 1 < n && !m->stop_requested; k++) {
+            _bce_mcur_t *mc = &m->cur[owner[k]];
+            if (kind[k] == 1 && pf[k].revents) _bce_ws_io(&mc->ws, pf[k].revents, now);
+            else if (kind[k] == 0 && _bce_rpc_busy(&mc->rpc)) _bce_rpc_io(&mc->rpc, pf[k].revents, now);
+        }
         for (i = 0; i < _BCE_NCUR && !m->stop_requested && !m->fatal; i++) _bce_mcur_tick(m, i, now);
     }
     if (m->fatal) {
