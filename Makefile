@@ -8,7 +8,7 @@ CFLAGS  ?= -O2 -g
 SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 VALGRIND ?= valgrind --quiet --error-exitcode=3 --leak-check=full --errors-for-leak-kinds=all
 
-UNIT    := test_json test_dispatch test_net
+UNIT    := test_json test_dispatch test_net test_ws
 LIBS    := -lpthread
 UNIT_BIN := $(addprefix $(BUILD)/,$(UNIT))
 SAN_BIN  := $(addprefix $(BUILD)/san_,$(UNIT))

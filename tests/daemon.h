@@ -3,6 +3,7 @@
 #ifndef BCE_TEST_DAEMON_H
 #define BCE_TEST_DAEMON_H
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -31,6 +32,10 @@ static inline int daemon_start(daemon_t *d, const char *const *argv) {
     if (d->pid < 0) return -1;
     if (d->pid == 0) {
         dup2(fds[1], 1);
+        if (!getenv("BCE_TEST_VERBOSE")) {      /* the daemons' own chatter hides test output */
+            int devnull = open("/dev/null", O_WRONLY);
+            if (devnull >= 0) dup2(devnull, 2);
+        }
         close(fds[0]);
         close(fds[1]);
         execv(argv[0], (char *const *)argv);
@@ -114,7 +119,8 @@ static inline long stats_field(int port, const char *field) {
 }
 
 static inline int daemon_inject(int port, const char *wallet, const char *updates_json) {
-    char body[60000], out[256];
+    static char body[200000];
+    char out[256];
     if (wallet) snprintf(body, sizeof body, "{\"wallet\":\"%s\",\"updates\":%s}", wallet, updates_json);
     else snprintf(body, sizeof body, "{\"wallet\":null,\"updates\":%s}", updates_json);
     return http_request(port, "POST", "/_test/inject", body, out, sizeof out);

@@ -1,0 +1,594 @@
+/* tests/test_ws.c: the websocket layers on their own (SHA-1, frame headers, UTF-8, the
+   deduplication records), then fault scenarios against the fake daemons, counting every
+   update by sequence number: no gap, no duplicate. */
+#define BITCART_EVENTS_IMPLEMENTATION
+#include "../bitcart_events.h"
+#include "test.h"
+#include "daemon.h"
+
+static const char *const py_argv[] = {"/usr/bin/python3", "tests/fake_daemon.py", "--port", "0", NULL};
+static const char *const c_argv[] = {"build/fake_daemon", "--port", "0", NULL};
+
+/* ---- pure layers ---- */
+
+static void test_sha1_and_accept(void) {
+    static const struct { const char *in; const char *hex; } v[] = {
+        {"", "da39a3ee5e6b4b0d3255bfef95601890afd80709"},
+        {"abc", "a9993e364706816aba3e25717850c26c9cd0d89d"},
+        {"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", "84983e441c3bd26ebaae4aa1f95129e5e54670f1"},
+    };
+    size_t i, k;
+    for (i = 0; i < 3; i++) {
+        _bce_sha1_t s;
+        unsigned char d[20];
+        char hex[41];
+        _bce_sha1_init(&s);
+        /* fed in uneven pieces */
+        for (k = 0; k < strlen(v[i].in); k += 7)
+            _bce_sha1_update(&s, v[i].in + k, strlen(v[i].in) - k < 7 ? strlen(v[i].in) - k : 7);
+        _bce_sha1_final(&s, d);
+        for (k = 0; k < 20; k++) sprintf(hex + 2 * k, "%02x", d[k]);
+        CHECK_STR(hex, v[i].hex);
+    }
+    {   /* a million 'a' */
+        _bce_sha1_t s;
+        unsigned char d[20];
+        char hex[41], buf[1000];
+        memset(buf, 'a', sizeof buf);
+        _bce_sha1_init(&s);
+        for (k = 0; k < 1000; k++) _bce_sha1_update(&s, buf, sizeof buf);
+        _bce_sha1_final(&s, d);
+        for (k = 0; k < 20; k++) sprintf(hex + 2 * k, "%02x", d[k]);
+        CHECK_STR(hex, "34aa973cd4c4daa4f61eeb2bdbad27316534016f");
+    }
+    {   /* RFC 6455 section 1.3 */
+        _bce_sha1_t s;
+        unsigned char d[20];
+        char out[32];
+        const char *key = "dGhlIHNhbXBsZSBub25jZQ==", *guid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+        _bce_sha1_init(&s);
+        _bce_sha1_update(&s, key, strlen(key));
+        _bce_sha1_update(&s, guid, strlen(guid));
+        _bce_sha1_final(&s, d);
+        _bce_base64(d, 20, out);
+        CHECK_STR(out, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+    }
+}
+
+typedef struct frame_case_t {
+    const char *bytes;
+    size_t n;
+    int result;         /* 1 header complete, 0 more needed, or -close code */
+    int fin, opcode;
+    size_t header, len;
+} frame_case_t;
+
+#define FB(s) s, sizeof(s) - 1
+static const frame_case_t frame_cases[] = {
+    {FB("\x81\x05hello"), 1, 1, 1, 2, 5},
+    {FB("\x01\x03hel"), 1, 0, 1, 2, 3},
+    {FB("\x80\x00"), 1, 1, 0, 2, 0},
+    {FB("\x89\x00"), 1, 1, 9, 2, 0},
+    {FB("\x8A\x7D"), 1, 1, 10, 2, 125},
+    {FB("\x88\x02\x03\xE8"), 1, 1, 8, 2, 2},
+    {FB("\x82\x7E\x00\x7E"), 1, 1, 2, 4, 126},
+    {FB("\x81\x7E\xFF\xFF"), 1, 1, 1, 4, 65535},
+    {FB("\x81\x7F\x00\x00\x00\x00\x00\x01\x00\x00"), 1, 1, 1, 10, 65536},
+    {FB("\x81"), 0, 0, 0, 0, 0},
+    {FB("\x81\x7E\x00"), 0, 0, 0, 0, 0},
+    {FB("\x81\x7F\x00\x00\x00\x00\x00\x01\x00"), 0, 0, 0, 0, 0},
+    {FB("\xC1\x00"), -1002, 0, 0, 0, 0},                  /* RSV1 */
+    {FB("\xA1\x00"), -1002, 0, 0, 0, 0},                  /* RSV2 */
+    {FB("\x91\x00"), -1002, 0, 0, 0, 0},                  /* RSV3 */
+    {FB("\x83\x00"), -1002, 0, 0, 0, 0},                  /* opcode 3 */
+    {FB("\x87\x00"), -1002, 0, 0, 0, 0},                  /* opcode 7 */
+    {FB("\x8B\x00"), -1002, 0, 0, 0, 0},                  /* opcode 11 */
+    {FB("\x8F\x00"), -1002, 0, 0, 0, 0},                  /* opcode 15 */
+    {FB("\x81\x85\x01\x02\x03\x04hello"), -1002, 0, 0, 0, 0},   /* masked by the server */
+    {FB("\x09\x00"), -1002, 0, 0, 0, 0},                  /* fragmented ping */
+    {FB("\x89\x7E\x00\x7E"), -1002, 0, 0, 0, 0},          /* control frame over 125 */
+    {FB("\x81\x7E\x00\x05"), -1002, 0, 0, 0, 0},          /* 16-bit length that fits in 7 */
+    {FB("\x81\x7F\x00\x00\x00\x00\x00\x00\xFF\xFF"), -1002, 0, 0, 0, 0},   /* 64-bit that fits in 16 */
+    {FB("\x81\x7F\x80\x00\x00\x00\x00\x00\x00\x01"), -1002, 0, 0, 0, 0},   /* top bit set */
+    {FB("\x81\x7F\x00\x00\x00\x01\x00\x00\x00\x00"), -1009, 0, 0, 0, 0},   /* 4 GiB: over the limit */
+};
+
+static void test_frame_headers(void) {
+    size_t i, k;
+    for (i = 0; i < sizeof frame_cases / sizeof frame_cases[0]; i++) {
+        const frame_case_t *c = &frame_cases[i];
+        _bce_ws_frame_t f;
+        int r = _bce_ws_frame_header((const unsigned char *)c->bytes, c->n, 1u << 20, &f);
+        if (r != c->result) fprintf(stderr, "frame case %u: %d\n", (unsigned)i, r);
+        CHECK_INT(r, c->result);
+        if (r == 1) {
+            CHECK_INT(f.fin, c->fin);
+            CHECK_INT(f.opcode, c->opcode);
+            CHECK_INT(f.header, c->header);
+            CHECK_INT(f.len, c->len);
+        }
+        /* every shorter prefix either needs more or already knows the verdict */
+        for (k = 0; k < c->n; k++) {
+            int p = _bce_ws_frame_header((const unsigned char *)c->bytes, k, 1u << 20, &f);
+            CHECK(p == 0 || p == c->result);
+        }
+    }
+    {   /* a frame we build parses back; the mask is applied */
+        unsigned char out[300], payload[200];
+        _bce_ws_frame_t f;
+        size_t n;
+        for (k = 0; k < sizeof payload; k++) payload[k] = (unsigned char)k;
+        n = _bce_ws_frame_build(out, _BCE_WS_TEXT, payload, sizeof payload, 0x11223344u);
+        CHECK_INT(n, 2 + 2 + 4 + 200);
+        CHECK_INT(out[0], 0x81);
+        CHECK_INT(out[1], 0x80 | 126);
+        CHECK_INT(out[8] ^ 0x11, 0);
+        CHECK_INT(out[9] ^ 0x22, 1);
+        CHECK_INT(out[11] ^ 0x44, 3);
+        out[1] &= 0x7F;   /* unmasked copy for our own parser */
+        CHECK_INT(_bce_ws_frame_header(out, n, 1000, &f), 1);
+        CHECK_INT(f.len, 200);
+    }
+}
+
+static void test_utf8_and_close_codes(void) {
+    static const struct { const char *s; int ok; } u[] = {
+        {"", 1}, {"plain ascii", 1}, {"\xC2\x80", 1}, {"\xDF\xBF", 1}, {"\xE0\xA0\x80", 1}, {"\xEF\xBF\xBF", 1},
+        {"\xF0\x90\x80\x80", 1}, {"\xF4\x8F\xBF\xBF", 1}, {"\xCE\xBA\xE1\xBD\xB9\xCF\x83\xCE\xBC\xCE\xB5", 1},
+        {"\xC0\x80", 0}, {"\xC1\xBF", 0}, {"\xE0\x9F\xBF", 0}, {"\xED\xA0\x80", 0}, {"\xF0\x8F\xBF\xBF", 0},
+        {"\xF4\x90\x80\x80", 0}, {"\xF5\x80\x80\x80", 0}, {"\xFF", 0}, {"\x80", 0}, {"\xC2", 0},
+        {"\xE1\x80", 0}, {"abcdefgh\xC2", 0}, {"abcdefghijklmnop\xED\xBF\xBF", 0},
+    };
+    static const int ok_codes[] = {1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 3999, 4000, 4999};
+    static const int bad_codes[] = {0, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 65535};
+    size_t i;
+    for (i = 0; i < sizeof u / sizeof u[0]; i++) CHECK_INT(_bce_utf8_valid((const unsigned char *)u[i].s, strlen(u[i].s)), u[i].ok);
+    for (i = 0; i < sizeof ok_codes / sizeof ok_codes[0]; i++) CHECK(_bce_ws_close_code_ok(ok_codes[i]));
+    for (i = 0; i < sizeof bad_codes / sizeof bad_codes[0]; i++) CHECK(!_bce_ws_close_code_ok(bad_codes[i]));
+}
+
+static void test_dedup_records(void) {
+    bce_allocator_t a;
+    _bce_seen_t w, g;
+    _bce_dedup_t ws, q;
+    const char *u1 = "{\"event\":\"new_transaction\",\"tx\":\"a\"}";
+    const char *u1_spaced = "{ \"event\": \"new_transaction\", \"tx\": \"a\" }";
+    const char *u2 = "{\"event\":\"new_transaction\",\"tx\":\"a b\"}";
+    const char *u2_other = "{\"event\":\"new_transaction\",\"tx\":\"ab\"}";
+    const char *blk = "{\"event\":\"new_block\",\"height\":7}";
+    memset(&a, 0, sizeof a);
+    CHECK_INT(_bce_seen_init(&w, &a, 8, 4), BCE_OK);
+    CHECK_INT(_bce_seen_init(&g, &a, 4, 0), BCE_OK);
+    memset(&ws, 0, sizeof ws);
+    ws.wallet = &w;
+    ws.global = &g;
+    ws.from_ws = 1;
+    ws.now = 1000;
+    q = ws;
+    q.from_ws = 0;
+    q.ws_open = 1;
+    /* whitespace outside strings does not matter, inside strings it does */
+    CHECK(_bce_update_hash(u1, strlen(u1)) == _bce_update_hash(u1_spaced, strlen(u1_spaced)));
+    CHECK(_bce_update_hash(u2, strlen(u2)) != _bce_update_hash(u2_other, strlen(u2_other)));
+    /* websocket twice (a real repeat), then the queue holds it twice: both skipped, once each */
+    w.mark = w.pushes;
+    CHECK_INT(_bce_dedup_skip(&ws, 0, u1, strlen(u1)), 0);
+    CHECK_INT(_bce_dedup_skip(&ws, 0, u1, strlen(u1)), 0);
+    CHECK_INT(_bce_dedup_skip(&q, 0, u1_spaced, strlen(u1_spaced)), 1);
+    CHECK_INT(_bce_dedup_skip(&q, 0, u1, strlen(u1)), 1);
+    CHECK_INT(_bce_dedup_skip(&q, 0, u1, strlen(u1)), 0);   /* a third copy is new */
+    /* ... and that third one, delivered from the queue while open, swallows its websocket twin */
+    CHECK_INT(_bce_dedup_skip(&ws, 0, u1, strlen(u1)), 1);
+    CHECK_INT(_bce_dedup_skip(&ws, 0, u1, strlen(u1)), 0);
+    /* settled: what the websocket delivered before the call and the queue did not return is
+       gone from the daemon, so a later queued repeat is delivered */
+    w.mark = w.pushes;
+    _bce_seen_settle(&w);
+    CHECK_INT(_bce_dedup_skip(&q, 0, u1, strlen(u1)), 0);
+    /* queue twins expire */
+    q.now = ws.now = 1000 + _BCE_DEDUP_QTTL_MS + 1;
+    CHECK_INT(_bce_dedup_skip(&ws, 0, u1, strlen(u1)), 0);
+    /* global events: once, whatever the path, however many wallet queues hold them */
+    CHECK_INT(_bce_dedup_skip(&ws, 1, blk, strlen(blk)), 0);
+    CHECK_INT(_bce_dedup_skip(&q, 1, blk, strlen(blk)), 1);
+    CHECK_INT(_bce_dedup_skip(&q, 1, blk, strlen(blk)), 1);
+    /* a NULL record means no deduplication */
+    CHECK_INT(_bce_dedup_skip(NULL, 0, u1, strlen(u1)), 0);
+    _bce_seen_release(&w, &a);
+    _bce_seen_release(&g, &a);
+}
+
+/* ---- scenarios against the daemons ---- */
+
+#define MAXSEQ 4000
+
+typedef struct tally_t {
+    unsigned char seen[MAXSEQ];
+    int total, dups, bad, connects, disconnects, last_code;
+    char last_reason[128];
+    bce_coin_t *instance;
+    char currency[8];
+} tally_t;
+
+static void on_seq(const bce_event_t *ev, void *ud) {
+    tally_t *t = (tally_t *)ud;
+    long long seq = -1;
+    if (!bce_event_int(ev, "seq", &seq) || seq < 0 || seq >= MAXSEQ) { t->bad++; return; }
+    if (t->seen[seq]) t->dups++;
+    t->seen[seq]++;
+    t->total++;
+    t->instance = bce_event_instance(ev);
+    snprintf(t->currency, sizeof t->currency, "%s", bce_event_currency(ev));
+}
+
+static void on_conn(bce_coin_t *c, const char *cur, void *ud) { (void)c; (void)cur; ((tally_t *)ud)->connects++; }
+static void on_disc(bce_coin_t *c, int code, const char *reason, void *ud) {
+    tally_t *t = (tally_t *)ud;
+    (void)c;
+    t->disconnects++;
+    t->last_code = code;
+    snprintf(t->last_reason, sizeof t->last_reason, "%s", reason);
+}
+
+static int gaps(const tally_t *t, int upto) {
+    int i, g = 0;
+    for (i = 0; i < upto; i++) g += t->seen[i] != 1;
+    return g;
+}
+
+static void inject(const daemon_t *d, const char *wallet, int from, int count) {
+    char buf[60000];
+    size_t o = 0;
+    int i;
+    buf[o++] = '[';
+    for (i = from; i < from + count; i++)
+        o += (size_t)snprintf(buf + o, sizeof buf - o, "%s{\"event\":\"new_transaction\",\"tx\":\"t%d\",\"seq\":%d}",
+                              i == from ? "" : ",", i, i);
+    buf[o++] = ']';
+    buf[o] = 0;
+    daemon_inject(d->port, wallet, buf);
+}
+
+/* Steps until cond holds or max_ms passes. */
+#define STEP_UNTIL(coin, cond, max_ms) do { long long t0_ = _bce_now_ms(); \
+    while (!(cond) && _bce_now_ms() - t0_ < (max_ms)) bce_coin_step(coin, 20); } while (0)
+
+static int loaded(const daemon_t *d, const char *wallet) {
+    char buf[4096], key[128];
+    if (http_request(d->port, "GET", "/_test/stats", NULL, buf, sizeof buf) < 0) return 0;
+    snprintf(key, sizeof key, "\"%s\"", wallet);
+    return strstr(buf, key) != NULL;
+}
+
+static bce_coin_t *ws_coin(const daemon_t *d, const char *wallet, const char *password) {
+    bce_coin_desc_t desc;
+    memset(&desc, 0, sizeof desc);
+    desc.url = d->url;
+    desc.xpub = wallet;
+    desc.password = password;
+    desc.connect_timeout_ms = 2000;
+    desc.rpc_timeout_ms = 5000;
+    desc.logger.level = -1;
+    return bce_coin_create(&desc);
+}
+
+static void ws_opts(bce_ws_opts_t *o, tally_t *t) {
+    memset(o, 0, sizeof *o);
+    o->on_connect = on_conn;
+    o->on_disconnect = on_disc;
+    o->user_data = t;
+    o->reconnect_min_ms = 50;
+    o->reconnect_max_ms = 400;
+}
+
+/* The daemon drops every socket twice while streaming; events sent meanwhile come back
+   through catch-up, the ones delivered twice are dispatched once. */
+static void check_drops_while_streaming(const char *const *argv) {
+    daemon_t d;
+    tally_t *t = (tally_t *)calloc(1, sizeof *t);
+    bce_ws_opts_t o;
+    bce_coin_t *c;
+    int seq = 0, round;
+    CHECK_INT(daemon_start(&d, argv), 0);
+    c = ws_coin(&d, "drop-w", NULL);
+    bce_on(c, "new_transaction", on_seq, t);
+    ws_opts(&o, t);
+    o.drain_interval_ms = 300;
+    CHECK_INT(bce_coin_begin_websocket(c, &o), BCE_OK);
+    STEP_UNTIL(c, t->connects == 1 && loaded(&d, "drop-w"), 5000);
+    CHECK_INT(t->connects, 1);
+    for (round = 0; round < 3; round++) {
+        int k;
+        for (k = 0; k < 10; k++) {          /* streaming: inject, step a little */
+            inject(&d, "drop-w", seq, 20);
+            seq += 20;
+            bce_coin_step(c, 5);
+        }
+        if (round < 2) {
+            http_request(d.port, "POST", "/_test/drop_ws", round == 0 ? "{\"mode\":\"reset\"}" : "{\"mode\":\"close\"}", NULL, 0);
+            inject(&d, "drop-w", seq, 40);  /* while the socket is down: only the queue has these */
+            seq += 40;
+            STEP_UNTIL(c, t->connects == round + 2, 5000);
+        }
+    }
+    STEP_UNTIL(c, t->total >= seq, 10000);
+    CHECK_INT(t->total, seq);
+    CHECK_INT(t->dups, 0);
+    CHECK_INT(t->bad, 0);
+    CHECK_INT(gaps(t, seq), 0);
+    CHECK_INT(t->connects, 3);
+    CHECK(t->disconnects >= 2);
+    /* nothing more arrives after a few more drains */
+    {
+        long long t0 = _bce_now_ms();
+        while (_bce_now_ms() - t0 < 800) bce_coin_step(c, 50);
+    }
+    CHECK_INT(t->total, seq);
+    bce_stop(c);
+    CHECK_INT(bce_coin_step(c, 0), 0);
+    bce_coin_destroy(c);
+    daemon_stop(&d);
+    free(t);
+}
+static void test_drops_aiohttp(void) { check_drops_while_streaming(py_argv); }
+static void test_drops_c_daemon(void) { check_drops_while_streaming(c_argv); }
+
+/* The daemon is killed and started again empty on the same port: no wallet is loaded there.
+   The client reconnects, catch-up loads the wallet again, events resume. */
+static void test_daemon_restart(void) {
+    daemon_t d, d2;
+    tally_t *t = (tally_t *)calloc(1, sizeof *t);
+    bce_ws_opts_t o;
+    bce_coin_t *c;
+    char port[16];
+    const char *argv2[] = {"/usr/bin/python3", "tests/fake_daemon.py", "--port", port, NULL};
+    CHECK_INT(daemon_start(&d, py_argv), 0);
+    c = ws_coin(&d, "restart-w", NULL);
+    bce_on(c, "new_transaction", on_seq, t);
+    ws_opts(&o, t);
+    CHECK_INT(bce_coin_begin_websocket(c, &o), BCE_OK);
+    STEP_UNTIL(c, t->connects == 1 && loaded(&d, "restart-w"), 5000);
+    inject(&d, "restart-w", 0, 50);
+    STEP_UNTIL(c, t->total == 50, 5000);
+    kill(d.pid, SIGKILL);
+    waitpid(d.pid, NULL, 0);
+    STEP_UNTIL(c, t->disconnects >= 1, 5000);
+    CHECK(t->disconnects >= 1);
+    CHECK_INT(t->last_code, 1006);
+    snprintf(port, sizeof port, "%d", d.port);
+    CHECK_INT(daemon_start(&d2, argv2), 0);
+    CHECK(!loaded(&d2, "restart-w"));
+    STEP_UNTIL(c, t->connects == 2 && loaded(&d2, "restart-w"), 8000);
+    CHECK_INT(t->connects, 2);
+    CHECK(loaded(&d2, "restart-w"));      /* the catch-up call loaded it again */
+    inject(&d2, "restart-w", 50, 50);
+    STEP_UNTIL(c, t->total == 100, 5000);
+    CHECK_INT(t->total, 100);
+    CHECK_INT(t->dups, 0);
+    CHECK_INT(gaps(t, 100), 0);
+    bce_coin_destroy(c);
+    daemon_stop(&d2);
+    free(t);
+}
+
+/* A frozen daemon (SIGSTOP) answers nothing: the client's ping goes unanswered and the
+   connection is declared dead within ping + pong timeouts. */
+static void test_frozen_daemon(void) {
+    daemon_t d;
+    tally_t *t = (tally_t *)calloc(1, sizeof *t);
+    bce_ws_opts_t o;
+    bce_coin_t *c;
+    long long t0, took;
+    CHECK_INT(daemon_start(&d, py_argv), 0);
+    c = ws_coin(&d, "frozen-w", NULL);
+    bce_on(c, "new_transaction", on_seq, t);
+    ws_opts(&o, t);
+    o.ping_interval_ms = 300;
+    o.pong_timeout_ms = 300;
+    CHECK_INT(bce_coin_begin_websocket(c, &o), BCE_OK);
+    STEP_UNTIL(c, t->connects == 1 && loaded(&d, "frozen-w"), 5000);
+    /* alive and idle: pings are answered, nothing is dropped */
+    t0 = _bce_now_ms();
+    while (_bce_now_ms() - t0 < 1000) bce_coin_step(c, 50);
+    CHECK_INT(t->disconnects, 0);
+    CHECK(stats_field(d.port, "pings") >= 1);
+    kill(d.pid, SIGSTOP);
+    t0 = _bce_now_ms();
+    STEP_UNTIL(c, t->disconnects >= 1, 5000);
+    took = _bce_now_ms() - t0;
+    CHECK_INT(t->disconnects, 1);
+    CHECK_INT(t->last_code, 1006);
+    CHECK(took <= 300 + 300 + 400);
+    kill(d.pid, SIGCONT);
+    STEP_UNTIL(c, t->connects >= 2, 5000);
+    CHECK(t->connects >= 2);
+    inject(&d, "frozen-w", 0, 10);
+    STEP_UNTIL(c, t->total == 10, 5000);
+    CHECK_INT(t->total, 10);
+    CHECK_INT(t->dups, 0);
+    bce_coin_destroy(c);
+    daemon_stop(&d);
+    free(t);
+}
+
+/* Nothing listening: an error at once without force_connect; with it, retries with backoff
+   until a daemon appears on that port. */
+static void test_nothing_listening(void) {
+    struct sockaddr_in a;
+    socklen_t al = sizeof a;
+    int lfd = socket(AF_INET, SOCK_STREAM, 0), port;
+    char url[64], ports[16];
+    bce_coin_desc_t desc;
+    bce_coin_t *c;
+    tally_t *t = (tally_t *)calloc(1, sizeof *t);
+    bce_ws_opts_t o;
+    daemon_t d;
+    const char *argv2[] = {"/usr/bin/python3", "tests/fake_daemon.py", "--port", ports, NULL};
+    long long t0;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(lfd, (struct sockaddr *)&a, sizeof a);
+    getsockname(lfd, (struct sockaddr *)&a, &al);
+    port = ntohs(a.sin_port);
+    close(lfd);
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", port);
+    memset(&desc, 0, sizeof desc);
+    desc.url = url;
+    desc.xpub = "late-w";
+    desc.logger.level = -1;
+    c = bce_coin_create(&desc);
+    bce_on(c, "new_transaction", on_seq, t);
+    ws_opts(&o, t);
+    t0 = _bce_now_ms();
+    CHECK_INT(bce_start_websocket(c, &o), BCE_ERR_CONNECT);
+    CHECK(_bce_now_ms() - t0 < 1000);
+    CHECK_INT(t->disconnects, 1);
+    CHECK_INT(t->last_code, 1006);
+    CHECK(strstr(bce_coin_last_error(c), "refused") != NULL);
+    o.force_connect = 1;
+    CHECK_INT(bce_coin_begin_websocket(c, &o), BCE_OK);
+    STEP_UNTIL(c, t->disconnects >= 5, 5000);
+    CHECK(t->disconnects >= 5);
+    CHECK_INT(t->connects, 0);
+    snprintf(ports, sizeof ports, "%d", port);
+    CHECK_INT(daemon_start(&d, argv2), 0);
+    STEP_UNTIL(c, t->connects == 1 && loaded(&d, "late-w"), 5000);
+    CHECK_INT(t->connects, 1);
+    inject(&d, "late-w", 0, 5);
+    STEP_UNTIL(c, t->total == 5, 5000);
+    CHECK_INT(t->total, 5);
+    bce_coin_destroy(c);
+    daemon_stop(&d);
+    free(t);
+}
+
+static void test_wrong_password(void) {
+    daemon_t d;
+    tally_t *t = (tally_t *)calloc(1, sizeof *t);
+    bce_ws_opts_t o;
+    bce_coin_t *c;
+    long before;
+    CHECK_INT(daemon_start(&d, py_argv), 0);
+    c = ws_coin(&d, "pw-w", "nope");
+    ws_opts(&o, t);
+    o.force_connect = 1;          /* even so: authentication failures are final */
+    before = stats_field(d.port, "connections");
+    CHECK_INT(bce_start_websocket(c, &o), BCE_ERR_AUTH);
+    CHECK_INT(stats_field(d.port, "connections") - before, 2);   /* one attempt + this stats call */
+    CHECK(strstr(bce_coin_last_error(c), "-32600") != NULL);
+    CHECK_INT(t->connects, 0);
+    bce_coin_destroy(c);
+    daemon_stop(&d);
+    free(t);
+}
+
+/* A manager with two daemons of two currencies, in one thread; each currency reconnects and
+   catches up on its own. */
+static void test_manager_two_daemons(void) {
+    const char *btc_argv[] = {"/usr/bin/python3", "tests/fake_daemon.py", "--port", "0", "--currency", "BTC", NULL};
+    const char *ltc_argv[] = {"build/fake_daemon", "--port", "0", "--currency", "LTC", NULL};
+    daemon_t db, dl;
+    tally_t *tb = (tally_t *)calloc(1, sizeof *tb), *tl = (tally_t *)calloc(1, sizeof *tl);
+    tally_t *conn = (tally_t *)calloc(1, sizeof *conn);
+    bce_manager_t *m = bce_manager_create(NULL);
+    bce_coin_desc_t p;
+    bce_ws_opts_t o;
+    bce_coin_t *wb, *wl;
+    long long t0;
+    CHECK_INT(daemon_start(&db, btc_argv), 0);
+    CHECK_INT(daemon_start(&dl, ltc_argv), 0);
+    memset(&p, 0, sizeof p);
+    p.url = db.url;
+    p.logger.level = -1;
+    bce_manager_configure(m, "BTC", &p);
+    p.url = dl.url;
+    bce_manager_configure(m, "LTC", &p);
+    wb = bce_manager_add_wallet(m, "BTC", "mb");
+    wl = bce_manager_add_wallet(m, "LTC", "ml");
+    bce_on(wb, "new_transaction", on_seq, tb);
+    bce_on(wl, "new_transaction", on_seq, tl);
+    ws_opts(&o, conn);
+    o.drain_interval_ms = 200;
+    CHECK_INT(bce_manager_begin_websocket(m, NULL, &o), BCE_OK);
+    t0 = _bce_now_ms();
+    while (!(conn->connects == 2 && loaded(&db, "mb") && loaded(&dl, "ml")) && _bce_now_ms() - t0 < 5000)
+        bce_manager_step(m, 20);
+    CHECK_INT(conn->connects, 2);
+    inject(&db, "mb", 0, 30);
+    inject(&dl, "ml", 0, 40);
+    inject(&dl, "someone-else", 100, 5);     /* unfiltered: routed to a stand-in coin, not ours */
+    http_request(dl.port, "POST", "/_test/drop_ws", "{\"mode\":\"reset\"}", NULL, 0);
+    inject(&dl, "ml", 40, 20);
+    t0 = _bce_now_ms();
+    while (!(tb->total == 30 && tl->total == 60) && _bce_now_ms() - t0 < 8000) bce_manager_step(m, 20);
+    CHECK_INT(tb->total, 30);
+    CHECK_INT(tl->total, 60);
+    CHECK_INT(tb->dups + tl->dups, 0);
+    CHECK(tb->instance == wb);
+    CHECK(tl->instance == wl);
+    CHECK_STR(tb->currency, "BTC");
+    CHECK_STR(tl->currency, "LTC");
+    CHECK_INT(conn->connects, 3);
+    bce_manager_stop(m);
+    CHECK_INT(bce_manager_step(m, 0), 0);
+    bce_manager_destroy(m);
+    daemon_stop(&db);
+    daemon_stop(&dl);
+    free(tb);
+    free(tl);
+    free(conn);
+}
+
+/* bce_stop ends the run in every state: waiting to reconnect, connecting, open. */
+static void test_stop_everywhere(void) {
+    daemon_t d;
+    tally_t *t = (tally_t *)calloc(1, sizeof *t);
+    bce_ws_opts_t o;
+    bce_coin_t *c;
+    CHECK_INT(daemon_start(&d, py_argv), 0);
+    c = ws_coin(&d, "stop-w", NULL);
+    ws_opts(&o, t);
+    CHECK_INT(bce_coin_begin_websocket(c, &o), BCE_OK);
+    bce_stop(c);
+    CHECK_INT(bce_coin_step(c, 1000), 0);        /* before it even connected */
+    CHECK_INT(bce_coin_begin_websocket(c, &o), BCE_OK);
+    STEP_UNTIL(c, t->connects == 1, 5000);
+    bce_stop(c);
+    CHECK_INT(bce_coin_step(c, 1000), 0);        /* open */
+    CHECK_INT(bce_coin_fds(c, NULL, 0), 0);
+    /* in the backoff wait after a drop */
+    o.reconnect_min_ms = o.reconnect_max_ms = 60000;
+    CHECK_INT(bce_coin_begin_websocket(c, &o), BCE_OK);
+    STEP_UNTIL(c, t->connects == 2, 5000);
+    http_request(d.port, "POST", "/_test/drop_ws", "{\"mode\":\"reset\"}", NULL, 0);
+    STEP_UNTIL(c, t->disconnects >= 1, 5000);
+    CHECK(c->ws.state == _BCE_WS_WAIT);
+    bce_stop(c);
+    CHECK_INT(bce_coin_step(c, 1000), 0);
+    /* a blocking call started again is BCE_ERR_STATE inside a handler-free context: none */
+    CHECK_INT(bce_coin_begin_websocket(c, &o), BCE_OK);
+    CHECK_INT(bce_coin_begin_websocket(c, &o), BCE_ERR_STATE);
+    bce_stop(c);
+    CHECK_INT(bce_coin_step(c, 0), 0);
+    bce_coin_destroy(c);
+    daemon_stop(&d);
+    free(t);
+}
+
+int main(void) {
+    signal(SIGPIPE, SIG_DFL);
+    RUN(test_sha1_and_accept);
+    RUN(test_frame_headers);
+    RUN(test_utf8_and_close_codes);
+    RUN(test_dedup_records);
+    RUN(test_drops_aiohttp);
+    RUN(test_drops_c_daemon);
+    RUN(test_daemon_restart);
+    RUN(test_frozen_daemon);
+    RUN(test_nothing_listening);
+    RUN(test_wrong_password);
+    RUN(test_manager_two_daemons);
+    RUN(test_stop_everywhere);
+    TEST_MAIN_END("test_ws");
+}
