@@ -45,6 +45,25 @@
        bce_manager_process_updates(m, "BTC", "vpub5Y...", json, json_len);
        bce_manager_destroy(m);                                 // frees its coins too
 
+   EXAMPLE: WEBSOCKET (BLOCKING)
+   -----------------------------
+       static void on_connect(bce_coin_t *coin, const char *currency, void *ud) {
+           fprintf(stderr, "listening to %s\n", currency);
+       }
+
+       bce_coin_desc_t desc = {0};
+       desc.currency = "BTC";
+       desc.xpub = "vpub5Y...";
+       bce_coin_t *coin = bce_coin_create(&desc);
+       bce_on(coin, "new_payment, new_transaction", on_event, NULL);
+       bce_ws_opts_t opts = {0};                      // zero: reconnect forever, ping every 15 s
+       opts.on_connect = on_connect;
+       int r = bce_start_websocket(coin, &opts);      // until bce_stop: BCE_OK
+       bce_coin_destroy(coin);
+
+   The manager does the same for many wallets and currencies with bce_manager_start_websocket
+   (one websocket per currency, all in the calling thread).
+
    EXAMPLE: POLLING (BLOCKING)
    ---------------------------
        bce_coin_desc_t desc = {0};
@@ -76,6 +95,9 @@
            if (bce_coin_step(coin, 0) <= 0) break;        // 0: stopped; < 0: fatal (auth)
        }
 
+   The same loop runs the websocket after bce_coin_begin_websocket(coin, &opts). Use
+   level-triggered readiness (poll, select, epoll without EPOLLET): a step may leave bytes in a
+   socket so that one busy connection does not starve timers.
    bce_coin_step(coin, 0) never waits; bce_coin_step(coin, -1) waits for the coin's own
    descriptors and timers (that is all bce_poll_updates does). The manager has the same four
    calls (bce_manager_start_polling, _fds, _timeout_ms, _step). Ask for the descriptors before
@@ -91,8 +113,7 @@
    resolution itself cannot be interrupted: connect_timeout_ms bounds the TCP connect, not a
    slow DNS server (use an IP address or a local resolver where that matters).
 
-   The websocket stream (with reconnects and catch-up) and TLS are being built; their
-   declarations will appear in this header as each part lands.
+   TLS (https:// and wss://) is being built; until it lands such URLs fail with BCE_ERR_TLS.
 
    COMPILE-TIME SWITCHES
    ---------------------
@@ -119,6 +140,15 @@
      limits.max_json_depth   64 (at most BCE_JSON_MAX_DEPTH_LIMIT, 1024)
      limits.max_header_bytes    16384: an HTTP response's status line and headers
      limits.max_response_bytes  16 MiB: an HTTP response's body
+   bce_ws_opts_t (bce_start_websocket, bce_manager_start_websocket; NULL: all defaults)
+     on_connect, on_disconnect, user_data   NULL: none
+     force_connect       0: a failed first connection returns its error; 1: keep trying
+     disable_reconnect   0: reconnect after every close; 1: a close returns BCE_ERR_CLOSED
+     reconnect_min_ms    250; reconnect_max_ms 30000
+     ping_interval_ms    15000 (< 0: no pings); pong_timeout_ms 10000
+     disable_catch_up    0: get_updates after every connect and every drain_interval_ms
+     drain_interval_ms   30000 (< 0: only after connecting)
+     max_message_bytes   1 MiB; dedup_entries 256
    bce_manager_desc_t
      logger, allocator   as above; coins of the manager use them unless configured otherwise
      limits.max_wallets  1000000 over all currencies
@@ -167,6 +197,36 @@
    wallet key; a wallet the manager does not hold, and global events, get a stand-in coin of
    that currency whose xpub is the event's wallet key (or NULL). An unknown currency is logged
    as "Received event for unsupported currency: NAME".
+
+   RECONNECTS, CATCH-UP AND WHAT IS DELIVERED
+   ------------------------------------------
+   The daemon's websocket has no replay: events fired while the socket is down are gone from
+   it. The daemon also keeps, per loaded wallet, a get_updates queue of the last POLLING_CAP
+   (default 100) updates. So, after every successful connect, the library calls get_updates
+   for the wallet (a manager: for every wallet of that currency, in turn) over its JSON-RPC
+   connection, while the websocket keeps flowing. That call also loads the wallet again into a
+   daemon that restarted (a daemon only sends events for wallets some call has named). While
+   connected it drains the queue again every drain_interval_ms (30 s), so that an event the
+   websocket somehow missed still arrives.
+   An update that comes both ways is dispatched once: the library remembers the last
+   dedup_entries (256) updates per wallet that the websocket delivered and matches the queue
+   against them; a queued update it delivered first swallows its websocket twin for 10 s.
+   Global events (new_block) are dispatched once per currency. Real repeats from the daemon
+   (the same update sent twice on one path) are delivered twice, as sent.
+   What can still be lost: more than POLLING_CAP updates of one wallet while the socket is
+   down (the daemon drops the oldest), and everything a daemon held in memory when it died.
+   Order: updates from the websocket keep their order; catch-up updates are dispatched when
+   the call returns, so a catch-up update may come after newer websocket ones.
+   Reconnects: after any close or failed attempt, the next attempt comes after a delay that
+   starts at reconnect_min_ms and doubles per failure up to reconnect_max_ms, each drawn
+   between half the delay and the delay (jitter); a connection that stayed up 5 s resets it.
+   A close code of the daemon, a dropped TCP connection (1006), a protocol violation by the
+   daemon (1002, 1007, 1009: the library closes with that code) and a dead peer all lead to a
+   reconnect. A dead or frozen daemon is noticed by pings: after ping_interval_ms without any
+   traffic the client pings, and if nothing arrives within pong_timeout_ms the connection is
+   dropped (1006) and reconnected. A wrong password ends the run with BCE_ERR_AUTH at once.
+   Polling (bce_poll_updates) has none of this: it hands over what each get_updates returns
+   (a manager's polling dispatches a new_block once per wallet, like the SDK).
 
    SECURITY
    --------
@@ -3150,6 +3210,7 @@ static void _bce_ws_io(_bce_ws_t *w, int revents, long long now) {
         _bce_ws_frames(w, now);
     }
     if (w->state == _BCE_WS_OPEN || w->state == _BCE_WS_CLOSING) {
+        int rounds = 0;
         for (;;) {
             long n;
             if ((r = _bce_ws_flush(w)) != BCE_OK) {
@@ -3160,7 +3221,8 @@ static void _bce_ws_io(_bce_ws_t *w, int revents, long long now) {
             n = _bce_ws_read(w, now);
             if (n < 0) return;
             _bce_ws_frames(w, now);
-            if (n == 0 || (w->state != _BCE_WS_OPEN && w->state != _BCE_WS_CLOSING)) break;
+            /* a peer that never pauses must not starve timers and the JSON-RPC side */
+            if (n == 0 || ++rounds >= 16 || (w->state != _BCE_WS_OPEN && w->state != _BCE_WS_CLOSING)) break;
         }
         if (w->state == _BCE_WS_OPEN || w->state == _BCE_WS_CLOSING) {
             if ((r = _bce_ws_flush(w)) != BCE_OK)
