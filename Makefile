@@ -8,8 +8,9 @@ CFLAGS  ?= -O2 -g
 SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 VALGRIND ?= valgrind --quiet --error-exitcode=3 --leak-check=full --errors-for-leak-kinds=all
 
-UNIT    := test_json test_dispatch test_net test_ws
-LIBS    := -lpthread
+UNIT    := test_json test_dispatch test_net test_ws test_ws_node test_tls
+LIBS    := -lpthread -lmbedtls -lmbedx509 -lmbedcrypto
+NODE_DEPS := tests/node_modules/.package-lock.json
 UNIT_BIN := $(addprefix $(BUILD)/,$(UNIT))
 SAN_BIN  := $(addprefix $(BUILD)/san_,$(UNIT))
 HDR     := bitcart_events.h
@@ -45,7 +46,12 @@ test-all: unit daemons compile-checks sanitize valgrind
 
 EXAMPLES := $(BUILD)/example_manual
 
-unit: $(UNIT_BIN) $(EXAMPLES)
+# npm's ws for the interop tests, pinned by tests/package-lock.json
+$(NODE_DEPS): tests/package.json tests/package-lock.json
+	npm ci --prefix tests --no-audit --no-fund --loglevel=error
+	@touch $@
+
+unit: $(UNIT_BIN) $(EXAMPLES) $(NODE_DEPS)
 	@for t in $(UNIT_BIN); do echo "== $$t"; ./$$t || exit 1; done
 	@for e in $(EXAMPLES); do echo "== $$e"; ./$$e >/dev/null || exit 1; echo "$$e: 1 passed, 0 failed"; done
 
@@ -59,6 +65,9 @@ compile-checks: | $(BUILD)
 	@printf '#define BITCART_EVENTS_IMPLEMENTATION\n#include "bitcart_events.h"\nint main(void){return 0;}\n' > $(BUILD)/cc_impl.c
 	$(CC) $(WARN) -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_impl_gcc.o
 	$(CLANG) $(WARN) -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_impl_clang.o
+	$(CC) $(WARN) -DBCE_USE_MBEDTLS -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_tls_gcc.o
+	$(CLANG) $(WARN) -DBCE_USE_MBEDTLS -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_tls_clang.o
+	$(CXX) -std=c++11 -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Werror -DBCE_USE_MBEDTLS -x c++ -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_tls_cxx.o
 	$(CC) $(WARN) -DBCE_NO_STDIO -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_nostdio.o
 	! nm $(BUILD)/cc_nostdio.o | grep -Eq ' U (fprintf|printf|fputs|stderr|puts|fwrite)$$'
 	$(CXX) -std=c++11 -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Werror -I. tests/test_cpp.cpp -o $(BUILD)/test_cpp
@@ -70,10 +79,10 @@ compile-checks: | $(BUILD)
 	$(CLANG) $(WARN) -DBCE_STATIC -I. tests/tu_a.c tests/tu_b.c -o $(BUILD)/test_tu_static_clang
 	./$(BUILD)/test_tu_static_clang
 
-sanitize: $(SAN_BIN)
+sanitize: $(SAN_BIN) $(NODE_DEPS)
 	@for t in $(SAN_BIN); do echo "== $$t (ASan+UBSan)"; ./$$t || exit 1; done
 
-valgrind: $(UNIT_BIN)
+valgrind: $(UNIT_BIN) $(NODE_DEPS)
 	@for t in $(UNIT_BIN); do echo "== $$t (valgrind)"; $(VALGRIND) ./$$t || exit 1; done
 
 $(BUILD)/bench_dispatch: bench/dispatch.c $(HDR) | $(BUILD)

@@ -615,6 +615,18 @@ BCE_API int  bce_manager_step(bce_manager_t *m, int timeout_ms);
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <arpa/inet.h>
+#ifdef BCE_USE_MBEDTLS
+#include <mbedtls/version.h>
+#include <mbedtls/ssl.h>
+#include <mbedtls/entropy.h>
+#include <mbedtls/ctr_drbg.h>
+#include <mbedtls/x509_crt.h>
+#include <mbedtls/net_sockets.h>
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+#include <psa/crypto.h>
+#endif
+#endif
 #ifdef MSG_NOSIGNAL
 #define _BCE_SEND_FLAGS MSG_NOSIGNAL
 #else
@@ -1807,6 +1819,7 @@ static int _bce_poll(struct pollfd *p, size_t n, int timeout_ms) {
 #define _BCE_IO_AGAIN_WRITE (-1002)     /* would block until writable */
 
 typedef struct _bce_conn_t _bce_conn_t;
+typedef struct _bce_tls_cfg_t _bce_tls_cfg_t;
 typedef struct _bce_io_t {
     int (*handshake)(_bce_conn_t *c);                          /* BCE_OK, _BCE_IO_AGAIN_*, error */
     long (*send)(_bce_conn_t *c, const char *buf, size_t len); /* > 0, _BCE_IO_AGAIN_*, error */
@@ -1827,7 +1840,15 @@ struct _bce_conn_t {
     char *error;                /* the owner's error text buffer */
     size_t error_cap;
     unsigned long long connects;
+    const bce_allocator_t *alloc;
+    _bce_tls_cfg_t *tls_cfg;    /* the owner's TLS configuration (made on first use) */
+    const char *tls_ca_file;
+    int tls_skip_verify;
 };
+
+#ifdef BCE_USE_MBEDTLS
+static int _bce_tls_attach(_bce_conn_t *c, const _bce_url_t *u);
+#endif
 
 static void _bce_conn_error(_bce_conn_t *c, const char *a, const char *b) {
     _bce_msg_t m;
@@ -1865,7 +1886,7 @@ static long _bce_plain_recv(_bce_conn_t *c, char *buf, size_t len) {
 }
 
 static void _bce_conn_close(_bce_conn_t *c) {
-    if (c->io && c->io->close && c->state != _BCE_CONN_CLOSED) c->io->close(c);
+    if (c->io && c->io->close) c->io->close(c);
     _bce_close_fd(&c->fd);
     if (c->ai) freeaddrinfo(c->ai);
     c->ai = c->ai_next = NULL;
@@ -1905,10 +1926,17 @@ static int _bce_conn_open(_bce_conn_t *c, const _bce_url_t *u, long long now, in
     struct addrinfo hints;
     int r;
     _bce_conn_close(c);
-    if (u->tls && !c->io) {
-        _bce_conn_error(c, "https:// and wss:// need TLS: build with BCE_USE_MBEDTLS", NULL);
+#ifndef BCE_USE_MBEDTLS
+    if (u->tls) {
+        _bce_conn_error(c, "https:// and wss:// need TLS: this build has none (define BCE_USE_MBEDTLS and link mbedTLS)", NULL);
         return BCE_ERR_TLS;
     }
+#else
+    if (u->tls && !c->tls_cfg) {
+        _bce_conn_error(c, "TLS: no configuration (out of memory)", NULL);
+        return BCE_ERR_NOMEM;
+    }
+#endif
     memset(&hints, 0, sizeof hints);
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
@@ -1925,6 +1953,12 @@ static int _bce_conn_open(_bce_conn_t *c, const _bce_url_t *u, long long now, in
     }
     c->ai_next = c->ai;
     c->deadline = now + timeout_ms;
+#ifdef BCE_USE_MBEDTLS
+    if (u->tls && (r = _bce_tls_attach(c, u)) != BCE_OK) {
+        _bce_conn_close(c);
+        return r;
+    }
+#endif
     r = _bce_conn_next(c);
     if (r != BCE_OK) _bce_conn_close(c);
     return r;
@@ -1977,6 +2011,309 @@ static long _bce_conn_recv(_bce_conn_t *c, char *buf, size_t len) {
 
 static short _bce_poll_events(int want) {
     return (short)(((want & _BCE_WANT_READ) ? POLLIN : 0) | ((want & _BCE_WANT_WRITE) ? POLLOUT : 0));
+}
+
+// >>tls ====================================================================================
+/* TLS through mbedTLS (BCE_USE_MBEDTLS): one more io behind the connection interface. The
+   configuration (CA chain, random generator) is made once per owner on the first https:// or
+   wss:// connection; each connection then holds one mbedtls_ssl_context. */
+#ifdef BCE_USE_MBEDTLS
+
+struct _bce_tls_cfg_t {
+    mbedtls_ssl_config conf;
+    mbedtls_x509_crt ca;
+    mbedtls_entropy_context entropy;
+    mbedtls_ctr_drbg_context drbg;
+    int ready;
+};
+
+typedef struct _bce_tls_conn_t {
+    mbedtls_ssl_context ssl;
+    int ip_host;                /* the host is an IP literal: checked against iPAddress names */
+    unsigned char ip[16];
+    size_t ip_len;
+} _bce_tls_conn_t;
+
+/* The usual system CA bundles: Debian/Ubuntu, Fedora/RHEL, Alpine/macOS (cert.pem), openSUSE. */
+static const char *const _bce_ca_paths[] = {
+    "/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt",
+    "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem", "/etc/ssl/cert.pem", "/etc/ssl/ca-bundle.pem",
+    NULL
+};
+
+static int _bce_tls_cfg_init(_bce_tls_cfg_t *t, const char *ca_file, int skip_verify, char *error, size_t error_cap,
+                             _bce_conn_t *c) {
+    int r;
+    _BCE_UNUSED(error);
+    _BCE_UNUSED(error_cap);
+    if (t->ready) return BCE_OK;
+    mbedtls_ssl_config_init(&t->conf);
+    mbedtls_x509_crt_init(&t->ca);
+    mbedtls_entropy_init(&t->entropy);
+    mbedtls_ctr_drbg_init(&t->drbg);
+    t->ready = 1;
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+    if (psa_crypto_init() != PSA_SUCCESS) {
+        _bce_conn_error(c, "TLS: psa_crypto_init failed", NULL);
+        return BCE_ERR_TLS;
+    }
+#endif
+    if (mbedtls_ctr_drbg_seed(&t->drbg, mbedtls_entropy_func, &t->entropy, (const unsigned char *)"bitcart_events", 14) != 0) {
+        _bce_conn_error(c, "TLS: cannot seed the random generator", NULL);
+        return BCE_ERR_TLS;
+    }
+    if (mbedtls_ssl_config_defaults(&t->conf, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM,
+                                    MBEDTLS_SSL_PRESET_DEFAULT) != 0) {
+        _bce_conn_error(c, "TLS: cannot set up the configuration", NULL);
+        return BCE_ERR_TLS;
+    }
+    mbedtls_ssl_conf_rng(&t->conf, mbedtls_ctr_drbg_random, &t->drbg);
+    if (skip_verify) {
+        mbedtls_ssl_conf_authmode(&t->conf, MBEDTLS_SSL_VERIFY_NONE);
+        return BCE_OK;
+    }
+    if (ca_file) {
+        r = mbedtls_x509_crt_parse_file(&t->ca, ca_file);
+        if (r < 0) {
+            _bce_conn_error(c, "TLS: cannot read tls.ca_file ", ca_file);
+            return BCE_ERR_TLS;
+        }
+    } else {
+        const char *env = getenv("SSL_CERT_FILE");
+        int k, loaded = 0;
+        if (env && *env && mbedtls_x509_crt_parse_file(&t->ca, env) >= 0) loaded = 1;
+        for (k = 0; !loaded && _bce_ca_paths[k]; k++)
+            if (access(_bce_ca_paths[k], R_OK) == 0 && mbedtls_x509_crt_parse_file(&t->ca, _bce_ca_paths[k]) >= 0) loaded = 1;
+        if (!loaded) {
+            _bce_conn_error(c, "TLS: no CA bundle found (set tls.ca_file, or SSL_CERT_FILE)", NULL);
+            return BCE_ERR_TLS;
+        }
+    }
+    mbedtls_ssl_conf_ca_chain(&t->conf, &t->ca, NULL);
+    mbedtls_ssl_conf_authmode(&t->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
+    return BCE_OK;
+}
+
+static void _bce_tls_cfg_free(_bce_tls_cfg_t *t) {
+    if (!t->ready) return;
+    mbedtls_ssl_config_free(&t->conf);
+    mbedtls_x509_crt_free(&t->ca);
+    mbedtls_ctr_drbg_free(&t->drbg);
+    mbedtls_entropy_free(&t->entropy);
+    t->ready = 0;
+}
+
+static int _bce_tls_bio_send(void *ctx, const unsigned char *buf, size_t len) {
+    _bce_conn_t *c = (_bce_conn_t *)ctx;
+    for (;;) {
+        ssize_t n = send(c->fd, buf, len, _BCE_SEND_FLAGS);
+        if (n >= 0) return (int)n;
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) return MBEDTLS_ERR_SSL_WANT_WRITE;
+        return MBEDTLS_ERR_NET_SEND_FAILED;
+    }
+}
+
+static int _bce_tls_bio_recv(void *ctx, unsigned char *buf, size_t len) {
+    _bce_conn_t *c = (_bce_conn_t *)ctx;
+    for (;;) {
+        ssize_t n = recv(c->fd, buf, len, 0);
+        if (n >= 0) return (int)n;
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) return MBEDTLS_ERR_SSL_WANT_READ;
+        return MBEDTLS_ERR_NET_RECV_FAILED;
+    }
+}
+
+/* DER length at p (bounded by end); returns the content start or NULL. */
+static const unsigned char *_bce_der_len(const unsigned char *p, const unsigned char *end, size_t *len) {
+    size_t n = 0;
+    int k;
+    if (p >= end) return NULL;
+    if (*p < 0x80) { *len = *p; return p + 1; }
+    k = *p++ & 0x7F;
+    if (k == 0 || k > 4 || end - p < k) return NULL;
+    while (k--) n = (n << 8) | *p++;
+    if (n > (size_t)(end - p)) return NULL;
+    *len = n;
+    return p;
+}
+
+/* 1 when the certificate's subjectAltName holds iPAddress ip (mbedTLS 2.x does not match IP
+   addresses itself). Walks the raw extensions: OID 2.5.29.17, [critical], OCTET STRING {
+   SEQUENCE { GeneralName... } }, iPAddress being [7] primitive. */
+static int _bce_cert_has_ip(const mbedtls_x509_crt *crt, const unsigned char *ip, size_t ip_len) {
+    static const unsigned char oid[] = {0x06, 0x03, 0x55, 0x1D, 0x11};
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+    const mbedtls_x509_buf *ext = &crt->MBEDTLS_PRIVATE(v3_ext);
+#else
+    const mbedtls_x509_buf *ext = &crt->v3_ext;
+#endif
+    const unsigned char *p = ext->p, *end = ext->p + ext->len;
+    size_t n;
+    if (!p) return 0;
+    for (; p + sizeof oid <= end; p++) {
+        const unsigned char *q, *seq_end;
+        if (memcmp(p, oid, sizeof oid) != 0) continue;
+        q = p + sizeof oid;
+        if (q < end && *q == 0x01) {                    /* critical BOOLEAN */
+            if (!(q = _bce_der_len(q + 1, end, &n))) return 0;
+            q += n;
+        }
+        if (q >= end || *q != 0x04 || !(q = _bce_der_len(q + 1, end, &n))) return 0;
+        if (q >= end || *q != 0x30 || !(q = _bce_der_len(q + 1, end, &n))) return 0;
+        seq_end = q + n;
+        while (q < seq_end) {
+            unsigned char tag = *q;
+            const unsigned char *v = _bce_der_len(q + 1, seq_end, &n);
+            if (!v) return 0;
+            if (tag == 0x87 && n == ip_len && memcmp(v, ip, n) == 0) return 1;
+            q = v + n;
+        }
+        return 0;
+    }
+    return 0;
+}
+
+static int _bce_tls_verify_ip(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flags) {
+    _bce_tls_conn_t *t = (_bce_tls_conn_t *)ctx;
+    if (depth == 0 && !_bce_cert_has_ip(crt, t->ip, t->ip_len)) *flags |= MBEDTLS_X509_BADCERT_CN_MISMATCH;
+    return 0;
+}
+
+static void _bce_tls_close(_bce_conn_t *c) {
+    _bce_tls_conn_t *t = (_bce_tls_conn_t *)c->io_ctx;
+    if (!t) return;
+    if (c->state == _BCE_CONN_OPEN) mbedtls_ssl_close_notify(&t->ssl);   /* best effort, never waits */
+    mbedtls_ssl_free(&t->ssl);
+    _bce_mfree(c->alloc, t);
+    c->io_ctx = NULL;
+}
+
+static int _bce_tls_fail(_bce_conn_t *c, int r) {
+    _bce_tls_conn_t *t = (_bce_tls_conn_t *)c->io_ctx;
+    uint32_t v = mbedtls_ssl_get_verify_result(&t->ssl);
+    char num[24];
+    _bce_msg_t m;
+    if (r == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED && v != 0 && v != (uint32_t)-1) {
+        if (v & MBEDTLS_X509_BADCERT_CN_MISMATCH) _bce_conn_error(c, "TLS: the certificate is not for this host name (host name mismatch)", NULL);
+        else if (v & MBEDTLS_X509_BADCERT_EXPIRED) _bce_conn_error(c, "TLS: the certificate has expired", NULL);
+        else if (v & MBEDTLS_X509_BADCERT_FUTURE) _bce_conn_error(c, "TLS: the certificate is not valid yet", NULL);
+        else if (v & MBEDTLS_X509_BADCERT_NOT_TRUSTED) _bce_conn_error(c, "TLS: untrusted issuer (the certificate does not chain to a trusted CA)", NULL);
+        else _bce_conn_error(c, "TLS: certificate verification failed", NULL);
+        return BCE_ERR_TLS;
+    }
+    m.len = 0;
+    m.buf[0] = 0;
+    _bce_msg_long(&m, (long long)r);
+    memcpy(num, m.buf, m.len + 1);
+    if (r == MBEDTLS_ERR_NET_SEND_FAILED || r == MBEDTLS_ERR_NET_RECV_FAILED || r == MBEDTLS_ERR_SSL_CONN_EOF) {
+        _bce_conn_error(c, "TLS: the connection failed during the handshake, mbedTLS error ", num);
+        return BCE_ERR_CONNECT;
+    }
+    _bce_conn_error(c, "TLS handshake failed, mbedTLS error ", num);
+    return BCE_ERR_TLS;
+}
+
+static int _bce_tls_handshake(_bce_conn_t *c) {
+    _bce_tls_conn_t *t = (_bce_tls_conn_t *)c->io_ctx;
+    int r = mbedtls_ssl_handshake(&t->ssl);
+    if (r == 0) return BCE_OK;
+    if (r == MBEDTLS_ERR_SSL_WANT_READ) return _BCE_IO_AGAIN_READ;
+    if (r == MBEDTLS_ERR_SSL_WANT_WRITE) return _BCE_IO_AGAIN_WRITE;
+    return _bce_tls_fail(c, r);
+}
+
+static long _bce_tls_send(_bce_conn_t *c, const char *buf, size_t len) {
+    _bce_tls_conn_t *t = (_bce_tls_conn_t *)c->io_ctx;
+    int r = mbedtls_ssl_write(&t->ssl, (const unsigned char *)buf, len);
+    if (r >= 0) return r;
+    if (r == MBEDTLS_ERR_SSL_WANT_READ) return _BCE_IO_AGAIN_READ;
+    if (r == MBEDTLS_ERR_SSL_WANT_WRITE) return _BCE_IO_AGAIN_WRITE;
+    _bce_conn_error(c, "TLS: the connection to the daemon failed while sending", NULL);
+    return BCE_ERR_CONNECT;
+}
+
+static long _bce_tls_recv(_bce_conn_t *c, char *buf, size_t len) {
+    _bce_tls_conn_t *t = (_bce_tls_conn_t *)c->io_ctx;
+    for (;;) {
+        int r = mbedtls_ssl_read(&t->ssl, (unsigned char *)buf, len);
+        if (r > 0) return r;
+        if (r == 0 || r == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) return 0;
+        if (r == MBEDTLS_ERR_SSL_WANT_READ) return _BCE_IO_AGAIN_READ;
+        if (r == MBEDTLS_ERR_SSL_WANT_WRITE) return _BCE_IO_AGAIN_WRITE;
+#ifdef MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET
+        if (r == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET) continue;     /* TLS 1.3 in 3.x */
+#endif
+        _bce_conn_error(c, "TLS: the connection to the daemon failed", NULL);
+        return BCE_ERR_CONNECT;
+    }
+}
+
+static const _bce_io_t _bce_tls_io = {_bce_tls_handshake, _bce_tls_send, _bce_tls_recv, _bce_tls_close};
+
+/* Sets up TLS on a connection whose TCP connect succeeded. */
+static int _bce_tls_attach(_bce_conn_t *c, const _bce_url_t *u) {
+    _bce_tls_conn_t *t;
+    int r = _bce_tls_cfg_init(c->tls_cfg, c->tls_ca_file, c->tls_skip_verify, c->error, c->error_cap, c);
+    if (r != BCE_OK) return r;
+    t = (_bce_tls_conn_t *)_bce_malloc(c->alloc, sizeof *t);
+    if (!t) return BCE_ERR_NOMEM;
+    memset(t, 0, sizeof *t);
+    mbedtls_ssl_init(&t->ssl);
+    c->io_ctx = t;
+    c->io = &_bce_tls_io;
+    if (mbedtls_ssl_setup(&t->ssl, &c->tls_cfg->conf) != 0) {
+        _bce_conn_error(c, "TLS: out of memory for a connection", NULL);
+        return BCE_ERR_NOMEM;
+    }
+    if (inet_pton(AF_INET, u->host, t->ip) == 1) t->ip_len = 4;
+    else if (inet_pton(AF_INET6, u->host, t->ip) == 1) t->ip_len = 16;
+    /* Names go to mbedTLS (SNI and the name check). Addresses get no SNI (RFC 6066) and are
+       matched against the certificate's iPAddress names here, the same way on every mbedTLS
+       version (2.x does not match them at all); NULL is the documented way to say so. */
+    if (t->ip_len) {
+        r = mbedtls_ssl_set_hostname(&t->ssl, NULL);
+        if (!c->tls_skip_verify) mbedtls_ssl_set_verify(&t->ssl, _bce_tls_verify_ip, t);
+    } else {
+        r = mbedtls_ssl_set_hostname(&t->ssl, u->host);
+    }
+    if (r != 0) {
+        _bce_conn_error(c, "TLS: bad host name", NULL);
+        return BCE_ERR_TLS;
+    }
+    mbedtls_ssl_set_bio(&t->ssl, c, _bce_tls_bio_send, _bce_tls_bio_recv, NULL);
+    return BCE_OK;
+}
+#endif /* BCE_USE_MBEDTLS */
+
+/* A TLS configuration for an owner whose URL is https://, or NULL (no TLS needed or built). */
+static _bce_tls_cfg_t *_bce_tls_new(const bce_allocator_t *a, const char *url, int *nomem) {
+#ifdef BCE_USE_MBEDTLS
+    _bce_tls_cfg_t *t;
+    *nomem = 0;
+    if (strncmp(url, "https://", 8) != 0) return NULL;
+    t = (_bce_tls_cfg_t *)_bce_malloc(a, sizeof *t);
+    if (!t) { *nomem = 1; return NULL; }
+    memset(t, 0, sizeof *t);
+    return t;
+#else
+    _BCE_UNUSED(a);
+    _BCE_UNUSED(url);
+    *nomem = 0;
+    return NULL;
+#endif
+}
+
+static void _bce_tls_delete(const bce_allocator_t *a, _bce_tls_cfg_t *t) {
+#ifdef BCE_USE_MBEDTLS
+    if (!t) return;
+    _bce_tls_cfg_free(t);
+    _bce_mfree(a, t);
+#else
+    _BCE_UNUSED(a);
+    _BCE_UNUSED(t);
+#endif
 }
 
 // >>rpc ====================================================================================
@@ -2360,7 +2697,7 @@ static void _bce_rpc_release(_bce_rpc_t *c) {
 static int _bce_rpc_init(_bce_rpc_t *c, const char *url, const char *user, const char *password,
                          int connect_timeout_ms, int rpc_timeout_ms, size_t max_header, size_t max_body,
                          const bce_allocator_t *alloc, const bce_logger_t *logger, _bce_disp_t *disp,
-                         char *error, size_t error_cap) {
+                         char *error, size_t error_cap, _bce_tls_cfg_t *tls, const char *ca_file, int skip_verify) {
     size_t ul = strlen(user), pl = strlen(password), n;
     unsigned char *cred;
     const char *why;
@@ -2368,6 +2705,10 @@ static int _bce_rpc_init(_bce_rpc_t *c, const char *url, const char *user, const
     c->conn.fd = -1;
     c->conn.error = error;
     c->conn.error_cap = error_cap;
+    c->conn.alloc = alloc;
+    c->conn.tls_cfg = tls;
+    c->conn.tls_ca_file = ca_file;
+    c->conn.tls_skip_verify = skip_verify;
     c->alloc = alloc;
     c->logger = logger;
     c->disp = disp;
@@ -2696,6 +3037,7 @@ typedef struct _bce_ws_t {
     volatile sig_atomic_t *stop; /* the owner's stop flag: stop reading frames at once */
     long long wait_until, opened_at, last_rx, ping_sent_at, close_deadline;
     int ping_out;               /* a ping waits for any answer */
+    int peer_gone;              /* the end of the stream (1) or an error (< 0) came after data */
     unsigned failures;          /* consecutive failed attempts, for the backoff */
     int ever_open;
     int result;                 /* BCE_OK, or what ends the run */
@@ -2743,10 +3085,16 @@ static void _bce_ws_defaults(bce_ws_opts_t *o) {
     if (o->dedup_entries == 0) o->dedup_entries = 256;
 }
 
-static int _bce_ws_init(_bce_ws_t *w, const _bce_url_t *url, const char *auth, size_t max_header,
-                        bce_json_t *json, const bce_allocator_t *a, const bce_logger_t *lg,
-                        char *error, size_t error_cap) {
+static int _bce_ws_init(_bce_ws_t *w, const _bce_rpc_t *rpc, bce_json_t *json, const bce_allocator_t *a,
+                        const bce_logger_t *lg, char *error, size_t error_cap) {
+    const _bce_url_t *url = &rpc->url;
+    const char *auth = rpc->auth;
+    size_t max_header = rpc->max_header;
     memset(w, 0, sizeof *w);
+    w->conn.alloc = a;
+    w->conn.tls_cfg = rpc->conn.tls_cfg;
+    w->conn.tls_ca_file = rpc->conn.tls_ca_file;
+    w->conn.tls_skip_verify = rpc->conn.tls_skip_verify;
     w->url = *url;
     w->auth = auth;
     w->conn.fd = -1;
@@ -2815,6 +3163,7 @@ static void _bce_ws_closed(_bce_ws_t *w, int code, const char *reason, int resul
     w->out_len = w->out_off = w->in_len = w->msg_len = 0;
     w->fragmented = 0;
     w->ping_out = 0;
+    w->peer_gone = 0;
     w->state = _BCE_WS_WAIT;
     if (was_open && now - w->opened_at >= 5000) w->failures = 0;    /* it stayed up: start over */
     if (w->on_closed) w->on_closed(w->owner, code, reason ? reason : "");
@@ -3117,6 +3466,11 @@ static long _bce_ws_read(_bce_ws_t *w, long long now) {
     long total = 0;
     for (;;) {
         long n;
+        if (w->peer_gone) {         /* what came before the end was parsed: now the end */
+            n = w->peer_gone == 1 ? 0 : w->peer_gone;
+            w->peer_gone = 0;
+            goto gone;
+        }
         if (w->in_cap - w->in_len < 4096) {
             void *buf = w->in;
             size_t limit = (size_t)w->opts.max_message_bytes + w->max_header + 65536;
@@ -3130,6 +3484,11 @@ static long _bce_ws_read(_bce_ws_t *w, long long now) {
     room:
         n = _bce_conn_recv(&w->conn, (char *)w->in + w->in_len, w->in_cap - w->in_len);
         if (n == _BCE_IO_AGAIN_READ || n == _BCE_IO_AGAIN_WRITE) return total;
+        if (n <= 0 && total > 0) {  /* hand over the bytes first; the end comes next call */
+            w->peer_gone = n == 0 ? 1 : (int)n;
+            return total;
+        }
+    gone:
         if (n <= 0) {
             int open = w->state == _BCE_WS_OPEN;
             if (n == 0) _bce_ws_error(w, "the daemon closed the connection", NULL);
@@ -3314,6 +3673,7 @@ static void _bce_ws_stop(_bce_ws_t *w) {
     _bce_conn_close(&w->conn);
     w->out_len = w->out_off = w->in_len = w->msg_len = 0;
     w->fragmented = 0;
+    w->peer_gone = 0;
     w->state = _BCE_WS_OFF;
 }
 
@@ -3512,6 +3872,7 @@ struct bce_coin_t {
     int catch_up;
     _bce_seen_t seen, seen_global; /* deduplication of websocket and get_updates deliveries */
     int seen_ready;
+    _bce_tls_cfg_t *tls;        /* https:// only */
 };
 
 static void _bce_disp_init(_bce_disp_t *d, const bce_logger_t *lg, const bce_allocator_t *a,
@@ -3921,11 +4282,23 @@ static bce_coin_t *_bce_coin_new(const bce_coin_desc_t *d) {
     _bce_disp_init(&c->disp, &c->logger, &c->allocator,
                    d->limits.max_json_tokens ? d->limits.max_json_tokens : _BCE_DEFAULT_MAX_TOKENS,
                    _bce_json_depth(d->limits.max_json_depth));
+    {
+        int nomem;
+        c->tls = _bce_tls_new(&c->allocator, c->url, &nomem);
+        if (nomem) {
+            _bce_disp_release(&c->disp);
+            _bce_coin_free_strings(c);
+            _bce_mfree(&c->allocator, c);
+            return NULL;
+        }
+    }
     if (_bce_rpc_init(&c->rpc, c->url, c->user, c->password, c->connect_timeout_ms, c->rpc_timeout_ms,
                       d->limits.max_header_bytes ? d->limits.max_header_bytes : 16384u,
                       d->limits.max_response_bytes ? d->limits.max_response_bytes : (16u << 20),
-                      &c->allocator, &c->logger, &c->disp, c->last_error, sizeof c->last_error) != BCE_OK) {
+                      &c->allocator, &c->logger, &c->disp, c->last_error, sizeof c->last_error,
+                      c->tls, c->ca_file, c->skip_verify) != BCE_OK) {
         _bce_rpc_release(&c->rpc);
+        _bce_tls_delete(&c->allocator, c->tls);
         _bce_disp_release(&c->disp);
         _bce_coin_free_strings(c);
         _bce_mfree(&c->allocator, c);
@@ -3957,6 +4330,7 @@ static void _bce_coin_free(bce_coin_t *c) {
         _bce_seen_release(&c->seen_global, &c->allocator);
     }
     _bce_rpc_release(&c->rpc);
+    _bce_tls_delete(&c->allocator, c->tls);
     _bce_close_fd(&c->wake[0]);
     _bce_close_fd(&c->wake[1]);
     _bce_disp_release(&c->disp);
@@ -4203,8 +4577,8 @@ _BCE_DEF int bce_coin_begin_websocket(bce_coin_t *coin, const bce_ws_opts_t *opt
     if (opts && (opts->reconnect_min_ms < 0 || opts->reconnect_max_ms < 0 || opts->pong_timeout_ms < 0))
         return BCE_ERR_INVALID_ARG;
     if (!coin->ws_ready) {
-        _bce_ws_init(&coin->ws, &coin->rpc.url, coin->rpc.auth, coin->rpc.max_header, &coin->disp.json,
-                     &coin->allocator, &coin->logger, coin->last_error, sizeof coin->last_error);
+        _bce_ws_init(&coin->ws, &coin->rpc, &coin->disp.json, &coin->allocator, &coin->logger, coin->last_error,
+                     sizeof coin->last_error);
         if (coin->key && !(coin->ws.subscribe = _bce_subscribe_json(&coin->allocator, coin->key))) return BCE_ERR_NOMEM;
         coin->ws.owner = coin;
         coin->ws.on_open = _bce_coin_ws_open;
@@ -4362,6 +4736,7 @@ typedef struct _bce_mcur_t {
     int ws_ready;
     _bce_seen_t gseen;          /* global events delivered lately */
     int gseen_ready;
+    _bce_tls_cfg_t *tls;        /* https:// only */
 } _bce_mcur_t;
 
 struct bce_manager_t {
@@ -4449,6 +4824,7 @@ _BCE_DEF void bce_manager_destroy(bce_manager_t *m) {
         if (mc->rpc_ready) _bce_rpc_release(&mc->rpc);
         if (mc->ws_ready) _bce_ws_release(&mc->ws);
         if (mc->gseen_ready) _bce_seen_release(&mc->gseen, &m->allocator);
+        _bce_tls_delete(&m->allocator, mc->tls);
     }
     _bce_close_fd(&m->wake[0]);
     _bce_close_fd(&m->wake[1]);
@@ -4689,8 +5065,15 @@ static int _bce_mcur_rpc(bce_manager_t *m, int cur) {
                       d.connect_timeout_ms ? d.connect_timeout_ms : 10000, d.rpc_timeout_ms ? d.rpc_timeout_ms : 300000,
                       d.limits.max_header_bytes ? d.limits.max_header_bytes : 16384u,
                       d.limits.max_response_bytes ? d.limits.max_response_bytes : (16u << 20),
-                      &m->allocator, &m->logger, &m->disp, mc->last_error, sizeof mc->last_error);
+                      &m->allocator, &m->logger, &m->disp, mc->last_error, sizeof mc->last_error,
+                      NULL, d.tls.ca_file, d.tls.skip_verify);
     if (r != BCE_OK) { _bce_rpc_release(&mc->rpc); return r; }
+    {
+        int nomem;
+        mc->tls = _bce_tls_new(&m->allocator, d.url, &nomem);
+        if (nomem) { _bce_rpc_release(&mc->rpc); return BCE_ERR_NOMEM; }
+        mc->rpc.conn.tls_cfg = mc->tls;
+    }
     mc->connect_timeout_ms = d.connect_timeout_ms ? d.connect_timeout_ms : 10000;
     mc->rpc_ready = 1;
     return BCE_OK;
@@ -4890,8 +5273,8 @@ _BCE_DEF int bce_manager_begin_websocket(bce_manager_t *m, const char *currency,
         if (only >= 0 ? i != only : !(mc->count || mc->configured)) continue;
         if (_bce_mcur_rpc(m, i) != BCE_OK) return BCE_ERR_INVALID_ARG;
         if (!mc->ws_ready) {
-            _bce_ws_init(&mc->ws, &mc->rpc.url, mc->rpc.auth, mc->rpc.max_header, &m->disp.json, &m->allocator,
-                         &m->logger, mc->last_error, sizeof mc->last_error);
+            _bce_ws_init(&mc->ws, &mc->rpc, &m->disp.json, &m->allocator, &m->logger, mc->last_error,
+                         sizeof mc->last_error);
             mc->ws.owner = mc;
             mc->ws.on_open = _bce_mcur_ws_open;
             mc->ws.on_text = _bce_mcur_ws_text;

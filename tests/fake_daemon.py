@@ -482,7 +482,12 @@ async def main():
         STATE.connections += 1
         return runner.server()
 
-    server = await loop.create_server(protocol_factory, ARGS.host, ARGS.port, reuse_address=True)
+    ssl_ctx = None
+    if ARGS.tls_cert:  # serve HTTPS/WSS with this certificate chain and key
+        import ssl
+        ssl_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ssl_ctx.load_cert_chain(ARGS.tls_cert, ARGS.tls_key)
+    server = await loop.create_server(protocol_factory, ARGS.host, ARGS.port, reuse_address=True, ssl=ssl_ctx)
     print(f"PORT {server.sockets[0].getsockname()[1]}", flush=True)
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -509,7 +514,11 @@ def parse_args(argv):
     p.add_argument("--chunked", action="store_true")
     p.add_argument("--idle-close-ms", type=int, default=0, choices=range(0, 86400001), metavar="N")
     p.add_argument("--trickle", action="store_true")
+    p.add_argument("--tls-cert", default=None, help="PEM certificate chain: serve TLS")
+    p.add_argument("--tls-key", default=None, help="PEM private key for --tls-cert")
     args = p.parse_args(argv)
+    if bool(args.tls_cert) != bool(args.tls_key):
+        p.error("--tls-cert and --tls-key go together")
     if ":" in args.user:
         p.error("--user must not contain ':'")
     return args

@@ -1,0 +1,326 @@
+/* tests/test_tls.c: https:// and wss:// through mbedTLS against real TLS peers: the aiohttp
+   daemon with an SSL context, and stunnel4 in front of the C daemon. Certificates come from
+   tests/make_certs.sh (a test CA; good, expired, other-name and self-signed server certs). */
+#define BCE_USE_MBEDTLS
+#define BITCART_EVENTS_IMPLEMENTATION
+#include "../bitcart_events.h"
+#include "test.h"
+#include "daemon.h"
+
+#define CERTS "build/certs/"
+
+static int free_port(void) {
+    struct sockaddr_in a;
+    socklen_t al = sizeof a;
+    int fd = socket(AF_INET, SOCK_STREAM, 0), port;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd, (struct sockaddr *)&a, sizeof a);
+    getsockname(fd, (struct sockaddr *)&a, &al);
+    port = ntohs(a.sin_port);
+    close(fd);
+    return port;
+}
+
+static int tls_daemon(daemon_t *d, const char *cert) {
+    char c[128], k[128];
+    const char *argv[] = {"/usr/bin/python3", "tests/fake_daemon.py", "--port", "0", "--tls-cert", c, "--tls-key", k, NULL};
+    snprintf(c, sizeof c, CERTS "%s.pem", cert);
+    snprintf(k, sizeof k, CERTS "%s.key", cert);
+    return daemon_start(d, argv);
+}
+
+/* The fake daemon serves its control routes on the same TLS port: the tests reach them
+   through the library's own TLS connection machinery (see inject_tls). */
+
+static bce_coin_t *tls_coin(const char *url, const char *ca_file, int skip_verify, const char *xpub) {
+    bce_coin_desc_t d;
+    memset(&d, 0, sizeof d);
+    d.url = url;
+    d.xpub = xpub;
+    d.tls.ca_file = ca_file;
+    d.tls.skip_verify = skip_verify;
+    d.connect_timeout_ms = 3000;
+    d.rpc_timeout_ms = 5000;
+    d.logger.level = -1;
+    return bce_coin_create(&d);
+}
+
+static int rpc_echo(bce_coin_t *c, char *out, size_t cap) {
+    size_t n;
+    return bce_rpc(c, "test_echo", "[\"tls\"]", out, cap, &n);
+}
+
+static void test_verification_outcomes(void) {
+    daemon_t good, expired, other, self;
+    char url[96], out[256];
+    bce_coin_t *c;
+    CHECK_INT(tls_daemon(&good, "good"), 0);
+    CHECK_INT(tls_daemon(&expired, "expired"), 0);
+    CHECK_INT(tls_daemon(&other, "other"), 0);
+    CHECK_INT(tls_daemon(&self, "self"), 0);
+    /* trusted, by address (iPAddress name) and by host name (DNS name) */
+    snprintf(url, sizeof url, "https://127.0.0.1:%d", good.port);
+    c = tls_coin(url, CERTS "ca.pem", 0, "w");
+    CHECK_INT(rpc_echo(c, out, sizeof out), BCE_OK);
+    CHECK_STR(out, "[\"tls\",{\"xpub\":\"w\"}]");
+    CHECK_INT(rpc_echo(c, out, sizeof out), BCE_OK);      /* the kept-alive TLS connection */
+    bce_coin_destroy(c);
+    snprintf(url, sizeof url, "https://localhost:%d/", good.port);
+    c = tls_coin(url, CERTS "ca.pem", 0, "w");
+    CHECK_INT(rpc_echo(c, out, sizeof out), BCE_OK);
+    bce_coin_destroy(c);
+    /* the system bundle does not know the test CA */
+    c = tls_coin(url, NULL, 0, "w");
+    CHECK_INT(rpc_echo(c, out, sizeof out), BCE_ERR_TLS);
+    CHECK(strstr(bce_coin_last_error(c), "untrusted issuer") != NULL);
+    bce_coin_destroy(c);
+    /* self-signed */
+    snprintf(url, sizeof url, "https://127.0.0.1:%d", self.port);
+    c = tls_coin(url, CERTS "ca.pem", 0, "w");
+    CHECK_INT(rpc_echo(c, out, sizeof out), BCE_ERR_TLS);
+    CHECK(strstr(bce_coin_last_error(c), "untrusted issuer") != NULL);
+    bce_coin_destroy(c);
+    /* ... accepted only when asked to skip verification */
+    c = tls_coin(url, NULL, 1, "w");
+    CHECK_INT(rpc_echo(c, out, sizeof out), BCE_OK);
+    bce_coin_destroy(c);
+    /* expired */
+    snprintf(url, sizeof url, "https://127.0.0.1:%d", expired.port);
+    c = tls_coin(url, CERTS "ca.pem", 0, "w");
+    CHECK_INT(rpc_echo(c, out, sizeof out), BCE_ERR_TLS);
+    CHECK(strstr(bce_coin_last_error(c), "expired") != NULL);
+    bce_coin_destroy(c);
+    /* another name, by address and by name */
+    snprintf(url, sizeof url, "https://127.0.0.1:%d", other.port);
+    c = tls_coin(url, CERTS "ca.pem", 0, "w");
+    CHECK_INT(rpc_echo(c, out, sizeof out), BCE_ERR_TLS);
+    CHECK(strstr(bce_coin_last_error(c), "host name mismatch") != NULL);
+    bce_coin_destroy(c);
+    snprintf(url, sizeof url, "https://localhost:%d", other.port);
+    c = tls_coin(url, CERTS "ca.pem", 0, "w");
+    CHECK_INT(rpc_echo(c, out, sizeof out), BCE_ERR_TLS);
+    CHECK(strstr(bce_coin_last_error(c), "host name mismatch") != NULL);
+    bce_coin_destroy(c);
+    /* a CA file that does not exist */
+    snprintf(url, sizeof url, "https://127.0.0.1:%d", good.port);
+    c = tls_coin(url, CERTS "no-such-file.pem", 0, "w");
+    CHECK_INT(rpc_echo(c, out, sizeof out), BCE_ERR_TLS);
+    CHECK(strstr(bce_coin_last_error(c), "tls.ca_file") != NULL);
+    bce_coin_destroy(c);
+    /* plain HTTP to a TLS port fails as a bad answer, not a hang */
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", good.port);
+    c = tls_coin(url, NULL, 0, "w");
+    CHECK(rpc_echo(c, out, sizeof out) < 0);
+    bce_coin_destroy(c);
+    daemon_stop(&good);
+    daemon_stop(&expired);
+    daemon_stop(&other);
+    daemon_stop(&self);
+}
+
+/* A TLS server that accepts and then says nothing: the handshake times out within
+   connect_timeout_ms, for JSON-RPC and for the websocket. */
+static void test_stalled_handshake(void) {
+    struct sockaddr_in a;
+    socklen_t al = sizeof a;
+    int lfd = socket(AF_INET, SOCK_STREAM, 0);
+    char url[64], out[64];
+    bce_coin_desc_t d;
+    bce_coin_t *c;
+    bce_ws_opts_t o;
+    long long t0, took;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(lfd, (struct sockaddr *)&a, sizeof a);
+    getsockname(lfd, (struct sockaddr *)&a, &al);
+    listen(lfd, 8);
+    snprintf(url, sizeof url, "https://127.0.0.1:%d", ntohs(a.sin_port));
+    memset(&d, 0, sizeof d);
+    d.url = url;
+    d.xpub = "w";
+    d.tls.ca_file = CERTS "ca.pem";
+    d.connect_timeout_ms = 400;
+    d.rpc_timeout_ms = 10000;
+    d.logger.level = -1;
+    c = bce_coin_create(&d);
+    t0 = _bce_now_ms();
+    CHECK_INT(bce_rpc(c, "x", NULL, out, sizeof out, NULL), BCE_ERR_TIMEOUT);
+    took = _bce_now_ms() - t0;
+    CHECK(took >= 350 && took < 2000);
+    CHECK(strstr(bce_coin_last_error(c), "connect_timeout_ms") != NULL);
+    memset(&o, 0, sizeof o);
+    o.disable_catch_up = 1;
+    t0 = _bce_now_ms();
+    CHECK_INT(bce_start_websocket(c, &o), BCE_ERR_TIMEOUT);
+    took = _bce_now_ms() - t0;
+    CHECK(took >= 350 && took < 2000);
+    bce_coin_destroy(c);
+    close(lfd);
+}
+
+typedef struct tally_t {
+    int total, dups, connects;
+    unsigned char seen[512];
+} tally_t;
+
+static void on_seq(const bce_event_t *ev, void *ud) {
+    tally_t *t = (tally_t *)ud;
+    long long seq = -1;
+    if (bce_event_int(ev, "seq", &seq) && seq >= 0 && seq < 512) {
+        if (t->seen[seq]) t->dups++;
+        t->seen[seq] = 1;
+        t->total++;
+    }
+}
+
+static void on_conn(bce_coin_t *c, const char *cur, void *ud) { (void)c; (void)cur; ((tally_t *)ud)->connects++; }
+
+/* Injects through the library itself (the control routes sit behind the same TLS port). */
+static void inject_tls(const char *url, int from, int count, const char *wallet) {
+    char body[8192], out[256];
+    size_t o = 0, n;
+    int i;
+    bce_coin_t *ctl;
+    _bce_rpc_t *r;
+    (void)n;
+    o += (size_t)snprintf(body + o, sizeof body - o, "{\"wallet\":\"%s\",\"updates\":[", wallet);
+    for (i = from; i < from + count; i++)
+        o += (size_t)snprintf(body + o, sizeof body - o, "%s{\"event\":\"new_transaction\",\"tx\":\"t%d\",\"seq\":%d}",
+                              i == from ? "" : ",", i, i);
+    snprintf(body + o, sizeof body - o, "]}");
+    /* a raw HTTPS POST to /_test/inject through the library's own connection machinery */
+    ctl = tls_coin(url, CERTS "ca.pem", 0, NULL);
+    r = &ctl->rpc;
+    CHECK_INT(_bce_rpc_begin(r, "x", NULL, 0, "null", _bce_now_ms()), BCE_OK);
+    {   /* replace the JSON-RPC request with the inject request */
+        char req[9000];
+        int k = snprintf(req, sizeof req, "POST /_test/inject HTTP/1.1\r\nHost: %s:%s\r\nContent-Type: application/json\r\n"
+                         "Content-Length: %u\r\n\r\n%s", r->url.host, r->url.port, (unsigned)strlen(body), body);
+        void *buf = r->out;
+        CHECK_INT(_bce_grow(r->alloc, &buf, &r->out_cap, (size_t)k, 1, (size_t)-1), BCE_OK);
+        r->out = (char *)buf;
+        memcpy(r->out, req, (size_t)k);
+        r->out_len = (size_t)k;
+        r->out_off = 0;
+    }
+    _bce_rpc_wait(r, -1, NULL);
+    n = r->resp.body_len < sizeof out - 1 ? r->resp.body_len : sizeof out - 1;
+    CHECK_INT(r->resp.status, 200);
+    memcpy(out, r->in + r->resp.body_start, n);
+    out[n] = 0;
+    CHECK(strstr(out, "\"queued\"") != NULL);
+    r->state = _BCE_RPC_IDLE;
+    bce_coin_destroy(ctl);
+}
+
+/* Polling and the websocket (with catch-up over https) through TLS. */
+static void check_stream(const char *url, int via_stunnel) {
+    tally_t *t = (tally_t *)calloc(1, sizeof *t);
+    bce_coin_t *c = tls_coin(url, CERTS "ca.pem", 0, via_stunnel ? "sw" : "pw");
+    const char *w = via_stunnel ? "sw" : "pw";
+    bce_ws_opts_t o;
+    char out[64];
+    long long t0;
+    bce_on(c, "new_transaction", on_seq, t);
+    CHECK_INT(bce_rpc(c, "get_updates", NULL, out, sizeof out, NULL), BCE_OK);   /* loads the wallet */
+    inject_tls(url, 0, 20, w);
+    /* polling */
+    CHECK_INT(bce_coin_start_polling(c, 20), BCE_OK);
+    t0 = _bce_now_ms();
+    while (t->total < 20 && _bce_now_ms() - t0 < 5000) bce_coin_step(c, 50);
+    CHECK_INT(t->total, 20);
+    bce_stop(c);
+    CHECK_INT(bce_coin_step(c, 0), 0);
+    /* websocket: live events, and events queued before it connected come by catch-up */
+    inject_tls(url, 20, 10, w);
+    memset(&o, 0, sizeof o);
+    o.on_connect = on_conn;
+    o.user_data = t;
+    CHECK_INT(bce_coin_begin_websocket(c, &o), BCE_OK);
+    t0 = _bce_now_ms();
+    while (t->total < 30 && _bce_now_ms() - t0 < 5000) bce_coin_step(c, 50);
+    CHECK_INT(t->connects, 1);
+    CHECK_INT(t->total, 30);
+    inject_tls(url, 30, 30, w);
+    t0 = _bce_now_ms();
+    while (t->total < 60 && _bce_now_ms() - t0 < 5000) bce_coin_step(c, 50);
+    CHECK_INT(t->total, 60);
+    CHECK_INT(t->dups, 0);
+    bce_stop(c);
+    CHECK_INT(bce_coin_step(c, 0), 0);
+    bce_coin_destroy(c);
+    free(t);
+}
+
+static void test_aiohttp_tls(void) {
+    daemon_t d;
+    char url[64];
+    CHECK_INT(tls_daemon(&d, "good"), 0);
+    snprintf(url, sizeof url, "https://127.0.0.1:%d", d.port);
+    check_stream(url, 0);
+    daemon_stop(&d);
+}
+
+/* stunnel4 terminates TLS in front of the C daemon. */
+static void test_stunnel_c_daemon(void) {
+    const char *cargv[] = {"build/fake_daemon", "--port", "0", NULL};
+    daemon_t d;
+    char conf[512], url[64], path[64];
+    int port = free_port(), i, up = 0;
+    pid_t pid;
+    FILE *f;
+    CHECK_INT(daemon_start(&d, cargv), 0);
+    snprintf(path, sizeof path, "build/stunnel-%d.conf", (int)getpid());
+    snprintf(conf, sizeof conf,
+             "foreground = yes\npid =\nsyslog = no\ndebug = 0\n[bitcart]\naccept = 127.0.0.1:%d\n"
+             "connect = 127.0.0.1:%d\ncert = " CERTS "good.pem\nkey = " CERTS "good.key\n", port, d.port);
+    f = fopen(path, "w");
+    fputs(conf, f);
+    fclose(f);
+    pid = fork();
+    if (pid == 0) {
+        int devnull = open("/dev/null", O_WRONLY);
+        dup2(devnull, 1);
+        dup2(devnull, 2);
+        execlp("stunnel4", "stunnel4", path, (char *)NULL);
+        execlp("stunnel", "stunnel", path, (char *)NULL);
+        _exit(127);
+    }
+    for (i = 0; i < 200 && !up; i++) {     /* until it accepts: a bounded readiness wait */
+        struct sockaddr_in a;
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        struct timespec ts = {0, 20 * 1000 * 1000};
+        memset(&a, 0, sizeof a);
+        a.sin_family = AF_INET;
+        a.sin_port = htons((unsigned short)port);
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        up = connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
+        close(fd);
+        if (!up) nanosleep(&ts, NULL);
+    }
+    CHECK(up);
+    if (up) {
+        snprintf(url, sizeof url, "https://localhost:%d", port);
+        check_stream(url, 1);
+    }
+    kill(pid, SIGTERM);
+    waitpid(pid, NULL, 0);
+    unlink(path);
+    daemon_stop(&d);
+}
+
+int main(void) {
+    if (system("bash tests/make_certs.sh " CERTS) != 0) {
+        printf("test_tls: 0 passed, 1 failed\n");
+        return 1;
+    }
+    signal(SIGPIPE, SIG_DFL);
+    RUN(test_verification_outcomes);
+    RUN(test_stalled_handshake);
+    RUN(test_aiohttp_tls);
+    RUN(test_stunnel_c_daemon);
+    TEST_MAIN_END("test_tls");
+}
