@@ -91,7 +91,16 @@ $(BUILD)/bench_dispatch: bench/dispatch.c $(HDR) | $(BUILD)
 $(BUILD)/bench_polling: bench/polling.c $(HDR) tests/daemon.h $(BUILD)/fake_daemon | $(BUILD)
 	$(CC) $(WARN) -O2 -g -I. $< -o $@
 
-bench: $(BUILD)/bench_dispatch $(BUILD)/bench_polling
+$(BUILD)/bench_tls_memory: bench/tls_memory.c $(HDR) tests/daemon.h | $(BUILD)
+	$(CC) -std=gnu99 -O2 -g -Wall -Wextra -I. $< -o $@ -lmbedtls -lmbedx509 -lmbedcrypto
+
+$(BUILD)/bench_ws: bench/ws.c $(HDR) | $(BUILD)
+	$(CC) -std=c99 -O2 -g -Wall -Wextra -I. $< -o $@
+
+bench: $(BUILD)/bench_dispatch $(BUILD)/bench_polling $(BUILD)/bench_tls_memory $(BUILD)/bench_ws
+	bash tests/make_certs.sh $(BUILD)/certs
+	./$(BUILD)/bench_tls_memory
+	./$(BUILD)/bench_ws
 	./$(BUILD)/bench_dispatch
 	./$(BUILD)/bench_polling 300 c
 	./$(BUILD)/bench_polling 100 py

@@ -113,8 +113,6 @@
    resolution itself cannot be interrupted: connect_timeout_ms bounds the TCP connect, not a
    slow DNS server (use an IP address or a local resolver where that matters).
 
-   TLS (https:// and wss://) is being built; until it lands such URLs fail with BCE_ERR_TLS.
-
    COMPILE-TIME SWITCHES
    ---------------------
      BITCART_EVENTS_IMPLEMENTATION  emit the implementation in this translation unit
@@ -122,6 +120,7 @@
      BCE_NO_STDIO                   no <stdio.h>: the default logger prints nothing
                                     (install a logger to see messages)
      BCE_MALLOC(size), BCE_FREE(p)  the fallback allocator (default malloc / free)
+     BCE_USE_MBEDTLS                https:// and wss:// through mbedTLS (see TLS below)
 
    DESC FIELDS AND DEFAULTS (zero means default everywhere)
    ---------------------------------------------------------
@@ -197,6 +196,36 @@
    wallet key; a wallet the manager does not hold, and global events, get a stand-in coin of
    that currency whose xpub is the event's wallet key (or NULL). An unknown currency is logged
    as "Received event for unsupported currency: NAME".
+
+   TLS
+   ---
+   Define BCE_USE_MBEDTLS before including the implementation and link
+   -lmbedtls -lmbedx509 -lmbedcrypto; https:// URLs then use TLS for JSON-RPC and wss:// for
+   the websocket (the websocket follows the URL's scheme). Without the switch such URLs fail
+   with BCE_ERR_TLS: "this build has none".
+   Verification is on by default: the chain must lead to a trusted CA and the certificate must
+   name the host: a DNS name (checked by mbedTLS, which also sends it as SNI) or, for an IP
+   address in the URL, an iPAddress entry of subjectAltName (checked by this library on every
+   mbedTLS version; no SNI is sent for addresses, as RFC 6066 says).
+   Trusted CAs: tls.ca_file, else the file named by $SSL_CERT_FILE, else the first readable of
+   /etc/ssl/certs/ca-certificates.crt (Debian, Ubuntu, Alpine with ca-certificates),
+   /etc/pki/tls/certs/ca-bundle.crt and /etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem
+   (Fedora, RHEL), /etc/ssl/cert.pem (Alpine, macOS with a bundle there, BSDs) and
+   /etc/ssl/ca-bundle.pem (openSUSE); none: BCE_ERR_TLS "no CA bundle found".
+   tls.skip_verify = 1 accepts any certificate and says so in a warning at create time.
+   Failures name the reason in bce_coin_last_error: untrusted issuer, host name mismatch,
+   expired, not valid yet, no CA bundle found, cannot read tls.ca_file, handshake failed.
+   The TLS handshake counts in connect_timeout_ms, runs inside the same non-blocking steps,
+   and a closing connection sends close_notify.
+   Versions: built and tested here against mbedTLS 2.28 (Debian 12). The 3.x differences are
+   behind MBEDTLS_VERSION_NUMBER guards (psa_crypto_init before use, the TLS 1.3
+   new-session-ticket answer from mbedtls_ssl_read); they were checked against the 3.x headers'
+   declarations, not compiled here, since no 3.x package is available on the build machines.
+   Memory, measured with mbedTLS 2.28 defaults by bench/tls_memory.c (make bench): a TLS configuration with its CA chain is about 70 KiB per coin (per currency for
+   a manager), and each TLS connection about 60 KiB, mostly the two 16 KiB record buffers.
+   Embedded builds shrink those with mbedTLS's own MBEDTLS_SSL_IN_CONTENT_LEN and
+   MBEDTLS_SSL_OUT_CONTENT_LEN (the daemon's messages are small, but the server must then keep
+   its records that small too, e.g. through the max_fragment_length extension).
 
    RECONNECTS, CATCH-UP AND WHAT IS DELIVERED
    ------------------------------------------
@@ -2144,11 +2173,7 @@ static const unsigned char *_bce_der_len(const unsigned char *p, const unsigned 
    SEQUENCE { GeneralName... } }, iPAddress being [7] primitive. */
 static int _bce_cert_has_ip(const mbedtls_x509_crt *crt, const unsigned char *ip, size_t ip_len) {
     static const unsigned char oid[] = {0x06, 0x03, 0x55, 0x1D, 0x11};
-#if MBEDTLS_VERSION_NUMBER >= 0x03000000
-    const mbedtls_x509_buf *ext = &crt->MBEDTLS_PRIVATE(v3_ext);
-#else
-    const mbedtls_x509_buf *ext = &crt->v3_ext;
-#endif
+    const mbedtls_x509_buf *ext = &crt->v3_ext;        /* public in 2.28 and 3.x alike */
     const unsigned char *p = ext->p, *end = ext->p + ext->len;
     size_t n;
     if (!p) return 0;
@@ -3471,10 +3496,15 @@ static long _bce_ws_read(_bce_ws_t *w, long long now) {
             w->peer_gone = 0;
             goto gone;
         }
-        if (w->in_cap - w->in_len < 4096) {
+        if (w->stop && *w->stop) return total;      /* stopping: read nothing more */
+        /* The buffer starts at 32 KiB and grows only when the handshake's headers or a single
+           frame need more (see _bce_ws_frames): once warm, reading allocates nothing. A full
+           buffer goes back to the parser, which makes room. */
+        if (w->in_cap - w->in_len < (w->state == _BCE_WS_HANDSHAKE ? 1024u : 1u)) {
             void *buf = w->in;
             size_t limit = (size_t)w->opts.max_message_bytes + w->max_header + 65536;
-            if (_bce_grow(w->alloc, &buf, &w->in_cap, w->in_len + 16384, 1, limit) != BCE_OK) {
+            if (w->in_cap && w->state != _BCE_WS_HANDSHAKE) return total;
+            if (_bce_grow(w->alloc, &buf, &w->in_cap, w->in_cap ? w->in_cap * 2 : 32768, 1, limit) != BCE_OK) {
                 if (w->in_cap > w->in_len) goto room;   /* read into what is left */
                 _bce_ws_fail(w, 1009, "receive buffer full", now);
                 return -1;
@@ -3581,7 +3611,8 @@ static void _bce_ws_io(_bce_ws_t *w, int revents, long long now) {
             if (n < 0) return;
             _bce_ws_frames(w, now);
             /* a peer that never pauses must not starve timers and the JSON-RPC side */
-            if (n == 0 || ++rounds >= 16 || (w->state != _BCE_WS_OPEN && w->state != _BCE_WS_CLOSING)) break;
+            if (n == 0 || ++rounds >= 16 || (w->state != _BCE_WS_OPEN && w->state != _BCE_WS_CLOSING)
+                || (w->stop && *w->stop)) break;
         }
         if (w->state == _BCE_WS_OPEN || w->state == _BCE_WS_CLOSING) {
             if ((r = _bce_ws_flush(w)) != BCE_OK)
