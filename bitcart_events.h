@@ -3063,6 +3063,7 @@ typedef struct _bce_ws_t {
     long long wait_until, opened_at, last_rx, ping_sent_at, close_deadline;
     int ping_out;               /* a ping waits for any answer */
     int peer_gone;              /* the end of the stream (1) or an error (< 0) came after data */
+    int hs_eof;                 /* the peer closed during the handshake (a body may end there) */
     unsigned failures;          /* consecutive failed attempts, for the backoff */
     int ever_open;
     int result;                 /* BCE_OK, or what ends the run */
@@ -3189,6 +3190,7 @@ static void _bce_ws_closed(_bce_ws_t *w, int code, const char *reason, int resul
     w->fragmented = 0;
     w->ping_out = 0;
     w->peer_gone = 0;
+    w->hs_eof = 0;
     w->state = _BCE_WS_WAIT;
     if (was_open && now - w->opened_at >= 5000) w->failures = 0;    /* it stayed up: start over */
     if (w->on_closed) w->on_closed(w->owner, code, reason ? reason : "");
@@ -3440,7 +3442,7 @@ static int _bce_ws_frame(_bce_ws_t *w, const _bce_ws_frame_t *f, const unsigned 
             return 1;
         }
         w->msg = (unsigned char *)buf;
-        memcpy(w->msg + w->msg_len, p, f->len);
+        if (f->len) memcpy(w->msg + w->msg_len, p, f->len);   /* an empty first fragment: msg may be NULL */
         w->msg_len += f->len;
         if (f->fin && f->opcode == _BCE_WS_CONT) {
             w->fragmented = 0;
@@ -3519,6 +3521,10 @@ static long _bce_ws_read(_bce_ws_t *w, long long now) {
             return total;
         }
     gone:
+        if (n == 0 && w->state == _BCE_WS_HANDSHAKE) {   /* the answer's body may end here */
+            w->hs_eof = 1;
+            return total;
+        }
         if (n <= 0) {
             int open = w->state == _BCE_WS_OPEN;
             if (n == 0) _bce_ws_error(w, "the daemon closed the connection", NULL);
@@ -3564,9 +3570,9 @@ static void _bce_ws_io(_bce_ws_t *w, int revents, long long now) {
             size_t before = w->in_len;
             long n = _bce_ws_read(w, now);
             if (n < 0) return;
-            if (w->in_len == before) return;
+            if (w->in_len == before && !w->hs_eof) return;
             len = w->in_len;
-            r = _bce_http_feed(&w->resp, (char *)w->in, &len, 0);
+            r = _bce_http_feed(&w->resp, (char *)w->in, &len, w->hs_eof);
             w->in_len = len;
             if (r < 0) {
                 _bce_ws_error(w, "bad handshake answer: ", w->resp.error);
@@ -3574,7 +3580,13 @@ static void _bce_ws_io(_bce_ws_t *w, int revents, long long now) {
                 return;
             }
             if (r == 1) break;
+            if (w->hs_eof) {        /* cannot happen: the parser fails at the end of input */
+                _bce_ws_closed(w, 1006, "the daemon closed the connection", BCE_ERR_HTTP, now);
+                return;
+            }
         }
+        if (w->hs_eof) w->peer_gone = 1;   /* whatever follows the answer, the stream has ended */
+        w->hs_eof = 0;
         r = _bce_ws_check_handshake(w);
         if (r != BCE_OK) {
             _bce_ws_log(w, r == BCE_ERR_AUTH ? BCE_LOG_ERROR : BCE_LOG_WARN, "", w->error);
@@ -3705,6 +3717,7 @@ static void _bce_ws_stop(_bce_ws_t *w) {
     w->out_len = w->out_off = w->in_len = w->msg_len = 0;
     w->fragmented = 0;
     w->peer_gone = 0;
+    w->hs_eof = 0;
     w->state = _BCE_WS_OFF;
 }
 
