@@ -881,6 +881,16 @@ static uint64_t _bce_swar_special(uint64_t v) {
     return _bce_swar_quote_or_backslash(v) | ((v - _BCE_ONES * 0x20u) & ~v & _BCE_HIGHS) | (v & _BCE_HIGHS);
 }
 
+/* Index of the first flagged byte of a non-zero mask from the functions above. Each term
+   flags the first matching byte exactly (a borrow can only flag bytes after a real match), so
+   on little-endian machines the lowest set bit is that byte. Elsewhere: 0, the byte loops
+   after it do the rest. */
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define _BCE_SWAR_SKIP(mask) ((size_t)(__builtin_ctzll(mask) >> 3))
+#else
+#define _BCE_SWAR_SKIP(mask) ((size_t)0)
+#endif
+
 typedef struct _bce_scan_t {
     const char *s;
     size_t len;
@@ -900,7 +910,11 @@ static size_t _bce_json_scan_string(_bce_scan_t *sc, size_t i, int *escaped) {
     i++;
     if (sc->trusted) {
         for (;;) {
-            while (i + 8 <= len && !_bce_swar_quote_or_backslash(_bce_load8(s + i))) i += 8;
+            while (i + 8 <= len) {
+                uint64_t m = _bce_swar_quote_or_backslash(_bce_load8(s + i));
+                if (m) { i += _BCE_SWAR_SKIP(m); break; }
+                i += 8;
+            }
             while (i < len && s[i] != '"' && s[i] != '\\') i++;
             if (i >= len) { sc->err = "unterminated string"; sc->err_off = i; return (size_t)-1; }
             if (s[i] == '"') return i;
@@ -910,7 +924,11 @@ static size_t _bce_json_scan_string(_bce_scan_t *sc, size_t i, int *escaped) {
     }
     for (;;) {
         unsigned c;
-        while (i + 8 <= len && !_bce_swar_special(_bce_load8(s + i))) i += 8;
+        while (i + 8 <= len) {
+            uint64_t m = _bce_swar_special(_bce_load8(s + i));
+            if (m) { i += _BCE_SWAR_SKIP(m); break; }
+            i += 8;
+        }
         while (i < len && _bce_json_sclass[s[i]] == 0) i++;
         if (i >= len) { sc->err = "unterminated string"; sc->err_off = i; return (size_t)-1; }
         c = s[i];
@@ -1011,23 +1029,27 @@ bad:
 static int _bce_isws(int c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
 
 /* Appends a token; grows the array up to max_tokens. Returns its index or _BCE_NONE. */
+static int _bce_json_more_tokens(_bce_scan_t *sc, size_t start, int *rc) {
+    bce_json_t *p = sc->p;
+    size_t cap = p->capacity;
+    void *buf = p->tokens;
+    int r = _bce_grow(&p->desc.allocator, &buf, &cap, (size_t)sc->ntok + 1, sizeof(bce_json_token_t),
+                      p->desc.max_tokens);
+    if (r != BCE_OK) {
+        *rc = r;
+        sc->err = r == BCE_ERR_LIMIT ? "too many tokens" : "out of memory";
+        sc->err_off = start;
+        return r;
+    }
+    p->tokens = (bce_json_token_t *)buf;
+    p->capacity = (uint32_t)cap;
+    return BCE_OK;
+}
+
 static uint32_t _bce_json_push(_bce_scan_t *sc, int type, size_t start, int *rc) {
     bce_json_t *p = sc->p;
     bce_json_token_t *t;
-    if (sc->ntok >= p->capacity) {
-        size_t cap = p->capacity;
-        void *buf = p->tokens;
-        int r = _bce_grow(&p->desc.allocator, &buf, &cap, (size_t)sc->ntok + 1,
-                          sizeof(bce_json_token_t), p->desc.max_tokens);
-        if (r != BCE_OK) {
-            *rc = r;
-            sc->err = r == BCE_ERR_LIMIT ? "too many tokens" : "out of memory";
-            sc->err_off = start;
-            return _BCE_NONE;
-        }
-        p->tokens = (bce_json_token_t *)buf;
-        p->capacity = (uint32_t)cap;
-    }
+    if (sc->ntok >= p->capacity && _bce_json_more_tokens(sc, start, rc) != BCE_OK) return _BCE_NONE;
     t = &p->tokens[sc->ntok];
     t->start = (uint32_t)start;
     t->end = (uint32_t)start;
@@ -1301,7 +1323,14 @@ static int _bce_json_str_eq(const char *json, const bce_json_token_t *t, const c
     size_t tlen = t->end - t->start;
     char tmp[128];
     if (t->type != BCE_JSON_STRING) return 0;
-    if (!t->escaped) return tlen == n && memcmp(json + t->start, name, n) == 0;
+    if (!t->escaped) {
+        const char *p = json + t->start;
+        size_t k;
+        if (tlen != n) return 0;
+        for (k = 0; k < n; k++)     /* keys are short: no library call */
+            if (p[k] != name[k]) return 0;
+        return 1;
+    }
     if (tlen < n || tlen > sizeof tmp) return 0;    /* an escaped form is never shorter */
     return _bce_json_decode(json, t->start, t->end, tmp) == n && memcmp(tmp, name, n) == 0;
 }
@@ -4076,7 +4105,7 @@ _BCE_DEF const char *bce_event_wallet(const bce_event_t *ev) { return ev ? ev->w
 
 /* Index of the argument's value token, or 0. */
 static uint32_t _bce_event_arg(const bce_event_t *ev, const char *arg) {
-    if (!ev || !arg || strcmp(arg, "event") == 0) return 0;
+    if (!ev || !arg || (arg[0] == 'e' && strcmp(arg, "event") == 0)) return 0;
     return bce_json_find(ev->json, ev->toks, ev->obj, arg);
 }
 

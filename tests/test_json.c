@@ -296,6 +296,51 @@ static void test_reuse_without_allocating(void) {
     CHECK_INT(bce_json_init(&p, &d), BCE_ERR_INVALID_ARG);
 }
 
+/* The string scanner looks at eight bytes at a time: put every kind of special byte at every
+   position of a word (and around words) and check the verdict and where it was found. */
+static void test_special_byte_positions(void) {
+    static const struct { const char *x; int valid; const char *decoded; } specials[] = {
+        {"\\n", 1, "\n"}, {"\\\"", 1, "\""}, {"\xC3\xA9", 1, "\xC3\xA9"}, {"\xE2\x82\xAC", 1, "\xE2\x82\xAC"},
+        {"\x7F", 1, "\x7F"}, {" ", 1, " "}, {"\x01", 0, NULL}, {"\x1F", 0, NULL}, {"\x80", 0, NULL}, {"\xFF", 0, NULL},
+        {"\xC3", 0, NULL},
+    };
+    bce_json_t p;
+    size_t k, L, prev_ok;
+    bce_json_init(&p, NULL);
+    for (k = 0; k < sizeof specials / sizeof specials[0]; k++) {
+        for (L = 0; L < 24; L++) {
+            char doc[64], want[64], out[64];
+            size_t n = 0, xl = strlen(specials[k].x), wl = 0, off = 99;
+            int r;
+            doc[n++] = '"';
+            memset(doc + n, 'a', L);
+            n += L;
+            memcpy(doc + n, specials[k].x, xl);
+            n += xl;
+            memcpy(doc + n, "bbbbb\"", 6);
+            n += 6;
+            r = bce_json_parse(&p, doc, n);
+            prev_ok = bce_json_validate(doc, n, 0, &off) == BCE_OK;
+            CHECK_INT(r > 0, specials[k].valid);
+            CHECK_INT(prev_ok, (size_t)specials[k].valid);
+            if (!specials[k].valid) {
+                CHECK_INT(off, 1 + L);
+                continue;
+            }
+            CHECK_INT(p.tokens[0].end, n - 1);
+            memset(want, 'a', L);
+            wl = L + strlen(specials[k].decoded);
+            memcpy(want + L, specials[k].decoded, strlen(specials[k].decoded));
+            memcpy(want + wl, "bbbbb", 5);
+            wl += 5;
+            CHECK_INT(bce_json_string(doc, &p.tokens[0], out, sizeof out, &n), BCE_OK);
+            CHECK_INT(n, wl);
+            CHECK(memcmp(out, want, wl) == 0);
+        }
+    }
+    bce_json_release(&p);
+}
+
 int main(void) {
     RUN(test_conformance_table);
     RUN(test_every_prefix_rejected);
@@ -306,5 +351,6 @@ int main(void) {
     RUN(test_depth_limits);
     RUN(test_large_inputs);
     RUN(test_reuse_without_allocating);
+    RUN(test_special_byte_positions);
     TEST_MAIN_END("test_json");
 }
