@@ -1879,6 +1879,7 @@ static int _bce_poll(struct pollfd *p, size_t n, int timeout_ms) {
 typedef struct _bce_conn_t _bce_conn_t;
 typedef struct _bce_tls_cfg_t _bce_tls_cfg_t;
 typedef struct _bce_io_t {
+    int (*open)(_bce_conn_t *c, const _bce_url_t *u);          /* transports only: NULL = TCP connect */
     int (*handshake)(_bce_conn_t *c);                          /* BCE_OK, _BCE_IO_AGAIN_*, error */
     long (*send)(_bce_conn_t *c, const char *buf, size_t len); /* > 0, _BCE_IO_AGAIN_*, error */
     long (*recv)(_bce_conn_t *c, char *buf, size_t len);       /* > 0, 0 at EOF, _BCE_IO_AGAIN_*, error */
@@ -1902,6 +1903,10 @@ struct _bce_conn_t {
     _bce_tls_cfg_t *tls_cfg;    /* the owner's TLS configuration (made on first use) */
     const char *tls_ca_file;
     int tls_skip_verify;
+    /* A replacement transport (tests: fault injection, fuzzing): used for every connection.
+       With open set it replaces the TCP connect too; otherwise it wraps the connected socket. */
+    const _bce_io_t *transport;
+    void *transport_ctx;
 };
 
 #ifdef BCE_USE_MBEDTLS
@@ -1945,6 +1950,7 @@ static long _bce_plain_recv(_bce_conn_t *c, char *buf, size_t len) {
 
 static void _bce_conn_close(_bce_conn_t *c) {
     if (c->io && c->io->close) c->io->close(c);
+    c->io = NULL;
     _bce_close_fd(&c->fd);
     if (c->ai) freeaddrinfo(c->ai);
     c->ai = c->ai_next = NULL;
@@ -1995,6 +2001,19 @@ static int _bce_conn_open(_bce_conn_t *c, const _bce_url_t *u, long long now, in
         return BCE_ERR_NOMEM;
     }
 #endif
+    if (c->transport) {
+        c->io = c->transport;
+        c->io_ctx = c->transport_ctx;
+        c->deadline = now + timeout_ms;
+        if (c->transport->open) {           /* a transport of its own: no TCP at all */
+            r = c->transport->open(c, u);
+            if (r != BCE_OK) { c->io = NULL; return r; }
+            c->state = _BCE_CONN_HANDSHAKE;
+            c->want = _BCE_WANT_WRITE;
+            c->connects++;
+            return BCE_OK;
+        }
+    }
     memset(&hints, 0, sizeof hints);
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
@@ -2304,7 +2323,7 @@ static long _bce_tls_recv(_bce_conn_t *c, char *buf, size_t len) {
     }
 }
 
-static const _bce_io_t _bce_tls_io = {_bce_tls_handshake, _bce_tls_send, _bce_tls_recv, _bce_tls_close};
+static const _bce_io_t _bce_tls_io = {NULL, _bce_tls_handshake, _bce_tls_send, _bce_tls_recv, _bce_tls_close};
 
 /* Sets up TLS on a connection whose TCP connect succeeded. */
 static int _bce_tls_attach(_bce_conn_t *c, const _bce_url_t *u) {
@@ -3150,6 +3169,8 @@ static int _bce_ws_init(_bce_ws_t *w, const _bce_rpc_t *rpc, bce_json_t *json, c
     w->conn.tls_cfg = rpc->conn.tls_cfg;
     w->conn.tls_ca_file = rpc->conn.tls_ca_file;
     w->conn.tls_skip_verify = rpc->conn.tls_skip_verify;
+    w->conn.transport = rpc->conn.transport;
+    w->conn.transport_ctx = rpc->conn.transport_ctx;
     w->url = *url;
     w->auth = auth;
     w->conn.fd = -1;
