@@ -8,7 +8,7 @@ CFLAGS  ?= -O2 -g
 SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 VALGRIND ?= valgrind --quiet --error-exitcode=3 --leak-check=full --errors-for-leak-kinds=all
 
-UNIT    := test_json test_dispatch test_net test_ws test_ws_peer test_ws_node test_tls
+UNIT    := test_json test_dispatch test_net test_ws test_ws_peer test_ws_node test_tls test_faults
 LIBS    := -lpthread -lmbedtls -lmbedx509 -lmbedcrypto
 NODE_DEPS := tests/node_modules/.package-lock.json
 UNIT_BIN := $(addprefix $(BUILD)/,$(UNIT))
@@ -16,7 +16,7 @@ SAN_BIN  := $(addprefix $(BUILD)/san_,$(UNIT))
 HDR     := bitcart_events.h
 TEST_DEPS := $(HDR) tests/test.h tests/json_cases.h tests/daemon.h $(BUILD)/fake_daemon
 
-.PHONY: all test test-all unit daemons compile-checks sanitize valgrind bench demo clean
+.PHONY: all test test-all soak static symbols check unit daemons compile-checks sanitize valgrind bench demo clean
 
 all: $(UNIT_BIN)
 
@@ -39,10 +39,29 @@ SHELL   := /bin/bash
 # valgrind. The last line adds up every runner's "N passed, M failed" line.
 test: | $(BUILD)
 	@set -o pipefail; $(MAKE) --no-print-directory test-all 2>&1 | tee $(BUILD)/test.log
-	@awk '/^([A-Za-z0-9_+\/.-]+: )?[0-9]+ passed, [0-9]+ failed$$/ { for (i = 1; i <= NF; i++) { if ($$(i+1) == "passed,") p += $$i; if ($$(i+1) == "failed") f += $$i } } \
+	@awk '/^([A-Za-z0-9_+\/. -]+: )?[0-9]+ passed, [0-9]+ failed$$/ { for (i = 1; i <= NF; i++) { if ($$(i+1) == "passed,") p += $$i; if ($$(i+1) == "failed") f += $$i } } \
 	     END { printf "make test: %d passed, %d failed\n", p, f; exit f > 0 }' $(BUILD)/test.log
 
-test-all: unit daemons compile-checks sanitize valgrind
+test-all: unit daemons compile-checks sanitize valgrind static symbols soak
+
+# cppcheck and clang-tidy (.clang-tidy) on the implementation, plain and with TLS
+static:
+	bash tests/check_static.sh
+
+# every exported symbol is bce_*, nothing under BCE_STATIC, undefined ones only libc/mbedTLS
+symbols:
+	bash tests/check_symbols.sh
+
+# sanitizers + valgrind + static analysis + symbols
+check: sanitize valgrind static symbols
+
+# A coin and a manager for BCE_SOAK_SECONDS (60) against daemons that drop and restart: exact
+# delivery, and RSS and heap flat once warm.
+$(BUILD)/soak: tests/soak.c $(TEST_DEPS) | $(BUILD)
+	$(CC) $(WARN) -O2 -g -I. $< -o $@ $(LIBS)
+
+soak: $(BUILD)/soak
+	./$(BUILD)/soak
 
 EXAMPLES := $(BUILD)/example_manual
 

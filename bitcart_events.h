@@ -243,7 +243,10 @@
    Global events (new_block) are dispatched once per currency. Real repeats from the daemon
    (the same update sent twice on one path) are delivered twice, as sent.
    What can still be lost: more than POLLING_CAP updates of one wallet while the socket is
-   down (the daemon drops the oldest), and everything a daemon held in memory when it died.
+   down (the daemon drops the oldest), everything a daemon held in memory when it died, and a
+   get_updates answer cut off in flight (the daemon emptied the queue when it answered; no
+   client can ask for it again). A coin with a wallet ignores websocket events of other
+   wallets (a daemon sends everything until it has read the coin's filter).
    Order: updates from the websocket keep their order; catch-up updates are dispatched when
    the call returns, so a catch-up update may come after newer websocket ones.
    Reconnects: after any close or failed attempt, the next attempt comes after a delay that
@@ -570,6 +573,8 @@ typedef struct bce_manager_desc_t {
     bce_allocator_t allocator;  /* default: BCE_MALLOC / BCE_FREE; also used by its coins */
     struct {
         uint32_t max_wallets;   /* wallets over all currencies; default 1000000 */
+        uint32_t max_json_tokens;   /* tokens in one update or message the manager reads; default 65536 */
+        int max_json_depth;         /* JSON nesting; default 64 (at most BCE_JSON_MAX_DEPTH_LIMIT) */
     } limits;
 } bce_manager_desc_t;
 
@@ -803,12 +808,24 @@ static void _bce_msg_long(_bce_msg_t *m, long long v) {
     while (n) _bce_msg_raw(m, &tmp[--n], 1);
 }
 
+/* Concatenates the NULL-terminated list of parts into dst (room checked by the caller);
+   returns the length. For request heads, whose host and path may be long. */
+static size_t _bce_cat(char *dst, const char *const *parts) {
+    size_t o = 0, n;
+    for (; *parts; parts++) {
+        n = strlen(*parts);
+        memcpy(dst + o, *parts, n);
+        o += n;
+    }
+    return o;
+}
+
 // >>log ====================================================================================
 
 static void _bce_default_log(int level, const char *message, void *user_data) {
     _BCE_UNUSED(user_data);
 #ifndef BCE_NO_STDIO
-    fprintf(stderr, "bitcart_events: %s: %s\n",
+    (void)fprintf(stderr, "bitcart_events: %s: %s\n",
             level <= BCE_LOG_ERROR ? "error" : level == BCE_LOG_WARN ? "warning"
             : level == BCE_LOG_INFO ? "info" : "debug", message);
 #else
@@ -1069,7 +1086,7 @@ static uint32_t _bce_json_push(_bce_scan_t *sc, int type, size_t start, int *rc)
 static int _bce_json_scan(_bce_scan_t *sc, size_t pos, size_t *end) {
     const char *s = sc->s;
     size_t len = sc->len, i = pos;
-    uint32_t stack[BCE_JSON_MAX_DEPTH_LIMIT / 32 + 1];
+    uint32_t stack[BCE_JSON_MAX_DEPTH_LIMIT / 32 + 1] = {0};
     uint32_t parent = _BCE_NONE;
     int depth = 0, rc = BCE_ERR_JSON;
     int in_object = 0;
@@ -1572,7 +1589,7 @@ static const char *_bce_url_parse(const char *url, _bce_url_t *u) {
     if (*pe == ':') {
         long port = 0;
         const char *q = ++pe;
-        while (*pe >= '0' && *pe <= '9' && pe - q < 6) port = port * 10 + (*pe++ - '0');
+        while (*pe >= '0' && *pe <= '9' && pe - q < 5) port = port * 10 + (*pe++ - '0');
         if (pe == q || (*pe && *pe != '/') || port < 1 || port > 65535) return "bad port in the URL";
         memcpy(u->port, q, (size_t)(pe - q));
         u->port[pe - q] = 0;
@@ -1607,7 +1624,8 @@ static size_t _bce_base64(const unsigned char *in, size_t n, char *out) {
         if (i + 1 < n) v |= (unsigned long)in[i + 1] << 8;
         out[o++] = tab[(v >> 18) & 63];
         out[o++] = tab[(v >> 12) & 63];
-        out[o++] = i + 1 < n ? tab[(v >> 6) & 63] : '=';
+        if (i + 1 < n) out[o++] = tab[(v >> 6) & 63];
+        else out[o++] = '=';
         out[o++] = '=';
     }
     out[o] = 0;
@@ -2118,11 +2136,8 @@ static const char *const _bce_ca_paths[] = {
     NULL
 };
 
-static int _bce_tls_cfg_init(_bce_tls_cfg_t *t, const char *ca_file, int skip_verify, char *error, size_t error_cap,
-                             _bce_conn_t *c) {
+static int _bce_tls_cfg_init(_bce_tls_cfg_t *t, const char *ca_file, int skip_verify, _bce_conn_t *c) {
     int r;
-    _BCE_UNUSED(error);
-    _BCE_UNUSED(error_cap);
     if (t->ready) return BCE_OK;
     mbedtls_ssl_config_init(&t->conf);
     mbedtls_x509_crt_init(&t->ca);
@@ -2222,9 +2237,10 @@ static const unsigned char *_bce_der_len(const unsigned char *p, const unsigned 
 static int _bce_cert_has_ip(const mbedtls_x509_crt *crt, const unsigned char *ip, size_t ip_len) {
     static const unsigned char oid[] = {0x06, 0x03, 0x55, 0x1D, 0x11};
     const mbedtls_x509_buf *ext = &crt->v3_ext;        /* public in 2.28 and 3.x alike */
-    const unsigned char *p = ext->p, *end = ext->p + ext->len;
+    const unsigned char *p = ext->p, *end;
     size_t n;
-    if (!p) return 0;
+    if (!p) return 0;                                   /* no extensions at all */
+    end = p + ext->len;
     for (; p + sizeof oid <= end; p++) {
         const unsigned char *q, *seq_end;
         if (memcmp(p, oid, sizeof oid) != 0) continue;
@@ -2328,7 +2344,7 @@ static const _bce_io_t _bce_tls_io = {NULL, _bce_tls_handshake, _bce_tls_send, _
 /* Sets up TLS on a connection whose TCP connect succeeded. */
 static int _bce_tls_attach(_bce_conn_t *c, const _bce_url_t *u) {
     _bce_tls_conn_t *t;
-    int r = _bce_tls_cfg_init(c->tls_cfg, c->tls_ca_file, c->tls_skip_verify, c->error, c->error_cap, c);
+    int r = _bce_tls_cfg_init(c->tls_cfg, c->tls_ca_file, c->tls_skip_verify, c);
     if (r != BCE_OK) return r;
     t = (_bce_tls_conn_t *)_bce_malloc(c->alloc, sizeof *t);
     if (!t) return BCE_ERR_NOMEM;
@@ -2523,28 +2539,26 @@ static int _bce_rpc_build(_bce_rpc_t *c, const char *method, const char *params_
     o += strlen(wallet_json);
     memcpy(b + o, "}]}", 3);
     o += 3;
-    {
-        _bce_msg_t h;
+    {   /* the head goes in front of the body: the body starts at a fixed offset, the head is
+           built at the start of the buffer and the body moved up behind it */
+        _bce_msg_t num;
         size_t blen = o - body, hl;
-        h.len = 0;
-        h.buf[0] = 0;
-        _bce_msg_str(&h, "POST ");
-        _bce_msg_str(&h, c->url.prefix);
-        _bce_msg_str(&h, "/ HTTP/1.1\r\nHost: ");
-        if (strchr(c->url.host, ':')) _bce_msg_str(&h, "[");
-        _bce_msg_str(&h, c->url.host);
-        if (strchr(c->url.host, ':')) _bce_msg_str(&h, "]");
-        _bce_msg_str(&h, ":");
-        _bce_msg_str(&h, c->url.port);
-        _bce_msg_str(&h, "\r\nContent-Type: application/json\r\nContent-Length: ");
-        _bce_msg_long(&h, (long long)blen);
-        _bce_msg_str(&h, "\r\n");
-        hl = h.len + strlen(c->auth) + 2;
-        if (hl > body || h.len >= sizeof h.buf - 1) return BCE_ERR_LIMIT;
-        memcpy(b + body - hl, h.buf, h.len);
-        memcpy(b + body - hl + h.len, c->auth, strlen(c->auth));
-        memcpy(b + body - 2, "\r\n", 2);
-        memmove(b, b + body - hl, hl + blen);
+        int v6 = strchr(c->url.host, ':') != NULL;
+        const char *parts[13];
+        num.len = 0;
+        num.buf[0] = 0;
+        _bce_msg_long(&num, (long long)blen);
+        parts[0] = "POST "; parts[1] = c->url.prefix; parts[2] = "/ HTTP/1.1\r\nHost: ";
+        parts[3] = v6 ? "[" : ""; parts[4] = c->url.host; parts[5] = v6 ? "]:" : ":"; parts[6] = c->url.port;
+        parts[7] = "\r\nContent-Type: application/json\r\nContent-Length: "; parts[8] = num.buf;
+        parts[9] = "\r\n"; parts[10] = c->auth; parts[11] = "\r\n"; parts[12] = NULL;
+        {   /* measure first: the head must fit in front of the body's offset */
+            size_t k;
+            for (hl = 0, k = 0; parts[k]; k++) hl += strlen(parts[k]);
+        }
+        if (hl > body) return BCE_ERR_LIMIT;
+        memmove(b + hl, b + body, blen);
+        _bce_cat(b, parts);
         c->out_len = hl + blen;
     }
     c->out_off = 0;
@@ -2600,6 +2614,7 @@ static void _bce_rpc_finish(_bce_rpc_t *c);
    unknown: I/O is attempted anyway and would-block is fine). */
 static void _bce_rpc_io(_bce_rpc_t *c, int revents, long long now) {
     for (;;) {
+    again:                          /* a transparent reconnect starts over from here */
         if (c->state == _BCE_RPC_CONNECTING) {
             int r = _bce_conn_progress(&c->conn, revents, now);
             if (r == 1) return;
@@ -2670,8 +2685,6 @@ static void _bce_rpc_io(_bce_rpc_t *c, int revents, long long now) {
             }
         }
         return;
-    again:
-        continue;
     }
 }
 
@@ -2818,7 +2831,7 @@ static int _bce_rpc_init(_bce_rpc_t *c, const char *url, const char *user, const
 }
 
 /* Blocks until the call in flight ends, the deadline passes or *stop is set. */
-static void _bce_rpc_wait(_bce_rpc_t *c, int wake_fd, volatile sig_atomic_t *stop) {
+static void _bce_rpc_wait(_bce_rpc_t *c, int wake_fd, const volatile sig_atomic_t *stop) {
     while (_bce_rpc_busy(c)) {
         struct pollfd pf[2];
         long long now = _bce_now_ms(), dl = _bce_rpc_deadline(c);
@@ -2907,7 +2920,7 @@ static uint32_t _bce_rol(uint32_t v, int n) { return (v << n) | (v >> (32 - n));
 
 static void _bce_sha1_block(_bce_sha1_t *s, const unsigned char *p) {
     uint32_t w[80], a, b, c, d, e, t;
-    int i;
+    size_t i;
     for (i = 0; i < 16; i++)
         w[i] = ((uint32_t)p[4 * i] << 24) | ((uint32_t)p[4 * i + 1] << 16) | ((uint32_t)p[4 * i + 2] << 8) | p[4 * i + 3];
     for (i = 16; i < 80; i++) w[i] = _bce_rol(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
@@ -3059,7 +3072,7 @@ static size_t _bce_ws_frame_build(unsigned char *out, int opcode, const void *pa
 static int _bce_utf8_valid(const unsigned char *s, size_t n) {
     size_t i = 0;
     while (i < n) {
-        unsigned c = s[i];
+        unsigned c;
         while (i + 8 <= n && !(_bce_load8(s + i) & _BCE_HIGHS)) i += 8;
         if (i >= n) break;
         c = s[i];
@@ -3304,7 +3317,6 @@ static int _bce_ws_handshake_request(_bce_ws_t *w) {
     unsigned char raw[16], digest[20];
     char key[32];
     _bce_sha1_t sh;
-    _bce_msg_t m;
     size_t i, need;
     for (i = 0; i < 16; i += 8) {
         uint64_t v = _bce_rand_next(&w->rng);
@@ -3316,37 +3328,17 @@ static int _bce_ws_handshake_request(_bce_ws_t *w) {
     _bce_sha1_update(&sh, guid, sizeof guid - 1);
     _bce_sha1_final(&sh, digest);
     _bce_base64(digest, 20, w->accept);
-    m.len = 0;
-    m.buf[0] = 0;
-    _bce_msg_str(&m, "GET ");
-    _bce_msg_str(&m, w->url.prefix);
-    _bce_msg_str(&m, "/ws HTTP/1.1\r\nHost: ");
-    if (strchr(w->url.host, ':')) _bce_msg_str(&m, "[");
-    _bce_msg_str(&m, w->url.host);
-    if (strchr(w->url.host, ':')) _bce_msg_str(&m, "]");
-    _bce_msg_str(&m, ":");
-    _bce_msg_str(&m, w->url.port);
-    _bce_msg_str(&m, "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ");
-    _bce_msg_str(&m, key);
-    _bce_msg_str(&m, "\r\n");
-    /* the prefix and host may be long: build the rest straight into the queue */
     need = strlen(w->url.prefix) + strlen(w->url.host) + strlen(w->auth) + 256;
     w->out_len = w->out_off = 0;
-    if (_bce_ws_reserve(w, need + m.len) != BCE_OK) return BCE_ERR_NOMEM;
-    if (strlen(w->url.prefix) + strlen(w->url.host) > 200) {   /* the bounded builder would cut it */
-        size_t o = 0, n;
+    if (_bce_ws_reserve(w, need) != BCE_OK) return BCE_ERR_NOMEM;
+    {
+        int v6 = strchr(w->url.host, ':') != NULL;
         const char *parts[11];
-        int k;
         parts[0] = "GET "; parts[1] = w->url.prefix; parts[2] = "/ws HTTP/1.1\r\nHost: ";
-        parts[3] = strchr(w->url.host, ':') ? "[" : ""; parts[4] = w->url.host;
-        parts[5] = strchr(w->url.host, ':') ? "]:" : ":"; parts[6] = w->url.port;
+        parts[3] = v6 ? "[" : ""; parts[4] = w->url.host; parts[5] = v6 ? "]:" : ":"; parts[6] = w->url.port;
         parts[7] = "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ";
         parts[8] = key; parts[9] = "\r\n"; parts[10] = NULL;
-        for (k = 0; parts[k]; k++) { n = strlen(parts[k]); memcpy(w->out + o, parts[k], n); o += n; }
-        w->out_len = o;
-    } else {
-        memcpy(w->out, m.buf, m.len);
-        w->out_len = m.len;
+        w->out_len = _bce_cat((char *)w->out, parts);
     }
     memcpy(w->out + w->out_len, w->auth, strlen(w->auth));
     w->out_len += strlen(w->auth);
@@ -3509,8 +3501,9 @@ static void _bce_ws_frames(_bce_ws_t *w, long long now) {
     size_t pos = 0;
     while ((w->state == _BCE_WS_OPEN || w->state == _BCE_WS_CLOSING) && !(w->stop && *w->stop)) {
         _bce_ws_frame_t f;
-        size_t room = w->opts.max_message_bytes - (w->fragmented ? w->msg_len : 0);
-        int r = _bce_ws_frame_header(w->in + pos, w->in_len - pos, room, &f);
+        /* the message's total is checked where fragments are joined; a control frame between
+           fragments does not count against it */
+        int r = _bce_ws_frame_header(w->in + pos, w->in_len - pos, w->opts.max_message_bytes, &f);
         if (r < 0) {
             _bce_ws_fail(w, -r, r == -1009 ? "message larger than max_message_bytes" : "malformed frame", now);
             return;
@@ -3613,6 +3606,7 @@ static void _bce_ws_io(_bce_ws_t *w, int revents, long long now) {
     if (w->state == _BCE_WS_HANDSHAKE) {
         size_t len;
         if ((r = _bce_ws_flush(w)) != BCE_OK) {
+            _bce_ws_log(w, BCE_LOG_WARN, "handshake failed: ", w->error);
             _bce_ws_closed(w, 1006, w->error, r, now);
             return;
         }
@@ -3724,6 +3718,12 @@ static void _bce_ws_tick(_bce_ws_t *w, long long now) {
     }
 }
 
+/* Can the daemon still send on this connection? From the moment the upgrade request may have
+   been answered until the socket is gone: an update queued meanwhile may come over it too. */
+static int _bce_ws_may_deliver(const _bce_ws_t *w) {
+    return w->state == _BCE_WS_HANDSHAKE || w->state == _BCE_WS_OPEN || w->state == _BCE_WS_CLOSING;
+}
+
 static long long _bce_ws_deadline(const _bce_ws_t *w) {
     switch (w->state) {
     case _BCE_WS_WAIT: return w->wait_until;
@@ -3820,9 +3820,11 @@ static uint64_t _bce_update_hash(const char *s, size_t n) {
 }
 
 static int _bce_seen_init(_bce_seen_t *s, const bce_allocator_t *a, uint32_t cap, uint32_t qcap) {
+    size_t rb = (size_t)cap * sizeof *s->ring, qb = (size_t)qcap * sizeof *s->q;
     memset(s, 0, sizeof *s);
-    s->ring = (uint64_t *)_bce_malloc(a, cap * sizeof *s->ring);
-    s->q = qcap ? (_bce_qent_t *)_bce_malloc(a, qcap * sizeof *s->q) : NULL;
+    if (cap == 0 || rb / sizeof *s->ring != cap || qb / sizeof *s->q != qcap) return BCE_ERR_NOMEM;   /* 32-bit overflow */
+    s->ring = (uint64_t *)_bce_malloc(a, rb);
+    s->q = qcap ? (_bce_qent_t *)_bce_malloc(a, qb) : NULL;
     if (!s->ring || (qcap && !s->q)) {
         _bce_mfree(a, s->ring);
         _bce_mfree(a, s->q);
@@ -3901,7 +3903,7 @@ typedef struct _bce_dedup_t {
     _bce_seen_t *wallet;        /* the routed wallet's record, or NULL (a wallet not held) */
     _bce_seen_t *global;        /* the currency's record of global events */
     int from_ws;                /* 1: websocket path; 0: get_updates path */
-    int ws_open;                /* get_updates path: the websocket is open now */
+    int ws_open;                /* get_updates path: the websocket may still deliver (handshake on) */
     long long now;
 } _bce_dedup_t;
 
@@ -4006,8 +4008,7 @@ static void _bce_log_invalid_event(const bce_logger_t *lg, const char *json, con
     m.len = 0;
     m.buf[0] = 0;
     _bce_msg_str(&m, "Invalid event from server: ");
-    if (!t) _bce_msg_str(&m, "None");
-    else if (t->type == BCE_JSON_STRING) _bce_msg_untrusted(&m, json + t->start, t->end - t->start);
+    if (!t) _bce_msg_str(&m, "None");           /* the SDK's wording for a missing event */
     else _bce_msg_untrusted(&m, json + t->start, t->end - t->start);
     _bce_log(lg, BCE_LOG_WARN, m.buf);
 }
@@ -4264,7 +4265,7 @@ static void _bce_coin_free_strings(bce_coin_t *c) {
 }
 
 static int _bce_check_desc(const bce_coin_desc_t *d, const bce_logger_t *lg) {
-    if (_bce_currency_find(d->currency) < 0) {
+    if (d->currency && _bce_currency_find(d->currency) < 0) {
         _bce_msg_t m;
         m.len = 0;
         _bce_msg_str(&m, "unsupported currency: ");
@@ -4617,6 +4618,11 @@ static int _bce_coin_ws_route(void *owner, const char *cur, size_t cur_len, cons
     bce_coin_t *c = (bce_coin_t *)owner;
     _BCE_UNUSED(cur);
     _BCE_UNUSED(cur_len);
+    if (c->key && wallet && strcmp(wallet, c->key) != 0) {
+        /* another wallet's event: a daemon sends everything until it has read our filter */
+        _bce_log(&c->logger, BCE_LOG_DEBUG, "websocket event for another wallet ignored");
+        return BCE_ERR_STATE;
+    }
     _bce_coin_route(c, rt);
     rt->wallet = wallet;
     if (c->seen_ready) {
@@ -4646,7 +4652,7 @@ static void _bce_coin_ws_tick(bce_coin_t *coin, long long now) {
         memset(&dd, 0, sizeof dd);
         dd.wallet = &coin->seen;
         dd.global = &coin->seen_global;
-        dd.ws_open = coin->ws.state == _BCE_WS_OPEN;
+        dd.ws_open = _bce_ws_may_deliver(&coin->ws);
         dd.now = now;
         rt.dedup = &dd;
         r = _bce_poll_collect(rpc, &coin->disp, &rt);
@@ -4867,6 +4873,10 @@ _BCE_DEF bce_manager_t *bce_manager_create(const bce_manager_desc_t *desc) {
         _bce_log(&d.logger, BCE_LOG_ERROR, "allocator: set both alloc and free, or neither");
         return NULL;
     }
+    if (d.limits.max_json_depth < 0 || d.limits.max_json_depth > BCE_JSON_MAX_DEPTH_LIMIT) {
+        _bce_log(&d.logger, BCE_LOG_ERROR, "limits.max_json_depth out of range");
+        return NULL;
+    }
     m = (bce_manager_t *)_bce_malloc(&d.allocator, sizeof *m);
     if (!m) return NULL;
     memset(m, 0, sizeof *m);
@@ -4881,7 +4891,9 @@ _BCE_DEF bce_manager_t *bce_manager_create(const bce_manager_desc_t *desc) {
             m->cur[i].index = i;
         }
     }
-    _bce_disp_init(&m->disp, &m->logger, &m->allocator, _BCE_DEFAULT_MAX_TOKENS, _BCE_DEFAULT_MAX_DEPTH);
+    _bce_disp_init(&m->disp, &m->logger, &m->allocator,
+                   d.limits.max_json_tokens ? d.limits.max_json_tokens : _BCE_DEFAULT_MAX_TOKENS,
+                   _bce_json_depth(d.limits.max_json_depth));
     return m;
 }
 
@@ -5001,10 +5013,10 @@ static int _bce_mcur_put(bce_manager_t *m, _bce_mcur_t *mc, bce_coin_t *c) {
         bce_coin_t **old = mc->slots;
         size_t oldn = mc->nslots;
         bce_coin_t **slots;
-        if (n > ((size_t)-1) / sizeof *slots) return BCE_ERR_NOMEM;
-        slots = (bce_coin_t **)_bce_malloc(&m->allocator, n * sizeof *slots);
+        if (n > ((size_t)-1) / sizeof(bce_coin_t *)) return BCE_ERR_NOMEM;
+        slots = (bce_coin_t **)_bce_malloc(&m->allocator, n * sizeof(bce_coin_t *));
         if (!slots) return BCE_ERR_NOMEM;
-        memset(slots, 0, n * sizeof *slots);
+        memset(slots, 0, n * sizeof(bce_coin_t *));
         mc->slots = slots;
         mc->nslots = n;
         for (k = 0; k < oldn; k++)
@@ -5219,7 +5231,7 @@ static void _bce_mcur_tick(bce_manager_t *m, int cur, long long now) {
                 memset(&dd, 0, sizeof dd);
                 dd.wallet = _bce_coin_seen(mc->current, m->wsopts.dedup_entries);
                 dd.global = _bce_mcur_gseen(m, cur);
-                dd.ws_open = mc->ws.state == _BCE_WS_OPEN;
+                dd.ws_open = _bce_ws_may_deliver(&mc->ws);
                 dd.now = now;
                 rt.dedup = &dd;
             }

@@ -28,6 +28,7 @@ static void test_url_parse(void) {
         {"http://u:p@h", 0, 0, 0, 0, 0}, {"http://[::1", 0, 0, 0, 0, 0}, {"http://[zz]", 0, 0, 0, 0, 0},
         {"http://h/a b", 0, 0, 0, 0, 0}, {"http://h/?q=1", 0, 0, 0, 0, 0}, {"localhost:5000", 0, 0, 0, 0, 0},
         {"http://h_x", 0, 0, 0, 0, 0}, {"HTTP://h", 0, 0, 0, 0, 0},
+        {"http://h:000080/x", 0, 0, 0, 0, 0}, {"http://h:00080/x", 1, 0, "h", "00080", "/x"},
     };
     size_t i;
     for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -232,6 +233,26 @@ static void check_rpc(const daemon_t *d) {
     CHECK_INT(bce_rpc(c, "test_echo", NULL, out, sizeof out, &n), BCE_OK);
     CHECK_STR(out, "[{\"xpub\":{\"xpub\":\"0xAbC\",\"address\":\"4addr\"}}]");
     bce_coin_destroy(c);
+    /* a long path prefix still makes a request (the daemon answers 404 for it) */
+    {
+        char url[700];
+        int k = snprintf(url, sizeof url, "%s/", d->url);
+        memset(url + k, 'p', 480);
+        url[k + 480] = 0;
+        desc.url = url;
+        desc.currency = "BTC";
+        desc.xpub = "w";
+        desc.address = NULL;
+        c = bce_coin_create(&desc);
+        CHECK(c != NULL);
+        CHECK_INT(bce_rpc(c, "test_echo", NULL, out, sizeof out, &n), BCE_ERR_HTTP);
+        CHECK(strstr(bce_coin_last_error(c), "HTTP 404") != NULL);
+        bce_coin_destroy(c);
+        desc.url = d->url;
+        desc.currency = "XMR";
+        desc.xpub = "0xAbC";
+        desc.address = "4addr";
+    }
     /* no wallet: null */
     desc.xpub = NULL;
     desc.address = NULL;

@@ -192,10 +192,94 @@ static void test_dedup_records(void) {
     CHECK_INT(_bce_dedup_skip(&ws, 1, blk, strlen(blk)), 0);
     CHECK_INT(_bce_dedup_skip(&q, 1, blk, strlen(blk)), 1);
     CHECK_INT(_bce_dedup_skip(&q, 1, blk, strlen(blk)), 1);
+    /* the race that a soak run found: a get_updates answer holds an update that the daemon is
+       also sending on a websocket whose handshake the client has not finished reading; the
+       queue copy must still remember its websocket twin */
+    {
+        _bce_ws_t wsx;
+        const char *u3 = "{\"event\":\"new_transaction\",\"tx\":\"race\"}";
+        memset(&wsx, 0, sizeof wsx);
+        wsx.state = _BCE_WS_HANDSHAKE;
+        q.ws_open = _bce_ws_may_deliver(&wsx);
+        CHECK_INT(q.ws_open, 1);
+        CHECK_INT(_bce_dedup_skip(&q, 0, u3, strlen(u3)), 0);
+        CHECK_INT(_bce_dedup_skip(&ws, 0, u3, strlen(u3)), 1);
+        wsx.state = _BCE_WS_WAIT;           /* no connection that could still bring it */
+        CHECK_INT(_bce_ws_may_deliver(&wsx), 0);
+        wsx.state = _BCE_WS_CONNECTING;     /* the upgrade request has not even gone out */
+        CHECK_INT(_bce_ws_may_deliver(&wsx), 0);
+    }
     /* a NULL record means no deduplication */
     CHECK_INT(_bce_dedup_skip(NULL, 0, u1, strlen(u1)), 0);
     _bce_seen_release(&w, &a);
     _bce_seen_release(&g, &a);
+}
+
+/* A ping between the fragments of a message close to max_message_bytes is fine: only data
+   counts against the limit. Frames go straight into the receive buffer of a websocket in the
+   open state whose transport swallows what it sends. */
+static long swallow_send(_bce_conn_t *c, const char *buf, size_t len) { (void)c; (void)buf; return (long)len; }
+static long nothing_recv(_bce_conn_t *c, char *buf, size_t len) { (void)c; (void)buf; (void)len; return _BCE_IO_AGAIN_READ; }
+static const _bce_io_t swallow_io = {NULL, NULL, swallow_send, nothing_recv, NULL};
+static size_t got_len;
+static int got_msgs;
+static void on_text_len(void *owner, const char *text, size_t len, long long now) {
+    (void)owner; (void)text; (void)now;
+    got_len = len;
+    got_msgs++;
+}
+
+static void test_control_frame_inside_a_big_message(void) {
+    _bce_ws_t w;
+    bce_allocator_t a;
+    bce_logger_t lg;
+    char err[128];
+    unsigned char *buf = (unsigned char *)malloc(5000);
+    size_t o = 0;
+    memset(&a, 0, sizeof a);
+    memset(&lg, 0, sizeof lg);
+    lg.level = -1;
+    memset(&w, 0, sizeof w);
+    w.conn.fd = -1;
+    w.conn.error = err;
+    w.conn.error_cap = sizeof err;
+    w.conn.io = &swallow_io;
+    w.alloc = &a;
+    w.logger = &lg;
+    w.state = _BCE_WS_OPEN;
+    w.opts.max_message_bytes = 4096;
+    w.on_text = on_text_len;
+    /* text, not final, 4090 bytes */
+    buf[o++] = 0x01; buf[o++] = 126; buf[o++] = (unsigned char)(4090 >> 8); buf[o++] = (unsigned char)(4090 & 0xFF);
+    memset(buf + o, 'a', 4090); o += 4090;
+    /* a 125-byte ping */
+    buf[o++] = 0x89; buf[o++] = 125;
+    memset(buf + o, 'p', 125); o += 125;
+    /* the final 6 bytes: exactly the limit */
+    buf[o++] = 0x80; buf[o++] = 6;
+    memset(buf + o, 'b', 6); o += 6;
+    w.in = buf;
+    w.in_cap = 5000;
+    w.in_len = o;
+    _bce_ws_frames(&w, 0);
+    CHECK_INT(w.state, _BCE_WS_OPEN);
+    CHECK_INT(got_msgs, 1);
+    CHECK_INT(got_len, 4096);
+    CHECK(w.out_len >= 125 + 6);            /* the pong was queued */
+    /* one byte more is over the limit: 1009 */
+    w.in_len = 0;
+    o = 0;
+    buf[o++] = 0x01; buf[o++] = 126; buf[o++] = (unsigned char)(4090 >> 8); buf[o++] = (unsigned char)(4090 & 0xFF);
+    memset(buf + o, 'a', 4090); o += 4090;
+    buf[o++] = 0x80; buf[o++] = 7;
+    memset(buf + o, 'b', 7); o += 7;
+    w.in_len = o;
+    _bce_ws_frames(&w, 0);
+    CHECK_INT(w.close_code, 1009);
+    CHECK_INT(got_msgs, 1);
+    w.in = NULL;
+    _bce_ws_release(&w);
+    free(buf);
 }
 
 /* ---- scenarios against the daemons ---- */
@@ -582,6 +666,7 @@ int main(void) {
     RUN(test_frame_headers);
     RUN(test_utf8_and_close_codes);
     RUN(test_dedup_records);
+    RUN(test_control_frame_inside_a_big_message);
     RUN(test_drops_aiohttp);
     RUN(test_drops_c_daemon);
     RUN(test_daemon_restart);
