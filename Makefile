@@ -16,7 +16,7 @@ SAN_BIN  := $(addprefix $(BUILD)/san_,$(UNIT))
 HDR     := bitcart_events.h
 TEST_DEPS := $(HDR) tests/test.h tests/json_cases.h tests/daemon.h $(BUILD)/fake_daemon
 
-.PHONY: all test test-all soak static symbols check unit daemons compile-checks sanitize valgrind bench demo clean
+.PHONY: all test test-all soak static symbols check fuzz fuzz-short fuzz-replay unit daemons compile-checks sanitize valgrind bench demo clean
 
 all: $(UNIT_BIN)
 
@@ -42,7 +42,20 @@ test: | $(BUILD)
 	@awk '/^([A-Za-z0-9_+\/. -]+: )?[0-9]+ passed, [0-9]+ failed$$/ { for (i = 1; i <= NF; i++) { if ($$(i+1) == "passed,") p += $$i; if ($$(i+1) == "failed") f += $$i } } \
 	     END { printf "make test: %d passed, %d failed\n", p, f; exit f > 0 }' $(BUILD)/test.log
 
-test-all: unit daemons compile-checks sanitize valgrind static symbols soak
+test-all: unit daemons compile-checks sanitize valgrind static symbols fuzz-replay fuzz-short soak
+
+FUZZ_SECONDS ?= 60
+# libFuzzer with ASan + UBSan on every parser and a whole session: FUZZ_SECONDS per target
+fuzz:
+	bash tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+# what CI runs: every target for a few seconds
+fuzz-short:
+	bash tests/fuzz/run.sh 5
+
+# the seed corpora and the saved regressions, replayed with gcc + ASan + UBSan
+fuzz-replay:
+	bash tests/fuzz/replay.sh
 
 # cppcheck and clang-tidy (.clang-tidy) on the implementation, plain and with TLS
 static:

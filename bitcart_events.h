@@ -1348,8 +1348,26 @@ static int _bce_json_str_eq(const char *json, const bce_json_token_t *t, const c
             if (p[k] != name[k]) return 0;
         return 1;
     }
-    if (tlen < n || tlen > sizeof tmp) return 0;    /* an escaped form is never shorter */
-    return _bce_json_decode(json, t->start, t->end, tmp) == n && memcmp(tmp, name, n) == 0;
+    if (tlen < n) return 0;                         /* an escaped form is never shorter */
+    if (tlen <= sizeof tmp) return _bce_json_decode(json, t->start, t->end, tmp) == n && memcmp(tmp, name, n) == 0;
+    {   /* long: decode one character at a time */
+        size_t i = t->start, o = 0;
+        while (i < t->end) {
+            size_t e = i + 1, k;
+            if (json[i] == '\\') {
+                e = i + (json[i + 1] == 'u' ? 6u : 2u);
+                if (json[i + 1] == 'u') {
+                    long cp = _bce_hex4(json, i + 2);
+                    if (cp >= 0xD800 && cp <= 0xDBFF) e += 6;
+                }
+            }
+            k = _bce_json_decode(json, (uint32_t)i, (uint32_t)e, tmp);
+            if (o + k > n || memcmp(tmp, name + o, k) != 0) return 0;
+            o += k;
+            i = e;
+        }
+        return o == n;
+    }
 }
 
 _BCE_DEF uint32_t bce_json_find(const char *json, const bce_json_token_t *tokens, uint32_t obj,
@@ -1697,6 +1715,7 @@ static int _bce_http_head(_bce_http_resp_t *r, const char *buf, size_t end) {
         return _bce_http_fail(r, "malformed HTTP status line", BCE_ERR_HTTP);
     minor = p[7] - '0';
     r->status = (p[9] - '0') * 100 + (p[10] - '0') * 10 + (p[11] - '0');
+    if (r->status < 100) return _bce_http_fail(r, "malformed HTTP status code", BCE_ERR_HTTP);
     le = (const char *)memchr(p, '\n', end);
     if (!le || le[-1] != '\r') return _bce_http_fail(r, "malformed HTTP status line", BCE_ERR_HTTP);
     p = le + 1;
@@ -1815,6 +1834,7 @@ static int _bce_http_feed(_bce_http_resp_t *r, char *buf, size_t *plen, int eof)
                 return 0;
             }
             if (nl == line || nl[-1] != '\r') return _bce_http_fail(r, "malformed chunked body", BCE_ERR_HTTP);
+            if (nl - line > 1024) return _bce_http_fail(r, "chunk header line too long", BCE_ERR_HTTP);
             r->pos = (size_t)(nl - buf) + 1;
             if (r->phase == _BCE_HP_CHUNK_CRLF) {
                 if (nl - 1 != line) return _bce_http_fail(r, "malformed chunked body", BCE_ERR_HTTP);
@@ -5310,7 +5330,11 @@ static void _bce_mcur_ws_open(void *owner, long long now) {
     if (m->wsopts.on_connect) {
         bce_coin_t *inst = _bce_manager_instance(m, mc->index, NULL);
         m->in_handler++;
-        if (inst) m->wsopts.on_connect(inst, _bce_currencies[mc->index].name, m->wsopts.user_data);
+        if (inst) {
+            inst->in_handler++;     /* blocking calls on it are refused (BCE_ERR_STATE) */
+            m->wsopts.on_connect(inst, _bce_currencies[mc->index].name, m->wsopts.user_data);
+            inst->in_handler--;
+        }
         m->in_handler--;
     }
 }
@@ -5321,7 +5345,11 @@ static void _bce_mcur_ws_closed(void *owner, int code, const char *reason) {
     if (m->wsopts.on_disconnect) {
         bce_coin_t *inst = _bce_manager_instance(m, mc->index, NULL);
         m->in_handler++;
-        if (inst) m->wsopts.on_disconnect(inst, code, reason, m->wsopts.user_data);
+        if (inst) {
+            inst->in_handler++;
+            m->wsopts.on_disconnect(inst, code, reason, m->wsopts.user_data);
+            inst->in_handler--;
+        }
         m->in_handler--;
     }
 }

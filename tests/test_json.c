@@ -97,6 +97,26 @@ static void test_token_layout(void) {
     CHECK_INT(bce_json_find(doc, t, 0, "zz"), 0);
     CHECK_INT(bce_json_find(doc, t, 5, "b"), 7);
     CHECK_INT(bce_json_find(doc, t, 2, "b"), 0);   /* not an object */
+    {   /* an escaped key longer than any small buffer still matches */
+        char big[400], key[40];
+        size_t o = 0, k;
+        bce_json_t q;
+        big[o++] = '{';
+        big[o++] = '"';
+        for (k = 0; k < 30; k++) { memcpy(big + o, "\\u0061", 6); o += 6; }
+        memcpy(big + o, "\":1}", 4);
+        o += 4;
+        memset(key, 'a', 30);
+        key[30] = 0;
+        bce_json_init(&q, NULL);
+        CHECK_INT(bce_json_parse(&q, big, o), 3);
+        CHECK_INT(bce_json_find(big, q.tokens, 0, key), 2);
+        key[29] = 'b';
+        CHECK_INT(bce_json_find(big, q.tokens, 0, key), 0);
+        key[29] = 0;
+        CHECK_INT(bce_json_find(big, q.tokens, 0, key), 0);
+        bce_json_release(&q);
+    }
     CHECK(p.error[0] == 0);
     bce_json_release(&p);
 }

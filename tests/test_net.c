@@ -107,6 +107,8 @@ static const http_case_t http_cases[] = {
     {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nFFFFFFFFFFFFFFFFFF\r\n", BCE_ERR_LIMIT, 0, NULL, 0, 0},
     {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1FFFFF\r\n", BCE_ERR_LIMIT, 0, NULL, 0, 0},
     {"HTTP/1.1 200 OK\r\n folded\r\n\r\n", BCE_ERR_HTTP, 0, NULL, 0, 0},
+    {"HTTP/1.1 000 Zero\r\nContent-Length: 0\r\n\r\n", BCE_ERR_HTTP, 0, NULL, 0, 0},
+    {"HTTP/1.1 099 Low\r\nContent-Length: 0\r\n\r\n", BCE_ERR_HTTP, 0, NULL, 0, 0},
 };
 
 /* Feeds raw bytes to the parser in pieces of `step` bytes (0: all at once). */
@@ -165,6 +167,16 @@ static void test_http_header_limit(void) {
     CHECK_INT(http_run(&c, 1, 1024, &r, buf), BCE_ERR_LIMIT);
     CHECK(strstr(r.error, "max_header_bytes") != NULL);
     CHECK_INT(http_run(&c, 0, 4096, &r, buf), 0);   /* within the limit: waits for more */
+    {   /* a chunk-size line over 1024 bytes fails the same way whole or in pieces */
+        char raw2[3000];
+        int k = sprintf(raw2, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;");
+        memset(raw2 + k, 'x', 1500);
+        strcpy(raw2 + k + 1500, "\r\nhello\r\n0\r\n\r\n");
+        c.raw = raw2;
+        CHECK_INT(http_run(&c, 0, 16384, &r, buf), BCE_ERR_HTTP);
+        CHECK_INT(http_run(&c, 1200, 16384, &r, buf), BCE_ERR_HTTP);
+        CHECK_INT(http_run(&c, 1, 16384, &r, buf), BCE_ERR_HTTP);
+    }
 }
 
 /* ---- against the daemons ---- */

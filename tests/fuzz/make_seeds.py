@@ -1,0 +1,271 @@
+#!/usr/bin/python3
+"""tests/fuzz/make_seeds.py: writes the seed corpora of the fuzz targets into
+tests/fuzz/corpus/<target>/ (each directory is emptied and written again). Small, meaningful
+inputs, valid and invalid, in each target's input format (see the comment at the top of each
+fuzz_*.c). Run from anywhere:  /usr/bin/python3 tests/fuzz/make_seeds.py"""
+import os
+import shutil
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CORPUS = os.path.join(HERE, "corpus")
+
+
+def write(target, seeds):
+    d = os.path.join(CORPUS, target)
+    if os.path.isdir(d):
+        shutil.rmtree(d)
+    os.makedirs(d)
+    for name, data in seeds:
+        if isinstance(data, str):
+            data = data.encode()
+        with open(os.path.join(d, name), "wb") as f:
+            f.write(data)
+
+
+# ---- JSON documents ------------------------------------------------------------------------
+
+UPDATES = (b'[{"event":"new_payment","address":"bc1qxyz","status":3,"sent_amount":"0.0015",'
+           b'"details":{"tx_hashes":["ab12"],"height":800000}},'
+           b'{"event":"new_transaction","tx":"f00d","tx_hashes":["f00d"]},'
+           b'{"event":"new_block","height":812345},'
+           b'{"event":"verified_tx","tx":"f00d","height":812345},'
+           b'{"event":"bogus"},{"no_event":1},1,"x",null,[]]')
+
+JSON = [
+    ("updates", UPDATES),
+    ("empty_array", "[]"),
+    ("scalars", ' [true, false, null, 0, -0, 1.5e-3, 12E+2, -9223372036854775808, 9223372036854775808] '),
+    ("escapes", r'{"a\u00e9\"\\\/\b\f\n\r\t":"\ud83d\ude00 x","k":"\u0000end","ev\u0065nt":"new_block"}'),
+    ("duplicate_keys", '{"a":1,"a":2,"b":{"a":[1,{"a":null}]}}'),
+    ("utf8_raw", '["h\u00e9llo \u20ac \U0001f600"]'),
+    ("deep_64", "[" * 64 + "]" * 64),
+    ("deep_65", "[" * 65 + "]" * 65),
+    ("bad_trailing_comma", "[1,2,]"),
+    ("bad_leading_zero", "[01]"),
+    ("bad_lone_surrogate", '["\\ud800"]'),
+    ("bad_utf8", b'["\xc0\xaf"]'),
+    ("bad_control", '["a\tb"]'),
+    ("bad_after_value", "{} {}"),
+    ("bad_literal", "[nul]"),
+    ("bad_number", "[-, 1., .5, 1e]"),
+]
+
+# ---- updates: 5 header bytes + JSON --------------------------------------------------------
+
+
+def upd(b0, b1, b2, b3, b4, doc):
+    if isinstance(doc, str):
+        doc = doc.encode()
+    return bytes([b0, b1, b2, b3, b4]) + doc
+
+
+UPD = [
+    ("btc_all_handlers", upd(0x00, 0x05, 0xFF, 0x02, 0, UPDATES)),
+    ("eth_token_wallet", upd(0x22, 0x0A | 0x10, 0x3F, 0x03, 0, UPDATES)),
+    ("xmr_viewkey", upd(0x99, 0x0F, 0xF6, 0x00, 0, UPDATES)),
+    ("route_unsupported", upd(0xC1, 0x01, 0xFF, 0x01, 0, UPDATES)),
+    ("route_lowercase_null", upd(0xB0, 0x00, 0xF0, 0x02, 0, '[{"event":"new_block","height":1}]')),
+    ("small_token_limit", upd(0x00, 0x05, 0xFF, 0x04, 3, UPDATES)),
+    ("small_depth", upd(0x00, 0x05, 0xFF, 0x10, 1, UPDATES)),
+    ("failing_allocator", upd(0x00, 0x15, 0xFF, 0x08, 7, UPDATES)),
+    ("not_a_list", upd(0x00, 0x01, 0xFF, 0x00, 0, '{"event":"new_block"}')),
+    ("escaped_event", upd(0x00, 0x01, 0xFF, 0x03, 0,
+                          r'[{"ev\u0065nt":"new_\u0062lock","height":"\u00e9"},{"event":"new_block","event":"x"}]')),
+    ("invalid", upd(0x00, 0x01, 0xFF, 0x00, 0, '[{"event":"new_block",}]')),
+]
+
+# ---- HTTP responses: 4 header bytes + the response ------------------------------------------
+
+CL = b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 27\r\n\r\n{"result":[],"id":1,"x":0}\n'
+CHUNKED = (b'HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\nConnection: keep-alive\r\n\r\n'
+           b'5\r\nhello\r\n1A;ext=1\r\nabcdefghijklmnopqrstuvwxyz\r\n0\r\nX-Trailer: 1\r\n\r\n')
+
+HTTP = [
+    ("content_length", bytes([255, 255, 0x00, 1]) + CL),
+    ("chunked", bytes([255, 255, 0x04, 2]) + CHUNKED),
+    ("chunked_whole", bytes([255, 255, 0x00, 0]) + CHUNKED),
+    ("interim_100", bytes([255, 255, 0x08, 3]) + b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 102 Processing\r\n\r\n" + CL),
+    ("until_close", bytes([255, 255, 0x0C, 4]) + b"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\n\r\nbody until the end"),
+    ("no_content", bytes([255, 255, 0x00, 5]) + b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n"),
+    ("upgrade_101", bytes([255, 255, 0x01, 6]) + b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n\x81\x02hi"),
+    ("small_limits", bytes([2, 1, 0x10, 7]) + CHUNKED),
+    ("no_eof", bytes([255, 255, 0x02, 8]) + b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort"),
+    ("bad_status", bytes([255, 255, 0x00, 9]) + b"HTTP/2 200 OK\r\n\r\n"),
+    ("bad_folded", bytes([255, 255, 0x00, 10]) + b"HTTP/1.1 200 OK\r\nX: a\r\n b\r\nContent-Length: 0\r\n\r\n"),
+    ("bad_two_lengths", bytes([255, 255, 0x00, 11]) + b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab"),
+    ("bad_chunk_size", bytes([255, 255, 0x00, 12]) + b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"),
+    ("huge_chunk", bytes([255, 255, 0x00, 13]) + b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffffff\r\n"),
+    ("bare_lf", bytes([255, 255, 0x00, 14]) + b"HTTP/1.1 200 OK\nContent-Length: 0\n\n"),
+]
+
+# ---- websocket frames -----------------------------------------------------------------------
+
+
+def frame(op, payload=b"", fin=True, rsv=0, mask=False, ext=None):
+    if isinstance(payload, str):
+        payload = payload.encode()
+    b = bytes([(0x80 if fin else 0) | rsv | op])
+    n = len(payload)
+    m = 0x80 if mask else 0
+    if ext == 127 or n > 0xFFFF:
+        b += bytes([m | 127]) + n.to_bytes(8, "big")
+    elif ext == 126 or n >= 126:
+        b += bytes([m | 126]) + n.to_bytes(2, "big")
+    else:
+        b += bytes([m | n])
+    if mask:
+        b += b"\x00\x00\x00\x00"
+    return b + payload
+
+
+def ws_msg(updates, wallet="xpubA", currency="BTC"):
+    w = "null" if wallet is None else '"%s"' % wallet
+    return ('{"updates":%s,"wallet":%s,"currency":"%s"}' % (updates, w, currency)).encode()
+
+
+TX = '[{"event":"new_transaction","tx":"ab12","tx_hashes":["ab12"]},{"event":"new_block","height":5}]'
+PAY = '[{"event":"new_payment","address":"bc1q","status":3,"sent_amount":"1.5"}]'
+MSG = ws_msg(TX)
+
+
+def wsf(b0, b1, b2, b3, stream):
+    return bytes([b0, b1, b2, b3]) + stream
+
+
+WS = [
+    ("text", wsf(255, 0x20, 1, 2, frame(1, MSG) + frame(1, ws_msg(PAY)))),
+    ("fragmented_ping", wsf(255, 0x20, 3, 4, frame(1, MSG[:20], fin=False) + frame(9, "p")
+                            + frame(0, MSG[20:50], fin=False) + frame(0, MSG[50:]) + frame(10, "q"))),
+    ("close_reason", wsf(255, 0x00, 5, 6, frame(1, MSG) + frame(8, b"\x03\xe8going away") + frame(1, MSG))),
+    ("close_empty", wsf(255, 0x10, 5, 7, frame(8) + frame(1, MSG))),
+    ("manager_routing", wsf(255, 0x22, 7, 8, frame(1, MSG) + frame(1, ws_msg(TX, "xpubL", "LTC"))
+                            + frame(1, ws_msg(TX, None, "DOGE")) + frame(1, ws_msg(PAY, "other", "btc")))),
+    ("len126", wsf(255, 0x20, 9, 10, frame(1, ws_msg(TX * 0 + "[" + ",".join(['{"event":"new_block","height":%d}' % i for i in range(8)]) + "]"), ext=126))),
+    ("binary_pong", wsf(255, 0x00, 11, 12, frame(2, b"\x00\x01\x02") + frame(10) + frame(1, MSG))),
+    ("bad_rsv", wsf(255, 0x00, 13, 14, frame(1, MSG, rsv=0x40))),
+    ("bad_masked", wsf(255, 0x00, 15, 16, frame(1, "x", mask=True))),
+    ("bad_utf8", wsf(255, 0x00, 17, 18, frame(1, b"\xed\xa0\x80") + frame(1, MSG))),
+    ("bad_close_code", wsf(255, 0x00, 19, 20, frame(8, b"\x03\xed"))),
+    ("bad_ping_fragmented", wsf(255, 0x00, 21, 22, frame(9, "x", fin=False))),
+    ("bad_continuation", wsf(255, 0x00, 23, 24, frame(0, "x"))),
+    ("bad_len127_small", wsf(255, 0x00, 25, 26, frame(1, "abc", ext=127))),
+    ("too_big", wsf(3, 0x00, 27, 28, frame(1, MSG) + frame(1, MSG))),
+    ("peer_never_reads", wsf(255, 0x04, 29, 30, b"".join(frame(9, "ping%d" % i) for i in range(40)))),
+    ("stop_in_handler", wsf(255, 0xA0, 31, 32, frame(1, MSG) + frame(1, MSG) + frame(1, MSG))),
+    ("not_json", wsf(255, 0x01, 33, 34, frame(1, "not json") + frame(1, '{"updates":1}') + frame(1, MSG))),
+]
+
+# ---- handshake answers ----------------------------------------------------------------------
+
+OK101 = (b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+         b"Sec-WebSocket-Accept: {ACCEPT}\r\n\r\n")
+AUTH_BODY = b'{"jsonrpc":"2.0","error":{"code":-32600,"message":"Unauthorized"},"id":null}'
+
+
+def hs(b0, b1, b2, b3, answer):
+    return bytes([b0, b1, b2, b3]) + answer
+
+
+HS = [
+    ("ok_then_frames", hs(0x02, 1, 2, 0, OK101 + frame(1, MSG) + frame(8, b"\x03\xe8"))),
+    ("ok_manager", hs(0x0A, 3, 4, 0, OK101 + frame(1, MSG))),
+    ("ok_quiet", hs(0x00, 5, 6, 0, OK101)),
+    ("interim_then_ok", hs(0x02, 7, 8, 0, b"HTTP/1.1 100 Continue\r\n\r\n" + OK101)),
+    ("wrong_accept", hs(0x02, 9, 10, 0, OK101.replace(b"{ACCEPT}", b"s3pPLMBiTxaQ9kYGzzhZRbK+xOo="))),
+    ("no_upgrade", hs(0x02, 11, 12, 0, b"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {ACCEPT}\r\n\r\n")),
+    ("extension", hs(0x02, 13, 14, 0, OK101[:-2] + b"Sec-WebSocket-Extensions: permessage-deflate\r\n\r\n")),
+    ("auth_200", hs(0x02, 15, 16, 0, b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(AUTH_BODY) + AUTH_BODY)),
+    ("auth_until_close", hs(0x02, 17, 18, 0, b"HTTP/1.0 200 OK\r\n\r\n" + AUTH_BODY)),
+    ("unauthorized_401", hs(0x06, 19, 20, 0, b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n")),
+    ("redirect", hs(0x02, 21, 22, 0, b"HTTP/1.1 301 Moved\r\nLocation: /x\r\nContent-Length: 0\r\n\r\n")),
+    ("truncated", hs(0x06, 23, 24, 0, OK101[:40])),
+    ("timeout", hs(0x10, 25, 26, 0, b"HTTP/1.1 101 ")),
+    ("small_header_limit", hs(0x02, 27, 28, 1, OK101[:-2] + b"X-Pad: " + b"p" * 120 + b"\r\n\r\n")),
+    ("blocked_sends", hs(0x22, 29, 30, 0, OK101 + frame(9, "x"))),
+]
+
+# ---- URLs -----------------------------------------------------------------------------------
+
+URL = [
+    ("localhost", "http://localhost:5000"),
+    ("ipv4_path", "http://127.0.0.1:5000/bitcart/btc/"),
+    ("ipv6", "http://[::1]:5001"),
+    ("https_default_port", "https://daemon.example.com/api"),
+    ("no_port", "http://example.com"),
+    ("long_path", "http://h/" + "p" * 300),
+    ("bad_scheme", "ftp://example.com"),
+    ("bad_credentials", "http://user:pw@example.com"),
+    ("bad_port", "http://example.com:65536"),
+    ("bad_ipv6", "http://[::1:5000"),
+    ("bad_query", "http://example.com/a?b=c"),
+    ("bad_host_char", "http://exa_mple.com/"),
+]
+
+# ---- sessions -------------------------------------------------------------------------------
+
+SEP = b"\n--\n"
+
+
+def rpc_answer(result, chunked=False, status=b"200 OK"):
+    # "{ID}" becomes the call id padded to 4 bytes: lengths computed with the marker hold
+    body = b'{"jsonrpc":"2.0","result":' + result + b',"id":{ID}}'
+    if chunked:
+        half = len(body) // 2
+        return (b"HTTP/1.1 " + status + b"\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + b"%x\r\n" % half + body[:half] + b"\r\n" + b"%x\r\n" % (len(body) - half) + body[half:]
+                + b"\r\n0\r\n\r\n")
+    return b"HTTP/1.1 " + status + b"\r\nContent-Length: %d\r\n\r\n" % len(body) + body
+
+
+def session(b0, b1, b2, b3, chunks):
+    return bytes([b0, b1, b2, b3]) + SEP.join(chunks)
+
+
+TXR = b'[{"event":"new_transaction","tx":"ab12","tx_hashes":["ab12"]},{"event":"new_block","height":5}]'
+SESSION = [
+    ("coin_full", session(0x00, 0, 0, 0xF3, [
+        b"w" + OK101, b"w" + frame(1, MSG), b"r" + rpc_answer(TXR), b"w" + frame(9, "hi"),
+        b"t16000", b"w" + frame(10, "pong"), b"w" + frame(1, ws_msg(PAY)), b"w" + frame(8, b"\x03\xe8")])),
+    ("coin_reconnect", session(0x04, 0, 5, 0xF3, [
+        b"w" + OK101, b"w" + frame(1, MSG), b"x", b"t500", b"w" + OK101, b"r" + rpc_answer(TXR, chunked=True),
+        b"w" + frame(1, MSG)])),
+    ("coin_auth", session(0x00, 0, 0, 0xF3, [
+        b"w" + b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(AUTH_BODY) + AUTH_BODY])),
+    ("coin_rpc_auth", session(0x00, 1, 0, 0xF3, [
+        b"w" + OK101, b"r" + b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(AUTH_BODY) + AUTH_BODY])),
+    ("coin_no_wallet", session(0x40, 2, 0, 0xF3, [b"w" + OK101, b"w" + frame(1, ws_msg(TX, None))])),
+    ("coin_failures", session(0x24, 3, 1, 0xF3, [
+        b"o", b"t1000", b"w" + b"HTTP/1.1 503 Busy\r\nContent-Length: 0\r\n\r\n", b"t3000", b"s",
+        b"w" + OK101, b"b", b"w" + frame(1, MSG), b"a", b"r" + rpc_answer(b"[]", status=b"500 Oops")])),
+    ("manager_two", session(0x02, 1, 0, 0xF3, [
+        b"w" + OK101, b"v" + OK101, b"w" + frame(1, MSG), b"v" + frame(1, ws_msg(TX, "xpubC", "LTC")),
+        b"r" + rpc_answer(TXR), b"q" + rpc_answer(b"[]"), b"r" + rpc_answer(TXR), b"v" + frame(1, ws_msg(PAY, "xpubC", "LTC"))])),
+    ("manager_stop", session(0x82, 8, 2, 0xF3, [
+        b"w" + OK101, b"v" + OK101] + [b"w" + frame(1, MSG), b"v" + frame(1, ws_msg(TX, None, "GRS"))] * 3)),
+    ("pong_timeout", session(0x10, 0, 3, 0xF3, [b"w" + OK101, b"t400", b"t900", b"w" + frame(1, MSG)])),
+    ("coin_polling", session(0x00, 0x80, 10, 0xF3, [
+        b"r" + rpc_answer(TXR), b"t300", b"r" + rpc_answer(TXR, chunked=True), b"x",
+        b"r" + rpc_answer(b"[]", status=b"503 Busy"), b"r" + b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(AUTH_BODY) + AUTH_BODY])),
+    ("manager_polling", session(0x02, 0x81, 5, 0xF3, [
+        b"r" + rpc_answer(TXR), b"r" + rpc_answer(b'[{"event":"new_payment","status":3}]'), b"q" + rpc_answer(TXR),
+        b"e", b"r" + rpc_answer(TXR)])),
+]
+
+
+def main():
+    write("json", JSON)
+    write("updates", UPD)
+    write("http", HTTP)
+    write("ws_frames", WS)
+    write("handshake", HS)
+    write("url", URL)
+    write("session", SESSION)
+    total = 0
+    for root, _, files in os.walk(CORPUS):
+        for f in files:
+            total += os.path.getsize(os.path.join(root, f))
+    print("seeds written to %s: %d bytes" % (CORPUS, total))
+
+
+if __name__ == "__main__":
+    main()
