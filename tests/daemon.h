@@ -125,4 +125,40 @@ static inline int daemon_inject(int port, const char *wallet, const char *update
     else snprintf(body, sizeof body, "{\"wallet\":null,\"updates\":%s}", updates_json);
     return http_request(port, "POST", "/_test/inject", body, out, sizeof out);
 }
+/* Injects updates seq from..from+count-1 ({"event":"new_transaction","tx":"tN","seq":N}). */
+static inline int daemon_inject_seq(int port, const char *wallet, int from, int count) {
+    static char buf[60000];
+    size_t o = 0;
+    int i;
+    buf[o++] = '[';
+    for (i = from; i < from + count && o < sizeof buf - 100; i++)
+        o += (size_t)snprintf(buf + o, sizeof buf - o, "%s{\"event\":\"new_transaction\",\"tx\":\"t%d\",\"seq\":%d}",
+                              i == from ? "" : ",", i, i);
+    buf[o++] = ']';
+    buf[o] = 0;
+    return daemon_inject(port, wallet, buf);
+}
+
+/* 1 when the daemon has loaded the wallet (some call named it). */
+static inline int daemon_loaded(int port, const char *wallet) {
+    char buf[4096], key[128];
+    if (http_request(port, "GET", "/_test/stats", NULL, buf, sizeof buf) < 0) return 0;
+    snprintf(key, sizeof key, "\"%s\"", wallet);
+    return strstr(buf, key) != NULL;
+}
+
+/* A loopback port that nothing listens on right now. */
+static inline int free_loopback_port(void) {
+    struct sockaddr_in a;
+    socklen_t al = sizeof a;
+    int fd = socket(AF_INET, SOCK_STREAM, 0), port;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd, (struct sockaddr *)&a, sizeof a);
+    getsockname(fd, (struct sockaddr *)&a, &al);
+    port = ntohs(a.sin_port);
+    close(fd);
+    return port;
+}
 #endif

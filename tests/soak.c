@@ -64,13 +64,6 @@ static void inject(int port, const char *wallet, int from, int count) {
     daemon_inject(port, wallet, buf);
 }
 
-static int loaded(int port, const char *wallet) {
-    char buf[4096], key[64];
-    if (http_request(port, "GET", "/_test/stats", NULL, buf, sizeof buf) < 0) return 0;
-    snprintf(key, sizeof key, "\"%s\"", wallet);
-    return strstr(buf, key) != NULL;
-}
-
 static void step_all(bce_coin_t *c, bce_manager_t *m, int ms) {
     CHECK(bce_coin_step(c, ms / 2) == 1);
     CHECK(bce_manager_step(m, ms / 2) == 1);
@@ -142,7 +135,7 @@ int main(void) {
     while (_bce_now_ms() - t0 < (long long)seconds * 1000) {
         long long now = _bce_now_ms();
         int caught_up = total[0] == seq && total[1] == seq && total[2] == seq;
-        if (caught_up && now >= next_inject && seq + 20 <= MAXSEQ && loaded(da.port, "soak-coin") && loaded(da.port, "soak-mb") && loaded(db.port, "soak-ml")) {
+        if (caught_up && now >= next_inject && seq + 20 <= MAXSEQ && daemon_loaded(da.port, "soak-coin") && daemon_loaded(da.port, "soak-mb") && daemon_loaded(db.port, "soak-ml")) {
             inject(da.port, "soak-coin", seq, 20);
             inject(da.port, "soak-mb", seq, 20);
             inject(db.port, "soak-ml", seq, 20);

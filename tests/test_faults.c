@@ -71,26 +71,6 @@ static void on_seq(const bce_event_t *ev, void *ud) {
     t->total++;
 }
 
-static void inject(int port, const char *wallet, int from, int count) {
-    char buf[8000];
-    size_t o = 0;
-    int i;
-    buf[o++] = '[';
-    for (i = from; i < from + count; i++)
-        o += (size_t)snprintf(buf + o, sizeof buf - o, "%s{\"event\":\"new_transaction\",\"tx\":\"t%d\",\"seq\":%d}",
-                              i == from ? "" : ",", i, i);
-    buf[o++] = ']';
-    buf[o] = 0;
-    daemon_inject(port, wallet, buf);
-}
-
-static int loaded(int port, const char *wallet) {
-    char buf[4096], key[64];
-    if (http_request(port, "GET", "/_test/stats", NULL, buf, sizeof buf) < 0) return 0;
-    snprintf(key, sizeof key, "\"%s\"", wallet);
-    return strstr(buf, key) != NULL;
-}
-
 static int seeds(void) {
     const char *e = getenv("BCE_FAULT_SEEDS");
     return e && atoi(e) > 0 ? atoi(e) : 12;
@@ -135,9 +115,9 @@ static void check_polling(const daemon_t *d, uint64_t seed) {
     bce_on(c, "new_transaction", on_seq, t);
     CHECK_INT(bce_coin_start_polling(c, 5), BCE_OK);
     t0 = _bce_now_ms();
-    while (!loaded(d->port, wallet) && _bce_now_ms() - t0 < 5000) bce_coin_step(c, 20);
+    while (!daemon_loaded(d->port, wallet) && _bce_now_ms() - t0 < 5000) bce_coin_step(c, 20);
     while (seq < 300 && _bce_now_ms() - t0 < 20000) {
-        if (t->total == seq) { inject(d->port, wallet, seq, 30); seq += 30; }
+        if (t->total == seq) { daemon_inject_seq(d->port, wallet, seq, 30); seq += 30; }
         CHECK(bce_coin_step(c, 20) == 1);
     }
     while (t->total < seq && _bce_now_ms() - t0 < 20000) CHECK(bce_coin_step(c, 20) == 1);
@@ -177,9 +157,9 @@ static void check_websocket(const daemon_t *d, uint64_t seed) {
     CHECK_INT(bce_coin_begin_websocket(c, &o), BCE_OK);
     c->ws.conn.transport_ctx = &fw;         /* its own faults, resets anywhere */
     t0 = _bce_now_ms();
-    while (!loaded(d->port, wallet) && _bce_now_ms() - t0 < 5000) bce_coin_step(c, 20);
+    while (!daemon_loaded(d->port, wallet) && _bce_now_ms() - t0 < 5000) bce_coin_step(c, 20);
     while (seq < 300 && _bce_now_ms() - t0 < 30000) {
-        if (t->total == seq) { inject(d->port, wallet, seq, 30); seq += 30; }
+        if (t->total == seq) { daemon_inject_seq(d->port, wallet, seq, 30); seq += 30; }
         CHECK(bce_coin_step(c, 20) == 1);
     }
     while (t->total < seq && _bce_now_ms() - t0 < 30000) CHECK(bce_coin_step(c, 20) == 1);
@@ -264,11 +244,11 @@ static void test_manager_over_faults(void) {
     m->cur[1].ws.conn.transport = &fault_io;
     m->cur[1].ws.conn.transport_ctx = &f[3];
     t0 = _bce_now_ms();
-    while (!(loaded(db.port, "fb") && loaded(dl.port, "fl")) && _bce_now_ms() - t0 < 5000) bce_manager_step(m, 20);
+    while (!(daemon_loaded(db.port, "fb") && daemon_loaded(dl.port, "fl")) && _bce_now_ms() - t0 < 5000) bce_manager_step(m, 20);
     while (seq < 200 && _bce_now_ms() - t0 < 30000) {
         if (tb->total == seq && tl->total == seq) {
-            inject(db.port, "fb", seq, 20);
-            inject(dl.port, "fl", seq, 20);
+            daemon_inject_seq(db.port, "fb", seq, 20);
+            daemon_inject_seq(dl.port, "fl", seq, 20);
             seq += 20;
         }
         CHECK(bce_manager_step(m, 20) == 1);

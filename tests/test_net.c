@@ -313,19 +313,6 @@ static void on_seq(const bce_event_t *ev, void *ud) {
     if (s->stop_at_coin && s->next == s->stop_at) bce_stop(s->stop_at_coin);
 }
 
-static void inject_seq(int port, const char *wallet, int from, int count) {
-    char buf[40000];
-    size_t o = 0;
-    int i;
-    buf[o++] = '[';
-    for (i = from; i < from + count; i++)
-        o += (size_t)snprintf(buf + o, sizeof buf - o, "%s{\"event\":\"new_transaction\",\"tx\":\"t%d\",\"seq\":%d}",
-                              i == from ? "" : ",", i, i);
-    buf[o++] = ']';
-    buf[o] = 0;
-    daemon_inject(port, wallet, buf);
-}
-
 /* Polling through the non-blocking core: batches injected between steps arrive in order, with
    no gap, over one kept-alive connection. */
 static void check_polling_stream(const daemon_t *d) {
@@ -344,7 +331,7 @@ static void check_polling_stream(const daemon_t *d) {
     CHECK_INT(bce_coin_start_polling(c, 5), BCE_ERR_STATE);
     while (s.next < 2000 && steps < 200000) {
         if (s.next == batch * 100) {
-            inject_seq(d->port, "wallet-stream", batch * 100, 100);
+            daemon_inject_seq(d->port, "wallet-stream", batch * 100, 100);
             batch++;
         }
         CHECK(bce_coin_step(c, 100) == 1);
@@ -384,7 +371,7 @@ static void check_stop_from_handler(const daemon_t *d) {
     memset(&s, 0, sizeof s);
     c = coin_for(d, "w-stop", NULL, NULL);
     CHECK_INT(bce_rpc(c, "get_updates", NULL, out, sizeof out, &n), BCE_OK);
-    inject_seq(d->port, "w-stop", 0, 10);
+    daemon_inject_seq(d->port, "w-stop", 0, 10);
     s.stop_at_coin = c;
     s.stop_at = 5;
     bce_on(c, "new_transaction", on_seq, &s);
@@ -459,8 +446,8 @@ static void check_manager_polling(const daemon_t *d) {
     bce_manager_add_wallet(m, "LTC", "mw-ltc-2");
     CHECK_INT(bce_rpc(s.wb, "get_updates", NULL, out, sizeof out, &n), BCE_OK);
     CHECK_INT(bce_rpc(s.wl, "get_updates", NULL, out, sizeof out, &n), BCE_OK);
-    inject_seq(d->port, "mw-btc", 0, 30);
-    inject_seq(d->port, "mw-ltc", 0, 20);
+    daemon_inject_seq(d->port, "mw-btc", 0, 30);
+    daemon_inject_seq(d->port, "mw-ltc", 0, 20);
     CHECK_INT(bce_manager_on(m, "new_transaction", on_mgr, &s), BCE_OK);
     CHECK_INT(bce_manager_start_polling(m, 10), BCE_OK);
     /* driven from our own poll(2) loop */
@@ -522,7 +509,7 @@ static void check_framing(const char *mode) {
     CHECK_INT(bce_rpc(c, "test_echo", "[\"k\"]", out, 300000, &n), BCE_OK);
     CHECK_STR(out, "[\"k\",{\"xpub\":\"w-frame\"}]");
     memset(&s, 0, sizeof s);
-    inject_seq(d.port, "w-frame", 0, 50);
+    daemon_inject_seq(d.port, "w-frame", 0, 50);
     s.stop_at_coin = c;
     s.stop_at = 50;
     bce_on(c, "new_transaction", on_seq, &s);

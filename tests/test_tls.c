@@ -9,20 +9,6 @@
 
 #define CERTS "build/certs/"
 
-static int free_port(void) {
-    struct sockaddr_in a;
-    socklen_t al = sizeof a;
-    int fd = socket(AF_INET, SOCK_STREAM, 0), port;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd, (struct sockaddr *)&a, sizeof a);
-    getsockname(fd, (struct sockaddr *)&a, &al);
-    port = ntohs(a.sin_port);
-    close(fd);
-    return port;
-}
-
 static int tls_daemon(daemon_t *d, const char *cert) {
     char c[128], k[128];
     const char *argv[] = {"/usr/bin/python3", "tests/fake_daemon.py", "--port", "0", "--tls-cert", c, "--tls-key", k, NULL};
@@ -269,7 +255,7 @@ static void test_stunnel_c_daemon(void) {
     const char *cargv[] = {"build/fake_daemon", "--port", "0", NULL};
     daemon_t d;
     char conf[512], url[64], path[64];
-    int port = free_port(), i, up = 0;
+    int port = free_loopback_port(), i, up = 0;
     pid_t pid;
     FILE *f;
     CHECK_INT(daemon_start(&d, cargv), 0);

@@ -320,29 +320,9 @@ static int gaps(const tally_t *t, int upto) {
     return g;
 }
 
-static void inject(const daemon_t *d, const char *wallet, int from, int count) {
-    char buf[60000];
-    size_t o = 0;
-    int i;
-    buf[o++] = '[';
-    for (i = from; i < from + count; i++)
-        o += (size_t)snprintf(buf + o, sizeof buf - o, "%s{\"event\":\"new_transaction\",\"tx\":\"t%d\",\"seq\":%d}",
-                              i == from ? "" : ",", i, i);
-    buf[o++] = ']';
-    buf[o] = 0;
-    daemon_inject(d->port, wallet, buf);
-}
-
 /* Steps until cond holds or max_ms passes. */
 #define STEP_UNTIL(coin, cond, max_ms) do { long long t0_ = _bce_now_ms(); \
     while (!(cond) && _bce_now_ms() - t0_ < (max_ms)) bce_coin_step(coin, 20); } while (0)
-
-static int loaded(const daemon_t *d, const char *wallet) {
-    char buf[4096], key[128];
-    if (http_request(d->port, "GET", "/_test/stats", NULL, buf, sizeof buf) < 0) return 0;
-    snprintf(key, sizeof key, "\"%s\"", wallet);
-    return strstr(buf, key) != NULL;
-}
 
 static bce_coin_t *ws_coin(const daemon_t *d, const char *wallet, const char *password) {
     bce_coin_desc_t desc;
@@ -379,18 +359,18 @@ static void check_drops_while_streaming(const char *const *argv) {
     ws_opts(&o, t);
     o.drain_interval_ms = 300;
     CHECK_INT(bce_coin_begin_websocket(c, &o), BCE_OK);
-    STEP_UNTIL(c, t->connects == 1 && loaded(&d, "drop-w"), 5000);
+    STEP_UNTIL(c, t->connects == 1 && daemon_loaded(d.port, "drop-w"), 5000);
     CHECK_INT(t->connects, 1);
     for (round = 0; round < 3; round++) {
         int k;
         for (k = 0; k < 10; k++) {          /* streaming: inject, step a little */
-            inject(&d, "drop-w", seq, 20);
+            daemon_inject_seq(d.port, "drop-w", seq, 20);
             seq += 20;
             bce_coin_step(c, 5);
         }
         if (round < 2) {
             http_request(d.port, "POST", "/_test/drop_ws", round == 0 ? "{\"mode\":\"reset\"}" : "{\"mode\":\"close\"}", NULL, 0);
-            inject(&d, "drop-w", seq, 40);  /* while the socket is down: only the queue has these */
+            daemon_inject_seq(d.port, "drop-w", seq, 40);  /* while the socket is down: only the queue has these */
             seq += 40;
             STEP_UNTIL(c, t->connects == round + 2, 5000);
         }
@@ -431,8 +411,8 @@ static void test_daemon_restart(void) {
     bce_on(c, "new_transaction", on_seq, t);
     ws_opts(&o, t);
     CHECK_INT(bce_coin_begin_websocket(c, &o), BCE_OK);
-    STEP_UNTIL(c, t->connects == 1 && loaded(&d, "restart-w"), 5000);
-    inject(&d, "restart-w", 0, 50);
+    STEP_UNTIL(c, t->connects == 1 && daemon_loaded(d.port, "restart-w"), 5000);
+    daemon_inject_seq(d.port, "restart-w", 0, 50);
     STEP_UNTIL(c, t->total == 50, 5000);
     kill(d.pid, SIGKILL);
     waitpid(d.pid, NULL, 0);
@@ -441,11 +421,11 @@ static void test_daemon_restart(void) {
     CHECK_INT(t->last_code, 1006);
     snprintf(port, sizeof port, "%d", d.port);
     CHECK_INT(daemon_start(&d2, argv2), 0);
-    CHECK(!loaded(&d2, "restart-w"));
-    STEP_UNTIL(c, t->connects == 2 && loaded(&d2, "restart-w"), 8000);
+    CHECK(!daemon_loaded(d2.port, "restart-w"));
+    STEP_UNTIL(c, t->connects == 2 && daemon_loaded(d2.port, "restart-w"), 8000);
     CHECK_INT(t->connects, 2);
-    CHECK(loaded(&d2, "restart-w"));      /* the catch-up call loaded it again */
-    inject(&d2, "restart-w", 50, 50);
+    CHECK(daemon_loaded(d2.port, "restart-w"));      /* the catch-up call loaded it again */
+    daemon_inject_seq(d2.port, "restart-w", 50, 50);
     STEP_UNTIL(c, t->total == 100, 5000);
     CHECK_INT(t->total, 100);
     CHECK_INT(t->dups, 0);
@@ -470,7 +450,7 @@ static void test_frozen_daemon(void) {
     o.ping_interval_ms = 300;
     o.pong_timeout_ms = 300;
     CHECK_INT(bce_coin_begin_websocket(c, &o), BCE_OK);
-    STEP_UNTIL(c, t->connects == 1 && loaded(&d, "frozen-w"), 5000);
+    STEP_UNTIL(c, t->connects == 1 && daemon_loaded(d.port, "frozen-w"), 5000);
     /* alive and idle: pings are answered, nothing is dropped */
     t0 = _bce_now_ms();
     while (_bce_now_ms() - t0 < 1000) bce_coin_step(c, 50);
@@ -486,7 +466,7 @@ static void test_frozen_daemon(void) {
     kill(d.pid, SIGCONT);
     STEP_UNTIL(c, t->connects >= 2, 5000);
     CHECK(t->connects >= 2);
-    inject(&d, "frozen-w", 0, 10);
+    daemon_inject_seq(d.port, "frozen-w", 0, 10);
     STEP_UNTIL(c, t->total == 10, 5000);
     CHECK_INT(t->total, 10);
     CHECK_INT(t->dups, 0);
@@ -537,9 +517,9 @@ static void test_nothing_listening(void) {
     CHECK_INT(t->connects, 0);
     snprintf(ports, sizeof ports, "%d", port);
     CHECK_INT(daemon_start(&d, argv2), 0);
-    STEP_UNTIL(c, t->connects == 1 && loaded(&d, "late-w"), 5000);
+    STEP_UNTIL(c, t->connects == 1 && daemon_loaded(d.port, "late-w"), 5000);
     CHECK_INT(t->connects, 1);
-    inject(&d, "late-w", 0, 5);
+    daemon_inject_seq(d.port, "late-w", 0, 5);
     STEP_UNTIL(c, t->total == 5, 5000);
     CHECK_INT(t->total, 5);
     bce_coin_destroy(c);
@@ -596,14 +576,14 @@ static void test_manager_two_daemons(void) {
     o.drain_interval_ms = 200;
     CHECK_INT(bce_manager_begin_websocket(m, NULL, &o), BCE_OK);
     t0 = _bce_now_ms();
-    while (!(conn->connects == 2 && loaded(&db, "mb") && loaded(&dl, "ml")) && _bce_now_ms() - t0 < 5000)
+    while (!(conn->connects == 2 && daemon_loaded(db.port, "mb") && daemon_loaded(dl.port, "ml")) && _bce_now_ms() - t0 < 5000)
         bce_manager_step(m, 20);
     CHECK_INT(conn->connects, 2);
-    inject(&db, "mb", 0, 30);
-    inject(&dl, "ml", 0, 40);
-    inject(&dl, "someone-else", 100, 5);     /* unfiltered: routed to a stand-in coin, not ours */
+    daemon_inject_seq(db.port, "mb", 0, 30);
+    daemon_inject_seq(dl.port, "ml", 0, 40);
+    daemon_inject_seq(dl.port, "someone-else", 100, 5);     /* unfiltered: routed to a stand-in coin, not ours */
     http_request(dl.port, "POST", "/_test/drop_ws", "{\"mode\":\"reset\"}", NULL, 0);
-    inject(&dl, "ml", 40, 20);
+    daemon_inject_seq(dl.port, "ml", 40, 20);
     t0 = _bce_now_ms();
     while (!(tb->total == 30 && tl->total == 60) && _bce_now_ms() - t0 < 8000) bce_manager_step(m, 20);
     CHECK_INT(tb->total, 30);
