@@ -4,7 +4,8 @@
    bitcart_events.h lets a C or C++ program listen to BitcartCC payment daemons: new
    transactions, payment status changes, new blocks and verified transactions, for one wallet
    or many wallets across many currencies. It is the C counterpart of the Python Bitcart SDK's
-   events system. One file; libc only.
+   events system. One file; it needs only libc and the OS's sockets (POSIX), plus mbedTLS
+   when TLS is switched on.
 
    INSTANTIATE
    -----------
@@ -151,6 +152,8 @@
    bce_manager_desc_t
      logger, allocator   as above; coins of the manager use them unless configured otherwise
      limits.max_wallets  1000000 over all currencies
+     limits.max_json_tokens, limits.max_json_depth   65536 and 64, for what the manager reads
+                         (each currency's JSON-RPC and websocket messages)
    bce_json_desc_t
      max_tokens 65536, max_depth 64, allocator as above
 
