@@ -2438,7 +2438,6 @@ enum { _BCE_RPC_IDLE, _BCE_RPC_CONNECTING, _BCE_RPC_SENDING, _BCE_RPC_RECEIVING,
 typedef struct _bce_rpc_t {
     _bce_url_t url;
     char *auth;                 /* "Authorization: Basic ...\r\n" */
-    const char *wallet_json;    /* the {"xpub": ...} value of the current call, owned by caller */
     _bce_conn_t conn;
     int want;                   /* _BCE_WANT_* while sending or receiving */
     int state;
@@ -3162,7 +3161,6 @@ typedef struct _bce_ws_t {
     void (*on_open)(void *owner, long long now);
     void (*on_text)(void *owner, const char *text, size_t len, long long now);
     void (*on_closed)(void *owner, int code, const char *reason);
-    unsigned long long messages, opens;
 } _bce_ws_t;
 
 static void _bce_ws_error(_bce_ws_t *w, const char *a, const char *b) {
@@ -3436,7 +3434,6 @@ static int _bce_ws_check_handshake(_bce_ws_t *w) {
 static void _bce_ws_message(_bce_ws_t *w, int opcode, const unsigned char *p, size_t n, long long now) {
     if (opcode == _BCE_WS_TEXT) {
         if (!_bce_utf8_valid(p, n)) { _bce_ws_fail(w, 1007, "text message is not valid UTF-8", now); return; }
-        w->messages++;
         if (w->on_text) w->on_text(w->owner, (const char *)p, n, now);
     } else {
         _bce_ws_log(w, BCE_LOG_DEBUG, "binary message ignored", NULL);
@@ -3666,7 +3663,6 @@ static void _bce_ws_io(_bce_ws_t *w, int revents, long long now) {
         w->state = _BCE_WS_OPEN;
         w->ever_open = 1;
         w->opened_at = w->last_rx = now;
-        w->opens++;
         w->close_code = 0;
         _bce_ws_log(w, BCE_LOG_INFO, "connected", NULL);
         if (w->subscribe && _bce_ws_queue(w, _BCE_WS_TEXT, w->subscribe, strlen(w->subscribe)) != BCE_OK) {
@@ -4490,16 +4486,13 @@ _BCE_DEF int bce_add_event_handler(bce_coin_t *coin, const char *events, bce_han
 
 static const _bce_handler_t *_bce_manager_handlers(bce_manager_t *m);
 
+static void _bce_coin_route(bce_coin_t *coin, _bce_route_t *rt);
+
 _BCE_DEF int bce_process_updates(bce_coin_t *coin, const char *json, size_t len) {
     _bce_route_t rt;
     if (!coin) return BCE_ERR_INVALID_ARG;
     if (coin->in_handler) return BCE_ERR_STATE;
-    rt.first = coin->manager ? _bce_manager_handlers(coin->manager) : NULL;
-    rt.instance = coin;
-    rt.currency = _bce_currencies[coin->cur].name;
-    rt.wallet = coin->key;
-    rt.accepted = _bce_currencies[coin->cur].events;
-    rt.dedup = NULL;
+    _bce_coin_route(coin, &rt);
     return _bce_dispatch_array(&coin->disp, &rt, json, len);
 }
 
