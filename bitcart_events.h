@@ -3161,6 +3161,7 @@ typedef struct _bce_ws_t {
     void (*on_open)(void *owner, long long now);
     void (*on_text)(void *owner, const char *text, size_t len, long long now);
     void (*on_closed)(void *owner, int code, const char *reason);
+    unsigned long long opens;   /* successful handshakes (the fuzzers check it) */
 } _bce_ws_t;
 
 static void _bce_ws_error(_bce_ws_t *w, const char *a, const char *b) {
@@ -3663,6 +3664,7 @@ static void _bce_ws_io(_bce_ws_t *w, int revents, long long now) {
         w->state = _BCE_WS_OPEN;
         w->ever_open = 1;
         w->opened_at = w->last_rx = now;
+        w->opens++;
         w->close_code = 0;
         _bce_ws_log(w, BCE_LOG_INFO, "connected", NULL);
         if (w->subscribe && _bce_ws_queue(w, _BCE_WS_TEXT, w->subscribe, strlen(w->subscribe)) != BCE_OK) {
