@@ -268,6 +268,50 @@
    Network input is treated as hostile: every parser bounds-checks and every size has a limit.
    Log messages never contain passwords; text from the network is cut to 80 bytes and made
    printable before it is logged. TLS certificate verification is on by default.
+
+   LIMITS
+   ------
+   Every buffer, list and wait has a bound. Run-time bounds are the desc and opts fields above
+   (limits.*, max_message_bytes, dedup_entries, the *_ms fields). What happens at each:
+     limits.max_json_tokens   one update for bce_process_updates (that update is skipped and
+                              logged); a whole websocket message (all its updates are skipped,
+                              logged "websocket message skipped: over a limit"); a whole
+                              JSON-RPC answer (the call fails with BCE_ERR_LIMIT)
+     limits.max_json_depth    as max_json_tokens
+     limits.max_header_bytes  the status line and headers of every HTTP answer, interim 1xx
+                              answers and the websocket upgrade answer included: BCE_ERR_LIMIT
+     limits.max_response_bytes  the body of a JSON-RPC answer (Content-Length, chunked or read
+                              until close), and the receive buffer with it: BCE_ERR_LIMIT
+     max_message_bytes        one websocket message, fragments joined: closed with 1009; the
+                              send queue (pongs, closes) holds max_message_bytes + 64 KiB, and a
+                              peer that never reads our answers is closed with 1008
+     dedup_entries            at most BCE_DEDUP_ENTRIES_MAX (65536), else BCE_ERR_INVALID_ARG;
+                              the ring is sized at the first begin and kept
+     limits.max_wallets       bce_manager_add_wallet returns NULL once reached
+   A get_updates answer refused by one of these limits is lost: the daemon emptied the queue
+   when it answered. Keep the limits above what your daemon sends (POLLING_CAP updates).
+   Compile-time bounds, each overridable with -D before the implementation:
+     BCE_LOG_LINE_MAX         256   one log line and last_error, with the NUL; a longer one
+                                    ends in "..."
+     BCE_LOG_NET_TEXT_MAX     80    text from the network quoted in a log line ("..." after)
+     BCE_URL_HOST_MAX         255   a URL's host; BCE_URL_PATH_MAX 511: its path (longer URLs
+                                    are refused by create and configure)
+     BCE_HTTP_LINE_MAX        1024  a chunk-size line or a trailer line: BCE_ERR_HTTP
+     BCE_WS_REFUSED_BODY_MAX  65536 the body of a refused websocket upgrade: BCE_ERR_LIMIT
+     BCE_WS_READ_ROUNDS       16    websocket reads per step before timers get a turn
+     BCE_WS_CLOSE_WAIT_MS     1000  wait for the peer's close frame after ours
+     BCE_WS_STABLE_MS         5000  a connection up this long resets the reconnect delay
+     BCE_CATCHUP_RETRY_MS     2000  a coin's failed catch-up call is retried after this (a
+                                    manager retries at its next round)
+     BCE_DEDUP_TWINS          256   per wallet: queue-delivered updates awaiting their websocket
+                                    twin (the oldest is forgotten when full; its twin, if it
+                                    still comes, is delivered again)
+     BCE_DEDUP_TWIN_MS        10000 how long such an update waits
+     BCE_DEDUP_GLOBAL         64    global events (new_block) remembered per currency
+     BCE_JSON_MAX_DEPTH_LIMIT 1024  the largest max_json_depth (fixed: it sizes a stack array)
+   Fixed by the protocol: control frames 125 bytes, close reasons 123 bytes, JSON input below
+   4 GiB, currency names as listed above. Memory per wallet of a manager websocket with
+   catch-up: about 8 * dedup_entries + 16 * BCE_DEDUP_TWINS bytes, allocated on first use.
 */
 #ifndef BITCART_EVENTS_H
 #define BITCART_EVENTS_H
@@ -704,6 +748,51 @@ extern "C" {
 #define _BCE_DEFAULT_MAX_DEPTH 64
 #define _BCE_NONE 0xFFFFFFFFu
 
+/* Bounds fixed at compile time; each can be overridden with -D (the manual's LIMITS lists
+   them all, with the run-time ones). */
+#ifndef BCE_LOG_LINE_MAX
+#define BCE_LOG_LINE_MAX 256            /* one log line, and last_error, with its NUL */
+#endif
+#ifndef BCE_LOG_NET_TEXT_MAX
+#define BCE_LOG_NET_TEXT_MAX 80         /* text from the network quoted in a log line */
+#endif
+#ifndef BCE_URL_HOST_MAX
+#define BCE_URL_HOST_MAX 255            /* a URL's host */
+#endif
+#ifndef BCE_URL_PATH_MAX
+#define BCE_URL_PATH_MAX 511            /* a URL's path prefix */
+#endif
+#ifndef BCE_HTTP_LINE_MAX
+#define BCE_HTTP_LINE_MAX 1024          /* a chunk-size line or a trailer line */
+#endif
+#ifndef BCE_WS_REFUSED_BODY_MAX
+#define BCE_WS_REFUSED_BODY_MAX 65536   /* the body of a refused websocket upgrade */
+#endif
+#ifndef BCE_WS_READ_ROUNDS
+#define BCE_WS_READ_ROUNDS 16           /* websocket reads per step before timers get a turn */
+#endif
+#ifndef BCE_WS_CLOSE_WAIT_MS
+#define BCE_WS_CLOSE_WAIT_MS 1000       /* wait for the peer's close after ours */
+#endif
+#ifndef BCE_WS_STABLE_MS
+#define BCE_WS_STABLE_MS 5000           /* up this long: the reconnect delay starts over */
+#endif
+#ifndef BCE_CATCHUP_RETRY_MS
+#define BCE_CATCHUP_RETRY_MS 2000       /* a failed catch-up get_updates is retried after this */
+#endif
+#ifndef BCE_DEDUP_ENTRIES_MAX
+#define BCE_DEDUP_ENTRIES_MAX 65536u    /* the largest bce_ws_opts_t.dedup_entries accepted */
+#endif
+#ifndef BCE_DEDUP_TWINS
+#define BCE_DEDUP_TWINS 256u            /* queue-delivered updates awaiting their websocket twin */
+#endif
+#ifndef BCE_DEDUP_TWIN_MS
+#define BCE_DEDUP_TWIN_MS 10000         /* how long such an update waits */
+#endif
+#ifndef BCE_DEDUP_GLOBAL
+#define BCE_DEDUP_GLOBAL 64u            /* global events (new_block) remembered per currency */
+#endif
+
 _BCE_DEF const char *bce_result_str(int result) {
     switch (result) {
     case BCE_OK: return "BCE_OK: success";
@@ -777,29 +866,32 @@ static int _bce_strieq(const char *a, const char *b) {
 
 /* A bounded message builder: appends are cut at the end of the buffer, never overflow. */
 typedef struct _bce_msg_t {
-    char buf[256];
+    char buf[BCE_LOG_LINE_MAX];
     size_t len;
 } _bce_msg_t;
 
+/* A line cut at the end of the buffer ends in "..." so that the cut shows. */
 static void _bce_msg_raw(_bce_msg_t *m, const char *s, size_t n) {
     size_t room = sizeof m->buf - 1 - m->len;
-    if (n > room) n = room;
+    int cut = n > room;
+    if (cut) n = room;
     memcpy(m->buf + m->len, s, n);
     m->len += n;
     m->buf[m->len] = 0;
+    if (cut && m->len >= 3) memcpy(m->buf + m->len - 3, "...", 3);
 }
 
 static void _bce_msg_str(_bce_msg_t *m, const char *s) { _bce_msg_raw(m, s, strlen(s)); }
 
-/* Text that came from outside: printable ASCII only, at most 80 bytes. */
+/* Text that came from outside: printable ASCII only, at most BCE_LOG_NET_TEXT_MAX bytes. */
 static void _bce_msg_untrusted(_bce_msg_t *m, const char *s, size_t n) {
     size_t i;
-    for (i = 0; i < n && i < 80; i++) {
+    for (i = 0; i < n && i < BCE_LOG_NET_TEXT_MAX; i++) {
         char c = s[i];
         if ((unsigned char)c < 0x20 || (unsigned char)c > 0x7e) c = '?';
         _bce_msg_raw(m, &c, 1);
     }
-    if (n > 80) _bce_msg_str(m, "...");
+    if (n > BCE_LOG_NET_TEXT_MAX) _bce_msg_str(m, "...");
 }
 
 static void _bce_msg_long(_bce_msg_t *m, long long v) {
@@ -1570,9 +1662,9 @@ static long long _bce_now_ms(void) {
    endpoint is prefix + "/", the websocket prefix + "/ws", the spec prefix + "/spec". */
 typedef struct _bce_url_t {
     int tls;
-    char host[256];             /* without brackets for IPv6 literals */
+    char host[BCE_URL_HOST_MAX + 1];    /* without brackets for IPv6 literals */
     char port[6];
-    char prefix[512];
+    char prefix[BCE_URL_PATH_MAX + 1];
 } _bce_url_t;
 
 /* Parses http[s]://host[:port][/path]. Returns NULL or a static reason. */
@@ -1832,12 +1924,12 @@ static int _bce_http_feed(_bce_http_resp_t *r, char *buf, size_t *plen, int eof)
             const char *nl = (const char *)memchr(buf + r->pos, '\n', len - r->pos);
             const char *line = buf + r->pos;
             if (!nl) {
-                if (len - r->pos > 1024) return _bce_http_fail(r, "chunk header line too long", BCE_ERR_HTTP);
+                if (len - r->pos > BCE_HTTP_LINE_MAX) return _bce_http_fail(r, "chunk header line too long", BCE_ERR_HTTP);
                 if (eof) return _bce_http_fail(r, "connection closed inside a chunked body", BCE_ERR_HTTP);
                 return 0;
             }
             if (nl == line || nl[-1] != '\r') return _bce_http_fail(r, "malformed chunked body", BCE_ERR_HTTP);
-            if (nl - line > 1024) return _bce_http_fail(r, "chunk header line too long", BCE_ERR_HTTP);
+            if ((size_t)(nl - line) > BCE_HTTP_LINE_MAX) return _bce_http_fail(r, "chunk header line too long", BCE_ERR_HTTP);
             r->pos = (size_t)(nl - buf) + 1;
             if (r->phase == _BCE_HP_CHUNK_CRLF) {
                 if (nl - 1 != line) return _bce_http_fail(r, "malformed chunked body", BCE_ERR_HTTP);
@@ -2739,7 +2831,7 @@ static void _bce_rpc_finish(_bce_rpc_t *c) {
         long long code = 0;
         uint32_t ct = bce_json_find(body, p->tokens, e, "code"), mt = bce_json_find(body, p->tokens, e, "message");
         _bce_msg_t m;
-        char msg[160];
+        char msg[BCE_LOG_LINE_MAX];
         size_t mlen = 0;
         if (ct) bce_json_int(body, &p->tokens[ct], &code);
         msg[0] = 0;
@@ -3183,6 +3275,12 @@ static void _bce_ws_log(_bce_ws_t *w, int level, const char *a, const char *b) {
     _bce_log(w->logger, level, m.buf);
 }
 
+/* Options no default can mend: negative delays, a dedup ring over BCE_DEDUP_ENTRIES_MAX. */
+static int _bce_ws_opts_bad(const bce_ws_opts_t *o) {
+    return o && (o->reconnect_min_ms < 0 || o->reconnect_max_ms < 0 || o->pong_timeout_ms < 0
+                 || o->dedup_entries > BCE_DEDUP_ENTRIES_MAX);
+}
+
 static void _bce_ws_defaults(bce_ws_opts_t *o) {
     if (o->reconnect_min_ms <= 0) o->reconnect_min_ms = 250;
     if (o->reconnect_max_ms <= 0) o->reconnect_max_ms = 30000;
@@ -3277,7 +3375,7 @@ static void _bce_ws_closed(_bce_ws_t *w, int code, const char *reason, int resul
     w->peer_gone = 0;
     w->hs_eof = 0;
     w->state = _BCE_WS_WAIT;
-    if (was_open && now - w->opened_at >= 5000) w->failures = 0;    /* it stayed up: start over */
+    if (was_open && now - w->opened_at >= BCE_WS_STABLE_MS) w->failures = 0;    /* it stayed up: start over */
     if (w->on_closed) w->on_closed(w->owner, code, reason ? reason : "");
     if (w->state != _BCE_WS_WAIT) return;                            /* the owner stopped us */
     if (result == BCE_ERR_AUTH) {
@@ -3317,7 +3415,7 @@ static void _bce_ws_fail(_bce_ws_t *w, int code, const char *why, long long now)
     if (w->state == _BCE_WS_OPEN && _bce_ws_queue(w, _BCE_WS_CLOSE, p, 2) == BCE_OK && _bce_ws_flush(w) == BCE_OK
         && w->out_len) {
         w->state = _BCE_WS_CLOSING;
-        w->close_deadline = now + 1000;
+        w->close_deadline = now + BCE_WS_CLOSE_WAIT_MS;
         return;
     }
     _bce_ws_closed(w, code, "protocol error", BCE_ERR_WS, now);
@@ -3619,7 +3717,7 @@ static void _bce_ws_io(_bce_ws_t *w, int revents, long long now) {
             _bce_ws_closed(w, 1006, "out of memory", BCE_ERR_NOMEM, now);
             return;
         }
-        _bce_http_reset(&w->resp, w->max_header, 65536);
+        _bce_http_reset(&w->resp, w->max_header, BCE_WS_REFUSED_BODY_MAX);
         w->resp.upgrade = 1;
         w->in_len = 0;
         w->state = _BCE_WS_HANDSHAKE;
@@ -3688,7 +3786,7 @@ static void _bce_ws_io(_bce_ws_t *w, int revents, long long now) {
             if (n < 0) return;
             _bce_ws_frames(w, now);
             /* a peer that never pauses must not starve timers and the JSON-RPC side */
-            if (n == 0 || ++rounds >= 16 || (w->state != _BCE_WS_OPEN && w->state != _BCE_WS_CLOSING)
+            if (n == 0 || ++rounds >= BCE_WS_READ_ROUNDS || (w->state != _BCE_WS_OPEN && w->state != _BCE_WS_CLOSING)
                 || (w->stop && *w->stop)) break;
         }
         if (w->state == _BCE_WS_OPEN || w->state == _BCE_WS_CLOSING) {
@@ -3806,8 +3904,6 @@ static void _bce_ws_stop(_bce_ws_t *w) {
      last ones delivered by any path, and a match is never delivered again.
    Hashes cover the update object's text with the whitespace outside strings left out. */
 
-#define _BCE_DEDUP_QTTL_MS 10000
-
 typedef struct _bce_qent_t {
     uint64_t h;
     long long t;
@@ -3900,7 +3996,7 @@ static int _bce_seen_q_take(_bce_seen_t *s, uint64_t h, long long now) {
     uint32_t i, o = 0;
     int found = 0;
     for (i = 0; i < s->qn; i++) {       /* drop expired entries on the way */
-        if (now - s->q[i].t > _BCE_DEDUP_QTTL_MS) continue;
+        if (now - s->q[i].t > BCE_DEDUP_TWIN_MS) continue;
         if (!found && s->q[i].h == h) { found = 1; continue; }
         s->q[o++] = s->q[i];
     }
@@ -3975,7 +4071,7 @@ struct bce_coin_t {
     int borrowed;               /* a manager's stand-in coin: xpub/key point at event data */
     int in_handler;
     volatile sig_atomic_t stop_requested;
-    char last_error[256];
+    char last_error[BCE_LOG_LINE_MAX];
     char *wallet_json;          /* the value sent as "xpub": null, a string or an object */
     _bce_rpc_t rpc;
     int mode;                   /* _BCE_MODE_* */
@@ -4676,7 +4772,7 @@ static void _bce_coin_ws_tick(bce_coin_t *coin, long long now) {
         r = _bce_poll_collect(rpc, &coin->disp, &rt);
         if (ok) _bce_seen_settle(&coin->seen);
         if (r != BCE_OK) { coin->fatal = r; return; }
-        coin->next_poll = !ok ? now + 2000 : coin->wsopts.drain_interval_ms > 0 ? now + coin->wsopts.drain_interval_ms : -1;
+        coin->next_poll = !ok ? now + BCE_CATCHUP_RETRY_MS : coin->wsopts.drain_interval_ms > 0 ? now + coin->wsopts.drain_interval_ms : -1;
     }
     if (coin->catch_up && rpc->state == _BCE_RPC_IDLE && coin->ws.state == _BCE_WS_OPEN && coin->next_poll >= 0
         && now >= coin->next_poll && !coin->stop_requested) {
@@ -4684,7 +4780,7 @@ static void _bce_coin_ws_tick(bce_coin_t *coin, long long now) {
         if (_bce_rpc_begin(rpc, "get_updates", NULL, 0, coin->wallet_json, now) != BCE_OK) {
             _bce_log_call_failure(&coin->logger, "get_updates (catch-up)", rpc->result, coin->last_error);
             rpc->state = _BCE_RPC_IDLE;
-            coin->next_poll = now + 2000;
+            coin->next_poll = now + BCE_CATCHUP_RETRY_MS;
         }
     }
 }
@@ -4692,8 +4788,7 @@ static void _bce_coin_ws_tick(bce_coin_t *coin, long long now) {
 _BCE_DEF int bce_coin_begin_websocket(bce_coin_t *coin, const bce_ws_opts_t *opts) {
     if (!coin) return BCE_ERR_INVALID_ARG;
     if (coin->in_handler || coin->mode != _BCE_MODE_NONE || _bce_rpc_busy(&coin->rpc)) return BCE_ERR_STATE;
-    if (opts && (opts->reconnect_min_ms < 0 || opts->reconnect_max_ms < 0 || opts->pong_timeout_ms < 0))
-        return BCE_ERR_INVALID_ARG;
+    if (_bce_ws_opts_bad(opts)) return BCE_ERR_INVALID_ARG;
     if (!coin->ws_ready) {
         _bce_ws_init(&coin->ws, &coin->rpc, &coin->disp.json, &coin->allocator, &coin->logger, coin->last_error,
                      sizeof coin->last_error);
@@ -4710,8 +4805,8 @@ _BCE_DEF int bce_coin_begin_websocket(bce_coin_t *coin, const bce_ws_opts_t *opt
     _bce_ws_defaults(&coin->wsopts);
     coin->catch_up = !coin->wsopts.disable_catch_up && coin->key != NULL;
     if (coin->catch_up && !coin->seen_ready) {
-        if (_bce_seen_init(&coin->seen, &coin->allocator, coin->wsopts.dedup_entries, 256) != BCE_OK) return BCE_ERR_NOMEM;
-        if (_bce_seen_init(&coin->seen_global, &coin->allocator, 64, 0) != BCE_OK) {
+        if (_bce_seen_init(&coin->seen, &coin->allocator, coin->wsopts.dedup_entries, BCE_DEDUP_TWINS) != BCE_OK) return BCE_ERR_NOMEM;
+        if (_bce_seen_init(&coin->seen_global, &coin->allocator, BCE_DEDUP_GLOBAL, 0) != BCE_OK) {
             _bce_seen_release(&coin->seen, &coin->allocator);
             return BCE_ERR_NOMEM;
         }
@@ -4846,7 +4941,7 @@ typedef struct _bce_mcur_t {
     size_t cursor;
     bce_coin_t *current;
     long long next_round;
-    char last_error[256];
+    char last_error[BCE_LOG_LINE_MAX];
     bce_manager_t *m;           /* back pointers for the websocket callbacks */
     int index;
     int connect_timeout_ms;
@@ -5206,7 +5301,7 @@ static int _bce_mcur_rpc(bce_manager_t *m, int cur) {
 /* A held coin's record for deduplication, made on first use. NULL: none (no memory). */
 static _bce_seen_t *_bce_coin_seen(bce_coin_t *c, uint32_t entries) {
     if (c->seen_ready) return &c->seen;
-    if (_bce_seen_init(&c->seen, &c->allocator, entries, 256) != BCE_OK) return NULL;
+    if (_bce_seen_init(&c->seen, &c->allocator, entries, BCE_DEDUP_TWINS) != BCE_OK) return NULL;
     if (_bce_seen_init(&c->seen_global, &c->allocator, 1, 0) != BCE_OK) {
         _bce_seen_release(&c->seen, &c->allocator);
         return NULL;
@@ -5218,7 +5313,7 @@ static _bce_seen_t *_bce_coin_seen(bce_coin_t *c, uint32_t entries) {
 static _bce_seen_t *_bce_mcur_gseen(bce_manager_t *m, int cur) {
     _bce_mcur_t *mc = &m->cur[cur];
     if (!mc->gseen_ready) {
-        if (_bce_seen_init(&mc->gseen, &m->allocator, 64, 0) != BCE_OK) return NULL;
+        if (_bce_seen_init(&mc->gseen, &m->allocator, BCE_DEDUP_GLOBAL, 0) != BCE_OK) return NULL;
         mc->gseen_ready = 1;
     }
     return &mc->gseen;
@@ -5392,6 +5487,7 @@ _BCE_DEF int bce_manager_begin_websocket(bce_manager_t *m, const char *currency,
     long long now = _bce_now_ms();
     if (!m) return BCE_ERR_INVALID_ARG;
     if (m->in_handler || m->mode != _BCE_MODE_NONE) return BCE_ERR_STATE;
+    if (_bce_ws_opts_bad(opts)) return BCE_ERR_INVALID_ARG;
     if (currency && (only = _bce_currency_find(currency)) < 0) {
         _bce_log_unsupported(&m->logger, currency, strlen(currency));
         return BCE_ERR_UNSUPPORTED;
