@@ -2836,8 +2836,11 @@ static void _bce_rpc_finish(_bce_rpc_t *c) {
         if (ct) bce_json_int(body, &p->tokens[ct], &code);
         msg[0] = 0;
         if (mt && p->tokens[mt].type == BCE_JSON_STRING
-            && bce_json_string(body, &p->tokens[mt], msg, sizeof msg, &mlen) == BCE_ERR_LIMIT)
-            memcpy(msg + sizeof msg - 4, "...", 4);
+            && bce_json_string(body, &p->tokens[mt], msg, sizeof msg, &mlen) == BCE_ERR_LIMIT) {
+            /* too long to decode here: its first bytes as written (made printable below) */
+            memcpy(msg, body + p->tokens[mt].start, sizeof msg - 1);
+            msg[sizeof msg - 1] = 0;
+        }
         c->rpc_code = (int)(code < INT_MIN ? INT_MIN : code > INT_MAX ? INT_MAX : code);
         m.len = 0;
         _bce_msg_str(&m, "JSON-RPC error ");
@@ -3244,6 +3247,7 @@ typedef struct _bce_ws_t {
     int result;                 /* BCE_OK, or what ends the run */
     int close_code;             /* what on_closed reports */
     char close_reason[124];
+    int failed;                 /* we failed the connection: what the peer sends is not parsed */
     bce_json_t *json;           /* the owner's tokenizer, to read a refused handshake's body */
     const bce_allocator_t *alloc;
     const bce_logger_t *logger;
@@ -3414,6 +3418,8 @@ static void _bce_ws_fail(_bce_ws_t *w, int code, const char *why, long long now)
     w->in_len = 0;
     if (w->state == _BCE_WS_OPEN && _bce_ws_queue(w, _BCE_WS_CLOSE, p, 2) == BCE_OK && _bce_ws_flush(w) == BCE_OK
         && w->out_len) {
+        /* RFC 6455 7.1.7: no more data is processed; the stream's framing may be lost too */
+        w->failed = 1;
         w->state = _BCE_WS_CLOSING;
         w->close_deadline = now + BCE_WS_CLOSE_WAIT_MS;
         return;
@@ -3618,6 +3624,7 @@ static int _bce_ws_frame(_bce_ws_t *w, const _bce_ws_frame_t *f, const unsigned 
 /* Parses and handles every complete frame in the receive buffer. */
 static void _bce_ws_frames(_bce_ws_t *w, long long now) {
     size_t pos = 0;
+    if (w->failed) { w->in_len = 0; return; }
     while ((w->state == _BCE_WS_OPEN || w->state == _BCE_WS_CLOSING) && !(w->stop && *w->stop)) {
         _bce_ws_frame_t f;
         /* the message's total is checked where fragments are joined; a control frame between
@@ -3764,6 +3771,7 @@ static void _bce_ws_io(_bce_ws_t *w, int revents, long long now) {
         w->opened_at = w->last_rx = now;
         w->opens++;
         w->close_code = 0;
+        w->failed = 0;
         _bce_ws_log(w, BCE_LOG_INFO, "connected", NULL);
         if (w->subscribe && _bce_ws_queue(w, _BCE_WS_TEXT, w->subscribe, strlen(w->subscribe)) != BCE_OK) {
             _bce_ws_closed(w, 1006, "out of memory", BCE_ERR_NOMEM, now);

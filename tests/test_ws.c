@@ -186,7 +186,7 @@ static void test_dedup_records(void) {
     _bce_seen_settle(&w);
     CHECK_INT(_bce_dedup_skip(&q, 0, u1, strlen(u1)), 0);
     /* queue twins expire */
-    q.now = ws.now = 1000 + _BCE_DEDUP_QTTL_MS + 1;
+    q.now = ws.now = 1000 + BCE_DEDUP_TWIN_MS + 1;
     CHECK_INT(_bce_dedup_skip(&ws, 0, u1, strlen(u1)), 0);
     /* global events: once, whatever the path, however many wallet queues hold them */
     CHECK_INT(_bce_dedup_skip(&ws, 1, blk, strlen(blk)), 0);
