@@ -80,10 +80,12 @@ static struct {
     char last_reason[128];
 } g_status[MAX_CURRENCIES];
 static int g_nstatus;
+static int g_last_closed = -1;             /* the currency whose connection closed last */
 
 static bce_coin_t *g_coin;                 /* single-wallet mode */
 static bce_manager_t *g_manager;           /* --wallet mode */
 static volatile sig_atomic_t g_signalled;
+static volatile sig_atomic_t g_in_probe;   /* inside --poll's first (blocking) call */
 static int g_failure;                      /* an exit code set from inside a handler */
 static char *g_line;                       /* the output line, grown as needed and reused */
 static size_t g_line_cap, g_line_len;
@@ -605,6 +607,7 @@ static void on_disconnect(bce_coin_t *coin, int code, const char *reason, void *
     (void)user_data;
     copy_printable(why, sizeof why, reason);
     if (i < 0) return;
+    g_last_closed = i;
     snprintf(g_status[i].last_reason, sizeof g_status[i].last_reason, "%s", why);
     if (g_status[i].connected) {
         say("%s: disconnected (%d%s%s)", currency, code, why[0] ? ": " : "", why);
@@ -628,6 +631,7 @@ static void report_reconnects(void) {
 
 static void on_signal(int sig) {
     (void)sig;
+    if (g_in_probe) _exit(EXIT_STOPPED);           /* a blocking call cannot be woken: nothing to flush */
     g_signalled = 1;
     stop_all();                                    /* async-signal-safe */
 }
@@ -651,7 +655,7 @@ static void report_failure(int result, const char *currency, const char *url, co
     const char *what = result == BCE_ERR_AUTH ? "authentication failed (check --user and --password)"
                        : result == BCE_ERR_TLS ? "TLS failed"
                        : exit_code_for(result) == EXIT_CONNECT ? "cannot connect"
-                       : "stopped";
+                       : "failed";
     say("error: %s%s%s at %s: %s%s%s", currency ? currency : "", currency ? ": " : "", what,
         url ? url : "the default URL", bce_result_str(result), detail && detail[0] ? ": " : "",
         detail ? detail : "");
@@ -674,7 +678,11 @@ static void fill_desc(bce_coin_desc_t *d, const char *currency, bce_logger_t log
    it returns is dispatched like any later answer: nothing is lost. */
 static int probe(bce_coin_t *coin, const char *currency, const char *wallet, char *buf) {
     size_t len = 0;
-    int r = bce_rpc(coin, "get_updates", NULL, buf, PROBE_BYTES, &len);
+    int r;
+    g_in_probe = 1;
+    r = g_signalled ? BCE_OK : bce_rpc(coin, "get_updates", NULL, buf, PROBE_BYTES, &len);
+    g_in_probe = 0;
+    if (g_signalled) return BCE_OK;
     if (r == BCE_OK) {
         say("%s: connected to %s (polling every %d ms)", currency, bce_coin_url(coin), opt.poll_ms);
         if (g_manager) r = bce_manager_process_updates(g_manager, currency, wallet, buf, len);
@@ -736,15 +744,11 @@ static int run(void) {
     }
     {
         const char *cur = g_coin ? bce_coin_currency(g_coin) : NULL, *detail = g_coin ? bce_coin_last_error(g_coin) : "";
-        int i;
-        if (!g_coin) {   /* the manager: name the currency whose connection failed */
-            for (i = 0; i < g_nstatus; i++)
-                if (g_status[i].last_reason[0]) {
-                    cur = g_status[i].currency;
-                    detail = g_status[i].last_reason;
-                }
-        } else if (!detail[0] && g_nstatus) {
-            detail = g_status[0].last_reason;
+        if (!g_coin && g_last_closed >= 0) {   /* the manager: the currency whose connection ended it */
+            cur = g_status[g_last_closed].currency;
+            detail = g_status[g_last_closed].last_reason;
+        } else if (!detail[0] && g_last_closed >= 0) {
+            detail = g_status[g_last_closed].last_reason;
         }
         report_failure(r, cur, cur ? url_for(cur) : NULL, detail);
     }

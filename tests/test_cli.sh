@@ -433,6 +433,29 @@ usage_tests() {
         wait "$DPID"
     fi
 
+    # a peer that accepts connections and never answers: SIGTERM must not wait for timeouts
+    if start_daemon silent "$PY" -c 'import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(16)
+print("PORT", s.getsockname()[1], flush=True)
+held = []
+while True:
+    held.append(s.accept()[0]); print("ACCEPTED", len(held), flush=True)'; then
+        listen silent-ws --url "http://127.0.0.1:$PORT" --xpub k
+        wait_until 10 has_text "$T/silent.dout" "ACCEPTED 1"
+        t0=$SECONDS
+        stop_listener TERM
+        check "signals: SIGTERM while the websocket handshake hangs: exit 0 at once (got $RC)" \
+            test "$RC" = 0 -a $((SECONDS - t0)) -le 2
+        listen silent-poll --url "http://127.0.0.1:$PORT" --xpub k --poll
+        wait_until 10 has_text "$T/silent.dout" "ACCEPTED 2"
+        t0=$SECONDS
+        stop_listener TERM
+        check "signals: SIGTERM during the first get_updates (no answer): exit 0 at once (got $RC)" \
+            test "$RC" = 0 -a $((SECONDS - t0)) -le 2
+        kill -TERM "$DPID"
+        wait "$DPID"
+    fi
+
     echo "== TLS (aiohttp daemon with a test CA)"
     if bash "$HERE/make_certs.sh" "$BUILD/certs" && start_daemon tls "$PY" "$HERE/fake_daemon.py" \
         --tls-cert "$BUILD/certs/good.pem" --tls-key "$BUILD/certs/good.key"; then

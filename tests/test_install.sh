@@ -39,7 +39,7 @@ check "the .pc file names the prefix, not DESTDIR" grep -qx "prefix=$PREFIX" "$D
 check "the installed bitcart-listen runs (--version)" "$D$PREFIX/bin/bitcart-listen" --version
 
 # pkg-config from the DESTDIR: the sysroot is put in front of -I paths
-pc() { PKG_CONFIG_PATH= PKG_CONFIG_LIBDIR="$D$PREFIX/lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$D" pkg-config "$@"; }
+pc() { PKG_CONFIG_PATH='' PKG_CONFIG_LIBDIR="$D$PREFIX/lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$D" pkg-config "$@"; }
 pcw() { local out; out=$(pc "$@") && echo $out; }   # words joined by one space, no trailing one
 if command -v pkg-config >/dev/null; then
     check "pkg-config --modversion matches BCE_VERSION_STRING" \
