@@ -166,7 +166,7 @@ test-cli: $(BUILD)/bitcart-listen $(BUILD)/san_bitcart-listen $(BUILD)/fake_daem
 	BUILD_DIR=$(BUILD) bash tests/test_cli.sh
 	BUILD_DIR=$(BUILD) bash tests/test_install.sh
 
-# a local fake daemon streams a short scripted session to bitcart-listen (about 5 s)
+# a local fake daemon streams a short scripted session to bitcart-listen (under a second once built)
 demo: $(BUILD)/bitcart-listen $(BUILD)/fake_daemon
 	@BUILD_DIR=$(BUILD) bash examples/demo.sh
 

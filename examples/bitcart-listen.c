@@ -765,6 +765,11 @@ static int setup(bce_logger_t logger) {
     g_capture = 1;
     g_captured[0] = 0;
     if (!opt.nwallets) {
+        for (i = 0; i < opt.nurls; i++)
+            if (opt.urls[i].currency[0]
+                && strcasecmp_ascii(opt.urls[i].currency, opt.currency ? opt.currency : "BTC") != 0)
+                return usage_error("--url %s=...: not the currency listened to (--currency %s)",
+                                   opt.urls[i].currency, opt.currency ? opt.currency : "BTC");
         fill_desc(&d, opt.currency ? opt.currency : "BTC", logger);
         d.xpub = opt.xpub;
         g_coin = bce_coin_create(&d);

@@ -400,6 +400,8 @@ usage_tests() {
     expect_usage "--ca-file with --insecure" "contradict" --ca-file x --insecure
     expect_usage "--url CUR=URL without that wallet" "--url LTC=...: no --wallet of that currency" \
         --wallet BTC:k --url LTC=http://127.0.0.1:1
+    expect_usage "--url CUR=URL of another currency" "--url LTC=...: not the currency listened to" \
+        --url LTC=http://127.0.0.1:1 --xpub k
     expect_usage "bad CUR=URL" "expected URL or CUR=URL" --url 'B-C=http://x'
     expect_usage "user with a colon" "must not contain ':'" --user a:b
     expect_usage "--password-file missing" "--password-file: cannot read" --password-file "$T/none"
