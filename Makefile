@@ -18,7 +18,7 @@ TEST_DEPS := $(HDR) tests/test.h tests/json_cases.h tests/daemon.h $(BUILD)/fake
 
 .PHONY: all test test-all soak static symbols check fuzz fuzz-short fuzz-replay unit daemons compile-checks sanitize valgrind bench demo clean
 
-all: $(UNIT_BIN)
+all: $(UNIT_BIN) cli
 
 $(BUILD):
 	@mkdir -p $(BUILD)
@@ -42,7 +42,7 @@ test: | $(BUILD)
 	@awk '/^([A-Za-z0-9_+\/. -]+: )?[0-9]+ passed, [0-9]+ failed$$/ { for (i = 1; i <= NF; i++) { if ($$(i+1) == "passed,") p += $$i; if ($$(i+1) == "failed") f += $$i } } \
 	     END { printf "make test: %d passed, %d failed\n", p, f; exit f > 0 }' $(BUILD)/test.log
 
-test-all: unit daemons compile-checks sanitize valgrind static symbols fuzz-replay fuzz-short soak
+test-all: unit daemons compile-checks sanitize valgrind static symbols fuzz-replay fuzz-short soak test-cli
 
 FUZZ_SECONDS ?= 60
 # libFuzzer with ASan + UBSan on every parser and a whole session: FUZZ_SECONDS per target
@@ -137,11 +137,60 @@ bench: $(BUILD)/bench_dispatch $(BUILD)/bench_polling $(BUILD)/bench_tls_memory 
 	./$(BUILD)/bench_polling 300 c
 	./$(BUILD)/bench_polling 100 py
 
-demo:
-	@echo "The live demo (a local fake daemon streaming payments to bitcart-listen) arrives with the"
-	@echo "transport and websocket work. Until then, this shows the library dispatching updates:"
-	@$(MAKE) --no-print-directory $(BUILD)/example_manual
-	./$(BUILD)/example_manual
+# ---- the command-line listener, the demo, install ------------------------------------------
+# bitcart-listen is built with TLS when mbedTLS is installed (BCE_TLS=0 forces it off).
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BINDIR  ?= $(PREFIX)/bin
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR  ?= $(PREFIX)/share/man
+PKGCONFIGDIR ?= $(PREFIX)/lib/pkgconfig
+TLS_LIBS := -lmbedtls -lmbedx509 -lmbedcrypto
+BCE_TLS ?= $(shell echo 'int main(void){return 0;}' | $(CC) -x c -include mbedtls/ssl.h - -o /dev/null $(TLS_LIBS) 2>/dev/null && echo 1 || echo 0)
+CLI_TLS_FLAGS = $(if $(filter 1,$(BCE_TLS)),-DBCE_USE_MBEDTLS,)
+CLI_TLS_LIBS = $(if $(filter 1,$(BCE_TLS)),$(TLS_LIBS),)
+
+.PHONY: cli test-cli install uninstall
+
+cli: $(BUILD)/bitcart-listen
+
+$(BUILD)/bitcart-listen: examples/bitcart-listen.c $(HDR) | $(BUILD)
+	$(CC) $(WARN) $(CFLAGS) $(CLI_TLS_FLAGS) -I. $< -o $@ $(CLI_TLS_LIBS)
+
+# the same program under ASan + UBSan, for the CLI tests
+$(BUILD)/san_bitcart-listen: examples/bitcart-listen.c $(HDR) | $(BUILD)
+	$(CLANG) $(WARN) -O1 -g $(SAN) -DBCE_USE_MBEDTLS -I. $< -o $@ $(TLS_LIBS)
+
+# bitcart-listen against both fake daemons, then install/uninstall into a temporary DESTDIR
+test-cli: $(BUILD)/bitcart-listen $(BUILD)/san_bitcart-listen $(BUILD)/fake_daemon
+	BUILD_DIR=$(BUILD) bash tests/test_cli.sh
+	BUILD_DIR=$(BUILD) bash tests/test_install.sh
+
+# a local fake daemon streams a short scripted session to bitcart-listen (under a second once built)
+demo: $(BUILD)/bitcart-listen $(BUILD)/fake_daemon
+	@BUILD_DIR=$(BUILD) bash examples/demo.sh
+
+BCE_VERSION = $(shell awk '/define BCE_VERSION_STRING/ { gsub(/"/, "", $$3); print $$3 }' $(HDR))
+# pc_file NAME TLS-CFLAGS TLS-LIBS DESCRIPTION-SUFFIX: the pkg-config file for PREFIX
+pc_file = sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@INCLUDEDIR@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))|' \
+	-e 's|@VERSION@|$(BCE_VERSION)|' -e 's|@NAME@|$(1)|' -e 's|@TLS_CFLAGS@|$(2)|' -e 's|@TLS_LIBS@|$(3)|' \
+	-e 's|@TLS_NOTE@|$(4)|' bitcart_events.pc.in
+
+# PREFIX (default /usr/local) and DESTDIR are honoured; the .pc files carry PREFIX.
+install: $(BUILD)/bitcart-listen
+	install -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(PKGCONFIGDIR)
+	install -m 644 $(HDR) $(DESTDIR)$(INCLUDEDIR)/bitcart_events.h
+	install -m 755 $(BUILD)/bitcart-listen $(DESTDIR)$(BINDIR)/bitcart-listen
+	install -m 644 examples/bitcart-listen.1 $(DESTDIR)$(MANDIR)/man1/bitcart-listen.1
+	$(call pc_file,bitcart_events,,,) > $(DESTDIR)$(PKGCONFIGDIR)/bitcart_events.pc
+	$(call pc_file,bitcart_events_tls, -DBCE_USE_MBEDTLS, $(TLS_LIBS),; TLS (https and wss) through mbedTLS) \
+	    > $(DESTDIR)$(PKGCONFIGDIR)/bitcart_events_tls.pc
+	chmod 644 $(DESTDIR)$(PKGCONFIGDIR)/bitcart_events.pc $(DESTDIR)$(PKGCONFIGDIR)/bitcart_events_tls.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(INCLUDEDIR)/bitcart_events.h $(DESTDIR)$(BINDIR)/bitcart-listen \
+	    $(DESTDIR)$(MANDIR)/man1/bitcart-listen.1 $(DESTDIR)$(PKGCONFIGDIR)/bitcart_events.pc \
+	    $(DESTDIR)$(PKGCONFIGDIR)/bitcart_events_tls.pc
 
 $(BUILD)/example_%: examples/%.c $(HDR) | $(BUILD)
 	$(CC) $(WARN) $(CFLAGS) -I. $< -o $@

@@ -5339,7 +5339,11 @@ static void _bce_mcur_tick(bce_manager_t *m, int cur, long long now) {
     int ws = m->mode == _BCE_MODE_WS;
     if (!mc->rpc_ready) return;
     if (ws) {
-        if (!mc->ws_ready || mc->ws.state == _BCE_WS_OFF) return;
+        if (!mc->ws_ready) return;
+        if (mc->ws.state == _BCE_WS_OFF) {     /* a failed first connect or auth ended it in I/O */
+            if (mc->ws.result != BCE_OK) m->fatal = mc->ws.result;
+            return;
+        }
         _bce_ws_tick(&mc->ws, now);
         if (mc->ws.result != BCE_OK) { m->fatal = mc->ws.result; return; }
     }
@@ -5552,7 +5556,10 @@ static void _bce_manager_end(bce_manager_t *m) {
     int i;
     for (i = 0; i < _BCE_NCUR; i++) {
         _bce_mcur_t *mc = &m->cur[i];
-        if (mc->ws_ready) _bce_ws_stop(&mc->ws);
+        if (mc->ws_ready) {
+            _bce_ws_stop(&mc->ws);
+            mc->ws.result = BCE_OK;             /* not carried into a later run */
+        }
         if (!mc->rpc_ready) continue;
         if (_bce_rpc_busy(&mc->rpc)) _bce_rpc_disconnect(&mc->rpc);
         mc->rpc.state = _BCE_RPC_IDLE;
