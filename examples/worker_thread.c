@@ -55,7 +55,7 @@ static void on_event(const bce_event_t *ev, void *user_data) {
         fprintf(stderr, "out of memory: %s dropped\n", it.event);
         return;
     }
-    memcpy(it.update, json, len);
+    memcpy(it.update, json ? json : "", len);
     it.update[len] = '\0';
     pthread_mutex_lock(&q->lock);
     while (q->count == QUEUE_SLOTS) pthread_cond_wait(&q->changed, &q->lock);   /* full: wait */

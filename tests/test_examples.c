@@ -227,12 +227,12 @@ static void test_websocket(void) {
     CHECK(http_request(d.port, "POST", "/_test/drop_ws", "{\"mode\":\"reset\"}", NULL, 0) == 0);
     CHECK(daemon_inject(d.port, WALLET, "[{\"event\":\"new_transaction\",\"tx\":\"while-away\"}]") == 0);
     CHECK(wait_text(&p, 0, "transaction while-away\n"));
+    check_output(&p, expected, proc_finish(&p, SIGTERM), 0);
     snprintf(connected, sizeof connected, "connected to %s (BTC)\n", d.url);
-    CHECK(wait_text(&p, 1, connected));
     again = strstr(p.ebuf, connected);
     CHECK(again && strstr(again + 1, connected));   /* connected twice */
     CHECK(strstr(p.ebuf, "lost (code 1006") != NULL);
-    check_output(&p, expected, proc_finish(&p, SIGTERM), 0);
+    CHECK(strstr(p.ebuf, "stopped\n") != NULL);
     daemon_stop(&d);
 }
 
