@@ -2,8 +2,8 @@
 
    Shows: the allocator and logger fields of bce_coin_desc_t (bce_manager_desc_t has the same).
    The allocator here counts what the library holds and refuses to go over a budget (the library
-   then reports BCE_ERR_NOMEM and carries on); free gets no size, so each block keeps its size in
-   a small header. The logger prints the library's messages with a time stamp and the level, at
+   then fails that one operation cleanly: a result code and a log line, never a crash); free gets
+   no size, so each block keeps its size in a small header. The logger prints the library's messages with a time stamp and the level, at
    INFO, so connects and reconnects show. Both receive the user_data pointer given beside them.
    At exit the program prints the memory statistics; nothing may be left in use.
 

@@ -4,7 +4,9 @@
    "quit" on stdin for poll_loop) and checks its exit status and its exact stdout. Then the
    same again with each example under valgrind (leaks and memory errors fail).
 
-   Usage: test_examples [BUILD_DIR]     (default "build": $BUILD_DIR/example_* and fake_daemon)
+   Usage: test_examples [BUILD_DIR [plain]]
+     BUILD_DIR  holds example_* and fake_daemon; default "build"
+     plain      skip the valgrind pass (e.g. for examples built with -fsanitize=address)
    Last line: "examples: N passed, M failed"; exit status 1 on any failure. */
 #define _POSIX_C_SOURCE 200809L
 #include "test.h"
@@ -360,9 +362,11 @@ static void test_allocator_logger(void) {
 
 int main(int argc, char **argv) {
     long long t0 = now_ms();
+    int passes = argc > 2 && strcmp(argv[2], "plain") == 0 ? 1 : 2;
     if (argc > 1) g_build = argv[1];
+    setvbuf(stdout, NULL, _IOLBF, 0);   /* in order with stderr in a log */
     signal(SIGPIPE, SIG_IGN);
-    for (g_valgrind = 0; g_valgrind < 2; g_valgrind++) {
+    for (g_valgrind = 0; g_valgrind < passes; g_valgrind++) {
         long long t = now_ms();
         RUN(test_websocket);
         RUN(test_polling);
