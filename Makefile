@@ -8,7 +8,7 @@ CFLAGS  ?= -O2 -g
 SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 VALGRIND ?= valgrind --quiet --error-exitcode=3 --leak-check=full --errors-for-leak-kinds=all
 
-UNIT    := test_json test_dispatch test_net test_ws test_ws_peer test_ws_node test_tls test_faults
+UNIT    := test_json test_dispatch test_net test_ws test_ws_peer test_ws_node test_tls test_faults test_limits
 LIBS    := -lpthread -lmbedtls -lmbedx509 -lmbedcrypto
 NODE_DEPS := tests/node_modules/.package-lock.json
 UNIT_BIN := $(addprefix $(BUILD)/,$(UNIT))
@@ -16,9 +16,9 @@ SAN_BIN  := $(addprefix $(BUILD)/san_,$(UNIT))
 HDR     := bitcart_events.h
 TEST_DEPS := $(HDR) tests/test.h tests/json_cases.h tests/daemon.h $(BUILD)/fake_daemon
 
-.PHONY: all test test-all soak static symbols check fuzz fuzz-short fuzz-replay unit daemons compile-checks sanitize valgrind bench demo clean
+.PHONY: all test test-all soak static symbols check fuzz fuzz-short fuzz-replay unit daemons compile-checks sanitize valgrind bench demo clean examples examples-build
 
-all: $(UNIT_BIN) cli
+all: $(UNIT_BIN) cli examples-build
 
 $(BUILD):
 	@mkdir -p $(BUILD)
@@ -42,7 +42,7 @@ test: | $(BUILD)
 	@awk '/^([A-Za-z0-9_+\/. -]+: )?[0-9]+ passed, [0-9]+ failed$$/ { for (i = 1; i <= NF; i++) { if ($$(i+1) == "passed,") p += $$i; if ($$(i+1) == "failed") f += $$i } } \
 	     END { printf "make test: %d passed, %d failed\n", p, f; exit f > 0 }' $(BUILD)/test.log
 
-test-all: unit daemons compile-checks sanitize valgrind static symbols fuzz-replay fuzz-short soak test-cli
+test-all: unit daemons compile-checks examples test-cli sanitize valgrind static symbols fuzz-replay fuzz-short soak
 
 FUZZ_SECONDS ?= 60
 # libFuzzer with ASan + UBSan on every parser and a whole session: FUZZ_SECONDS per target
@@ -76,16 +76,43 @@ $(BUILD)/soak: tests/soak.c $(TEST_DEPS) | $(BUILD)
 soak: $(BUILD)/soak
 	./$(BUILD)/soak
 
-EXAMPLES := $(BUILD)/example_manual
+# ---- examples: examples/NAME.c, each built as $(BUILD)/example_NAME (pattern rule below),
+# checked with clang and g++ too, and run by `make examples` against the C fake daemon
+# (tests/test_examples.c), once plainly and once under valgrind. example_manual needs no
+# daemon and runs in `unit`.
+EXAMPLE_NAMES := manual websocket polling manager poll_loop worker_thread allocator_logger
+EXAMPLES := $(addprefix $(BUILD)/example_,$(EXAMPLE_NAMES))
+CXXWARN  := -std=c++11 -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Werror
+
+$(BUILD)/example_worker_thread: examples/worker_thread.c $(HDR) | $(BUILD)
+	$(CC) $(WARN) $(CFLAGS) -I. $< -o $@ -lpthread
+
+# every example also compiles cleanly with clang and as C++
+$(BUILD)/examples_compiled: $(addprefix examples/,$(addsuffix .c,$(EXAMPLE_NAMES))) $(HDR) | $(BUILD)
+	@for n in $(EXAMPLE_NAMES); do \
+	  echo "$(CLANG) and $(CXX) -x c++: examples/$$n.c"; \
+	  $(CLANG) $(WARN) -fsyntax-only -I. examples/$$n.c || exit 1; \
+	  $(CXX) $(CXXWARN) -fsyntax-only -x c++ -I. examples/$$n.c || exit 1; \
+	done
+	@touch $@
+
+$(BUILD)/test_examples: tests/test_examples.c $(TEST_DEPS) | $(BUILD)
+	$(CC) $(WARN) $(CFLAGS) -I. $< -o $@
+
+examples-build: $(EXAMPLES)
+
+examples: $(EXAMPLES) $(BUILD)/examples_compiled $(BUILD)/test_examples $(BUILD)/fake_daemon
+	./$(BUILD)/test_examples $(BUILD)
+# ---- end of examples
 
 # npm's ws for the interop tests, pinned by tests/package-lock.json
 $(NODE_DEPS): tests/package.json tests/package-lock.json
 	npm ci --prefix tests --no-audit --no-fund --loglevel=error
 	@touch $@
 
-unit: $(UNIT_BIN) $(EXAMPLES) $(NODE_DEPS)
+unit: $(UNIT_BIN) $(BUILD)/example_manual $(NODE_DEPS)
 	@for t in $(UNIT_BIN); do echo "== $$t"; ./$$t || exit 1; done
-	@for e in $(EXAMPLES); do echo "== $$e"; ./$$e >/dev/null || exit 1; echo "$$e: 1 passed, 0 failed"; done
+	@for e in $(BUILD)/example_manual; do echo "== $$e"; ./$$e >/dev/null || exit 1; echo "$$e: 1 passed, 0 failed"; done
 
 # The fake daemons themselves (C and aiohttp), checked by an independent stdlib client.
 daemons: $(BUILD)/fake_daemon

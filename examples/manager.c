@@ -1,0 +1,91 @@
+/* examples/manager.c - one program, two currencies: a BTC wallet and an LTC wallet.
+
+   Shows: the manager (the SDK's APIManager): per-currency settings with bce_manager_configure,
+   wallets added with bce_manager_add_wallet, one handler for every wallet, and
+   bce_manager_start_websocket, which keeps one websocket per currency, all in this thread.
+   Each event says which currency and which wallet it is for; new_block is global (no wallet).
+   The manager hears every wallet of each daemon, also wallets it was not given (as the SDK
+   does): bce_manager_wallet tells them apart.
+
+   Build:  make                 (or: cc -I. examples/manager.c -o manager)
+   Run:    ./build/example_manager [BTC_URL [LTC_URL [BTC_XPUB [LTC_XPUB]]]]
+             BTC_URL  default http://127.0.0.1:5000      BTC_XPUB  default vpub5ExampleWallet
+             LTC_URL  default http://127.0.0.1:5001      LTC_XPUB  default Ltub2ExampleWallet
+           BITCART_USER and BITCART_PASSWORD set the credentials of both daemons. */
+#define BITCART_EVENTS_IMPLEMENTATION
+#include "bitcart_events.h"
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static bce_manager_t *g_manager;   /* for the signal handler */
+
+static void on_signal(int sig) {
+    (void)sig;
+    bce_manager_stop(g_manager);   /* safe in a signal handler: the websockets close soon */
+}
+
+/* Every event of every wallet; user_data is the manager. bce_event_instance(ev) is the
+   wallet's coin, should you keep data per wallet. */
+static void on_event(const bce_event_t *ev, void *user_data) {
+    const char *currency = bce_event_currency(ev), *wallet = bce_event_wallet(ev);
+    int ours = wallet && bce_manager_wallet((bce_manager_t *)user_data, currency, wallet);
+    size_t len = 0;
+    const char *json = bce_event_json(ev, NULL, &len);
+    printf("%s %s%s %s: %.*s\n", currency, wallet ? wallet : "(every wallet)",
+           wallet && !ours ? " (not ours)" : "", bce_event_name(ev), (int)len, json ? json : "");
+}
+
+static void on_connect(bce_coin_t *coin, const char *currency, void *user_data) {
+    (void)user_data;
+    fprintf(stderr, "%s: connected to %s\n", currency, bce_coin_url(coin));
+}
+
+/* Settings for one currency (url, credentials), then its wallet. */
+static int add(bce_manager_t *m, const char *currency, const char *url, const char *xpub) {
+    bce_coin_desc_t params;
+    memset(&params, 0, sizeof params);
+    params.url = url;
+    params.user = getenv("BITCART_USER");        /* NULL: the default */
+    params.password = getenv("BITCART_PASSWORD");
+    if (bce_manager_configure(m, currency, &params) != BCE_OK) return 0;
+    return bce_manager_add_wallet(m, currency, xpub) != NULL;
+}
+
+int main(int argc, char **argv) {
+    bce_ws_opts_t opts;
+    struct sigaction sa;
+    int r;
+
+    setvbuf(stdout, NULL, _IOLBF, 0);   /* one event, one line, at once (even into a pipe) */
+    g_manager = bce_manager_create(NULL);        /* NULL: default logger and limits */
+    if (!g_manager) return 1;
+    if (!add(g_manager, "BTC", argc > 1 ? argv[1] : "http://127.0.0.1:5000",
+             argc > 3 ? argv[3] : "vpub5ExampleWallet") ||
+        !add(g_manager, "LTC", argc > 2 ? argv[2] : "http://127.0.0.1:5001",
+             argc > 4 ? argv[4] : "Ltub2ExampleWallet") ||
+        bce_manager_on(g_manager, "new_block, new_transaction, new_payment, verified_tx", on_event,
+                       g_manager) != BCE_OK) {
+        bce_manager_destroy(g_manager);
+        return 1;
+    }
+
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    if (sigaction(SIGINT, &sa, NULL) != 0 || sigaction(SIGTERM, &sa, NULL) != 0) {
+        perror("sigaction");
+        bce_manager_destroy(g_manager);
+        return 1;
+    }
+
+    memset(&opts, 0, sizeof opts);      /* reconnect forever, ping, catch up per currency */
+    opts.on_connect = on_connect;
+    r = bce_manager_start_websocket(g_manager, &opts);   /* until bce_manager_stop: BCE_OK */
+    if (r != BCE_OK)
+        fprintf(stderr, "manager: %s\n", bce_result_str(r));
+    else
+        fprintf(stderr, "stopped\n");
+    bce_manager_destroy(g_manager);      /* frees its coins too */
+    return r == BCE_OK ? 0 : 1;
+}

@@ -1,0 +1,113 @@
+/* examples/websocket.c - one wallet, events pushed by the daemon over its websocket.
+
+   Shows: a coin for one wallet, one handler per event, bce_start_websocket with the
+   on_connect / on_disconnect callbacks, and a clean stop on Ctrl-C (SIGINT) or SIGTERM.
+   The library reconnects by itself and, after every connect, fetches what the daemon queued
+   meanwhile (get_updates), so nothing the daemon still holds is missed or delivered twice.
+
+   Build:  make                 (or: cc -I. examples/websocket.c -o websocket)
+   Run:    ./build/example_websocket [URL [XPUB]]
+             URL   the BTC daemon, default http://127.0.0.1:5000
+             XPUB  the wallet to watch, default vpub5ExampleWallet
+           BITCART_USER and BITCART_PASSWORD set the credentials (default electrum/electrumz).
+   Events go to stdout, one line each; the connection status goes to stderr. */
+#define BITCART_EVENTS_IMPLEMENTATION
+#include "bitcart_events.h"
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static bce_coin_t *g_coin;   /* for the signal handler */
+
+static void on_signal(int sig) {
+    (void)sig;
+    bce_stop(g_coin);        /* safe in a signal handler: bce_start_websocket returns soon */
+}
+
+/* bce_event_str returns NULL when an argument is missing; printf must never get NULL. */
+static const char *text(const bce_event_t *ev, const char *arg) {
+    const char *s = bce_event_str(ev, arg);
+    return s ? s : "-";
+}
+
+static void on_payment(const bce_event_t *ev, void *user_data) {
+    long long status = -1;
+    (void)user_data;
+    bce_event_int(ev, "status", &status);
+    printf("payment %s: %s (status %lld), %s received\n", text(ev, "address"),
+           text(ev, "status_str"), status, text(ev, "sent_amount"));
+}
+
+static void on_transaction(const bce_event_t *ev, void *user_data) {
+    (void)user_data;
+    printf("transaction %s\n", text(ev, "tx"));
+}
+
+static void on_block(const bce_event_t *ev, void *user_data) {
+    long long height = -1;
+    (void)user_data;
+    bce_event_int(ev, "height", &height);
+    printf("block %lld\n", height);
+}
+
+static void on_verified(const bce_event_t *ev, void *user_data) {
+    long long height = -1;
+    (void)user_data;
+    bce_event_int(ev, "height", &height);
+    printf("verified %s at height %lld\n", text(ev, "tx"), height);
+}
+
+static void on_connect(bce_coin_t *coin, const char *currency, void *user_data) {
+    (void)user_data;
+    fprintf(stderr, "connected to %s (%s)\n", bce_coin_url(coin), currency);
+}
+
+static void on_disconnect(bce_coin_t *coin, int code, const char *reason, void *user_data) {
+    (void)user_data;
+    fprintf(stderr, "connection to %s lost (code %d: %s)\n", bce_coin_url(coin), code, reason);
+}
+
+int main(int argc, char **argv) {
+    bce_coin_desc_t desc;
+    bce_ws_opts_t opts;
+    struct sigaction sa;
+    int r;
+
+    setvbuf(stdout, NULL, _IOLBF, 0);   /* one event, one line, at once (even into a pipe) */
+    memset(&desc, 0, sizeof desc);      /* zero means "the default" everywhere */
+    desc.currency = "BTC";
+    desc.url = argc > 1 ? argv[1] : "http://127.0.0.1:5000";
+    desc.xpub = argc > 2 ? argv[2] : "vpub5ExampleWallet";
+    desc.user = getenv("BITCART_USER");          /* NULL: the default */
+    desc.password = getenv("BITCART_PASSWORD");
+    g_coin = bce_coin_create(&desc);
+    if (!g_coin) return 1;                      /* the reason went to the logger (stderr) */
+
+    if (bce_on(g_coin, "new_payment", on_payment, NULL) != BCE_OK ||
+        bce_on(g_coin, "new_transaction", on_transaction, NULL) != BCE_OK ||
+        bce_on(g_coin, "new_block", on_block, NULL) != BCE_OK ||
+        bce_on(g_coin, "verified_tx", on_verified, NULL) != BCE_OK) {
+        bce_coin_destroy(g_coin);
+        return 1;
+    }
+
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    if (sigaction(SIGINT, &sa, NULL) != 0 || sigaction(SIGTERM, &sa, NULL) != 0) {
+        perror("sigaction");
+        bce_coin_destroy(g_coin);
+        return 1;
+    }
+
+    memset(&opts, 0, sizeof opts);      /* reconnect forever, ping every 15 s, catch up */
+    opts.on_connect = on_connect;
+    opts.on_disconnect = on_disconnect;
+    r = bce_start_websocket(g_coin, &opts);      /* blocks until bce_stop: then BCE_OK */
+    if (r != BCE_OK)
+        fprintf(stderr, "websocket: %s: %s\n", bce_result_str(r), bce_coin_last_error(g_coin));
+    else
+        fprintf(stderr, "stopped\n");
+    bce_coin_destroy(g_coin);
+    return r == BCE_OK ? 0 : 1;
+}
