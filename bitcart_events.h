@@ -883,39 +883,101 @@ static long _bce_hex4(const char *s, size_t i) {
     return v;
 }
 
-/* Eight bytes at a time: portable word tricks, no intrinsics. A non-zero answer means "some
-   byte of the word may need a closer look" and sends the scanner to its byte loop. */
+/* Skipping plain string bytes, 16 at a time with SSE2 where the compiler targets it (x86-64
+   always), else 8 at a time with portable word arithmetic. BCE_NO_SIMD forces the portable
+   path (the tests build both). Both return the index of the first byte at or after i that
+   needs a closer look, or a position less than one block before len: the byte loops after
+   them finish the job, so neither ever reads past len. */
+#if !defined(BCE_NO_SIMD) && (defined(__SSE2__) || defined(_M_X64) || (defined(_M_IX86_FP) && _M_IX86_FP >= 2))
+#define _BCE_SSE2 1
+#ifdef __cplusplus
+}
+#endif
+#include <emmintrin.h>
+#ifdef __cplusplus
+extern "C" {
+#endif
+#endif
+
+#define _BCE_ONES 0x0101010101010101ull
+#define _BCE_LOW7 0x7F7F7F7F7F7F7F7Full
+#define _BCE_HIGHS 0x8080808080808080ull
 static uint64_t _bce_load8(const unsigned char *p) {
     uint64_t v;
     memcpy(&v, p, 8);
     return v;
 }
-#define _BCE_ONES 0x0101010101010101ull
-#define _BCE_HIGHS 0x8080808080808080ull
-static uint64_t _bce_swar_zero(uint64_t v) { return (v - _BCE_ONES) & ~v & _BCE_HIGHS; }
-static uint64_t _bce_swar_quote_or_backslash(uint64_t v) {
-    return _bce_swar_zero(v ^ (_BCE_ONES * 0x22u)) | _bce_swar_zero(v ^ (_BCE_ONES * 0x5Cu));
-}
-/* quote, backslash, a control byte (< 0x20) or a non-ASCII byte */
-static uint64_t _bce_swar_special(uint64_t v) {
-    return _bce_swar_quote_or_backslash(v) | ((v - _BCE_ONES * 0x20u) & ~v & _BCE_HIGHS) | (v & _BCE_HIGHS);
+
+#ifdef _BCE_SSE2
+static unsigned _bce_ctz32(unsigned v) {    /* v != 0 */
+#if defined(__GNUC__) || defined(__clang__)
+    return (unsigned)__builtin_ctz(v);
+#else
+    unsigned n = 0;
+    while (!(v & 1u)) { v >>= 1; n++; }
+    return n;
+#endif
 }
 
-/* Index of the first flagged byte of a non-zero mask from the functions above. Each term
-   flags the first matching byte exactly (a borrow can only flag bytes after a real match), so
-   on little-endian machines the lowest set bit is that byte. Elsewhere: 0, the byte loops
-   after it do the rest. */
-#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define _BCE_SWAR_SKIP(mask) ((size_t)(__builtin_ctzll(mask) >> 3))
+/* quote, backslash, a control byte (< 0x20) or a non-ASCII byte (signed compare: both < 0x20) */
+static size_t _bce_skip_plain(const unsigned char *s, size_t i, size_t len) {
+    const __m128i q = _mm_set1_epi8('"'), b = _mm_set1_epi8('\\'), sp = _mm_set1_epi8(0x20);
+    for (; i + 16 <= len; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, b)), _mm_cmplt_epi8(v, sp));
+        unsigned bits = (unsigned)_mm_movemask_epi8(m);
+        if (bits) return i + _bce_ctz32(bits);
+    }
+    return i;
+}
+/* quote or backslash only (text already validated) */
+static size_t _bce_skip_unquoted(const unsigned char *s, size_t i, size_t len) {
+    const __m128i q = _mm_set1_epi8('"'), b = _mm_set1_epi8('\\');
+    for (; i + 16 <= len; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        unsigned bits = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, b)));
+        if (bits) return i + _bce_ctz32(bits);
+    }
+    return i;
+}
 #else
-#define _BCE_SWAR_SKIP(mask) ((size_t)0)
+/* Word tricks that flag each byte exactly (no carry crosses a byte: every sum stays below
+   0x100), so the first flagged byte is the lowest set bit on little-endian machines and the
+   highest on big-endian ones; without a known byte order the byte loops do the rest. */
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define _BCE_SWAR_FIRST(mask) ((size_t)(__builtin_ctzll(mask) >> 3))
+#elif defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define _BCE_SWAR_FIRST(mask) ((size_t)(__builtin_clzll(mask) >> 3))
+#else
+#define _BCE_SWAR_FIRST(mask) ((size_t)0)
+#endif
+static size_t _bce_skip_plain(const unsigned char *s, size_t i, size_t len) {
+    for (; i + 8 <= len; i += 8) {
+        uint64_t v = _bce_load8(s + i), t = v & _BCE_LOW7;
+        uint64_t q = (t ^ (_BCE_ONES * 0x22u)) + _BCE_LOW7;   /* high bit: not a quote */
+        uint64_t b = (t ^ (_BCE_ONES * 0x5Cu)) + _BCE_LOW7;   /* not a backslash */
+        uint64_t c = t + _BCE_ONES * 0x60u;                   /* 0x20 or above */
+        uint64_t m = (v | ~(q & b & c)) & _BCE_HIGHS;
+        if (m) return i + _BCE_SWAR_FIRST(m);
+    }
+    return i;
+}
+static size_t _bce_skip_unquoted(const unsigned char *s, size_t i, size_t len) {
+    for (; i + 8 <= len; i += 8) {
+        uint64_t v = _bce_load8(s + i), t = v & _BCE_LOW7;
+        uint64_t q = (t ^ (_BCE_ONES * 0x22u)) + _BCE_LOW7;
+        uint64_t b = (t ^ (_BCE_ONES * 0x5Cu)) + _BCE_LOW7;
+        uint64_t m = ~(q & b) & ~v & _BCE_HIGHS;
+        if (m) return i + _BCE_SWAR_FIRST(m);
+    }
+    return i;
+}
 #endif
 
 typedef struct _bce_scan_t {
     const char *s;
     size_t len;
     int max_depth;
-    int trusted;                /* input already validated: skip string content checks */
     bce_json_t *p;              /* NULL: validate only, no tokens */
     uint32_t ntok;
     size_t err_off;
@@ -928,27 +990,9 @@ static size_t _bce_json_scan_string(_bce_scan_t *sc, size_t i, int *escaped) {
     const unsigned char *s = (const unsigned char *)sc->s;
     size_t len = sc->len;
     i++;
-    if (sc->trusted) {
-        for (;;) {
-            while (i + 8 <= len) {
-                uint64_t m = _bce_swar_quote_or_backslash(_bce_load8(s + i));
-                if (m) { i += _BCE_SWAR_SKIP(m); break; }
-                i += 8;
-            }
-            while (i < len && s[i] != '"' && s[i] != '\\') i++;
-            if (i >= len) { sc->err = "unterminated string"; sc->err_off = i; return (size_t)-1; }
-            if (s[i] == '"') return i;
-            *escaped = 1;
-            i += 2;
-        }
-    }
     for (;;) {
         unsigned c;
-        while (i + 8 <= len) {
-            uint64_t m = _bce_swar_special(_bce_load8(s + i));
-            if (m) { i += _BCE_SWAR_SKIP(m); break; }
-            i += 8;
-        }
+        i = _bce_skip_plain(s, i, len);
         while (i < len && _bce_json_sclass[s[i]] == 0) i++;
         if (i >= len) { sc->err = "unterminated string"; sc->err_off = i; return (size_t)-1; }
         c = s[i];
@@ -1017,6 +1061,13 @@ bad_utf8:
     return (size_t)-1;
 }
 
+/* The same, with the common case (plain ASCII up to the closing quote) kept inline. */
+static size_t _bce_json_string_end(_bce_scan_t *sc, size_t i, int *escaped) {
+    size_t q = _bce_skip_plain((const unsigned char *)sc->s, i + 1, sc->len);
+    if (q < sc->len && sc->s[q] == '"') return q;
+    return _bce_json_scan_string(sc, q - 1, escaped);
+}
+
 static int _bce_isdigit(int c) { return c >= '0' && c <= '9'; }
 
 /* Scans the number starting at s[i]; returns the index after it or (size_t)-1. */
@@ -1047,6 +1098,9 @@ bad:
 }
 
 static int _bce_isws(int c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+/* compact JSON has no whitespace: one compare usually settles it */
+#define _BCE_JSON_SKIP_WS(s, i, len) \
+    while ((i) < (len) && (unsigned char)(s)[i] <= ' ' && _bce_isws((unsigned char)(s)[i])) (i)++
 
 /* Appends a token; grows the array up to max_tokens. Returns its index or _BCE_NONE. */
 static int _bce_json_more_tokens(_bce_scan_t *sc, size_t start, int *rc) {
@@ -1097,7 +1151,7 @@ static int _bce_json_scan(_bce_scan_t *sc, size_t pos, size_t *end) {
     for (;;) {
         int c;
         /* expect a value */
-        while (i < len && _bce_isws((unsigned char)s[i])) i++;
+        _BCE_JSON_SKIP_WS(s, i, len);
         if (i >= len) { sc->err = "unexpected end of input"; sc->err_off = i; return BCE_ERR_JSON; }
         c = (unsigned char)s[i];
         if (sc->p && parent != _BCE_NONE && !in_object) sc->p->tokens[parent].size++;
@@ -1116,13 +1170,13 @@ static int _bce_json_scan(_bce_scan_t *sc, size_t pos, size_t *end) {
             else stack[depth >> 5] &= ~(1u << (depth & 31));
             depth++;
             i++;
-            while (i < len && _bce_isws((unsigned char)s[i])) i++;
+            _BCE_JSON_SKIP_WS(s, i, len);
             if (i < len && s[i] == (in_object ? '}' : ']')) goto close;
             if (!in_object) continue;
             goto key;
         } else if (c == '"') {
             int esc = 0;
-            size_t q = _bce_json_scan_string(sc, i, &esc);
+            size_t q = _bce_json_string_end(sc, i, &esc);
             if (q == (size_t)-1) return BCE_ERR_JSON;
             if (sc->p) {
                 uint32_t t = _bce_json_push(sc, BCE_JSON_STRING, i + 1, &rc);
@@ -1161,12 +1215,12 @@ static int _bce_json_scan(_bce_scan_t *sc, size_t pos, size_t *end) {
         /* after a value: a separator or the end of one or more containers */
         for (;;) {
             if (depth == 0) { *end = i; return BCE_OK; }
-            while (i < len && _bce_isws((unsigned char)s[i])) i++;
+            _BCE_JSON_SKIP_WS(s, i, len);
             if (i >= len) { sc->err = "unexpected end of input"; sc->err_off = i; return BCE_ERR_JSON; }
             if (s[i] == ',') {
                 i++;
                 if (!in_object) break;
-                while (i < len && _bce_isws((unsigned char)s[i])) i++;
+                _BCE_JSON_SKIP_WS(s, i, len);
                 goto key;
             }
             if (s[i] != (in_object ? '}' : ']')) {
@@ -1195,7 +1249,7 @@ static int _bce_json_scan(_bce_scan_t *sc, size_t pos, size_t *end) {
             if (i >= len || s[i] != '"') {
                 sc->err = "expected a string key"; sc->err_off = i; return BCE_ERR_JSON;
             }
-            q = _bce_json_scan_string(sc, i, &esc);
+            q = _bce_json_string_end(sc, i, &esc);
             if (q == (size_t)-1) return BCE_ERR_JSON;
             if (sc->p) {
                 uint32_t t;
@@ -1206,11 +1260,94 @@ static int _bce_json_scan(_bce_scan_t *sc, size_t pos, size_t *end) {
                 sc->p->tokens[t].escaped = (uint8_t)esc;
             }
             i = q + 1;
-            while (i < len && _bce_isws((unsigned char)s[i])) i++;
+            _BCE_JSON_SKIP_WS(s, i, len);
             if (i >= len || s[i] != ':') { sc->err = "expected ':'"; sc->err_off = i; return BCE_ERR_JSON; }
             i++;
         }
     }
+}
+
+/* Tokens for the value at s[i] of text that already passed validation with at least this
+   depth limit: the grammar is not checked again, only the token limit. Objects and arrays
+   count their members by their commas. BCE_OK and *end just past the value, or BCE_ERR_LIMIT
+   or BCE_ERR_NOMEM (sc->err set). */
+static int _bce_json_tokenize_valid(_bce_scan_t *sc, size_t i, size_t *end) {
+    const unsigned char *s = (const unsigned char *)sc->s;
+    size_t len = sc->len;
+    bce_json_t *p = sc->p;
+    bce_json_token_t *tk = p->tokens;
+    uint32_t n = sc->ntok, parent = _BCE_NONE;
+    int depth = 0, rc = BCE_ERR_JSON;
+    while (i < len) {
+        unsigned c = s[i];
+        bce_json_token_t *t;
+        if (c == ',') { tk[parent].size++; i++; continue; }
+        if (c == ':' || c <= ' ') { i++; continue; }
+        if (c == '}' || c == ']') {
+            uint32_t up;
+            t = &tk[parent];
+            up = t->next;
+            t->end = (uint32_t)(i + 1);
+            t->next = n;
+            if (n > parent + 1) t->size++;      /* non-empty: one more member than commas */
+            parent = up;
+            i++;
+            if (--depth == 0) break;
+            continue;
+        }
+        if (n >= p->capacity) {
+            sc->ntok = n;
+            if (_bce_json_more_tokens(sc, i, &rc) != BCE_OK) return rc;
+            tk = p->tokens;
+        }
+        t = &tk[n];
+        t->size = 0;
+        t->escaped = 0;
+        t->reserved_ = 0;
+        t->memo_ = 0;
+        t->next = n + 1;
+        if (c == '"') {
+            size_t q = i + 1;
+            for (;;) {
+                q = _bce_skip_unquoted(s, q, len);
+                while (q < len && s[q] != '"' && s[q] != '\\') q++;
+                if (q >= len) { sc->err = "unterminated string"; sc->err_off = q; return BCE_ERR_JSON; }
+                if (s[q] == '"') break;
+                t->escaped = 1;
+                q += 2;
+            }
+            t->type = BCE_JSON_STRING;
+            t->start = (uint32_t)(i + 1);
+            t->end = (uint32_t)q;
+            i = q + 1;
+        } else if (c == '{' || c == '[') {
+            t->type = c == '{' ? BCE_JSON_OBJECT : BCE_JSON_ARRAY;
+            t->start = t->end = (uint32_t)i;
+            t->next = parent;                   /* the parent link until it closes */
+            parent = n;
+            depth++;
+            i++;
+        } else {
+            size_t q = i + 1;
+            if (c == 't' || c == 'n') { t->type = c == 't' ? BCE_JSON_TRUE : BCE_JSON_NULL; q = i + 4; }
+            else if (c == 'f') { t->type = BCE_JSON_FALSE; q = i + 5; }
+            else {
+                t->type = BCE_JSON_NUMBER;
+                while (q < len && (_bce_isdigit(s[q]) || s[q] == '.' || s[q] == 'e' || s[q] == 'E'
+                                   || s[q] == '+' || s[q] == '-'))
+                    q++;
+            }
+            t->start = (uint32_t)i;
+            t->end = (uint32_t)q;
+            i = q;
+        }
+        n++;
+        if (depth == 0) break;
+    }
+    sc->ntok = n;
+    if (depth != 0) { sc->err = "unexpected end of input"; sc->err_off = i; return BCE_ERR_JSON; }
+    *end = i;
+    return BCE_OK;
 }
 
 static int _bce_json_depth(int max_depth) {
@@ -1379,8 +1516,18 @@ _BCE_DEF uint32_t bce_json_find(const char *json, const bce_json_token_t *tokens
     size_t n;
     if (!json || !tokens || !key || tokens[obj].type != BCE_JSON_OBJECT) return 0;
     n = strlen(key);
-    for (k = obj + 1, i = 0; i < tokens[obj].size; i++, k = tokens[k + 1].next)
-        if (_bce_json_str_eq(json, &tokens[k], key, n)) return k + 1;
+    for (k = obj + 1, i = 0; i < tokens[obj].size; i++, k = tokens[k + 1].next) {
+        const bce_json_token_t *t = &tokens[k];
+        if (!t->escaped) {
+            const char *a = json + t->start;
+            size_t j;
+            if ((size_t)(t->end - t->start) != n) continue;
+            for (j = 0; j < n && a[j] == key[j]; j++) {}     /* keys are short: no library call */
+            if (j == n) return k + 1;
+        } else if (_bce_json_str_eq(json, t, key, n)) {
+            return k + 1;
+        }
+    }
     return 0;
 }
 
@@ -4044,7 +4191,17 @@ static int _bce_dispatch_one(_bce_disp_t *d, const _bce_route_t *rt, const char 
     int k, found = -1;
     size_t need;
     bce_coin_t *inst = rt->instance;
-    if (v) {
+    if (v && toks[v].type == BCE_JSON_STRING && !toks[v].escaped) {
+        /* the plain spelling: its length picks the only candidate */
+        const char *e = json + toks[v].start;
+        switch (toks[v].end - toks[v].start) {
+        case 9: k = _BCE_EV_NEW_BLOCK; break;
+        case 15: k = _BCE_EV_NEW_TRANSACTION; break;
+        case 11: k = e[0] == 'n' ? _BCE_EV_NEW_PAYMENT : _BCE_EV_VERIFIED_TX; break;
+        default: k = -1; break;
+        }
+        if (k >= 0 && memcmp(e, _bce_event_names[k], _bce_event_name_lens[k]) == 0) found = k;
+    } else if (v) {
         for (k = 0; k < _BCE_EV_COUNT && found < 0; k++)
             if (_bce_json_str_eq(json, &toks[v], _bce_event_names[k], _bce_event_name_lens[k])) found = k;
     }
@@ -4113,10 +4270,9 @@ static int _bce_dispatch_array(_bce_disp_t *d, const _bce_route_t *rt, const cha
     sc.s = json;
     sc.len = len;
     sc.max_depth = d->json.desc.max_depth;
-    sc.trusted = 1;
     sc.p = &d->json;
     for (;;) {
-        size_t end;
+        size_t end = i;
         while (_bce_isws((unsigned char)json[i]) || json[i] == ',') i++;
         if (json[i] == ']') break;
         if (json[i] != '{') {
@@ -4125,7 +4281,7 @@ static int _bce_dispatch_array(_bce_disp_t *d, const _bce_route_t *rt, const cha
             continue;
         }
         sc.ntok = 0;
-        r = _bce_json_scan(&sc, i, &end);
+        r = _bce_json_tokenize_valid(&sc, i, &end);
         if (r != BCE_OK) {
             _bce_log(d->logger, BCE_LOG_WARN, r == BCE_ERR_LIMIT ? "update with too many tokens skipped"
                                                                  : "update skipped: out of memory");
