@@ -16,7 +16,7 @@ SAN_BIN  := $(addprefix $(BUILD)/san_,$(UNIT))
 HDR     := bitcart_events.h
 TEST_DEPS := $(HDR) tests/test.h tests/json_cases.h tests/daemon.h $(BUILD)/fake_daemon
 
-.PHONY: all test test-all soak static symbols check fuzz fuzz-short fuzz-replay unit daemons compile-checks sanitize valgrind bench demo clean
+.PHONY: nosimd all test test-all soak static symbols check fuzz fuzz-short fuzz-replay unit daemons compile-checks sanitize valgrind bench demo clean
 
 all: $(UNIT_BIN)
 
@@ -42,7 +42,7 @@ test: | $(BUILD)
 	@awk '/^([A-Za-z0-9_+\/. -]+: )?[0-9]+ passed, [0-9]+ failed$$/ { for (i = 1; i <= NF; i++) { if ($$(i+1) == "passed,") p += $$i; if ($$(i+1) == "failed") f += $$i } } \
 	     END { printf "make test: %d passed, %d failed\n", p, f; exit f > 0 }' $(BUILD)/test.log
 
-test-all: unit daemons compile-checks sanitize valgrind static symbols fuzz-replay fuzz-short soak
+test-all: unit daemons compile-checks sanitize valgrind static symbols fuzz-replay fuzz-short soak nosimd
 
 FUZZ_SECONDS ?= 60
 # libFuzzer with ASan + UBSan on every parser and a whole session: FUZZ_SECONDS per target
@@ -129,13 +129,17 @@ $(BUILD)/bench_tls_memory: bench/tls_memory.c $(HDR) tests/daemon.h | $(BUILD)
 $(BUILD)/bench_ws: bench/ws.c $(HDR) | $(BUILD)
 	$(CC) -std=c99 -O2 -g -Wall -Wextra -I. $< -o $@
 
-bench: $(BUILD)/bench_dispatch $(BUILD)/bench_polling $(BUILD)/bench_tls_memory $(BUILD)/bench_ws
-	bash tests/make_certs.sh $(BUILD)/certs
-	./$(BUILD)/bench_tls_memory
-	./$(BUILD)/bench_ws
-	./$(BUILD)/bench_dispatch
-	./$(BUILD)/bench_polling 300 c
-	./$(BUILD)/bench_polling 100 py
+$(BUILD)/bench_embedded: bench/embedded.c $(HDR) tests/daemon.h | $(BUILD)
+	$(CC) -std=gnu99 -O2 -g -Wall -Wextra -I. $< -o $@ -lmbedtls -lmbedx509 -lmbedcrypto
+
+$(BUILD)/bench_embedded_small: bench/embedded.c $(HDR) tests/daemon.h | $(BUILD)
+	$(CC) -std=gnu99 -O2 -g -Wall -Wextra -DEMBEDDED_SMALL -I. $< -o $@ -lmbedtls -lmbedx509 -lmbedcrypto
+
+# One table of issue 7's goals (bench/run.sh; logs in $(BUILD)/bench/). Not part of `make test`.
+bench: $(BUILD)/bench_dispatch $(BUILD)/bench_polling $(BUILD)/bench_tls_memory $(BUILD)/bench_ws \
+       $(BUILD)/bench_embedded $(BUILD)/bench_embedded_small $(BUILD)/fake_daemon
+	@bash tests/make_certs.sh $(BUILD)/certs > /dev/null
+	@bash bench/run.sh $(BUILD)
 
 demo:
 	@echo "The live demo (a local fake daemon streaming payments to bitcart-listen) arrives with the"
@@ -148,3 +152,19 @@ $(BUILD)/example_%: examples/%.c $(HDR) | $(BUILD)
 
 clean:
 	rm -rf $(BUILD)
+
+# ---- performance: the portable scanners and the size knobs ----------------------------------
+# test_json again with BCE_NO_SIMD (the word-at-a-time scanners SSE2 builds skip), plain and
+# under ASan + UBSan, and the size knobs compile cleanly.
+$(BUILD)/test_json_nosimd: tests/test_json.c $(TEST_DEPS) | $(BUILD)
+	$(CC) $(WARN) $(CFLAGS) -DBCE_NO_SIMD -I. $< -o $@ $(LIBS)
+
+$(BUILD)/san_test_json_nosimd: tests/test_json.c $(TEST_DEPS) | $(BUILD)
+	$(CLANG) $(WARN) -O1 -g $(SAN) -DBCE_NO_SIMD -I. $< -o $@ $(LIBS)
+
+nosimd: $(BUILD)/test_json_nosimd $(BUILD)/san_test_json_nosimd
+	./$(BUILD)/test_json_nosimd
+	./$(BUILD)/san_test_json_nosimd
+	@printf '#define BITCART_EVENTS_IMPLEMENTATION\n#include "bitcart_events.h"\nint main(void){return 0;}\n' > $(BUILD)/cc_knobs.c
+	$(CC) $(WARN) -DBCE_NO_SIMD -DBCE_WS_RECV_BYTES=4096 -DBCE_RPC_RECV_STEP=4096 -I. -c $(BUILD)/cc_knobs.c -o $(BUILD)/cc_knobs.o
+	$(CXX) -std=c++11 -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Werror -x c++ -I. -c $(BUILD)/cc_knobs.c -o $(BUILD)/cc_knobs_cxx.o

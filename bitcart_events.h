@@ -122,6 +122,11 @@
                                     (install a logger to see messages)
      BCE_MALLOC(size), BCE_FREE(p)  the fallback allocator (default malloc / free)
      BCE_USE_MBEDTLS                https:// and wss:// through mbedTLS (see TLS below)
+     BCE_NO_SIMD                    portable JSON scanning only (default: SSE2 where the
+                                    compiler targets it, e.g. every x86-64 build)
+     BCE_WS_RECV_BYTES              32768: a websocket's first receive buffer; it grows, by
+                                    doubling, up to max_message_bytes (see EMBEDDED)
+     BCE_RPC_RECV_STEP              16384: JSON-RPC receive buffer growth step
 
    DESC FIELDS AND DEFAULTS (zero means default everywhere)
    ---------------------------------------------------------
@@ -681,6 +686,12 @@ BCE_API int  bce_manager_step(bce_manager_t *m, int timeout_ms);
 #endif
 #ifndef BCE_FREE
 #define BCE_FREE(ptr) free(ptr)
+#endif
+#ifndef BCE_WS_RECV_BYTES
+#define BCE_WS_RECV_BYTES 32768     /* a websocket's first receive buffer (grows to max_message_bytes) */
+#endif
+#ifndef BCE_RPC_RECV_STEP
+#define BCE_RPC_RECV_STEP 16384     /* JSON-RPC receive buffer growth step */
 #endif
 
 #ifdef BCE_STATIC
@@ -2817,7 +2828,7 @@ static void _bce_rpc_io(_bce_rpc_t *c, int revents, long long now) {
                 int r, eof = 0;
                 if (c->in_cap - c->in_len < 4096) {
                     void *buf = c->in;
-                    r = _bce_grow(c->alloc, &buf, &c->in_cap, c->in_len + 16384, 1, c->max_in + 16384);
+                    r = _bce_grow(c->alloc, &buf, &c->in_cap, c->in_len + BCE_RPC_RECV_STEP, 1, c->max_in + BCE_RPC_RECV_STEP);
                     if (r != BCE_OK) {
                         _bce_rpc_error(c, r == BCE_ERR_LIMIT ? "the daemon's answer exceeds limits.max_response_bytes"
                                                              : "out of memory reading the daemon's answer", NULL);
@@ -3717,7 +3728,7 @@ static long _bce_ws_read(_bce_ws_t *w, long long now) {
             void *buf = w->in;
             size_t limit = (size_t)w->opts.max_message_bytes + w->max_header + 65536;
             if (w->in_cap && w->state != _BCE_WS_HANDSHAKE) return total;
-            if (_bce_grow(w->alloc, &buf, &w->in_cap, w->in_cap ? w->in_cap * 2 : 32768, 1, limit) != BCE_OK) {
+            if (_bce_grow(w->alloc, &buf, &w->in_cap, w->in_cap ? w->in_cap * 2 : BCE_WS_RECV_BYTES, 1, limit) != BCE_OK) {
                 if (w->in_cap > w->in_len) goto room;   /* read into what is left */
                 _bce_ws_fail(w, 1009, "receive buffer full", now);
                 return -1;

@@ -451,6 +451,14 @@ int main(int argc, char **argv) {
            cjs.best / lib.best, cjs.median / lib.median);
     printf("validation share of dispatch (best times): %.0f%%\n", 100.0 * val.best / lib.best);
 
+    /* the summary row of `make bench` (bench/run.sh) */
+    printf("ROW\tbce_process_updates, %lu realistic updates\tjsmn %.0f MB/s (tokenize only); cJSON %.0f MB/s\t"
+           ">= 2x jsmn, with full validation and dispatch\t%.0f MB/s = %.2fx jsmn, %.2fx cJSON (best of %d)\t%s\n",
+           n, mb / jsm.best, mb / cjs.best, mb / lib.best, jsm.best / lib.best, cjs.best / lib.best, reps,
+           jsm.best / lib.best >= 2.0 ? "met" : "NOT met");
+    printf("ROW\theap allocations per event (manual dispatch, warm)\tPython: several objects per event\t0\t"
+           "%lu calls over %d runs of %lu updates\t%s\n", as.allocs - warm_allocs, reps, n,
+           as.allocs == warm_allocs ? "met" : "NOT met");
     bce_coin_destroy(coin);
     printf("allocator after destroy: %lu allocs, %lu frees\n", as.allocs, as.frees);
     free(t);
