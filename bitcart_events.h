@@ -1072,8 +1072,14 @@ bad_utf8:
     return (size_t)-1;
 }
 
+#if defined(__GNUC__) || defined(__clang__)
+#define _BCE_INLINE static __inline__ __attribute__((always_inline))
+#else
+#define _BCE_INLINE static
+#endif
+
 /* The same, with the common case (plain ASCII up to the closing quote) kept inline. */
-static size_t _bce_json_string_end(_bce_scan_t *sc, size_t i, int *escaped) {
+_BCE_INLINE size_t _bce_json_string_end(_bce_scan_t *sc, size_t i, int *escaped) {
     size_t q = _bce_skip_plain((const unsigned char *)sc->s, i + 1, sc->len);
     if (q < sc->len && sc->s[q] == '"') return q;
     return _bce_json_scan_string(sc, q - 1, escaped);
@@ -1151,7 +1157,7 @@ static uint32_t _bce_json_push(_bce_scan_t *sc, int type, size_t start, int *rc)
    returns BCE_OK and *end is the index just past the value. Iterative: containers open on an
    explicit bit stack, so hostile nesting costs no C stack. With sc->p, tokens are produced and
    each open container's `next` temporarily links to its parent. */
-static int _bce_json_scan(_bce_scan_t *sc, size_t pos, size_t *end) {
+_BCE_INLINE int _bce_json_scan_body(_bce_scan_t *sc, size_t pos, size_t *end, bce_json_t *const tp) {
     const char *s = sc->s;
     size_t len = sc->len, i = pos;
     uint32_t stack[BCE_JSON_MAX_DEPTH_LIMIT / 32 + 1] = {0};
@@ -1165,15 +1171,15 @@ static int _bce_json_scan(_bce_scan_t *sc, size_t pos, size_t *end) {
         _BCE_JSON_SKIP_WS(s, i, len);
         if (i >= len) { sc->err = "unexpected end of input"; sc->err_off = i; return BCE_ERR_JSON; }
         c = (unsigned char)s[i];
-        if (sc->p && parent != _BCE_NONE && !in_object) sc->p->tokens[parent].size++;
+        if (tp && parent != _BCE_NONE && !in_object) tp->tokens[parent].size++;
         if (c == '{' || c == '[') {
             if (depth >= sc->max_depth) {
                 sc->err = "nesting too deep"; sc->err_off = i; return BCE_ERR_LIMIT;
             }
-            if (sc->p) {
+            if (tp) {
                 uint32_t t = _bce_json_push(sc, c == '{' ? BCE_JSON_OBJECT : BCE_JSON_ARRAY, i, &rc);
                 if (t == _BCE_NONE) return rc;
-                sc->p->tokens[t].next = parent;
+                tp->tokens[t].next = parent;
                 parent = t;
             }
             in_object = c == '{';
@@ -1189,20 +1195,20 @@ static int _bce_json_scan(_bce_scan_t *sc, size_t pos, size_t *end) {
             int esc = 0;
             size_t q = _bce_json_string_end(sc, i, &esc);
             if (q == (size_t)-1) return BCE_ERR_JSON;
-            if (sc->p) {
+            if (tp) {
                 uint32_t t = _bce_json_push(sc, BCE_JSON_STRING, i + 1, &rc);
                 if (t == _BCE_NONE) return rc;
-                sc->p->tokens[t].end = (uint32_t)q;
-                sc->p->tokens[t].escaped = (uint8_t)esc;
+                tp->tokens[t].end = (uint32_t)q;
+                tp->tokens[t].escaped = (uint8_t)esc;
             }
             i = q + 1;
         } else if (c == '-' || _bce_isdigit(c)) {
             size_t e = _bce_json_scan_number(sc, i);
             if (e == (size_t)-1) return BCE_ERR_JSON;
-            if (sc->p) {
+            if (tp) {
                 uint32_t t = _bce_json_push(sc, BCE_JSON_NUMBER, i, &rc);
                 if (t == _BCE_NONE) return rc;
-                sc->p->tokens[t].end = (uint32_t)e;
+                tp->tokens[t].end = (uint32_t)e;
             }
             i = e;
         } else {
@@ -1216,10 +1222,10 @@ static int _bce_json_scan(_bce_scan_t *sc, size_t pos, size_t *end) {
                                       : type == BCE_JSON_FALSE ? "false" : "null", n) != 0) {
                 sc->err = "invalid literal"; sc->err_off = i; return BCE_ERR_JSON;
             }
-            if (sc->p) {
+            if (tp) {
                 uint32_t t = _bce_json_push(sc, type, i, &rc);
                 if (t == _BCE_NONE) return rc;
-                sc->p->tokens[t].end = (uint32_t)(i + n);
+                tp->tokens[t].end = (uint32_t)(i + n);
             }
             i += n;
         }
@@ -1240,8 +1246,8 @@ static int _bce_json_scan(_bce_scan_t *sc, size_t pos, size_t *end) {
                 return BCE_ERR_JSON;
             }
         close:
-            if (sc->p) {
-                bce_json_token_t *t = &sc->p->tokens[parent];
+            if (tp) {
+                bce_json_token_t *t = &tp->tokens[parent];
                 uint32_t up = t->next;
                 t->end = (uint32_t)(i + 1);
                 t->next = sc->ntok;
@@ -1262,13 +1268,13 @@ static int _bce_json_scan(_bce_scan_t *sc, size_t pos, size_t *end) {
             }
             q = _bce_json_string_end(sc, i, &esc);
             if (q == (size_t)-1) return BCE_ERR_JSON;
-            if (sc->p) {
+            if (tp) {
                 uint32_t t;
-                sc->p->tokens[parent].size++;
+                tp->tokens[parent].size++;
                 t = _bce_json_push(sc, BCE_JSON_STRING, i + 1, &rc);
                 if (t == _BCE_NONE) return rc;
-                sc->p->tokens[t].end = (uint32_t)q;
-                sc->p->tokens[t].escaped = (uint8_t)esc;
+                tp->tokens[t].end = (uint32_t)q;
+                tp->tokens[t].escaped = (uint8_t)esc;
             }
             i = q + 1;
             _BCE_JSON_SKIP_WS(s, i, len);
@@ -1276,6 +1282,13 @@ static int _bce_json_scan(_bce_scan_t *sc, size_t pos, size_t *end) {
             i++;
         }
     }
+}
+
+/* Two copies of the scanner, so that validation alone carries no token code. */
+static int _bce_json_scan_check(_bce_scan_t *sc, size_t pos, size_t *end) { return _bce_json_scan_body(sc, pos, end, NULL); }
+static int _bce_json_scan_tokens(_bce_scan_t *sc, size_t pos, size_t *end) { return _bce_json_scan_body(sc, pos, end, sc->p); }
+static int _bce_json_scan(_bce_scan_t *sc, size_t pos, size_t *end) {
+    return sc->p ? _bce_json_scan_tokens(sc, pos, end) : _bce_json_scan_check(sc, pos, end);
 }
 
 /* Tokens for the value at s[i] of text that already passed validation with at least this
@@ -1292,9 +1305,10 @@ static int _bce_json_tokenize_valid(_bce_scan_t *sc, size_t i, size_t *end) {
     while (i < len) {
         unsigned c = s[i];
         bce_json_token_t *t;
-        if (c == ',') { tk[parent].size++; i++; continue; }
-        if (c == ':' || c <= ' ') { i++; continue; }
-        if (c == '}' || c == ']') {
+        switch (c) {
+        case ',': tk[parent].size++; i++; continue;
+        case ':': case ' ': case '\t': case '\n': case '\r': i++; continue;
+        case '}': case ']': {
             uint32_t up;
             t = &tk[parent];
             up = t->next;
@@ -1303,8 +1317,10 @@ static int _bce_json_tokenize_valid(_bce_scan_t *sc, size_t i, size_t *end) {
             if (n > parent + 1) t->size++;      /* non-empty: one more member than commas */
             parent = up;
             i++;
-            if (--depth == 0) break;
+            if (--depth == 0) goto done;
             continue;
+        }
+        default: break;
         }
         if (n >= p->capacity) {
             sc->ntok = n;
@@ -1355,6 +1371,7 @@ static int _bce_json_tokenize_valid(_bce_scan_t *sc, size_t i, size_t *end) {
         n++;
         if (depth == 0) break;
     }
+done:
     sc->ntok = n;
     if (depth != 0) { sc->err = "unexpected end of input"; sc->err_off = i; return BCE_ERR_JSON; }
     *end = i;
@@ -1521,12 +1538,11 @@ static int _bce_json_str_eq(const char *json, const bce_json_token_t *t, const c
     }
 }
 
-_BCE_DEF uint32_t bce_json_find(const char *json, const bce_json_token_t *tokens, uint32_t obj,
-                                const char *key) {
+/* bce_json_find with the key's length known (inline: a constant length makes the compare cheap) */
+_BCE_INLINE uint32_t _bce_json_find_n(const char *json, const bce_json_token_t *tokens, uint32_t obj,
+                                      const char *key, size_t n) {
     uint32_t k, i;
-    size_t n;
-    if (!json || !tokens || !key || tokens[obj].type != BCE_JSON_OBJECT) return 0;
-    n = strlen(key);
+    if (tokens[obj].type != BCE_JSON_OBJECT) return 0;
     for (k = obj + 1, i = 0; i < tokens[obj].size; i++, k = tokens[k + 1].next) {
         const bce_json_token_t *t = &tokens[k];
         if (!t->escaped) {
@@ -1540,6 +1556,12 @@ _BCE_DEF uint32_t bce_json_find(const char *json, const bce_json_token_t *tokens
         }
     }
     return 0;
+}
+
+_BCE_DEF uint32_t bce_json_find(const char *json, const bce_json_token_t *tokens, uint32_t obj,
+                                const char *key) {
+    if (!json || !tokens || !key) return 0;
+    return _bce_json_find_n(json, tokens, obj, key, strlen(key));
 }
 
 _BCE_DEF int bce_json_string(const char *json, const bce_json_token_t *tok, char *out,
@@ -4196,7 +4218,7 @@ static void _bce_log_invalid_event(const bce_logger_t *lg, const char *json, con
    or BCE_ERR_NOMEM. */
 static int _bce_dispatch_one(_bce_disp_t *d, const _bce_route_t *rt, const char *json,
                              bce_json_token_t *toks, uint32_t obj) {
-    uint32_t v = bce_json_find(json, toks, obj, "event");
+    uint32_t v = _bce_json_find_n(json, toks, obj, "event", 5);
     const _bce_handler_t *h = NULL;
     bce_event_t ev;
     int k, found = -1;
@@ -4315,8 +4337,11 @@ _BCE_DEF const char *bce_event_wallet(const bce_event_t *ev) { return ev ? ev->w
 
 /* Index of the argument's value token, or 0. */
 static uint32_t _bce_event_arg(const bce_event_t *ev, const char *arg) {
-    if (!ev || !arg || (arg[0] == 'e' && strcmp(arg, "event") == 0)) return 0;
-    return bce_json_find(ev->json, ev->toks, ev->obj, arg);
+    size_t n;
+    if (!ev || !arg) return 0;
+    n = strlen(arg);
+    if (n == 5 && memcmp(arg, "event", 5) == 0) return 0;
+    return _bce_json_find_n(ev->json, ev->toks, ev->obj, arg, n);
 }
 
 _BCE_DEF int bce_event_has(const bce_event_t *ev, const char *arg) { return _bce_event_arg(ev, arg) != 0; }

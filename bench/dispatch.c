@@ -2,7 +2,9 @@
    beside jsmn (tokenize only) and cJSON (parse + delete) on the same bytes, in the same run.
 
    Build:  cc -std=c99 -O2 -I. bench/dispatch.c -o build/bench_dispatch -lcjson
-   Run:    build/bench_dispatch [updates (default 1000000)] [repetitions (default 5)]
+   Run:    build/bench_dispatch [updates (default 1000000)] [repetitions (default 5)] [only]
+           ("only": just the dispatch, e.g. under valgrind --tool=callgrind, where the
+           instructions per update are Ir / (updates * (repetitions + 1)))
 
    Prints numbers only: timing is never turned into pass/fail. jsmn and cJSON are bench-only
    dependencies (Debian libjsmn-dev, libcjson-dev); the library never uses them. */
@@ -271,6 +273,7 @@ int main(int argc, char **argv) {
     bce_coin_t *coin;
     unsigned long warm_allocs, warm_frees;
     unsigned long long warm_bytes;
+    int only_dispatch = 0;
 
     if (argc > 1) {
         char *e;
@@ -280,6 +283,7 @@ int main(int argc, char **argv) {
             return 2;
         }
     }
+    if (argc > 3 && strcmp(argv[3], "only") == 0) only_dispatch = 1;
     if (argc > 2) {
         char *e;
         long v = strtol(argv[2], &e, 10);
@@ -357,6 +361,12 @@ int main(int argc, char **argv) {
     lib = summarize(t, reps);
     printf("allocations during warm dispatch: %lu (%llu bytes, %lu frees) over %d runs\n",
            as.allocs - warm_allocs, as.bytes - warm_bytes, as.frees - warm_frees, reps);
+    if (only_dispatch) {        /* for callgrind: instructions / (updates * (reps + 1)) */
+        printf("only the dispatch was run (%d + 1 warm-up calls of %lu updates)\n", reps, n);
+        row("bce_process_updates (dispatch)", lib, mb, (double)n);
+        bce_coin_destroy(coin);
+        return 0;
+    }
     printf("handler calls per run: %llu (expected %lu), strings missing: %llu, log lines: %lu, checksum %016llx\n\n",
            st.calls / (unsigned long long)reps, n, st.missing, log_lines, st.checksum);
 
