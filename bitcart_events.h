@@ -4283,7 +4283,29 @@ static int _bce_dispatch_array(_bce_disp_t *d, const _bce_route_t *rt, const cha
     _bce_scan_t sc;
     if (!json && len) return BCE_ERR_INVALID_ARG;
     if (!json) json = "";
-    r = bce_json_validate(json, len, d->json.desc.max_depth, &err_off);
+    /* One pass when the whole document fits in the token limit (a get_updates answer holds at
+       most 100 updates): validation makes every token, and dispatch reads them. Over a limit
+       (tokens, depth, memory), the two-pass path below decides and reports. */
+    r = bce_json_parse(&d->json, json, len);
+    if (r > 0) {
+        bce_json_token_t *t = d->json.tokens;
+        uint32_t k, n;
+        if (t[0].type != BCE_JSON_ARRAY) {
+            _bce_log(d->logger, BCE_LOG_WARN, "updates are not a list; ignored");
+            return 0;
+        }
+        for (n = 0, k = 1; n < t[0].size; n++, k = t[k].next) {
+            if (t[k].type != BCE_JSON_OBJECT) {
+                _bce_log(d->logger, BCE_LOG_DEBUG, "update that is not an object ignored");
+                continue;
+            }
+            r = _bce_dispatch_one(d, rt, json, t, k);
+            if (r > 0 && calls < INT_MAX) calls++;
+        }
+        return calls;
+    }
+    if (r == BCE_ERR_JSON) err_off = d->json.error_offset;
+    else r = bce_json_validate(json, len, d->json.desc.max_depth, &err_off);
     if (r != BCE_OK) {
         _bce_msg_t m;
         m.len = 0;
