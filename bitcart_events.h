@@ -4285,8 +4285,10 @@ static int _bce_dispatch_array(_bce_disp_t *d, const _bce_route_t *rt, const cha
     if (!json) json = "";
     /* One pass when the whole document fits in the token limit (a get_updates answer holds at
        most 100 updates): validation makes every token, and dispatch reads them. Over a limit
-       (tokens, depth, memory), the two-pass path below decides and reports. */
-    r = bce_json_parse(&d->json, json, len);
+       (tokens, depth, memory), the two-pass path below decides and reports. Documents longer
+       than 16 bytes per allowed token (realistic updates average 16-20) go there directly, so
+       that a large document rarely pays for a one-pass attempt that runs out of tokens. */
+    r = len / 16 <= d->json.desc.max_tokens ? bce_json_parse(&d->json, json, len) : BCE_ERR_LIMIT;
     if (r > 0) {
         bce_json_token_t *t = d->json.tokens;
         uint32_t k, n;

@@ -533,6 +533,24 @@ static void test_one_pass_and_two_pass_agree(void) {
     CHECK_INT(b->calls, 24);
     CHECK_INT(a->len, b->len);
     CHECK(memcmp(a->text, b->text, a->len) == 0);
+    {   /* a one-pass attempt that runs out of tokens falls back to two passes */
+        bce_json_t p;
+        bce_coin_t *three;
+        int ntok;
+        transcript_t *c3 = (transcript_t *)calloc(1, sizeof *c3);
+        bce_json_init(&p, NULL);
+        ntok = bce_json_parse(&p, doc, o);
+        bce_json_release(&p);
+        CHECK(ntok > 24 && o / 16 <= (size_t)(ntok - 1));
+        d.limits.max_json_tokens = (uint32_t)(ntok - 1);
+        three = bce_coin_create(&d);
+        CHECK_INT(bce_on(three, "new_block,new_transaction,new_payment,verified_tx", transcribe, c3), BCE_OK);
+        CHECK_INT(bce_process_updates(three, doc, o), 24);
+        CHECK_INT(c3->len, a->len);
+        CHECK(memcmp(c3->text, a->text, a->len) == 0);
+        bce_coin_destroy(three);
+        free(c3);
+    }
     CHECK(strstr(a->text, "new_transaction|ab\xC3\xA9\"c|0:0|") != NULL);
     CHECK(strstr(a->text, "verified_tx|\xC3\xA9\xE2\x82\xAC|1:-5|") != NULL);
     /* malformed: nothing delivered either way, the same offset reported */
