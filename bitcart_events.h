@@ -1137,7 +1137,7 @@ static int _bce_json_more_tokens(_bce_scan_t *sc, size_t start, int *rc) {
     return BCE_OK;
 }
 
-static uint32_t _bce_json_push(_bce_scan_t *sc, int type, size_t start, int *rc) {
+_BCE_INLINE uint32_t _bce_json_push(_bce_scan_t *sc, int type, size_t start, int *rc) {
     bce_json_t *p = sc->p;
     bce_json_token_t *t;
     if (sc->ntok >= p->capacity && _bce_json_more_tokens(sc, start, rc) != BCE_OK) return _BCE_NONE;
