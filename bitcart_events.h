@@ -1137,26 +1137,33 @@ static int _bce_json_more_tokens(_bce_scan_t *sc, size_t start, int *rc) {
     return BCE_OK;
 }
 
-_BCE_INLINE uint32_t _bce_json_push(_bce_scan_t *sc, int type, size_t start, int *rc) {
-    bce_json_t *p = sc->p;
-    bce_json_token_t *t;
-    if (sc->ntok >= p->capacity && _bce_json_more_tokens(sc, start, rc) != BCE_OK) return _BCE_NONE;
-    t = &p->tokens[sc->ntok];
+/* A fresh token (the caller made room). */
+_BCE_INLINE void _bce_json_tok_set(bce_json_token_t *t, int type, size_t start, size_t end, uint32_t next) {
     t->start = (uint32_t)start;
-    t->end = (uint32_t)start;
-    t->next = sc->ntok + 1;
+    t->end = (uint32_t)end;
+    t->next = next;
     t->size = 0;
     t->type = (uint8_t)type;
     t->escaped = 0;
     t->reserved_ = 0;
     t->memo_ = 0;
-    return sc->ntok++;
 }
+
+/* Room for one more token in the scanner below, whose token state lives in locals (tk, ntok,
+   cap: stores into tokens cannot alias them, so they stay in registers). */
+#define _BCE_JSON_ROOM(at) do { \
+        if (ntok >= cap) { \
+            sc->ntok = ntok; \
+            if (_bce_json_more_tokens(sc, (at), &rc) != BCE_OK) return rc; \
+            tk = tp->tokens; \
+            cap = tp->capacity; \
+        } \
+    } while (0)
 
 /* Scans one value starting at or after s[pos] (leading whitespace skipped). On success
    returns BCE_OK and *end is the index just past the value. Iterative: containers open on an
-   explicit bit stack, so hostile nesting costs no C stack. With sc->p, tokens are produced and
-   each open container's `next` temporarily links to its parent. */
+   explicit bit stack, so hostile nesting costs no C stack. With tokens (tp), each open
+   container's `next` temporarily links to its parent. */
 _BCE_INLINE int _bce_json_scan_body(_bce_scan_t *sc, size_t pos, size_t *end, bce_json_t *const tp) {
     const char *s = sc->s;
     size_t len = sc->len, i = pos;
@@ -1164,6 +1171,8 @@ _BCE_INLINE int _bce_json_scan_body(_bce_scan_t *sc, size_t pos, size_t *end, bc
     uint32_t parent = _BCE_NONE;
     int depth = 0, rc = BCE_ERR_JSON;
     int in_object = 0;
+    bce_json_token_t *tk = tp ? tp->tokens : NULL;
+    uint32_t ntok = sc->ntok, cap = tp ? tp->capacity : 0;
 
     for (;;) {
         int c;
@@ -1171,16 +1180,26 @@ _BCE_INLINE int _bce_json_scan_body(_bce_scan_t *sc, size_t pos, size_t *end, bc
         _BCE_JSON_SKIP_WS(s, i, len);
         if (i >= len) { sc->err = "unexpected end of input"; sc->err_off = i; return BCE_ERR_JSON; }
         c = (unsigned char)s[i];
-        if (tp && parent != _BCE_NONE && !in_object) tp->tokens[parent].size++;
-        if (c == '{' || c == '[') {
+        if (tp && parent != _BCE_NONE && !in_object) tk[parent].size++;
+        if (c == '"') {
+            int esc = 0;
+            size_t q = _bce_json_string_end(sc, i, &esc);
+            if (q == (size_t)-1) return BCE_ERR_JSON;
+            if (tp) {
+                _BCE_JSON_ROOM(i);
+                _bce_json_tok_set(&tk[ntok], BCE_JSON_STRING, i + 1, q, ntok + 1);
+                tk[ntok].escaped = (uint8_t)esc;
+                ntok++;
+            }
+            i = q + 1;
+        } else if (c == '{' || c == '[') {
             if (depth >= sc->max_depth) {
                 sc->err = "nesting too deep"; sc->err_off = i; return BCE_ERR_LIMIT;
             }
             if (tp) {
-                uint32_t t = _bce_json_push(sc, c == '{' ? BCE_JSON_OBJECT : BCE_JSON_ARRAY, i, &rc);
-                if (t == _BCE_NONE) return rc;
-                tp->tokens[t].next = parent;
-                parent = t;
+                _BCE_JSON_ROOM(i);
+                _bce_json_tok_set(&tk[ntok], c == '{' ? BCE_JSON_OBJECT : BCE_JSON_ARRAY, i, i, parent);
+                parent = ntok++;
             }
             in_object = c == '{';
             if (in_object) stack[depth >> 5] |= (1u << (depth & 31));
@@ -1191,24 +1210,13 @@ _BCE_INLINE int _bce_json_scan_body(_bce_scan_t *sc, size_t pos, size_t *end, bc
             if (i < len && s[i] == (in_object ? '}' : ']')) goto close;
             if (!in_object) continue;
             goto key;
-        } else if (c == '"') {
-            int esc = 0;
-            size_t q = _bce_json_string_end(sc, i, &esc);
-            if (q == (size_t)-1) return BCE_ERR_JSON;
-            if (tp) {
-                uint32_t t = _bce_json_push(sc, BCE_JSON_STRING, i + 1, &rc);
-                if (t == _BCE_NONE) return rc;
-                tp->tokens[t].end = (uint32_t)q;
-                tp->tokens[t].escaped = (uint8_t)esc;
-            }
-            i = q + 1;
         } else if (c == '-' || _bce_isdigit(c)) {
             size_t e = _bce_json_scan_number(sc, i);
             if (e == (size_t)-1) return BCE_ERR_JSON;
             if (tp) {
-                uint32_t t = _bce_json_push(sc, BCE_JSON_NUMBER, i, &rc);
-                if (t == _BCE_NONE) return rc;
-                tp->tokens[t].end = (uint32_t)e;
+                _BCE_JSON_ROOM(i);
+                _bce_json_tok_set(&tk[ntok], BCE_JSON_NUMBER, i, e, ntok + 1);
+                ntok++;
             }
             i = e;
         } else {
@@ -1223,15 +1231,15 @@ _BCE_INLINE int _bce_json_scan_body(_bce_scan_t *sc, size_t pos, size_t *end, bc
                 sc->err = "invalid literal"; sc->err_off = i; return BCE_ERR_JSON;
             }
             if (tp) {
-                uint32_t t = _bce_json_push(sc, type, i, &rc);
-                if (t == _BCE_NONE) return rc;
-                tp->tokens[t].end = (uint32_t)(i + n);
+                _BCE_JSON_ROOM(i);
+                _bce_json_tok_set(&tk[ntok], type, i, i + n, ntok + 1);
+                ntok++;
             }
             i += n;
         }
         /* after a value: a separator or the end of one or more containers */
         for (;;) {
-            if (depth == 0) { *end = i; return BCE_OK; }
+            if (depth == 0) { sc->ntok = ntok; *end = i; return BCE_OK; }
             _BCE_JSON_SKIP_WS(s, i, len);
             if (i >= len) { sc->err = "unexpected end of input"; sc->err_off = i; return BCE_ERR_JSON; }
             if (s[i] == ',') {
@@ -1247,10 +1255,10 @@ _BCE_INLINE int _bce_json_scan_body(_bce_scan_t *sc, size_t pos, size_t *end, bc
             }
         close:
             if (tp) {
-                bce_json_token_t *t = &tp->tokens[parent];
+                bce_json_token_t *t = &tk[parent];
                 uint32_t up = t->next;
                 t->end = (uint32_t)(i + 1);
-                t->next = sc->ntok;
+                t->next = ntok;
                 parent = up;
             }
             i++;
@@ -1269,12 +1277,11 @@ _BCE_INLINE int _bce_json_scan_body(_bce_scan_t *sc, size_t pos, size_t *end, bc
             q = _bce_json_string_end(sc, i, &esc);
             if (q == (size_t)-1) return BCE_ERR_JSON;
             if (tp) {
-                uint32_t t;
-                tp->tokens[parent].size++;
-                t = _bce_json_push(sc, BCE_JSON_STRING, i + 1, &rc);
-                if (t == _BCE_NONE) return rc;
-                tp->tokens[t].end = (uint32_t)q;
-                tp->tokens[t].escaped = (uint8_t)esc;
+                tk[parent].size++;
+                _BCE_JSON_ROOM(i);
+                _bce_json_tok_set(&tk[ntok], BCE_JSON_STRING, i + 1, q, ntok + 1);
+                tk[ntok].escaped = (uint8_t)esc;
+                ntok++;
             }
             i = q + 1;
             _BCE_JSON_SKIP_WS(s, i, len);
