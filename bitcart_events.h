@@ -2176,14 +2176,55 @@ static long _bce_plain_recv(_bce_conn_t *c, char *buf, size_t len) {
     }
 }
 
+#ifdef BCE_NO_DNS
+#define _BCE_FREE_AI(c) _bce_mfree((c)->alloc, (c)->ai)
+#else
+#define _BCE_FREE_AI(c) freeaddrinfo((c)->ai)
+#endif
 static void _bce_conn_close(_bce_conn_t *c) {
     if (c->io && c->io->close) c->io->close(c);
     c->io = NULL;
     _bce_close_fd(&c->fd);
-    if (c->ai) freeaddrinfo(c->ai);
+    if (c->ai) _BCE_FREE_AI(c);
     c->ai = c->ai_next = NULL;
     c->state = _BCE_CONN_CLOSED;
 }
+
+#ifdef BCE_NO_DNS
+/* BCE_NO_DNS: IP addresses only, so that no resolver is linked in: one address in one block
+   from the owner's allocator, shaped like getaddrinfo's answer. */
+static int _bce_numeric_host(_bce_conn_t *c, const _bce_url_t *u) {
+    struct addrinfo *a;
+    struct sockaddr_in *s4;
+    struct sockaddr_in6 *s6;
+    unsigned port = 0;
+    const char *p;
+    for (p = u->port; *p >= '0' && *p <= '9'; p++) port = port * 10 + (unsigned)(*p - '0');
+    a = (struct addrinfo *)_bce_malloc(c->alloc, sizeof *a + sizeof *s6);
+    if (!a) return BCE_ERR_NOMEM;
+    memset(a, 0, sizeof *a + sizeof *s6);
+    s4 = (struct sockaddr_in *)(void *)(a + 1);
+    s6 = (struct sockaddr_in6 *)(void *)(a + 1);
+    if (inet_pton(AF_INET, u->host, &s4->sin_addr) == 1) {
+        s4->sin_family = AF_INET;
+        s4->sin_port = htons((uint16_t)port);
+        a->ai_addrlen = sizeof *s4;
+    } else if (inet_pton(AF_INET6, u->host, &s6->sin6_addr) == 1) {
+        s6->sin6_family = AF_INET6;
+        s6->sin6_port = htons((uint16_t)port);
+        a->ai_addrlen = sizeof *s6;
+    } else {
+        _bce_mfree(c->alloc, a);
+        _bce_conn_error(c, "this build resolves no host names (BCE_NO_DNS): use an IP address", NULL);
+        return BCE_ERR_CONNECT;
+    }
+    a->ai_family = ((struct sockaddr *)(void *)(a + 1))->sa_family;
+    a->ai_socktype = SOCK_STREAM;
+    a->ai_addr = (struct sockaddr *)(void *)(a + 1);
+    c->ai = a;
+    return BCE_OK;
+}
+#endif
 
 /* Starts a TCP connect to the next address; BCE_OK while one is in flight. */
 static int _bce_conn_next(_bce_conn_t *c) {
@@ -2242,6 +2283,10 @@ static int _bce_conn_open(_bce_conn_t *c, const _bce_url_t *u, long long now, in
             return BCE_OK;
         }
     }
+#ifdef BCE_NO_DNS
+    _BCE_UNUSED(hints);
+    if ((r = _bce_numeric_host(c, u)) != BCE_OK) return r;
+#else
     memset(&hints, 0, sizeof hints);
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
@@ -2256,6 +2301,7 @@ static int _bce_conn_open(_bce_conn_t *c, const _bce_url_t *u, long long now, in
         _bce_conn_error(c, "cannot resolve the daemon's host: ", gai_strerror(r));
         return BCE_ERR_CONNECT;
     }
+#endif
     c->ai_next = c->ai;
     c->deadline = now + timeout_ms;
 #ifdef BCE_USE_MBEDTLS
@@ -2290,7 +2336,7 @@ static int _bce_conn_progress(_bce_conn_t *c, int revents, long long now) {
             _bce_conn_close(c);
             return BCE_ERR_CONNECT;
         }
-        if (c->ai) freeaddrinfo(c->ai);
+        if (c->ai) _BCE_FREE_AI(c);
         c->ai = c->ai_next = NULL;
         c->state = _BCE_CONN_HANDSHAKE;
     }

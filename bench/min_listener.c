@@ -1,12 +1,16 @@
 /* bench/min_listener.c - the smallest useful listener: one coin, its websocket, each
-   new_transaction's tx id written to stdout with write(2). No stdio (BCE_NO_STDIO), no TLS.
-   `make bench` builds it statically with musl and reports its stripped size:
+   new_transaction's tx id written to stdout with write(2). No stdio (BCE_NO_STDIO), no TLS,
+   no name resolution (BCE_NO_DNS: the URL holds an IP address). `make bench` builds it
+   statically with musl (Makefile MIN_FLAGS) and reports its stripped size:
 
-       musl-gcc -static -Os -s -ffunction-sections -fdata-sections -Wl,--gc-sections \
-                -DBCE_NO_STDIO -I. bench/min_listener.c -o build/min_listener
+       musl-gcc -std=c99 -static -Os -s -ffunction-sections -fdata-sections -Wl,--gc-sections \
+                -fno-asynchronous-unwind-tables -fno-unwind-tables -Wl,-z,noseparate-code \
+                -I. bench/min_listener.c -o build/min_listener
 
-   Usage: min_listener URL XPUB [CURRENCY]      e.g. min_listener http://127.0.0.1:5000 vpub5Y... */
+   Usage: min_listener URL XPUB [CURRENCY]      e.g. min_listener http://127.0.0.1:5000 vpub5Y...
+   tests/test_min_listener.sh runs it against the fake daemon (make perf-checks). */
 #define BCE_NO_STDIO
+#define BCE_NO_DNS
 #define BITCART_EVENTS_IMPLEMENTATION
 #include "bitcart_events.h"
 
