@@ -1116,7 +1116,7 @@ _BCE_INLINE size_t _bce_json_string_end(_bce_scan_t *sc, size_t i, int *escaped)
 static int _bce_isdigit(int c) { return c >= '0' && c <= '9'; }
 
 /* Scans the number starting at s[i]; returns the index after it or (size_t)-1. */
-static size_t _bce_json_scan_number(_bce_scan_t *sc, size_t i) {
+_BCE_INLINE size_t _bce_json_scan_number(_bce_scan_t *sc, size_t i) {
     const char *s = sc->s;
     size_t len = sc->len;
     if (s[i] == '-') i++;
@@ -1208,7 +1208,6 @@ _BCE_INLINE int _bce_json_scan_body(_bce_scan_t *sc, size_t pos, size_t *end, bc
         _BCE_JSON_SKIP_WS(s, i, len);
         if (i >= len) { sc->err = "unexpected end of input"; sc->err_off = i; return BCE_ERR_JSON; }
         c = (unsigned char)s[i];
-        if (tp && parent != _BCE_NONE && !in_object) tk[parent].size++;
         if (c == '"') {
             int esc = 0;
             size_t q = _bce_json_string_end(sc, i, &esc);
@@ -1272,7 +1271,10 @@ _BCE_INLINE int _bce_json_scan_body(_bce_scan_t *sc, size_t pos, size_t *end, bc
             if (i >= len) { sc->err = "unexpected end of input"; sc->err_off = i; return BCE_ERR_JSON; }
             if (s[i] == ',') {
                 i++;
-                if (!in_object) break;
+                if (!in_object) {
+                    if (tp) tk[parent].size++;  /* arrays count their commas, +1 when closed */
+                    break;
+                }
                 _BCE_JSON_SKIP_WS(s, i, len);
                 goto key;
             }
@@ -1286,6 +1288,7 @@ _BCE_INLINE int _bce_json_scan_body(_bce_scan_t *sc, size_t pos, size_t *end, bc
                 bce_json_token_t *t = &tk[parent];
                 uint32_t up = t->next;
                 t->end = (uint32_t)(i + 1);
+                if (!in_object && ntok > parent + 1) t->size++;
                 t->next = ntok;
                 parent = up;
             }
@@ -4442,11 +4445,23 @@ _BCE_DEF const char *bce_event_wallet(const bce_event_t *ev) { return ev ? ev->w
 
 /* Index of the argument's value token, or 0. */
 static uint32_t _bce_event_arg(const bce_event_t *ev, const char *arg) {
-    size_t n;
-    if (!ev || !arg) return 0;
-    n = strlen(arg);
-    if (n == 5 && memcmp(arg, "event", 5) == 0) return 0;
-    return _bce_json_find_n(ev->json, ev->toks, ev->obj, arg, n);
+    const bce_json_token_t *tokens;
+    uint32_t k, i;
+    if (!ev || !arg || (arg[0] == 'e' && strcmp(arg, "event") == 0)) return 0;
+    /* bce_json_find without measuring arg first: most keys differ in their first byte */
+    tokens = ev->toks;
+    for (k = ev->obj + 1, i = 0; i < tokens[ev->obj].size; i++, k = tokens[k + 1].next) {
+        const bce_json_token_t *t = &tokens[k];
+        if (!t->escaped) {
+            const char *a = ev->json + t->start;
+            size_t j, n = (size_t)(t->end - t->start);
+            for (j = 0; j < n && a[j] == arg[j]; j++) {}
+            if (j == n && arg[n] == 0) return k + 1;
+        } else if (_bce_json_str_eq(ev->json, t, arg, strlen(arg))) {
+            return k + 1;
+        }
+    }
+    return 0;
 }
 
 _BCE_DEF int bce_event_has(const bce_event_t *ev, const char *arg) { return _bce_event_arg(ev, arg) != 0; }
