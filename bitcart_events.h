@@ -1100,7 +1100,7 @@ bad_utf8:
     return (size_t)-1;
 }
 
-#if defined(__GNUC__) || defined(__clang__)
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(__OPTIMIZE_SIZE__)   /* -Os: the compiler decides */
 #define _BCE_INLINE static __inline__ __attribute__((always_inline))
 #else
 #define _BCE_INLINE static
