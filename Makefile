@@ -16,7 +16,7 @@ SAN_BIN  := $(addprefix $(BUILD)/san_,$(UNIT))
 HDR     := bitcart_events.h
 TEST_DEPS := $(HDR) tests/test.h tests/json_cases.h tests/daemon.h $(BUILD)/fake_daemon
 
-.PHONY: perf-checks all test test-all soak static symbols check fuzz fuzz-short fuzz-replay unit daemons compile-checks sanitize valgrind bench demo clean
+.PHONY: all test test-all soak static symbols check fuzz fuzz-short fuzz-replay unit daemons compile-checks sanitize valgrind bench demo clean
 
 all: $(UNIT_BIN)
 
@@ -157,6 +157,7 @@ clean:
 # test_json again with BCE_NO_SIMD (the word-at-a-time scanners SSE2 builds skip), plain and
 # under ASan + UBSan; the size knobs compile cleanly (gcc, clang, g++); the minimal listener
 # (BCE_NO_DNS, static musl when musl-gcc is installed, else cc) runs against the fake daemon.
+.PHONY: perf-checks
 MUSL_CC ?= musl-gcc
 MIN_FLAGS := -std=c99 -static -Os -s -ffunction-sections -fdata-sections -Wl,--gc-sections \
              -fno-asynchronous-unwind-tables -fno-unwind-tables -Wl,-z,noseparate-code
