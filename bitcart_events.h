@@ -4311,13 +4311,15 @@ static int _bce_dispatch_one(_bce_disp_t *d, const _bce_route_t *rt, const char 
     if (v && toks[v].type == BCE_JSON_STRING && !toks[v].escaped) {
         /* the plain spelling: its length picks the only candidate */
         const char *e = json + toks[v].start;
-        switch (toks[v].end - toks[v].start) {
-        case 9: k = _BCE_EV_NEW_BLOCK; break;
-        case 15: k = _BCE_EV_NEW_TRANSACTION; break;
-        case 11: k = e[0] == 'n' ? _BCE_EV_NEW_PAYMENT : _BCE_EV_VERIFIED_TX; break;
-        default: k = -1; break;
+        switch (toks[v].end - toks[v].start) {     /* constant-size compares: no library call */
+        case 9: if (memcmp(e, "new_block", 9) == 0) found = _BCE_EV_NEW_BLOCK; break;
+        case 15: if (memcmp(e, "new_transaction", 15) == 0) found = _BCE_EV_NEW_TRANSACTION; break;
+        case 11:
+            if (memcmp(e, "new_payment", 11) == 0) found = _BCE_EV_NEW_PAYMENT;
+            else if (memcmp(e, "verified_tx", 11) == 0) found = _BCE_EV_VERIFIED_TX;
+            break;
+        default: break;
         }
-        if (k >= 0 && memcmp(e, _bce_event_names[k], _bce_event_name_lens[k]) == 0) found = k;
     } else if (v) {
         for (k = 0; k < _BCE_EV_COUNT && found < 0; k++)
             if (_bce_json_str_eq(json, &toks[v], _bce_event_names[k], _bce_event_name_lens[k])) found = k;
