@@ -4540,11 +4540,11 @@ static void _bce_ws_deliver(_bce_disp_t *d, const char *text, size_t len, void *
         return;
     }
     t = p->tokens;
-    if (t[0].type != BCE_JSON_OBJECT || !(u = bce_json_find(text, t, 0, "updates")) || t[u].type != BCE_JSON_ARRAY) {
+    if (t[0].type != BCE_JSON_OBJECT || !(u = _bce_json_find_n(text, t, 0, "updates", 7)) || t[u].type != BCE_JSON_ARRAY) {
         _bce_log(d->logger, BCE_LOG_WARN, "websocket message without an updates list ignored");
         return;
     }
-    if ((w = bce_json_find(text, t, 0, "wallet")) != 0 && t[w].type == BCE_JSON_STRING) {
+    if ((w = _bce_json_find_n(text, t, 0, "wallet", 6)) != 0 && t[w].type == BCE_JSON_STRING) {
         size_t need = (size_t)(t[w].end - t[w].start) + 1;
         if (need > d->aux_cap) {
             void *buf = NULL;
@@ -4560,7 +4560,7 @@ static void _bce_ws_deliver(_bce_disp_t *d, const char *text, size_t len, void *
         bce_json_string(text, &t[w], d->aux, d->aux_cap, NULL);
         wallet = d->aux;
     }
-    if ((c = bce_json_find(text, t, 0, "currency")) != 0 && t[c].type == BCE_JSON_STRING) {
+    if ((c = _bce_json_find_n(text, t, 0, "currency", 8)) != 0 && t[c].type == BCE_JSON_STRING) {
         cur = text + t[c].start;
         cur_len = t[c].end - t[c].start;
     }
