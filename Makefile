@@ -42,7 +42,7 @@ test: | $(BUILD)
 	@awk '/^([A-Za-z0-9_+\/. -]+: )?[0-9]+ passed, [0-9]+ failed$$/ { for (i = 1; i <= NF; i++) { if ($$(i+1) == "passed,") p += $$i; if ($$(i+1) == "failed") f += $$i } } \
 	     END { printf "make test: %d passed, %d failed\n", p, f; exit f > 0 }' $(BUILD)/test.log
 
-test-all: unit daemons compile-checks examples test-cli sanitize valgrind static symbols fuzz-replay fuzz-short soak
+test-all: unit daemons compile-checks examples test-cli perf-checks sanitize valgrind static symbols fuzz-replay fuzz-short soak
 
 FUZZ_SECONDS ?= 60
 # libFuzzer with ASan + UBSan on every parser and a whole session: FUZZ_SECONDS per target
@@ -156,13 +156,17 @@ $(BUILD)/bench_tls_memory: bench/tls_memory.c $(HDR) tests/daemon.h | $(BUILD)
 $(BUILD)/bench_ws: bench/ws.c $(HDR) | $(BUILD)
 	$(CC) -std=c99 -O2 -g -Wall -Wextra -I. $< -o $@
 
-bench: $(BUILD)/bench_dispatch $(BUILD)/bench_polling $(BUILD)/bench_tls_memory $(BUILD)/bench_ws
-	bash tests/make_certs.sh $(BUILD)/certs
-	./$(BUILD)/bench_tls_memory
-	./$(BUILD)/bench_ws
-	./$(BUILD)/bench_dispatch
-	./$(BUILD)/bench_polling 300 c
-	./$(BUILD)/bench_polling 100 py
+$(BUILD)/bench_embedded: bench/embedded.c $(HDR) tests/daemon.h | $(BUILD)
+	$(CC) -std=gnu99 -O2 -g -Wall -Wextra -I. $< -o $@ -lmbedtls -lmbedx509 -lmbedcrypto
+
+$(BUILD)/bench_embedded_small: bench/embedded.c $(HDR) tests/daemon.h | $(BUILD)
+	$(CC) -std=gnu99 -O2 -g -Wall -Wextra -DEMBEDDED_SMALL -I. $< -o $@ -lmbedtls -lmbedx509 -lmbedcrypto
+
+# One table of issue 7's goals (bench/run.sh; logs in $(BUILD)/bench/). Not part of `make test`.
+bench: $(BUILD)/bench_dispatch $(BUILD)/bench_polling $(BUILD)/bench_tls_memory $(BUILD)/bench_ws \
+       $(BUILD)/bench_embedded $(BUILD)/bench_embedded_small $(BUILD)/fake_daemon $(BUILD)/min_listener
+	@bash tests/make_certs.sh $(BUILD)/certs > /dev/null
+	@bash bench/run.sh $(BUILD)
 
 # ---- the command-line listener, the demo, install ------------------------------------------
 # bitcart-listen is built with TLS when mbedTLS is installed (BCE_TLS=0 forces it off).
@@ -224,3 +228,33 @@ $(BUILD)/example_%: examples/%.c $(HDR) | $(BUILD)
 
 clean:
 	rm -rf $(BUILD)
+
+# ---- performance: the portable scanners, the size knobs, the minimal static listener -------
+# test_json again with BCE_NO_SIMD (the word-at-a-time scanners SSE2 builds skip), plain and
+# under ASan + UBSan; the size knobs compile cleanly (gcc, clang, g++); the minimal listener
+# (BCE_NO_DNS, static musl when musl-gcc is installed, else cc) runs against the fake daemon.
+.PHONY: perf-checks
+MUSL_CC ?= musl-gcc
+MIN_FLAGS := -std=c99 -static -Os -s -ffunction-sections -fdata-sections -Wl,--gc-sections \
+             -fno-asynchronous-unwind-tables -fno-unwind-tables -Wl,-z,noseparate-code
+
+$(BUILD)/test_json_nosimd: tests/test_json.c $(TEST_DEPS) | $(BUILD)
+	$(CC) $(WARN) $(CFLAGS) -DBCE_NO_SIMD -I. $< -o $@ $(LIBS)
+
+$(BUILD)/san_test_json_nosimd: tests/test_json.c $(TEST_DEPS) | $(BUILD)
+	$(CLANG) $(WARN) -O1 -g $(SAN) -DBCE_NO_SIMD -I. $< -o $@ $(LIBS)
+
+$(BUILD)/min_listener: bench/min_listener.c $(HDR) | $(BUILD)
+	if command -v $(MUSL_CC) > /dev/null; then $(MUSL_CC) $(MIN_FLAGS) -Wall -Wextra -I. $< -o $@; \
+	else $(CC) $(WARN) -Os -I. $< -o $@; fi
+
+perf-checks: $(BUILD)/test_json_nosimd $(BUILD)/san_test_json_nosimd $(BUILD)/min_listener $(BUILD)/fake_daemon
+	./$(BUILD)/test_json_nosimd
+	./$(BUILD)/san_test_json_nosimd
+	@printf '#define BITCART_EVENTS_IMPLEMENTATION\n#include "bitcart_events.h"\nint main(void){return 0;}\n' > $(BUILD)/cc_knobs.c
+	$(CC) $(WARN) -DBCE_NO_SIMD -DBCE_NO_DNS -DBCE_WS_RECV_BYTES=4096 -DBCE_RPC_RECV_STEP=4096 -I. -c $(BUILD)/cc_knobs.c -o $(BUILD)/cc_knobs.o
+	$(CLANG) $(WARN) -DBCE_NO_DNS -DBCE_USE_MBEDTLS -I. -c $(BUILD)/cc_knobs.c -o $(BUILD)/cc_knobs_clang.o
+	$(CXX) -std=c++11 -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Werror -DBCE_NO_DNS -x c++ -I. -c $(BUILD)/cc_knobs.c -o $(BUILD)/cc_knobs_cxx.o
+	! nm $(BUILD)/cc_knobs.o | grep -Eq ' U (getaddrinfo|freeaddrinfo|gai_strerror)$$'
+	BUILD=$(BUILD) bash tests/test_min_listener.sh $(BUILD)/min_listener
+	@echo "min_listener: $$(stat -c %s $(BUILD)/min_listener) bytes"

@@ -112,7 +112,8 @@
    /bitcart/btc/ws and the spec to /bitcart/btc/spec (a trailing slash in the URL is ignored).
    The host name is resolved with getaddrinfo and every address is tried in turn. Name
    resolution itself cannot be interrupted: connect_timeout_ms bounds the TCP connect, not a
-   slow DNS server (use an IP address or a local resolver where that matters).
+   slow DNS server (use an IP address or a local resolver where that matters). Built with
+   BCE_NO_DNS, the host must be an IPv4 or IPv6 address.
 
    COMPILE-TIME SWITCHES
    ---------------------
@@ -122,6 +123,14 @@
                                     (install a logger to see messages)
      BCE_MALLOC(size), BCE_FREE(p)  the fallback allocator (default malloc / free)
      BCE_USE_MBEDTLS                https:// and wss:// through mbedTLS (see TLS below)
+     BCE_NO_SIMD                    portable JSON scanning only (default: SSE2 where the
+                                    compiler targets it, e.g. every x86-64 build)
+     BCE_NO_DNS                     IP addresses only in URLs: no getaddrinfo, so no resolver
+                                    is linked in (about 20 KB of a static musl binary); a host
+                                    name fails with BCE_ERR_CONNECT
+     BCE_WS_RECV_BYTES              32768: a websocket's first receive buffer; it grows, by
+                                    doubling, up to max_message_bytes (see EMBEDDED)
+     BCE_RPC_RECV_STEP              16384: JSON-RPC receive buffer growth step
 
    DESC FIELDS AND DEFAULTS (zero means default everywhere)
    ---------------------------------------------------------
@@ -262,6 +271,30 @@
    dropped (1006) and reconnected. A wrong password ends the run with BCE_ERR_AUTH at once.
    Polling (bce_poll_updates) has none of this: it hands over what each get_updates returns
    (a manager's polling dispatches a new_block once per wallet, like the SDK).
+
+   PERFORMANCE AND EMBEDDED USE
+   ----------------------------
+   A document that fits in max_json_tokens (a get_updates answer, a websocket message) is
+   validated and tokenized in one pass and dispatched from its tokens; a larger one is validated
+   first, then tokenized one update at a time. Either way nothing is delivered before the whole
+   document is known to be valid. The token array (24 bytes a token) grows to the largest such
+   document and is kept. Measured with bench/ (make bench, bench/RESULTS.md).
+   RAM for one listening coin (websocket + catch-up call, 20 events; bench/embedded.c, glibc,
+   x86-64): the library's heap high-water mark is 45 KiB with the defaults and 15 KiB with the
+   embedded profile below; peak RSS is about 0.5 MiB above the same program doing nothing.
+   With TLS (mbedTLS 2.28 defaults, one websocket connection and the JSON-RPC connection) the
+   process heap peaks near 200 KiB (160 KiB with the profile), most of it mbedTLS's 16 KiB
+   record buffers and the CA chain, and peak RSS is about 1 MiB above the bare program; shrink
+   it with MBEDTLS_SSL_IN_CONTENT_LEN / MBEDTLS_SSL_OUT_CONTENT_LEN (see TLS) and a CA file
+   holding only the daemon's CA (tls.ca_file).
+   The embedded profile: compile with -DBCE_WS_RECV_BYTES=4096 -DBCE_RPC_RECV_STEP=4096 (add
+   -DBCE_NO_DNS -DBCE_NO_STDIO for the smallest binary) and set
+       desc.limits.max_json_tokens = 1024;    desc.limits.max_header_bytes = 4096;
+       desc.limits.max_response_bytes = 65536; opts.max_message_bytes = 16384;
+       opts.dedup_entries = 16;
+   (a daemon's update is 10-20 tokens and a few hundred bytes; get_updates returns at most 100).
+   bench/min_listener.c, one coin printing tx ids, is about 58 KB as a static, stripped musl
+   binary with -Os, BCE_NO_DNS and BCE_NO_STDIO (no TLS).
 
    SECURITY
    --------
@@ -726,6 +759,12 @@ BCE_API int  bce_manager_step(bce_manager_t *m, int timeout_ms);
 #ifndef BCE_FREE
 #define BCE_FREE(ptr) free(ptr)
 #endif
+#ifndef BCE_WS_RECV_BYTES
+#define BCE_WS_RECV_BYTES 32768     /* a websocket's first receive buffer (grows to max_message_bytes) */
+#endif
+#ifndef BCE_RPC_RECV_STEP
+#define BCE_RPC_RECV_STEP 16384     /* JSON-RPC receive buffer growth step */
+#endif
 
 #ifdef BCE_STATIC
 #if defined(__GNUC__) || defined(__clang__)
@@ -975,39 +1014,101 @@ static long _bce_hex4(const char *s, size_t i) {
     return v;
 }
 
-/* Eight bytes at a time: portable word tricks, no intrinsics. A non-zero answer means "some
-   byte of the word may need a closer look" and sends the scanner to its byte loop. */
+/* Skipping plain string bytes, 16 at a time with SSE2 where the compiler targets it (x86-64
+   always), else 8 at a time with portable word arithmetic. BCE_NO_SIMD forces the portable
+   path (the tests build both). Both return the index of the first byte at or after i that
+   needs a closer look, or a position less than one block before len: the byte loops after
+   them finish the job, so neither ever reads past len. */
+#if !defined(BCE_NO_SIMD) && (defined(__SSE2__) || defined(_M_X64) || (defined(_M_IX86_FP) && _M_IX86_FP >= 2))
+#define _BCE_SSE2 1
+#ifdef __cplusplus
+}
+#endif
+#include <emmintrin.h>
+#ifdef __cplusplus
+extern "C" {
+#endif
+#endif
+
+#define _BCE_ONES 0x0101010101010101ull
+#define _BCE_LOW7 0x7F7F7F7F7F7F7F7Full
+#define _BCE_HIGHS 0x8080808080808080ull
 static uint64_t _bce_load8(const unsigned char *p) {
     uint64_t v;
     memcpy(&v, p, 8);
     return v;
 }
-#define _BCE_ONES 0x0101010101010101ull
-#define _BCE_HIGHS 0x8080808080808080ull
-static uint64_t _bce_swar_zero(uint64_t v) { return (v - _BCE_ONES) & ~v & _BCE_HIGHS; }
-static uint64_t _bce_swar_quote_or_backslash(uint64_t v) {
-    return _bce_swar_zero(v ^ (_BCE_ONES * 0x22u)) | _bce_swar_zero(v ^ (_BCE_ONES * 0x5Cu));
-}
-/* quote, backslash, a control byte (< 0x20) or a non-ASCII byte */
-static uint64_t _bce_swar_special(uint64_t v) {
-    return _bce_swar_quote_or_backslash(v) | ((v - _BCE_ONES * 0x20u) & ~v & _BCE_HIGHS) | (v & _BCE_HIGHS);
+
+#ifdef _BCE_SSE2
+static unsigned _bce_ctz32(unsigned v) {    /* v != 0 */
+#if defined(__GNUC__) || defined(__clang__)
+    return (unsigned)__builtin_ctz(v);
+#else
+    unsigned n = 0;
+    while (!(v & 1u)) { v >>= 1; n++; }
+    return n;
+#endif
 }
 
-/* Index of the first flagged byte of a non-zero mask from the functions above. Each term
-   flags the first matching byte exactly (a borrow can only flag bytes after a real match), so
-   on little-endian machines the lowest set bit is that byte. Elsewhere: 0, the byte loops
-   after it do the rest. */
-#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define _BCE_SWAR_SKIP(mask) ((size_t)(__builtin_ctzll(mask) >> 3))
+/* quote, backslash, a control byte (< 0x20) or a non-ASCII byte (signed compare: both < 0x20) */
+static size_t _bce_skip_plain(const unsigned char *s, size_t i, size_t len) {
+    const __m128i q = _mm_set1_epi8('"'), b = _mm_set1_epi8('\\'), sp = _mm_set1_epi8(0x20);
+    for (; i + 16 <= len; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, b)), _mm_cmplt_epi8(v, sp));
+        unsigned bits = (unsigned)_mm_movemask_epi8(m);
+        if (bits) return i + _bce_ctz32(bits);
+    }
+    return i;
+}
+/* quote or backslash only (text already validated) */
+static size_t _bce_skip_unquoted(const unsigned char *s, size_t i, size_t len) {
+    const __m128i q = _mm_set1_epi8('"'), b = _mm_set1_epi8('\\');
+    for (; i + 16 <= len; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        unsigned bits = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, b)));
+        if (bits) return i + _bce_ctz32(bits);
+    }
+    return i;
+}
 #else
-#define _BCE_SWAR_SKIP(mask) ((size_t)0)
+/* Word tricks that flag each byte exactly (no carry crosses a byte: every sum stays below
+   0x100), so the first flagged byte is the lowest set bit on little-endian machines and the
+   highest on big-endian ones; without a known byte order the byte loops do the rest. */
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define _BCE_SWAR_FIRST(mask) ((size_t)(__builtin_ctzll(mask) >> 3))
+#elif defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define _BCE_SWAR_FIRST(mask) ((size_t)(__builtin_clzll(mask) >> 3))
+#else
+#define _BCE_SWAR_FIRST(mask) ((size_t)0)
+#endif
+static size_t _bce_skip_plain(const unsigned char *s, size_t i, size_t len) {
+    for (; i + 8 <= len; i += 8) {
+        uint64_t v = _bce_load8(s + i), t = v & _BCE_LOW7;
+        uint64_t q = (t ^ (_BCE_ONES * 0x22u)) + _BCE_LOW7;   /* high bit: not a quote */
+        uint64_t b = (t ^ (_BCE_ONES * 0x5Cu)) + _BCE_LOW7;   /* not a backslash */
+        uint64_t c = t + _BCE_ONES * 0x60u;                   /* 0x20 or above */
+        uint64_t m = (v | ~(q & b & c)) & _BCE_HIGHS;
+        if (m) return i + _BCE_SWAR_FIRST(m);
+    }
+    return i;
+}
+static size_t _bce_skip_unquoted(const unsigned char *s, size_t i, size_t len) {
+    for (; i + 8 <= len; i += 8) {
+        uint64_t v = _bce_load8(s + i), t = v & _BCE_LOW7;
+        uint64_t q = (t ^ (_BCE_ONES * 0x22u)) + _BCE_LOW7;
+        uint64_t b = (t ^ (_BCE_ONES * 0x5Cu)) + _BCE_LOW7;
+        uint64_t m = ~(q & b) & ~v & _BCE_HIGHS;
+        if (m) return i + _BCE_SWAR_FIRST(m);
+    }
+    return i;
+}
 #endif
 
 typedef struct _bce_scan_t {
     const char *s;
     size_t len;
     int max_depth;
-    int trusted;                /* input already validated: skip string content checks */
     bce_json_t *p;              /* NULL: validate only, no tokens */
     uint32_t ntok;
     size_t err_off;
@@ -1020,27 +1121,9 @@ static size_t _bce_json_scan_string(_bce_scan_t *sc, size_t i, int *escaped) {
     const unsigned char *s = (const unsigned char *)sc->s;
     size_t len = sc->len;
     i++;
-    if (sc->trusted) {
-        for (;;) {
-            while (i + 8 <= len) {
-                uint64_t m = _bce_swar_quote_or_backslash(_bce_load8(s + i));
-                if (m) { i += _BCE_SWAR_SKIP(m); break; }
-                i += 8;
-            }
-            while (i < len && s[i] != '"' && s[i] != '\\') i++;
-            if (i >= len) { sc->err = "unterminated string"; sc->err_off = i; return (size_t)-1; }
-            if (s[i] == '"') return i;
-            *escaped = 1;
-            i += 2;
-        }
-    }
     for (;;) {
         unsigned c;
-        while (i + 8 <= len) {
-            uint64_t m = _bce_swar_special(_bce_load8(s + i));
-            if (m) { i += _BCE_SWAR_SKIP(m); break; }
-            i += 8;
-        }
+        i = _bce_skip_plain(s, i, len);
         while (i < len && _bce_json_sclass[s[i]] == 0) i++;
         if (i >= len) { sc->err = "unterminated string"; sc->err_off = i; return (size_t)-1; }
         c = s[i];
@@ -1109,10 +1192,23 @@ bad_utf8:
     return (size_t)-1;
 }
 
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(__OPTIMIZE_SIZE__)   /* -Os: the compiler decides */
+#define _BCE_INLINE static __inline__ __attribute__((always_inline))
+#else
+#define _BCE_INLINE static
+#endif
+
+/* The same, with the common case (plain ASCII up to the closing quote) kept inline. */
+_BCE_INLINE size_t _bce_json_string_end(_bce_scan_t *sc, size_t i, int *escaped) {
+    size_t q = _bce_skip_plain((const unsigned char *)sc->s, i + 1, sc->len);
+    if (q < sc->len && sc->s[q] == '"') return q;
+    return _bce_json_scan_string(sc, q - 1, escaped);
+}
+
 static int _bce_isdigit(int c) { return c >= '0' && c <= '9'; }
 
 /* Scans the number starting at s[i]; returns the index after it or (size_t)-1. */
-static size_t _bce_json_scan_number(_bce_scan_t *sc, size_t i) {
+_BCE_INLINE size_t _bce_json_scan_number(_bce_scan_t *sc, size_t i) {
     const char *s = sc->s;
     size_t len = sc->len;
     if (s[i] == '-') i++;
@@ -1139,6 +1235,9 @@ bad:
 }
 
 static int _bce_isws(int c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+/* compact JSON has no whitespace: one compare usually settles it */
+#define _BCE_JSON_SKIP_WS(s, i, len) \
+    while ((i) < (len) && (unsigned char)(s)[i] <= ' ' && _bce_isws((unsigned char)(s)[i])) (i)++
 
 /* Appends a token; grows the array up to max_tokens. Returns its index or _BCE_NONE. */
 static int _bce_json_more_tokens(_bce_scan_t *sc, size_t start, int *rc) {
@@ -1158,78 +1257,85 @@ static int _bce_json_more_tokens(_bce_scan_t *sc, size_t start, int *rc) {
     return BCE_OK;
 }
 
-static uint32_t _bce_json_push(_bce_scan_t *sc, int type, size_t start, int *rc) {
-    bce_json_t *p = sc->p;
-    bce_json_token_t *t;
-    if (sc->ntok >= p->capacity && _bce_json_more_tokens(sc, start, rc) != BCE_OK) return _BCE_NONE;
-    t = &p->tokens[sc->ntok];
+/* A fresh token (the caller made room). */
+_BCE_INLINE void _bce_json_tok_set(bce_json_token_t *t, int type, size_t start, size_t end, uint32_t next) {
     t->start = (uint32_t)start;
-    t->end = (uint32_t)start;
-    t->next = sc->ntok + 1;
+    t->end = (uint32_t)end;
+    t->next = next;
     t->size = 0;
     t->type = (uint8_t)type;
     t->escaped = 0;
     t->reserved_ = 0;
     t->memo_ = 0;
-    return sc->ntok++;
 }
+
+/* Room for one more token in the scanner below, whose token state lives in locals (tk, ntok,
+   cap: stores into tokens cannot alias them, so they stay in registers). */
+#define _BCE_JSON_ROOM(at) do { \
+        if (ntok >= cap) { \
+            sc->ntok = ntok; \
+            if (_bce_json_more_tokens(sc, (at), &rc) != BCE_OK) return rc; \
+            tk = tp->tokens; \
+            cap = tp->capacity; \
+        } \
+    } while (0)
 
 /* Scans one value starting at or after s[pos] (leading whitespace skipped). On success
    returns BCE_OK and *end is the index just past the value. Iterative: containers open on an
-   explicit bit stack, so hostile nesting costs no C stack. With sc->p, tokens are produced and
-   each open container's `next` temporarily links to its parent. */
-static int _bce_json_scan(_bce_scan_t *sc, size_t pos, size_t *end) {
+   explicit bit stack, so hostile nesting costs no C stack. With tokens (tp), each open
+   container's `next` temporarily links to its parent. */
+_BCE_INLINE int _bce_json_scan_body(_bce_scan_t *sc, size_t pos, size_t *end, bce_json_t *const tp) {
     const char *s = sc->s;
     size_t len = sc->len, i = pos;
     uint32_t stack[BCE_JSON_MAX_DEPTH_LIMIT / 32 + 1] = {0};
     uint32_t parent = _BCE_NONE;
     int depth = 0, rc = BCE_ERR_JSON;
     int in_object = 0;
+    bce_json_token_t *tk = tp ? tp->tokens : NULL;
+    uint32_t ntok = sc->ntok, cap = tp ? tp->capacity : 0;
 
     for (;;) {
         int c;
         /* expect a value */
-        while (i < len && _bce_isws((unsigned char)s[i])) i++;
+        _BCE_JSON_SKIP_WS(s, i, len);
         if (i >= len) { sc->err = "unexpected end of input"; sc->err_off = i; return BCE_ERR_JSON; }
         c = (unsigned char)s[i];
-        if (sc->p && parent != _BCE_NONE && !in_object) sc->p->tokens[parent].size++;
-        if (c == '{' || c == '[') {
+        if (c == '"') {
+            int esc = 0;
+            size_t q = _bce_json_string_end(sc, i, &esc);
+            if (q == (size_t)-1) return BCE_ERR_JSON;
+            if (tp) {
+                _BCE_JSON_ROOM(i);
+                _bce_json_tok_set(&tk[ntok], BCE_JSON_STRING, i + 1, q, ntok + 1);
+                tk[ntok].escaped = (uint8_t)esc;
+                ntok++;
+            }
+            i = q + 1;
+        } else if (c == '{' || c == '[') {
             if (depth >= sc->max_depth) {
                 sc->err = "nesting too deep"; sc->err_off = i; return BCE_ERR_LIMIT;
             }
-            if (sc->p) {
-                uint32_t t = _bce_json_push(sc, c == '{' ? BCE_JSON_OBJECT : BCE_JSON_ARRAY, i, &rc);
-                if (t == _BCE_NONE) return rc;
-                sc->p->tokens[t].next = parent;
-                parent = t;
+            if (tp) {
+                _BCE_JSON_ROOM(i);
+                _bce_json_tok_set(&tk[ntok], c == '{' ? BCE_JSON_OBJECT : BCE_JSON_ARRAY, i, i, parent);
+                parent = ntok++;
             }
             in_object = c == '{';
             if (in_object) stack[depth >> 5] |= (1u << (depth & 31));
             else stack[depth >> 5] &= ~(1u << (depth & 31));
             depth++;
             i++;
-            while (i < len && _bce_isws((unsigned char)s[i])) i++;
+            _BCE_JSON_SKIP_WS(s, i, len);
             if (i < len && s[i] == (in_object ? '}' : ']')) goto close;
             if (!in_object) continue;
             goto key;
-        } else if (c == '"') {
-            int esc = 0;
-            size_t q = _bce_json_scan_string(sc, i, &esc);
-            if (q == (size_t)-1) return BCE_ERR_JSON;
-            if (sc->p) {
-                uint32_t t = _bce_json_push(sc, BCE_JSON_STRING, i + 1, &rc);
-                if (t == _BCE_NONE) return rc;
-                sc->p->tokens[t].end = (uint32_t)q;
-                sc->p->tokens[t].escaped = (uint8_t)esc;
-            }
-            i = q + 1;
         } else if (c == '-' || _bce_isdigit(c)) {
             size_t e = _bce_json_scan_number(sc, i);
             if (e == (size_t)-1) return BCE_ERR_JSON;
-            if (sc->p) {
-                uint32_t t = _bce_json_push(sc, BCE_JSON_NUMBER, i, &rc);
-                if (t == _BCE_NONE) return rc;
-                sc->p->tokens[t].end = (uint32_t)e;
+            if (tp) {
+                _BCE_JSON_ROOM(i);
+                _bce_json_tok_set(&tk[ntok], BCE_JSON_NUMBER, i, e, ntok + 1);
+                ntok++;
             }
             i = e;
         } else {
@@ -1243,22 +1349,25 @@ static int _bce_json_scan(_bce_scan_t *sc, size_t pos, size_t *end) {
                                       : type == BCE_JSON_FALSE ? "false" : "null", n) != 0) {
                 sc->err = "invalid literal"; sc->err_off = i; return BCE_ERR_JSON;
             }
-            if (sc->p) {
-                uint32_t t = _bce_json_push(sc, type, i, &rc);
-                if (t == _BCE_NONE) return rc;
-                sc->p->tokens[t].end = (uint32_t)(i + n);
+            if (tp) {
+                _BCE_JSON_ROOM(i);
+                _bce_json_tok_set(&tk[ntok], type, i, i + n, ntok + 1);
+                ntok++;
             }
             i += n;
         }
         /* after a value: a separator or the end of one or more containers */
         for (;;) {
-            if (depth == 0) { *end = i; return BCE_OK; }
-            while (i < len && _bce_isws((unsigned char)s[i])) i++;
+            if (depth == 0) { sc->ntok = ntok; *end = i; return BCE_OK; }
+            _BCE_JSON_SKIP_WS(s, i, len);
             if (i >= len) { sc->err = "unexpected end of input"; sc->err_off = i; return BCE_ERR_JSON; }
             if (s[i] == ',') {
                 i++;
-                if (!in_object) break;
-                while (i < len && _bce_isws((unsigned char)s[i])) i++;
+                if (!in_object) {
+                    if (tp) tk[parent].size++;  /* arrays count their commas, +1 when closed */
+                    break;
+                }
+                _BCE_JSON_SKIP_WS(s, i, len);
                 goto key;
             }
             if (s[i] != (in_object ? '}' : ']')) {
@@ -1267,11 +1376,12 @@ static int _bce_json_scan(_bce_scan_t *sc, size_t pos, size_t *end) {
                 return BCE_ERR_JSON;
             }
         close:
-            if (sc->p) {
-                bce_json_token_t *t = &sc->p->tokens[parent];
+            if (tp) {
+                bce_json_token_t *t = &tk[parent];
                 uint32_t up = t->next;
                 t->end = (uint32_t)(i + 1);
-                t->next = sc->ntok;
+                if (!in_object && ntok > parent + 1) t->size++;
+                t->next = ntok;
                 parent = up;
             }
             i++;
@@ -1287,22 +1397,115 @@ static int _bce_json_scan(_bce_scan_t *sc, size_t pos, size_t *end) {
             if (i >= len || s[i] != '"') {
                 sc->err = "expected a string key"; sc->err_off = i; return BCE_ERR_JSON;
             }
-            q = _bce_json_scan_string(sc, i, &esc);
+            q = _bce_json_string_end(sc, i, &esc);
             if (q == (size_t)-1) return BCE_ERR_JSON;
-            if (sc->p) {
-                uint32_t t;
-                sc->p->tokens[parent].size++;
-                t = _bce_json_push(sc, BCE_JSON_STRING, i + 1, &rc);
-                if (t == _BCE_NONE) return rc;
-                sc->p->tokens[t].end = (uint32_t)q;
-                sc->p->tokens[t].escaped = (uint8_t)esc;
+            if (tp) {
+                tk[parent].size++;
+                _BCE_JSON_ROOM(i);
+                _bce_json_tok_set(&tk[ntok], BCE_JSON_STRING, i + 1, q, ntok + 1);
+                tk[ntok].escaped = (uint8_t)esc;
+                ntok++;
             }
             i = q + 1;
-            while (i < len && _bce_isws((unsigned char)s[i])) i++;
+            _BCE_JSON_SKIP_WS(s, i, len);
             if (i >= len || s[i] != ':') { sc->err = "expected ':'"; sc->err_off = i; return BCE_ERR_JSON; }
             i++;
         }
     }
+}
+
+/* Two copies of the scanner, so that validation alone carries no token code. */
+static int _bce_json_scan_check(_bce_scan_t *sc, size_t pos, size_t *end) { return _bce_json_scan_body(sc, pos, end, NULL); }
+static int _bce_json_scan_tokens(_bce_scan_t *sc, size_t pos, size_t *end) { return _bce_json_scan_body(sc, pos, end, sc->p); }
+static int _bce_json_scan(_bce_scan_t *sc, size_t pos, size_t *end) {
+    return sc->p ? _bce_json_scan_tokens(sc, pos, end) : _bce_json_scan_check(sc, pos, end);
+}
+
+/* Tokens for the value at s[i] of text that already passed validation with at least this
+   depth limit: the grammar is not checked again, only the token limit. Objects and arrays
+   count their members by their commas. BCE_OK and *end just past the value, or BCE_ERR_LIMIT
+   or BCE_ERR_NOMEM (sc->err set). */
+static int _bce_json_tokenize_valid(_bce_scan_t *sc, size_t i, size_t *end) {
+    const unsigned char *s = (const unsigned char *)sc->s;
+    size_t len = sc->len;
+    bce_json_t *p = sc->p;
+    bce_json_token_t *tk = p->tokens;
+    uint32_t n = sc->ntok, parent = _BCE_NONE;
+    int depth = 0, rc = BCE_ERR_JSON;
+    while (i < len) {
+        unsigned c = s[i];
+        bce_json_token_t *t;
+        switch (c) {
+        case ',': tk[parent].size++; i++; continue;
+        case ':': case ' ': case '\t': case '\n': case '\r': i++; continue;
+        case '}': case ']': {
+            uint32_t up;
+            t = &tk[parent];
+            up = t->next;
+            t->end = (uint32_t)(i + 1);
+            t->next = n;
+            if (n > parent + 1) t->size++;      /* non-empty: one more member than commas */
+            parent = up;
+            i++;
+            if (--depth == 0) goto done;
+            continue;
+        }
+        default: break;
+        }
+        if (n >= p->capacity) {
+            sc->ntok = n;
+            if (_bce_json_more_tokens(sc, i, &rc) != BCE_OK) return rc;
+            tk = p->tokens;
+        }
+        t = &tk[n];
+        t->size = 0;
+        t->escaped = 0;
+        t->reserved_ = 0;
+        t->memo_ = 0;
+        t->next = n + 1;
+        if (c == '"') {
+            size_t q = i + 1;
+            for (;;) {
+                q = _bce_skip_unquoted(s, q, len);
+                while (q < len && s[q] != '"' && s[q] != '\\') q++;
+                if (q >= len) { sc->err = "unterminated string"; sc->err_off = q; return BCE_ERR_JSON; }
+                if (s[q] == '"') break;
+                t->escaped = 1;
+                q += 2;
+            }
+            t->type = BCE_JSON_STRING;
+            t->start = (uint32_t)(i + 1);
+            t->end = (uint32_t)q;
+            i = q + 1;
+        } else if (c == '{' || c == '[') {
+            t->type = c == '{' ? BCE_JSON_OBJECT : BCE_JSON_ARRAY;
+            t->start = t->end = (uint32_t)i;
+            t->next = parent;                   /* the parent link until it closes */
+            parent = n;
+            depth++;
+            i++;
+        } else {
+            size_t q = i + 1;
+            if (c == 't' || c == 'n') { t->type = c == 't' ? BCE_JSON_TRUE : BCE_JSON_NULL; q = i + 4; }
+            else if (c == 'f') { t->type = BCE_JSON_FALSE; q = i + 5; }
+            else {
+                t->type = BCE_JSON_NUMBER;
+                while (q < len && (_bce_isdigit(s[q]) || s[q] == '.' || s[q] == 'e' || s[q] == 'E'
+                                   || s[q] == '+' || s[q] == '-'))
+                    q++;
+            }
+            t->start = (uint32_t)i;
+            t->end = (uint32_t)q;
+            i = q;
+        }
+        n++;
+        if (depth == 0) break;
+    }
+done:
+    sc->ntok = n;
+    if (depth != 0) { sc->err = "unexpected end of input"; sc->err_off = i; return BCE_ERR_JSON; }
+    *end = i;
+    return BCE_OK;
 }
 
 static int _bce_json_depth(int max_depth) {
@@ -1465,15 +1668,30 @@ static int _bce_json_str_eq(const char *json, const bce_json_token_t *t, const c
     }
 }
 
+/* bce_json_find with the key's length known (inline: a constant length makes the compare cheap) */
+_BCE_INLINE uint32_t _bce_json_find_n(const char *json, const bce_json_token_t *tokens, uint32_t obj,
+                                      const char *key, size_t n) {
+    uint32_t k, i;
+    if (tokens[obj].type != BCE_JSON_OBJECT) return 0;
+    for (k = obj + 1, i = 0; i < tokens[obj].size; i++, k = tokens[k + 1].next) {
+        const bce_json_token_t *t = &tokens[k];
+        if (!t->escaped) {
+            const char *a = json + t->start;
+            size_t j;
+            if ((size_t)(t->end - t->start) != n) continue;
+            for (j = 0; j < n && a[j] == key[j]; j++) {}     /* keys are short: no library call */
+            if (j == n) return k + 1;
+        } else if (_bce_json_str_eq(json, t, key, n)) {
+            return k + 1;
+        }
+    }
+    return 0;
+}
+
 _BCE_DEF uint32_t bce_json_find(const char *json, const bce_json_token_t *tokens, uint32_t obj,
                                 const char *key) {
-    uint32_t k, i;
-    size_t n;
-    if (!json || !tokens || !key || tokens[obj].type != BCE_JSON_OBJECT) return 0;
-    n = strlen(key);
-    for (k = obj + 1, i = 0; i < tokens[obj].size; i++, k = tokens[k + 1].next)
-        if (_bce_json_str_eq(json, &tokens[k], key, n)) return k + 1;
-    return 0;
+    if (!json || !tokens || !key) return 0;
+    return _bce_json_find_n(json, tokens, obj, key, strlen(key));
 }
 
 _BCE_DEF int bce_json_string(const char *json, const bce_json_token_t *tok, char *out,
@@ -2081,14 +2299,55 @@ static long _bce_plain_recv(_bce_conn_t *c, char *buf, size_t len) {
     }
 }
 
+#ifdef BCE_NO_DNS
+#define _BCE_FREE_AI(c) _bce_mfree((c)->alloc, (c)->ai)
+#else
+#define _BCE_FREE_AI(c) freeaddrinfo((c)->ai)
+#endif
 static void _bce_conn_close(_bce_conn_t *c) {
     if (c->io && c->io->close) c->io->close(c);
     c->io = NULL;
     _bce_close_fd(&c->fd);
-    if (c->ai) freeaddrinfo(c->ai);
+    if (c->ai) _BCE_FREE_AI(c);
     c->ai = c->ai_next = NULL;
     c->state = _BCE_CONN_CLOSED;
 }
+
+#ifdef BCE_NO_DNS
+/* BCE_NO_DNS: IP addresses only, so that no resolver is linked in: one address in one block
+   from the owner's allocator, shaped like getaddrinfo's answer. */
+static int _bce_numeric_host(_bce_conn_t *c, const _bce_url_t *u) {
+    struct addrinfo *a;
+    struct sockaddr_in *s4;
+    struct sockaddr_in6 *s6;
+    unsigned port = 0;
+    const char *p;
+    for (p = u->port; *p >= '0' && *p <= '9'; p++) port = port * 10 + (unsigned)(*p - '0');
+    a = (struct addrinfo *)_bce_malloc(c->alloc, sizeof *a + sizeof *s6);
+    if (!a) return BCE_ERR_NOMEM;
+    memset(a, 0, sizeof *a + sizeof *s6);
+    s4 = (struct sockaddr_in *)(void *)(a + 1);
+    s6 = (struct sockaddr_in6 *)(void *)(a + 1);
+    if (inet_pton(AF_INET, u->host, &s4->sin_addr) == 1) {
+        s4->sin_family = AF_INET;
+        s4->sin_port = htons((uint16_t)port);
+        a->ai_addrlen = sizeof *s4;
+    } else if (inet_pton(AF_INET6, u->host, &s6->sin6_addr) == 1) {
+        s6->sin6_family = AF_INET6;
+        s6->sin6_port = htons((uint16_t)port);
+        a->ai_addrlen = sizeof *s6;
+    } else {
+        _bce_mfree(c->alloc, a);
+        _bce_conn_error(c, "this build resolves no host names (BCE_NO_DNS): use an IP address", NULL);
+        return BCE_ERR_CONNECT;
+    }
+    a->ai_family = ((struct sockaddr *)(void *)(a + 1))->sa_family;
+    a->ai_socktype = SOCK_STREAM;
+    a->ai_addr = (struct sockaddr *)(void *)(a + 1);
+    c->ai = a;
+    return BCE_OK;
+}
+#endif
 
 /* Starts a TCP connect to the next address; BCE_OK while one is in flight. */
 static int _bce_conn_next(_bce_conn_t *c) {
@@ -2147,6 +2406,10 @@ static int _bce_conn_open(_bce_conn_t *c, const _bce_url_t *u, long long now, in
             return BCE_OK;
         }
     }
+#ifdef BCE_NO_DNS
+    _BCE_UNUSED(hints);
+    if ((r = _bce_numeric_host(c, u)) != BCE_OK) return r;
+#else
     memset(&hints, 0, sizeof hints);
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
@@ -2161,6 +2424,7 @@ static int _bce_conn_open(_bce_conn_t *c, const _bce_url_t *u, long long now, in
         _bce_conn_error(c, "cannot resolve the daemon's host: ", gai_strerror(r));
         return BCE_ERR_CONNECT;
     }
+#endif
     c->ai_next = c->ai;
     c->deadline = now + timeout_ms;
 #ifdef BCE_USE_MBEDTLS
@@ -2195,7 +2459,7 @@ static int _bce_conn_progress(_bce_conn_t *c, int revents, long long now) {
             _bce_conn_close(c);
             return BCE_ERR_CONNECT;
         }
-        if (c->ai) freeaddrinfo(c->ai);
+        if (c->ai) _BCE_FREE_AI(c);
         c->ai = c->ai_next = NULL;
         c->state = _BCE_CONN_HANDSHAKE;
     }
@@ -2762,7 +3026,7 @@ static void _bce_rpc_io(_bce_rpc_t *c, int revents, long long now) {
                 int r, eof = 0;
                 if (c->in_cap - c->in_len < 4096) {
                     void *buf = c->in;
-                    r = _bce_grow(c->alloc, &buf, &c->in_cap, c->in_len + 16384, 1, c->max_in + 16384);
+                    r = _bce_grow(c->alloc, &buf, &c->in_cap, c->in_len + BCE_RPC_RECV_STEP, 1, c->max_in + BCE_RPC_RECV_STEP);
                     if (r != BCE_OK) {
                         _bce_rpc_error(c, r == BCE_ERR_LIMIT ? "the daemon's answer exceeds limits.max_response_bytes"
                                                              : "out of memory reading the daemon's answer", NULL);
@@ -3675,7 +3939,7 @@ static long _bce_ws_read(_bce_ws_t *w, long long now) {
             void *buf = w->in;
             size_t limit = (size_t)w->opts.max_message_bytes + w->max_header + 65536;
             if (w->in_cap && w->state != _BCE_WS_HANDSHAKE) return total;
-            if (_bce_grow(w->alloc, &buf, &w->in_cap, w->in_cap ? w->in_cap * 2 : 32768, 1, limit) != BCE_OK) {
+            if (_bce_grow(w->alloc, &buf, &w->in_cap, w->in_cap ? w->in_cap * 2 : BCE_WS_RECV_BYTES, 1, limit) != BCE_OK) {
                 if (w->in_cap > w->in_len) goto room;   /* read into what is left */
                 _bce_ws_fail(w, 1009, "receive buffer full", now);
                 return -1;
@@ -4142,13 +4406,25 @@ static void _bce_log_invalid_event(const bce_logger_t *lg, const char *json, con
    or BCE_ERR_NOMEM. */
 static int _bce_dispatch_one(_bce_disp_t *d, const _bce_route_t *rt, const char *json,
                              bce_json_token_t *toks, uint32_t obj) {
-    uint32_t v = bce_json_find(json, toks, obj, "event");
+    uint32_t v = _bce_json_find_n(json, toks, obj, "event", 5);
     const _bce_handler_t *h = NULL;
     bce_event_t ev;
     int k, found = -1;
     size_t need;
     bce_coin_t *inst = rt->instance;
-    if (v) {
+    if (v && toks[v].type == BCE_JSON_STRING && !toks[v].escaped) {
+        /* the plain spelling: its length picks the only candidate */
+        const char *e = json + toks[v].start;
+        switch (toks[v].end - toks[v].start) {     /* constant-size compares: no library call */
+        case 9: if (memcmp(e, "new_block", 9) == 0) found = _BCE_EV_NEW_BLOCK; break;
+        case 15: if (memcmp(e, "new_transaction", 15) == 0) found = _BCE_EV_NEW_TRANSACTION; break;
+        case 11:
+            if (memcmp(e, "new_payment", 11) == 0) found = _BCE_EV_NEW_PAYMENT;
+            else if (memcmp(e, "verified_tx", 11) == 0) found = _BCE_EV_VERIFIED_TX;
+            break;
+        default: break;
+        }
+    } else if (v) {
         for (k = 0; k < _BCE_EV_COUNT && found < 0; k++)
             if (_bce_json_str_eq(json, &toks[v], _bce_event_names[k], _bce_event_name_lens[k])) found = k;
     }
@@ -4197,7 +4473,31 @@ static int _bce_dispatch_array(_bce_disp_t *d, const _bce_route_t *rt, const cha
     _bce_scan_t sc;
     if (!json && len) return BCE_ERR_INVALID_ARG;
     if (!json) json = "";
-    r = bce_json_validate(json, len, d->json.desc.max_depth, &err_off);
+    /* One pass when the whole document fits in the token limit (a get_updates answer holds at
+       most 100 updates): validation makes every token, and dispatch reads them. Over a limit
+       (tokens, depth, memory), the two-pass path below decides and reports. Documents longer
+       than 16 bytes per allowed token (realistic updates average 16-20) go there directly, so
+       that a large document rarely pays for a one-pass attempt that runs out of tokens. */
+    r = len / 16 <= d->json.desc.max_tokens ? bce_json_parse(&d->json, json, len) : BCE_ERR_LIMIT;
+    if (r > 0) {
+        bce_json_token_t *t = d->json.tokens;
+        uint32_t k, n;
+        if (t[0].type != BCE_JSON_ARRAY) {
+            _bce_log(d->logger, BCE_LOG_WARN, "updates are not a list; ignored");
+            return 0;
+        }
+        for (n = 0, k = 1; n < t[0].size; n++, k = t[k].next) {
+            if (t[k].type != BCE_JSON_OBJECT) {
+                _bce_log(d->logger, BCE_LOG_DEBUG, "update that is not an object ignored");
+                continue;
+            }
+            r = _bce_dispatch_one(d, rt, json, t, k);
+            if (r > 0 && calls < INT_MAX) calls++;
+        }
+        return calls;
+    }
+    if (r == BCE_ERR_JSON) err_off = d->json.error_offset;
+    else r = bce_json_validate(json, len, d->json.desc.max_depth, &err_off);
     if (r != BCE_OK) {
         _bce_msg_t m;
         m.len = 0;
@@ -4217,10 +4517,9 @@ static int _bce_dispatch_array(_bce_disp_t *d, const _bce_route_t *rt, const cha
     sc.s = json;
     sc.len = len;
     sc.max_depth = d->json.desc.max_depth;
-    sc.trusted = 1;
     sc.p = &d->json;
     for (;;) {
-        size_t end;
+        size_t end = i;
         while (_bce_isws((unsigned char)json[i]) || json[i] == ',') i++;
         if (json[i] == ']') break;
         if (json[i] != '{') {
@@ -4229,7 +4528,7 @@ static int _bce_dispatch_array(_bce_disp_t *d, const _bce_route_t *rt, const cha
             continue;
         }
         sc.ntok = 0;
-        r = _bce_json_scan(&sc, i, &end);
+        r = _bce_json_tokenize_valid(&sc, i, &end);
         if (r != BCE_OK) {
             _bce_log(d->logger, BCE_LOG_WARN, r == BCE_ERR_LIMIT ? "update with too many tokens skipped"
                                                                  : "update skipped: out of memory");
@@ -4252,8 +4551,23 @@ _BCE_DEF const char *bce_event_wallet(const bce_event_t *ev) { return ev ? ev->w
 
 /* Index of the argument's value token, or 0. */
 static uint32_t _bce_event_arg(const bce_event_t *ev, const char *arg) {
+    const bce_json_token_t *tokens;
+    uint32_t k, i;
     if (!ev || !arg || (arg[0] == 'e' && strcmp(arg, "event") == 0)) return 0;
-    return bce_json_find(ev->json, ev->toks, ev->obj, arg);
+    /* bce_json_find without measuring arg first: most keys differ in their first byte */
+    tokens = ev->toks;
+    for (k = ev->obj + 1, i = 0; i < tokens[ev->obj].size; i++, k = tokens[k + 1].next) {
+        const bce_json_token_t *t = &tokens[k];
+        if (!t->escaped) {
+            const char *a = ev->json + t->start;
+            size_t j, n = (size_t)(t->end - t->start);
+            for (j = 0; j < n && a[j] == arg[j]; j++) {}
+            if (j == n && arg[n] == 0) return k + 1;
+        } else if (_bce_json_str_eq(ev->json, t, arg, strlen(arg))) {
+            return k + 1;
+        }
+    }
+    return 0;
 }
 
 _BCE_DEF int bce_event_has(const bce_event_t *ev, const char *arg) { return _bce_event_arg(ev, arg) != 0; }
@@ -4330,11 +4644,11 @@ static void _bce_ws_deliver(_bce_disp_t *d, const char *text, size_t len, void *
         return;
     }
     t = p->tokens;
-    if (t[0].type != BCE_JSON_OBJECT || !(u = bce_json_find(text, t, 0, "updates")) || t[u].type != BCE_JSON_ARRAY) {
+    if (t[0].type != BCE_JSON_OBJECT || !(u = _bce_json_find_n(text, t, 0, "updates", 7)) || t[u].type != BCE_JSON_ARRAY) {
         _bce_log(d->logger, BCE_LOG_WARN, "websocket message without an updates list ignored");
         return;
     }
-    if ((w = bce_json_find(text, t, 0, "wallet")) != 0 && t[w].type == BCE_JSON_STRING) {
+    if ((w = _bce_json_find_n(text, t, 0, "wallet", 6)) != 0 && t[w].type == BCE_JSON_STRING) {
         size_t need = (size_t)(t[w].end - t[w].start) + 1;
         if (need > d->aux_cap) {
             void *buf = NULL;
@@ -4350,7 +4664,7 @@ static void _bce_ws_deliver(_bce_disp_t *d, const char *text, size_t len, void *
         bce_json_string(text, &t[w], d->aux, d->aux_cap, NULL);
         wallet = d->aux;
     }
-    if ((c = bce_json_find(text, t, 0, "currency")) != 0 && t[c].type == BCE_JSON_STRING) {
+    if ((c = _bce_json_find_n(text, t, 0, "currency", 8)) != 0 && t[c].type == BCE_JSON_STRING) {
         cur = text + t[c].start;
         cur_len = t[c].end - t[c].start;
     }

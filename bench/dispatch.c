@@ -2,7 +2,10 @@
    beside jsmn (tokenize only) and cJSON (parse + delete) on the same bytes, in the same run.
 
    Build:  cc -std=c99 -O2 -I. bench/dispatch.c -o build/bench_dispatch -lcjson
-   Run:    build/bench_dispatch [updates (default 1000000)] [repetitions (default 5)]
+   Run:    build/bench_dispatch [updates (default 1000000)] [repetitions (default 5)] [only]
+           ("only": just the dispatch, e.g. under valgrind --tool=callgrind, where the
+           instructions per update are Ir / (updates * (repetitions + 1)); "only100": the
+           same on documents of 100 updates)
 
    Prints numbers only: timing is never turned into pass/fail. jsmn and cJSON are bench-only
    dependencies (Debian libjsmn-dev, libcjson-dev); the library never uses them. */
@@ -191,6 +194,39 @@ static int make_input(input_t *in, unsigned long n) {
     return 0;
 }
 
+/* The same updates as get_updates hands them over: documents of `per` updates (the daemon
+   keeps at most 100 per wallet), back to back in one buffer. */
+typedef struct batches_t {
+    char *buf;
+    size_t *off, *len, total;
+    unsigned long count, per, tokens_max;
+} batches_t;
+
+static int make_batches(batches_t *b, unsigned long n, unsigned long per) {
+    unsigned long j;
+    size_t o = 0;
+    memset(b, 0, sizeof *b);
+    b->per = per;
+    b->count = (n + per - 1) / per;
+    b->buf = (char *)malloc((size_t)n * MAX_UPDATE_BYTES + 16 * b->count);
+    b->off = (size_t *)malloc(sizeof(size_t) * b->count);
+    b->len = (size_t *)malloc(sizeof(size_t) * b->count);
+    if (!b->buf || !b->off || !b->len) return -1;
+    for (j = 0; j < b->count; j++) {
+        input_t one;
+        unsigned long k = j + 1 < b->count ? per : n - per * j;
+        if (make_input(&one, k) != 0) return -1;
+        memcpy(b->buf + o, one.json, one.len);
+        b->off[j] = o;
+        b->len[j] = one.len;
+        o += one.len;
+        if (one.tokens > b->tokens_max) b->tokens_max = one.tokens;
+        free(one.json);
+    }
+    b->total = o;
+    return 0;
+}
+
 /* ---- the library side --------------------------------------------------------------------- */
 
 typedef struct alloc_stats_t {
@@ -271,6 +307,8 @@ int main(int argc, char **argv) {
     bce_coin_t *coin;
     unsigned long warm_allocs, warm_frees;
     unsigned long long warm_bytes;
+    int only_dispatch = 0;
+    unsigned long steady_allocs, batch_allocs = 0;
 
     if (argc > 1) {
         char *e;
@@ -280,6 +318,8 @@ int main(int argc, char **argv) {
             return 2;
         }
     }
+    if (argc > 3 && strcmp(argv[3], "only") == 0) only_dispatch = 1;
+    if (argc > 3 && strcmp(argv[3], "only100") == 0) only_dispatch = 2;
     if (argc > 2) {
         char *e;
         long v = strtol(argv[2], &e, 10);
@@ -333,6 +373,21 @@ int main(int argc, char **argv) {
     printf("allocations at create + bce_on: %lu (%llu bytes)\n", as.allocs, as.bytes);
     warm_allocs = as.allocs;
     warm_bytes = as.bytes;
+    if (only_dispatch == 2) {   /* for callgrind: documents of 100 only */
+        batches_t b;
+        unsigned long j;
+        if (make_batches(&b, n, 100) != 0) return 1;
+        for (i = -1; i < reps; i++) {
+            double a = now_s();
+            for (j = 0; j < b.count; j++)
+                if (bce_process_updates(coin, b.buf + b.off[j], b.len[j]) < 0) return 1;
+            if (i >= 0) t[i] = now_s() - a;
+        }
+        printf("only the dispatch of %lu documents of 100 was run (%d + 1 warm-up passes)\n", b.count, reps);
+        row("bce_process_updates per document", summarize(t, reps), (double)b.total / 1e6, (double)n);
+        bce_coin_destroy(coin);
+        return 0;
+    }
     r = bce_process_updates(coin, in.json, in.len);                   /* warm-up: buffers grow */
     if (r < 0 || (unsigned long)r != n) {
         fprintf(stderr, "warm-up: bce_process_updates returned %d (%s), expected %lu\n", r,
@@ -355,8 +410,15 @@ int main(int argc, char **argv) {
         }
     }
     lib = summarize(t, reps);
+    steady_allocs = as.allocs - warm_allocs;
     printf("allocations during warm dispatch: %lu (%llu bytes, %lu frees) over %d runs\n",
            as.allocs - warm_allocs, as.bytes - warm_bytes, as.frees - warm_frees, reps);
+    if (only_dispatch) {        /* for callgrind: instructions / (updates * (reps + 1)) */
+        printf("only the dispatch was run (%d + 1 warm-up calls of %lu updates)\n", reps, n);
+        row("bce_process_updates (dispatch)", lib, mb, (double)n);
+        bce_coin_destroy(coin);
+        return 0;
+    }
     printf("handler calls per run: %llu (expected %lu), strings missing: %llu, log lines: %lu, checksum %016llx\n\n",
            st.calls / (unsigned long long)reps, n, st.missing, log_lines, st.checksum);
 
@@ -449,8 +511,70 @@ int main(int argc, char **argv) {
            jsm.best / lib.best, jsm.median / lib.median);
     printf("dispatch vs cJSON parse+delete throughput: %.2fx best, %.2fx median\n",
            cjs.best / lib.best, cjs.median / lib.median);
+
+    /* -- the same number of updates in get_updates-sized documents of 100 ------------------ */
+    {
+        batches_t b;
+        timing_t lb, jb;
+        unsigned long j;
+        double mbb;
+        jsmn_parser jp;
+        jsmntok_t *toks;
+        if (make_batches(&b, n, 100) != 0) return 1;
+        mbb = (double)b.total / 1e6;
+        st.calls = 0;
+        for (i = -1; i < reps; i++) {               /* i == -1: untimed warm-up */
+            double a = now_s();
+            unsigned long long calls = 0;
+            if (i == 0) batch_allocs = as.allocs;
+            for (j = 0; j < b.count; j++) {
+                r = bce_process_updates(coin, b.buf + b.off[j], b.len[j]);
+                if (r < 0) { fprintf(stderr, "batch %lu: %s\n", j, bce_result_str(r)); return 1; }
+                calls += (unsigned long long)r;
+            }
+            if (i >= 0) t[i] = now_s() - a;
+            if (calls != n) { fprintf(stderr, "batches: %llu handler calls, expected %lu\n", calls, n); return 1; }
+        }
+        lb = summarize(t, reps);
+        batch_allocs = as.allocs - batch_allocs;
+        toks = (jsmntok_t *)malloc(sizeof(jsmntok_t) * b.tokens_max);
+        if (!toks) return 1;
+        for (i = -1; i < reps; i++) {
+            double a = now_s();
+            for (j = 0; j < b.count; j++) {
+                jsmn_init(&jp);
+                r = jsmn_parse(&jp, b.buf + b.off[j], b.len[j], toks, (unsigned)b.tokens_max);
+                if (r < 0) { fprintf(stderr, "jsmn batch %lu: %d\n", j, r); return 1; }
+            }
+            if (i >= 0) t[i] = now_s() - a;
+        }
+        jb = summarize(t, reps);
+        free(toks);
+        printf("\nthe same count of updates as %lu documents of %lu (%.2f MB in all), as get_updates returns them:\n",
+               b.count, b.per, mbb);
+        printf("%-34s %10s %10s %9s %9s %9s\n", "", "best ms", "median ms", "Mupd/s", "MB/s", "MB/s med");
+        row("bce_process_updates per document", lb, mbb, (double)n);
+        row("jsmn_parse per document", jb, mbb, (double)n);
+        printf("dispatch vs jsmn tokenize-only throughput: %.2fx best, %.2fx median (goal: >= 2x)\n",
+               jb.best / lb.best, jb.median / lb.median);
+        printf("ROW\tbce_process_updates, %lu updates in documents of %lu\tjsmn %.0f MB/s (tokenize only, same documents)\t"
+               ">= 2x jsmn, with full validation and dispatch\t%.0f MB/s = %.2fx jsmn (best of %d)\t%s\n",
+               n, b.per, mbb / jb.best, mbb / lb.best, jb.best / lb.best, reps,
+               jb.best / lb.best >= 2.0 ? "met" : "NOT met");
+        free(b.buf);
+        free(b.off);
+        free(b.len);
+    }
     printf("validation share of dispatch (best times): %.0f%%\n", 100.0 * val.best / lib.best);
 
+    /* the summary row of `make bench` (bench/run.sh) */
+    printf("ROW\tbce_process_updates, %lu realistic updates\tjsmn %.0f MB/s (tokenize only); cJSON %.0f MB/s\t"
+           ">= 2x jsmn, with full validation and dispatch\t%.0f MB/s = %.2fx jsmn, %.2fx cJSON (best of %d)\t%s\n",
+           n, mb / jsm.best, mb / cjs.best, mb / lib.best, jsm.best / lib.best, cjs.best / lib.best, reps,
+           jsm.best / lib.best >= 2.0 ? "met" : "NOT met");
+    printf("ROW\theap allocations per event (manual dispatch, warm)\tPython: several objects per event\t0\t"
+           "%lu and %lu calls over %d runs of %lu updates (one document; documents of 100)\t%s\n", steady_allocs,
+           batch_allocs, reps, n, steady_allocs == 0 && batch_allocs == 0 ? "met" : "NOT met");
     bce_coin_destroy(coin);
     printf("allocator after destroy: %lu allocs, %lu frees\n", as.allocs, as.frees);
     free(t);

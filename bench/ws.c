@@ -684,6 +684,12 @@ static void throughput_run(tp_row_t *row, long long messages, int per_msg) {
     if (H.missing) printf("  !! %lld events without a readable \"tx\"\n", H.missing);
 }
 
+/* One machine-readable row of the `make bench` summary (bench/run.sh collects them):
+   ROW<TAB>what<TAB>reference<TAB>goal<TAB>measured<TAB>met / not met */
+static void summary_row(const char *what, const char *ref, const char *goal, const char *measured, int met) {
+    printf("ROW\t%s\t%s\t%s\t%s\t%s\n", what, ref, goal, measured, met ? "met" : "NOT met");
+}
+
 static void section_throughput(double scale) {
     tp_row_t rows[2];
     int i;
@@ -722,6 +728,22 @@ static void section_throughput(double scale) {
             for (k = 0; k < 8 && k < rows[i].steady; k++) printf(" %zu", rows[i].sizes[k]);
             printf("\n");
         }
+    for (i = 0; i < 2; i++) {
+        char m[96];
+        double eps = (double)rows[i].events / rows[i].wall;
+        snprintf(m, sizeof m, "%.2f M events/s (%.0fx), %.0f ns CPU/event", eps / 1e6, eps / rows[i].py,
+                 rows[i].cpu / (double)(rows[i].events ? rows[i].events : 1) * 1e9);
+        summary_row(i ? "websocket end to end, 100 updates/msg" : "websocket end to end, 1 update/msg",
+                    i ? "Python SDK 66,400 events/s" : "Python SDK 30,600 events/s",
+                    i ? ">= 100x (6.64 M/s)" : ">= 100x (3.06 M/s)", m,
+                    eps >= 100 * rows[i].py && rows[i].events == rows[i].expected);
+    }
+    {
+        char m[96];
+        snprintf(m, sizeof m, "websocket: %lld and %lld calls after 1000 events", rows[0].steady, rows[1].steady);
+        summary_row("heap allocations per event (steady)", "Python: several objects per event", "0", m,
+                    rows[0].steady == 0 && rows[1].steady == 0);
+    }
     printf("  goal: 100x the Python SDK (3.06 M events/s at 1/msg, 6.64 M at 100/msg); steady = allocator calls\n"
            "  after the first 1000 events (expected 0). Run ended with %s.\n", bce_result_str(rows[0].result));
 }
@@ -765,6 +787,14 @@ static void section_latency(void) {
     }
     if (H.nlat != cfg.messages || r != BCE_ERR_CLOSED)
         printf("  !! %lld of %lld events; run ended with %s\n", H.nlat, cfg.messages, bce_result_str(r));
+    {
+        char m[96];
+        double p99 = H.nlat > 0 ? (double)H.lat[(H.nlat * 99) / 100] / 1e3 : -1;
+        snprintf(m, sizeof m, "p99 %.0f us (p50 %.0f us), %lld of %lld", p99,
+                 H.nlat > 0 ? (double)H.lat[H.nlat / 2] / 1e3 : -1.0, H.nlat, cfg.messages);
+        summary_row("handler latency at 1,000 events/s, p99", "none", "< 1 ms on loopback", m,
+                    H.nlat == cfg.messages && p99 >= 0 && p99 < 1000);
+    }
     free(H.lat);
 }
 
@@ -842,6 +872,14 @@ static void section_reconnect(void) {
     if (rf != BCE_OK || rs != BCE_OK)
         printf("  !! runs ended with %s / %s (expected BCE_OK after bce_stop)\n", bce_result_str(rf), bce_result_str(rs));
     printf("  reference: Python SDK waits a fixed 5000 ms; goal <= reconnect_min_ms (250) + jitter\n");
+    {
+        char m[96];
+        double mx = 0;
+        for (i = 0; i < fresh.n; i++) if (fresh.gap_ms[i] > mx) mx = fresh.gap_ms[i];
+        snprintf(m, sizeof m, "max %.0f ms over %d drops (first attempt, jitter 125-250)", mx, fresh.n);
+        summary_row("first reconnect attempt after a drop", "Python SDK 5 s", "<= reconnect_min_ms 250 (+ jitter)", m,
+                    fresh.n == 5 && mx <= 250.0 + 10.0);   /* 10 ms for scheduling on a loaded machine */
+    }
 }
 
 /* ---- section 4: memory ----------------------------------------------------------------------- */
@@ -982,6 +1020,15 @@ static void section_memory_print(void) {
                    i == 1 ? "forked" : "exec'd", MB[i].heap_connect, MB[i].blocks_connect, MB[i].heap_end,
                    MB[i].heap_peak, MB[i].calls, MB[i].events, bce_result_str(MB[i].result));
     printf("  reference: Python SDK 35.8 MiB; goal < 1 MiB (1024 KiB) above a bare libc program\n");
+    if (MB[2].ok && MB[3].ok) {
+        char m[120];
+        snprintf(m, sizeof m, "plain: +%ld KiB VmHWM over a bare exec'd program, library heap peak %lld B; TLS: see tls rows",
+                 MB[3].hwm - MB[2].hwm, MB[3].heap_peak);
+        summary_row("peak RSS of a listening coin", "Python SDK 35.8 MiB", "< 1 MiB above bare libc; TLS documented", m,
+                    MB[3].hwm - MB[2].hwm < 1024);
+    } else {
+        summary_row("peak RSS of a listening coin", "Python SDK 35.8 MiB", "< 1 MiB above bare libc", "no result", 0);
+    }
 }
 
 static void section_slow(void) {
@@ -1022,6 +1069,14 @@ static void section_slow(void) {
     if (r != BCE_OK) printf("  !! run ended with %s (expected BCE_OK after bce_stop)\n", bce_result_str(r));
     if (H.missing) printf("  !! %lld events without \"tx\"\n", H.missing);
     printf("  reference: the Python SDK grew to 378 MiB; expected: flat (back-pressure through TCP)\n");
+    if (H.nsamples > 1) {
+        char m[120];
+        long grow = H.rss[H.nsamples - 1] - H.rss[0];
+        snprintf(m, sizeof m, "RSS %ld -> %ld KiB over %.1f s, library heap peak %lld B", H.rss[0],
+                 H.rss[H.nsamples - 1], H.at_s[H.nsamples - 1], ctr.peak);
+        summary_row("memory with a handler slower than the stream", "Python SDK grew to 378 MiB",
+                    "flat (back-pressure through TCP)", m, grow < 256 && r == BCE_OK);
+    }
 }
 
 int main(int argc, char **argv) {

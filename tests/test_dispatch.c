@@ -470,6 +470,101 @@ static void test_hostile_sizes(void) {
     bce_coin_destroy(c);
 }
 
+/* A document that fits in the token limit is dispatched in one pass, a larger one in two
+   (validate, then tokenize each update): both must deliver exactly the same. */
+typedef struct transcript_t {
+    char text[16384];
+    size_t len;
+    int calls;
+} transcript_t;
+
+static void transcribe(const bce_event_t *ev, void *ud) {
+    transcript_t *t = (transcript_t *)ud;
+    const char *tx = bce_event_str(ev, "tx"), *w;
+    long long h = 0;
+    int got = bce_event_int(ev, "height", &h);
+    size_t n = 0;
+    w = bce_event_json(ev, NULL, &n);
+    t->calls++;
+    t->len += (size_t)snprintf(t->text + t->len, sizeof t->text - t->len, "%s|%s|%d:%lld|%.*s\n",
+                               bce_event_name(ev), tx ? tx : "(none)", got, h, (int)n, w);
+    if (t->len >= sizeof t->text) t->len = sizeof t->text - 1;
+}
+
+static void test_one_pass_and_two_pass_agree(void) {
+    static const char *const items[] = {
+        "{\"event\":\"new_transaction\",\"tx\":\"ab\\u00e9\\\"c\"}",
+        "{\"event\":\"new_block\",\"height\":123}",
+        "7", "[1,{\"event\":\"new_block\"}]", "\"str\"", "null",
+        "{\"tx\":\"first\",\"event\":\"new_transaction\",\"tx\":\"second\"}",
+        "{\"event\":\"verified_tx\",\"tx\":\"\xC3\xA9\xE2\x82\xAC\",\"height\":-5,\"x\":{\"y\":[[],{}]}}",
+        "{\"event\":\"new_payment\",\"tx_hashes\":[\"a\",\"b\"],\"status\":3,\"tx\":\"p\"}",
+        "{\"event\":\"ne\\u0077_block\",\"height\":1e3}",
+        "{\"event\":\"bogus\"}", "{}", "{\"event\":7}",
+    };
+    char doc[8192];
+    size_t o = 0, i;
+    transcript_t *a = (transcript_t *)calloc(1, sizeof *a), *b = (transcript_t *)calloc(1, sizeof *b);
+    bce_coin_desc_t d;
+    bce_coin_t *one, *two;
+    test_log_t log;
+    memset(&d, 0, sizeof d);
+    memset(&log, 0, sizeof log);
+    d.logger.fn = test_log_fn;                      /* the bogus items are logged, quietly */
+    d.logger.user_data = &log;
+    one = bce_coin_create(&d);
+    d.limits.max_json_tokens = 24;                  /* each update fits, the document does not */
+    two = bce_coin_create(&d);
+    doc[o++] = '[';
+    for (i = 0; i < 4 * sizeof items / sizeof items[0]; i++) {
+        const char *it = items[i % (sizeof items / sizeof items[0])];
+        if (i && i % 3 == 0) doc[o++] = '\n';      /* whitespace too */
+        if (i) doc[o++] = ',';
+        memcpy(doc + o, it, strlen(it));
+        o += strlen(it);
+    }
+    doc[o++] = ']';
+    CHECK_INT(bce_on(one, "new_block,new_transaction,new_payment,verified_tx", transcribe, a), BCE_OK);
+    CHECK_INT(bce_on(two, "new_block,new_transaction,new_payment,verified_tx", transcribe, b), BCE_OK);
+    CHECK_INT(bce_process_updates(one, doc, o), 24);
+    CHECK_INT(bce_process_updates(two, doc, o), 24);
+    CHECK(one->disp.json.count > 24);               /* the whole document was tokenized once */
+    CHECK_INT(a->calls, 24);
+    CHECK_INT(b->calls, 24);
+    CHECK_INT(a->len, b->len);
+    CHECK(memcmp(a->text, b->text, a->len) == 0);
+    {   /* a one-pass attempt that runs out of tokens falls back to two passes */
+        bce_json_t p;
+        bce_coin_t *three;
+        int ntok;
+        transcript_t *c3 = (transcript_t *)calloc(1, sizeof *c3);
+        bce_json_init(&p, NULL);
+        ntok = bce_json_parse(&p, doc, o);
+        bce_json_release(&p);
+        CHECK(ntok > 24 && o / 16 <= (size_t)(ntok - 1));
+        d.limits.max_json_tokens = (uint32_t)(ntok - 1);
+        three = bce_coin_create(&d);
+        CHECK_INT(bce_on(three, "new_block,new_transaction,new_payment,verified_tx", transcribe, c3), BCE_OK);
+        CHECK_INT(bce_process_updates(three, doc, o), 24);
+        CHECK_INT(c3->len, a->len);
+        CHECK(memcmp(c3->text, a->text, a->len) == 0);
+        bce_coin_destroy(three);
+        free(c3);
+    }
+    CHECK(strstr(a->text, "new_transaction|ab\xC3\xA9\"c|0:0|") != NULL);
+    CHECK(strstr(a->text, "verified_tx|\xC3\xA9\xE2\x82\xAC|1:-5|") != NULL);
+    /* malformed: nothing delivered either way, the same offset reported */
+    doc[o - 1] = ',';
+    CHECK_INT(bce_process_updates(one, doc, o), BCE_ERR_JSON);
+    CHECK_INT(bce_process_updates(two, doc, o), BCE_ERR_JSON);
+    CHECK_INT(a->calls, 24);
+    CHECK_INT(b->calls, 24);
+    bce_coin_destroy(one);
+    bce_coin_destroy(two);
+    free(a);
+    free(b);
+}
+
 /* ---- manager ---- */
 
 static bce_manager_t *manager_with_log(test_log_t *log) {
@@ -640,6 +735,7 @@ int main(void) {
     RUN(test_results_named);
     RUN(test_no_allocation_when_warm);
     RUN(test_hostile_sizes);
+    RUN(test_one_pass_and_two_pass_agree);
     RUN(test_manager_routing);
     RUN(test_manager_precedence);
     RUN(test_manager_configure);

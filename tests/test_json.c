@@ -328,8 +328,8 @@ static void test_special_byte_positions(void) {
     size_t k, L, prev_ok;
     bce_json_init(&p, NULL);
     for (k = 0; k < sizeof specials / sizeof specials[0]; k++) {
-        for (L = 0; L < 24; L++) {
-            char doc[64], want[64], out[64];
+        for (L = 0; L < 40; L++) {
+            char doc[80], want[80], out[80];
             size_t n = 0, xl = strlen(specials[k].x), wl = 0, off = 99;
             int r;
             doc[n++] = '"';
@@ -361,6 +361,80 @@ static void test_special_byte_positions(void) {
     bce_json_release(&p);
 }
 
+/* The dispatcher tokenizes updates again after validating them, with a scanner that trusts
+   the grammar: for every valid case, and inside an array, it must give exactly the tokens of
+   bce_json_parse. */
+static int same_tokens_as_validated(bce_json_t *p, bce_json_t *q, const char *doc, size_t len) {
+    _bce_scan_t sc;
+    size_t i = 0, end = 0;
+    uint32_t k;
+    int r = bce_json_parse(p, doc, len);
+    if (r <= 0) return 0;
+    memset(&sc, 0, sizeof sc);
+    sc.s = doc;
+    sc.len = len;
+    sc.max_depth = 64;
+    sc.p = q;
+    while (i < len && _bce_isws((unsigned char)doc[i])) i++;
+    if (_bce_json_tokenize_valid(&sc, i, &end) != BCE_OK || sc.ntok != (uint32_t)r) return 0;
+    while (end < len && _bce_isws((unsigned char)doc[end])) end++;
+    if (end != len) return 0;
+    for (k = 0; k < sc.ntok; k++) {
+        const bce_json_token_t *a = &p->tokens[k], *b = &q->tokens[k];
+        if (a->start != b->start || a->end != b->end || a->next != b->next || a->size != b->size
+            || a->type != b->type || a->escaped != b->escaped)
+            return 0;
+    }
+    return 1;
+}
+
+static void test_validated_tokenizer_agrees(void) {
+    bce_json_t p, q;
+    size_t i, L;
+    int compared = 0;
+    char buf[4096];
+    bce_json_init(&p, NULL);
+    bce_json_init(&q, NULL);
+    for (i = 0; i < JSON_CASES_COUNT; i++) {
+        const json_case_t *c = &json_cases[i];
+        size_t len = case_len(c);
+        if (!c->valid || len + 8 > sizeof buf) continue;
+        CHECK(same_tokens_as_validated(&p, &q, c->doc, len));
+        memcpy(buf, "[1,", 3);                  /* as an element, and a member, of containers */
+        memcpy(buf + 3, c->doc, len);
+        memcpy(buf + 3 + len, ",{\"k\":", 6);
+        memcpy(buf + 9 + len, c->doc, len);
+        memcpy(buf + 9 + 2 * len, "}]", 2);
+        if (9 + 2 * len + 2 <= sizeof buf) CHECK(same_tokens_as_validated(&p, &q, buf, 11 + 2 * len));
+        compared++;
+    }
+    /* escapes and multi-byte characters at every position around the scanners' blocks */
+    for (L = 0; L < 48; L++) {
+        static const char *const mid[] = {"\\\"", "\\\\", "\\u00e9", "\xC3\xA9", "x"};
+        size_t m;
+        for (m = 0; m < sizeof mid / sizeof mid[0]; m++) {
+            size_t n = 0;
+            buf[n++] = '[';
+            buf[n++] = '"';
+            memset(buf + n, 'a', L);
+            n += L;
+            memcpy(buf + n, mid[m], strlen(mid[m]));
+            n += strlen(mid[m]);
+            memcpy(buf + n, "bb\",{\"", 6);
+            n += 6;
+            memset(buf + n, 'k', L);
+            n += L;
+            memcpy(buf + n, "\":-1.5e3}]", 10);
+            n += 10;
+            CHECK(same_tokens_as_validated(&p, &q, buf, n));
+            compared++;
+        }
+    }
+    CHECK(compared >= 300);     /* 98 valid table cases and 240 built ones */
+    bce_json_release(&p);
+    bce_json_release(&q);
+}
+
 int main(void) {
     RUN(test_conformance_table);
     RUN(test_every_prefix_rejected);
@@ -372,5 +446,6 @@ int main(void) {
     RUN(test_large_inputs);
     RUN(test_reuse_without_allocating);
     RUN(test_special_byte_positions);
+    RUN(test_validated_tokenizer_agrees);
     TEST_MAIN_END("test_json");
 }

@@ -1,0 +1,138 @@
+/* bench/embedded.c - the RAM one listening coin needs, default and embedded profiles, without
+   and with TLS. One scenario per process, so that the kernel's peak RSS (VmHWM) is this
+   scenario's alone:
+
+       bench_embedded bare         does nothing (the baseline: same binary, same libraries)
+       bench_embedded plain|tls    one coin (xpub "emb"): websocket to the aiohttp fake daemon
+                                   on 127.0.0.1 (tls: https/wss with the test CA), catch-up
+                                   call, 20 events delivered (tls: connected and the catch-up
+                                   call answered; the daemon's control route is plain HTTP)
+
+   Built twice by `make bench`: bench_embedded (library defaults) and bench_embedded_small
+   (-DEMBEDDED_SMALL: BCE_WS_RECV_BYTES 4096, BCE_RPC_RECV_STEP 4096 at compile time and small
+   run-time limits, below). Prints the library's heap high-water mark (a counting allocator in
+   desc.allocator: every byte the library asked for, TLS included, since mbedTLS allocates
+   through libc, not through it: see the mallinfo2 figure) and VmHWM in KiB.
+   Needs build/certs (tests/make_certs.sh) and /usr/bin/python3 with aiohttp. Numbers only. */
+#ifdef EMBEDDED_SMALL
+#define BCE_WS_RECV_BYTES 4096
+#define BCE_RPC_RECV_STEP 4096
+#endif
+#define BCE_USE_MBEDTLS
+#define BITCART_EVENTS_IMPLEMENTATION
+#include "bitcart_events.h"
+#include "tests/daemon.h"
+#include <malloc.h>     /* mallinfo2 (glibc): the whole process's heap, mbedTLS included */
+
+typedef struct counter_t { long long in_use, peak, calls; } counter_t;
+
+typedef struct hdr_t { size_t size; size_t pad; } hdr_t;     /* keeps 16-byte alignment */
+
+static void *c_alloc(size_t size, void *ud) {
+    counter_t *c = (counter_t *)ud;
+    hdr_t *h = (hdr_t *)malloc(sizeof(hdr_t) + size);
+    if (!h) return NULL;
+    h->size = size;
+    c->in_use += (long long)size;
+    c->calls++;
+    if (c->in_use > c->peak) c->peak = c->in_use;
+    return h + 1;
+}
+
+static void c_free(void *p, void *ud) {
+    counter_t *c = (counter_t *)ud;
+    hdr_t *h = (hdr_t *)p - 1;
+    c->in_use -= (long long)h->size;
+    free(h);
+}
+
+static long vm_field(const char *name) {
+    char line[256];
+    long v = -1;
+    size_t n = strlen(name);
+    FILE *f = fopen("/proc/self/status", "r");
+    if (!f) return -1;
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, name, n) == 0) { v = atol(line + n + 1); break; }
+    fclose(f);
+    return v;
+}
+
+static int handled;
+static size_t heap_peak_libc, heap_base;
+
+static void on_tx(const bce_event_t *ev, void *ud) {
+    struct mallinfo2 m = mallinfo2();
+    (void)ud;
+    if (m.uordblks - heap_base > heap_peak_libc) heap_peak_libc = m.uordblks - heap_base;
+    if (bce_event_str(ev, "tx")) handled++;
+}
+
+static int connected, inject_port;
+
+static void on_connect(bce_coin_t *coin, const char *currency, void *ud) {
+    (void)coin; (void)currency; (void)ud;
+    connected = 1;
+    /* delivered by the daemon's websocket or the catch-up call (the control route is plain
+       HTTP: with TLS the run measures the connection and the catch-up call only) */
+    if (inject_port) daemon_inject_seq(inject_port, "emb", 0, 20);
+}
+
+int main(int argc, char **argv) {
+    const char *mode = argc > 1 ? argv[1] : "plain";
+    int tls = strcmp(mode, "tls") == 0;
+    char cert[] = "build/certs/good.pem", key[] = "build/certs/good.key";
+    const char *targv_tls[] = {"/usr/bin/python3", "tests/fake_daemon.py", "--port", "0", "--tls-cert", cert, "--tls-key", key, NULL};
+    const char *targv[] = {"/usr/bin/python3", "tests/fake_daemon.py", "--port", "0", NULL};
+    daemon_t d;
+    counter_t ctr;
+    bce_coin_desc_t desc;
+    bce_ws_opts_t o;
+    bce_coin_t *coin;
+    char url[64];
+    int r;
+    if (strcmp(mode, "bare") == 0) {
+        printf("EMB\tbare\t0\t0\t%ld\n", vm_field("VmHWM:"));
+        return 0;
+    }
+    if (daemon_start(&d, tls ? targv_tls : targv) != 0) return 1;
+    memset(&ctr, 0, sizeof ctr);
+    memset(&desc, 0, sizeof desc);
+    memset(&o, 0, sizeof o);
+    snprintf(url, sizeof url, "%s://127.0.0.1:%d", tls ? "https" : "http", d.port);
+    desc.url = url;
+    desc.xpub = "emb";
+    desc.tls.ca_file = "build/certs/ca.pem";
+    desc.allocator.alloc = c_alloc;
+    desc.allocator.free = c_free;
+    desc.allocator.user_data = &ctr;
+#ifdef EMBEDDED_SMALL
+    desc.limits.max_json_tokens = 1024;         /* the daemon's updates are ~10-20 tokens each */
+    desc.limits.max_header_bytes = 4096;
+    desc.limits.max_response_bytes = 65536;     /* a get_updates answer: at most 100 updates */
+    o.max_message_bytes = 16384;
+    o.dedup_entries = 16;
+#endif
+    o.on_connect = on_connect;
+    inject_port = tls ? 0 : d.port;
+    heap_base = mallinfo2().uordblks;
+    coin = bce_coin_create(&desc);
+    if (!coin) return 1;
+    bce_on(coin, "new_transaction", on_tx, NULL);
+    r = bce_coin_begin_websocket(coin, &o);
+    {   /* until 20 events (TLS: connected, then 1 s for the catch-up call), at most 15 s */
+        int after = 0, i;
+        for (i = 0; i < 300 && r == BCE_OK; i++) {
+            if (bce_coin_step(coin, 50) < 0) break;
+            if (tls ? connected && ++after >= 20 : handled >= 20) break;
+        }
+        if (tls) { struct mallinfo2 m = mallinfo2(); heap_peak_libc = m.uordblks - heap_base; }
+        bce_stop(coin);
+        bce_coin_step(coin, 0);
+    }
+    printf("EMB\t%s\t%lld\t%zu\t%ld\t%d events, %lld allocator calls, run ended with %s\n", mode, ctr.peak,
+           heap_peak_libc, vm_field("VmHWM:"), handled, ctr.calls, bce_result_str(r));
+    bce_coin_destroy(coin);
+    daemon_stop(&d);
+    return (tls ? connected : handled >= 20) ? 0 : 1;
+}

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# bench/run.sh [BUILD]: what `make bench` runs after building. Runs every benchmark, keeps each
+# one's full output in BUILD/bench/*.log, and prints ONE table: issue 7's goals, each with its
+# reference (measured in this run where it can run here), the goal, the measured value and
+# met / NOT met. Timings are noisy on shared machines: read the logs, compare runs on one host.
+set -u
+cd "$(dirname "$0")/.." || exit 2
+B=${1:-build}
+L=$B/bench
+mkdir -p "$L"
+start=$(date +%s)
+
+echo "bitcart_events.h benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC')"
+echo "machine: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), $(nproc) cores online," \
+     "load $(cut -d' ' -f1-3 /proc/loadavg) at start"
+echo "compilers: $(${CC:-cc} --version | head -1); $(clang --version 2>/dev/null | head -1);" \
+     "musl-gcc $(musl-gcc -dumpversion 2>/dev/null || echo none)"
+echo "note: a shared, noisy VM: wall-clock rows vary by 10-30% between runs; logs in $L/"
+echo
+
+run() {     # run NAME TIMEOUT CMD...: output to the log, a note when it fails
+    local name=$1 t=$2
+    shift 2
+    if ! timeout "$t" "$@" > "$L/$name.log" 2>&1; then
+        echo "ROW	$name	-	-	FAILED or timed out (see $L/$name.log)	NOT met" >> "$L/$name.log"
+    fi
+}
+
+run dispatch 120 "./$B/bench_dispatch" 1000000 5
+run ws 150 "./$B/bench_ws"
+run polling_py 120 "./$B/bench_polling" 100 py
+run polling_c 60 "./$B/bench_polling" 300 c
+run tls_memory 60 "./$B/bench_tls_memory"
+
+# the embedded profile: heap high-water (library allocator), libc heap, VmHWM above a bare run
+: > "$L/embedded.log"
+for b in bench_embedded bench_embedded_small; do
+    for m in bare plain tls; do
+        timeout 40 "./$B/$b" "$m" 2>>"$L/embedded.log" | sed "s/^EMB/EMB	$b/" >> "$L/embedded.log"
+    done
+done
+emb() {     # emb BINARY MODE FIELD: 4 library heap peak B, 5 libc heap peak B, 6 VmHWM KiB
+    awk -F'\t' -v b="$1" -v m="$2" -v f="$3" '$1 == "EMB" && $2 == b && $3 == m { print $f }' "$L/embedded.log"
+}
+embrow() {
+    local b=$1 name=$2 bare plain tls
+    bare=$(emb "$b" bare 6); plain=$(emb "$b" plain 6); tls=$(emb "$b" tls 6)
+    printf 'ROW\t%s\tPython SDK 35.8 MiB\t< 1 MiB above bare libc; TLS documented\tplain: library heap peak %s B, +%s KiB VmHWM; TLS: library %s B + libc (mbedTLS) heap %s B, +%s KiB VmHWM\t%s\n' \
+        "$name" "$(emb "$b" plain 4)" "$((plain - bare))" "$(emb "$b" tls 4)" "$(emb "$b" tls 5)" "$((tls - bare))" \
+        "$([ $((plain - bare)) -lt 1024 ] && echo met || echo 'NOT met')" >> "$L/embedded.log"
+}
+embrow bench_embedded "RAM of one coin, defaults (websocket + catch-up)"
+embrow bench_embedded_small "RAM of one coin, embedded profile (see manual)"
+
+# the static musl listener (built by make: $(BUILD)/min_listener, MIN_FLAGS)
+: > "$L/musl.log"
+if [ -x "$B/min_listener" ]; then
+    sz=$(stat -c %s "$B/min_listener")
+    kind=$(file -b "$B/min_listener" | cut -d, -f1-2)
+    static=$(file -b "$B/min_listener" | grep -q 'statically linked' && echo 1 || echo 0)
+    printf 'ROW\tstatic musl listener (-Os, no TLS, BCE_NO_DNS), stripped\tnone\t< 64 KiB (65536 B)\t%s B (%s; bench/min_listener.c)\t%s\n' \
+        "$sz" "$kind" "$([ "$sz" -lt 65536 ] && [ "$static" = 1 ] && echo met || echo 'NOT met')" >> "$L/musl.log"
+else
+    printf 'ROW\tstatic musl listener\tnone\t< 64 KiB\tnot built\tNOT met\n' >> "$L/musl.log"
+fi
+
+# the table, in the order of issue 7's goals
+/usr/bin/python3 - "$L" <<'PY'
+import sys, os
+L = sys.argv[1]
+rows = []
+for name in ["dispatch", "ws", "polling_py", "polling_c", "tls_memory", "embedded", "musl"]:
+    p = os.path.join(L, name + ".log")
+    if not os.path.exists(p): continue
+    for line in open(p, errors="replace"):
+        if line.startswith("ROW\t"):
+            f = line.rstrip("\n").split("\t")[1:]
+            if len(f) == 5: rows.append(f)
+order = ["bce_process_updates", "websocket end to end, 1", "websocket end to end, 100", "polling",
+         "heap allocations", "peak RSS", "RAM of one coin", "memory with a handler", "static musl",
+         "handler latency", "first reconnect"]
+def key(r):
+    for i, o in enumerate(order):
+        if r[0].startswith(o): return i
+    return len(order)
+rows.sort(key=key)
+heads = ["what", "reference", "goal", "measured", "status"]
+w = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(heads)]
+w = [min(x, 60) for x in w]
+def cell(s, n): return s if len(s) <= n else s[:n - 3] + "..."
+print("| " + " | ".join(cell(h, w[i]).ljust(w[i]) for i, h in enumerate(heads)) + " |")
+print("|" + "|".join("-" * (x + 2) for x in w) + "|")
+for r in rows:
+    print("| " + " | ".join(r[i].ljust(w[i]) if i == 3 else cell(r[i], w[i]).ljust(w[i]) for i in range(5)) + " |")
+met = sum(1 for r in rows if r[4] == "met")
+print("\n%d rows: %d met, %d not met (status is a measurement on this machine, not a test)" % (len(rows), met, len(rows) - met))
+PY
+echo "bench took $(( $(date +%s) - start )) s"
