@@ -123,6 +123,34 @@
      BCE_MALLOC(size), BCE_FREE(p)  the fallback allocator (default malloc / free)
      BCE_USE_MBEDTLS                https:// and wss:// through mbedTLS (see TLS below)
 
+   PORTABILITY
+   -----------
+   C99 or C++11, libc and the OS's sockets. `make portability` runs the tests on each of these
+   (all from Debian 12 packages; make compile-checks adds g++ as C++11):
+     compilers    gcc, clang and tcc, free of warnings under -std=c99 -Wall -Wextra -Wpedantic
+                  -Wshadow -Wconversion (gcc and clang)
+     C libraries  glibc, and musl linked statically (musl-gcc -static)
+     word size    64-bit, and 32-bit x86 (i686)
+     byte order   little-endian, and big-endian (s390x under qemu-user). Nothing depends on the
+                  byte order: wire formats (websocket frames and masks, SHA-1, base64) are
+                  read and written byte by byte, and the JSON scanner's 8-byte words only use
+                  their bit order to skip ahead on little-endian gcc/clang builds
+     Windows      mingw-w64 (x86_64 run under wine, i686 compiled), winsock2: see below
+   Other POSIX systems (macOS, the BSDs) should work (SO_NOSIGPIPE where MSG_NOSIGNAL is
+   missing) but are not checked here; neither is MSVC.
+   Windows: Vista or later (_WIN32_WINNT 0x0600); link ws2_32 (-lws2_32; MSVC through
+   #pragma comment). Winsock is started by the library, lazily and reference-counted: each
+   socket holds a WSAStartup reference that closing it releases, so the program need not call
+   WSAStartup, and its own WSAStartup/WSACleanup pairs do not disturb the library's.
+   bce_fd_t.fd carries a SOCKET as an int (Windows keeps socket handle values 32-bit
+   significant): wait on (SOCKET)(intptr_t)fds[i].fd with WSAPoll or select. Before Windows 10
+   2004, WSAPoll does not report a failed connect (the library's own waits use select, which
+   does; in your loop, bce_coin_timeout_ms still ends such a connect after
+   connect_timeout_ms). bce_stop wakes a waiting step through a connected pair of loopback
+   sockets instead of a pipe (safe from another thread or a console control handler);
+   RtlGenRandom seeds the masking keys. TLS is not available on Windows yet: BCE_USE_MBEDTLS
+   stops the build with #error.
+
    DESC FIELDS AND DEFAULTS (zero means default everywhere)
    ---------------------------------------------------------
    bce_coin_desc_t
@@ -540,7 +568,7 @@ BCE_API void bce_stop(bce_coin_t *coin);
 
 enum { BCE_WANT_READ = 1, BCE_WANT_WRITE = 2 };
 typedef struct bce_fd_t {
-    int fd;
+    int fd;                     /* Windows: a SOCKET, (SOCKET)(intptr_t)fd (see PORTABILITY) */
     int events;                 /* BCE_WANT_READ and/or BCE_WANT_WRITE */
 } bce_fd_t;
 

@@ -104,6 +104,8 @@ say "Windows (x86_64-w64-mingw32-gcc, wine)"
 if need x86_64-w64-mingw32-gcc windows mingw-w64 && need wine windows "wine wine64"; then
     printf '#define BITCART_EVENTS_IMPLEMENTATION\n#include "bitcart_events.h"\nint main(void){return 0;}\n' > "$OUT/impl.c"
     build win_cxx.o "$OUT/impl.c" x86_64-w64-mingw32-g++ $WCXX -x c++ -c && echo "windows/c++: 1 passed, 0 failed"
+    build win_static.o "$OUT/impl.c" x86_64-w64-mingw32-gcc $W -DBCE_STATIC -DBCE_NO_STDIO -c \
+        && echo "windows/static no-stdio: 1 passed, 0 failed"
     if command -v i686-w64-mingw32-gcc >/dev/null; then
         LIBS=-lws2_32 build win32.exe "$OUT/impl.c" i686-w64-mingw32-gcc $W && echo "windows/32-bit build: 1 passed, 0 failed"
     fi
