@@ -22,9 +22,11 @@ need() { command -v "$1" >/dev/null 2>&1 || { bad "$2" "missing $1 (install: $3)
 # [LIBS=...] build NAME SOURCE COMPILER FLAGS...: compiles SOURCE to $OUT/NAME (then LIBS)
 build() {
     local name=$1 src=$2; shift 2
+    rm -f "$OUT/$name" "$OUT/$name.failed"
     if ! "$@" -I. "$src" -o "$OUT/$name" ${LIBS:-} 2> "$OUT/$name.log"; then
         cat "$OUT/$name.log" >&2
         bad "$name" "build failed: $*"
+        touch "$OUT/$name.failed"
         return 1
     fi
     # static glibc links warn that getaddrinfo wants the shared NSS libraries: expected here
@@ -48,27 +50,31 @@ run() {
     printf '   (%s: %d ms)\n' "$label" $(( ($(date +%s%N) - t0) / 1000000 ))
 }
 
+# suite NAME "TESTS" "RUNNER" LIBS COMPILER FLAGS...: builds tests/test_T.c for every T at
+# once (in the background: the compilers dominate the time), then runs each through RUNNER.
+suite() {
+    local name=$1 tests=$2 runner=$3 libs=$4 t; shift 4
+    for t in $tests; do LIBS=$libs build "${name}_$t" "tests/test_$t.c" "$@" & done
+    wait
+    for t in $tests; do
+        [ -f "$OUT/${name}_$t.failed" ] && { failed=1; continue; }
+        run "$name/$t" $runner "$OUT/${name}_$t"
+    done
+}
+
 make --no-print-directory -s BUILD="$BUILD" "$BUILD/fake_daemon" || { bad portability "cannot build the fake daemon"; exit 1; }
 BASIC="json dispatch portable"
 
 # ---- glibc: gcc, clang, tcc -------------------------------------------------------------
 say "gcc, clang and tcc (glibc)"
-for t in $BASIC; do
-    LIBS=-lpthread build gcc_$t tests/test_$t.c gcc $W -O2 && run "gcc/$t" "$OUT/gcc_$t"
-    LIBS=-lpthread build clang_$t tests/test_$t.c clang $W -O2 && run "clang/$t" "$OUT/clang_$t"
-done
-if need tcc tcc tcc; then
-    for t in $BASIC ws; do
-        LIBS=-lpthread build tcc_$t tests/test_$t.c tcc -Wall -Werror && run "tcc/$t" "$OUT/tcc_$t"
-    done
-fi
+suite gcc "$BASIC" "" -lpthread gcc $W -O2
+suite clang "$BASIC" "" -lpthread clang $W -O2
+need tcc tcc tcc && suite tcc "$BASIC" "" -lpthread tcc -Wall -Werror
 
 # ---- static musl ------------------------------------------------------------------------
 say "static musl (musl-gcc -static)"
 if need musl-gcc musl musl-tools; then
-    for t in $BASIC; do
-        build musl_$t tests/test_$t.c musl-gcc -static $W -O2 && run "musl/$t" "$OUT/musl_$t"
-    done
+    suite musl "$BASIC" "" "" musl-gcc -static $W -O2
 fi
 
 # ---- 32-bit x86 -------------------------------------------------------------------------
@@ -85,37 +91,35 @@ if need i686-linux-gnu-gcc i686 "gcc-i686-linux-gnu libc6-dev-i386-cross"; then
         need qemu-i386 i686 qemu-user && I686_RUN="qemu-i386"
         echo "   (this kernel does not run 32-bit programs: qemu-i386)"
     fi
-    for t in $BASIC ws; do
-        LIBS=-lpthread build i686_$t tests/test_$t.c i686-linux-gnu-gcc -static $W -O2 && run "i686/$t" $I686_RUN "$OUT/i686_$t"
-    done
+    suite i686 "$BASIC ws" "$I686_RUN" -lpthread i686-linux-gnu-gcc -static $W -O2
 fi
 
 # ---- big-endian: s390x under qemu-user --------------------------------------------------
 # tests/daemon.h fork/execs the native fake daemons; qemu-user hands that execve to the kernel.
 say "big-endian s390x (s390x-linux-gnu-gcc, qemu-s390x)"
 if need s390x-linux-gnu-gcc s390x "gcc-s390x-linux-gnu libc6-dev-s390x-cross" && need qemu-s390x s390x qemu-user; then
-    for t in $BASIC ws; do
-        LIBS=-lpthread build s390x_$t tests/test_$t.c s390x-linux-gnu-gcc $W -O2 && run "s390x/$t" qemu-s390x -L /usr/s390x-linux-gnu "$OUT/s390x_$t"
-    done
+    suite s390x "$BASIC ws" "qemu-s390x -L /usr/s390x-linux-gnu" -lpthread s390x-linux-gnu-gcc $W -O2
 fi
 
 # ---- Windows: mingw-w64 + wine ----------------------------------------------------------
 say "Windows (x86_64-w64-mingw32-gcc, wine)"
 if need x86_64-w64-mingw32-gcc windows mingw-w64 && need wine windows "wine wine64"; then
     printf '#define BITCART_EVENTS_IMPLEMENTATION\n#include "bitcart_events.h"\nint main(void){return 0;}\n' > "$OUT/impl.c"
-    build win_cxx.o "$OUT/impl.c" x86_64-w64-mingw32-g++ $WCXX -x c++ -c && echo "windows/c++: 1 passed, 0 failed"
-    build win_static.o "$OUT/impl.c" x86_64-w64-mingw32-gcc $W -DBCE_STATIC -DBCE_NO_STDIO -c \
-        && echo "windows/static no-stdio: 1 passed, 0 failed"
-    if command -v i686-w64-mingw32-gcc >/dev/null; then
-        LIBS=-lws2_32 build win32.exe "$OUT/impl.c" i686-w64-mingw32-gcc $W && echo "windows/32-bit build: 1 passed, 0 failed"
-    fi
-    for t in $BASIC; do LIBS=-lws2_32 build win_$t.exe tests/test_$t.c x86_64-w64-mingw32-gcc $W -O2; done
+    build win_cxx.o "$OUT/impl.c" x86_64-w64-mingw32-g++ $WCXX -x c++ -c &
+    build win_static.o "$OUT/impl.c" x86_64-w64-mingw32-gcc $W -DBCE_STATIC -DBCE_NO_STDIO -c &
+    LIBS=-lws2_32 build win32.exe "$OUT/impl.c" i686-w64-mingw32-gcc $W &
+    for t in $BASIC; do LIBS=-lws2_32 build win_$t.exe tests/test_$t.c x86_64-w64-mingw32-gcc $W -O2 & done
+    wait
+    for b in "win_cxx.o:c++" "win_static.o:static no-stdio" "win32.exe:i686 build"; do
+        if [ -f "$OUT/${b%%:*}.failed" ]; then failed=1; else echo "windows/${b#*:}: 1 passed, 0 failed"; fi
+    done
     export WINEPREFIX="$PWD/$OUT/wine" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
     if [ ! -d "$WINEPREFIX" ]; then
         w0=$(date +%s)
         wine cmd /c exit >/dev/null 2>&1
         echo "   (new wine prefix: $(( $(date +%s) - w0 )) s)"
     fi
+    for t in $BASIC; do [ -f "$OUT/win_$t.exe.failed" ] && failed=1; done
     for t in json dispatch; do [ -f "$OUT/win_$t.exe" ] && run "windows/$t" wine "$OUT/win_$t.exe"; done
     if [ -f "$OUT/win_portable.exe" ]; then
         # a Windows program cannot fork the Linux daemon: start it here, hand over its port
