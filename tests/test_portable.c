@@ -1,7 +1,8 @@
 /* tests/test_portable.c: the network paths on every platform `make portability` builds for
    (glibc, static musl, tcc, 32-bit, big-endian under qemu-user, Windows under wine): JSON-RPC,
-   polling, the websocket with a reconnect, the manager, bce_stop from another thread, and a
-   refused connection, each against the C fake daemon with every update counted.
+   polling, the websocket with a reconnect, the caller's own poll loop, the manager, bce_stop
+   from another thread and a refused connection, against the C fake daemon with every update
+   counted.
    The daemon: BCE_TEST_DAEMON_PORT names one already listening on 127.0.0.1 (a Windows build
    cannot fork the native daemon, so tests/portability.sh starts it); otherwise this program
    starts $BCE_FAKE_DAEMON (default build/fake_daemon) itself through tests/daemon.h. */
@@ -279,6 +280,61 @@ static void test_websocket(void) {
     free(t);
 }
 
+/* The caller's own loop (the manual's example): the library's descriptors waited on with
+   poll(2), or WSAPoll on Windows with the SOCKET the int carries. */
+static void test_own_loop(void) {
+    tally_t *t = (tally_t *)calloc(1, sizeof *t);
+    bce_coin_t *c = coin_for("port-loop", port);
+    bce_ws_opts_t o;
+    long long t0;
+    int r = 1, maxfds = 0, injected = 0;
+    CHECK(c != NULL);
+    if (!c) { free(t); return; }
+    bce_on(c, "new_transaction", on_seq, t);
+    memset(&o, 0, sizeof o);
+    o.on_connect = on_conn;
+    o.user_data = t;
+    CHECK_INT(bce_coin_begin_websocket(c, &o), BCE_OK);
+    t0 = _bce_now_ms();
+    while (r > 0 && t->total < 60 && _bce_now_ms() - t0 < 8000) {
+        bce_fd_t fds[8];
+        struct pollfd pfd[8];
+        int i, n = bce_coin_fds(c, fds, 8), wait = bce_coin_timeout_ms(c);
+        CHECK(n >= 1 && n <= 8);
+        if (n < 1 || n > 8) break;
+        if (n > maxfds) maxfds = n;
+        for (i = 0; i < n; i++) {
+#ifdef _WIN32
+            pfd[i].fd = (SOCKET)(intptr_t)fds[i].fd;
+#else
+            pfd[i].fd = fds[i].fd;
+#endif
+            pfd[i].events = (short)((fds[i].events & BCE_WANT_READ ? POLLIN : 0) | (fds[i].events & BCE_WANT_WRITE ? POLLOUT : 0));
+            pfd[i].revents = 0;
+        }
+        if (wait < 0 || wait > 100) wait = 100;
+#ifdef _WIN32
+        WSAPoll(pfd, (ULONG)n, wait);
+#else
+        poll(pfd, (nfds_t)n, wait);
+#endif
+        r = bce_coin_step(c, 0);
+        if (t->connects == 1 && !injected && loaded("port-loop")) {
+            CHECK_INT(inject_seq("port-loop", 0, 60), 0);
+            injected = 1;
+        }
+    }
+    CHECK_INT(r, 1);
+    CHECK_INT(t->total, 60);
+    CHECK_INT(t->dups, 0);
+    CHECK_INT(gaps(t, 60), 0);
+    CHECK(maxfds >= 2);             /* the websocket and the wake descriptor at least */
+    bce_stop(c);
+    CHECK_INT(bce_coin_step(c, 0), 0);
+    bce_coin_destroy(c);
+    free(t);
+}
+
 /* Two wallets on one manager websocket: routed to the right wallet, exactly once. */
 static void test_manager_websocket(void) {
     tally_t *t = (tally_t *)calloc(2, sizeof *t);
@@ -395,6 +451,7 @@ int main(void) {
     refused_port = unused_port();
     RUN(test_rpc_and_polling);
     RUN(test_websocket);
+    RUN(test_own_loop);
     RUN(test_manager_websocket);
     RUN(test_stop_from_thread);
     RUN(test_refused);
