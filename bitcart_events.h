@@ -2009,7 +2009,8 @@ static void _bce_close_fd(int *fd) {
     }
 }
 
-/* poll(2) over select(): readable, writable, and a failed connect as POLLERR. */
+/* poll(2) over select(): readable, writable, and a failed connect (or anything exceptional)
+   as POLLERR, which every descriptor is watched for, as poll(2) always reports errors. */
 static int _bce_poll(struct pollfd *p, size_t n, int timeout_ms) {
     fd_set rd, wr, ex;
     struct timeval tv;
@@ -2022,13 +2023,11 @@ static int _bce_poll(struct pollfd *p, size_t n, int timeout_ms) {
     for (i = 0; i < n; i++) {
         p[i].revents = 0;
         if (p[i].fd < 0) continue;
+        FD_SET(_BCE_SOCK(p[i].fd), &ex);
         if (p[i].events & POLLIN) FD_SET(_BCE_SOCK(p[i].fd), &rd);
-        if (p[i].events & POLLOUT) {
-            FD_SET(_BCE_SOCK(p[i].fd), &wr);
-            FD_SET(_BCE_SOCK(p[i].fd), &ex);
-        }
+        if (p[i].events & POLLOUT) FD_SET(_BCE_SOCK(p[i].fd), &wr);
     }
-    if (!rd.fd_count && !wr.fd_count) {         /* select() refuses empty sets */
+    if (!ex.fd_count) {                         /* select() refuses empty sets */
         if (timeout_ms != 0) Sleep(timeout_ms < 0 ? INFINITE : (DWORD)timeout_ms);
         return 0;
     }
