@@ -8,7 +8,7 @@ CFLAGS  ?= -O2 -g
 SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 VALGRIND ?= valgrind --quiet --error-exitcode=3 --leak-check=full --errors-for-leak-kinds=all
 
-UNIT    := test_json test_dispatch test_net test_ws test_ws_peer test_ws_node test_tls test_faults test_limits
+UNIT    := test_json test_dispatch test_net test_ws test_ws_peer test_ws_node test_tls test_faults test_limits test_portable
 LIBS    := -lpthread -lmbedtls -lmbedx509 -lmbedcrypto
 NODE_DEPS := tests/node_modules/.package-lock.json
 UNIT_BIN := $(addprefix $(BUILD)/,$(UNIT))
@@ -42,7 +42,7 @@ test: | $(BUILD)
 	@awk '/^([A-Za-z0-9_+\/. -]+: )?[0-9]+ passed, [0-9]+ failed$$/ { for (i = 1; i <= NF; i++) { if ($$(i+1) == "passed,") p += $$i; if ($$(i+1) == "failed") f += $$i } } \
 	     END { printf "make test: %d passed, %d failed\n", p, f; exit f > 0 }' $(BUILD)/test.log
 
-test-all: unit daemons compile-checks examples test-cli perf-checks sanitize valgrind static symbols fuzz-replay fuzz-short soak
+test-all: unit daemons compile-checks examples test-cli perf-checks portability sanitize valgrind static symbols fuzz-replay fuzz-short soak
 
 FUZZ_SECONDS ?= 60
 # libFuzzer with ASan + UBSan on every parser and a whole session: FUZZ_SECONDS per target
@@ -137,6 +137,18 @@ compile-checks: | $(BUILD)
 	./$(BUILD)/test_tu_static
 	$(CLANG) $(WARN) -DBCE_STATIC -I. tests/tu_a.c tests/tu_b.c -o $(BUILD)/test_tu_static_clang
 	./$(BUILD)/test_tu_static_clang
+
+# Portability (tests/portability.sh; PORTABILITY in the header's manual): test_json,
+# test_dispatch and tests/test_portable.c (JSON-RPC, polling, websocket, manager, bce_stop from
+# a thread, against the C fake daemon) built with gcc, clang and tcc on glibc, static musl,
+# 32-bit x86, big-endian s390x and Windows; test_ws too with tcc, on 32-bit and on s390x.
+# 32-bit: gcc-multilib (gcc -m32) conflicts with gcc-s390x-linux-gnu on Debian 12, so the
+# i686-linux-gnu cross compiler builds static binaries, run natively when the kernel allows,
+# else under qemu-i386. s390x runs under qemu-s390x. Windows: mingw-w64, run under wine with
+# its prefix in $(BUILD)/port/wine. About 90 s (a new wine prefix adds about 6 s).
+.PHONY: portability
+portability: $(BUILD)/fake_daemon
+	BUILD_DIR=$(BUILD) bash tests/portability.sh
 
 sanitize: $(SAN_BIN) $(NODE_DEPS)
 	@for t in $(SAN_BIN); do echo "== $$t (ASan+UBSan)"; ./$$t || exit 1; done

@@ -132,6 +132,34 @@
                                     doubling, up to max_message_bytes (see EMBEDDED)
      BCE_RPC_RECV_STEP              16384: JSON-RPC receive buffer growth step
 
+   PORTABILITY
+   -----------
+   C99 or C++11, libc and the OS's sockets. `make portability` runs the tests on each of these
+   (all from Debian 12 packages; make compile-checks adds g++ as C++11):
+     compilers    gcc, clang and tcc, free of warnings under -std=c99 -Wall -Wextra -Wpedantic
+                  -Wshadow -Wconversion (gcc and clang)
+     C libraries  glibc, and musl linked statically (musl-gcc -static)
+     word size    64-bit, and 32-bit x86 (i686)
+     byte order   little-endian, and big-endian (s390x under qemu-user). Nothing depends on the
+                  byte order: wire formats (websocket frames and masks, SHA-1, base64) are
+                  read and written byte by byte, and the JSON scanner's 8-byte words only use
+                  their bit order to skip ahead on little-endian gcc/clang builds
+     Windows      mingw-w64 (x86_64 run under wine, i686 compiled), winsock2: see below
+   Other POSIX systems (macOS, the BSDs) should work (SO_NOSIGPIPE where MSG_NOSIGNAL is
+   missing) but are not checked here; neither is MSVC.
+   Windows: Vista or later (_WIN32_WINNT 0x0600); link ws2_32 (-lws2_32; MSVC through
+   #pragma comment). Winsock is started by the library, lazily and reference-counted: each
+   socket holds a WSAStartup reference that closing it releases, so the program need not call
+   WSAStartup, and its own WSAStartup/WSACleanup pairs do not disturb the library's.
+   bce_fd_t.fd carries a SOCKET as an int (Windows keeps socket handle values 32-bit
+   significant): wait on (SOCKET)(intptr_t)fds[i].fd with WSAPoll or select. Before Windows 10
+   2004, WSAPoll does not report a failed connect (the library's own waits use select, which
+   does; in your loop, bce_coin_timeout_ms still ends such a connect after
+   connect_timeout_ms). bce_stop wakes a waiting step through a connected pair of loopback
+   sockets instead of a pipe (safe from another thread or a console control handler);
+   RtlGenRandom seeds the masking keys. TLS is not available on Windows yet: BCE_USE_MBEDTLS
+   stops the build with #error.
+
    DESC FIELDS AND DEFAULTS (zero means default everywhere)
    ---------------------------------------------------------
    bce_coin_desc_t
@@ -617,7 +645,7 @@ BCE_API void bce_stop(bce_coin_t *coin);
 
 enum { BCE_WANT_READ = 1, BCE_WANT_WRITE = 2 };
 typedef struct bce_fd_t {
-    int fd;
+    int fd;                     /* Windows: a SOCKET, (SOCKET)(intptr_t)fd (see PORTABILITY) */
     int events;                 /* BCE_WANT_READ and/or BCE_WANT_WRITE */
 } bce_fd_t;
 
@@ -721,6 +749,33 @@ BCE_API int  bce_manager_step(bce_manager_t *m, int timeout_ms);
 #include <signal.h>
 #include <errno.h>
 #include <time.h>
+#ifdef _WIN32
+/* Windows: winsock2 (link ws2_32; advapi32 for RtlGenRandom, linked by default). Sockets are
+   kept in the library's int descriptors: Windows keeps socket handle values 32-bit
+   significant, so (SOCKET)(intptr_t)fd gives the handle back and -1 stands for
+   INVALID_SOCKET. The library's poll(2) records (struct pollfd below, an int descriptor) are
+   waited on with select(), which also reports a failed connect on every Windows version. */
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#include <windows.h>
+#include <ntsecapi.h>
+#ifdef _MSC_VER
+#pragma comment(lib, "ws2_32")
+#pragma comment(lib, "advapi32")
+#endif
+#ifdef BCE_USE_MBEDTLS
+#error "bitcart_events.h: BCE_USE_MBEDTLS is not supported on Windows (see PORTABILITY)"
+#endif
+#define _BCE_SOCK(fd) ((SOCKET)(intptr_t)(fd))
+struct _bce_pollfd { int fd; short events; short revents; };
+#define pollfd _bce_pollfd      /* only inside the implementation: #undef at its end */
+#ifndef POLLIN                  /* winsock2 has them from Vista on; the library needs only these */
+#define POLLIN 0x0300
+#define POLLOUT 0x0010
+#define POLLERR 0x0001
+#define POLLHUP 0x0002
+#endif
+#else
 #include <sys/types.h>
 #include <unistd.h>
 #include <fcntl.h>
@@ -730,6 +785,7 @@ BCE_API int  bce_manager_step(bce_manager_t *m, int timeout_ms);
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
+#endif
 #ifdef BCE_USE_MBEDTLS
 #include <mbedtls/version.h>
 #include <mbedtls/ssl.h>
@@ -1868,11 +1924,15 @@ typedef struct _bce_disp_t {
 
 // >>time ===================================================================================
 
+#ifdef _WIN32
+static long long _bce_now_ms(void) { return (long long)GetTickCount64(); }
+#else
 static long long _bce_now_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
+#endif
 
 // >>url ====================================================================================
 
@@ -2200,6 +2260,101 @@ static int _bce_http_feed(_bce_http_resp_t *r, char *buf, size_t *plen, int eof)
 #define _BCE_WANT_READ 1
 #define _BCE_WANT_WRITE 2
 
+#ifdef _WIN32
+/* Winsock is started lazily and reference-counted: every socket holds one WSAStartup
+   reference, released by _bce_close_fd, and a connection holds one from name resolution until
+   it closes. Nothing for the program to call, and a program's own WSAStartup/WSACleanup pairs
+   do not disturb the library's. */
+static int _bce_wsa_ref(void) {
+    WSADATA d;
+    return WSAStartup(MAKEWORD(2, 2), &d) == 0 ? 0 : -1;
+}
+
+static const char *_bce_wsa_str(int e) {
+    switch (e) {
+    case WSAECONNREFUSED: return "Connection refused";
+    case WSAECONNRESET: return "Connection reset by peer";
+    case WSAECONNABORTED: return "Connection aborted";
+    case WSAETIMEDOUT: return "Connection timed out";
+    case WSAENETUNREACH: return "Network is unreachable";
+    case WSAEHOSTUNREACH: return "No route to host";
+    case WSAENETDOWN: return "Network is down";
+    case WSAEADDRNOTAVAIL: return "Cannot assign requested address";
+    case WSAEAFNOSUPPORT: return "Address family not supported";
+    case WSAENOBUFS: return "No buffer space available";
+    case WSAEMFILE: return "Too many open sockets";
+    case WSAENOTCONN: return "Socket is not connected";
+    case WSAESHUTDOWN: return "Socket is shut down";
+    case WSASYSNOTREADY: case WSAVERNOTSUPPORTED: case WSANOTINITIALISED: return "Winsock is not available";
+    default: return "socket error";
+    }
+}
+
+/* socket() with its own Winsock reference; not inherited by child processes. */
+static int _bce_socket(int family, int type, int protocol) {
+    SOCKET s;
+    int err;
+    if (_bce_wsa_ref() < 0) return -1;
+    s = socket(family, type, protocol);
+    if (s == INVALID_SOCKET) {
+        err = WSAGetLastError();
+        WSACleanup();
+        WSASetLastError(err);
+        return -1;
+    }
+    SetHandleInformation((HANDLE)s, HANDLE_FLAG_INHERIT, 0);
+    return (int)s;
+}
+
+static int _bce_set_nonblocking(int fd) {
+    u_long one = 1;
+    return ioctlsocket(_BCE_SOCK(fd), (long)FIONBIO, &one) == 0 ? 0 : -1;
+}
+
+static void _bce_close_fd(int *fd) {
+    if (*fd >= 0) {
+        closesocket(_BCE_SOCK(*fd));
+        WSACleanup();
+        *fd = -1;
+    }
+}
+
+/* poll(2) over select(): readable, writable, and a failed connect (or anything exceptional)
+   as POLLERR, which every descriptor is watched for, as poll(2) always reports errors. */
+static int _bce_poll(struct pollfd *p, size_t n, int timeout_ms) {
+    fd_set rd, wr, ex;
+    struct timeval tv;
+    size_t i;
+    int r;
+    FD_ZERO(&rd);
+    FD_ZERO(&wr);
+    FD_ZERO(&ex);
+    if (n > FD_SETSIZE) n = FD_SETSIZE;
+    for (i = 0; i < n; i++) {
+        p[i].revents = 0;
+        if (p[i].fd < 0) continue;
+        FD_SET(_BCE_SOCK(p[i].fd), &ex);
+        if (p[i].events & POLLIN) FD_SET(_BCE_SOCK(p[i].fd), &rd);
+        if (p[i].events & POLLOUT) FD_SET(_BCE_SOCK(p[i].fd), &wr);
+    }
+    if (!ex.fd_count) {                         /* select() refuses empty sets */
+        if (timeout_ms != 0) Sleep(timeout_ms < 0 ? INFINITE : (DWORD)timeout_ms);
+        return 0;
+    }
+    tv.tv_sec = timeout_ms / 1000;
+    tv.tv_usec = (timeout_ms % 1000) * 1000;
+    r = select(0, &rd, &wr, &ex, timeout_ms < 0 ? NULL : &tv);
+    if (r <= 0) return r;
+    for (r = 0, i = 0; i < n; i++) {
+        if (p[i].fd < 0) continue;
+        if (FD_ISSET(_BCE_SOCK(p[i].fd), &rd)) p[i].revents |= POLLIN;
+        if (FD_ISSET(_BCE_SOCK(p[i].fd), &wr)) p[i].revents |= POLLOUT;
+        if (FD_ISSET(_BCE_SOCK(p[i].fd), &ex)) p[i].revents |= POLLERR;
+        if (p[i].revents) r++;
+    }
+    return r;
+}
+#else
 static int _bce_set_nonblocking(int fd) {
     int fl = fcntl(fd, F_GETFL, 0);
     if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) return -1;
@@ -2220,6 +2375,7 @@ static int _bce_poll(struct pollfd *p, size_t n, int timeout_ms) {
     if (r < 0 && errno == EINTR) return 0;
     return r;
 }
+#endif
 
 /* A stream connection: TCP connect over every resolved address, then an optional handshake
    and byte I/O through a small interface, so that TLS (and the tests' fault-injecting
@@ -2258,6 +2414,9 @@ struct _bce_conn_t {
        With open set it replaces the TCP connect too; otherwise it wraps the connected socket. */
     const _bce_io_t *transport;
     void *transport_ctx;
+#ifdef _WIN32
+    int wsa;                    /* holds a Winsock reference (from resolving to closing) */
+#endif
 };
 
 #ifdef BCE_USE_MBEDTLS
@@ -2277,6 +2436,23 @@ static void _bce_conn_error(_bce_conn_t *c, const char *a, const char *b) {
     c->error[n] = 0;
 }
 
+#ifdef _WIN32
+static long _bce_plain_send(_bce_conn_t *c, const char *buf, size_t len) {
+    int n = send(_BCE_SOCK(c->fd), buf, len > INT_MAX ? INT_MAX : (int)len, 0);
+    if (n >= 0) return (long)n;
+    if (WSAGetLastError() == WSAEWOULDBLOCK) return _BCE_IO_AGAIN_WRITE;
+    _bce_conn_error(c, "connection to the daemon failed: ", _bce_wsa_str(WSAGetLastError()));
+    return BCE_ERR_CONNECT;
+}
+
+static long _bce_plain_recv(_bce_conn_t *c, char *buf, size_t len) {
+    int n = recv(_BCE_SOCK(c->fd), buf, len > INT_MAX ? INT_MAX : (int)len, 0);
+    if (n >= 0) return (long)n;
+    if (WSAGetLastError() == WSAEWOULDBLOCK) return _BCE_IO_AGAIN_READ;
+    _bce_conn_error(c, "connection to the daemon failed: ", _bce_wsa_str(WSAGetLastError()));
+    return BCE_ERR_CONNECT;
+}
+#else
 static long _bce_plain_send(_bce_conn_t *c, const char *buf, size_t len) {
     for (;;) {
         ssize_t n = send(c->fd, buf, len, _BCE_SEND_FLAGS);
@@ -2298,6 +2474,7 @@ static long _bce_plain_recv(_bce_conn_t *c, char *buf, size_t len) {
         return BCE_ERR_CONNECT;
     }
 }
+#endif
 
 #ifdef BCE_NO_DNS
 #define _BCE_FREE_AI(c) _bce_mfree((c)->alloc, (c)->ai)
@@ -2311,6 +2488,12 @@ static void _bce_conn_close(_bce_conn_t *c) {
     if (c->ai) _BCE_FREE_AI(c);
     c->ai = c->ai_next = NULL;
     c->state = _BCE_CONN_CLOSED;
+#ifdef _WIN32
+    if (c->wsa) {
+        c->wsa = 0;
+        WSACleanup();
+    }
+#endif
 }
 
 #ifdef BCE_NO_DNS
@@ -2350,6 +2533,32 @@ static int _bce_numeric_host(_bce_conn_t *c, const _bce_url_t *u) {
 #endif
 
 /* Starts a TCP connect to the next address; BCE_OK while one is in flight. */
+#ifdef _WIN32
+static int _bce_conn_next(_bce_conn_t *c) {
+    int err = WSAECONNREFUSED;
+    while (c->ai_next) {
+        struct addrinfo *a = c->ai_next;
+        int fd;
+        DWORD one = 1;
+        c->ai_next = a->ai_next;
+        fd = _bce_socket(a->ai_family, a->ai_socktype, a->ai_protocol);
+        if (fd < 0) { err = WSAGetLastError(); continue; }
+        if (_bce_set_nonblocking(fd) < 0) { err = WSAGetLastError(); _bce_close_fd(&fd); continue; }
+        setsockopt(_BCE_SOCK(fd), IPPROTO_TCP, TCP_NODELAY, (const char *)&one, (int)sizeof one);
+        if (connect(_BCE_SOCK(fd), a->ai_addr, (int)a->ai_addrlen) == 0 || WSAGetLastError() == WSAEWOULDBLOCK) {
+            c->fd = fd;
+            c->connects++;
+            c->want = _BCE_WANT_WRITE;
+            c->state = _BCE_CONN_CONNECTING;
+            return BCE_OK;
+        }
+        err = WSAGetLastError();
+        _bce_close_fd(&fd);
+    }
+    _bce_conn_error(c, "cannot connect to the daemon: ", _bce_wsa_str(err));
+    return BCE_ERR_CONNECT;
+}
+#else
 static int _bce_conn_next(_bce_conn_t *c) {
     int err = ECONNREFUSED;
     while (c->ai_next) {
@@ -2376,6 +2585,7 @@ static int _bce_conn_next(_bce_conn_t *c) {
     _bce_conn_error(c, "cannot connect to the daemon: ", strerror(err));
     return BCE_ERR_CONNECT;
 }
+#endif
 
 /* Resolves the URL's host and starts connecting. BCE_OK: drive with _bce_conn_progress. */
 static int _bce_conn_open(_bce_conn_t *c, const _bce_url_t *u, long long now, int timeout_ms) {
@@ -2414,6 +2624,13 @@ static int _bce_conn_open(_bce_conn_t *c, const _bce_url_t *u, long long now, in
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_flags = strchr(u->host, ':') ? AI_NUMERICHOST : AI_ADDRCONFIG;
+#ifdef _WIN32
+    if (_bce_wsa_ref() < 0) {
+        _bce_conn_error(c, "cannot connect to the daemon: ", "Winsock is not available");
+        return BCE_ERR_CONNECT;
+    }
+    c->wsa = 1;
+#endif
     r = getaddrinfo(u->host, u->port, &hints, &c->ai);
     if (r != 0 && hints.ai_flags == AI_ADDRCONFIG) {     /* hosts with only loopback addresses */
         hints.ai_flags = 0;
@@ -2448,6 +2665,18 @@ static int _bce_conn_progress(_bce_conn_t *c, int revents, long long now) {
     }
     if (c->state == _BCE_CONN_CONNECTING) {
         int err = 0;
+#ifdef _WIN32
+        int el = (int)sizeof err;
+        if (!(revents & (POLLOUT | POLLERR | POLLHUP))) return 1;
+        if (getsockopt(_BCE_SOCK(c->fd), SOL_SOCKET, SO_ERROR, (char *)&err, &el) < 0) err = WSAGetLastError();
+        if (err) {
+            _bce_close_fd(&c->fd);
+            if (_bce_conn_next(c) == BCE_OK) return 1;
+            _bce_conn_error(c, "cannot connect to the daemon: ", _bce_wsa_str(err));
+            _bce_conn_close(c);
+            return BCE_ERR_CONNECT;
+        }
+#else
         socklen_t el = sizeof err;
         if (!(revents & (POLLOUT | POLLERR | POLLHUP))) return 1;
         if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0) err = errno;
@@ -2459,6 +2688,7 @@ static int _bce_conn_progress(_bce_conn_t *c, int revents, long long now) {
             _bce_conn_close(c);
             return BCE_ERR_CONNECT;
         }
+#endif
         if (c->ai) _BCE_FREE_AI(c);
         c->ai = c->ai_next = NULL;
         c->state = _BCE_CONN_HANDSHAKE;
@@ -3245,6 +3475,61 @@ static void _bce_rpc_wait(_bce_rpc_t *c, int wake_fd, const volatile sig_atomic_
 
 enum { _BCE_MODE_NONE, _BCE_MODE_POLL, _BCE_MODE_WS };
 
+#ifdef _WIN32
+/* Windows has no pipe that select() can wait on: a connected pair of loopback TCP sockets
+   instead (wake[0] reads, wake[1] writes). The accepted end must be our own connection: a
+   stranger that connects to the short-lived listener first is turned away. */
+static int _bce_wake_open(int wake[2]) {
+    struct sockaddr_in la, ca, pa;
+    int n, lfd, tries;
+    DWORD one = 1;
+    if (wake[0] >= 0) return BCE_OK;
+    wake[0] = wake[1] = -1;
+    lfd = _bce_socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    if (lfd < 0) return BCE_ERR_NOMEM;
+    memset(&la, 0, sizeof la);
+    la.sin_family = AF_INET;
+    la.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    n = (int)sizeof la;
+    if (bind(_BCE_SOCK(lfd), (struct sockaddr *)&la, n) != 0 || listen(_BCE_SOCK(lfd), 4) != 0
+        || getsockname(_BCE_SOCK(lfd), (struct sockaddr *)&la, &n) != 0
+        || (wake[1] = _bce_socket(AF_INET, SOCK_STREAM, IPPROTO_TCP)) < 0
+        || connect(_BCE_SOCK(wake[1]), (struct sockaddr *)&la, (int)sizeof la) != 0) {
+        _bce_close_fd(&wake[1]);
+        _bce_close_fd(&lfd);
+        return BCE_ERR_NOMEM;
+    }
+    n = (int)sizeof ca;
+    getsockname(_BCE_SOCK(wake[1]), (struct sockaddr *)&ca, &n);
+    for (tries = 0; tries < 8 && wake[0] < 0; tries++) {
+        SOCKET s;
+        n = (int)sizeof pa;
+        if (_bce_wsa_ref() < 0) break;
+        s = accept(_BCE_SOCK(lfd), (struct sockaddr *)&pa, &n);
+        if (s == INVALID_SOCKET) { WSACleanup(); break; }
+        wake[0] = (int)s;
+        if (pa.sin_port != ca.sin_port || pa.sin_addr.s_addr != ca.sin_addr.s_addr) _bce_close_fd(&wake[0]);
+    }
+    _bce_close_fd(&lfd);
+    if (wake[0] < 0 || _bce_set_nonblocking(wake[0]) < 0 || _bce_set_nonblocking(wake[1]) < 0) {
+        _bce_close_fd(&wake[0]);
+        _bce_close_fd(&wake[1]);
+        return BCE_ERR_NOMEM;
+    }
+    SetHandleInformation((HANDLE)_BCE_SOCK(wake[0]), HANDLE_FLAG_INHERIT, 0);
+    setsockopt(_BCE_SOCK(wake[1]), IPPROTO_TCP, TCP_NODELAY, (const char *)&one, (int)sizeof one);
+    return BCE_OK;
+}
+
+static void _bce_wake_drain(int fd) {
+    char buf[64];
+    while (fd >= 0 && recv(_BCE_SOCK(fd), buf, (int)sizeof buf, 0) > 0) {}
+}
+
+static void _bce_wake(int fd) {
+    if (fd >= 0) send(_BCE_SOCK(fd), "x", 1, 0);   /* a full buffer is awake already */
+}
+#else
 static int _bce_wake_open(int wake[2]) {
     if (wake[0] >= 0) return BCE_OK;
     if (pipe(wake) < 0) { wake[0] = wake[1] = -1; return BCE_ERR_NOMEM; }
@@ -3264,6 +3549,7 @@ static void _bce_wake(int fd) {
         (void)r;
     }
 }
+#endif
 
 static int _bce_wait_ms(long long deadline, long long now, int timeout_ms) {
     long long w = deadline < 0 ? -1 : (deadline <= now ? 0 : deadline - now);
@@ -3363,6 +3649,15 @@ static uint64_t _bce_rand_next(uint64_t *state) {
     return z ^ (z >> 31);
 }
 
+#ifdef _WIN32
+static void _bce_rand_seed(uint64_t *state, const void *salt) {
+    uint64_t seed = 0;
+    if (!RtlGenRandom(&seed, (ULONG)sizeof seed)) seed = 0;
+    seed ^= (uint64_t)_bce_now_ms() * 0x2545F4914F6CDD1Dull ^ (uint64_t)GetCurrentProcessId() << 32 ^ (uint64_t)(uintptr_t)salt;
+    *state = seed;
+    _bce_rand_next(state);
+}
+#else
 static void _bce_rand_seed(uint64_t *state, const void *salt) {
     uint64_t seed = 0;
     int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
@@ -3375,6 +3670,7 @@ static void _bce_rand_seed(uint64_t *state, const void *salt) {
     *state = seed;
     _bce_rand_next(state);
 }
+#endif
 
 // >>ws =====================================================================================
 /* RFC 6455 frames. The parser is pure: it reads one frame header from a buffer and says how
@@ -5992,6 +6288,9 @@ _BCE_DEF void bce_manager_stop(bce_manager_t *m) {
 
 #ifdef __cplusplus
 }
+#endif
+#ifdef _WIN32
+#undef pollfd
 #endif
 #endif /* BITCART_EVENTS_IMPLEMENTATION */
 
