@@ -4,7 +4,7 @@
    bitcart_events.h lets a C or C++ program listen to BitcartCC payment daemons: new
    transactions, payment status changes, new blocks and verified transactions, for one wallet
    or many wallets across many currencies. It is the C counterpart of the Python Bitcart SDK's
-   events system. One file; it needs only libc and the OS's sockets (POSIX), plus mbedTLS
+   events system. One file; it needs only libc and the OS's sockets (POSIX or Winsock), plus mbedTLS
    when TLS is switched on.
 
    INSTANTIATE
@@ -4235,8 +4235,15 @@ static long _bce_ws_read(_bce_ws_t *w, long long now) {
             void *buf = w->in;
             size_t limit = (size_t)w->opts.max_message_bytes + w->max_header + 65536;
             if (w->in_cap && w->state != _BCE_WS_HANDSHAKE) return total;
-            if (_bce_grow(w->alloc, &buf, &w->in_cap, w->in_cap ? w->in_cap * 2 : BCE_WS_RECV_BYTES, 1, limit) != BCE_OK) {
+            int gr = _bce_grow(w->alloc, &buf, &w->in_cap, w->in_cap ? w->in_cap * 2 : BCE_WS_RECV_BYTES, 1, limit);
+            if (gr != BCE_OK) {
                 if (w->in_cap > w->in_len) goto room;   /* read into what is left */
+                if (gr == BCE_ERR_NOMEM) {              /* the allocator's answer, not the peer's fault */
+                    _bce_ws_error(w, "out of memory for the receive buffer", NULL);
+                    _bce_ws_log(w, BCE_LOG_ERROR, "", w->error);
+                    _bce_ws_closed(w, 1006, w->error, BCE_ERR_NOMEM, now);
+                    return -1;
+                }
                 _bce_ws_fail(w, 1009, "receive buffer full", now);
                 return -1;
             }
