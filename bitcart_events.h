@@ -1734,9 +1734,13 @@ _BCE_INLINE uint32_t _bce_json_find_n(const char *json, const bce_json_token_t *
         if (!t->escaped) {
             const char *a = json + t->start;
             size_t j;
-            if ((size_t)(t->end - t->start) != n) continue;
-            for (j = 0; j < n && a[j] == key[j]; j++) {}     /* keys are short: no library call */
-            if (j == n) return k + 1;
+            if ((size_t)(t->end - t->start) != n || (n && a[0] != key[0])) continue;
+            if (n <= 8) {   /* a constant n (the callers): an inline compare, no library call */
+                if (memcmp(a, key, n) == 0) return k + 1;
+                continue;
+            }
+            for (j = 1; j < n && a[j] == key[j]; j++) {}
+            if (j >= n) return k + 1;
         } else if (_bce_json_str_eq(json, t, key, n)) {
             return k + 1;
         }
@@ -1802,13 +1806,21 @@ _BCE_DEF int bce_json_int(const char *json, const bce_json_token_t *tok, long lo
     i = 0;
     if (i < n && s[i] == '-') { neg = 1; i++; }
     if (i >= n) return 0;
-    lim = neg ? (unsigned long long)LLONG_MAX + 1ull : (unsigned long long)LLONG_MAX;
-    for (; i < n; i++) {
-        unsigned d;
-        if (!_bce_isdigit(s[i])) return 0;     /* fraction or exponent */
-        d = (unsigned)(s[i] - '0');
-        if (v > (lim - d) / 10) return 0;      /* overflow */
-        v = v * 10 + d;
+    if (n - i <= 18) {      /* 18 digits never overflow: no check per digit */
+        for (; i < n; i++) {
+            unsigned d = (unsigned)((unsigned char)s[i] - '0');
+            if (d > 9) return 0;                /* fraction or exponent */
+            v = v * 10 + d;
+        }
+    } else {
+        lim = neg ? (unsigned long long)LLONG_MAX + 1ull : (unsigned long long)LLONG_MAX;
+        for (; i < n; i++) {
+            unsigned d;
+            if (!_bce_isdigit(s[i])) return 0;
+            d = (unsigned)(s[i] - '0');
+            if (v > (lim - d) / 10) return 0;  /* overflow */
+            v = v * 10 + d;
+        }
     }
     if (out) {
         if (neg) *out = v == (unsigned long long)LLONG_MAX + 1ull ? LLONG_MIN : -(long long)v;
@@ -4624,6 +4636,8 @@ struct bce_event_t {
     const char *json;
     bce_json_token_t *toks;
     uint32_t obj;
+    uint32_t first;             /* the object's first key still worth comparing (past "event") */
+    uint32_t first_i;           /* its member index */
     _bce_disp_t *disp;
 };
 
@@ -4755,6 +4769,13 @@ static int _bce_dispatch_one(_bce_disp_t *d, const _bce_route_t *rt, const char 
     ev.json = json;
     ev.toks = toks;
     ev.obj = obj;
+    /* "event" is no argument: when it is the first member, lookups start after it */
+    ev.first = obj + 1;
+    ev.first_i = 0;
+    if (v == obj + 2 && toks[obj].size > 1) {
+        ev.first = toks[v].next;
+        ev.first_i = 1;
+    }
     ev.disp = d;
     inst->in_handler++;
     h->fn(&ev, h->user_data);
@@ -4848,18 +4869,22 @@ _BCE_DEF const char *bce_event_wallet(const bce_event_t *ev) { return ev ? ev->w
 /* Index of the argument's value token, or 0. */
 static uint32_t _bce_event_arg(const bce_event_t *ev, const char *arg) {
     const bce_json_token_t *tokens;
-    uint32_t k, i;
+    const char *json;
+    uint32_t k, i, size;
     if (!ev || !arg || (arg[0] == 'e' && strcmp(arg, "event") == 0)) return 0;
     /* bce_json_find without measuring arg first: most keys differ in their first byte */
     tokens = ev->toks;
-    for (k = ev->obj + 1, i = 0; i < tokens[ev->obj].size; i++, k = tokens[k + 1].next) {
+    json = ev->json;
+    size = tokens[ev->obj].size;
+    for (k = ev->first, i = ev->first_i; i < size; i++, k = tokens[k + 1].next) {
         const bce_json_token_t *t = &tokens[k];
+        const char *a = json + t->start;
+        size_t j, n = (size_t)(t->end - t->start);
         if (!t->escaped) {
-            const char *a = ev->json + t->start;
-            size_t j, n = (size_t)(t->end - t->start);
-            for (j = 0; j < n && a[j] == arg[j]; j++) {}
-            if (j == n && arg[n] == 0) return k + 1;
-        } else if (_bce_json_str_eq(ev->json, t, arg, strlen(arg))) {
+            if (n && a[0] != arg[0]) continue;
+            for (j = 1; j < n && a[j] == arg[j]; j++) {}
+            if (j >= n && arg[n] == 0) return k + 1;
+        } else if (_bce_json_str_eq(json, t, arg, strlen(arg))) {
             return k + 1;
         }
     }
