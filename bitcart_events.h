@@ -1165,6 +1165,7 @@ typedef struct _bce_scan_t {
     const char *s;
     size_t len;
     int max_depth;
+    size_t last;                /* unguarded scans: index of the text's last non-space byte */
     bce_json_t *p;              /* NULL: validate only, no tokens */
     uint32_t ntok;
     size_t err_off;
@@ -1339,8 +1340,17 @@ _BCE_INLINE void _bce_json_tok_set(bce_json_token_t *t, int type, size_t start, 
 /* Scans one value starting at or after s[pos] (leading whitespace skipped). On success
    returns BCE_OK and *end is the index just past the value. Iterative: containers open on an
    explicit bit stack, so hostile nesting costs no C stack. With tokens (tp), each open
-   container's `next` temporarily links to its parent. */
-_BCE_INLINE int _bce_json_scan_body(_bce_scan_t *sc, size_t pos, size_t *end, bce_json_t *const tp) {
+   container's `next` temporarily links to its parent.
+   Unguarded (guarded == 0, a constant): the caller found that the text's last non-space byte,
+   s[sc->last], is '}' or ']'. The structural reads then need no end checks: every step that
+   moves past a byte moves past one that is not that bracket (space, ',', ':', an opening
+   bracket, a string's closing quote, the end of a number or literal), so it lands at or before
+   sc->last; only a closing bracket at sc->last can land beyond, and closing it is checked.
+   Strings, numbers and literals keep their own checks. The errors and their offsets are the
+   guarded scan's. */
+#define _BCE_JSON_IN(i) (!guarded || (i) < len)
+_BCE_INLINE int _bce_json_scan_body(_bce_scan_t *sc, size_t pos, size_t *end, bce_json_t *const tp,
+                                    const int guarded) {
     const char *s = sc->s;
     size_t len = sc->len, i = pos;
     uint32_t stack[BCE_JSON_MAX_DEPTH_LIMIT / 32 + 1] = {0};
@@ -1353,8 +1363,8 @@ _BCE_INLINE int _bce_json_scan_body(_bce_scan_t *sc, size_t pos, size_t *end, bc
     for (;;) {
         int c;
         /* expect a value */
-        _BCE_JSON_SKIP_WS(s, i, len);
-        if (i >= len) { sc->err = "unexpected end of input"; sc->err_off = i; return BCE_ERR_JSON; }
+        while (_BCE_JSON_IN(i) && (unsigned char)s[i] <= ' ' && _bce_isws((unsigned char)s[i])) i++;
+        if (!_BCE_JSON_IN(i)) { sc->err = "unexpected end of input"; sc->err_off = i; return BCE_ERR_JSON; }
         c = (unsigned char)s[i];
         if (c == '"') {
             int esc = 0;
@@ -1381,8 +1391,8 @@ _BCE_INLINE int _bce_json_scan_body(_bce_scan_t *sc, size_t pos, size_t *end, bc
             else stack[depth >> 5] &= ~(1u << (depth & 31));
             depth++;
             i++;
-            _BCE_JSON_SKIP_WS(s, i, len);
-            if (i < len && s[i] == (in_object ? '}' : ']')) goto close;
+            while (_BCE_JSON_IN(i) && (unsigned char)s[i] <= ' ' && _bce_isws((unsigned char)s[i])) i++;
+            if (_BCE_JSON_IN(i) && s[i] == (in_object ? '}' : ']')) goto close;
             if (!in_object) continue;
             goto key;
         } else if (c == '-' || _bce_isdigit(c)) {
@@ -1415,15 +1425,15 @@ _BCE_INLINE int _bce_json_scan_body(_bce_scan_t *sc, size_t pos, size_t *end, bc
         /* after a value: a separator or the end of one or more containers */
         for (;;) {
             if (depth == 0) { sc->ntok = ntok; *end = i; return BCE_OK; }
-            _BCE_JSON_SKIP_WS(s, i, len);
-            if (i >= len) { sc->err = "unexpected end of input"; sc->err_off = i; return BCE_ERR_JSON; }
+            while (_BCE_JSON_IN(i) && (unsigned char)s[i] <= ' ' && _bce_isws((unsigned char)s[i])) i++;
+            if (!_BCE_JSON_IN(i)) { sc->err = "unexpected end of input"; sc->err_off = i; return BCE_ERR_JSON; }
             if (s[i] == ',') {
                 i++;
                 if (!in_object) {
                     if (tp) tk[parent].size++;  /* arrays count their commas, +1 when closed */
                     break;
                 }
-                _BCE_JSON_SKIP_WS(s, i, len);
+                while (_BCE_JSON_IN(i) && (unsigned char)s[i] <= ' ' && _bce_isws((unsigned char)s[i])) i++;
                 goto key;
             }
             if (s[i] != (in_object ? '}' : ']')) {
@@ -1442,6 +1452,9 @@ _BCE_INLINE int _bce_json_scan_body(_bce_scan_t *sc, size_t pos, size_t *end, bc
             }
             i++;
             depth--;
+            if (!guarded && i > sc->last && depth > 0) {    /* what the guarded scan finds next */
+                sc->err = "unexpected end of input"; sc->err_off = len; return BCE_ERR_JSON;
+            }
             in_object = depth > 0 && ((stack[(depth - 1) >> 5] >> ((depth - 1) & 31)) & 1u);
         }
         continue;
@@ -1450,7 +1463,7 @@ _BCE_INLINE int _bce_json_scan_body(_bce_scan_t *sc, size_t pos, size_t *end, bc
         {
             int esc = 0;
             size_t q;
-            if (i >= len || s[i] != '"') {
+            if (!_BCE_JSON_IN(i) || s[i] != '"') {
                 sc->err = "expected a string key"; sc->err_off = i; return BCE_ERR_JSON;
             }
             q = _bce_json_string_end(sc, i, &esc);
@@ -1463,17 +1476,32 @@ _BCE_INLINE int _bce_json_scan_body(_bce_scan_t *sc, size_t pos, size_t *end, bc
                 ntok++;
             }
             i = q + 1;
-            _BCE_JSON_SKIP_WS(s, i, len);
-            if (i >= len || s[i] != ':') { sc->err = "expected ':'"; sc->err_off = i; return BCE_ERR_JSON; }
+            while (_BCE_JSON_IN(i) && (unsigned char)s[i] <= ' ' && _bce_isws((unsigned char)s[i])) i++;
+            if (!_BCE_JSON_IN(i) || s[i] != ':') { sc->err = "expected ':'"; sc->err_off = i; return BCE_ERR_JSON; }
             i++;
         }
     }
 }
 
-/* Two copies of the scanner, so that validation alone carries no token code. */
-static int _bce_json_scan_check(_bce_scan_t *sc, size_t pos, size_t *end) { return _bce_json_scan_body(sc, pos, end, NULL); }
-static int _bce_json_scan_tokens(_bce_scan_t *sc, size_t pos, size_t *end) { return _bce_json_scan_body(sc, pos, end, sc->p); }
+/* Copies of the scanner, so that validation alone carries no token code; the unguarded ones
+   where code size is not the goal. */
+static int _bce_json_scan_check(_bce_scan_t *sc, size_t pos, size_t *end) { return _bce_json_scan_body(sc, pos, end, NULL, 1); }
+static int _bce_json_scan_tokens(_bce_scan_t *sc, size_t pos, size_t *end) { return _bce_json_scan_body(sc, pos, end, sc->p, 1); }
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(__OPTIMIZE_SIZE__)
+#define _BCE_JSON_UNGUARDED 1
+static int _bce_json_scan_check_u(_bce_scan_t *sc, size_t pos, size_t *end) { return _bce_json_scan_body(sc, pos, end, NULL, 0); }
+static int _bce_json_scan_tokens_u(_bce_scan_t *sc, size_t pos, size_t *end) { return _bce_json_scan_body(sc, pos, end, sc->p, 0); }
+#endif
+#undef _BCE_JSON_IN
 static int _bce_json_scan(_bce_scan_t *sc, size_t pos, size_t *end) {
+#ifdef _BCE_JSON_UNGUARDED
+    size_t last = sc->len;
+    while (last > pos && _bce_isws((unsigned char)sc->s[last - 1])) last--;
+    if (last > pos && (sc->s[last - 1] == '}' || sc->s[last - 1] == ']')) {
+        sc->last = last - 1;
+        return sc->p ? _bce_json_scan_tokens_u(sc, pos, end) : _bce_json_scan_check_u(sc, pos, end);
+    }
+#endif
     return sc->p ? _bce_json_scan_tokens(sc, pos, end) : _bce_json_scan_check(sc, pos, end);
 }
 
