@@ -1387,8 +1387,10 @@ _BCE_INLINE int _bce_json_scan_body(_bce_scan_t *sc, size_t pos, size_t *end, bc
                 parent = ntok++;
             }
             in_object = c == '{';
-            if (in_object) stack[depth >> 5] |= (1u << (depth & 31));
-            else stack[depth >> 5] &= ~(1u << (depth & 31));
+            if (!tp) {                          /* with tokens, the open tokens' types tell */
+                if (in_object) stack[depth >> 5] |= (1u << (depth & 31));
+                else stack[depth >> 5] &= ~(1u << (depth & 31));
+            }
             depth++;
             i++;
             while (_BCE_JSON_IN(i) && (unsigned char)s[i] <= ' ' && _bce_isws((unsigned char)s[i])) i++;
@@ -1455,7 +1457,8 @@ _BCE_INLINE int _bce_json_scan_body(_bce_scan_t *sc, size_t pos, size_t *end, bc
             if (!guarded && i > sc->last && depth > 0) {    /* what the guarded scan finds next */
                 sc->err = "unexpected end of input"; sc->err_off = len; return BCE_ERR_JSON;
             }
-            in_object = depth > 0 && ((stack[(depth - 1) >> 5] >> ((depth - 1) & 31)) & 1u);
+            if (tp) in_object = depth > 0 && tk[parent].type == BCE_JSON_OBJECT;
+            else in_object = depth > 0 && ((stack[(depth - 1) >> 5] >> ((depth - 1) & 31)) & 1u);
         }
         continue;
     key:
