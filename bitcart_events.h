@@ -1264,26 +1264,29 @@ _BCE_INLINE size_t _bce_json_string_end(_bce_scan_t *sc, size_t i, int *escaped)
 
 static int _bce_isdigit(int c) { return c >= '0' && c <= '9'; }
 
-/* Scans the number starting at s[i]; returns the index after it or (size_t)-1. */
-_BCE_INLINE size_t _bce_json_scan_number(_bce_scan_t *sc, size_t i) {
+/* Scans the number starting at s[i]; returns the index after it or (size_t)-1. Unguarded
+   (guarded == 0, a constant): a closing bracket follows, which stops every loop below. */
+_BCE_INLINE size_t _bce_json_scan_number(_bce_scan_t *sc, size_t i, const int guarded) {
     const char *s = sc->s;
     size_t len = sc->len;
+#define _BCE_NUM_IN(i) (!guarded || (i) < len)
     if (s[i] == '-') i++;
-    if (i >= len) goto bad;
+    if (!_BCE_NUM_IN(i)) goto bad;
     if (s[i] == '0') i++;
-    else if (s[i] >= '1' && s[i] <= '9') { while (i < len && _bce_isdigit(s[i])) i++; }
+    else if (s[i] >= '1' && s[i] <= '9') { while (_BCE_NUM_IN(i) && _bce_isdigit(s[i])) i++; }
     else goto bad;
-    if (i < len && s[i] == '.') {
+    if (_BCE_NUM_IN(i) && s[i] == '.') {
         i++;
-        if (i >= len || !_bce_isdigit(s[i])) goto bad;
-        while (i < len && _bce_isdigit(s[i])) i++;
+        if (!_BCE_NUM_IN(i) || !_bce_isdigit(s[i])) goto bad;
+        while (_BCE_NUM_IN(i) && _bce_isdigit(s[i])) i++;
     }
-    if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+    if (_BCE_NUM_IN(i) && (s[i] == 'e' || s[i] == 'E')) {
         i++;
-        if (i < len && (s[i] == '+' || s[i] == '-')) i++;
-        if (i >= len || !_bce_isdigit(s[i])) goto bad;
-        while (i < len && _bce_isdigit(s[i])) i++;
+        if (_BCE_NUM_IN(i) && (s[i] == '+' || s[i] == '-')) i++;
+        if (!_BCE_NUM_IN(i) || !_bce_isdigit(s[i])) goto bad;
+        while (_BCE_NUM_IN(i) && _bce_isdigit(s[i])) i++;
     }
+#undef _BCE_NUM_IN
     return i;
 bad:
     sc->err = "invalid number";
@@ -1398,7 +1401,7 @@ _BCE_INLINE int _bce_json_scan_body(_bce_scan_t *sc, size_t pos, size_t *end, bc
             if (!in_object) continue;
             goto key;
         } else if (c == '-' || _bce_isdigit(c)) {
-            size_t e = _bce_json_scan_number(sc, i);
+            size_t e = _bce_json_scan_number(sc, i, guarded);
             if (e == (size_t)-1) return BCE_ERR_JSON;
             if (tp) {
                 _BCE_JSON_ROOM(i);
