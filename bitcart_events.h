@@ -1106,27 +1106,50 @@ static unsigned _bce_ctz32(unsigned v) {    /* v != 0 */
 #endif
 }
 
-/* quote, backslash, a control byte (< 0x20) or a non-ASCII byte (signed compare: both < 0x20) */
+/* quote, backslash, a control byte (< 0x20) or a non-ASCII byte (signed compare: both < 0x20).
+   32 bytes a step (hashes are long; _bce_json_string_end probes the first 16 inline). */
+#define _BCE_PLAIN_MASK(v) _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, q), \
+                                             _mm_cmpeq_epi8(v, b)), _mm_cmplt_epi8(v, sp)))
 static size_t _bce_skip_plain(const unsigned char *s, size_t i, size_t len) {
     const __m128i q = _mm_set1_epi8('"'), b = _mm_set1_epi8('\\'), sp = _mm_set1_epi8(0x20);
+    for (; i + 32 <= len; i += 32) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        __m128i w = _mm_loadu_si128((const __m128i *)(const void *)(s + i + 16));
+        unsigned bits = (unsigned)_BCE_PLAIN_MASK(v) | ((unsigned)_BCE_PLAIN_MASK(w) << 16);
+        if (bits) return i + _bce_ctz32(bits);
+    }
     for (; i + 16 <= len; i += 16) {
         __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, b)), _mm_cmplt_epi8(v, sp));
-        unsigned bits = (unsigned)_mm_movemask_epi8(m);
+        unsigned bits = (unsigned)_BCE_PLAIN_MASK(v);
         if (bits) return i + _bce_ctz32(bits);
     }
     return i;
 }
+#undef _BCE_PLAIN_MASK
 /* quote or backslash only (text already validated) */
+#define _BCE_QB_MASK(v) _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, b)))
 static size_t _bce_skip_unquoted(const unsigned char *s, size_t i, size_t len) {
     const __m128i q = _mm_set1_epi8('"'), b = _mm_set1_epi8('\\');
+    if (i + 16 <= len) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        unsigned bits = (unsigned)_BCE_QB_MASK(v);
+        if (bits) return i + _bce_ctz32(bits);
+        i += 16;
+    }
+    for (; i + 32 <= len; i += 32) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        __m128i w = _mm_loadu_si128((const __m128i *)(const void *)(s + i + 16));
+        unsigned bits = (unsigned)_BCE_QB_MASK(v) | ((unsigned)_BCE_QB_MASK(w) << 16);
+        if (bits) return i + _bce_ctz32(bits);
+    }
     for (; i + 16 <= len; i += 16) {
         __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-        unsigned bits = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, b)));
+        unsigned bits = (unsigned)_BCE_QB_MASK(v);
         if (bits) return i + _bce_ctz32(bits);
     }
     return i;
 }
+#undef _BCE_QB_MASK
 #else
 /* Word tricks that flag each byte exactly (no carry crosses a byte: every sum stays below
    0x100), so the first flagged byte is the lowest set bit on little-endian machines and the
@@ -1257,7 +1280,22 @@ bad_utf8:
 
 /* The same, with the common case (plain ASCII up to the closing quote) kept inline. */
 _BCE_INLINE size_t _bce_json_string_end(_bce_scan_t *sc, size_t i, int *escaped) {
-    size_t q = _bce_skip_plain((const unsigned char *)sc->s, i + 1, sc->len);
+    size_t q = i + 1;
+#ifdef _BCE_SSE2
+    if (q + 16 <= sc->len) {    /* the first 16 bytes here: most strings are short keys */
+        const __m128i vq = _mm_set1_epi8('"'), vb = _mm_set1_epi8('\\'), vsp = _mm_set1_epi8(0x20);
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(sc->s + q));
+        unsigned bits = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, vq),
+                                                    _mm_cmpeq_epi8(v, vb)), _mm_cmplt_epi8(v, vsp)));
+        if (bits) {
+            q += _bce_ctz32(bits);
+            if (sc->s[q] == '"') return q;
+            return _bce_json_scan_string(sc, q - 1, escaped);
+        }
+        q += 16;
+    }
+#endif
+    q = _bce_skip_plain((const unsigned char *)sc->s, q, sc->len);
     if (q < sc->len && sc->s[q] == '"') return q;
     return _bce_json_scan_string(sc, q - 1, escaped);
 }
