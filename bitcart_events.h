@@ -1279,24 +1279,24 @@ bad_utf8:
 #endif
 
 /* The same, with the common case (plain ASCII up to the closing quote) kept inline. */
-_BCE_INLINE size_t _bce_json_string_end(_bce_scan_t *sc, size_t i, int *escaped) {
-    size_t q = i + 1;
+_BCE_INLINE size_t _bce_json_string_end(_bce_scan_t *sc, const char *s, size_t len, size_t i, int *escaped) {
+    size_t q = i + 1;           /* s, len: sc->s, sc->len, from the caller's registers */
 #ifdef _BCE_SSE2
-    if (q + 16 <= sc->len) {    /* the first 16 bytes here: most strings are short keys */
+    if (q + 16 <= len) {        /* the first 16 bytes here: most strings are short keys */
         const __m128i vq = _mm_set1_epi8('"'), vb = _mm_set1_epi8('\\'), vsp = _mm_set1_epi8(0x20);
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(sc->s + q));
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + q));
         unsigned bits = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, vq),
                                                     _mm_cmpeq_epi8(v, vb)), _mm_cmplt_epi8(v, vsp)));
         if (bits) {
             q += _bce_ctz32(bits);
-            if (sc->s[q] == '"') return q;
+            if (s[q] == '"') return q;
             return _bce_json_scan_string(sc, q - 1, escaped);
         }
         q += 16;
     }
 #endif
-    q = _bce_skip_plain((const unsigned char *)sc->s, q, sc->len);
-    if (q < sc->len && sc->s[q] == '"') return q;
+    q = _bce_skip_plain((const unsigned char *)s, q, len);
+    if (q < len && s[q] == '"') return q;
     return _bce_json_scan_string(sc, q - 1, escaped);
 }
 
@@ -1409,7 +1409,7 @@ _BCE_INLINE int _bce_json_scan_body(_bce_scan_t *sc, size_t pos, size_t *end, bc
         c = (unsigned char)s[i];
         if (c == '"') {
             int esc = 0;
-            size_t q = _bce_json_string_end(sc, i, &esc);
+            size_t q = _bce_json_string_end(sc, s, len, i, &esc);
             if (q == (size_t)-1) return BCE_ERR_JSON;
             if (tp) {
                 _BCE_JSON_ROOM(i);
@@ -1510,7 +1510,7 @@ _BCE_INLINE int _bce_json_scan_body(_bce_scan_t *sc, size_t pos, size_t *end, bc
             if (!_BCE_JSON_IN(i) || s[i] != '"') {
                 sc->err = "expected a string key"; sc->err_off = i; return BCE_ERR_JSON;
             }
-            q = _bce_json_string_end(sc, i, &esc);
+            q = _bce_json_string_end(sc, s, len, i, &esc);
             if (q == (size_t)-1) return BCE_ERR_JSON;
             if (tp) {
                 tk[parent].size++;
