@@ -1126,30 +1126,6 @@ static size_t _bce_skip_plain(const unsigned char *s, size_t i, size_t len) {
     return i;
 }
 #undef _BCE_PLAIN_MASK
-/* quote or backslash only (text already validated) */
-#define _BCE_QB_MASK(v) _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, b)))
-static size_t _bce_skip_unquoted(const unsigned char *s, size_t i, size_t len) {
-    const __m128i q = _mm_set1_epi8('"'), b = _mm_set1_epi8('\\');
-    if (i + 16 <= len) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-        unsigned bits = (unsigned)_BCE_QB_MASK(v);
-        if (bits) return i + _bce_ctz32(bits);
-        i += 16;
-    }
-    for (; i + 32 <= len; i += 32) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-        __m128i w = _mm_loadu_si128((const __m128i *)(const void *)(s + i + 16));
-        unsigned bits = (unsigned)_BCE_QB_MASK(v) | ((unsigned)_BCE_QB_MASK(w) << 16);
-        if (bits) return i + _bce_ctz32(bits);
-    }
-    for (; i + 16 <= len; i += 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-        unsigned bits = (unsigned)_BCE_QB_MASK(v);
-        if (bits) return i + _bce_ctz32(bits);
-    }
-    return i;
-}
-#undef _BCE_QB_MASK
 #else
 /* Word tricks that flag each byte exactly (no carry crosses a byte: every sum stays below
    0x100), so the first flagged byte is the lowest set bit on little-endian machines and the
@@ -1168,16 +1144,6 @@ static size_t _bce_skip_plain(const unsigned char *s, size_t i, size_t len) {
         uint64_t b = (t ^ (_BCE_ONES * 0x5Cu)) + _BCE_LOW7;   /* not a backslash */
         uint64_t c = t + _BCE_ONES * 0x60u;                   /* 0x20 or above */
         uint64_t m = (v | ~(q & b & c)) & _BCE_HIGHS;
-        if (m) return i + _BCE_SWAR_FIRST(m);
-    }
-    return i;
-}
-static size_t _bce_skip_unquoted(const unsigned char *s, size_t i, size_t len) {
-    for (; i + 8 <= len; i += 8) {
-        uint64_t v = _bce_load8(s + i), t = v & _BCE_LOW7;
-        uint64_t q = (t ^ (_BCE_ONES * 0x22u)) + _BCE_LOW7;
-        uint64_t b = (t ^ (_BCE_ONES * 0x5Cu)) + _BCE_LOW7;
-        uint64_t m = ~(q & b) & ~v & _BCE_HIGHS;
         if (m) return i + _BCE_SWAR_FIRST(m);
     }
     return i;
@@ -1537,103 +1503,23 @@ static int _bce_json_scan_check_u(_bce_scan_t *sc, size_t pos, size_t *end) { re
 static int _bce_json_scan_tokens_u(_bce_scan_t *sc, size_t pos, size_t *end) { return _bce_json_scan_body(sc, pos, end, sc->p, 0); }
 #endif
 #undef _BCE_JSON_IN
-static int _bce_json_scan(_bce_scan_t *sc, size_t pos, size_t *end) {
+/* Index of the last non-space byte of s[pos..len) when it is '}' or ']', else (size_t)-1. */
+static size_t _bce_json_last_bracket(const char *s, size_t pos, size_t len) {
+    while (len > pos && _bce_isws((unsigned char)s[len - 1])) len--;
+    return len > pos && (s[len - 1] == '}' || s[len - 1] == ']') ? len - 1 : (size_t)-1;
+}
+/* The value at s[pos]: unguarded when sc->last is such a bracket's index (see above). The
+   dispatcher also tokenizes each update of a validated document with it. */
+static int _bce_json_scan_at(_bce_scan_t *sc, size_t pos, size_t *end) {
 #ifdef _BCE_JSON_UNGUARDED
-    size_t last = sc->len;
-    while (last > pos && _bce_isws((unsigned char)sc->s[last - 1])) last--;
-    if (last > pos && (sc->s[last - 1] == '}' || sc->s[last - 1] == ']')) {
-        sc->last = last - 1;
+    if (sc->last != (size_t)-1)
         return sc->p ? _bce_json_scan_tokens_u(sc, pos, end) : _bce_json_scan_check_u(sc, pos, end);
-    }
 #endif
     return sc->p ? _bce_json_scan_tokens(sc, pos, end) : _bce_json_scan_check(sc, pos, end);
 }
-
-/* Tokens for the value at s[i] of text that already passed validation with at least this
-   depth limit: the grammar is not checked again, only the token limit. Objects and arrays
-   count their members by their commas. BCE_OK and *end just past the value, or BCE_ERR_LIMIT
-   or BCE_ERR_NOMEM (sc->err set). */
-static int _bce_json_tokenize_valid(_bce_scan_t *sc, size_t i, size_t *end) {
-    const unsigned char *s = (const unsigned char *)sc->s;
-    size_t len = sc->len;
-    bce_json_t *p = sc->p;
-    bce_json_token_t *tk = p->tokens;
-    uint32_t n = sc->ntok, parent = _BCE_NONE;
-    int depth = 0, rc = BCE_ERR_JSON;
-    while (i < len) {
-        unsigned c = s[i];
-        bce_json_token_t *t;
-        switch (c) {
-        case ',': tk[parent].size++; i++; continue;
-        case ':': case ' ': case '\t': case '\n': case '\r': i++; continue;
-        case '}': case ']': {
-            uint32_t up;
-            t = &tk[parent];
-            up = t->next;
-            t->end = (uint32_t)(i + 1);
-            t->next = n;
-            if (n > parent + 1) t->size++;      /* non-empty: one more member than commas */
-            parent = up;
-            i++;
-            if (--depth == 0) goto done;
-            continue;
-        }
-        default: break;
-        }
-        if (n >= p->capacity) {
-            sc->ntok = n;
-            if (_bce_json_more_tokens(sc, i, &rc) != BCE_OK) return rc;
-            tk = p->tokens;
-        }
-        t = &tk[n];
-        t->size = 0;
-        t->escaped = 0;
-        t->reserved_ = 0;
-        t->memo_ = 0;
-        t->next = n + 1;
-        if (c == '"') {
-            size_t q = i + 1;
-            for (;;) {
-                q = _bce_skip_unquoted(s, q, len);
-                while (q < len && s[q] != '"' && s[q] != '\\') q++;
-                if (q >= len) { sc->err = "unterminated string"; sc->err_off = q; return BCE_ERR_JSON; }
-                if (s[q] == '"') break;
-                t->escaped = 1;
-                q += 2;
-            }
-            t->type = BCE_JSON_STRING;
-            t->start = (uint32_t)(i + 1);
-            t->end = (uint32_t)q;
-            i = q + 1;
-        } else if (c == '{' || c == '[') {
-            t->type = c == '{' ? BCE_JSON_OBJECT : BCE_JSON_ARRAY;
-            t->start = t->end = (uint32_t)i;
-            t->next = parent;                   /* the parent link until it closes */
-            parent = n;
-            depth++;
-            i++;
-        } else {
-            size_t q = i + 1;
-            if (c == 't' || c == 'n') { t->type = c == 't' ? BCE_JSON_TRUE : BCE_JSON_NULL; q = i + 4; }
-            else if (c == 'f') { t->type = BCE_JSON_FALSE; q = i + 5; }
-            else {
-                t->type = BCE_JSON_NUMBER;
-                while (q < len && (_bce_isdigit(s[q]) || s[q] == '.' || s[q] == 'e' || s[q] == 'E'
-                                   || s[q] == '+' || s[q] == '-'))
-                    q++;
-            }
-            t->start = (uint32_t)i;
-            t->end = (uint32_t)q;
-            i = q;
-        }
-        n++;
-        if (depth == 0) break;
-    }
-done:
-    sc->ntok = n;
-    if (depth != 0) { sc->err = "unexpected end of input"; sc->err_off = i; return BCE_ERR_JSON; }
-    *end = i;
-    return BCE_OK;
+static int _bce_json_scan(_bce_scan_t *sc, size_t pos, size_t *end) {
+    sc->last = _bce_json_last_bracket(sc->s, pos, sc->len);
+    return _bce_json_scan_at(sc, pos, end);
 }
 
 static int _bce_json_depth(int max_depth) {
@@ -4907,6 +4793,7 @@ static int _bce_dispatch_array(_bce_disp_t *d, const _bce_route_t *rt, const cha
     sc.len = len;
     sc.max_depth = d->json.desc.max_depth;
     sc.p = &d->json;
+    sc.last = _bce_json_last_bracket(json, 0, len);     /* the array's ']' */
     for (;;) {
         size_t end = i;
         while (_bce_isws((unsigned char)json[i]) || json[i] == ',') i++;
@@ -4917,7 +4804,7 @@ static int _bce_dispatch_array(_bce_disp_t *d, const _bce_route_t *rt, const cha
             continue;
         }
         sc.ntok = 0;
-        r = _bce_json_tokenize_valid(&sc, i, &end);
+        r = _bce_json_scan_at(&sc, i, &end);    /* valid text: only the token limit or memory can stop it */
         if (r != BCE_OK) {
             _bce_log(d->logger, BCE_LOG_WARN, r == BCE_ERR_LIMIT ? "update with too many tokens skipped"
                                                                  : "update skipped: out of memory");

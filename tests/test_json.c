@@ -363,9 +363,10 @@ static void test_special_byte_positions(void) {
     bce_json_release(&p);
 }
 
-/* The dispatcher tokenizes updates again after validating them, with a scanner that trusts
-   the grammar: for every valid case, and inside an array, it must give exactly the tokens of
-   bce_json_parse. */
+/* The dispatcher tokenizes the updates of a large document again after validating it, one
+   update at a time, from the update's first byte (with the document's last bracket as the
+   unguarded scan's end): for every valid case, and inside an array, it must give exactly the
+   tokens of bce_json_parse on the whole text. */
 static int same_tokens_as_validated(bce_json_t *p, bce_json_t *q, const char *doc, size_t len) {
     _bce_scan_t sc;
     size_t i = 0, end = 0;
@@ -378,7 +379,8 @@ static int same_tokens_as_validated(bce_json_t *p, bce_json_t *q, const char *do
     sc.max_depth = 64;
     sc.p = q;
     while (i < len && _bce_isws((unsigned char)doc[i])) i++;
-    if (_bce_json_tokenize_valid(&sc, i, &end) != BCE_OK || sc.ntok != (uint32_t)r) return 0;
+    sc.last = _bce_json_last_bracket(doc, 0, len);
+    if (_bce_json_scan_at(&sc, i, &end) != BCE_OK || sc.ntok != (uint32_t)r) return 0;
     while (end < len && _bce_isws((unsigned char)doc[end])) end++;
     if (end != len) return 0;
     for (k = 0; k < sc.ntok; k++) {
