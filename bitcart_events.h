@@ -1106,27 +1106,26 @@ static unsigned _bce_ctz32(unsigned v) {    /* v != 0 */
 #endif
 }
 
-/* quote, backslash, a control byte (< 0x20) or a non-ASCII byte (signed compare: both < 0x20) */
+/* quote, backslash, a control byte (< 0x20) or a non-ASCII byte (signed compare: both < 0x20).
+   32 bytes a step (hashes are long; _bce_json_string_end probes the first 16 inline). */
+#define _BCE_PLAIN_MASK(v) _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, q), \
+                                             _mm_cmpeq_epi8(v, b)), _mm_cmplt_epi8(v, sp)))
 static size_t _bce_skip_plain(const unsigned char *s, size_t i, size_t len) {
     const __m128i q = _mm_set1_epi8('"'), b = _mm_set1_epi8('\\'), sp = _mm_set1_epi8(0x20);
+    for (; i + 32 <= len; i += 32) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        __m128i w = _mm_loadu_si128((const __m128i *)(const void *)(s + i + 16));
+        unsigned bits = (unsigned)_BCE_PLAIN_MASK(v) | ((unsigned)_BCE_PLAIN_MASK(w) << 16);
+        if (bits) return i + _bce_ctz32(bits);
+    }
     for (; i + 16 <= len; i += 16) {
         __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, b)), _mm_cmplt_epi8(v, sp));
-        unsigned bits = (unsigned)_mm_movemask_epi8(m);
+        unsigned bits = (unsigned)_BCE_PLAIN_MASK(v);
         if (bits) return i + _bce_ctz32(bits);
     }
     return i;
 }
-/* quote or backslash only (text already validated) */
-static size_t _bce_skip_unquoted(const unsigned char *s, size_t i, size_t len) {
-    const __m128i q = _mm_set1_epi8('"'), b = _mm_set1_epi8('\\');
-    for (; i + 16 <= len; i += 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-        unsigned bits = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, b)));
-        if (bits) return i + _bce_ctz32(bits);
-    }
-    return i;
-}
+#undef _BCE_PLAIN_MASK
 #else
 /* Word tricks that flag each byte exactly (no carry crosses a byte: every sum stays below
    0x100), so the first flagged byte is the lowest set bit on little-endian machines and the
@@ -1149,22 +1148,13 @@ static size_t _bce_skip_plain(const unsigned char *s, size_t i, size_t len) {
     }
     return i;
 }
-static size_t _bce_skip_unquoted(const unsigned char *s, size_t i, size_t len) {
-    for (; i + 8 <= len; i += 8) {
-        uint64_t v = _bce_load8(s + i), t = v & _BCE_LOW7;
-        uint64_t q = (t ^ (_BCE_ONES * 0x22u)) + _BCE_LOW7;
-        uint64_t b = (t ^ (_BCE_ONES * 0x5Cu)) + _BCE_LOW7;
-        uint64_t m = ~(q & b) & ~v & _BCE_HIGHS;
-        if (m) return i + _BCE_SWAR_FIRST(m);
-    }
-    return i;
-}
 #endif
 
 typedef struct _bce_scan_t {
     const char *s;
     size_t len;
     int max_depth;
+    size_t last;                /* unguarded scans: index of the text's last non-space byte */
     bce_json_t *p;              /* NULL: validate only, no tokens */
     uint32_t ntok;
     size_t err_off;
@@ -1255,34 +1245,52 @@ bad_utf8:
 #endif
 
 /* The same, with the common case (plain ASCII up to the closing quote) kept inline. */
-_BCE_INLINE size_t _bce_json_string_end(_bce_scan_t *sc, size_t i, int *escaped) {
-    size_t q = _bce_skip_plain((const unsigned char *)sc->s, i + 1, sc->len);
-    if (q < sc->len && sc->s[q] == '"') return q;
+_BCE_INLINE size_t _bce_json_string_end(_bce_scan_t *sc, const char *s, size_t len, size_t i, int *escaped) {
+    size_t q = i + 1;           /* s, len: sc->s, sc->len, from the caller's registers */
+#ifdef _BCE_SSE2
+    if (q + 16 <= len) {        /* the first 16 bytes here: most strings are short keys */
+        const __m128i vq = _mm_set1_epi8('"'), vb = _mm_set1_epi8('\\'), vsp = _mm_set1_epi8(0x20);
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + q));
+        unsigned bits = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, vq),
+                                                    _mm_cmpeq_epi8(v, vb)), _mm_cmplt_epi8(v, vsp)));
+        if (bits) {
+            q += _bce_ctz32(bits);
+            if (s[q] == '"') return q;
+            return _bce_json_scan_string(sc, q - 1, escaped);
+        }
+        q += 16;
+    }
+#endif
+    q = _bce_skip_plain((const unsigned char *)s, q, len);
+    if (q < len && s[q] == '"') return q;
     return _bce_json_scan_string(sc, q - 1, escaped);
 }
 
 static int _bce_isdigit(int c) { return c >= '0' && c <= '9'; }
 
-/* Scans the number starting at s[i]; returns the index after it or (size_t)-1. */
-_BCE_INLINE size_t _bce_json_scan_number(_bce_scan_t *sc, size_t i) {
+/* Scans the number starting at s[i]; returns the index after it or (size_t)-1. Unguarded
+   (guarded == 0, a constant): a closing bracket follows, which stops every loop below. */
+_BCE_INLINE size_t _bce_json_scan_number(_bce_scan_t *sc, size_t i, const int guarded) {
     const char *s = sc->s;
     size_t len = sc->len;
+#define _BCE_NUM_IN(i) (!guarded || (i) < len)
     if (s[i] == '-') i++;
-    if (i >= len) goto bad;
+    if (!_BCE_NUM_IN(i)) goto bad;
     if (s[i] == '0') i++;
-    else if (s[i] >= '1' && s[i] <= '9') { while (i < len && _bce_isdigit(s[i])) i++; }
+    else if (s[i] >= '1' && s[i] <= '9') { while (_BCE_NUM_IN(i) && _bce_isdigit(s[i])) i++; }
     else goto bad;
-    if (i < len && s[i] == '.') {
+    if (_BCE_NUM_IN(i) && s[i] == '.') {
         i++;
-        if (i >= len || !_bce_isdigit(s[i])) goto bad;
-        while (i < len && _bce_isdigit(s[i])) i++;
+        if (!_BCE_NUM_IN(i) || !_bce_isdigit(s[i])) goto bad;
+        while (_BCE_NUM_IN(i) && _bce_isdigit(s[i])) i++;
     }
-    if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+    if (_BCE_NUM_IN(i) && (s[i] == 'e' || s[i] == 'E')) {
         i++;
-        if (i < len && (s[i] == '+' || s[i] == '-')) i++;
-        if (i >= len || !_bce_isdigit(s[i])) goto bad;
-        while (i < len && _bce_isdigit(s[i])) i++;
+        if (_BCE_NUM_IN(i) && (s[i] == '+' || s[i] == '-')) i++;
+        if (!_BCE_NUM_IN(i) || !_bce_isdigit(s[i])) goto bad;
+        while (_BCE_NUM_IN(i) && _bce_isdigit(s[i])) i++;
     }
+#undef _BCE_NUM_IN
     return i;
 bad:
     sc->err = "invalid number";
@@ -1339,8 +1347,17 @@ _BCE_INLINE void _bce_json_tok_set(bce_json_token_t *t, int type, size_t start, 
 /* Scans one value starting at or after s[pos] (leading whitespace skipped). On success
    returns BCE_OK and *end is the index just past the value. Iterative: containers open on an
    explicit bit stack, so hostile nesting costs no C stack. With tokens (tp), each open
-   container's `next` temporarily links to its parent. */
-_BCE_INLINE int _bce_json_scan_body(_bce_scan_t *sc, size_t pos, size_t *end, bce_json_t *const tp) {
+   container's `next` temporarily links to its parent.
+   Unguarded (guarded == 0, a constant): the caller found that the text's last non-space byte,
+   s[sc->last], is '}' or ']'. The structural reads then need no end checks: every step that
+   moves past a byte moves past one that is not that bracket (space, ',', ':', an opening
+   bracket, a string's closing quote, the end of a number or literal), so it lands at or before
+   sc->last; only a closing bracket at sc->last can land beyond, and closing it is checked.
+   Strings, numbers and literals keep their own checks. The errors and their offsets are the
+   guarded scan's. */
+#define _BCE_JSON_IN(i) (!guarded || (i) < len)
+_BCE_INLINE int _bce_json_scan_body(_bce_scan_t *sc, size_t pos, size_t *end, bce_json_t *const tp,
+                                    const int guarded) {
     const char *s = sc->s;
     size_t len = sc->len, i = pos;
     uint32_t stack[BCE_JSON_MAX_DEPTH_LIMIT / 32 + 1] = {0};
@@ -1353,12 +1370,12 @@ _BCE_INLINE int _bce_json_scan_body(_bce_scan_t *sc, size_t pos, size_t *end, bc
     for (;;) {
         int c;
         /* expect a value */
-        _BCE_JSON_SKIP_WS(s, i, len);
-        if (i >= len) { sc->err = "unexpected end of input"; sc->err_off = i; return BCE_ERR_JSON; }
+        while (_BCE_JSON_IN(i) && (unsigned char)s[i] <= ' ' && _bce_isws((unsigned char)s[i])) i++;
+        if (!_BCE_JSON_IN(i)) { sc->err = "unexpected end of input"; sc->err_off = i; return BCE_ERR_JSON; }
         c = (unsigned char)s[i];
         if (c == '"') {
             int esc = 0;
-            size_t q = _bce_json_string_end(sc, i, &esc);
+            size_t q = _bce_json_string_end(sc, s, len, i, &esc);
             if (q == (size_t)-1) return BCE_ERR_JSON;
             if (tp) {
                 _BCE_JSON_ROOM(i);
@@ -1377,16 +1394,18 @@ _BCE_INLINE int _bce_json_scan_body(_bce_scan_t *sc, size_t pos, size_t *end, bc
                 parent = ntok++;
             }
             in_object = c == '{';
-            if (in_object) stack[depth >> 5] |= (1u << (depth & 31));
-            else stack[depth >> 5] &= ~(1u << (depth & 31));
+            if (!tp) {                          /* with tokens, the open tokens' types tell */
+                if (in_object) stack[depth >> 5] |= (1u << (depth & 31));
+                else stack[depth >> 5] &= ~(1u << (depth & 31));
+            }
             depth++;
             i++;
-            _BCE_JSON_SKIP_WS(s, i, len);
-            if (i < len && s[i] == (in_object ? '}' : ']')) goto close;
+            while (_BCE_JSON_IN(i) && (unsigned char)s[i] <= ' ' && _bce_isws((unsigned char)s[i])) i++;
+            if (_BCE_JSON_IN(i) && s[i] == (in_object ? '}' : ']')) goto close;
             if (!in_object) continue;
             goto key;
         } else if (c == '-' || _bce_isdigit(c)) {
-            size_t e = _bce_json_scan_number(sc, i);
+            size_t e = _bce_json_scan_number(sc, i, guarded);
             if (e == (size_t)-1) return BCE_ERR_JSON;
             if (tp) {
                 _BCE_JSON_ROOM(i);
@@ -1415,15 +1434,15 @@ _BCE_INLINE int _bce_json_scan_body(_bce_scan_t *sc, size_t pos, size_t *end, bc
         /* after a value: a separator or the end of one or more containers */
         for (;;) {
             if (depth == 0) { sc->ntok = ntok; *end = i; return BCE_OK; }
-            _BCE_JSON_SKIP_WS(s, i, len);
-            if (i >= len) { sc->err = "unexpected end of input"; sc->err_off = i; return BCE_ERR_JSON; }
+            while (_BCE_JSON_IN(i) && (unsigned char)s[i] <= ' ' && _bce_isws((unsigned char)s[i])) i++;
+            if (!_BCE_JSON_IN(i)) { sc->err = "unexpected end of input"; sc->err_off = i; return BCE_ERR_JSON; }
             if (s[i] == ',') {
                 i++;
                 if (!in_object) {
                     if (tp) tk[parent].size++;  /* arrays count their commas, +1 when closed */
                     break;
                 }
-                _BCE_JSON_SKIP_WS(s, i, len);
+                while (_BCE_JSON_IN(i) && (unsigned char)s[i] <= ' ' && _bce_isws((unsigned char)s[i])) i++;
                 goto key;
             }
             if (s[i] != (in_object ? '}' : ']')) {
@@ -1442,7 +1461,11 @@ _BCE_INLINE int _bce_json_scan_body(_bce_scan_t *sc, size_t pos, size_t *end, bc
             }
             i++;
             depth--;
-            in_object = depth > 0 && ((stack[(depth - 1) >> 5] >> ((depth - 1) & 31)) & 1u);
+            if (!guarded && i > sc->last && depth > 0) {    /* what the guarded scan finds next */
+                sc->err = "unexpected end of input"; sc->err_off = len; return BCE_ERR_JSON;
+            }
+            if (tp) in_object = depth > 0 && tk[parent].type == BCE_JSON_OBJECT;
+            else in_object = depth > 0 && ((stack[(depth - 1) >> 5] >> ((depth - 1) & 31)) & 1u);
         }
         continue;
     key:
@@ -1450,10 +1473,10 @@ _BCE_INLINE int _bce_json_scan_body(_bce_scan_t *sc, size_t pos, size_t *end, bc
         {
             int esc = 0;
             size_t q;
-            if (i >= len || s[i] != '"') {
+            if (!_BCE_JSON_IN(i) || s[i] != '"') {
                 sc->err = "expected a string key"; sc->err_off = i; return BCE_ERR_JSON;
             }
-            q = _bce_json_string_end(sc, i, &esc);
+            q = _bce_json_string_end(sc, s, len, i, &esc);
             if (q == (size_t)-1) return BCE_ERR_JSON;
             if (tp) {
                 tk[parent].size++;
@@ -1463,105 +1486,40 @@ _BCE_INLINE int _bce_json_scan_body(_bce_scan_t *sc, size_t pos, size_t *end, bc
                 ntok++;
             }
             i = q + 1;
-            _BCE_JSON_SKIP_WS(s, i, len);
-            if (i >= len || s[i] != ':') { sc->err = "expected ':'"; sc->err_off = i; return BCE_ERR_JSON; }
+            while (_BCE_JSON_IN(i) && (unsigned char)s[i] <= ' ' && _bce_isws((unsigned char)s[i])) i++;
+            if (!_BCE_JSON_IN(i) || s[i] != ':') { sc->err = "expected ':'"; sc->err_off = i; return BCE_ERR_JSON; }
             i++;
         }
     }
 }
 
-/* Two copies of the scanner, so that validation alone carries no token code. */
-static int _bce_json_scan_check(_bce_scan_t *sc, size_t pos, size_t *end) { return _bce_json_scan_body(sc, pos, end, NULL); }
-static int _bce_json_scan_tokens(_bce_scan_t *sc, size_t pos, size_t *end) { return _bce_json_scan_body(sc, pos, end, sc->p); }
-static int _bce_json_scan(_bce_scan_t *sc, size_t pos, size_t *end) {
+/* Copies of the scanner, so that validation alone carries no token code; the unguarded ones
+   where code size is not the goal. */
+static int _bce_json_scan_check(_bce_scan_t *sc, size_t pos, size_t *end) { return _bce_json_scan_body(sc, pos, end, NULL, 1); }
+static int _bce_json_scan_tokens(_bce_scan_t *sc, size_t pos, size_t *end) { return _bce_json_scan_body(sc, pos, end, sc->p, 1); }
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(__OPTIMIZE_SIZE__)
+#define _BCE_JSON_UNGUARDED 1
+static int _bce_json_scan_check_u(_bce_scan_t *sc, size_t pos, size_t *end) { return _bce_json_scan_body(sc, pos, end, NULL, 0); }
+static int _bce_json_scan_tokens_u(_bce_scan_t *sc, size_t pos, size_t *end) { return _bce_json_scan_body(sc, pos, end, sc->p, 0); }
+#endif
+#undef _BCE_JSON_IN
+/* Index of the last non-space byte of s[pos..len) when it is '}' or ']', else (size_t)-1. */
+static size_t _bce_json_last_bracket(const char *s, size_t pos, size_t len) {
+    while (len > pos && _bce_isws((unsigned char)s[len - 1])) len--;
+    return len > pos && (s[len - 1] == '}' || s[len - 1] == ']') ? len - 1 : (size_t)-1;
+}
+/* The value at s[pos]: unguarded when sc->last is such a bracket's index (see above). The
+   dispatcher also tokenizes each update of a validated document with it. */
+static int _bce_json_scan_at(_bce_scan_t *sc, size_t pos, size_t *end) {
+#ifdef _BCE_JSON_UNGUARDED
+    if (sc->last != (size_t)-1)
+        return sc->p ? _bce_json_scan_tokens_u(sc, pos, end) : _bce_json_scan_check_u(sc, pos, end);
+#endif
     return sc->p ? _bce_json_scan_tokens(sc, pos, end) : _bce_json_scan_check(sc, pos, end);
 }
-
-/* Tokens for the value at s[i] of text that already passed validation with at least this
-   depth limit: the grammar is not checked again, only the token limit. Objects and arrays
-   count their members by their commas. BCE_OK and *end just past the value, or BCE_ERR_LIMIT
-   or BCE_ERR_NOMEM (sc->err set). */
-static int _bce_json_tokenize_valid(_bce_scan_t *sc, size_t i, size_t *end) {
-    const unsigned char *s = (const unsigned char *)sc->s;
-    size_t len = sc->len;
-    bce_json_t *p = sc->p;
-    bce_json_token_t *tk = p->tokens;
-    uint32_t n = sc->ntok, parent = _BCE_NONE;
-    int depth = 0, rc = BCE_ERR_JSON;
-    while (i < len) {
-        unsigned c = s[i];
-        bce_json_token_t *t;
-        switch (c) {
-        case ',': tk[parent].size++; i++; continue;
-        case ':': case ' ': case '\t': case '\n': case '\r': i++; continue;
-        case '}': case ']': {
-            uint32_t up;
-            t = &tk[parent];
-            up = t->next;
-            t->end = (uint32_t)(i + 1);
-            t->next = n;
-            if (n > parent + 1) t->size++;      /* non-empty: one more member than commas */
-            parent = up;
-            i++;
-            if (--depth == 0) goto done;
-            continue;
-        }
-        default: break;
-        }
-        if (n >= p->capacity) {
-            sc->ntok = n;
-            if (_bce_json_more_tokens(sc, i, &rc) != BCE_OK) return rc;
-            tk = p->tokens;
-        }
-        t = &tk[n];
-        t->size = 0;
-        t->escaped = 0;
-        t->reserved_ = 0;
-        t->memo_ = 0;
-        t->next = n + 1;
-        if (c == '"') {
-            size_t q = i + 1;
-            for (;;) {
-                q = _bce_skip_unquoted(s, q, len);
-                while (q < len && s[q] != '"' && s[q] != '\\') q++;
-                if (q >= len) { sc->err = "unterminated string"; sc->err_off = q; return BCE_ERR_JSON; }
-                if (s[q] == '"') break;
-                t->escaped = 1;
-                q += 2;
-            }
-            t->type = BCE_JSON_STRING;
-            t->start = (uint32_t)(i + 1);
-            t->end = (uint32_t)q;
-            i = q + 1;
-        } else if (c == '{' || c == '[') {
-            t->type = c == '{' ? BCE_JSON_OBJECT : BCE_JSON_ARRAY;
-            t->start = t->end = (uint32_t)i;
-            t->next = parent;                   /* the parent link until it closes */
-            parent = n;
-            depth++;
-            i++;
-        } else {
-            size_t q = i + 1;
-            if (c == 't' || c == 'n') { t->type = c == 't' ? BCE_JSON_TRUE : BCE_JSON_NULL; q = i + 4; }
-            else if (c == 'f') { t->type = BCE_JSON_FALSE; q = i + 5; }
-            else {
-                t->type = BCE_JSON_NUMBER;
-                while (q < len && (_bce_isdigit(s[q]) || s[q] == '.' || s[q] == 'e' || s[q] == 'E'
-                                   || s[q] == '+' || s[q] == '-'))
-                    q++;
-            }
-            t->start = (uint32_t)i;
-            t->end = (uint32_t)q;
-            i = q;
-        }
-        n++;
-        if (depth == 0) break;
-    }
-done:
-    sc->ntok = n;
-    if (depth != 0) { sc->err = "unexpected end of input"; sc->err_off = i; return BCE_ERR_JSON; }
-    *end = i;
-    return BCE_OK;
+static int _bce_json_scan(_bce_scan_t *sc, size_t pos, size_t *end) {
+    sc->last = _bce_json_last_bracket(sc->s, pos, sc->len);
+    return _bce_json_scan_at(sc, pos, end);
 }
 
 static int _bce_json_depth(int max_depth) {
@@ -1734,9 +1692,13 @@ _BCE_INLINE uint32_t _bce_json_find_n(const char *json, const bce_json_token_t *
         if (!t->escaped) {
             const char *a = json + t->start;
             size_t j;
-            if ((size_t)(t->end - t->start) != n) continue;
-            for (j = 0; j < n && a[j] == key[j]; j++) {}     /* keys are short: no library call */
-            if (j == n) return k + 1;
+            if ((size_t)(t->end - t->start) != n || (n && a[0] != key[0])) continue;
+            if (n <= 8) {   /* a constant n (the callers): an inline compare, no library call */
+                if (memcmp(a, key, n) == 0) return k + 1;
+                continue;
+            }
+            for (j = 1; j < n && a[j] == key[j]; j++) {}
+            if (j >= n) return k + 1;
         } else if (_bce_json_str_eq(json, t, key, n)) {
             return k + 1;
         }
@@ -1802,13 +1764,21 @@ _BCE_DEF int bce_json_int(const char *json, const bce_json_token_t *tok, long lo
     i = 0;
     if (i < n && s[i] == '-') { neg = 1; i++; }
     if (i >= n) return 0;
-    lim = neg ? (unsigned long long)LLONG_MAX + 1ull : (unsigned long long)LLONG_MAX;
-    for (; i < n; i++) {
-        unsigned d;
-        if (!_bce_isdigit(s[i])) return 0;     /* fraction or exponent */
-        d = (unsigned)(s[i] - '0');
-        if (v > (lim - d) / 10) return 0;      /* overflow */
-        v = v * 10 + d;
+    if (n - i <= 18) {      /* 18 digits never overflow: no check per digit */
+        for (; i < n; i++) {
+            unsigned d = (unsigned)((unsigned char)s[i] - '0');
+            if (d > 9) return 0;                /* fraction or exponent */
+            v = v * 10 + d;
+        }
+    } else {
+        lim = neg ? (unsigned long long)LLONG_MAX + 1ull : (unsigned long long)LLONG_MAX;
+        for (; i < n; i++) {
+            unsigned d;
+            if (!_bce_isdigit(s[i])) return 0;
+            d = (unsigned)(s[i] - '0');
+            if (v > (lim - d) / 10) return 0;  /* overflow */
+            v = v * 10 + d;
+        }
     }
     if (out) {
         if (neg) *out = v == (unsigned long long)LLONG_MAX + 1ull ? LLONG_MIN : -(long long)v;
@@ -4631,6 +4601,8 @@ struct bce_event_t {
     const char *json;
     bce_json_token_t *toks;
     uint32_t obj;
+    uint32_t first;             /* the object's first key still worth comparing (past "event") */
+    uint32_t first_i;           /* its member index */
     _bce_disp_t *disp;
 };
 
@@ -4762,6 +4734,13 @@ static int _bce_dispatch_one(_bce_disp_t *d, const _bce_route_t *rt, const char 
     ev.json = json;
     ev.toks = toks;
     ev.obj = obj;
+    /* "event" is no argument: when it is the first member, lookups start after it */
+    ev.first = obj + 1;
+    ev.first_i = 0;
+    if (v == obj + 2 && toks[obj].size > 1) {
+        ev.first = toks[v].next;
+        ev.first_i = 1;
+    }
     ev.disp = d;
     inst->in_handler++;
     h->fn(&ev, h->user_data);
@@ -4821,6 +4800,7 @@ static int _bce_dispatch_array(_bce_disp_t *d, const _bce_route_t *rt, const cha
     sc.len = len;
     sc.max_depth = d->json.desc.max_depth;
     sc.p = &d->json;
+    sc.last = _bce_json_last_bracket(json, 0, len);     /* the array's ']' */
     for (;;) {
         size_t end = i;
         while (_bce_isws((unsigned char)json[i]) || json[i] == ',') i++;
@@ -4831,7 +4811,7 @@ static int _bce_dispatch_array(_bce_disp_t *d, const _bce_route_t *rt, const cha
             continue;
         }
         sc.ntok = 0;
-        r = _bce_json_tokenize_valid(&sc, i, &end);
+        r = _bce_json_scan_at(&sc, i, &end);    /* valid text: only the token limit or memory can stop it */
         if (r != BCE_OK) {
             _bce_log(d->logger, BCE_LOG_WARN, r == BCE_ERR_LIMIT ? "update with too many tokens skipped"
                                                                  : "update skipped: out of memory");
@@ -4855,18 +4835,22 @@ _BCE_DEF const char *bce_event_wallet(const bce_event_t *ev) { return ev ? ev->w
 /* Index of the argument's value token, or 0. */
 static uint32_t _bce_event_arg(const bce_event_t *ev, const char *arg) {
     const bce_json_token_t *tokens;
-    uint32_t k, i;
+    const char *json;
+    uint32_t k, i, size;
     if (!ev || !arg || (arg[0] == 'e' && strcmp(arg, "event") == 0)) return 0;
     /* bce_json_find without measuring arg first: most keys differ in their first byte */
     tokens = ev->toks;
-    for (k = ev->obj + 1, i = 0; i < tokens[ev->obj].size; i++, k = tokens[k + 1].next) {
+    json = ev->json;
+    size = tokens[ev->obj].size;
+    for (k = ev->first, i = ev->first_i; i < size; i++, k = tokens[k + 1].next) {
         const bce_json_token_t *t = &tokens[k];
+        const char *a = json + t->start;
+        size_t j, n = (size_t)(t->end - t->start);
         if (!t->escaped) {
-            const char *a = ev->json + t->start;
-            size_t j, n = (size_t)(t->end - t->start);
-            for (j = 0; j < n && a[j] == arg[j]; j++) {}
-            if (j == n && arg[n] == 0) return k + 1;
-        } else if (_bce_json_str_eq(ev->json, t, arg, strlen(arg))) {
+            if (n && a[0] != arg[0]) continue;
+            for (j = 1; j < n && a[j] == arg[j]; j++) {}
+            if (j >= n && arg[n] == 0) return k + 1;
+        } else if (_bce_json_str_eq(json, t, arg, strlen(arg))) {
             return k + 1;
         }
     }

@@ -205,6 +205,64 @@ static void test_event_arguments(void) {
     bce_coin_destroy(c);
 }
 
+/* argument lookup: keys that share a prefix with the argument, an empty key, an escaped key,
+   "event" first or not, a lone "event" member */
+typedef struct lookup_t {
+    int calls, has_empty, has_t, has_tx, has_txx, has_event;
+    char empty[8], tx[8], esc[8];
+    long long h;
+    int h_ok;
+} lookup_t;
+
+static void read_lookup(const bce_event_t *ev, void *ud) {
+    lookup_t *l = (lookup_t *)ud;
+    l->calls++;
+    l->has_empty = bce_event_has(ev, "");
+    l->has_t = bce_event_has(ev, "t");
+    l->has_tx = bce_event_has(ev, "tx");
+    l->has_txx = bce_event_has(ev, "txx");
+    l->has_event = bce_event_has(ev, "event");
+    copy(l->empty, sizeof l->empty, bce_event_str(ev, ""));
+    copy(l->tx, sizeof l->tx, bce_event_str(ev, "tx"));
+    copy(l->esc, sizeof l->esc, bce_event_str(ev, "k\\"));
+    l->h_ok = bce_event_int(ev, "height", &l->h);
+}
+
+static void test_event_lookup(void) {
+    lookup_t l;
+    bce_coin_t *c = bce_coin_create(NULL);
+    memset(&l, 0, sizeof l);
+    CHECK_INT(bce_on(c, "new_transaction", read_lookup, &l), BCE_OK);
+    CHECK_INT(bce_process_updates(c, S("[{\"event\":\"new_transaction\",\"txh\":\"no\",\"tx\":\"a1\","
+                                       "\"\":\"e\",\"k\\\\\":\"b\",\"height\":123456789012345678}]")), 1);
+    CHECK_INT(l.calls, 1);
+    CHECK_INT(l.has_empty, 1);
+    CHECK_INT(l.has_t, 0);
+    CHECK_INT(l.has_tx, 1);
+    CHECK_INT(l.has_txx, 0);
+    CHECK_INT(l.has_event, 0);
+    CHECK_STR(l.empty, "e");
+    CHECK_STR(l.tx, "a1");
+    CHECK_STR(l.esc, "b");
+    CHECK_INT(l.h_ok, 1);
+    CHECK(l.h == 123456789012345678LL);
+    memset(&l, 0, sizeof l);    /* "event" last, escaped keys, no height */
+    CHECK_INT(bce_process_updates(c, S("[{\"\\u0074x\":\"a2\",\"height\":-5.0,\"\\u0065vent\":\"new_transaction\"}]")), 1);
+    CHECK_INT(l.calls, 1);
+    CHECK_INT(l.has_empty, 0);
+    CHECK_INT(l.has_tx, 1);
+    CHECK_INT(l.has_event, 0);
+    CHECK_STR(l.tx, "a2");
+    CHECK_INT(l.h_ok, 0);
+    memset(&l, 0, sizeof l);    /* nothing but the event */
+    CHECK_INT(bce_process_updates(c, S("[{\"event\":\"new_transaction\"}]")), 1);
+    CHECK_INT(l.calls, 1);
+    CHECK_INT(l.has_tx, 0);
+    CHECK_INT(l.has_empty, 0);
+    CHECK(l.tx[0] == 0);
+    bce_coin_destroy(c);
+}
+
 static void test_event_context(void) {
     seen_t s;
     bce_coin_desc_t d;
@@ -729,6 +787,7 @@ int main(void) {
     RUN(test_handler_registration);
     RUN(test_accepted_events_per_currency);
     RUN(test_event_arguments);
+    RUN(test_event_lookup);
     RUN(test_event_context);
     RUN(test_malformed_runs_nothing);
     RUN(test_coin_create);

@@ -166,6 +166,8 @@ static void test_integers(void) {
         {"-9223372036854775808", 1, -9223372036854775807LL - 1},
         {"9223372036854775808", 0, 0}, {"-9223372036854775809", 0, 0},
         {"18446744073709551616", 0, 0}, {"99999999999999999999999999", 0, 0},
+        {"999999999999999999", 1, 999999999999999999LL}, {"-999999999999999999", 1, -999999999999999999LL},
+        {"1000000000000000000", 1, 1000000000000000000LL}, {"-12.5", 0, 0}, {"12345678901234567.5", 0, 0},
         {"1.0", 0, 0}, {"1e3", 0, 0}, {"-2E1", 0, 0}, {"\"7\"", 0, 0}, {"true", 0, 0}, {"null", 0, 0},
     };
     bce_json_t p;
@@ -361,9 +363,10 @@ static void test_special_byte_positions(void) {
     bce_json_release(&p);
 }
 
-/* The dispatcher tokenizes updates again after validating them, with a scanner that trusts
-   the grammar: for every valid case, and inside an array, it must give exactly the tokens of
-   bce_json_parse. */
+/* The dispatcher tokenizes the updates of a large document again after validating it, one
+   update at a time, from the update's first byte (with the document's last bracket as the
+   unguarded scan's end): for every valid case, and inside an array, it must give exactly the
+   tokens of bce_json_parse on the whole text. */
 static int same_tokens_as_validated(bce_json_t *p, bce_json_t *q, const char *doc, size_t len) {
     _bce_scan_t sc;
     size_t i = 0, end = 0;
@@ -376,7 +379,8 @@ static int same_tokens_as_validated(bce_json_t *p, bce_json_t *q, const char *do
     sc.max_depth = 64;
     sc.p = q;
     while (i < len && _bce_isws((unsigned char)doc[i])) i++;
-    if (_bce_json_tokenize_valid(&sc, i, &end) != BCE_OK || sc.ntok != (uint32_t)r) return 0;
+    sc.last = _bce_json_last_bracket(doc, 0, len);
+    if (_bce_json_scan_at(&sc, i, &end) != BCE_OK || sc.ntok != (uint32_t)r) return 0;
     while (end < len && _bce_isws((unsigned char)doc[end])) end++;
     if (end != len) return 0;
     for (k = 0; k < sc.ntok; k++) {
@@ -435,6 +439,81 @@ static void test_validated_tokenizer_agrees(void) {
     bce_json_release(&q);
 }
 
+/* The guarded scan (end checks everywhere), as bce_json_parse / bce_json_validate run it on
+   text that does not end with a closing bracket. Returns the result; *off the error offset. */
+static int guarded_scan(bce_json_t *q, const char *doc, size_t len, size_t *off, uint32_t *ntok) {
+    _bce_scan_t sc;
+    size_t end = 0;
+    int r;
+    memset(&sc, 0, sizeof sc);
+    sc.s = doc;
+    sc.len = len;
+    sc.max_depth = 64;
+    sc.p = q;
+    sc.last = (size_t)-1;
+    r = q ? _bce_json_scan_tokens(&sc, 0, &end) : _bce_json_scan_check(&sc, 0, &end);
+    if (r == BCE_OK) {
+        while (end < len && _bce_isws((unsigned char)doc[end])) end++;
+        if (end != len) { r = BCE_ERR_JSON; sc.err_off = end; }
+    }
+    *off = r == BCE_OK ? 0 : sc.err_off;
+    *ntok = sc.ntok;
+    return r;
+}
+
+/* Both entry points against the guarded scan on one text: same result, offset and tokens. */
+static int agrees_with_guarded(bce_json_t *p, bce_json_t *q, const char *doc, size_t len) {
+    size_t off_v = 99, off_g = 0;
+    uint32_t n = 0, k;
+    int rv = bce_json_validate(doc, len, 64, &off_v), rg = guarded_scan(NULL, doc, len, &off_g, &n);
+    int rp = bce_json_parse(p, doc, len);
+    if (rv != rg || off_v != off_g) return 0;
+    rg = guarded_scan(q, doc, len, &off_g, &n);
+    if (rp < 0 ? (rp != rg || p->error_offset != off_g) : (rg != BCE_OK || (uint32_t)rp != n)) return 0;
+    for (k = 0; rp > 0 && k < n; k++) {
+        const bce_json_token_t *a = &p->tokens[k], *b = &q->tokens[k];
+        if (a->start != b->start || a->end != b->end || a->next != b->next || a->size != b->size
+            || a->type != b->type || a->escaped != b->escaped)
+            return 0;
+    }
+    return 1;
+}
+
+static void test_unguarded_scan_agrees(void) {
+    bce_json_t p, q;
+    size_t i, cut;
+    int compared = 0, failed = 0;
+    char buf[4096];
+    static const char *const wraps[][2] = {
+        {"", ""}, {"", " \n"}, {"", "]"}, {"", "}"}, {"[", "]"}, {"[", "] \t"}, {"{\"a\":", "}"},
+        {"[[", "]"}, {"[1,", ",{\"k\":[]}]"}, {" [ ", " , [ ] ] "}, {"{\"k\":[", "]}  "},
+    };
+    bce_json_init(&p, NULL);
+    bce_json_init(&q, NULL);
+    for (i = 0; i < JSON_CASES_COUNT; i++) {
+        const json_case_t *c = &json_cases[i];
+        size_t len = case_len(c), w;
+        for (w = 0; w < sizeof wraps / sizeof wraps[0]; w++) {
+            size_t a = strlen(wraps[w][0]), b = strlen(wraps[w][1]), n = a + len + b;
+            if (n > sizeof buf) continue;
+            memcpy(buf, wraps[w][0], a);
+            memcpy(buf + a, c->doc, len);
+            memcpy(buf + a + len, wraps[w][1], b);
+            for (cut = 0; cut <= n; cut++) {        /* every prefix: truncations end anywhere */
+                if (!agrees_with_guarded(&p, &q, buf, cut)) {
+                    if (failed++ < 5) printf("  unguarded scan differs: case %u, wrap %u, %u of %u bytes\n",
+                                             (unsigned)i, (unsigned)w, (unsigned)cut, (unsigned)n);
+                }
+                compared++;
+            }
+        }
+    }
+    CHECK_INT(failed, 0);
+    CHECK(compared >= 10000);
+    bce_json_release(&p);
+    bce_json_release(&q);
+}
+
 int main(void) {
     RUN(test_conformance_table);
     RUN(test_every_prefix_rejected);
@@ -447,5 +526,6 @@ int main(void) {
     RUN(test_reuse_without_allocating);
     RUN(test_special_byte_positions);
     RUN(test_validated_tokenizer_agrees);
+    RUN(test_unguarded_scan_agrees);
     TEST_MAIN_END("test_json");
 }

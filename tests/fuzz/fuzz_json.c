@@ -5,6 +5,8 @@
    - Every string decodes (bce_json_string, into exact, large and too-small buffers, all
      agreeing) to valid UTF-8; raw strings without escapes are valid UTF-8 already.
    - bce_json_int agrees with strtoll; bce_json_find finds each object's first member of a name.
+   - The guarded scan (end checks at every byte) gives validation's result and offset: the entry
+     points scan unguarded when the text ends with a closing bracket.
    - A warm parser gives the same tokens again; small limits (taken from the input's length)
      fail with BCE_ERR_LIMIT exactly when validation with that depth passes and the tokens
      would not fit. */
@@ -151,6 +153,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     FUZZ_CHECK(bce_json_init(&p, NULL) == BCE_OK);
 
     v = bce_json_validate(json, size, 0, &off);
+    {
+        _bce_scan_t sc;
+        size_t end = 0;
+        int g;
+        memset(&sc, 0, sizeof sc);
+        sc.s = json;
+        sc.len = size;
+        sc.max_depth = 64;
+        sc.last = (size_t)-1;
+        g = _bce_json_scan_check(&sc, 0, &end);
+        if (g == BCE_OK) {
+            while (end < size && _bce_isws((unsigned char)json[end])) end++;
+            if (end != size) { g = BCE_ERR_JSON; sc.err_off = end; }
+        }
+        FUZZ_CHECK(g == v && (g == BCE_OK ? 0 : sc.err_off) == off);
+    }
     r = bce_json_parse(&p, json, size);
     if (v == BCE_OK) {
         FUZZ_CHECK(r > 0 || (r == BCE_ERR_LIMIT && p.count == 0));
