@@ -547,6 +547,53 @@ static void test_wrong_password(void) {
     free(t);
 }
 
+/* A manager's websocket run ends like a coin's: BCE_ERR_AUTH on a wrong password (even with
+   force_connect), BCE_ERR_CONNECT when the first connection fails. It used to sit idle; the
+   steps are bounded here so that such a regression fails instead of hanging. */
+static int manager_run_result(bce_manager_t *m, const bce_ws_opts_t *o) {
+    long long deadline = _bce_now_ms() + 5000;
+    int r = bce_manager_begin_websocket(m, NULL, o);
+    if (r != BCE_OK) return r;
+    while ((r = bce_manager_step(m, 50)) == 1 && _bce_now_ms() < deadline) {}
+    if (r == 1) {               /* still running after 5 s: the bug */
+        bce_manager_stop(m);
+        while (bce_manager_step(m, 50) == 1) {}
+        return 1;
+    }
+    return r;
+}
+
+static void test_manager_run_ends(void) {
+    daemon_t d;
+    bce_manager_t *m;
+    bce_coin_desc_t p;
+    bce_ws_opts_t o;
+    char url[64];
+    CHECK_INT(daemon_start(&d, py_argv), 0);
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", d.port);
+    memset(&p, 0, sizeof p);
+    p.url = url;
+    p.password = "nope";
+    m = bce_manager_create(NULL);
+    CHECK_INT(bce_manager_configure(m, "BTC", &p), BCE_OK);
+    CHECK(bce_manager_add_wallet(m, "BTC", "mgr-auth") != NULL);
+    memset(&o, 0, sizeof o);
+    o.force_connect = 1;
+    CHECK_INT(manager_run_result(m, &o), BCE_ERR_AUTH);
+    bce_manager_destroy(m);
+    daemon_stop(&d);
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", free_loopback_port());
+    p.password = NULL;
+    m = bce_manager_create(NULL);
+    CHECK_INT(bce_manager_configure(m, "BTC", &p), BCE_OK);
+    CHECK(bce_manager_add_wallet(m, "BTC", "mgr-conn") != NULL);
+    o.force_connect = 0;
+    CHECK_INT(manager_run_result(m, &o), BCE_ERR_CONNECT);
+    /* and a second run does not inherit the first one's result */
+    CHECK_INT(manager_run_result(m, &o), BCE_ERR_CONNECT);
+    bce_manager_destroy(m);
+}
+
 /* A manager with two daemons of two currencies, in one thread; each currency reconnects and
    catches up on its own. */
 static void test_manager_two_daemons(void) {
@@ -653,6 +700,7 @@ int main(void) {
     RUN(test_frozen_daemon);
     RUN(test_nothing_listening);
     RUN(test_wrong_password);
+    RUN(test_manager_run_ends);
     RUN(test_manager_two_daemons);
     RUN(test_stop_everywhere);
     TEST_MAIN_END("test_ws");
