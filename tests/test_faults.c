@@ -76,6 +76,22 @@ static int seeds(void) {
     return e && atoi(e) > 0 ? atoi(e) : 12;
 }
 
+/* Once the daemon has loaded the wallet, 300 updates in batches of 30 (the next batch when
+   the last one arrived), then until all are in: each exactly once, within `ms`. */
+static void stream_300(bce_coin_t *c, const daemon_t *d, const char *wallet, tally_t *t, long long ms) {
+    int seq = 0;
+    long long t0 = _bce_now_ms();
+    while (!daemon_loaded(d->port, wallet) && _bce_now_ms() - t0 < 5000) bce_coin_step(c, 20);
+    while (seq < 300 && _bce_now_ms() - t0 < ms) {
+        if (t->total == seq) { daemon_inject_seq(d->port, wallet, seq, 30); seq += 30; }
+        CHECK(bce_coin_step(c, 20) == 1);
+    }
+    while (t->total < seq && _bce_now_ms() - t0 < ms) CHECK(bce_coin_step(c, 20) == 1);
+    CHECK_INT(t->total, 300);
+    CHECK_INT(t->dups, 0);
+    CHECK_INT(t->bad, 0);
+}
+
 static long total_resets, total_shorts, total_agains, seeds_run;
 
 static bce_coin_t *fault_coin(const daemon_t *d, const char *wallet, fault_t *rpc) {
@@ -106,24 +122,13 @@ static void check_polling(const daemon_t *d, uint64_t seed) {
     tally_t *t = (tally_t *)calloc(1, sizeof *t);
     char wallet[32];
     bce_coin_t *c;
-    int seq = 0;
-    long long t0;
     memset(&fr, 0, sizeof fr);
     fr.rng = seed;
     snprintf(wallet, sizeof wallet, "poll-%llu", (unsigned long long)seed);
     c = fault_coin(d, wallet, &fr);
     bce_on(c, "new_transaction", on_seq, t);
     CHECK_INT(bce_coin_start_polling(c, 5), BCE_OK);
-    t0 = _bce_now_ms();
-    while (!daemon_loaded(d->port, wallet) && _bce_now_ms() - t0 < 5000) bce_coin_step(c, 20);
-    while (seq < 300 && _bce_now_ms() - t0 < 20000) {
-        if (t->total == seq) { daemon_inject_seq(d->port, wallet, seq, 30); seq += 30; }
-        CHECK(bce_coin_step(c, 20) == 1);
-    }
-    while (t->total < seq && _bce_now_ms() - t0 < 20000) CHECK(bce_coin_step(c, 20) == 1);
-    CHECK_INT(t->total, 300);
-    CHECK_INT(t->dups, 0);
-    CHECK_INT(t->bad, 0);
+    stream_300(c, d, wallet, t, 20000);
     bce_stop(c);
     CHECK_INT(bce_coin_step(c, 0), 0);
     bce_coin_destroy(c);
@@ -138,8 +143,6 @@ static void check_websocket(const daemon_t *d, uint64_t seed) {
     char wallet[32];
     bce_coin_t *c;
     bce_ws_opts_t o;
-    int seq = 0;
-    long long t0;
     memset(&fr, 0, sizeof fr);
     memset(&fw, 0, sizeof fw);
     fr.rng = seed;
@@ -156,16 +159,7 @@ static void check_websocket(const daemon_t *d, uint64_t seed) {
     o.force_connect = 1;          /* a reset may hit the very first connection too */
     CHECK_INT(bce_coin_begin_websocket(c, &o), BCE_OK);
     c->ws.conn.transport_ctx = &fw;         /* its own faults, resets anywhere */
-    t0 = _bce_now_ms();
-    while (!daemon_loaded(d->port, wallet) && _bce_now_ms() - t0 < 5000) bce_coin_step(c, 20);
-    while (seq < 300 && _bce_now_ms() - t0 < 30000) {
-        if (t->total == seq) { daemon_inject_seq(d->port, wallet, seq, 30); seq += 30; }
-        CHECK(bce_coin_step(c, 20) == 1);
-    }
-    while (t->total < seq && _bce_now_ms() - t0 < 30000) CHECK(bce_coin_step(c, 20) == 1);
-    CHECK_INT(t->total, 300);
-    CHECK_INT(t->dups, 0);
-    CHECK_INT(t->bad, 0);
+    stream_300(c, d, wallet, t, 30000);
     bce_stop(c);
     CHECK_INT(bce_coin_step(c, 0), 0);
     bce_coin_destroy(c);

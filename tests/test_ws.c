@@ -478,9 +478,7 @@ static void test_frozen_daemon(void) {
 /* Nothing listening: an error at once without force_connect; with it, retries with backoff
    until a daemon appears on that port. */
 static void test_nothing_listening(void) {
-    struct sockaddr_in a;
-    socklen_t al = sizeof a;
-    int lfd = socket(AF_INET, SOCK_STREAM, 0), port;
+    int port = free_loopback_port();
     char url[64], ports[16];
     bce_coin_desc_t desc;
     bce_coin_t *c;
@@ -489,13 +487,6 @@ static void test_nothing_listening(void) {
     daemon_t d;
     const char *argv2[] = {"/usr/bin/python3", "tests/fake_daemon.py", "--port", ports, NULL};
     long long t0;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(lfd, (struct sockaddr *)&a, sizeof a);
-    getsockname(lfd, (struct sockaddr *)&a, &al);
-    port = ntohs(a.sin_port);
-    close(lfd);
     snprintf(url, sizeof url, "http://127.0.0.1:%d", port);
     memset(&desc, 0, sizeof desc);
     desc.url = url;
