@@ -159,6 +159,10 @@ valgrind: $(UNIT_BIN) $(NODE_DEPS)
 $(BUILD)/bench_dispatch: bench/dispatch.c $(HDR) | $(BUILD)
 	$(CC) -std=c99 -O2 -g -Wall -Wextra -I. $< -o $@ -lcjson
 
+# simdjson: a bench-only reference (Debian libsimdjson-dev); make bench goes on without it
+$(BUILD)/bench_simdjson: bench/simdjson_ref.cpp | $(BUILD)
+	$(CXX) -std=c++17 -O2 -Wall -Wextra $< -o $@ -lsimdjson
+
 $(BUILD)/bench_polling: bench/polling.c $(HDR) tests/daemon.h $(BUILD)/fake_daemon | $(BUILD)
 	$(CC) $(WARN) -O2 -g -I. $< -o $@
 
@@ -178,6 +182,8 @@ $(BUILD)/bench_embedded_small: bench/embedded.c $(HDR) tests/daemon.h | $(BUILD)
 bench: $(BUILD)/bench_dispatch $(BUILD)/bench_polling $(BUILD)/bench_tls_memory $(BUILD)/bench_ws \
        $(BUILD)/bench_embedded $(BUILD)/bench_embedded_small $(BUILD)/fake_daemon $(BUILD)/min_listener
 	@bash tests/make_certs.sh $(BUILD)/certs > /dev/null
+	@$(MAKE) --no-print-directory $(BUILD)/bench_simdjson > /dev/null 2>&1 || \
+	    echo "note: no simdjson reference row (apt-get install libsimdjson-dev)"
 	@bash bench/run.sh $(BUILD)
 
 # ---- the command-line listener, the demo, install ------------------------------------------

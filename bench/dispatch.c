@@ -320,6 +320,7 @@ int main(int argc, char **argv) {
     }
     if (argc > 3 && strcmp(argv[3], "only") == 0) only_dispatch = 1;
     if (argc > 3 && strcmp(argv[3], "only100") == 0) only_dispatch = 2;
+    if (argc > 4 && strcmp(argv[3], "dump") == 0) only_dispatch = 3;
     if (argc > 2) {
         char *e;
         long v = strtol(argv[2], &e, 10);
@@ -340,6 +341,25 @@ int main(int argc, char **argv) {
         return 1;
     }
     mb = (double)in.len / 1e6;
+    if (only_dispatch == 3) {   /* the same inputs for bench/simdjson_ref.cpp: DIR/one.json, DIR/batches.json */
+        batches_t b;
+        unsigned long j;
+        char path[4096];
+        FILE *f;
+        if (make_batches(&b, n, 100) != 0) return 1;
+        snprintf(path, sizeof path, "%s/one.json", argv[4]);
+        if (!(f = fopen(path, "wb")) || fwrite(in.json, 1, in.len, f) != in.len || fclose(f) != 0) {
+            perror(path);
+            return 1;
+        }
+        snprintf(path, sizeof path, "%s/batches.json", argv[4]);   /* one document a line */
+        if (!(f = fopen(path, "wb"))) { perror(path); return 1; }
+        for (j = 0; j < b.count; j++)
+            if (fwrite(b.buf + b.off[j], 1, b.len[j], f) != b.len[j] || fputc('\n', f) == EOF) { perror(path); return 1; }
+        if (fclose(f) != 0) { perror(path); return 1; }
+        printf("wrote %s/one.json (%zu bytes) and %s/batches.json (%lu documents)\n", argv[4], in.len, argv[4], b.count);
+        return 0;
+    }
     t = (double *)malloc(sizeof(double) * (size_t)reps);
     if (!t) return 1;
 
@@ -396,6 +416,8 @@ int main(int argc, char **argv) {
     }
     printf("allocations during warm-up dispatch: %lu (%llu bytes)\n", as.allocs - warm_allocs,
            as.bytes - warm_bytes);
+    /* one pass from a zero checksum: bench/simdjson_ref.cpp prints the same for the same work */
+    printf("handler checksum of one pass: %016llx\n", st.checksum);
     warm_allocs = as.allocs;
     warm_frees = as.frees;
     warm_bytes = as.bytes;
@@ -526,7 +548,11 @@ int main(int argc, char **argv) {
         for (i = -1; i < reps; i++) {               /* i == -1: untimed warm-up */
             double a = now_s();
             unsigned long long calls = 0;
-            if (i == 0) batch_allocs = as.allocs;
+            if (i == 0) {
+                printf("documents of 100: handler checksum of one pass: %016llx\n", st.checksum);
+                batch_allocs = as.allocs;
+            }
+            if (i == -1) st.checksum = 0;
             for (j = 0; j < b.count; j++) {
                 r = bce_process_updates(coin, b.buf + b.off[j], b.len[j]);
                 if (r < 0) { fprintf(stderr, "batch %lu: %s\n", j, bce_result_str(r)); return 1; }

@@ -1,0 +1,173 @@
+// bench/simdjson_ref.cpp - the same realistic updates, parsed and "dispatched" by simdjson, as
+// a state-of-the-art reference for the dispatch row of `make bench` (bench/README.md).
+//
+// simdjson (Debian libsimdjson-dev) picks its fastest kernel at run time (AVX-512 "icelake",
+// AVX2 "haswell", SSE4.2 "westmere", or its scalar fallback); the kernel is printed. It is a
+// bench-only reference, like jsmn and cJSON: the library never uses it.
+//
+//   build/bench_dispatch 1000000 1 dump DIR     # writes DIR/one.json and DIR/batches.json
+//   c++ -std=c++17 -O2 bench/simdjson_ref.cpp -o build/bench_simdjson -lsimdjson
+//   build/bench_simdjson DIR [repetitions]
+//
+// Rows, each on one large document and on documents of 100 (one a line in batches.json):
+// - DOM parse: full validation (UTF-8, strings, numbers) into simdjson's tape.
+// - DOM parse + handler: then, per update, the same work as bench/dispatch.c's handler:
+//   look up "event", then one string and one integer argument, and fold them into a checksum.
+// - On-Demand + handler: the same handler work through simdjson's lazy API, which validates
+//   UTF-8 and structure but not the values it skips (so it is not a full validation).
+#include <simdjson.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+using namespace simdjson;
+
+static double now_s() {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+struct timing { double best, median; };
+
+static timing summarize(std::vector<double> t) {
+    std::sort(t.begin(), t.end());
+    return timing{t[0], t[t.size() / 2]};
+}
+
+struct state {
+    unsigned long long calls = 0, checksum = 0, missing = 0;
+};
+
+// The handler of bench/dispatch.c, on a DOM object.
+static void handle_dom(dom::object o, state &st) {
+    std::string_view name, s;
+    int64_t v = 0;
+    if (o["event"].get_string().get(name)) { st.missing++; return; }
+    st.calls++;
+    const char *skey, *ikey;
+    if (name[0] == 'v') { skey = "tx"; ikey = "height"; }
+    else if (name[4] == 'p') { skey = "address"; ikey = "status"; }
+    else if (name[4] == 'b') { skey = nullptr; ikey = "height"; }
+    else { skey = "tx"; ikey = "height"; }
+    if (skey) {
+        if (o[skey].get_string().get(s)) { st.missing++; return; }
+    } else {
+        s = name;
+    }
+    if (o[ikey].get_int64().get(v)) v = 0;
+    st.checksum = st.checksum * 31 + (unsigned char)s[0] + (unsigned char)s[1] + (unsigned long long)v;
+}
+
+// The same through On-Demand (fields looked up in any order, like the library's lookups).
+static void handle_od(ondemand::object o, state &st) {
+    std::string_view name, s;
+    int64_t v = 0;
+    if (o["event"].get_string().get(name)) { st.missing++; return; }
+    st.calls++;
+    const char *skey, *ikey;
+    if (name[0] == 'v') { skey = "tx"; ikey = "height"; }
+    else if (name[4] == 'p') { skey = "address"; ikey = "status"; }
+    else if (name[4] == 'b') { skey = nullptr; ikey = "height"; }
+    else { skey = "tx"; ikey = "height"; }
+    std::string name_copy;          // name points into a buffer the next lookup may reuse
+    unsigned char n0 = (unsigned char)name[0], n1 = (unsigned char)name[1];
+    if (skey) {
+        if (o[skey].get_string().get(s)) { st.missing++; return; }
+        n0 = (unsigned char)s[0];
+        n1 = (unsigned char)s[1];
+    }
+    if (o[ikey].get_int64().get(v)) v = 0;
+    st.checksum = st.checksum * 31 + n0 + n1 + (unsigned long long)v;
+}
+
+struct doc_span { size_t off, len; };
+
+static void row(const char *what, timing t, double mb, double updates) {
+    std::printf("%-40s %10.3f %10.3f %9.2f %9.1f %9.1f\n", what, t.best * 1e3, t.median * 1e3,
+                updates / t.best * 1e-6, mb / t.best, mb / t.median);
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        std::fprintf(stderr, "usage: %s DIR [repetitions]  (DIR from: bench_dispatch N 1 dump DIR)\n", argv[0]);
+        return 2;
+    }
+    int reps = argc > 2 ? std::atoi(argv[2]) : 5;
+    if (reps < 1 || reps > 1000) reps = 5;
+    std::string dir = argv[1];
+    padded_string one, batches;
+    if (padded_string::load(dir + "/one.json").get(one) || padded_string::load(dir + "/batches.json").get(batches)) {
+        std::fprintf(stderr, "cannot read %s/one.json or %s/batches.json\n", dir.c_str(), dir.c_str());
+        return 1;
+    }
+    std::vector<doc_span> docs;
+    for (size_t i = 0; i < batches.size();) {
+        size_t e = i;
+        while (e < batches.size() && batches.data()[e] != '\n') e++;
+        if (e > i) docs.push_back(doc_span{i, e - i});
+        i = e + 1;
+    }
+    size_t batch_bytes = 0;
+    for (const doc_span &d : docs) batch_bytes += d.len;
+    std::printf("simdjson %s reference, kernel: %s (%s)\n", SIMDJSON_STRINGIFY(SIMDJSON_VERSION),
+                get_active_implementation()->name().c_str(), get_active_implementation()->description().c_str());
+    std::printf("input: %zu bytes in one document; %zu documents of 100 updates (%zu bytes)\n", one.size(),
+                docs.size(), batch_bytes);
+    std::printf("%-40s %10s %10s %9s %9s %9s\n", "", "best ms", "median ms", "Mupd/s", "MB/s", "MB/s med");
+
+    dom::parser dp;
+    if (dp.allocate(one.size())) { std::fprintf(stderr, "allocate failed\n"); return 1; }
+    ondemand::parser op(one.size());
+    double mb1 = (double)one.size() / 1e6, mbb = (double)batch_bytes / 1e6;
+    double updates = (double)docs.size() * 100.0;
+    unsigned long long first_sum = 0;
+    int kinds = 0;
+
+    for (int mode = 0; mode < 6; mode++) {
+        std::vector<double> t;
+        state st;
+        for (int r = -1; r < reps; r++) {
+            st = state();
+            double a = now_s();
+            if (mode == 0 || mode == 1) {       // one document
+                dom::element doc;
+                if (dp.parse(one.data(), one.size(), false).get(doc)) { std::fprintf(stderr, "invalid\n"); return 1; }
+                if (mode == 1)
+                    for (dom::element e : dom::array(doc)) handle_dom(dom::object(e), st);
+            } else if (mode == 2 || mode == 3) { // documents of 100
+                for (const doc_span &d : docs) {
+                    dom::element doc;
+                    if (dp.parse(batches.data() + d.off, d.len, false).get(doc)) { std::fprintf(stderr, "invalid\n"); return 1; }
+                    if (mode == 3)
+                        for (dom::element e : dom::array(doc)) handle_dom(dom::object(e), st);
+                }
+            } else if (mode == 4) {
+                ondemand::document doc = op.iterate(one);
+                for (ondemand::object o : doc.get_array()) handle_od(o, st);
+            } else {
+                for (const doc_span &d : docs) {
+                    ondemand::document doc = op.iterate(batches.data() + d.off, d.len, batches.size() + SIMDJSON_PADDING - d.off);
+                    for (ondemand::object o : doc.get_array()) handle_od(o, st);
+                }
+            }
+            if (r >= 0) t.push_back(now_s() - a);
+        }
+        static const char *const names[6] = {
+            "DOM parse, one document", "DOM parse + handler, one document",
+            "DOM parse, documents of 100", "DOM parse + handler, documents of 100",
+            "On-Demand + handler, one document", "On-Demand + handler, documents of 100"};
+        bool single = mode == 0 || mode == 1 || mode == 4;
+        row(names[mode], summarize(t), single ? mb1 : mbb, updates);
+        if (mode == 1 || mode == 3 || mode == 4 || mode == 5) {
+            if (st.missing) { std::fprintf(stderr, "%s: %llu lookups failed\n", names[mode], st.missing); return 1; }
+            if (kinds++ == 0) first_sum = st.calls;
+            std::printf("  handler calls %llu, checksum of one pass %016llx\n", st.calls, st.checksum);
+        }
+        std::printf("ROWDATA\t%s\t%.1f\n", names[mode], (single ? mb1 : mbb) / summarize(t).best);
+    }
+    (void)first_sum;
+    return 0;
+}
