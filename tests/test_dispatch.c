@@ -782,12 +782,75 @@ static void test_manager_many_wallets(void) {
     bce_manager_destroy(m);
 }
 
+/* Event names are matched exactly: each of the four is delivered, and every near miss (one
+   byte changed at any position, one byte cut or added, the other names' lengths) is not. */
+static void count_name(const bce_event_t *ev, void *ud) {
+    int *n = (int *)ud;
+    n[bce_event_name(ev)[4] == 'b' ? 0 : bce_event_name(ev)[4] == 't' ? 1 : bce_event_name(ev)[4] == 'p' ? 2 : 3]++;
+}
+
+static void test_event_names_exact(void) {
+    static const char *const names[4] = {"new_block", "new_transaction", "new_payment", "verified_tx"};
+    static const char alter[] = {'x', 'n', 'v', '_', 'N', 'V', '~'};
+    int counts[4] = {0, 0, 0, 0}, k, want = 0, total;
+    size_t pos, a;
+    char doc[128], name[32];
+    test_log_t log;
+    bce_coin_t *c;
+    memset(&log, 0, sizeof log);
+    c = coin_with_log("BTC", NULL, &log);
+    CHECK_INT(bce_on(c, "new_block,new_transaction,new_payment,verified_tx", count_name, counts), BCE_OK);
+    for (k = 0; k < 4; k++) {
+        size_t n = strlen(names[k]);
+        snprintf(doc, sizeof doc, "[{\"event\":\"%s\"}]", names[k]);
+        CHECK_INT(bce_process_updates(c, doc, strlen(doc)), 1);
+        CHECK_INT(counts[k], 1);
+        for (pos = 0; pos < n; pos++)           /* one byte changed */
+            for (a = 0; a < sizeof alter; a++) {
+                if (names[k][pos] == alter[a]) continue;
+                memcpy(name, names[k], n + 1);
+                name[pos] = alter[a];
+                snprintf(doc, sizeof doc, "[{\"event\":\"%s\"}]", name);
+                CHECK_INT(bce_process_updates(c, doc, strlen(doc)), 0);
+                want++;
+            }
+        snprintf(doc, sizeof doc, "[{\"event\":\"%.*s\"}]", (int)(n - 1), names[k]);     /* cut */
+        CHECK_INT(bce_process_updates(c, doc, strlen(doc)), 0);
+        snprintf(doc, sizeof doc, "[{\"event\":\"%.*s\"}]", (int)(n - 1), names[k] + 1);
+        CHECK_INT(bce_process_updates(c, doc, strlen(doc)), 0);
+        snprintf(doc, sizeof doc, "[{\"event\":\"%sx\"}]", names[k]);                  /* added */
+        CHECK_INT(bce_process_updates(c, doc, strlen(doc)), 0);
+        snprintf(doc, sizeof doc, "[{\"event\":\"n%s\"}]", names[k]);
+        CHECK_INT(bce_process_updates(c, doc, strlen(doc)), 0);
+        want += 4;
+    }
+    /* every length from 0 to 20 with the first bytes of a real name, and "event" not first */
+    for (pos = 0; pos <= 20; pos++) {
+        snprintf(doc, sizeof doc, "[{\"event\":\"%.*s\"}]", (int)pos, "verified_txnew_block_");
+        CHECK_INT(bce_process_updates(c, doc, strlen(doc)), pos == 11 ? 1 : 0);
+        snprintf(doc, sizeof doc, "[{\"event\":\"%.*s\"}]", (int)pos, "new_transaction_new_block");
+        CHECK_INT(bce_process_updates(c, doc, strlen(doc)), pos == 15 ? 1 : 0);
+        want += pos == 11 ? 1 : 2;
+        want -= pos == 15 ? 1 : 0;
+    }
+    CHECK_INT(bce_process_updates(c, S("[{\"height\":1,\"event\":\"new_block\"},{\"x\":[],\"event\":\"new_payment\"}]")), 2);
+    total = counts[0] + counts[1] + counts[2] + counts[3];
+    CHECK_INT(counts[0], 2);
+    CHECK_INT(counts[1], 2);
+    CHECK_INT(counts[2], 2);
+    CHECK_INT(counts[3], 2);
+    CHECK_INT(total, 8);
+    CHECK_INT(log.count, want);             /* each near miss logged as an invalid event */
+    bce_coin_destroy(c);
+}
+
 int main(void) {
     RUN(test_sdk_cases);
     RUN(test_handler_registration);
     RUN(test_accepted_events_per_currency);
     RUN(test_event_arguments);
     RUN(test_event_lookup);
+    RUN(test_event_names_exact);
     RUN(test_event_context);
     RUN(test_malformed_runs_nothing);
     RUN(test_coin_create);
