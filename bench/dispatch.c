@@ -6,6 +6,8 @@
            ("only": just the dispatch, e.g. under valgrind --tool=callgrind, where the
            instructions per update are Ir / (updates * (repetitions + 1)); "only100": the
            same on documents of 100 updates)
+           build/bench_dispatch N 1 dump DIR writes the generated input, DIR/one.json and
+           DIR/batches.json (documents of 100, one a line), for bench/simdjson_ref.cpp
 
    Prints numbers only: timing is never turned into pass/fail. jsmn and cJSON are bench-only
    dependencies (Debian libjsmn-dev, libcjson-dev); the library never uses them. */
