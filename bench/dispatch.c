@@ -290,6 +290,12 @@ static void on_update(const bce_event_t *ev, void *user_data) {
     st->checksum = st->checksum * 31 + (unsigned char)s[0] + (unsigned char)s[1] + (unsigned long long)v;
 }
 
+/* A handler that only counts: what dispatch costs before the handler reads anything. */
+static void count_only(const bce_event_t *ev, void *user_data) {
+    (void)ev;
+    (*(unsigned long long *)user_data)++;
+}
+
 /* ---- output ------------------------------------------------------------------------------ */
 
 static void row(const char *what, timing_t t, double mb, double updates) {
@@ -539,7 +545,7 @@ int main(int argc, char **argv) {
     /* -- the same number of updates in get_updates-sized documents of 100 ------------------ */
     {
         batches_t b;
-        timing_t lb, jb;
+        timing_t lb, jb, pb, eb;
         unsigned long j;
         double mbb;
         jsmn_parser jp;
@@ -578,11 +584,46 @@ int main(int argc, char **argv) {
         }
         jb = summarize(t, reps);
         free(toks);
+        {   /* the breakdown: the validating tokenizer alone, and dispatch into a handler that
+               reads nothing (the bench handler's argument work is the difference) */
+            bce_json_t jp2;
+            bce_json_desc_t jd2;
+            bce_coin_t *bare;
+            unsigned long long bare_calls = 0;
+            memset(&jd2, 0, sizeof jd2);
+            jd2.max_tokens = (uint32_t)b.tokens_max;
+            if (bce_json_init(&jp2, &jd2) != BCE_OK) return 1;
+            for (i = -1; i < reps; i++) {
+                double a = now_s();
+                for (j = 0; j < b.count; j++)
+                    if (bce_json_parse(&jp2, b.buf + b.off[j], b.len[j]) < 0) { fprintf(stderr, "parse batch %lu\n", j); return 1; }
+                if (i >= 0) t[i] = now_s() - a;
+            }
+            pb = summarize(t, reps);
+            bce_json_release(&jp2);
+            bare = bce_coin_create(&desc);
+            if (!bare || bce_on(bare, "new_block,new_transaction,new_payment,verified_tx", count_only, &bare_calls) != BCE_OK)
+                return 1;
+            for (i = -1; i < reps; i++) {
+                double a = now_s();
+                for (j = 0; j < b.count; j++)
+                    if (bce_process_updates(bare, b.buf + b.off[j], b.len[j]) < 0) return 1;
+                if (i >= 0) t[i] = now_s() - a;
+            }
+            eb = summarize(t, reps);
+            bce_coin_destroy(bare);
+            if (bare_calls != (unsigned long long)n * (unsigned long long)(reps + 1)) {
+                fprintf(stderr, "empty handler: %llu calls\n", bare_calls);
+                return 1;
+            }
+        }
         printf("\nthe same count of updates as %lu documents of %lu (%.2f MB in all), as get_updates returns them:\n",
                b.count, b.per, mbb);
         printf("%-34s %10s %10s %9s %9s %9s\n", "", "best ms", "median ms", "Mupd/s", "MB/s", "MB/s med");
         row("bce_process_updates per document", lb, mbb, (double)n);
         row("jsmn_parse per document", jb, mbb, (double)n);
+        row("  bce_json_parse per document", pb, mbb, (double)n);
+        row("  dispatch, handler reads nothing", eb, mbb, (double)n);
         printf("dispatch vs jsmn tokenize-only throughput: %.2fx best, %.2fx median (goal: >= 2x)\n",
                jb.best / lb.best, jb.median / lb.median);
         printf("ROW\tbce_process_updates, %lu updates in documents of %lu\tjsmn %.0f MB/s (tokenize only, same documents)\t"
