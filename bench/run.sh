@@ -34,7 +34,7 @@ run dispatch 120 "./$B/bench_dispatch" 1000000 5
 if [ -x "$B/bench_simdjson" ]; then
     mkdir -p "$L/input"
     if "./$B/bench_dispatch" 1000000 1 dump "$L/input" >> "$L/simdjson.log" 2>&1; then
-        run simdjson 120 "./$B/bench_simdjson" "$L/input" 5
+        run simdjson 120 "./$B/bench_simdjson" "$L/input" 9
     fi
     rm -rf "$L/input"
     sj() { awk -F'\t' -v w="$1" '$1 == "ROWDATA" && $2 == w { print $3 }' "$L/simdjson.log"; }
