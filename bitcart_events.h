@@ -4677,41 +4677,28 @@ static void _bce_log_invalid_event(const bce_logger_t *lg, const char *json, con
     _bce_log(lg, BCE_LOG_WARN, m.buf);
 }
 
-/* The event a plain (unescaped) name e[0..n) spells, or -1. The stream mixes the four events
-   at random, so a switch on the name would mispredict often: here the length and the first
-   byte pick the one candidate, and one compare of its first and last eight bytes (every name
-   has 9 to 15) confirms it. */
-static int _bce_event_lookup(const char *e, size_t n) {
-    static const signed char cand[8] = {_BCE_EV_NEW_BLOCK, -1, _BCE_EV_NEW_PAYMENT, _BCE_EV_VERIFIED_TX,
-                                        -1, -1, _BCE_EV_NEW_TRANSACTION, -1};
-    const unsigned char *u = (const unsigned char *)e, *w;
-    int k;
-    if (n < 9 || n > 15) return -1;
-    k = cand[(n & 6u) | (e[0] == 'v')];     /* 9: 0, 11: 2 (3 with 'v'), 15: 6 */
-    if (k < 0) return -1;
-    w = (const unsigned char *)_bce_event_names[k];
-    return n == _bce_event_name_lens[k] && _bce_load8(u) == _bce_load8(w)
-           && _bce_load8(u + n - 8) == _bce_load8(w + n - 8) ? k : -1;
-}
-
 /* Dispatches the update object at toks[obj]. Returns 1 when a handler ran, 0 when none did,
    or BCE_ERR_NOMEM. */
 static int _bce_dispatch_one(_bce_disp_t *d, const _bce_route_t *rt, const char *json,
                              bce_json_token_t *toks, uint32_t obj) {
-    const bce_json_token_t *k1 = &toks[obj + 1];
-    uint32_t v;
+    uint32_t v = _bce_json_find_n(json, toks, obj, "event", 5);
     const _bce_handler_t *h = NULL;
     bce_event_t ev;
     int k, found = -1;
     size_t need;
     bce_coin_t *inst = rt->instance;
-    /* the daemon writes "event" first: look there before searching */
-    if (toks[obj].size && !k1->escaped && k1->end - k1->start == 5 && memcmp(json + k1->start, "event", 5) == 0)
-        v = obj + 2;
-    else
-        v = _bce_json_find_n(json, toks, obj, "event", 5);
     if (v && toks[v].type == BCE_JSON_STRING && !toks[v].escaped) {
-        found = _bce_event_lookup(json + toks[v].start, (size_t)(toks[v].end - toks[v].start));
+        /* the plain spelling: its length picks the only candidate */
+        const char *e = json + toks[v].start;
+        switch (toks[v].end - toks[v].start) {     /* constant-size compares: no library call */
+        case 9: if (memcmp(e, "new_block", 9) == 0) found = _BCE_EV_NEW_BLOCK; break;
+        case 15: if (memcmp(e, "new_transaction", 15) == 0) found = _BCE_EV_NEW_TRANSACTION; break;
+        case 11:
+            if (memcmp(e, "new_payment", 11) == 0) found = _BCE_EV_NEW_PAYMENT;
+            else if (memcmp(e, "verified_tx", 11) == 0) found = _BCE_EV_VERIFIED_TX;
+            break;
+        default: break;
+        }
     } else if (v) {
         for (k = 0; k < _BCE_EV_COUNT && found < 0; k++)
             if (_bce_json_str_eq(json, &toks[v], _bce_event_names[k], _bce_event_name_lens[k])) found = k;
