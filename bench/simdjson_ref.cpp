@@ -41,8 +41,11 @@ struct state {
     unsigned long long calls = 0, checksum = 0, missing = 0;
 };
 
-// The handler of bench/dispatch.c, on a DOM object.
-static void handle_dom(dom::object o, state &st) {
+// The handler of bench/dispatch.c, on a DOM or an On-Demand object. In On-Demand, fields are
+// looked up in any order (find_field_unordered, like the library's lookups); the strings it
+// returns stay valid for the whole document.
+template <class Object>
+static void handle(Object o, state &st) {
     std::string_view name, s;
     int64_t v = 0;
     if (o["event"].get_string().get(name)) { st.missing++; return; }
@@ -59,28 +62,6 @@ static void handle_dom(dom::object o, state &st) {
     }
     if (o[ikey].get_int64().get(v)) v = 0;
     st.checksum = st.checksum * 31 + (unsigned char)s[0] + (unsigned char)s[1] + (unsigned long long)v;
-}
-
-// The same through On-Demand (fields looked up in any order, like the library's lookups).
-static void handle_od(ondemand::object o, state &st) {
-    std::string_view name, s;
-    int64_t v = 0;
-    if (o["event"].get_string().get(name)) { st.missing++; return; }
-    st.calls++;
-    const char *skey, *ikey;
-    if (name[0] == 'v') { skey = "tx"; ikey = "height"; }
-    else if (name[4] == 'p') { skey = "address"; ikey = "status"; }
-    else if (name[4] == 'b') { skey = nullptr; ikey = "height"; }
-    else { skey = "tx"; ikey = "height"; }
-    std::string name_copy;          // name points into a buffer the next lookup may reuse
-    unsigned char n0 = (unsigned char)name[0], n1 = (unsigned char)name[1];
-    if (skey) {
-        if (o[skey].get_string().get(s)) { st.missing++; return; }
-        n0 = (unsigned char)s[0];
-        n1 = (unsigned char)s[1];
-    }
-    if (o[ikey].get_int64().get(v)) v = 0;
-    st.checksum = st.checksum * 31 + n0 + n1 + (unsigned long long)v;
 }
 
 struct doc_span { size_t off, len; };
@@ -136,21 +117,21 @@ int main(int argc, char **argv) {
                 dom::element doc;
                 if (dp.parse(one.data(), one.size(), false).get(doc)) { std::fprintf(stderr, "invalid\n"); return 1; }
                 if (mode == 1)
-                    for (dom::element e : dom::array(doc)) handle_dom(dom::object(e), st);
+                    for (dom::element e : dom::array(doc)) handle(dom::object(e), st);
             } else if (mode == 2 || mode == 3) { // documents of 100
                 for (const doc_span &d : docs) {
                     dom::element doc;
                     if (dp.parse(batches.data() + d.off, d.len, false).get(doc)) { std::fprintf(stderr, "invalid\n"); return 1; }
                     if (mode == 3)
-                        for (dom::element e : dom::array(doc)) handle_dom(dom::object(e), st);
+                        for (dom::element e : dom::array(doc)) handle(dom::object(e), st);
                 }
             } else if (mode == 4) {
                 ondemand::document doc = op.iterate(one);
-                for (ondemand::object o : doc.get_array()) handle_od(o, st);
+                for (ondemand::object o : doc.get_array()) handle<ondemand::object &>(o, st);
             } else {
                 for (const doc_span &d : docs) {
                     ondemand::document doc = op.iterate(batches.data() + d.off, d.len, batches.size() + SIMDJSON_PADDING - d.off);
-                    for (ondemand::object o : doc.get_array()) handle_od(o, st);
+                    for (ondemand::object o : doc.get_array()) handle<ondemand::object &>(o, st);
                 }
             }
             if (r >= 0) t.push_back(now_s() - a);
