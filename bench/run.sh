@@ -35,6 +35,9 @@ if [ -x "$B/bench_simdjson" ]; then
     mkdir -p "$L/input"
     if "./$B/bench_dispatch" 1000000 1 dump "$L/input" >> "$L/simdjson.log" 2>&1; then
         run simdjson 120 "./$B/bench_simdjson" "$L/input" 9
+    else
+        printf 'ROW\tbce_process_updates: the same work by simdjson\t-\tnone\tinput dump FAILED (see %s)\treference\n' \
+            "$L/simdjson.log" >> "$L/simdjson.log"
     fi
     rm -rf "$L/input"
     sj() { awk -F'\t' -v w="$1" '$1 == "ROWDATA" && $2 == w { print $3 }' "$L/simdjson.log"; }
@@ -42,9 +45,10 @@ if [ -x "$B/bench_simdjson" ]; then
     jm() { awk -v w="$1" 'index($0, w) == 1 { print $(NF - 1) }' "$L/dispatch.log" | head -1; }
     j1=$(jm "jsmn_parse (tokenize, parent)"); j100=$(jm "jsmn_parse per document")
     kern=$(sed -n 's/.*kernel: \([a-z0-9]*\).*/\1/p' "$L/simdjson.log" | head -1)
+    ver=$(sed -n 's/^simdjson \([0-9.]*\) reference.*/\1/p' "$L/simdjson.log" | head -1)
     if [ -n "$j1" ] && [ -n "$j100" ] && [ -n "$(sj 'DOM parse + handler, documents of 100')" ]; then
-        printf 'ROW\tbce_process_updates: the same work by simdjson 3.0.1 (%s kernel), state of the art\tjsmn %s MB/s (documents of 100), %s MB/s (one document), this run\tnone: shows what >= 2x jsmn asks\tfull validation + the same handler: %s MB/s = %sx jsmn (documents of 100), %s MB/s = %sx (one document); parse only: %sx / %sx; On-Demand (partial validation) + handler: %sx / %sx\treference\n' \
-            "$kern" "$j100" "$j1" \
+        printf 'ROW\tbce_process_updates: the same work by simdjson %s (%s kernel), state of the art\tjsmn %s MB/s (documents of 100), %s MB/s (one document), this run\tnone: shows what >= 2x jsmn asks\tfull validation + the same handler: %s MB/s = %sx jsmn (documents of 100), %s MB/s = %sx (one document); parse only: %sx / %sx; On-Demand (partial validation) + handler: %sx / %sx\treference\n' \
+            "$ver" "$kern" "$j100" "$j1" \
             "$(sj 'DOM parse + handler, documents of 100')" "$(ratio "$(sj 'DOM parse + handler, documents of 100')" "$j100")" \
             "$(sj 'DOM parse + handler, one document')" "$(ratio "$(sj 'DOM parse + handler, one document')" "$j1")" \
             "$(ratio "$(sj 'DOM parse, documents of 100')" "$j100")" "$(ratio "$(sj 'DOM parse, one document')" "$j1")" \
