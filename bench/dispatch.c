@@ -296,6 +296,59 @@ static void count_only(const bce_event_t *ev, void *user_data) {
     (*(unsigned long long *)user_data)++;
 }
 
+/* ---- documents of 100, timed one document per call ---------------------------------------- */
+
+typedef int (*doc_fn)(void *ctx, const char *json, size_t len);     /* < 0: failed */
+
+static int dispatch_doc(void *ctx, const char *json, size_t len) {
+    return bce_process_updates((bce_coin_t *)ctx, json, len);
+}
+
+static int parse_doc(void *ctx, const char *json, size_t len) {
+    return bce_json_parse((bce_json_t *)ctx, json, len);
+}
+
+typedef struct jsmn_ctx_t {
+    jsmntok_t *toks;
+    unsigned cap;
+} jsmn_ctx_t;
+
+static int jsmn_doc(void *ctx, const char *json, size_t len) {
+    jsmn_ctx_t *c = (jsmn_ctx_t *)ctx;
+    jsmn_parser p;
+    jsmn_init(&p);
+    return jsmn_parse(&p, json, len, c->toks, c->cap);
+}
+
+/* One pass of fn over every document: the sum of what it returned, or -1 (reported). */
+static long long run_docs(const batches_t *b, doc_fn fn, void *ctx, const char *what) {
+    long long sum = 0;
+    unsigned long j;
+    for (j = 0; j < b->count; j++) {
+        int r = fn(ctx, b->buf + b->off[j], b->len[j]);
+        if (r < 0) {
+            fprintf(stderr, "%s, document %lu: %d\n", what, j, r);
+            return -1;
+        }
+        sum += r;
+    }
+    return sum;
+}
+
+/* An untimed pass, then reps timed ones into t; the sum of the last pass, or -1. */
+static long long time_docs(const batches_t *b, int reps, double *t, doc_fn fn, void *ctx, const char *what,
+                           timing_t *out) {
+    long long sum = 0;
+    int i;
+    for (i = -1; i < reps; i++) {
+        double a = now_s();
+        if ((sum = run_docs(b, fn, ctx, what)) < 0) return -1;
+        if (i >= 0) t[i] = now_s() - a;
+    }
+    *out = summarize(t, reps);
+    return sum;
+}
+
 /* ---- output ------------------------------------------------------------------------------ */
 
 static void row(const char *what, timing_t t, double mb, double updates) {
@@ -403,16 +456,11 @@ int main(int argc, char **argv) {
     warm_bytes = as.bytes;
     if (only_dispatch == 2) {   /* for callgrind: documents of 100 only */
         batches_t b;
-        unsigned long j;
+        timing_t lb;
         if (make_batches(&b, n, 100) != 0) return 1;
-        for (i = -1; i < reps; i++) {
-            double a = now_s();
-            for (j = 0; j < b.count; j++)
-                if (bce_process_updates(coin, b.buf + b.off[j], b.len[j]) < 0) return 1;
-            if (i >= 0) t[i] = now_s() - a;
-        }
+        if (time_docs(&b, reps, t, dispatch_doc, coin, "bce_process_updates", &lb) < 0) return 1;
         printf("only the dispatch of %lu documents of 100 was run (%d + 1 warm-up passes)\n", b.count, reps);
-        row("bce_process_updates per document", summarize(t, reps), (double)b.total / 1e6, (double)n);
+        row("bce_process_updates per document", lb, (double)b.total / 1e6, (double)n);
         bce_coin_destroy(coin);
         return 0;
     }
@@ -546,77 +594,39 @@ int main(int argc, char **argv) {
     {
         batches_t b;
         timing_t lb, jb, pb, eb;
-        unsigned long j;
         double mbb;
-        jsmn_parser jp;
-        jsmntok_t *toks;
+        jsmn_ctx_t jc;
+        bce_json_t jp2;
+        bce_json_desc_t jd2;
+        bce_coin_t *bare;
+        unsigned long long bare_calls = 0;
         if (make_batches(&b, n, 100) != 0) return 1;
         mbb = (double)b.total / 1e6;
-        st.calls = 0;
-        for (i = -1; i < reps; i++) {               /* i == -1: untimed warm-up */
-            double a = now_s();
-            unsigned long long calls = 0;
-            if (i == 0) {
-                printf("documents of 100: handler checksum of one pass: %016llx\n", st.checksum);
-                batch_allocs = as.allocs;
-            }
-            if (i == -1) st.checksum = 0;
-            for (j = 0; j < b.count; j++) {
-                r = bce_process_updates(coin, b.buf + b.off[j], b.len[j]);
-                if (r < 0) { fprintf(stderr, "batch %lu: %s\n", j, bce_result_str(r)); return 1; }
-                calls += (unsigned long long)r;
-            }
-            if (i >= 0) t[i] = now_s() - a;
-            if (calls != n) { fprintf(stderr, "batches: %llu handler calls, expected %lu\n", calls, n); return 1; }
+        st.checksum = 0;                            /* one pass from a zero checksum first */
+        if (run_docs(&b, dispatch_doc, coin, "bce_process_updates") != (long long)n) return 1;
+        printf("documents of 100: handler checksum of one pass: %016llx\n", st.checksum);
+        batch_allocs = as.allocs;
+        if (time_docs(&b, reps, t, dispatch_doc, coin, "bce_process_updates", &lb) != (long long)n) {
+            fprintf(stderr, "documents of 100: not %lu handler calls a pass\n", n);
+            return 1;
         }
-        lb = summarize(t, reps);
         batch_allocs = as.allocs - batch_allocs;
-        toks = (jsmntok_t *)malloc(sizeof(jsmntok_t) * b.tokens_max);
-        if (!toks) return 1;
-        for (i = -1; i < reps; i++) {
-            double a = now_s();
-            for (j = 0; j < b.count; j++) {
-                jsmn_init(&jp);
-                r = jsmn_parse(&jp, b.buf + b.off[j], b.len[j], toks, (unsigned)b.tokens_max);
-                if (r < 0) { fprintf(stderr, "jsmn batch %lu: %d\n", j, r); return 1; }
-            }
-            if (i >= 0) t[i] = now_s() - a;
-        }
-        jb = summarize(t, reps);
-        free(toks);
-        {   /* the breakdown: the validating tokenizer alone, and dispatch into a handler that
-               reads nothing (the bench handler's argument work is the difference) */
-            bce_json_t jp2;
-            bce_json_desc_t jd2;
-            bce_coin_t *bare;
-            unsigned long long bare_calls = 0;
-            memset(&jd2, 0, sizeof jd2);
-            jd2.max_tokens = (uint32_t)b.tokens_max;
-            if (bce_json_init(&jp2, &jd2) != BCE_OK) return 1;
-            for (i = -1; i < reps; i++) {
-                double a = now_s();
-                for (j = 0; j < b.count; j++)
-                    if (bce_json_parse(&jp2, b.buf + b.off[j], b.len[j]) < 0) { fprintf(stderr, "parse batch %lu\n", j); return 1; }
-                if (i >= 0) t[i] = now_s() - a;
-            }
-            pb = summarize(t, reps);
-            bce_json_release(&jp2);
-            bare = bce_coin_create(&desc);
-            if (!bare || bce_on(bare, "new_block,new_transaction,new_payment,verified_tx", count_only, &bare_calls) != BCE_OK)
-                return 1;
-            for (i = -1; i < reps; i++) {
-                double a = now_s();
-                for (j = 0; j < b.count; j++)
-                    if (bce_process_updates(bare, b.buf + b.off[j], b.len[j]) < 0) return 1;
-                if (i >= 0) t[i] = now_s() - a;
-            }
-            eb = summarize(t, reps);
-            bce_coin_destroy(bare);
-            if (bare_calls != (unsigned long long)n * (unsigned long long)(reps + 1)) {
-                fprintf(stderr, "empty handler: %llu calls\n", bare_calls);
-                return 1;
-            }
-        }
+        jc.cap = (unsigned)b.tokens_max;
+        jc.toks = (jsmntok_t *)malloc(sizeof(jsmntok_t) * b.tokens_max);
+        if (!jc.toks || time_docs(&b, reps, t, jsmn_doc, &jc, "jsmn", &jb) < 0) return 1;
+        free(jc.toks);
+        /* the breakdown: the validating tokenizer alone, and dispatch into a handler that reads
+           nothing (the bench handler's argument work is the difference) */
+        memset(&jd2, 0, sizeof jd2);
+        jd2.max_tokens = (uint32_t)b.tokens_max;
+        if (bce_json_init(&jp2, &jd2) != BCE_OK || time_docs(&b, reps, t, parse_doc, &jp2, "bce_json_parse", &pb) < 0)
+            return 1;
+        bce_json_release(&jp2);
+        bare = bce_coin_create(&desc);
+        if (!bare || bce_on(bare, "new_block,new_transaction,new_payment,verified_tx", count_only, &bare_calls) != BCE_OK
+            || time_docs(&b, reps, t, dispatch_doc, bare, "empty handler", &eb) != (long long)n)
+            return 1;
+        bce_coin_destroy(bare);
         printf("\nthe same count of updates as %lu documents of %lu (%.2f MB in all), as get_updates returns them:\n",
                b.count, b.per, mbb);
         printf("%-34s %10s %10s %9s %9s %9s\n", "", "best ms", "median ms", "Mupd/s", "MB/s", "MB/s med");
