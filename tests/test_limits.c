@@ -1241,13 +1241,14 @@ static void test_manager_currency_name(void) {
 }
 
 typedef struct flaky_t {
-    int fail;
+    int fail;                   /* refuse every allocation */
+    size_t fail_size;           /* refuse the allocations of exactly this size (0: none) */
     long refused;
 } flaky_t;
 
 static void *flaky_alloc(size_t n, void *ud) {
     flaky_t *f = (flaky_t *)ud;
-    if (f->fail) { f->refused++; return NULL; }
+    if (f->fail || (f->fail_size && n == f->fail_size)) { f->refused++; return NULL; }
     return malloc(n);
 }
 
@@ -1259,7 +1260,7 @@ static void flaky_free(void *p, void *ud) {
 static void test_delivery_allocation_failure(void) {
     /* an update whose strings need a bigger arena, while memory is refused: skipped and
        logged; the next update (fitting the warm arena) is delivered. A manager refuses a
-       wallet it cannot store and keeps the others */
+       wallet when its coin or its table cannot be allocated, and keeps the others */
     flaky_t f;
     logbook_t lb;
     bce_coin_desc_t d;
@@ -1304,17 +1305,26 @@ static void test_delivery_allocation_failure(void) {
     md.allocator = d.allocator;
     md.logger = d.logger;
     m = bce_manager_create(&md);
+    /* the table doubles when it would be half full: the 65th wallet needs 256 slots */
+    f.refused = 0;
     for (i = 0; i < 100; i++) {
         snprintf(name, sizeof name, "w%d", i);
-        if (i == 50) f.fail = 1;
+        f.fail_size = i == 64 ? 256 * sizeof(bce_coin_t *) : 0;
         if (bce_manager_add_wallet(m, "BTC", name)) held++;
     }
+    f.fail_size = 0;
+    CHECK_INT(f.refused, 1);                /* the table, and nothing else */
+    CHECK_INT(held, 99);
+    CHECK(bce_manager_wallet(m, "BTC", "w63") != NULL);
+    CHECK(bce_manager_wallet(m, "BTC", "w64") == NULL);
+    CHECK(bce_manager_wallet(m, "BTC", "w99") != NULL);
+    CHECK(bce_manager_add_wallet(m, "BTC", "w64") != NULL);
+    /* the coin itself refused: every allocation fails from here */
+    f.fail = 1;
+    CHECK(bce_manager_add_wallet(m, "BTC", "w100") == NULL);
     f.fail = 0;
-    CHECK_INT(held, 50);
+    CHECK(bce_manager_wallet(m, "BTC", "w100") == NULL);
     CHECK(bce_manager_wallet(m, "BTC", "w0") != NULL);
-    CHECK(bce_manager_wallet(m, "BTC", "w49") != NULL);
-    CHECK(bce_manager_wallet(m, "BTC", "w50") == NULL);
-    CHECK(bce_manager_add_wallet(m, "BTC", "w50") != NULL);
     bce_manager_destroy(m);
 }
 
