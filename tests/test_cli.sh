@@ -459,7 +459,9 @@ while True:
     fi
 
     echo "== TLS (aiohttp daemon with a test CA)"
-    if bash "$HERE/make_certs.sh" "$BUILD/certs" && start_daemon tls "$PY" "$HERE/fake_daemon.py" \
+    if ! bash "$HERE/make_certs.sh" "$BUILD/certs"; then
+        bad "tls: tests/make_certs.sh failed"
+    elif start_daemon tls "$PY" "$HERE/fake_daemon.py" \
         --tls-cert "$BUILD/certs/good.pem" --tls-key "$BUILD/certs/good.key"; then
         local tp=$PORT
         listen tls-ok --url "https://127.0.0.1:$tp" --xpub WT --ca-file "$BUILD/certs/ca.pem"
@@ -480,7 +482,9 @@ while True:
     fi
 
     echo "== the password is erased from the command line"
-    if [ -r /proc/self/cmdline ] && start_daemon pwd "$BUILD/fake_daemon" --password "$PW"; then
+    if [ ! -r /proc/self/cmdline ]; then
+        bad "password: /proc/self/cmdline is not readable here"
+    elif start_daemon pwd "$BUILD/fake_daemon" --password "$PW"; then
         listen cmdline --url "http://127.0.0.1:$PORT" --xpub WC --password "$PW"
         wait_until 10 has_text "$T/cmdline.err" "connected to"
         check "password: not in /proc/PID/cmdline while running" \
