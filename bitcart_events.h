@@ -124,10 +124,12 @@
      BCE_MALLOC(size), BCE_FREE(p)  the fallback allocator (default malloc / free)
      BCE_USE_MBEDTLS                https:// and wss:// through mbedTLS (see TLS below)
      BCE_NO_SIMD                    portable JSON scanning only (default: SSE2 where the
-                                    compiler targets it, e.g. every x86-64 build)
+                                    compiler targets it and says so, e.g. gcc, clang and
+                                    MSVC on x86-64; tcc takes the portable path)
      BCE_NO_DNS                     IP addresses only in URLs: no getaddrinfo, so no resolver
-                                    is linked in (about 20 KB of a static musl binary); a host
-                                    name fails with BCE_ERR_CONNECT
+                                    is linked in (24 KB of a static musl binary: bench/
+                                    min_listener.c is 58,512 bytes with it, 83,088 without);
+                                    a host name fails with BCE_ERR_CONNECT
      BCE_WS_RECV_BYTES              32768: a websocket's first receive buffer; it grows, by
                                     doubling, up to max_message_bytes (see EMBEDDED)
      BCE_RPC_RECV_STEP              16384: JSON-RPC receive buffer growth step
@@ -142,8 +144,9 @@
      word size    64-bit, and 32-bit x86 (i686)
      byte order   little-endian, and big-endian (s390x under qemu-user). Nothing depends on the
                   byte order: wire formats (websocket frames and masks, SHA-1, base64) are
-                  read and written byte by byte, and the JSON scanner's 8-byte words only use
-                  their bit order to skip ahead on little-endian gcc/clang builds
+                  read and written byte by byte, and the JSON scanner's 8-byte words use their
+                  bit order only to skip ahead (gcc/clang, either byte order; other compilers
+                  go on byte by byte from each flagged word)
      Windows      mingw-w64 (x86_64 run under wine, i686 compiled), winsock2: see below
    Other POSIX systems (macOS, the BSDs) should work (SO_NOSIGPIPE where MSG_NOSIGNAL is
    missing) but are not checked here; neither is MSVC.
@@ -302,9 +305,12 @@
 
    PERFORMANCE AND EMBEDDED USE
    ----------------------------
-   A document that fits in max_json_tokens (a get_updates answer, a websocket message) is
-   validated and tokenized in one pass and dispatched from its tokens; a larger one is validated
-   first, then tokenized one update at a time. Either way nothing is delivered before the whole
+   A document of at most 16 bytes per allowed token (max_json_tokens) that fits in the token
+   limit is validated and tokenized in one pass and dispatched from its tokens; a larger one
+   is validated first, then tokenized one update at a time. A websocket message is one pass.
+   A get_updates answer is validated and tokenized once, as the JSON-RPC answer, and
+   dispatched from those tokens (parsed again only when something else was parsed in between,
+   such as a websocket message on the same coin or another call of the same manager). Either way nothing is delivered before the whole
    document is known to be valid. The token array (24 bytes a token) grows to the largest such
    document and is kept. Measured with bench/ (make bench, bench/RESULTS.md).
    RAM for one listening coin (websocket + catch-up call, 20 events; bench/embedded.c, glibc,
@@ -485,6 +491,7 @@ typedef struct bce_json_t {
     bce_json_desc_t desc;
     size_t error_offset;        /* byte offset of the last failure */
     const char *error;          /* static text of the last failure, "" if none */
+    uint32_t parses_;           /* library use: bumped whenever the tokens are rewritten */
 } bce_json_t;
 
 /* Sets up p (nothing is allocated yet). desc may be NULL. BCE_ERR_INVALID_ARG on bad limits. */
@@ -1106,26 +1113,27 @@ static unsigned _bce_ctz32(unsigned v) {    /* v != 0 */
 #endif
 }
 
-/* quote, backslash, a control byte (< 0x20) or a non-ASCII byte (signed compare: both < 0x20).
-   32 bytes a step (hashes are long; _bce_json_string_end probes the first 16 inline). */
-#define _BCE_PLAIN_MASK(v) _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, q), \
-                                             _mm_cmpeq_epi8(v, b)), _mm_cmplt_epi8(v, sp)))
+/* One bit for each of the 16 bytes at p that is a quote, a backslash, a control byte (< 0x20)
+   or not ASCII (a signed compare: both are below 0x20). */
+static unsigned _bce_plain16(const unsigned char *p) {
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    return (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                                                    _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+                                       _mm_cmplt_epi8(v, _mm_set1_epi8(0x20))));
+}
+
+/* 32 bytes a step (hashes are long; _bce_json_string_end probes the first 16 inline). */
 static size_t _bce_skip_plain(const unsigned char *s, size_t i, size_t len) {
-    const __m128i q = _mm_set1_epi8('"'), b = _mm_set1_epi8('\\'), sp = _mm_set1_epi8(0x20);
     for (; i + 32 <= len; i += 32) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-        __m128i w = _mm_loadu_si128((const __m128i *)(const void *)(s + i + 16));
-        unsigned bits = (unsigned)_BCE_PLAIN_MASK(v) | ((unsigned)_BCE_PLAIN_MASK(w) << 16);
+        unsigned bits = _bce_plain16(s + i) | (_bce_plain16(s + i + 16) << 16);
         if (bits) return i + _bce_ctz32(bits);
     }
     for (; i + 16 <= len; i += 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-        unsigned bits = (unsigned)_BCE_PLAIN_MASK(v);
+        unsigned bits = _bce_plain16(s + i);
         if (bits) return i + _bce_ctz32(bits);
     }
     return i;
 }
-#undef _BCE_PLAIN_MASK
 #else
 /* Word tricks that flag each byte exactly (no carry crosses a byte: every sum stays below
    0x100), so the first flagged byte is the lowest set bit on little-endian machines and the
@@ -1249,10 +1257,7 @@ _BCE_INLINE size_t _bce_json_string_end(_bce_scan_t *sc, const char *s, size_t l
     size_t q = i + 1;           /* s, len: sc->s, sc->len, from the caller's registers */
 #ifdef _BCE_SSE2
     if (q + 16 <= len) {        /* the first 16 bytes here: most strings are short keys */
-        const __m128i vq = _mm_set1_epi8('"'), vb = _mm_set1_epi8('\\'), vsp = _mm_set1_epi8(0x20);
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + q));
-        unsigned bits = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, vq),
-                                                    _mm_cmpeq_epi8(v, vb)), _mm_cmplt_epi8(v, vsp)));
+        unsigned bits = _bce_plain16((const unsigned char *)s + q);
         if (bits) {
             q += _bce_ctz32(bits);
             if (s[q] == '"') return q;
@@ -1299,9 +1304,6 @@ bad:
 }
 
 static int _bce_isws(int c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
-/* compact JSON has no whitespace: one compare usually settles it */
-#define _BCE_JSON_SKIP_WS(s, i, len) \
-    while ((i) < (len) && (unsigned char)(s)[i] <= ' ' && _bce_isws((unsigned char)(s)[i])) (i)++
 
 /* Appends a token; grows the array up to max_tokens. Returns its index or _BCE_NONE. */
 static int _bce_json_more_tokens(_bce_scan_t *sc, size_t start, int *rc) {
@@ -1356,6 +1358,8 @@ _BCE_INLINE void _bce_json_tok_set(bce_json_token_t *t, int type, size_t start, 
    Strings, numbers and literals keep their own checks. The errors and their offsets are the
    guarded scan's. */
 #define _BCE_JSON_IN(i) (!guarded || (i) < len)
+/* compact JSON has no whitespace: one compare usually settles it */
+#define _BCE_JSON_SKIP_WS while (_BCE_JSON_IN(i) && (unsigned char)s[i] <= ' ' && _bce_isws((unsigned char)s[i])) i++
 _BCE_INLINE int _bce_json_scan_body(_bce_scan_t *sc, size_t pos, size_t *end, bce_json_t *const tp,
                                     const int guarded) {
     const char *s = sc->s;
@@ -1370,7 +1374,7 @@ _BCE_INLINE int _bce_json_scan_body(_bce_scan_t *sc, size_t pos, size_t *end, bc
     for (;;) {
         int c;
         /* expect a value */
-        while (_BCE_JSON_IN(i) && (unsigned char)s[i] <= ' ' && _bce_isws((unsigned char)s[i])) i++;
+        _BCE_JSON_SKIP_WS;
         if (!_BCE_JSON_IN(i)) { sc->err = "unexpected end of input"; sc->err_off = i; return BCE_ERR_JSON; }
         c = (unsigned char)s[i];
         if (c == '"') {
@@ -1400,7 +1404,7 @@ _BCE_INLINE int _bce_json_scan_body(_bce_scan_t *sc, size_t pos, size_t *end, bc
             }
             depth++;
             i++;
-            while (_BCE_JSON_IN(i) && (unsigned char)s[i] <= ' ' && _bce_isws((unsigned char)s[i])) i++;
+            _BCE_JSON_SKIP_WS;
             if (_BCE_JSON_IN(i) && s[i] == (in_object ? '}' : ']')) goto close;
             if (!in_object) continue;
             goto key;
@@ -1434,7 +1438,7 @@ _BCE_INLINE int _bce_json_scan_body(_bce_scan_t *sc, size_t pos, size_t *end, bc
         /* after a value: a separator or the end of one or more containers */
         for (;;) {
             if (depth == 0) { sc->ntok = ntok; *end = i; return BCE_OK; }
-            while (_BCE_JSON_IN(i) && (unsigned char)s[i] <= ' ' && _bce_isws((unsigned char)s[i])) i++;
+            _BCE_JSON_SKIP_WS;
             if (!_BCE_JSON_IN(i)) { sc->err = "unexpected end of input"; sc->err_off = i; return BCE_ERR_JSON; }
             if (s[i] == ',') {
                 i++;
@@ -1442,7 +1446,7 @@ _BCE_INLINE int _bce_json_scan_body(_bce_scan_t *sc, size_t pos, size_t *end, bc
                     if (tp) tk[parent].size++;  /* arrays count their commas, +1 when closed */
                     break;
                 }
-                while (_BCE_JSON_IN(i) && (unsigned char)s[i] <= ' ' && _bce_isws((unsigned char)s[i])) i++;
+                _BCE_JSON_SKIP_WS;
                 goto key;
             }
             if (s[i] != (in_object ? '}' : ']')) {
@@ -1486,7 +1490,7 @@ _BCE_INLINE int _bce_json_scan_body(_bce_scan_t *sc, size_t pos, size_t *end, bc
                 ntok++;
             }
             i = q + 1;
-            while (_BCE_JSON_IN(i) && (unsigned char)s[i] <= ' ' && _bce_isws((unsigned char)s[i])) i++;
+            _BCE_JSON_SKIP_WS;
             if (!_BCE_JSON_IN(i) || s[i] != ':') { sc->err = "expected ':'"; sc->err_off = i; return BCE_ERR_JSON; }
             i++;
         }
@@ -1503,6 +1507,7 @@ static int _bce_json_scan_check_u(_bce_scan_t *sc, size_t pos, size_t *end) { re
 static int _bce_json_scan_tokens_u(_bce_scan_t *sc, size_t pos, size_t *end) { return _bce_json_scan_body(sc, pos, end, sc->p, 0); }
 #endif
 #undef _BCE_JSON_IN
+#undef _BCE_JSON_SKIP_WS
 /* Index of the last non-space byte of s[pos..len) when it is '}' or ']', else (size_t)-1. */
 static size_t _bce_json_last_bracket(const char *s, size_t pos, size_t len) {
     while (len > pos && _bce_isws((unsigned char)s[len - 1])) len--;
@@ -1567,6 +1572,7 @@ _BCE_DEF int bce_json_parse(bce_json_t *p, const char *json, size_t len) {
     sc.max_depth = p->desc.max_depth;
     sc.p = p;
     p->count = 0;
+    p->parses_++;
     r = _bce_json_scan_doc(&sc);
     if (r != BCE_OK) {
         p->error = sc.err ? sc.err : "error";
@@ -1764,7 +1770,8 @@ _BCE_DEF int bce_json_int(const char *json, const bce_json_token_t *tok, long lo
     i = 0;
     if (i < n && s[i] == '-') { neg = 1; i++; }
     if (i >= n) return 0;
-    if (n - i <= 18) {      /* 18 digits never overflow: no check per digit */
+    if (n - i <= 18) {      /* 18 digits never overflow: no check per digit (one loop with a
+                               flag for it ran 12% more instructions here) */
         for (; i < n; i++) {
             unsigned d = (unsigned)((unsigned char)s[i] - '0');
             if (d > 9) return 0;                /* fraction or exponent */
@@ -1773,9 +1780,8 @@ _BCE_DEF int bce_json_int(const char *json, const bce_json_token_t *tok, long lo
     } else {
         lim = neg ? (unsigned long long)LLONG_MAX + 1ull : (unsigned long long)LLONG_MAX;
         for (; i < n; i++) {
-            unsigned d;
-            if (!_bce_isdigit(s[i])) return 0;
-            d = (unsigned)(s[i] - '0');
+            unsigned d = (unsigned)((unsigned char)s[i] - '0');
+            if (d > 9) return 0;
             if (v > (lim - d) / 10) return 0;  /* overflow */
             v = v * 10 + d;
         }
@@ -3012,6 +3018,9 @@ typedef struct _bce_rpc_t {
     int rpc_code;               /* JSON-RPC error code when result is BCE_ERR_RPC/AUTH */
     const char *result_json;    /* into in: the "result" value */
     size_t result_len;
+    const char *result_body;    /* the answer the tokens below index */
+    uint32_t result_tok;        /* the "result" value's token in disp->json ... */
+    uint32_t result_parse;      /* ... while disp->json.parses_ still equals this */
     const bce_allocator_t *alloc;
     const bce_logger_t *logger;
     _bce_disp_t *disp;          /* its JSON tokenizer parses responses */
@@ -3333,6 +3342,9 @@ static void _bce_rpc_finish(_bce_rpc_t *c) {
         const bce_json_token_t *t = &p->tokens[v];
         c->result_json = body + t->start - (t->type == BCE_JSON_STRING ? 1 : 0);
         c->result_len = (size_t)(t->end - t->start) + (t->type == BCE_JSON_STRING ? 2u : 0u);
+        c->result_body = body;
+        c->result_tok = v;
+        c->result_parse = p->parses_;
     }
     c->result = BCE_OK;
 }
@@ -4748,6 +4760,26 @@ static int _bce_dispatch_one(_bce_disp_t *d, const _bce_route_t *rt, const char 
     return 1;
 }
 
+/* Dispatches every object item of the array at t[arr] of validated text; returns the number
+   of handler calls. */
+static int _bce_dispatch_list(_bce_disp_t *d, const _bce_route_t *rt, const char *json, bce_json_token_t *t,
+                              uint32_t arr) {
+    uint32_t k, n;
+    int calls = 0;
+    if (t[arr].type != BCE_JSON_ARRAY) {
+        _bce_log(d->logger, BCE_LOG_WARN, "updates are not a list; ignored");
+        return 0;
+    }
+    for (n = 0, k = arr + 1; n < t[arr].size; n++, k = t[k].next) {
+        if (t[k].type != BCE_JSON_OBJECT) {
+            _bce_log(d->logger, BCE_LOG_DEBUG, "update that is not an object ignored");
+            continue;
+        }
+        if (_bce_dispatch_one(d, rt, json, t, k) > 0 && calls < INT_MAX) calls++;
+    }
+    return calls;
+}
+
 /* Validates the whole text, then dispatches every object item of a top-level array. */
 static int _bce_dispatch_array(_bce_disp_t *d, const _bce_route_t *rt, const char *json, size_t len) {
     size_t i = 0, err_off = 0;
@@ -4761,23 +4793,7 @@ static int _bce_dispatch_array(_bce_disp_t *d, const _bce_route_t *rt, const cha
        than 16 bytes per allowed token (realistic updates average 16-20) go there directly, so
        that a large document rarely pays for a one-pass attempt that runs out of tokens. */
     r = len / 16 <= d->json.desc.max_tokens ? bce_json_parse(&d->json, json, len) : BCE_ERR_LIMIT;
-    if (r > 0) {
-        bce_json_token_t *t = d->json.tokens;
-        uint32_t k, n;
-        if (t[0].type != BCE_JSON_ARRAY) {
-            _bce_log(d->logger, BCE_LOG_WARN, "updates are not a list; ignored");
-            return 0;
-        }
-        for (n = 0, k = 1; n < t[0].size; n++, k = t[k].next) {
-            if (t[k].type != BCE_JSON_OBJECT) {
-                _bce_log(d->logger, BCE_LOG_DEBUG, "update that is not an object ignored");
-                continue;
-            }
-            r = _bce_dispatch_one(d, rt, json, t, k);
-            if (r > 0 && calls < INT_MAX) calls++;
-        }
-        return calls;
-    }
+    if (r > 0) return _bce_dispatch_list(d, rt, json, d->json.tokens, 0);
     if (r == BCE_ERR_JSON) err_off = d->json.error_offset;
     else r = bce_json_validate(json, len, d->json.desc.max_depth, &err_off);
     if (r != BCE_OK) {
@@ -4800,6 +4816,7 @@ static int _bce_dispatch_array(_bce_disp_t *d, const _bce_route_t *rt, const cha
     sc.len = len;
     sc.max_depth = d->json.desc.max_depth;
     sc.p = &d->json;
+    d->json.parses_++;
     sc.last = _bce_json_last_bracket(json, 0, len);     /* the array's ']' */
     for (;;) {
         size_t end = i;
@@ -4911,7 +4928,7 @@ static void _bce_ws_deliver(_bce_disp_t *d, const char *text, size_t len, void *
                             long long now) {
     bce_json_t *p = &d->json;
     bce_json_token_t *t;
-    uint32_t u, w, c, k, i;
+    uint32_t u, w, c;
     const char *wallet = NULL, *cur = "BTC";
     size_t cur_len = 3;
     _bce_route_t rt;
@@ -4957,8 +4974,7 @@ static void _bce_ws_deliver(_bce_disp_t *d, const char *text, size_t len, void *
     }
     memset(&dd, 0, sizeof dd);
     if (route(owner, cur, cur_len, wallet, &rt, &dd, now) != BCE_OK) return;
-    for (i = 0, k = u + 1; i < t[u].size; i++, k = t[k].next)
-        if (t[k].type == BCE_JSON_OBJECT) _bce_dispatch_one(d, &rt, text, t, k);
+    _bce_dispatch_list(d, &rt, text, t, u);
 }
 
 /* Wallet key -> {"xpub":"KEY"}, the filter a coin sends after connecting. */
@@ -5261,7 +5277,12 @@ static int _bce_poll_collect(_bce_rpc_t *rpc, _bce_disp_t *d, const _bce_route_t
     int r = rpc->result;
     rpc->state = _BCE_RPC_IDLE;
     if (r == BCE_OK) {
-        _bce_dispatch_array(d, rt, rpc->result_json, rpc->result_len);
+        /* the answer was validated and tokenized whole: dispatch from its tokens, unless a
+           websocket message or another call has parsed since (then from its text) */
+        if (rpc->disp == d && d->json.parses_ == rpc->result_parse)
+            _bce_dispatch_list(d, rt, rpc->result_body, d->json.tokens, rpc->result_tok);
+        else
+            _bce_dispatch_array(d, rt, rpc->result_json, rpc->result_len);
         return BCE_OK;
     }
     _bce_log_call_failure(d->logger, "get_updates", r, rpc->error);

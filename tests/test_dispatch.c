@@ -839,6 +839,62 @@ static void test_event_names_exact(void) {
     bce_coin_destroy(c);
 }
 
+/* A get_updates answer is validated and tokenized once: the poller dispatches from the
+   JSON-RPC answer's own tokens. When something else has parsed in between (a websocket
+   message on the same coin), it parses the result list again instead of reading stale
+   tokens. Drives the coin's call state directly (no daemon needed). */
+static void finish_answer(bce_coin_t *c, char *body, unsigned long long id) {
+    c->rpc.in = body;
+    c->rpc.resp.status = 200;
+    c->rpc.resp.body_start = 0;
+    c->rpc.resp.body_len = strlen(body);
+    c->rpc.call_id = id;
+    _bce_rpc_finish(&c->rpc);
+}
+
+static void test_answer_tokenized_once(void) {
+    char body[] = "{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":[{\"event\":\"new_transaction\",\"tx\":\"a1\"},"
+                  "7,{\"event\":\"new_transaction\",\"tx\":\"a2\",\"height\":5}]}";
+    char body2[sizeof body];
+    static const char other[] = "[{\"event\":\"new_transaction\",\"tx\":\"zz\",\"height\":99}]";
+    seen_t s;
+    bce_coin_t *c = bce_coin_create(NULL);
+    char *keep = c->rpc.in;
+    _bce_route_t rt;
+    uint32_t before;
+    memset(&s, 0, sizeof s);
+    CHECK_INT(bce_on(c, "new_transaction", record, &s), BCE_OK);
+    memcpy(body2, body, sizeof body);
+    before = c->disp.json.parses_;
+    finish_answer(c, body, 7);
+    CHECK_INT(c->rpc.result, BCE_OK);
+    _bce_coin_route(c, &rt);
+    CHECK_INT(_bce_poll_collect(&c->rpc, &c->disp, &rt), BCE_OK);
+    CHECK_INT((int)(c->disp.json.parses_ - before), 1);     /* one scan for answer and dispatch */
+    CHECK_INT(s.calls, 2);
+    CHECK_STR(s.tx, "a2");
+    CHECK_INT(s.got_height, 1);
+    CHECK(s.height == 5);
+    /* a message parsed between the end of the call and its collection */
+    memset(&s, 0, sizeof s);
+    finish_answer(c, body2, 8);                 /* wrong id: refused */
+    CHECK_INT(c->rpc.result, BCE_ERR_JSON);
+    memcpy(body2, body, sizeof body);
+    finish_answer(c, body2, 7);
+    CHECK_INT(c->rpc.result, BCE_OK);
+    CHECK_INT(bce_process_updates(c, other, strlen(other)), 1);
+    CHECK_STR(s.tx, "zz");
+    memset(&s, 0, sizeof s);
+    before = c->disp.json.parses_;
+    CHECK_INT(_bce_poll_collect(&c->rpc, &c->disp, &rt), BCE_OK);
+    CHECK_INT((int)(c->disp.json.parses_ - before), 1);     /* the result list parsed again */
+    CHECK_INT(s.calls, 2);
+    CHECK_STR(s.tx, "a2");
+    CHECK(s.height == 5);
+    c->rpc.in = keep;
+    bce_coin_destroy(c);
+}
+
 int main(void) {
     RUN(test_sdk_cases);
     RUN(test_handler_registration);
@@ -846,6 +902,7 @@ int main(void) {
     RUN(test_event_arguments);
     RUN(test_event_lookup);
     RUN(test_event_names_exact);
+    RUN(test_answer_tokenized_once);
     RUN(test_event_context);
     RUN(test_malformed_runs_nothing);
     RUN(test_coin_create);
