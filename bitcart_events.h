@@ -792,6 +792,7 @@ struct _bce_pollfd { int fd; short events; short revents; };
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
+#define _BCE_SOCK(fd) (fd)
 #endif
 #ifdef BCE_USE_MBEDTLS
 #include <mbedtls/version.h>
@@ -2345,12 +2346,37 @@ static void _bce_close_fd(int *fd) {
     }
 }
 
+static int _bce_socket(int family, int type, int protocol) { return socket(family, type, protocol); }
+
 /* poll(2) on up to a few descriptors, EINTR counted as "nothing happened". */
 static int _bce_poll(struct pollfd *p, size_t n, int timeout_ms) {
     int r = poll(p, (nfds_t)n, timeout_ms);
     if (r < 0 && errno == EINTR) return 0;
     return r;
 }
+#endif
+
+/* The last socket error, its text, and what it means, the same on both socket APIs. */
+#ifdef _WIN32
+#define _bce_sock_errno() WSAGetLastError()
+#define _bce_sock_strerror(e) _bce_wsa_str(e)
+#define _BCE_SOCK_AGAIN(e) ((e) == WSAEWOULDBLOCK)
+#define _BCE_SOCK_INTR(e) 0
+#define _BCE_SOCK_STARTED(e) ((e) == WSAEWOULDBLOCK)     /* a non-blocking connect under way */
+#define _BCE_SOCK_REFUSED WSAECONNREFUSED
+typedef int _bce_socklen_t;
+typedef int _bce_ssize_t;
+#define _BCE_IO_LEN(len) ((len) > INT_MAX ? INT_MAX : (int)(len))
+#else
+#define _bce_sock_errno() errno
+#define _bce_sock_strerror(e) strerror(e)
+#define _BCE_SOCK_AGAIN(e) ((e) == EAGAIN || (e) == EWOULDBLOCK)
+#define _BCE_SOCK_INTR(e) ((e) == EINTR)
+#define _BCE_SOCK_STARTED(e) ((e) == EINPROGRESS || (e) == EINTR || (e) == EALREADY)
+#define _BCE_SOCK_REFUSED ECONNREFUSED
+typedef socklen_t _bce_socklen_t;
+typedef ssize_t _bce_ssize_t;
+#define _BCE_IO_LEN(len) (len)
 #endif
 
 /* A stream connection: TCP connect over every resolved address, then an optional handshake
@@ -2412,45 +2438,31 @@ static void _bce_conn_error(_bce_conn_t *c, const char *a, const char *b) {
     c->error[n] = 0;
 }
 
-#ifdef _WIN32
-static long _bce_plain_send(_bce_conn_t *c, const char *buf, size_t len) {
-    int n = send(_BCE_SOCK(c->fd), buf, len > INT_MAX ? INT_MAX : (int)len, 0);
-    if (n >= 0) return (long)n;
-    if (WSAGetLastError() == WSAEWOULDBLOCK) return _BCE_IO_AGAIN_WRITE;
-    _bce_conn_error(c, "connection to the daemon failed: ", _bce_wsa_str(WSAGetLastError()));
-    return BCE_ERR_CONNECT;
-}
-
-static long _bce_plain_recv(_bce_conn_t *c, char *buf, size_t len) {
-    int n = recv(_BCE_SOCK(c->fd), buf, len > INT_MAX ? INT_MAX : (int)len, 0);
-    if (n >= 0) return (long)n;
-    if (WSAGetLastError() == WSAEWOULDBLOCK) return _BCE_IO_AGAIN_READ;
-    _bce_conn_error(c, "connection to the daemon failed: ", _bce_wsa_str(WSAGetLastError()));
-    return BCE_ERR_CONNECT;
-}
-#else
 static long _bce_plain_send(_bce_conn_t *c, const char *buf, size_t len) {
     for (;;) {
-        ssize_t n = send(c->fd, buf, len, _BCE_SEND_FLAGS);
+        _bce_ssize_t n = send(_BCE_SOCK(c->fd), buf, _BCE_IO_LEN(len), _BCE_SEND_FLAGS);
+        int e;
         if (n >= 0) return (long)n;
-        if (errno == EINTR) continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK) return _BCE_IO_AGAIN_WRITE;
-        _bce_conn_error(c, "connection to the daemon failed: ", strerror(errno));
+        e = _bce_sock_errno();
+        if (_BCE_SOCK_INTR(e)) continue;
+        if (_BCE_SOCK_AGAIN(e)) return _BCE_IO_AGAIN_WRITE;
+        _bce_conn_error(c, "connection to the daemon failed: ", _bce_sock_strerror(e));
         return BCE_ERR_CONNECT;
     }
 }
 
 static long _bce_plain_recv(_bce_conn_t *c, char *buf, size_t len) {
     for (;;) {
-        ssize_t n = recv(c->fd, buf, len, 0);
+        _bce_ssize_t n = recv(_BCE_SOCK(c->fd), buf, _BCE_IO_LEN(len), 0);
+        int e;
         if (n >= 0) return (long)n;
-        if (errno == EINTR) continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK) return _BCE_IO_AGAIN_READ;
-        _bce_conn_error(c, "connection to the daemon failed: ", strerror(errno));
+        e = _bce_sock_errno();
+        if (_BCE_SOCK_INTR(e)) continue;
+        if (_BCE_SOCK_AGAIN(e)) return _BCE_IO_AGAIN_READ;
+        _bce_conn_error(c, "connection to the daemon failed: ", _bce_sock_strerror(e));
         return BCE_ERR_CONNECT;
     }
 }
-#endif
 
 #ifdef BCE_NO_DNS
 #define _BCE_FREE_AI(c) _bce_mfree((c)->alloc, (c)->ai)
@@ -2509,59 +2521,33 @@ static int _bce_numeric_host(_bce_conn_t *c, const _bce_url_t *u) {
 #endif
 
 /* Starts a TCP connect to the next address; BCE_OK while one is in flight. */
-#ifdef _WIN32
 static int _bce_conn_next(_bce_conn_t *c) {
-    int err = WSAECONNREFUSED;
-    while (c->ai_next) {
-        struct addrinfo *a = c->ai_next;
-        int fd;
-        DWORD one = 1;
-        c->ai_next = a->ai_next;
-        fd = _bce_socket(a->ai_family, a->ai_socktype, a->ai_protocol);
-        if (fd < 0) { err = WSAGetLastError(); continue; }
-        if (_bce_set_nonblocking(fd) < 0) { err = WSAGetLastError(); _bce_close_fd(&fd); continue; }
-        setsockopt(_BCE_SOCK(fd), IPPROTO_TCP, TCP_NODELAY, (const char *)&one, (int)sizeof one);
-        if (connect(_BCE_SOCK(fd), a->ai_addr, (int)a->ai_addrlen) == 0 || WSAGetLastError() == WSAEWOULDBLOCK) {
-            c->fd = fd;
-            c->connects++;
-            c->want = _BCE_WANT_WRITE;
-            c->state = _BCE_CONN_CONNECTING;
-            return BCE_OK;
-        }
-        err = WSAGetLastError();
-        _bce_close_fd(&fd);
-    }
-    _bce_conn_error(c, "cannot connect to the daemon: ", _bce_wsa_str(err));
-    return BCE_ERR_CONNECT;
-}
-#else
-static int _bce_conn_next(_bce_conn_t *c) {
-    int err = ECONNREFUSED;
+    int err = _BCE_SOCK_REFUSED;
     while (c->ai_next) {
         struct addrinfo *a = c->ai_next;
         int fd, one = 1;
         c->ai_next = a->ai_next;
-        fd = socket(a->ai_family, a->ai_socktype, a->ai_protocol);
-        if (fd < 0) { err = errno; continue; }
-        if (_bce_set_nonblocking(fd) < 0) { err = errno; close(fd); continue; }
+        fd = _bce_socket(a->ai_family, a->ai_socktype, a->ai_protocol);
+        if (fd < 0) { err = _bce_sock_errno(); continue; }
+        if (_bce_set_nonblocking(fd) < 0) { err = _bce_sock_errno(); _bce_close_fd(&fd); continue; }
 #ifdef SO_NOSIGPIPE
         setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one);
 #endif
-        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        if (connect(fd, a->ai_addr, a->ai_addrlen) == 0 || errno == EINPROGRESS || errno == EINTR) {
+        setsockopt(_BCE_SOCK(fd), IPPROTO_TCP, TCP_NODELAY, (const char *)&one, (_bce_socklen_t)sizeof one);
+        if (connect(_BCE_SOCK(fd), a->ai_addr, (_bce_socklen_t)a->ai_addrlen) == 0
+            || _BCE_SOCK_STARTED(_bce_sock_errno())) {
             c->fd = fd;
             c->connects++;
             c->want = _BCE_WANT_WRITE;
             c->state = _BCE_CONN_CONNECTING;
             return BCE_OK;
         }
-        err = errno;
-        close(fd);
+        err = _bce_sock_errno();
+        _bce_close_fd(&fd);
     }
-    _bce_conn_error(c, "cannot connect to the daemon: ", strerror(err));
+    _bce_conn_error(c, "cannot connect to the daemon: ", _bce_sock_strerror(err));
     return BCE_ERR_CONNECT;
 }
-#endif
 
 /* Resolves the URL's host and starts connecting. BCE_OK: drive with _bce_conn_progress. */
 static int _bce_conn_open(_bce_conn_t *c, const _bce_url_t *u, long long now, int timeout_ms) {
@@ -2641,30 +2627,17 @@ static int _bce_conn_progress(_bce_conn_t *c, int revents, long long now) {
     }
     if (c->state == _BCE_CONN_CONNECTING) {
         int err = 0;
-#ifdef _WIN32
-        int el = (int)sizeof err;
+        _bce_socklen_t el = (_bce_socklen_t)sizeof err;
         if (!(revents & (POLLOUT | POLLERR | POLLHUP))) return 1;
-        if (getsockopt(_BCE_SOCK(c->fd), SOL_SOCKET, SO_ERROR, (char *)&err, &el) < 0) err = WSAGetLastError();
+        if (getsockopt(_BCE_SOCK(c->fd), SOL_SOCKET, SO_ERROR, (char *)&err, &el) < 0) err = _bce_sock_errno();
+        if (err && _BCE_SOCK_STARTED(err) && !_BCE_SOCK_INTR(err)) return 1;   /* still under way */
         if (err) {
             _bce_close_fd(&c->fd);
             if (_bce_conn_next(c) == BCE_OK) return 1;
-            _bce_conn_error(c, "cannot connect to the daemon: ", _bce_wsa_str(err));
+            _bce_conn_error(c, "cannot connect to the daemon: ", _bce_sock_strerror(err));
             _bce_conn_close(c);
             return BCE_ERR_CONNECT;
         }
-#else
-        socklen_t el = sizeof err;
-        if (!(revents & (POLLOUT | POLLERR | POLLHUP))) return 1;
-        if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0) err = errno;
-        if (err == EINPROGRESS || err == EALREADY) return 1;
-        if (err) {
-            _bce_close_fd(&c->fd);
-            if (_bce_conn_next(c) == BCE_OK) return 1;
-            _bce_conn_error(c, "cannot connect to the daemon: ", strerror(err));
-            _bce_conn_close(c);
-            return BCE_ERR_CONNECT;
-        }
-#endif
         if (c->ai) _BCE_FREE_AI(c);
         c->ai = c->ai_next = NULL;
         c->state = _BCE_CONN_HANDSHAKE;
