@@ -5,7 +5,7 @@
 // AVX2 "haswell", SSE4.2 "westmere", or its scalar fallback); the kernel is printed. It is a
 // bench-only reference, like jsmn and cJSON: the library never uses it.
 //
-//   build/bench_dispatch 1000000 1 dump DIR     # writes DIR/one.json and DIR/batches.json
+//   build/bench_dispatch 1000000 5 dump DIR     # writes DIR/one.json and DIR/batches.json, then runs
 //   c++ -std=c++17 -O2 bench/simdjson_ref.cpp -o build/bench_simdjson -lsimdjson
 //   build/bench_simdjson DIR [repetitions]
 //
@@ -73,7 +73,7 @@ static void row(const char *what, timing t, double mb, double updates) {
 
 int main(int argc, char **argv) {
     if (argc < 2) {
-        std::fprintf(stderr, "usage: %s DIR [repetitions]  (DIR from: bench_dispatch N 1 dump DIR)\n", argv[0]);
+        std::fprintf(stderr, "usage: %s DIR [repetitions]  (DIR from: bench_dispatch N REPS dump DIR)\n", argv[0]);
         return 2;
     }
     int reps = argc > 2 ? std::atoi(argv[2]) : 5;
