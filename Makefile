@@ -118,10 +118,13 @@ unit: $(UNIT_BIN) $(BUILD)/example_manual $(NODE_DEPS)
 daemons: $(BUILD)/fake_daemon
 	BUILD_DIR=$(BUILD) bash tests/test_fake_daemons.sh
 
+# the implementation in a translation unit of its own, compiled with each set of flags
+$(BUILD)/cc_impl.c: | $(BUILD)
+	@printf '#define BITCART_EVENTS_IMPLEMENTATION\n#include "bitcart_events.h"\nint main(void){return 0;}\n' > $@
+
 # gcc and clang strict C99, g++ as C++11, two translation units, BCE_STATIC, no stdio.
-compile-checks: | $(BUILD)
+compile-checks: $(BUILD)/cc_impl.c | $(BUILD)
 	@echo "== compile checks"
-	@printf '#define BITCART_EVENTS_IMPLEMENTATION\n#include "bitcart_events.h"\nint main(void){return 0;}\n' > $(BUILD)/cc_impl.c
 	$(CC) $(WARN) -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_impl_gcc.o
 	$(CLANG) $(WARN) -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_impl_clang.o
 	$(CC) $(WARN) -DBCE_USE_MBEDTLS -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_tls_gcc.o
@@ -268,13 +271,13 @@ $(BUILD)/min_listener: bench/min_listener.c $(HDR) | $(BUILD)
 	if command -v $(MUSL_CC) > /dev/null; then $(MUSL_CC) $(MIN_FLAGS) -Wall -Wextra -I. $< -o $@; \
 	else $(CC) $(WARN) -Os -I. $< -o $@; fi
 
-perf-checks: $(BUILD)/test_json_nosimd $(BUILD)/san_test_json_nosimd $(BUILD)/min_listener $(BUILD)/fake_daemon
+perf-checks: $(BUILD)/test_json_nosimd $(BUILD)/san_test_json_nosimd $(BUILD)/min_listener $(BUILD)/fake_daemon \
+             $(BUILD)/cc_impl.c
 	./$(BUILD)/test_json_nosimd
 	./$(BUILD)/san_test_json_nosimd
-	@printf '#define BITCART_EVENTS_IMPLEMENTATION\n#include "bitcart_events.h"\nint main(void){return 0;}\n' > $(BUILD)/cc_knobs.c
-	$(CC) $(WARN) -DBCE_NO_SIMD -DBCE_NO_DNS -DBCE_WS_RECV_BYTES=4096 -DBCE_RPC_RECV_STEP=4096 -I. -c $(BUILD)/cc_knobs.c -o $(BUILD)/cc_knobs.o
-	$(CLANG) $(WARN) -DBCE_NO_DNS -DBCE_USE_MBEDTLS -I. -c $(BUILD)/cc_knobs.c -o $(BUILD)/cc_knobs_clang.o
-	$(CXX) -std=c++11 -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Werror -DBCE_NO_DNS -x c++ -I. -c $(BUILD)/cc_knobs.c -o $(BUILD)/cc_knobs_cxx.o
+	$(CC) $(WARN) -DBCE_NO_SIMD -DBCE_NO_DNS -DBCE_WS_RECV_BYTES=4096 -DBCE_RPC_RECV_STEP=4096 -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_knobs.o
+	$(CLANG) $(WARN) -DBCE_NO_DNS -DBCE_USE_MBEDTLS -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_knobs_clang.o
+	$(CXX) -std=c++11 -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Werror -DBCE_NO_DNS -x c++ -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_knobs_cxx.o
 	! nm $(BUILD)/cc_knobs.o | grep -Eq ' U (getaddrinfo|freeaddrinfo|gai_strerror)$$'
 	BUILD=$(BUILD) bash tests/test_min_listener.sh $(BUILD)/min_listener
 	@n=$$(stat -c %s $(BUILD)/min_listener); echo "min_listener: $$n bytes"; \
