@@ -277,7 +277,7 @@ perf-checks: $(BUILD)/test_json_nosimd $(BUILD)/san_test_json_nosimd $(BUILD)/mi
 	./$(BUILD)/san_test_json_nosimd
 	$(CC) $(WARN) -DBCE_NO_SIMD -DBCE_NO_DNS -DBCE_WS_RECV_BYTES=4096 -DBCE_RPC_RECV_STEP=4096 -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_knobs.o
 	$(CLANG) $(WARN) -DBCE_NO_DNS -DBCE_USE_MBEDTLS -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_knobs_clang.o
-	$(CXX) -std=c++11 -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Werror -DBCE_NO_DNS -x c++ -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_knobs_cxx.o
+	$(CXX) $(CXXWARN) -DBCE_NO_DNS -x c++ -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_knobs_cxx.o
 	! nm $(BUILD)/cc_knobs.o | grep -Eq ' U (getaddrinfo|freeaddrinfo|gai_strerror)$$'
 	BUILD=$(BUILD) bash tests/test_min_listener.sh $(BUILD)/min_listener
 	@n=$$(stat -c %s $(BUILD)/min_listener); echo "min_listener: $$n bytes"; \
