@@ -283,4 +283,5 @@ perf-checks: $(BUILD)/test_json_nosimd $(BUILD)/san_test_json_nosimd $(BUILD)/mi
 	@n=$$(stat -c %s $(BUILD)/min_listener); echo "min_listener: $$n bytes"; \
 	 if command -v $(MUSL_CC) > /dev/null; then \
 	   if [ $$n -lt 65536 ]; then echo "min_listener size: 1 passed, 0 failed"; \
-	   else echo "min_listener size: 0 passed, 1 failed (the README promises < 64 KiB)"; exit 1; fi; fi
+	   else echo "min_listener: over the 64 KiB the README promises"; \
+	        echo "min_listener size: 0 passed, 1 failed"; exit 1; fi; fi
