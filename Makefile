@@ -192,7 +192,9 @@ bench: $(BUILD)/bench_dispatch $(BUILD)/bench_polling $(BUILD)/bench_tls_memory 
 	@bash bench/run.sh $(BUILD)
 
 # ---- the command-line listener, the demo, install ------------------------------------------
-# bitcart-listen is built with TLS when mbedTLS is installed (BCE_TLS=0 forces it off).
+# bitcart-listen is built with TLS when mbedTLS is installed (BCE_TLS=0 forces it off). The
+# probe compile runs at most once, the first time a recipe needs BCE_TLS (the eval makes it a
+# simple variable holding the answer).
 PREFIX  ?= /usr/local
 DESTDIR ?=
 BINDIR  ?= $(PREFIX)/bin
@@ -200,7 +202,7 @@ INCLUDEDIR ?= $(PREFIX)/include
 MANDIR  ?= $(PREFIX)/share/man
 PKGCONFIGDIR ?= $(PREFIX)/lib/pkgconfig
 TLS_LIBS := -lmbedtls -lmbedx509 -lmbedcrypto
-BCE_TLS ?= $(shell echo 'int main(void){return 0;}' | $(CC) -x c -include mbedtls/ssl.h - -o /dev/null $(TLS_LIBS) 2>/dev/null && echo 1 || echo 0)
+BCE_TLS ?= $(eval BCE_TLS := $$(shell echo 'int main(void){return 0;}' | $(CC) -x c -include mbedtls/ssl.h - -o /dev/null $(TLS_LIBS) 2>/dev/null && echo 1 || echo 0))$(BCE_TLS)
 CLI_TLS_FLAGS = $(if $(filter 1,$(BCE_TLS)),-DBCE_USE_MBEDTLS,)
 CLI_TLS_LIBS = $(if $(filter 1,$(BCE_TLS)),$(TLS_LIBS),)
 
