@@ -173,13 +173,13 @@ $(BUILD)/bench_polling: bench/polling.c $(HDR) tests/daemon.h $(BUILD)/fake_daem
 $(BUILD)/bench_tls_memory: bench/tls_memory.c $(HDR) tests/daemon.h | $(BUILD)
 	$(CC) -std=gnu99 -O2 -g -Wall -Wextra -I. $< -o $@ -lmbedtls -lmbedx509 -lmbedcrypto
 
-$(BUILD)/bench_ws: bench/ws.c $(HDR) | $(BUILD)
+$(BUILD)/bench_ws: bench/ws.c bench/bench_util.h $(HDR) | $(BUILD)
 	$(CC) -std=c99 -O2 -g -Wall -Wextra -I. $< -o $@
 
-$(BUILD)/bench_embedded: bench/embedded.c $(HDR) tests/daemon.h | $(BUILD)
+$(BUILD)/bench_embedded: bench/embedded.c bench/bench_util.h $(HDR) tests/daemon.h | $(BUILD)
 	$(CC) -std=gnu99 -O2 -g -Wall -Wextra -I. $< -o $@ -lmbedtls -lmbedx509 -lmbedcrypto
 
-$(BUILD)/bench_embedded_small: bench/embedded.c $(HDR) tests/daemon.h | $(BUILD)
+$(BUILD)/bench_embedded_small: bench/embedded.c bench/bench_util.h $(HDR) tests/daemon.h | $(BUILD)
 	$(CC) -std=gnu99 -O2 -g -Wall -Wextra -DEMBEDDED_SMALL -I. $< -o $@ -lmbedtls -lmbedx509 -lmbedcrypto
 
 # One table of issue 7's goals (bench/run.sh; logs in $(BUILD)/bench/). Not part of `make test`.
