@@ -11,8 +11,9 @@
    Built twice by `make bench`: bench_embedded (library defaults) and bench_embedded_small
    (-DEMBEDDED_SMALL: BCE_WS_RECV_BYTES 4096, BCE_RPC_RECV_STEP 4096 at compile time and small
    run-time limits, below). Prints the library's heap high-water mark (a counting allocator in
-   desc.allocator: every byte the library asked for, TLS included, since mbedTLS allocates
-   through libc, not through it: see the mallinfo2 figure) and VmHWM in KiB.
+   desc.allocator: every byte the library itself asked for; mbedTLS allocates through libc, not
+   through it), the process heap from mallinfo2 (bytes in use above the start: mbedTLS's and
+   the library's blocks alike, since the counting allocator calls malloc) and VmHWM in KiB.
    Needs build/certs (tests/make_certs.sh) and /usr/bin/python3 with aiohttp. Numbers only. */
 #ifdef EMBEDDED_SMALL
 #define BCE_WS_RECV_BYTES 4096
