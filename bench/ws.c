@@ -20,7 +20,9 @@
         samples every 0.5 s, then what bce_stop from the handler leaves behind.
    Every session ends as a server ends it: close 1000, wait for the client's close, close TCP.
 
-   Prints numbers, never pass/fail: shared machines are noisy. Linux (/proc/self/statm). */
+   The ROW lines (for bench/run.sh's table) say met / NOT met against the goals: informational,
+   not a test (shared machines are noisy); the exit status never depends on them. Linux
+   (/proc/self/statm). */
 #define BITCART_EVENTS_IMPLEMENTATION
 #include "../bitcart_events.h"
 #include "bench_util.h"      /* counter_t, count_alloc, count_free, vm_hwm_kib */
