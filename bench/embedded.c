@@ -11,8 +11,9 @@
    Built twice by `make bench`: bench_embedded (library defaults) and bench_embedded_small
    (-DEMBEDDED_SMALL: BCE_WS_RECV_BYTES 4096, BCE_RPC_RECV_STEP 4096 at compile time and small
    run-time limits, below). Prints the library's heap high-water mark (a counting allocator in
-   desc.allocator: every byte the library asked for, TLS included, since mbedTLS allocates
-   through libc, not through it: see the mallinfo2 figure) and VmHWM in KiB.
+   desc.allocator: every byte the library itself asked for; mbedTLS allocates through libc, not
+   through it), the process heap from mallinfo2 (bytes in use above the start: mbedTLS's and
+   the library's blocks alike, since the counting allocator calls malloc) and VmHWM in KiB.
    Needs build/certs (tests/make_certs.sh) and /usr/bin/python3 with aiohttp. Numbers only. */
 #ifdef EMBEDDED_SMALL
 #define BCE_WS_RECV_BYTES 4096
@@ -23,40 +24,7 @@
 #include "bitcart_events.h"
 #include "tests/daemon.h"
 #include <malloc.h>     /* mallinfo2 (glibc): the whole process's heap, mbedTLS included */
-
-typedef struct counter_t { long long in_use, peak, calls; } counter_t;
-
-typedef struct hdr_t { size_t size; size_t pad; } hdr_t;     /* keeps 16-byte alignment */
-
-static void *c_alloc(size_t size, void *ud) {
-    counter_t *c = (counter_t *)ud;
-    hdr_t *h = (hdr_t *)malloc(sizeof(hdr_t) + size);
-    if (!h) return NULL;
-    h->size = size;
-    c->in_use += (long long)size;
-    c->calls++;
-    if (c->in_use > c->peak) c->peak = c->in_use;
-    return h + 1;
-}
-
-static void c_free(void *p, void *ud) {
-    counter_t *c = (counter_t *)ud;
-    hdr_t *h = (hdr_t *)p - 1;
-    c->in_use -= (long long)h->size;
-    free(h);
-}
-
-static long vm_field(const char *name) {
-    char line[256];
-    long v = -1;
-    size_t n = strlen(name);
-    FILE *f = fopen("/proc/self/status", "r");
-    if (!f) return -1;
-    while (fgets(line, sizeof line, f))
-        if (strncmp(line, name, n) == 0) { v = atol(line + n + 1); break; }
-    fclose(f);
-    return v;
-}
+#include "bench_util.h" /* counter_t, count_alloc, count_free, vm_hwm_kib */
 
 static int handled;
 static size_t heap_peak_libc, heap_base;
@@ -92,7 +60,7 @@ int main(int argc, char **argv) {
     char url[64];
     int r;
     if (strcmp(mode, "bare") == 0) {
-        printf("EMB\tbare\t0\t0\t%ld\n", vm_field("VmHWM:"));
+        printf("EMB\tbare\t0\t0\t%ld\n", vm_hwm_kib());
         return 0;
     }
     if (daemon_start(&d, tls ? targv_tls : targv) != 0) return 1;
@@ -103,8 +71,8 @@ int main(int argc, char **argv) {
     desc.url = url;
     desc.xpub = "emb";
     desc.tls.ca_file = "build/certs/ca.pem";
-    desc.allocator.alloc = c_alloc;
-    desc.allocator.free = c_free;
+    desc.allocator.alloc = count_alloc;
+    desc.allocator.free = count_free;
     desc.allocator.user_data = &ctr;
 #ifdef EMBEDDED_SMALL
     desc.limits.max_json_tokens = 1024;         /* the daemon's updates are ~10-20 tokens each */
@@ -131,7 +99,7 @@ int main(int argc, char **argv) {
         bce_coin_step(coin, 0);
     }
     printf("EMB\t%s\t%lld\t%zu\t%ld\t%d events, %lld allocator calls, run ended with %s\n", mode, ctr.peak,
-           heap_peak_libc, vm_field("VmHWM:"), handled, ctr.calls, bce_result_str(r));
+           heap_peak_libc, vm_hwm_kib(), handled, ctr.calls, bce_result_str(r));
     bce_coin_destroy(coin);
     daemon_stop(&d);
     return (tls ? connected : handled >= 20) ? 0 : 1;

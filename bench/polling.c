@@ -2,7 +2,8 @@
    Each round queues 100 updates in the daemon (untimed, through its control route), then the
    coin's polling machinery fetches and dispatches them (timed: wall clock and this process's
    CPU time inside bce_coin_step only). Prints calls/s, events/s and client CPU per call.
-   Usage: bench_polling [rounds, default 300] [c|py, default c]. Numbers, never pass/fail. */
+   Usage: bench_polling [rounds, default 300] [c|py, default c]. Its ROW line says met / NOT
+   met: informational, not a test. */
 #define BITCART_EVENTS_IMPLEMENTATION
 #include "../bitcart_events.h"
 #include "../tests/daemon.h"

@@ -5,7 +5,7 @@
 // AVX2 "haswell", SSE4.2 "westmere", or its scalar fallback); the kernel is printed. It is a
 // bench-only reference, like jsmn and cJSON: the library never uses it.
 //
-//   build/bench_dispatch 1000000 1 dump DIR     # writes DIR/one.json and DIR/batches.json
+//   build/bench_dispatch 1000000 5 dump DIR     # writes DIR/one.json and DIR/batches.json, then runs
 //   c++ -std=c++17 -O2 bench/simdjson_ref.cpp -o build/bench_simdjson -lsimdjson
 //   build/bench_simdjson DIR [repetitions]
 //
@@ -73,7 +73,7 @@ static void row(const char *what, timing t, double mb, double updates) {
 
 int main(int argc, char **argv) {
     if (argc < 2) {
-        std::fprintf(stderr, "usage: %s DIR [repetitions]  (DIR from: bench_dispatch N 1 dump DIR)\n", argv[0]);
+        std::fprintf(stderr, "usage: %s DIR [repetitions]  (DIR from: bench_dispatch N REPS dump DIR)\n", argv[0]);
         return 2;
     }
     int reps = argc > 2 ? std::atoi(argv[2]) : 5;
@@ -104,8 +104,6 @@ int main(int argc, char **argv) {
     ondemand::parser op(one.size());
     double mb1 = (double)one.size() / 1e6, mbb = (double)batch_bytes / 1e6;
     double updates = (double)docs.size() * 100.0;
-    unsigned long long first_sum = 0;
-    int kinds = 0;
 
     for (int mode = 0; mode < 6; mode++) {
         std::vector<double> t;
@@ -141,14 +139,13 @@ int main(int argc, char **argv) {
             "DOM parse, documents of 100", "DOM parse + handler, documents of 100",
             "On-Demand + handler, one document", "On-Demand + handler, documents of 100"};
         bool single = mode == 0 || mode == 1 || mode == 4;
-        row(names[mode], summarize(t), single ? mb1 : mbb, updates);
+        timing tm = summarize(t);
+        row(names[mode], tm, single ? mb1 : mbb, updates);
         if (mode == 1 || mode == 3 || mode == 4 || mode == 5) {
             if (st.missing) { std::fprintf(stderr, "%s: %llu lookups failed\n", names[mode], st.missing); return 1; }
-            if (kinds++ == 0) first_sum = st.calls;
             std::printf("  handler calls %llu, checksum of one pass %016llx\n", st.calls, st.checksum);
         }
-        std::printf("ROWDATA\t%s\t%.1f\n", names[mode], (single ? mb1 : mbb) / summarize(t).best);
+        std::printf("ROWDATA\t%s\t%.1f\n", names[mode], (single ? mb1 : mbb) / tm.best);
     }
-    (void)first_sum;
     return 0;
 }

@@ -20,9 +20,12 @@
         samples every 0.5 s, then what bce_stop from the handler leaves behind.
    Every session ends as a server ends it: close 1000, wait for the client's close, close TCP.
 
-   Prints numbers, never pass/fail: shared machines are noisy. Linux (/proc/self/statm). */
+   The ROW lines (for bench/run.sh's table) say met / NOT met against the goals: informational,
+   not a test (shared machines are noisy); the exit status never depends on them. Linux
+   (/proc/self/statm). */
 #define BITCART_EVENTS_IMPLEMENTATION
 #include "../bitcart_events.h"
+#include "bench_util.h"      /* counter_t, count_alloc, count_free, vm_hwm_kib */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,42 +102,6 @@ static void on_alarm(int sig) {
 static void watchdog(const char *what, unsigned seconds) {
     watch_what = what;
     alarm(seconds);
-}
-
-/* ---- counting allocator: calls, and bytes in use (the size sits in a 16-byte header) ------ */
-
-typedef struct counter_t {
-    long long calls, frees, armed_calls;
-    long long in_use, peak, blocks;
-    int armed;
-    size_t armed_sizes[8];      /* the first steady-state allocation sizes, to name them */
-} counter_t;
-
-#define HDR 16
-
-static void *count_alloc(size_t n, void *ud) {
-    counter_t *c = (counter_t *)ud;
-    unsigned char *p = (unsigned char *)malloc(n + HDR);
-    c->calls++;
-    if (c->armed && c->armed_calls < 8) c->armed_sizes[c->armed_calls] = n;
-    if (c->armed) c->armed_calls++;
-    if (!p) return NULL;
-    memcpy(p, &n, sizeof n);
-    c->in_use += (long long)n;
-    c->blocks++;
-    if (c->in_use > c->peak) c->peak = c->in_use;
-    return p + HDR;
-}
-
-static void count_free(void *ptr, void *ud) {
-    counter_t *c = (counter_t *)ud;
-    unsigned char *p = (unsigned char *)ptr - HDR;
-    size_t n;
-    memcpy(&n, p, sizeof n);
-    c->frees++;
-    c->in_use -= (long long)n;
-    c->blocks--;
-    free(p);
 }
 
 /* ---- the blaster: server side of the websocket, in a forked child -------------------------- */
@@ -889,17 +856,6 @@ typedef struct mem_res_t {
     long long heap_connect, blocks_connect, heap_end, heap_peak, calls, events;
     int result, ok;
 } mem_res_t;
-
-static long vm_hwm_kib(void) {
-    char line[256];
-    long v = -1;
-    FILE *f = fopen("/proc/self/status", "r");
-    if (!f) return -1;
-    while (fgets(line, sizeof line, f))
-        if (strncmp(line, "VmHWM:", 6) == 0) { v = atol(line + 6); break; }
-    fclose(f);
-    return v;
-}
 
 /* The measured process: nothing (port 0), or a coin that connects and takes 10,000 events. */
 static void mem_child_body(int port, int fd) {
