@@ -11,6 +11,7 @@
      fail with BCE_ERR_LIMIT exactly when validation with that depth passes and the tokens
      would not fit. */
 #include "fuzz_common.h"
+#include "../json_oracle.h"
 #include <errno.h>
 
 static void check_string(const char *json, const bce_json_token_t *t, char *buf, size_t cap) {
@@ -153,21 +154,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     FUZZ_CHECK(bce_json_init(&p, NULL) == BCE_OK);
 
     v = bce_json_validate(json, size, 0, &off);
-    {
-        _bce_scan_t sc;
-        size_t end = 0;
-        int g;
-        memset(&sc, 0, sizeof sc);
-        sc.s = json;
-        sc.len = size;
-        sc.max_depth = 64;
-        sc.last = (size_t)-1;
-        g = _bce_json_scan_check(&sc, 0, &end);
-        if (g == BCE_OK) {
-            while (end < size && _bce_isws((unsigned char)json[end])) end++;
-            if (end != size) { g = BCE_ERR_JSON; sc.err_off = end; }
-        }
-        FUZZ_CHECK(g == v && (g == BCE_OK ? 0 : sc.err_off) == off);
+    {   /* the guarded scan agrees with the (possibly unguarded) entry point */
+        size_t goff = 0;
+        uint32_t gn = 0;
+        int g = oracle_guarded_scan(NULL, json, size, &goff, &gn);
+        FUZZ_CHECK(g == v && goff == off);
     }
     r = bce_json_parse(&p, json, size);
     if (v == BCE_OK) {
@@ -188,13 +179,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         FUZZ_CHECK(copy != NULL);
         memcpy(copy, p.tokens, p.count * sizeof *copy);
         {
-            uint32_t capacity = p.capacity, k;
+            uint32_t capacity = p.capacity;
             FUZZ_CHECK(bce_json_parse(&p, json, size) == r && p.capacity == capacity);
-            for (k = 0; k < p.count; k++) {
-                FUZZ_CHECK(copy[k].start == p.tokens[k].start && copy[k].end == p.tokens[k].end);
-                FUZZ_CHECK(copy[k].next == p.tokens[k].next && copy[k].size == p.tokens[k].size);
-                FUZZ_CHECK(copy[k].type == p.tokens[k].type && copy[k].escaped == p.tokens[k].escaped);
-            }
+            FUZZ_CHECK(oracle_tokens_equal(copy, p.tokens, p.count));
         }
         free(copy);
     }
