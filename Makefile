@@ -14,7 +14,7 @@ NODE_DEPS := tests/node_modules/.package-lock.json
 UNIT_BIN := $(addprefix $(BUILD)/,$(UNIT))
 SAN_BIN  := $(addprefix $(BUILD)/san_,$(UNIT))
 HDR     := bitcart_events.h
-TEST_DEPS := $(HDR) tests/test.h tests/json_cases.h tests/json_oracle.h tests/daemon.h $(BUILD)/fake_daemon
+TEST_DEPS := $(HDR) tests/test.h tests/json_cases.h tests/json_oracle.h tests/tally.h tests/daemon.h $(BUILD)/fake_daemon
 
 .PHONY: all test test-all soak static symbols check fuzz fuzz-short fuzz-replay unit daemons compile-checks sanitize valgrind bench demo clean examples examples-build
 

@@ -56,20 +56,8 @@ static long f_recv(_bce_conn_t *c, char *buf, size_t len) {
 
 static const _bce_io_t fault_io = {NULL, NULL, f_send, f_recv, NULL};
 
-#define MAXSEQ 2000
-typedef struct tally_t {
-    unsigned char seen[MAXSEQ];
-    int total, dups, bad;
-} tally_t;
-
-static void on_seq(const bce_event_t *ev, void *ud) {
-    tally_t *t = (tally_t *)ud;
-    long long seq = -1;
-    if (!bce_event_int(ev, "seq", &seq) || seq < 0 || seq >= MAXSEQ) { t->bad++; return; }
-    if (t->seen[seq]) t->dups++;
-    t->seen[seq] = 1;
-    t->total++;
-}
+#define TALLY_MAX 2000
+#include "tally.h"
 
 static int seeds(void) {
     const char *e = getenv("BCE_FAULT_SEEDS");

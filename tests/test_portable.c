@@ -104,37 +104,8 @@ static int unused_port(void) {
 
 /* ---- counting what arrives ---- */
 
-#define MAXSEQ 1000
-
-typedef struct tally_t {
-    unsigned char seen[MAXSEQ];
-    int total, dups, bad, connects, stop_at;
-    char wallet[64], currency[8];
-    bce_coin_t *coin;
-} tally_t;
-
-static void on_seq(const bce_event_t *ev, void *ud) {
-    tally_t *t = (tally_t *)ud;
-    long long seq = -1;
-    if (!bce_event_int(ev, "seq", &seq) || seq < 0 || seq >= MAXSEQ) { t->bad++; return; }
-    if (t->seen[seq]) t->dups++;
-    t->seen[seq]++;
-    t->total++;
-    snprintf(t->wallet, sizeof t->wallet, "%s", bce_event_wallet(ev) ? bce_event_wallet(ev) : "");
-    snprintf(t->currency, sizeof t->currency, "%s", bce_event_currency(ev));
-    if (t->stop_at && t->total == t->stop_at) bce_stop(bce_event_instance(ev));
-}
-
-static void on_conn(bce_coin_t *c, const char *cur, void *ud) { (void)c; (void)cur; ((tally_t *)ud)->connects++; }
-
-static int gaps(const tally_t *t, int upto) {
-    int i, g = 0;
-    for (i = 0; i < upto; i++) g += t->seen[i] != 1;
-    return g;
-}
-
-#define STEP_UNTIL(step, obj, cond, max_ms) do { long long t0_ = _bce_now_ms(); \
-    while (!(cond) && _bce_now_ms() - t0_ < (max_ms)) step(obj, 20); } while (0)
+#define TALLY_MAX 1000
+#include "tally.h"
 
 static bce_coin_t *coin_for(const char *wallet, int p) {
     bce_coin_desc_t d;

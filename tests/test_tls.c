@@ -131,22 +131,8 @@ static void test_stalled_handshake(void) {
     close(lfd);
 }
 
-typedef struct tally_t {
-    int total, dups, connects;
-    unsigned char seen[512];
-} tally_t;
-
-static void on_seq(const bce_event_t *ev, void *ud) {
-    tally_t *t = (tally_t *)ud;
-    long long seq = -1;
-    if (bce_event_int(ev, "seq", &seq) && seq >= 0 && seq < 512) {
-        if (t->seen[seq]) t->dups++;
-        t->seen[seq] = 1;
-        t->total++;
-    }
-}
-
-static void on_conn(bce_coin_t *c, const char *cur, void *ud) { (void)c; (void)cur; ((tally_t *)ud)->connects++; }
+#define TALLY_MAX 512
+#include "tally.h"
 
 /* Injects through the library itself (the control routes sit behind the same TLS port). */
 static void inject_tls(const char *url, int from, int count, const char *wallet) {

@@ -284,45 +284,7 @@ static void test_control_frame_inside_a_big_message(void) {
 
 /* ---- scenarios against the daemons ---- */
 
-#define MAXSEQ 4000
-
-typedef struct tally_t {
-    unsigned char seen[MAXSEQ];
-    int total, dups, bad, connects, disconnects, last_code;
-    char last_reason[128];
-    bce_coin_t *instance;
-    char currency[8];
-} tally_t;
-
-static void on_seq(const bce_event_t *ev, void *ud) {
-    tally_t *t = (tally_t *)ud;
-    long long seq = -1;
-    if (!bce_event_int(ev, "seq", &seq) || seq < 0 || seq >= MAXSEQ) { t->bad++; return; }
-    if (t->seen[seq]) t->dups++;
-    t->seen[seq]++;
-    t->total++;
-    t->instance = bce_event_instance(ev);
-    snprintf(t->currency, sizeof t->currency, "%s", bce_event_currency(ev));
-}
-
-static void on_conn(bce_coin_t *c, const char *cur, void *ud) { (void)c; (void)cur; ((tally_t *)ud)->connects++; }
-static void on_disc(bce_coin_t *c, int code, const char *reason, void *ud) {
-    tally_t *t = (tally_t *)ud;
-    (void)c;
-    t->disconnects++;
-    t->last_code = code;
-    snprintf(t->last_reason, sizeof t->last_reason, "%s", reason);
-}
-
-static int gaps(const tally_t *t, int upto) {
-    int i, g = 0;
-    for (i = 0; i < upto; i++) g += t->seen[i] != 1;
-    return g;
-}
-
-/* Steps until cond holds or max_ms passes. */
-#define STEP_UNTIL(coin, cond, max_ms) do { long long t0_ = _bce_now_ms(); \
-    while (!(cond) && _bce_now_ms() - t0_ < (max_ms)) bce_coin_step(coin, 20); } while (0)
+#include "tally.h"
 
 static bce_coin_t *ws_coin(const daemon_t *d, const char *wallet, const char *password) {
     bce_coin_desc_t desc;
@@ -359,7 +321,7 @@ static void check_drops_while_streaming(const char *const *argv) {
     ws_opts(&o, t);
     o.drain_interval_ms = 300;
     CHECK_INT(bce_coin_begin_websocket(c, &o), BCE_OK);
-    STEP_UNTIL(c, t->connects == 1 && daemon_loaded(d.port, "drop-w"), 5000);
+    STEP_UNTIL(bce_coin_step, c, t->connects == 1 && daemon_loaded(d.port, "drop-w"), 5000);
     CHECK_INT(t->connects, 1);
     for (round = 0; round < 3; round++) {
         int k;
@@ -372,10 +334,10 @@ static void check_drops_while_streaming(const char *const *argv) {
             http_request(d.port, "POST", "/_test/drop_ws", round == 0 ? "{\"mode\":\"reset\"}" : "{\"mode\":\"close\"}", NULL, 0);
             daemon_inject_seq(d.port, "drop-w", seq, 40);  /* while the socket is down: only the queue has these */
             seq += 40;
-            STEP_UNTIL(c, t->connects == round + 2, 5000);
+            STEP_UNTIL(bce_coin_step, c, t->connects == round + 2, 5000);
         }
     }
-    STEP_UNTIL(c, t->total >= seq, 10000);
+    STEP_UNTIL(bce_coin_step, c, t->total >= seq, 10000);
     CHECK_INT(t->total, seq);
     CHECK_INT(t->dups, 0);
     CHECK_INT(t->bad, 0);
@@ -411,22 +373,22 @@ static void test_daemon_restart(void) {
     bce_on(c, "new_transaction", on_seq, t);
     ws_opts(&o, t);
     CHECK_INT(bce_coin_begin_websocket(c, &o), BCE_OK);
-    STEP_UNTIL(c, t->connects == 1 && daemon_loaded(d.port, "restart-w"), 5000);
+    STEP_UNTIL(bce_coin_step, c, t->connects == 1 && daemon_loaded(d.port, "restart-w"), 5000);
     daemon_inject_seq(d.port, "restart-w", 0, 50);
-    STEP_UNTIL(c, t->total == 50, 5000);
+    STEP_UNTIL(bce_coin_step, c, t->total == 50, 5000);
     kill(d.pid, SIGKILL);
     waitpid(d.pid, NULL, 0);
-    STEP_UNTIL(c, t->disconnects >= 1, 5000);
+    STEP_UNTIL(bce_coin_step, c, t->disconnects >= 1, 5000);
     CHECK(t->disconnects >= 1);
     CHECK_INT(t->last_code, 1006);
     snprintf(port, sizeof port, "%d", d.port);
     CHECK_INT(daemon_start(&d2, argv2), 0);
     CHECK(!daemon_loaded(d2.port, "restart-w"));
-    STEP_UNTIL(c, t->connects == 2 && daemon_loaded(d2.port, "restart-w"), 8000);
+    STEP_UNTIL(bce_coin_step, c, t->connects == 2 && daemon_loaded(d2.port, "restart-w"), 8000);
     CHECK_INT(t->connects, 2);
     CHECK(daemon_loaded(d2.port, "restart-w"));      /* the catch-up call loaded it again */
     daemon_inject_seq(d2.port, "restart-w", 50, 50);
-    STEP_UNTIL(c, t->total == 100, 5000);
+    STEP_UNTIL(bce_coin_step, c, t->total == 100, 5000);
     CHECK_INT(t->total, 100);
     CHECK_INT(t->dups, 0);
     CHECK_INT(gaps(t, 100), 0);
@@ -450,7 +412,7 @@ static void test_frozen_daemon(void) {
     o.ping_interval_ms = 300;
     o.pong_timeout_ms = 300;
     CHECK_INT(bce_coin_begin_websocket(c, &o), BCE_OK);
-    STEP_UNTIL(c, t->connects == 1 && daemon_loaded(d.port, "frozen-w"), 5000);
+    STEP_UNTIL(bce_coin_step, c, t->connects == 1 && daemon_loaded(d.port, "frozen-w"), 5000);
     /* alive and idle: pings are answered, nothing is dropped */
     t0 = _bce_now_ms();
     while (_bce_now_ms() - t0 < 1000) bce_coin_step(c, 50);
@@ -458,16 +420,16 @@ static void test_frozen_daemon(void) {
     CHECK(stats_field(d.port, "pings") >= 1);
     kill(d.pid, SIGSTOP);
     t0 = _bce_now_ms();
-    STEP_UNTIL(c, t->disconnects >= 1, 5000);
+    STEP_UNTIL(bce_coin_step, c, t->disconnects >= 1, 5000);
     took = _bce_now_ms() - t0;
     CHECK_INT(t->disconnects, 1);
     CHECK_INT(t->last_code, 1006);
     CHECK(took <= 300 + 300 + 400);
     kill(d.pid, SIGCONT);
-    STEP_UNTIL(c, t->connects >= 2, 5000);
+    STEP_UNTIL(bce_coin_step, c, t->connects >= 2, 5000);
     CHECK(t->connects >= 2);
     daemon_inject_seq(d.port, "frozen-w", 0, 10);
-    STEP_UNTIL(c, t->total == 10, 5000);
+    STEP_UNTIL(bce_coin_step, c, t->total == 10, 5000);
     CHECK_INT(t->total, 10);
     CHECK_INT(t->dups, 0);
     bce_coin_destroy(c);
@@ -503,15 +465,15 @@ static void test_nothing_listening(void) {
     CHECK(strstr(bce_coin_last_error(c), "refused") != NULL);
     o.force_connect = 1;
     CHECK_INT(bce_coin_begin_websocket(c, &o), BCE_OK);
-    STEP_UNTIL(c, t->disconnects >= 5, 5000);
+    STEP_UNTIL(bce_coin_step, c, t->disconnects >= 5, 5000);
     CHECK(t->disconnects >= 5);
     CHECK_INT(t->connects, 0);
     snprintf(ports, sizeof ports, "%d", port);
     CHECK_INT(daemon_start(&d, argv2), 0);
-    STEP_UNTIL(c, t->connects == 1 && daemon_loaded(d.port, "late-w"), 5000);
+    STEP_UNTIL(bce_coin_step, c, t->connects == 1 && daemon_loaded(d.port, "late-w"), 5000);
     CHECK_INT(t->connects, 1);
     daemon_inject_seq(d.port, "late-w", 0, 5);
-    STEP_UNTIL(c, t->total == 5, 5000);
+    STEP_UNTIL(bce_coin_step, c, t->total == 5, 5000);
     CHECK_INT(t->total, 5);
     bce_coin_destroy(c);
     daemon_stop(&d);
@@ -655,16 +617,16 @@ static void test_stop_everywhere(void) {
     bce_stop(c);
     CHECK_INT(bce_coin_step(c, 1000), 0);        /* before it even connected */
     CHECK_INT(bce_coin_begin_websocket(c, &o), BCE_OK);
-    STEP_UNTIL(c, t->connects == 1, 5000);
+    STEP_UNTIL(bce_coin_step, c, t->connects == 1, 5000);
     bce_stop(c);
     CHECK_INT(bce_coin_step(c, 1000), 0);        /* open */
     CHECK_INT(bce_coin_fds(c, NULL, 0), 0);
     /* in the backoff wait after a drop */
     o.reconnect_min_ms = o.reconnect_max_ms = 60000;
     CHECK_INT(bce_coin_begin_websocket(c, &o), BCE_OK);
-    STEP_UNTIL(c, t->connects == 2, 5000);
+    STEP_UNTIL(bce_coin_step, c, t->connects == 2, 5000);
     http_request(d.port, "POST", "/_test/drop_ws", "{\"mode\":\"reset\"}", NULL, 0);
-    STEP_UNTIL(c, t->disconnects >= 1, 5000);
+    STEP_UNTIL(bce_coin_step, c, t->disconnects >= 1, 5000);
     CHECK(c->ws.state == _BCE_WS_WAIT);
     bce_stop(c);
     CHECK_INT(bce_coin_step(c, 1000), 0);
