@@ -587,7 +587,8 @@ static void test_rpc_trailers_fill_buffer(void) {
     CHECK_INT(canned_start(&s), 0);
     c = limited_coin(s.port, 0, 1024, 4096, NULL);
     CHECK_INT(bce_rpc(c, "ping", NULL, out, sizeof out, &n), BCE_ERR_LIMIT);
-    CHECK(strstr(bce_coin_last_error(c), "max_response_bytes") != NULL);
+    /* the receive buffer's bound, not the body's (trailers are not body) */
+    CHECK(strstr(bce_coin_last_error(c), "the daemon's answer exceeds limits.max_response_bytes") != NULL);
     if (test_failures_now) fprintf(stderr, "  error=%s\n", bce_coin_last_error(c));
     bce_coin_destroy(c);
     canned_stop(&s);
@@ -959,7 +960,7 @@ static void test_ws_send_queue_bound(void) {
     canned_stop(&s);
 }
 
-/* Counts the bytes the websocket reads in each step, with reads capped at 4 KiB. */
+/* Counts the bytes the websocket connection reads in each step. */
 typedef struct rounds_t {
     bce_coin_t *coin;
     size_t step_bytes;
