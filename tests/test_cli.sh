@@ -99,6 +99,11 @@ run_cli() {
 inject() { # inject PORT WALLET-JSON UPDATES-JSON
     curl -s -m 5 -d "{\"wallet\":$2,\"updates\":$3}" "http://127.0.0.1:$1/_test/inject" >/dev/null
 }
+# get_updates PORT WALLET : the daemon's get_updates answer (loads the wallet, empties its queue)
+get_updates() {
+    curl -s -m 5 -u "electrum:$PW" -H 'Content-Type: application/json' \
+        -d "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"get_updates\",\"params\":{\"xpub\":\"$2\"}}" "http://127.0.0.1:$1/"
+}
 drop_ws() { curl -s -m 5 -d '{"mode":"reset"}' "http://127.0.0.1:$1/_test/drop_ws" >/dev/null; }
 loaded() { curl -s -m 5 "http://127.0.0.1:$1/_test/stats" | grep -qF "\"$2\""; }
 
@@ -180,6 +185,37 @@ run_daemon_tests() { # run_daemon_tests c|py
     check "$impl ws: SIGTERM exits 0 (got $RC)" test "$RC" = 0
     check "$impl ws: nothing more than the 7 lines" test "$(wc -l <"$T/$impl-ws.out")" -eq 7
     no_password "$impl ws --verbose --verbose" "$T/$impl-ws.out" "$T/$impl-ws.err"
+
+    # ---- catch-up on the first connection, and --no-catch-up. A daemon queues a wallet's updates
+    # only once get_updates has loaded it; updates queued while no listener is connected reach
+    # the listener only through its get_updates (the websocket sends what comes later).
+    get_updates "$P" W9 >/dev/null
+    inject "$P" '"W9"' "[$U_TX,$U_UNCONF]"
+    listen "$impl-cu" --url "http://127.0.0.1:$P" --xpub W9
+    wait_until 10 has_lines "$T/$impl-cu.out" 2
+    stop_listener TERM
+    same_lines "$impl ws: updates queued before connecting arrive (catch-up)" "$T/$impl-cu.out" \
+        "$(L '"W9"' "$U_TX")" "$(L '"W9"' "$U_UNCONF")"
+    get_updates "$P" W9 >"$T/$impl-cu.queue"
+    check "$impl ws: catch-up emptied the daemon's queue" grep -qF '"result":[]' "$T/$impl-cu.queue"
+    get_updates "$P" W10 >/dev/null
+    inject "$P" '"W10"' "[$U_TX,$U_UNCONF]"
+    listen "$impl-nocu" --url "http://127.0.0.1:$P" --xpub W10 --no-catch-up
+    wait_until 10 has_text "$T/$impl-nocu.err" "BTC: connected to"
+    inject "$P" '"W10"' "[$U_PAID]"
+    wait_until 10 has_lines "$T/$impl-nocu.out" 1
+    drop_ws "$P"
+    wait_until 10 has_count "$T/$impl-nocu.err" "BTC: connected to" 2
+    inject "$P" '"W10"' "[$U_VER]"
+    wait_until 10 has_lines "$T/$impl-nocu.out" 2
+    stop_listener TERM
+    check "$impl --no-catch-up: SIGTERM exits 0 (got $RC)" test "$RC" = 0
+    same_lines "$impl --no-catch-up: only what the websocket sent after connecting and after reconnecting" \
+        "$T/$impl-nocu.out" "$(L '"W10"' "$U_PAID")" "$(L '"W10"' "$U_VER")"
+    get_updates "$P" W10 >"$T/$impl-nocu.queue"
+    check "$impl --no-catch-up: no get_updates was made (the daemon still holds the 4 updates)" \
+        test "$(grep -o '"event":"[a-z_]*"' "$T/$impl-nocu.queue" | tr '\n' ' ')" = \
+        '"event":"new_transaction" "event":"new_payment" "event":"new_payment" "event":"verified_tx" '
 
     # ---- polling: exact lines (a global event has wallet null here too)
     listen "$impl-poll" --url "http://127.0.0.1:$P" --xpub W3 --poll=50 -v
