@@ -517,7 +517,7 @@ while True:
         wait "$DPID"
     fi
 
-    echo "== the password is erased from the command line"
+    echo "== the password is erased from the command line; the environment"
     if [ ! -r /proc/self/cmdline ]; then
         bad "password: /proc/self/cmdline is not readable here"
     elif start_daemon pwd "$BUILD/fake_daemon" --password "$PW"; then
@@ -525,6 +525,17 @@ while True:
         wait_until 10 has_text "$T/cmdline.err" "connected to"
         check "password: not in /proc/PID/cmdline while running" \
             bash -c "! tr '\\0' ' ' </proc/$LPID/cmdline | grep -qF -- '$PW'"
+        stop_listener TERM
+        # $BITCART_URL: the URL when --url is absent; --url wins over it
+        BITCART_URL="http://127.0.0.1:$PORT" BITCART_PASSWORD=$PW listen envurl --xpub WE
+        wait_until 10 has_text "$T/envurl.err" "connected to"
+        check "environment: \$BITCART_URL is used without --url" \
+            has_text "$T/envurl.err" "BTC: connected to http://127.0.0.1:$PORT"
+        stop_listener TERM
+        BITCART_URL=ftp://not-used BITCART_PASSWORD=$PW listen envurl2 --xpub WE --url "http://127.0.0.1:$PORT"
+        wait_until 10 has_text "$T/envurl2.err" "connected to"
+        check "environment: --url wins over \$BITCART_URL" \
+            has_text "$T/envurl2.err" "BTC: connected to http://127.0.0.1:$PORT"
         stop_listener TERM
         kill -TERM "$DPID"
         wait "$DPID"
