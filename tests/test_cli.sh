@@ -2,9 +2,10 @@
 # test_cli.sh - bitcart-listen (examples/bitcart-listen.c) against the C fake daemon
 # (tests/fake_daemon.c, with the ASan + UBSan build of bitcart-listen) and the aiohttp one
 # (tests/fake_daemon.py, with the normal build): exact JSON lines over the websocket and by
-# polling, a reconnect with catch-up, manager mode with two currencies on two daemons,
-# --events, --exec, TLS, usage errors, exit codes (auth, connect, TLS, stdout closed),
-# SIGTERM/SIGINT, and the password never shown.
+# polling, catch-up (first connection and reconnect) and --no-catch-up, manager mode with two
+# currencies on two daemons, --events, --exec, TLS, a build without TLS (compiled here), usage
+# errors, exit codes (auth, connect, TLS, stdout closed), SIGTERM/SIGINT, $BITCART_URL, and
+# the password never shown.
 #
 # Usage: bash tests/test_cli.sh   (env: BUILD_DIR, default build/)
 # Last line: "cli: N passed, M failed"; exit status non-zero on any failure.
@@ -515,6 +516,25 @@ while True:
         check "tls: --insecure is warned about" has_text "$T/tls-insecure-poll.err" "verification is OFF"
         kill -TERM "$DPID"
         wait "$DPID"
+    fi
+
+    echo "== a build without TLS (as make builds it when mbedTLS is missing, or with BCE_TLS=0)"
+    local notls=$BUILD/bitcart-listen-notls
+    if [ "$notls" -nt "$ROOT/examples/bitcart-listen.c" ] && [ "$notls" -nt "$ROOT/bitcart_events.h" ] \
+        || ${CC:-cc} -std=c99 -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Werror -O2 -g -I"$ROOT" \
+            "$ROOT/examples/bitcart-listen.c" -o "$notls" 2>"$T/notls.cc"; then
+        BIN=$notls
+        run_cli notls-version 10 --version
+        check "no TLS: --version says TLS is not built in" has_text "$T/notls-version.out" "TLS: not built in"
+        run_cli notls-ws 20 --url "https://127.0.0.1:$free" --xpub k
+        check "no TLS: an https URL exits 5 (got $RC)" test "$RC" = 5
+        check "no TLS: says the build has no TLS" has_text "$T/notls-ws.err" "this build has none"
+        run_cli notls-poll 20 --url "https://127.0.0.1:$free" --xpub k --poll
+        check "no TLS: an https URL with --poll exits 5 (got $RC)" test "$RC" = 5
+        BIN=$BUILD/san_bitcart-listen
+    else
+        bad "no TLS: cannot build $notls"
+        sed 's/^/    /' "$T/notls.cc" | head -5
     fi
 
     echo "== the password is erased from the command line; the environment"
