@@ -854,6 +854,7 @@ int main(int argc, char **argv) {
     }
     envpw = getenv("BITCART_PASSWORD");
     if (envpw && !opt.password && (r = set_password(envpw, 0)) != 0) return r;
+    erase(envpw);                                  /* the original too (/proc/PID/environ) */
     unsetenv("BITCART_PASSWORD");                  /* --exec commands do not inherit it */
 
     memset(&logger, 0, sizeof logger);

@@ -551,6 +551,8 @@ while True:
         wait_until 10 has_text "$T/envurl.err" "connected to"
         check "environment: \$BITCART_URL is used without --url" \
             has_text "$T/envurl.err" "BTC: connected to http://127.0.0.1:$PORT"
+        check "password: \$BITCART_PASSWORD erased from /proc/PID/environ while running" \
+            bash -c "grep -qa BITCART_URL /proc/$LPID/environ && ! grep -qaF -- '$PW' /proc/$LPID/environ"
         stop_listener TERM
         BITCART_URL=ftp://not-used BITCART_PASSWORD=$PW listen envurl2 --xpub WE --url "http://127.0.0.1:$PORT"
         wait_until 10 has_text "$T/envurl2.err" "connected to"
