@@ -166,7 +166,7 @@ static void print_help(void) {
         "                       order; $BITCART_EVENT, $BITCART_CURRENCY and $BITCART_WALLET are\n"
         "                       set; a failing CMD is reported on stderr and listening goes on\n"
         "Other:\n"
-        "  -v, --verbose        more detail on stderr (twice: debug); never the password\n"
+        "  -v, --verbose        more detail on stderr (twice, or -vv: debug); never the password\n"
         "  -h, --help           this help\n"
         "  -V, --version        version, and whether TLS is built in\n"
         "\n"

@@ -277,7 +277,7 @@ run_daemon_tests() { # run_daemon_tests c|py
         test "$RC" = 0 -a -s "$T/$impl-exec2.done"
 
     # ---- wrong password: exit 4, websocket and polling, password never shown
-    BITCART_PASSWORD="not-$PW" run_cli "$impl-auth" 20 --url "http://127.0.0.1:$P" --xpub W7 -v -v
+    BITCART_PASSWORD="not-$PW" run_cli "$impl-auth" 20 --url "http://127.0.0.1:$P" --xpub W7 -vv
     check "$impl auth: websocket exits 4 (got $RC)" test "$RC" = 4
     check "$impl auth: says authentication failed" has_text "$T/$impl-auth.err" "authentication failed"
     run_cli "$impl-auth-poll" 20 --url "http://127.0.0.1:$P" --xpub W7 --poll --password "x$PW" -v
