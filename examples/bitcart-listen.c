@@ -469,7 +469,9 @@ static void stop_all(void) {
 /* ---- --exec ------------------------------------------------------------------------------- */
 
 /* Marks every descriptor above stderr close-on-exec, so that a command (or something it leaves
-   running in the background) does not hold the daemon connections open. */
+   running in the background) does not hold them open. Called once, at startup: it covers what
+   bitcart-listen inherited; the library marks its own sockets and wake pipes close-on-exec as it
+   opens them, and nothing else stays open (the password file and --ca-file are closed). */
 static void cloexec_all(void) {
     static const char *const dirs[] = {"/proc/self/fd", "/dev/fd"};
     size_t d;
@@ -499,7 +501,6 @@ static void run_exec(const bce_event_t *ev) {
     int p[2], status;
     size_t off = 0;
     pid_t pid, w;
-    cloexec_all();
     if (pipe(p) < 0) {
         say("error: --exec: pipe: %s", strerror(errno));
         return;
@@ -869,6 +870,7 @@ int main(int argc, char **argv) {
     sa.sa_handler = SIG_IGN;                       /* write errors are checked instead */
     sigaction(SIGPIPE, &sa, NULL);
 
+    if (opt.exec_cmd) cloexec_all();               /* before any event: see cloexec_all */
     r = setup(logger);
     if (r == 0) r = run();
 

@@ -266,6 +266,20 @@ run_daemon_tests() { # run_daemon_tests c|py
         has_text "$T/$impl-exec.err" "exited with status 1 for a new_block event"
     check "$impl --exec: nothing printed on stdout" test ! -s "$T/$impl-exec.out"
 
+    # ---- --exec: the command inherits no descriptor but 0, 1 and 2: not the daemon connections
+    # (open while it runs), not fd 9 that bitcart-listen itself inherited. It lists its shell's
+    # descriptors on the stdout it shares with bitcart-listen.
+    { listen "$impl-fds" --url "http://127.0.0.1:$P" --xpub W12 --exec 'ls /proc/$$/fd; true'; } 9<"$HERE/test_cli.sh"
+    wait_until 10 has_text "$T/$impl-fds.err" "connected to"
+    wait_until 10 loaded "$P" W12
+    inject "$P" '"W12"' "[$U_TX]"
+    wait_until 10 has_lines "$T/$impl-fds.out" 3
+    inject "$P" '"W12"' "[$U_PAID]"
+    wait_until 10 has_lines "$T/$impl-fds.out" 6
+    stop_listener TERM
+    same_lines "$impl --exec: the command inherits only stdin, stdout and stderr (two events)" \
+        "$T/$impl-fds.out" 0 1 2 0 1 2
+
     # ---- SIGTERM while an --exec command runs: it is waited for, then exit 0
     listen "$impl-exec2" --url "http://127.0.0.1:$P" --xpub W6 \
         --exec "touch '$T/$impl-exec2.started'; sleep 0.5; cat >'$T/$impl-exec2.done'"
