@@ -95,11 +95,15 @@ static char g_captured[256];
 
 /* ---- messages ----------------------------------------------------------------------------- */
 
+static void vsay(const char *fmt, va_list ap) {
+    fputs(PROG ": ", stderr);
+    vfprintf(stderr, fmt, ap);
+}
+
 static void say(const char *fmt, ...) {
     va_list ap;
-    fputs(PROG ": ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsay(fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
     fflush(stderr);
@@ -107,9 +111,8 @@ static void say(const char *fmt, ...) {
 
 static int usage_error(const char *fmt, ...) {
     va_list ap;
-    fputs(PROG ": ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsay(fmt, ap);
     va_end(ap);
     fputs("\nTry '" PROG " --help' for more information.\n", stderr);
     return EXIT_USAGE;
@@ -166,7 +169,7 @@ static void print_help(void) {
         "                       order; $BITCART_EVENT, $BITCART_CURRENCY and $BITCART_WALLET are\n"
         "                       set; a failing CMD is reported on stderr and listening goes on\n"
         "Other:\n"
-        "  -v, --verbose        more detail on stderr (twice: debug); never the password\n"
+        "  -v, --verbose        more detail on stderr (twice, or -vv: debug); never the password\n"
         "  -h, --help           this help\n"
         "  -V, --version        version, and whether TLS is built in\n"
         "\n"
@@ -469,7 +472,9 @@ static void stop_all(void) {
 /* ---- --exec ------------------------------------------------------------------------------- */
 
 /* Marks every descriptor above stderr close-on-exec, so that a command (or something it leaves
-   running in the background) does not hold the daemon connections open. */
+   running in the background) does not hold them open. Called once, at startup: it covers what
+   bitcart-listen inherited; the library marks its own sockets and wake pipes close-on-exec as it
+   opens them, and nothing else stays open (the password file and --ca-file are closed). */
 static void cloexec_all(void) {
     static const char *const dirs[] = {"/proc/self/fd", "/dev/fd"};
     size_t d;
@@ -499,7 +504,6 @@ static void run_exec(const bce_event_t *ev) {
     int p[2], status;
     size_t off = 0;
     pid_t pid, w;
-    cloexec_all();
     if (pipe(p) < 0) {
         say("error: --exec: pipe: %s", strerror(errno));
         return;
@@ -755,42 +759,22 @@ static int run(void) {
     return exit_code_for(r);
 }
 
-/* Creates the coin or the manager. Returns 0 or an exit code. */
-static int setup(bce_logger_t logger) {
+/* Creates the coin, or the manager and its wallets, while log_fn keeps the library's errors in
+   g_captured (reported here) instead of printing them. Returns 0 or an exit code. */
+static int create(const char *currency, bce_logger_t logger) {
     bce_coin_desc_t d;
+    bce_manager_desc_t md;
     int i, r;
-    bce_json_desc_t jd;
-    memset(&jd, 0, sizeof jd);
-    if (bce_json_init(&g_json, &jd) != BCE_OK) return EXIT_RUNTIME;
-    g_capture = 1;
-    g_captured[0] = 0;
     if (!opt.nwallets) {
-        for (i = 0; i < opt.nurls; i++)
-            if (opt.urls[i].currency[0]
-                && strcasecmp_ascii(opt.urls[i].currency, opt.currency ? opt.currency : "BTC") != 0)
-                return usage_error("--url %s=...: not the currency listened to (--currency %s)",
-                                   opt.urls[i].currency, opt.currency ? opt.currency : "BTC");
-        fill_desc(&d, opt.currency ? opt.currency : "BTC", logger);
+        fill_desc(&d, currency, logger);
         d.xpub = opt.xpub;
         g_coin = bce_coin_create(&d);
-        g_capture = 0;
-        if (!g_coin) return usage_error("%s", g_captured[0] ? g_captured : "cannot create the coin");
-        if ((r = bce_on(g_coin, opt.events ? opt.events : ALL_EVENTS, on_event, NULL)) != BCE_OK)
-            return usage_error("--events '%s': unknown event name (known: " ALL_EVENTS ")", opt.events);
-        if (opt.verbose)
-            say("%s: %s, wallet %s, user %s, %s", bce_coin_currency(g_coin), bce_coin_url(g_coin),
-                opt.xpub ? opt.xpub : "(none: every wallet's events)", opt.user ? opt.user : "electrum",
-                opt.poll_ms ? "polling" : "websocket");
-        return 0;
+        return g_coin ? 0 : usage_error("%s", g_captured[0] ? g_captured : "cannot create the coin");
     }
-    {
-        bce_manager_desc_t md;
-        memset(&md, 0, sizeof md);
-        md.logger = logger;
-        g_manager = bce_manager_create(&md);
-    }
+    memset(&md, 0, sizeof md);
+    md.logger = logger;
+    g_manager = bce_manager_create(&md);
     if (!g_manager) {
-        g_capture = 0;
         say("error: out of memory");
         return EXIT_RUNTIME;
     }
@@ -802,39 +786,56 @@ static int setup(bce_logger_t logger) {
         if (!seen) {
             fill_desc(&d, cur, logger);
             r = bce_manager_configure(g_manager, cur, &d);
-            if (r == BCE_ERR_UNSUPPORTED) {
-                g_capture = 0;
-                return usage_error("--wallet %s:...: unsupported currency", cur);
-            }
-            if (r != BCE_OK) {
-                g_capture = 0;
-                return usage_error("%s: %s", cur, g_captured[0] ? g_captured : bce_result_str(r));
-            }
+            if (r == BCE_ERR_UNSUPPORTED) return usage_error("--wallet %s:...: unsupported currency", cur);
+            if (r != BCE_OK) return usage_error("%s: %s", cur, g_captured[0] ? g_captured : bce_result_str(r));
         }
         if (!bce_manager_add_wallet(g_manager, cur, opt.wallets[i].key)) {
-            g_capture = 0;
             say("error: cannot add the %s wallet: %s", cur, g_captured[0] ? g_captured : "out of memory");
             return EXIT_RUNTIME;
         }
-        if (opt.verbose)
-            say("%s: %s, wallet %s", cur, url_for(cur) ? url_for(cur) : "(default URL)", opt.wallets[i].key);
+        if (opt.verbose) {
+            const char *url = url_for(cur);
+            say("%s: %s, wallet %s", cur, url ? url : "(default URL)", opt.wallets[i].key);
+        }
     }
+    return 0;
+}
+
+/* Creates the coin or the manager and subscribes to the events. Returns 0 or an exit code. */
+static int setup(bce_logger_t logger) {
+    const char *currency = opt.currency ? opt.currency : "BTC";
+    const char *events = opt.events ? opt.events : ALL_EVENTS;
+    int i, r;
+    bce_json_desc_t jd;
+    memset(&jd, 0, sizeof jd);
+    if (bce_json_init(&g_json, &jd) != BCE_OK) return EXIT_RUNTIME;
+    for (i = 0; i < opt.nurls && !opt.nwallets; i++)
+        if (opt.urls[i].currency[0] && strcasecmp_ascii(opt.urls[i].currency, currency) != 0)
+            return usage_error("--url %s=...: not the currency listened to (--currency %s)", opt.urls[i].currency,
+                               currency);
+    g_capture = 1;
+    g_captured[0] = 0;
+    r = create(currency, logger);
     g_capture = 0;
-    for (i = 0; i < opt.nurls; i++) {
+    if (r != 0) return r;
+    for (i = 0; i < opt.nurls && g_manager; i++) {
         int j, used = !opt.urls[i].currency[0];
         for (j = 0; j < opt.nwallets; j++)
             if (strcasecmp_ascii(opt.wallets[j].currency, opt.urls[i].currency) == 0) used = 1;
         if (!used) return usage_error("--url %s=...: no --wallet of that currency", opt.urls[i].currency);
     }
-    if (bce_manager_on(g_manager, opt.events ? opt.events : ALL_EVENTS, on_event, NULL) != BCE_OK)
-        return usage_error("--events '%s': unknown event name (known: " ALL_EVENTS ")", opt.events);
+    r = g_coin ? bce_on(g_coin, events, on_event, NULL) : bce_manager_on(g_manager, events, on_event, NULL);
+    if (r != BCE_OK) return usage_error("--events '%s': unknown event name (known: " ALL_EVENTS ")", opt.events);
+    if (g_coin && opt.verbose)
+        say("%s: %s, wallet %s, user %s, %s", bce_coin_currency(g_coin), bce_coin_url(g_coin),
+            opt.xpub ? opt.xpub : "(none: every wallet's events)", opt.user ? opt.user : "electrum",
+            opt.poll_ms ? "polling" : "websocket");
     return 0;
 }
 
-static int getenv_copy(const char *name, const char **out) {
+static void getenv_copy(const char *name, const char **out) {
     const char *v = getenv(name);
     if (v && *v && !*out) *out = v;
-    return 0;
 }
 
 int main(int argc, char **argv) {
@@ -854,6 +855,7 @@ int main(int argc, char **argv) {
     }
     envpw = getenv("BITCART_PASSWORD");
     if (envpw && !opt.password && (r = set_password(envpw, 0)) != 0) return r;
+    erase(envpw);                                  /* the original too (/proc/PID/environ) */
     unsetenv("BITCART_PASSWORD");                  /* --exec commands do not inherit it */
 
     memset(&logger, 0, sizeof logger);
@@ -868,6 +870,7 @@ int main(int argc, char **argv) {
     sa.sa_handler = SIG_IGN;                       /* write errors are checked instead */
     sigaction(SIGPIPE, &sa, NULL);
 
+    if (opt.exec_cmd) cloexec_all();               /* before any event: see cloexec_all */
     r = setup(logger);
     if (r == 0) r = run();
 

@@ -90,22 +90,21 @@ pretty() {
     *) printf '    %s\n' "$l" ;;
     esac
 }
-# show : prints the status lines and events that arrived since the last call
-show() {
+stderr_line() { printf '    [stderr] %s\n' "$1"; }
+# show_new FILE COUNTER FN : runs FN on each line of FILE after the first $COUNTER, then sets
+# COUNTER to the number of lines read
+show_new() {
     local l n=0
     while IFS= read -r l; do
         n=$((n + 1))
-        [ $n -le $SHOWN_ERR ] && continue
-        printf '    [stderr] %s\n' "$l"
-    done <"$TMP/listen.err"
-    SHOWN_ERR=$n
-    n=0
-    while IFS= read -r l; do
-        n=$((n + 1))
-        [ $n -le $SHOWN_OUT ] && continue
-        pretty "$l"
-    done <"$TMP/listen.out"
-    SHOWN_OUT=$n
+        [ $n -le "${!2}" ] || "$3" "$l"
+    done <"$1"
+    printf -v "$2" %d "$n"
+}
+# show : prints the status lines and events that arrived since the last call
+show() {
+    show_new "$TMP/listen.err" SHOWN_ERR stderr_line
+    show_new "$TMP/listen.out" SHOWN_OUT pretty
 }
 step() { printf '\n%s\n' "$*"; }
 

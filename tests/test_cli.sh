@@ -2,9 +2,10 @@
 # test_cli.sh - bitcart-listen (examples/bitcart-listen.c) against the C fake daemon
 # (tests/fake_daemon.c, with the ASan + UBSan build of bitcart-listen) and the aiohttp one
 # (tests/fake_daemon.py, with the normal build): exact JSON lines over the websocket and by
-# polling, a reconnect with catch-up, manager mode with two currencies on two daemons,
-# --events, --exec, TLS, usage errors, exit codes (auth, connect, TLS, stdout closed),
-# SIGTERM/SIGINT, and the password never shown.
+# polling, catch-up (first connection and reconnect) and --no-catch-up, manager mode with two
+# currencies on two daemons, --events, --exec, TLS, a build without TLS (compiled here), usage
+# errors, exit codes (auth, connect, TLS, stdout closed), SIGTERM/SIGINT, $BITCART_URL, and
+# the password never shown.
 #
 # Usage: bash tests/test_cli.sh   (env: BUILD_DIR, default build/)
 # Last line: "cli: N passed, M failed"; exit status non-zero on any failure.
@@ -99,6 +100,11 @@ run_cli() {
 inject() { # inject PORT WALLET-JSON UPDATES-JSON
     curl -s -m 5 -d "{\"wallet\":$2,\"updates\":$3}" "http://127.0.0.1:$1/_test/inject" >/dev/null
 }
+# get_updates PORT WALLET : the daemon's get_updates answer (loads the wallet, empties its queue)
+get_updates() {
+    curl -s -m 5 -u "electrum:$PW" -H 'Content-Type: application/json' \
+        -d "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"get_updates\",\"params\":{\"xpub\":\"$2\"}}" "http://127.0.0.1:$1/"
+}
 drop_ws() { curl -s -m 5 -d '{"mode":"reset"}' "http://127.0.0.1:$1/_test/drop_ws" >/dev/null; }
 loaded() { curl -s -m 5 "http://127.0.0.1:$1/_test/stats" | grep -qF "\"$2\""; }
 
@@ -181,6 +187,37 @@ run_daemon_tests() { # run_daemon_tests c|py
     check "$impl ws: nothing more than the 7 lines" test "$(wc -l <"$T/$impl-ws.out")" -eq 7
     no_password "$impl ws --verbose --verbose" "$T/$impl-ws.out" "$T/$impl-ws.err"
 
+    # ---- catch-up on the first connection, and --no-catch-up. A daemon queues a wallet's updates
+    # only once get_updates has loaded it; updates queued while no listener is connected reach
+    # the listener only through its get_updates (the websocket sends what comes later).
+    get_updates "$P" W9 >/dev/null
+    inject "$P" '"W9"' "[$U_TX,$U_UNCONF]"
+    listen "$impl-cu" --url "http://127.0.0.1:$P" --xpub W9
+    wait_until 10 has_lines "$T/$impl-cu.out" 2
+    stop_listener TERM
+    same_lines "$impl ws: updates queued before connecting arrive (catch-up)" "$T/$impl-cu.out" \
+        "$(L '"W9"' "$U_TX")" "$(L '"W9"' "$U_UNCONF")"
+    get_updates "$P" W9 >"$T/$impl-cu.queue"
+    check "$impl ws: catch-up emptied the daemon's queue" grep -qF '"result":[]' "$T/$impl-cu.queue"
+    get_updates "$P" W10 >/dev/null
+    inject "$P" '"W10"' "[$U_TX,$U_UNCONF]"
+    listen "$impl-nocu" --url "http://127.0.0.1:$P" --xpub W10 --no-catch-up
+    wait_until 10 has_text "$T/$impl-nocu.err" "BTC: connected to"
+    inject "$P" '"W10"' "[$U_PAID]"
+    wait_until 10 has_lines "$T/$impl-nocu.out" 1
+    drop_ws "$P"
+    wait_until 10 has_count "$T/$impl-nocu.err" "BTC: connected to" 2
+    inject "$P" '"W10"' "[$U_VER]"
+    wait_until 10 has_lines "$T/$impl-nocu.out" 2
+    stop_listener TERM
+    check "$impl --no-catch-up: SIGTERM exits 0 (got $RC)" test "$RC" = 0
+    same_lines "$impl --no-catch-up: only what the websocket sent after connecting and after reconnecting" \
+        "$T/$impl-nocu.out" "$(L '"W10"' "$U_PAID")" "$(L '"W10"' "$U_VER")"
+    get_updates "$P" W10 >"$T/$impl-nocu.queue"
+    check "$impl --no-catch-up: no get_updates was made (the daemon still holds the 4 updates)" \
+        test "$(grep -o '"event":"[a-z_]*"' "$T/$impl-nocu.queue" | tr '\n' ' ')" = \
+        '"event":"new_transaction" "event":"new_payment" "event":"new_payment" "event":"verified_tx" '
+
     # ---- polling: exact lines (a global event has wallet null here too)
     listen "$impl-poll" --url "http://127.0.0.1:$P" --xpub W3 --poll=50 -v
     wait_until 10 has_text "$T/$impl-poll.err" "BTC: connected to http://127.0.0.1:$P (polling every 50 ms)"
@@ -229,6 +266,20 @@ run_daemon_tests() { # run_daemon_tests c|py
         has_text "$T/$impl-exec.err" "exited with status 1 for a new_block event"
     check "$impl --exec: nothing printed on stdout" test ! -s "$T/$impl-exec.out"
 
+    # ---- --exec: the command inherits no descriptor but 0, 1 and 2: not the daemon connections
+    # (open while it runs), not fd 9 that bitcart-listen itself inherited. It lists its shell's
+    # descriptors on the stdout it shares with bitcart-listen.
+    { listen "$impl-fds" --url "http://127.0.0.1:$P" --xpub W12 --exec 'ls /proc/$$/fd; true'; } 9<"$HERE/test_cli.sh"
+    wait_until 10 has_text "$T/$impl-fds.err" "connected to"
+    wait_until 10 loaded "$P" W12
+    inject "$P" '"W12"' "[$U_TX]"
+    wait_until 10 has_lines "$T/$impl-fds.out" 3
+    inject "$P" '"W12"' "[$U_PAID]"
+    wait_until 10 has_lines "$T/$impl-fds.out" 6
+    stop_listener TERM
+    same_lines "$impl --exec: the command inherits only stdin, stdout and stderr (two events)" \
+        "$T/$impl-fds.out" 0 1 2 0 1 2
+
     # ---- SIGTERM while an --exec command runs: it is waited for, then exit 0
     listen "$impl-exec2" --url "http://127.0.0.1:$P" --xpub W6 \
         --exec "touch '$T/$impl-exec2.started'; sleep 0.5; cat >'$T/$impl-exec2.done'"
@@ -240,7 +291,7 @@ run_daemon_tests() { # run_daemon_tests c|py
         test "$RC" = 0 -a -s "$T/$impl-exec2.done"
 
     # ---- wrong password: exit 4, websocket and polling, password never shown
-    BITCART_PASSWORD="not-$PW" run_cli "$impl-auth" 20 --url "http://127.0.0.1:$P" --xpub W7 -v -v
+    BITCART_PASSWORD="not-$PW" run_cli "$impl-auth" 20 --url "http://127.0.0.1:$P" --xpub W7 -vv
     check "$impl auth: websocket exits 4 (got $RC)" test "$RC" = 4
     check "$impl auth: says authentication failed" has_text "$T/$impl-auth.err" "authentication failed"
     run_cli "$impl-auth-poll" 20 --url "http://127.0.0.1:$P" --xpub W7 --poll --password "x$PW" -v
@@ -481,7 +532,26 @@ while True:
         wait "$DPID"
     fi
 
-    echo "== the password is erased from the command line"
+    echo "== a build without TLS (as make builds it when mbedTLS is missing, or with BCE_TLS=0)"
+    local notls=$BUILD/bitcart-listen-notls
+    if [ "$notls" -nt "$ROOT/examples/bitcart-listen.c" ] && [ "$notls" -nt "$ROOT/bitcart_events.h" ] \
+        || ${CC:-cc} -std=c99 -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Werror -O2 -g -I"$ROOT" \
+            "$ROOT/examples/bitcart-listen.c" -o "$notls" 2>"$T/notls.cc"; then
+        BIN=$notls
+        run_cli notls-version 10 --version
+        check "no TLS: --version says TLS is not built in" has_text "$T/notls-version.out" "TLS: not built in"
+        run_cli notls-ws 20 --url "https://127.0.0.1:$free" --xpub k
+        check "no TLS: an https URL exits 5 (got $RC)" test "$RC" = 5
+        check "no TLS: says the build has no TLS" has_text "$T/notls-ws.err" "this build has none"
+        run_cli notls-poll 20 --url "https://127.0.0.1:$free" --xpub k --poll
+        check "no TLS: an https URL with --poll exits 5 (got $RC)" test "$RC" = 5
+        BIN=$BUILD/san_bitcart-listen
+    else
+        bad "no TLS: cannot build $notls"
+        sed 's/^/    /' "$T/notls.cc" | head -5
+    fi
+
+    echo "== the password is erased from the command line; the environment"
     if [ ! -r /proc/self/cmdline ]; then
         bad "password: /proc/self/cmdline is not readable here"
     elif start_daemon pwd "$BUILD/fake_daemon" --password "$PW"; then
@@ -489,6 +559,19 @@ while True:
         wait_until 10 has_text "$T/cmdline.err" "connected to"
         check "password: not in /proc/PID/cmdline while running" \
             bash -c "! tr '\\0' ' ' </proc/$LPID/cmdline | grep -qF -- '$PW'"
+        stop_listener TERM
+        # $BITCART_URL: the URL when --url is absent; --url wins over it
+        BITCART_URL="http://127.0.0.1:$PORT" BITCART_PASSWORD=$PW listen envurl --xpub WE
+        wait_until 10 has_text "$T/envurl.err" "connected to"
+        check "environment: \$BITCART_URL is used without --url" \
+            has_text "$T/envurl.err" "BTC: connected to http://127.0.0.1:$PORT"
+        check "password: \$BITCART_PASSWORD erased from /proc/PID/environ while running" \
+            bash -c "grep -qa BITCART_URL /proc/$LPID/environ && ! grep -qaF -- '$PW' /proc/$LPID/environ"
+        stop_listener TERM
+        BITCART_URL=ftp://not-used BITCART_PASSWORD=$PW listen envurl2 --xpub WE --url "http://127.0.0.1:$PORT"
+        wait_until 10 has_text "$T/envurl2.err" "connected to"
+        check "environment: --url wins over \$BITCART_URL" \
+            has_text "$T/envurl2.err" "BTC: connected to http://127.0.0.1:$PORT"
         stop_listener TERM
         kill -TERM "$DPID"
         wait "$DPID"
