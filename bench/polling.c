@@ -73,7 +73,7 @@ int main(int argc, char **argv) {
     printf("  calls/s               %.0f\n", rounds / wall);
     printf("  events/s              %.0f\n", (double)handled / wall);
     printf("  client CPU per call   %.1f us (user+sys of this process inside bce_coin_step)\n", cpu / rounds * 1e6);
-    printf("  reference: Python SDK 32,300 events/s against the aiohttp daemon (measured by the project)\n");
+    printf("  reference: Python SDK 32,300 events/s against the aiohttp daemon (issue 7's figure, not measured here)\n");
     /* the summary row of `make bench` (bench/run.sh): the daemon bounds the rate when the
        client's CPU is a small part of each call's wall time */
     printf("ROW\tpolling, 100 updates per call (%s daemon)\t%s\tbounded by the daemon; client CPU per call reported\t"
