@@ -32,8 +32,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ok() { PASS=$((PASS + 1)); echo "ok   $*"; }
-bad() { FAIL=$((FAIL + 1)); echo "FAIL $*"; }
+LIB_TMP=$T
+# shellcheck source=tests/lib.sh
+. "$HERE/lib.sh"
 check() { # check NAME COMMAND... : passes when the command succeeds
     local name=$1
     shift
@@ -55,24 +56,6 @@ count_text() { grep -cF -- "$2" "$1" 2>/dev/null; }
 has_count() { [ "$(count_text "$1" "$2")" -ge "$3" ]; }   # has_count FILE TEXT N
 gone() { ! kill -0 "$1" 2>/dev/null; }
 
-# start_daemon LABEL CMD... : sets PORT and DPID (empty on failure)
-start_daemon() {
-    local label=$1
-    shift
-    PORT=
-    DPID=
-    "$@" >"$T/$label.dout" 2>"$T/$label.derr" &
-    DPID=$!
-    PIDS+=("$DPID")
-    for _ in $(seq 200); do
-        PORT=$(awk '/^PORT [0-9]+$/ {print $2; exit}' "$T/$label.dout")
-        [ -n "$PORT" ] && return 0
-        kill -0 "$DPID" 2>/dev/null || break
-        sleep 0.05
-    done
-    bad "$label: daemon did not start"
-    return 1
-}
 
 # listen NAME ARGS... : bitcart-listen in the background; stdout NAME.out, stderr NAME.err, LPID
 listen() {
@@ -494,13 +477,13 @@ held = []
 while True:
     held.append(s.accept()[0]); print("ACCEPTED", len(held), flush=True)'; then
         listen silent-ws --url "http://127.0.0.1:$PORT" --xpub k
-        wait_until 10 has_text "$T/silent.dout" "ACCEPTED 1"
+        wait_until 10 has_text "$LIB_TMP/silent.dout" "ACCEPTED 1"
         t0=$SECONDS
         stop_listener TERM
         check "signals: SIGTERM while the websocket handshake hangs: exit 0 at once (got $RC)" \
             test "$RC" = 0 -a $((SECONDS - t0)) -le 2
         listen silent-poll --url "http://127.0.0.1:$PORT" --xpub k --poll
-        wait_until 10 has_text "$T/silent.dout" "ACCEPTED 2"
+        wait_until 10 has_text "$LIB_TMP/silent.dout" "ACCEPTED 2"
         t0=$SECONDS
         stop_listener TERM
         check "signals: SIGTERM during the first get_updates (no answer): exit 0 at once (got $RC)" \

@@ -25,8 +25,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ok() { PASS=$((PASS + 1)); echo "ok   $*"; }
-bad() { FAIL=$((FAIL + 1)); echo "FAIL $*"; }
+LIB_TMP=$TMP
+# shellcheck source=tests/lib.sh
+. "$HERE/lib.sh"
 check() { # check NAME COND-STRING... : evaluates "$@" after NAME
     local name=$1
     shift
@@ -744,25 +745,7 @@ main()
 PYEOF
 
 # ---------------------------------------------------------------- daemons
-# start_daemon LABEL CMD... : starts it, sets PORT and DPID (empty on failure)
-start_daemon() {
-    local label=$1
-    shift
-    PORT=
-    DPID=
-    "$@" >"$TMP/$label.out" 2>"$TMP/$label.err" &
-    DPID=$!
-    PIDS+=("$DPID")
-    for _ in $(seq 100); do
-        PORT=$(awk '/^PORT [0-9]+$/ {print $2; exit}' "$TMP/$label.out")
-        [ -n "$PORT" ] && return 0
-        kill -0 "$DPID" 2>/dev/null || break
-        sleep 0.1
-    done
-    bad "$label: no PORT line"
-    DPID=
-    return 1
-}
+# start_daemon (tests/lib.sh) starts one and sets PORT and DPID
 
 stop_daemon() { # stop_daemon LABEL : SIGTERM, expects exit code 0
     local label=$1 rc

@@ -15,8 +15,9 @@ FAIL=0
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 
-ok() { PASS=$((PASS + 1)); echo "ok   $*"; }
-bad() { FAIL=$((FAIL + 1)); echo "FAIL $*"; }
+LIB_TMP=$T
+# shellcheck source=tests/lib.sh
+. "$HERE/lib.sh"
 check() {
     local name=$1
     shift
