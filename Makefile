@@ -129,10 +129,10 @@ compile-checks: $(BUILD)/cc_impl.c | $(BUILD)
 	$(CLANG) $(WARN) -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_impl_clang.o
 	$(CC) $(WARN) -DBCE_USE_MBEDTLS -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_tls_gcc.o
 	$(CLANG) $(WARN) -DBCE_USE_MBEDTLS -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_tls_clang.o
-	$(CXX) -std=c++11 -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Werror -DBCE_USE_MBEDTLS -x c++ -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_tls_cxx.o
+	$(CXX) $(CXXWARN) -DBCE_USE_MBEDTLS -x c++ -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_tls_cxx.o
 	$(CC) $(WARN) -DBCE_NO_STDIO -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_nostdio.o
 	! nm $(BUILD)/cc_nostdio.o | grep -Eq ' U (fprintf|printf|fputs|stderr|puts|fwrite)$$'
-	$(CXX) -std=c++11 -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Werror -I. tests/test_cpp.cpp -o $(BUILD)/test_cpp
+	$(CXX) $(CXXWARN) -I. tests/test_cpp.cpp -o $(BUILD)/test_cpp
 	./$(BUILD)/test_cpp
 	$(CC) $(WARN) -I. tests/tu_a.c tests/tu_b.c -o $(BUILD)/test_tu
 	./$(BUILD)/test_tu

@@ -356,7 +356,10 @@ static void test_stop_from_thread(void) {
     int r;
     memset(&s, 0, sizeof s);
     s.wait_connect = 1;
-    s.after_ms = 200;               /* let the run settle into its untimed wait */
+    /* 200 ms after on_connect, for the run to reach its untimed wait (no condition shows
+       that it has). A stop that came sooner would end the run at its stop check, so the
+       test would pass without exercising the wake; it cannot fail because of that. */
+    s.after_ms = 200;
     s.coin = coin_for("port-stop", port);
     CHECK(s.coin != NULL);
     if (!s.coin) return;
