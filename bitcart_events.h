@@ -249,10 +249,13 @@
    Verification is on by default: the chain must lead to a trusted CA and the certificate must
    name the host: a DNS name (checked by mbedTLS, which also sends it as SNI) or, for an IP
    address in the URL (https://127.0.0.1, https://[::1]), an iPAddress entry of subjectAltName
-   holding the same address (compared as 4 or 16 bytes, so any spelling of it matches; checked
-   by this library, the same way on every mbedTLS version, from mbedTLS's own parse of the
-   extension; no SNI is sent for addresses, as RFC 6066 says). A subject CN or a dNSName entry
-   that spells the address is not accepted for it (RFC 9525).
+   holding the same address (compared as 4 or 16 bytes, so any spelling of it matches). A
+   subject CN or a dNSName entry that spells the address is not accepted for it (RFC 9525), and
+   no SNI is sent for addresses (RFC 6066). Addresses are checked by this library, the same way
+   on every mbedTLS version, on mbedTLS's own parse of the certificate: in the verify callback,
+   and again on the certificate the handshake kept (mbedTLS 3.6.0 skips a connection's verify
+   callback in TLS 1.3). That needs MBEDTLS_SSL_KEEP_PEER_CERTIFICATE, on in mbedTLS's default
+   configuration; without it an IP-literal host fails with BCE_ERR_TLS and says why.
    Trusted CAs: tls.ca_file, else the file named by $SSL_CERT_FILE, else the first readable of
    /etc/ssl/certs/ca-certificates.crt (Debian, Ubuntu, Alpine with ca-certificates),
    /etc/pki/tls/certs/ca-bundle.crt and /etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem
@@ -2853,6 +2856,21 @@ static int _bce_tls_fail(_bce_conn_t *c, int r) {
 static int _bce_tls_handshake(_bce_conn_t *c) {
     _bce_tls_conn_t *t = (_bce_tls_conn_t *)c->io_ctx;
     int r = mbedtls_ssl_handshake(&t->ssl);
+    if (r == 0 && t->ip_len && !c->tls_skip_verify) {
+        /* The verify callback refused a certificate that does not name the address; checked
+           again on the certificate the handshake kept, because a callback set on the context
+           is not always called (mbedTLS 3.6.0 ignores it in TLS 1.3). */
+        const mbedtls_x509_crt *peer = mbedtls_ssl_get_peer_cert(&t->ssl);
+        if (!peer) {
+            _bce_conn_error(c, "TLS: cannot check the certificate against an IP address "
+                               "(mbedTLS built without MBEDTLS_SSL_KEEP_PEER_CERTIFICATE)", NULL);
+            return BCE_ERR_TLS;
+        }
+        if (!_bce_tls_cert_has_ip(peer, t->ip, t->ip_len)) {
+            _bce_conn_error(c, "TLS: the certificate is not for this host name (host name mismatch)", NULL);
+            return BCE_ERR_TLS;
+        }
+    }
     if (r == 0) return BCE_OK;
     if (r == MBEDTLS_ERR_SSL_WANT_READ) return _BCE_IO_AGAIN_READ;
     if (r == MBEDTLS_ERR_SSL_WANT_WRITE) return _BCE_IO_AGAIN_WRITE;
