@@ -354,6 +354,7 @@ CERT += [
     ("ext_decoy", ext_only([ext(UNKNOWN2, bytes.fromhex("0603551d110408300687047f000001")),
                             san((0x87, ipv4("10.9.9.9")))], b"127.0.0.1")),
     ("ext_ipv6_many", ext_only([san(*[(0x87, bytes(15) + bytes([i])) for i in range(1, 9)])], b"::8")),
+    ("ext_ipv4_100", ext_only([san(*[(0x87, bytes([10, 0, 0, i])) for i in range(1, 101)])], b"10.0.0.100")),
 ]
 
 
