@@ -248,8 +248,14 @@
    with BCE_ERR_TLS: "this build has none".
    Verification is on by default: the chain must lead to a trusted CA and the certificate must
    name the host: a DNS name (checked by mbedTLS, which also sends it as SNI) or, for an IP
-   address in the URL, an iPAddress entry of subjectAltName (checked by this library on every
-   mbedTLS version; no SNI is sent for addresses, as RFC 6066 says).
+   address in the URL (https://127.0.0.1, https://[::1]), an iPAddress entry of subjectAltName
+   holding the same address (compared as 4 or 16 bytes, so any spelling of it matches). A
+   subject CN or a dNSName entry that spells the address is not accepted for it (RFC 9525), and
+   no SNI is sent for addresses (RFC 6066). Addresses are checked by this library, the same way
+   on every mbedTLS version, on mbedTLS's own parse of the certificate: in the verify callback,
+   and again on the certificate the handshake kept (mbedTLS 3.6.0 skips a connection's verify
+   callback in TLS 1.3). That needs MBEDTLS_SSL_KEEP_PEER_CERTIFICATE, on in mbedTLS's default
+   configuration; without it an IP-literal host fails with BCE_ERR_TLS and says why.
    Trusted CAs: tls.ca_file, else the file named by $SSL_CERT_FILE, else the first readable of
    /etc/ssl/certs/ca-certificates.crt (Debian, Ubuntu, Alpine with ca-certificates),
    /etc/pki/tls/certs/ca-bundle.crt and /etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem
@@ -2686,9 +2692,8 @@ struct _bce_tls_cfg_t {
 
 typedef struct _bce_tls_conn_t {
     mbedtls_ssl_context ssl;
-    int ip_host;                /* the host is an IP literal: checked against iPAddress names */
-    unsigned char ip[16];
-    size_t ip_len;
+    unsigned char ip[16];       /* the host as an IP address, when it is an IP literal: */
+    size_t ip_len;              /* 4 or 16, checked against iPAddress names; 0 for a DNS name */
 } _bce_tls_conn_t;
 
 /* The usual system CA bundles: Debian/Ubuntu, Fedora/RHEL, Alpine/macOS (cert.pem), openSUSE. */
@@ -2779,56 +2784,38 @@ static int _bce_tls_bio_recv(void *ctx, unsigned char *buf, size_t len) {
     }
 }
 
-/* DER length at p (bounded by end); returns the content start or NULL. */
-static const unsigned char *_bce_der_len(const unsigned char *p, const unsigned char *end, size_t *len) {
-    size_t n = 0;
-    int k;
-    if (p >= end) return NULL;
-    if (*p < 0x80) { *len = *p; return p + 1; }
-    k = *p++ & 0x7F;
-    if (k == 0 || k > 4 || end - p < k) return NULL;
-    while (k--) n = (n << 8) | *p++;
-    if (n > (size_t)(end - p)) return NULL;
-    *len = n;
-    return p;
-}
-
-/* 1 when the certificate's subjectAltName holds iPAddress ip (mbedTLS 2.x does not match IP
-   addresses itself). Walks the raw extensions: OID 2.5.29.17, [critical], OCTET STRING {
-   SEQUENCE { GeneralName... } }, iPAddress being [7] primitive. */
-static int _bce_cert_has_ip(const mbedtls_x509_crt *crt, const unsigned char *ip, size_t ip_len) {
-    static const unsigned char oid[] = {0x06, 0x03, 0x55, 0x1D, 0x11};
-    const mbedtls_x509_buf *ext = &crt->v3_ext;        /* public in 2.28 and 3.x alike */
-    const unsigned char *p = ext->p, *end;
-    size_t n;
-    if (!p) return 0;                                   /* no extensions at all */
-    end = p + ext->len;
-    for (; p + sizeof oid <= end; p++) {
-        const unsigned char *q, *seq_end;
-        if (memcmp(p, oid, sizeof oid) != 0) continue;
-        q = p + sizeof oid;
-        if (q < end && *q == 0x01) {                    /* critical BOOLEAN */
-            if (!(q = _bce_der_len(q + 1, end, &n))) return 0;
-            q += n;
-        }
-        if (q >= end || *q != 0x04 || !(q = _bce_der_len(q + 1, end, &n))) return 0;
-        if (q >= end || *q != 0x30 || !(q = _bce_der_len(q + 1, end, &n))) return 0;
-        seq_end = q + n;
-        while (q < seq_end) {
-            unsigned char tag = *q;
-            const unsigned char *v = _bce_der_len(q + 1, seq_end, &n);
-            if (!v) return 0;
-            if (tag == 0x87 && n == ip_len && memcmp(v, ip, n) == 0) return 1;
-            q = v + n;
-        }
-        return 0;
-    }
+/* The host of the URL as an IP address: 4 (IPv4) or 16 (IPv6) bytes written to ip, in network
+   order; 0 when the host is a name (and ip is left as it was). */
+static size_t _bce_tls_ip_literal(const char *host, unsigned char ip[16]) {
+    if (inet_pton(AF_INET, host, ip) == 1) return 4;
+    if (inet_pton(AF_INET6, host, ip) == 1) return 16;
     return 0;
 }
 
+/* 1 when the certificate names the IP address ip (ip_len 4 or 16 bytes), else 0: an iPAddress
+   entry of subjectAltName with exactly those bytes. Reads only what mbedTLS parsed and checked:
+   crt->subject_alt_names lists every GeneralName of the subjectAltName extension, and nothing
+   from anywhere else, each as its raw tag byte and value, in mbedTLS 2.28 as in 3.x (2.28's
+   header says "only dNSName and OtherName" but its parser keeps every context-specific entry;
+   mbedtls_x509_parse_subject_alt_name is what knows fewer types). iPAddress is [7] IMPLICIT
+   OCTET STRING: tag 0x87, the address in network order. Neither the subject CN nor a dNSName
+   entry ever names an address (RFC 9525, RFC 6125 before it). */
+static int _bce_tls_cert_has_ip(const mbedtls_x509_crt *crt, const unsigned char *ip, size_t ip_len) {
+    const mbedtls_x509_sequence *s;
+    if (ip_len != 4 && ip_len != 16) return 0;
+    for (s = &crt->subject_alt_names; s; s = s->next)
+        if (s->buf.tag == (MBEDTLS_ASN1_CONTEXT_SPECIFIC | MBEDTLS_X509_SAN_IP_ADDRESS) && s->buf.p &&
+            s->buf.len == ip_len && memcmp(s->buf.p, ip, ip_len) == 0)
+            return 1;
+    return 0;
+}
+
+/* The verify callback for a host that is an IP literal: mbedTLS calls it for each certificate
+   of the chain with the flags it found so far; the leaf (depth 0) that does not name the
+   address gets the same flag as a DNS name mismatch. */
 static int _bce_tls_verify_ip(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flags) {
     _bce_tls_conn_t *t = (_bce_tls_conn_t *)ctx;
-    if (depth == 0 && !_bce_cert_has_ip(crt, t->ip, t->ip_len)) *flags |= MBEDTLS_X509_BADCERT_CN_MISMATCH;
+    if (depth == 0 && !_bce_tls_cert_has_ip(crt, t->ip, t->ip_len)) *flags |= MBEDTLS_X509_BADCERT_CN_MISMATCH;
     return 0;
 }
 
@@ -2869,6 +2856,21 @@ static int _bce_tls_fail(_bce_conn_t *c, int r) {
 static int _bce_tls_handshake(_bce_conn_t *c) {
     _bce_tls_conn_t *t = (_bce_tls_conn_t *)c->io_ctx;
     int r = mbedtls_ssl_handshake(&t->ssl);
+    if (r == 0 && t->ip_len && !c->tls_skip_verify) {
+        /* The verify callback refused a certificate that does not name the address; checked
+           again on the certificate the handshake kept, because a callback set on the context
+           is not always called (mbedTLS 3.6.0 ignores it in TLS 1.3). */
+        const mbedtls_x509_crt *peer = mbedtls_ssl_get_peer_cert(&t->ssl);
+        if (!peer) {
+            _bce_conn_error(c, "TLS: cannot check the certificate against an IP address "
+                               "(mbedTLS built without MBEDTLS_SSL_KEEP_PEER_CERTIFICATE)", NULL);
+            return BCE_ERR_TLS;
+        }
+        if (!_bce_tls_cert_has_ip(peer, t->ip, t->ip_len)) {
+            _bce_conn_error(c, "TLS: the certificate is not for this host name (host name mismatch)", NULL);
+            return BCE_ERR_TLS;
+        }
+    }
     if (r == 0) return BCE_OK;
     if (r == MBEDTLS_ERR_SSL_WANT_READ) return _BCE_IO_AGAIN_READ;
     if (r == MBEDTLS_ERR_SSL_WANT_WRITE) return _BCE_IO_AGAIN_WRITE;
@@ -2918,11 +2920,11 @@ static int _bce_tls_attach(_bce_conn_t *c, const _bce_url_t *u) {
         _bce_conn_error(c, "TLS: out of memory for a connection", NULL);
         return BCE_ERR_NOMEM;
     }
-    if (inet_pton(AF_INET, u->host, t->ip) == 1) t->ip_len = 4;
-    else if (inet_pton(AF_INET6, u->host, t->ip) == 1) t->ip_len = 16;
+    t->ip_len = _bce_tls_ip_literal(u->host, t->ip);
     /* Names go to mbedTLS (SNI and the name check). Addresses get no SNI (RFC 6066) and are
        matched against the certificate's iPAddress names here, the same way on every mbedTLS
-       version (2.x does not match them at all); NULL is the documented way to say so. */
+       version (2.x does not match them at all; 3.x would, but would take the subject CN when
+       there is no subjectAltName); NULL is the documented way to say so. */
     if (t->ip_len) {
         r = mbedtls_ssl_set_hostname(&t->ssl, NULL);
         if (!c->tls_skip_verify) mbedtls_ssl_set_verify(&t->ssl, _bce_tls_verify_ip, t);
