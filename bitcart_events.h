@@ -332,7 +332,8 @@
 
    SECURITY
    --------
-   Network input is treated as hostile: every parser bounds-checks and every size has a limit.
+   Network input is treated as hostile: every parser bounds-checks, every size has a limit and
+   every loop over network input a bound in time (see LIMITS and TIME).
    Log messages never contain passwords; text from the network is cut to 80 bytes and made
    printable before it is logged. TLS certificate verification is on by default.
 
@@ -345,8 +346,9 @@
                               logged "websocket message skipped: over a limit"); a whole
                               JSON-RPC answer (the call fails with BCE_ERR_LIMIT)
      limits.max_json_depth    as max_json_tokens
-     limits.max_header_bytes  the status line and headers of every HTTP answer, interim 1xx
-                              answers and the websocket upgrade answer included: BCE_ERR_LIMIT
+     limits.max_header_bytes  the status lines and headers of one HTTP answer, its interim 1xx
+                              answers, chunk extensions and trailers counted together, and
+                              of the websocket upgrade answer: BCE_ERR_LIMIT
      limits.max_response_bytes  the body of a JSON-RPC answer (Content-Length, chunked or read
                               until close), and the receive buffer with it: BCE_ERR_LIMIT
      max_message_bytes        one websocket message, fragments joined: closed with 1009; the
@@ -364,6 +366,8 @@
      BCE_URL_HOST_MAX         255   a URL's host; BCE_URL_PATH_MAX 511: its path (longer URLs
                                     are refused by create and configure)
      BCE_HTTP_LINE_MAX        1024  a chunk-size line or a trailer line: BCE_ERR_HTTP
+     BCE_HTTP_INTERIM_MAX     32    interim 1xx answers before the final one: BCE_ERR_LIMIT
+     BCE_IO_SLICE_BYTES       65536 bytes one connection reads per step (see TIME below)
      BCE_WS_REFUSED_BODY_MAX  65536 the body of a refused websocket upgrade: BCE_ERR_LIMIT
      BCE_WS_READ_ROUNDS       16    websocket reads per step before timers get a turn
      BCE_WS_CLOSE_WAIT_MS     1000  wait for the peer's close frame after ours
@@ -379,6 +383,32 @@
    Fixed by the protocol: control frames 125 bytes, close reasons 123 bytes, JSON input below
    4 GiB, currency names as listed above. Memory per wallet of a manager websocket with
    catch-up: about 8 * dedup_entries + 16 * BCE_DEDUP_TWINS bytes, allocated on first use.
+
+   TIME
+   ----
+   Time is bounded like size: whatever a daemon or TLS peer sends, and however fast or slowly
+   it sends it (floods of interim 1xx answers, one byte every few ms, endless headers, chunk
+   extensions or trailers, millions of 1-byte chunks), these hold (tests/test_hostile.c checks
+   each against a hostile peer, tests/http_peer.py):
+     bce_rpc                  returns within rpc_timeout_ms (+ about 100 ms): BCE_ERR_TIMEOUT
+     a connect                TCP, TLS and the websocket upgrade answer within
+                              connect_timeout_ms (+ about 100 ms): BCE_ERR_TIMEOUT, else the
+                              limit it broke
+     one *_step(..., 0)       reads at most BCE_IO_SLICE_BYTES per connection, so it returns
+                              within a few milliseconds (plus the parse of one complete
+                              message or answer, which its size limit bounds); when a slice
+                              ends before the socket is drained, *_timeout_ms is 0 so that
+                              the rest is read at once (TLS may hold bytes poll(2) cannot see)
+     bce_stop                 takes effect within 100 ms: every read loop checks the stop flag,
+                              and a blocking call's wait wakes at once; bce_rpc then returns
+                              BCE_ERR_CLOSED ("stopped")
+     a manager                one currency's daemon cannot delay the others' delivery by more
+                              than one slice per step
+   Parsing is linear in what arrives however it is split: interim answers and chunk framing are
+   skipped by offset, not moved per piece. What a hostile peer can still do: make each call run to its timeout
+   (a daemon can always answer slowly), make calls fail with BCE_ERR_LIMIT, BCE_ERR_HTTP or
+   BCE_ERR_TIMEOUT (logged and retried as for any failed call), and use up to the configured
+   limits of memory. Name resolution (getaddrinfo) is outside these bounds (see URLS).
 */
 #ifndef BITCART_EVENTS_H
 #define BITCART_EVENTS_H
@@ -640,9 +670,9 @@ typedef struct bce_ws_opts_t {
    opts may be NULL. */
 BCE_API int bce_start_websocket(bce_coin_t *coin, const bce_ws_opts_t *opts);
 
-/* Ends a running bce_poll_updates / bce_start_websocket / step-driven activity soon after: the
-   waiting step wakes at once. Safe from a handler, from another thread and from a signal
-   handler. */
+/* Ends a running bce_poll_updates / bce_start_websocket / bce_rpc / step-driven activity
+   within 100 ms, whatever the daemon sends: the waiting step wakes at once. Safe from a
+   handler, from another thread and from a signal handler. */
 BCE_API void bce_stop(bce_coin_t *coin);
 
 /* ---- non-blocking core --------------------------------------------------------------- */
@@ -672,7 +702,8 @@ BCE_API int bce_coin_step(bce_coin_t *coin, int timeout_ms);
 
 /* ---- JSON-RPC ------------------------------------------------------------------------ */
 
-/* One call, blocking up to rpc_timeout_ms. params_json: a JSON array of positional arguments,
+/* One call, blocking up to rpc_timeout_ms; bce_stop (from another thread or a signal handler)
+   ends it within 100 ms with BCE_ERR_CLOSED. params_json: a JSON array of positional arguments,
    or NULL; the trailing {"xpub": ...} object is appended by the library. On success writes the
    "result" JSON text, NUL-terminated, into out and its length into *out_len. If out is too small
    returns BCE_ERR_LIMIT with the size needed (length + 1) in *out_len. A JSON-RPC error returns
