@@ -405,10 +405,11 @@
      a manager                one currency's daemon cannot delay the others' delivery by more
                               than one slice per step
    Parsing is linear in what arrives however it is split: interim answers and chunk framing are
-   skipped by offset, not moved per piece. What a hostile peer can still do: make each call run to its timeout
-   (a daemon can always answer slowly), make calls fail with BCE_ERR_LIMIT, BCE_ERR_HTTP or
-   BCE_ERR_TIMEOUT (logged and retried as for any failed call), and use up to the configured
-   limits of memory. Name resolution (getaddrinfo) is outside these bounds (see URLS).
+   skipped by offset, not moved per piece. What a hostile peer can still do: make each call run
+   to its timeout (a daemon can always answer slowly), make calls fail with BCE_ERR_LIMIT,
+   BCE_ERR_HTTP or BCE_ERR_TIMEOUT (logged and retried as for any failed call), and use memory
+   up to the configured limits. Name resolution (getaddrinfo) is outside these bounds (see
+   URLS).
 */
 #ifndef BITCART_EVENTS_H
 #define BITCART_EVENTS_H
