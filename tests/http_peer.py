@@ -3,9 +3,11 @@
 
 Standard library only, raw sockets, one thread per connection. Run it with /usr/bin/python3:
 
-    /usr/bin/python3 tests/http_peer.py [--host 127.0.0.1] [--port 0] [--list]
+    /usr/bin/python3 tests/http_peer.py [--host 127.0.0.1] [--port 0] [--list] [--announce]
 
 Once listening it prints "PORT <n>" on stdout (as the fake daemons do). SIGTERM: exit.
+With --announce it also prints "HOSTILE <ID>" as each hostile answer starts, so that a test
+can act while it is under way.
 
 The client is configured with url http://127.0.0.1:PORT/case/<ID>, so its JSON-RPC calls go
 to POST /case/<ID>/ and its websocket to GET /case/<ID>/ws. <ID> is KIND[.N[.TAG]]: KIND
@@ -57,6 +59,15 @@ KINDS = ["interim_flood", "interim_few", "interim_many", "trickle", "headers_flo
 
 counts = {}
 counts_lock = threading.Lock()
+announce = False
+
+
+def say(line):
+    if announce:
+        try:
+            print(line, flush=True)
+        except OSError:          # nobody reads our output any more
+            pass
 
 
 def parse_id(case_id):
@@ -95,8 +106,10 @@ def trickle(sock, data, gap=0.05):
         pass
 
 
-def hostile_post(sock, kind, n, call_id):
+def hostile_post(sock, case_id, kind, n, call_id):
     """Plays the hostile answer. True: the connection may go on serving requests."""
+    if kind != "chunks1":
+        say("HOSTILE " + case_id)
     if kind == "interim_flood":
         flood(sock, CONTINUE)
     elif kind == "interim_few":
@@ -131,7 +144,9 @@ def hostile_post(sock, kind, n, call_id):
         data = (CHUNKED_HEAD + b"%x\r\n%s\r\n" % (len(first), first) + b"1\r\n \r\n" * (n or (4 << 20))
                 + b"%x\r\n%s\r\n0\r\n\r\n" % (len(last), last))
         try:
-            sock.sendall(data)
+            sock.sendall(data[:1 << 20])
+            say("HOSTILE " + case_id)        # under way: the client is reading it
+            sock.sendall(data[1 << 20:])
         except OSError:
             return False
         return True
@@ -245,7 +260,7 @@ def serve(sock):
                 counts[case_id] = counts.get(case_id, 0) + 1
                 first = counts[case_id] == 1
             if first:
-                if not hostile_post(sock, kind, n, call_id):
+                if not hostile_post(sock, case_id, kind, n, call_id):
                     return
             else:
                 sock.sendall(answer(call_id))
@@ -263,7 +278,10 @@ def main():
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--list", action="store_true")
+    ap.add_argument("--announce", action="store_true")
     a = ap.parse_args()
+    global announce
+    announce = a.announce
     if a.list:
         print("\n".join(KINDS))
         return
