@@ -35,6 +35,8 @@ works). A hostile answer lasts at most CAP_S seconds, then the connection is clo
 GET /case/<ID>/ws:
     ws_interim_flood   an endless stream of 100 heads instead of the 101
     ws_slowloris       a correct 101 answer, one byte every 50 ms
+    ws_flood           a correct 101 answer, then new_transaction envelopes as fast as the
+                       client reads them (CAP_S at most)
     any other KIND     a correct websocket that sends a new_transaction envelope for wallet
                        "w" and currency BTC every 10 ms ({"tx":"wsN"}), until the client goes
 """
@@ -55,7 +57,7 @@ CHUNKED_HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-E
 
 KINDS = ["interim_flood", "interim_few", "interim_many", "trickle", "headers_flood", "ext_flood",
          "ext_line", "trailer_flood", "huge_chunk", "overflow_chunk", "chunks1", "good",
-         "ws_interim_flood", "ws_slowloris"]
+         "ws_interim_flood", "ws_slowloris", "ws_flood"]
 
 counts = {}
 counts_lock = threading.Lock()
@@ -200,7 +202,7 @@ def ws_frame(payload, opcode=1):
     return head + payload
 
 
-def good_ws(sock, headers):
+def good_ws(sock, headers, fast=False):
     key = headers.get("sec-websocket-key", "").encode()
     accept = base64.b64encode(hashlib.sha1(key + GUID).digest())
     sock.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
@@ -216,6 +218,10 @@ def good_ws(sock, headers):
         gone.set()
 
     threading.Thread(target=reader, daemon=True).start()
+    if fast:
+        env = {"updates": [{"event": "new_transaction", "tx": "flood"}], "wallet": "w", "currency": "BTC"}
+        flood(sock, ws_frame(json.dumps(env).encode()))
+        return
     i = 0
     try:
         while not gone.is_set():
@@ -250,7 +256,7 @@ def serve(sock):
                     trickle(sock, b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
                                   b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept + b"\r\n\r\n")
                 else:
-                    good_ws(sock, headers)
+                    good_ws(sock, headers, kind == "ws_flood")
                 return
             try:
                 call_id = int(json.loads(body).get("id", 0))

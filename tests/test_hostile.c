@@ -317,6 +317,7 @@ static void test_stop(void) {
     check_stop(RUN_POLL, "trickle");
     check_stop(RUN_WS, "interim_flood");
     check_stop(RUN_WS, "ext_flood");
+    check_stop(RUN_WS, "ws_flood");
     check_stop(RUN_MGR_POLL, "interim_flood");
     check_stop(RUN_MGR_WS, "interim_flood");
 }
@@ -357,6 +358,37 @@ static void test_ws_handshake(void) {
         check_next_call(c);
         bce_coin_destroy(c);
     }
+}
+
+/* A websocket that floods messages as fast as they are read: every step(..., 0) stays short
+   and the events arrive (what one step reads is BCE_IO_SLICE_BYTES at most). */
+static void test_ws_flood(void) {
+    log_t log;
+    flow_t f;
+    bce_coin_t *c = coin_for("ws_flood", 500, 1000, &log);
+    bce_ws_opts_t o;
+    long long t0, worst = 0;
+    int rc = 1;
+    memset(&f, 0, sizeof f);
+    memset(&o, 0, sizeof o);
+    o.ping_interval_ms = -1;
+    o.disable_catch_up = 1;
+    bce_on(c, "new_transaction", on_flow, &f);
+    CHECK_INT(bce_coin_begin_websocket(c, &o), BCE_OK);
+    t0 = now_ms();
+    while (rc == 1 && now_ms() - t0 < 400) {
+        long long dt;
+        wait_coin(c, 20);
+        dt = timed_coin_step(c, &rc);
+        if (dt > worst) worst = dt;
+    }
+    CHECK_INT(rc, 1);
+    CHECK(f.events > 1000);
+    CHECK(worst <= g_step_max);
+    printf("  websocket flood: %d events in 400 ms, the longest step %lld ms\n", f.events, worst);
+    bce_stop(c);
+    CHECK_INT(bce_coin_step(c, 0), 0);
+    bce_coin_destroy(c);
 }
 
 static const rpc_case_t catchup_cases[] = {
@@ -595,6 +627,7 @@ int main(void) {
     RUN_ONLY(test_one_byte_chunks);
     RUN_ONLY(test_polling_steps);
     RUN_ONLY(test_ws_handshake);
+    RUN_ONLY(test_ws_flood);
     RUN_ONLY(test_catchup);
     RUN_ONLY(test_stop);
     RUN_ONLY(test_manager);
