@@ -48,6 +48,7 @@ enum {
 #define RECENT_IDS 4096          /* --spool: ids remembered to drop repeats (across restarts too) */
 #define COMPACT_MIN (1u << 20)   /* --spool: the journal is compacted past max(this, twice its size after
                                     the last compaction) */
+#define PUMP_MS 20               /* --spool: handing on runs this long between two library steps */
 #define SYNC_EVERY 0             /* --sync every */
 #define SYNC_NONE (-1)           /* --sync none */
 
@@ -880,7 +881,7 @@ static int http_post(const char *body, size_t len, const char *id, char *why, si
     g_post.err[0] = 0;
     r = _bce_conn_open(&g_post.conn, &g_post.url, _bce_now_ms(), opt.post_timeout_ms);
     while (r == BCE_OK && (r = _bce_conn_progress(&g_post.conn, revents, _bce_now_ms())) == 1)
-        if ((revents = post_wait(g_post.conn.want, deadline)) < 0) r = BCE_ERR_TIMEOUT;
+        r = (revents = post_wait(g_post.conn.want, deadline)) < 0 ? BCE_ERR_TIMEOUT : BCE_OK;
     if (r != BCE_OK) {
         snprintf(why, whycap, "%s", r == BCE_ERR_TIMEOUT && !g_post.err[0] ? "timed out connecting" : g_post.err);
         _bce_conn_close(&g_post.conn);
@@ -983,6 +984,7 @@ static struct {
     unsigned long long jsize, live, compact_at;
     long long unsynced_since;   /* -1: everything appended is durable */
     int paused;
+    int catching;               /* the library was catching up at the last tick */
     char *rec;                  /* the record being written */
     size_t rec_cap;
     unsigned long long stat_spooled, stat_dups, stat_retries, stat_dead;
@@ -1165,15 +1167,13 @@ static int spool_add(const bce_event_t *ev, const char *id) {
         spool_fail("cannot append an event to", g_spool.path);
         return -1;
     }
-    if (opt.sync_ms == SYNC_EVERY && fsync(g_spool.fd) != 0) {
-        spool_fail("cannot sync", g_spool.path);
-        return -1;
-    }
-    if (opt.sync_ms > 0 && g_spool.unsynced_since < 0) g_spool.unsynced_since = _bce_now_ms();
+    /* made durable after the library's step, before it is handed on: the events of one step
+       (one websocket read, one catch-up answer) share one fsync */
+    if (opt.sync_ms != SYNC_NONE && g_spool.unsynced_since < 0) g_spool.unsynced_since = _bce_now_ms();
     recent_add(bits);
     g_spool.stat_spooled++;
     if (q_push(id, g_spool.rec, n, bce_event_name(ev), bce_event_currency(ev), bce_event_wallet(ev),
-               opt.sync_ms <= 0) != 0) {
+               opt.sync_ms == SYNC_NONE) != 0) {
         say("error: out of memory (the event is in the spool: it is handed on at the next start)");
         g_failure = EXIT_RUNTIME;
         stop_all();
@@ -1253,11 +1253,12 @@ static int hand_on(int c, entry_t *e, char *why, size_t whycap) {
     return http_post(e->line, e->len - 1, e->id, why, whycap);
 }
 
-/* Hands on what is due, in order per consumer, for at most about 200 ms. */
+/* Hands on what is due, in order per consumer, for at most about PUMP_MS: the library gets
+   its steps in between (connecting, the catch-up, pings), so a backlog delays no receiving. */
 static void spool_pump(void) {
     long long start = _bce_now_ms(), now = start;
     int c, progress = 1;
-    while (progress && !g_failure && !g_signalled && now - start < 200) {
+    while (progress && !g_failure && !g_signalled && now - start < PUMP_MS) {
         progress = 0;
         for (c = 0; c < NCONS && !g_failure && !g_signalled; c++) {
             entry_t *e;
@@ -1501,7 +1502,9 @@ static int spool_open(void) {
     }
     if ((r = spool_load()) != 0) return r;
     g_spool.jsize = (unsigned long long)lseek(g_spool.fd, 0, SEEK_END);
-    spool_compact();
+    g_spool.compact_at = 2 * (g_spool.live + 27ull * g_spool.recent_n);   /* mostly finished records */
+    if (g_spool.compact_at < COMPACT_MIN) g_spool.compact_at = COMPACT_MIN;
+    if (g_spool.jsize >= g_spool.compact_at) spool_compact();
     if (g_failure) return g_failure;
     return 0;
 }
@@ -1527,13 +1530,35 @@ static void spool_close(void) {
     memset(&g_spool, 0, sizeof g_spool);
 }
 
+/* 1 while the library catches up: a get_updates call in flight, or websocket updates held until
+   its answer. Handing on waits meanwhile, so that an answer is read and spooled the moment it
+   arrives: the daemon emptied its queue when it answered, and until the answer's events are in
+   the journal this process holds their only copy. (Reads the implementation's state: this
+   program includes it.) */
+static int catching_up(void) {
+    int i;
+    if (g_coin) return _bce_rpc_busy(&g_coin->rpc) || g_coin->hold.on;
+    for (i = 0; g_manager && i < _BCE_NCUR; i++) {
+        const _bce_mcur_t *mc = &g_manager->cur[i];
+        if ((mc->rpc_ready && _bce_rpc_busy(&mc->rpc)) || mc->hold.on) return 1;
+    }
+    return 0;
+}
+
 /* Between library steps: syncs when due, hands on, compacts, pauses receiving when full.
    Returns the wait for the next step (ms, -1: none needed). */
 static int spool_tick(void) {
     long long now = _bce_now_ms(), due = -1;
-    int c;
-    if (g_spool.unsynced_since >= 0 && now - g_spool.unsynced_since >= opt.sync_ms && sync_journal() != 0) return 0;
-    spool_pump();
+    int c, pump = !catching_up();
+    if (!pump) g_spool.catching = 1;
+    else if (g_spool.catching) {
+        g_spool.catching = 0;
+        if (opt.verbose) say("--spool: caught up (the catch-up answers are in the journal)");
+    }
+    /* nothing is handed on while catching up: the whole catch-up shares one fsync */
+    if (pump && g_spool.unsynced_since >= 0 && now - g_spool.unsynced_since >= opt.sync_ms && sync_journal() != 0)
+        return 0;
+    if (pump) spool_pump();
     if (g_failure) return 0;
     if (g_spool.jsize >= g_spool.compact_at) spool_compact();
     if (g_spool.live >= opt.spool_max && !g_spool.paused) {
@@ -1545,8 +1570,8 @@ static int spool_tick(void) {
         g_spool.paused = 0;
     }
     now = _bce_now_ms();
-    if (g_spool.unsynced_since >= 0) due = g_spool.unsynced_since + opt.sync_ms;
-    for (c = 0; c < NCONS; c++) {
+    if (g_spool.unsynced_since >= 0 && pump) due = g_spool.unsynced_since + opt.sync_ms;
+    for (c = 0; c < NCONS && pump; c++) {
         if (!(g_spool.want & (1u << c)) || g_spool.pos[c] >= g_spool.n) continue;
         if (!q_at(g_spool.pos[c])->durable) continue;
         if (due < 0 || g_spool.next_try[c] < due) due = g_spool.next_try[c];
@@ -1783,13 +1808,9 @@ static int listen_loop(void) {
 /* Opens the spool and the --post client around the listening. */
 static int run(void) {
     int r = opt.post_url ? post_init() : 0;
-    if (r == 0) r = spool_open();
-    if (r == 0 && g_spool.on && !g_signalled) {      /* what an earlier run left: before anything new */
-        spool_pump();
-        r = g_failure;
-    }
+    if (r == 0) r = spool_open();                  /* what an earlier run left comes first in its queue */
     if (r == 0) r = listen_loop();
-    if (g_spool.on && g_spool.unsynced_since >= 0 && !g_failure) sync_journal();
+    if (g_spool.on && !g_failure) spool_compact();   /* leaves only what is pending */
     spool_close();
     if (opt.post_url) post_release();
     return r;
