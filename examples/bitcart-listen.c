@@ -8,9 +8,16 @@
    (only the whitespace between JSON tokens is removed, so a line never breaks). See --help and
    the man page (examples/bitcart-listen.1) for flags and exit codes.
 
+   With --spool DIR, delivery is at least once: each event is journaled in DIR before it is
+   handed on (stdout, --exec, --post) and marked done after; see the man page for exactly when
+   a duplicate can happen.
+
    Build: cc -std=c99 -I. examples/bitcart-listen.c -o bitcart-listen
      with TLS: add -DBCE_USE_MBEDTLS and -lmbedtls -lmbedx509 -lmbedcrypto (make does this when
-     mbedTLS is installed). Only the public API of bitcart_events.h is used. */
+     mbedTLS is installed). Listening uses only the public API of bitcart_events.h; --post uses
+     the implementation's own connection (TCP/TLS) and HTTP answer parser, and --spool reads
+     whether a catch-up is in flight (catching_up), since this program includes the
+     implementation. */
 #define BITCART_EVENTS_IMPLEMENTATION
 #include "bitcart_events.h"
 
@@ -186,7 +193,32 @@ static void print_help(void) {
         "  --exec CMD           run CMD (with /bin/sh -c) once per event, the event's JSON line\n"
         "                       on its stdin, instead of printing the line; one at a time, in\n"
         "                       order; $BITCART_EVENT, $BITCART_CURRENCY and $BITCART_WALLET are\n"
-        "                       set; a failing CMD is reported on stderr and listening goes on\n"
+        "                       set, and $BITCART_EVENT_ID; without --spool a failing CMD is\n"
+        "                       reported on stderr and listening goes on (the event is lost to it)\n"
+        , stdout);
+    fputs(
+        "  --post URL           POST each event's JSON line to URL (http:// or https://) instead\n"
+        "                       of printing it; success is a 2xx answer. Headers: X-Bitcart-Event-Id\n"
+        "                       and, with a secret, X-Bitcart-Signature: sha256=<hex HMAC-SHA256 of\n"
+        "                       the body>. May be combined with --exec\n"
+        "  --post-timeout MS    one POST, connect to answer, at most MS ms (default 10000)\n"
+        "  --post-secret-file F the signing secret: the first line of F (or $BITCART_POST_SECRET)\n"
+        "Durable delivery:\n"
+        "  --spool DIR          at-least-once: every event is appended to DIR/journal and made\n"
+        "                       durable before it is handed on, and marked done after; failed\n"
+        "                       --exec/--post are retried in order; on start what an earlier run\n"
+        "                       left is handed on first. Lines then begin with \"id\" (also\n"
+        "                       $BITCART_EVENT_ID, X-Bitcart-Event-Id): drop repeated ids. Without\n"
+        "                       --spool delivery is at most once\n"
+        "  --sync every|MS|none fsync before handing on: every batch received (default), at most\n"
+        "                       every MS ms (events wait for it), or never (survives a killed\n"
+        "                       listener, not a power cut)\n"
+        "  --spool-max BYTES    events waiting at most (K, M, G suffixes; default 64M); when full,\n"
+        "                       receiving pauses (said on stderr) until the consumer catches up\n"
+        "  --max-attempts N     after N failed attempts an event goes to DIR/dead-letter with the\n"
+        "                       reason (default: retried forever)\n"
+        "  --retry-min MS, --retry-max MS   retry delays: from MS (default 1000) doubling up to\n"
+        "                       MS (default 60000)\n"
         "Other:\n"
         "  -v, --verbose        more detail on stderr (twice, or -vv: debug); never the password\n"
         "  -h, --help           this help\n"
@@ -194,7 +226,8 @@ static void print_help(void) {
         "\n"
         "Exit status: 0 stopped by SIGINT/SIGTERM; 1 runtime failure (stdout closed, out of\n"
         "memory, fatal daemon error); 2 bad command line; 3 could not connect; 4 authentication\n"
-        "failed; 5 TLS failure.\n",
+        "failed; 5 TLS failure; 6 --spool could not be created, locked, written or synced (disk\n"
+        "full, permissions): nothing unwritten was handed on.\n",
         stdout);
 }
 
