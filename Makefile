@@ -184,7 +184,8 @@ $(BUILD)/bench_embedded_small: bench/embedded.c bench/bench_util.h $(HDR) tests/
 
 # One table of issue 7's goals (bench/run.sh; logs in $(BUILD)/bench/). Not part of `make test`.
 bench: $(BUILD)/bench_dispatch $(BUILD)/bench_polling $(BUILD)/bench_tls_memory $(BUILD)/bench_ws \
-       $(BUILD)/bench_embedded $(BUILD)/bench_embedded_small $(BUILD)/fake_daemon $(BUILD)/min_listener
+       $(BUILD)/bench_embedded $(BUILD)/bench_embedded_small $(BUILD)/fake_daemon $(BUILD)/min_listener \
+       $(BUILD)/bitcart-listen
 	@bash tests/make_certs.sh $(BUILD)/certs > /dev/null
 	@if echo '#include <simdjson.h>' | $(CXX) -std=c++17 -E -x c++ - > /dev/null 2>&1; then \
 	    $(MAKE) --no-print-directory $(BUILD)/bench_simdjson; \
