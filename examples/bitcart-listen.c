@@ -1440,9 +1440,9 @@ static int spool_load(void) {
             skipped++;
             continue;
         }
-        if (memcmp(ln, "{\"seen\":\"", 9) == 0 && n - 1 >= 9 + 16 && id_valid(ln + 9, 16)) {
+        if (n - 1 >= 9 + 16 && memcmp(ln, "{\"seen\":\"", 9) == 0 && id_valid(ln + 9, 16)) {
             recent_add(id_bits(ln + 9));
-        } else if (memcmp(ln, "{\"done\":\"", 9) == 0 && n - 1 >= 9 + ID_LEN && id_valid(ln + 9, ID_LEN)) {
+        } else if (n - 1 >= 9 + ID_LEN && memcmp(ln, "{\"done\":\"", 9) == 0 && id_valid(ln + 9, ID_LEN)) {
             uint32_t t = bce_json_find(ln, g_json.tokens, 0, "to");
             size_t i, k;
             for (c = 0; c < NCONS; c++)
@@ -1456,7 +1456,7 @@ static int spool_load(void) {
                     break;
                 }
             }
-        } else if (memcmp(ln, "{\"id\":\"", 7) == 0 && n - 1 >= 7 + ID_LEN && id_valid(ln + 7, ID_LEN)) {
+        } else if (n - 1 >= 7 + ID_LEN && memcmp(ln, "{\"id\":\"", 7) == 0 && id_valid(ln + 7, ID_LEN)) {
             int bad = 0, r;
             char *ev = json_member(ln, "event", &bad), *cur = json_member(ln, "currency", &bad),
                  *wal = json_member(ln, "wallet", &bad);
