@@ -8,7 +8,8 @@
 # receiver (tests/spool_receiver.py) that answers 500 or hangs past --post-timeout now and
 # then. At the end every event is in both consumer logs at least once, exactly once after
 # dropping repeated ids, in order per wallet; the spool holds nothing pending and there is no
-# dead-letter file (no --max-attempts). Then: --max-attempts and the dead-letter file; a spool
+# dead-letter file (no --max-attempts). Then: --max-attempts and the dead-letter file; a full
+# spool (--spool-max) pausing receiving and resuming with nothing dropped; a spool
 # directory that cannot be written; a full disk (RLIMIT_FSIZE); a second listener on the same
 # spool; flags that need --spool.
 #
@@ -163,6 +164,42 @@ assert d[0]["event"]["args"]["tx"]=="dead" and d[0]["event"]["id"]==d[0]["id"]' 
     ok "--max-attempts 3: the event is in the dead-letter file with why; the journal is empty"
 else
     bad "--max-attempts: rc $RC, dead-letter: $(cat "$D2/dead-letter" 2>&1), journal: $(cat "$D2/journal")"
+fi
+
+# ---- --spool-max: a full spool pauses receiving, nothing is dropped ---------------------------
+# The consumer fails until $T/open exists; 400 events of about 300 bytes overfill --spool-max 64K.
+"$BIN" --url "http://127.0.0.1:$DPORT" --xpub w1 --events new_transaction --spool "$T/spool4" --spool-max 64K \
+    --exec "[ -e $T/open ] || exit 1; cat >>$T/full4.log" --retry-min 20 --retry-max 50 >"$T/max.out" 2>"$T/max.err" &
+LPID=$!
+PIDS+=("$LPID")
+wait_until 10 grep -q "connected to" "$T/max.err"
+for i in $(seq 0 39); do
+    u=
+    for k in $(seq 0 9); do u="$u${u:+,}{\"event\":\"new_transaction\",\"tx\":\"$(printf '%0200d' 0)\",\"seq\":$((i * 10 + k))}"; done
+    curl -s -X POST -d "{\"wallet\":\"w1\",\"updates\":[$u]}" "http://127.0.0.1:$DPORT/_test/inject" >/dev/null
+done
+if wait_until 10 grep -q "warning: --spool: full (.*--spool-max 65536): receiving paused" "$T/max.err"; then
+    ok "--spool-max: receiving paused, said on stderr"
+else
+    bad "--spool-max: no pause: $(tail -3 "$T/max.err")"
+fi
+touch "$T/open"
+has400() { [ -f "$T/full4.log" ] && [ "$(sort -u "$T/full4.log" | wc -l)" -ge 400 ]; }
+wait_until 30 has400
+kill -TERM "$LPID"
+wait_until 10 gone "$LPID"
+wait "$LPID"
+RC=$?
+if [ $RC = 0 ] && grep -q "receiving resumed" "$T/max.err" && $PY -c '
+import json,sys
+seqs=[json.loads(l)["args"]["seq"] for l in open(sys.argv[1])]
+first=[]
+for s in seqs:
+    if s not in first: first.append(s)
+assert first==list(range(400)), first[:20]' "$T/full4.log"; then
+    ok "--spool-max: resumed; all 400 events handed on, in order"
+else
+    bad "--spool-max: rc $RC, $(sort -u "$T/full4.log" 2>/dev/null | wc -l) events: $(tail -3 "$T/max.err")"
 fi
 
 # ---- an unwritable spool directory, a second listener, flags without --spool -----------------
