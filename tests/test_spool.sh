@@ -3,7 +3,8 @@
 #
 # The crash test: the C fake daemon streams N seq-numbered events for 3 wallets (websocket and
 # get_updates queue) while bitcart-listen --spool is killed with SIGKILL at seeded random
-# points (at least 50 kills) and started again each time. Its consumers: an --exec script
+# points after its catch-up (at least 50 kills; see the loop for why not inside the catch-up)
+# and started again each time. Its consumers: an --exec script
 # that fails 20% of the time (seeded; half of those after logging the event) and a --post
 # receiver (tests/spool_receiver.py) that answers 500 or hangs past --post-timeout now and
 # then. At the end every event is in both consumer logs at least once, exactly once after
@@ -13,7 +14,7 @@
 # directory that cannot be written; a full disk (RLIMIT_FSIZE); a second listener on the same
 # spool; flags that need --spool.
 #
-# Usage: bash tests/test_spool.sh   (env: BUILD_DIR (build/), SEED (1), EVENTS (3000),
+# Usage: bash tests/test_spool.sh   (env: BUILD_DIR (build/), SEED (1), EVENTS (2400),
 #        BIN (the listener, default $BUILD_DIR/bitcart-listen))
 # Last line: "spool: N passed, M failed"; exit status non-zero on any failure.
 set -u
@@ -228,8 +229,8 @@ RC=$?
 if [ $RC = 2 ] && grep -q "need --spool DIR" "$T/usage.err"; then ok "--max-attempts without --spool: usage error"; else bad "usage: rc $RC"; fi
 
 # ---- a full disk: RLIMIT_FSIZE caps the journal ------------------------------------------------
-# The listener starts with a journal of 1000 bytes of padding records... a fresh spool whose
-# file size limit (ulimit -f, in 512-byte blocks) lets about two events in.
+# A fresh spool under a file size limit of 512 bytes (ulimit -f 1): about two events fit; the
+# write that does not fit fails with EFBIG (SIGXFSZ is ignored), like ENOSPC on a full disk.
 mkdir -p "$T/full"
 ( ulimit -f 1; exec "$BIN" --url "http://127.0.0.1:$DPORT" --xpub w0 --events new_transaction --spool "$T/full" \
     --exec "cat >>$T/full.log" >"$T/full.out" 2>"$T/full.err" ) &
