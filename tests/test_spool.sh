@@ -135,6 +135,17 @@ for c in exec post; do
     sed 's/^/     /' "$T/$c.check" | head -12
     if [ ! -e "$T/$c.log.bad" ]; then ok "crash: --$c: ids (and signatures) all match"; else bad "crash: --$c: bad deliveries: $(head -3 "$T/$c.log.bad")"; fi
 done
+# our SHA-256 against Python's: every id is the first 128 bits of SHA-256 over the line without it
+if $PY -c '
+import hashlib, sys
+for line in open(sys.argv[1]):
+    line = line.rstrip("\n")
+    rest = "{" + line[len("{\"id\":\"") + 32 + 2:]
+    assert line[7:39] == hashlib.sha256(rest.encode()).hexdigest()[:32], line' "$T/exec.log"; then
+    ok "crash: every id is SHA-256 of the line without it (checked against Python hashlib)"
+else
+    bad "crash: an id is not the SHA-256 of its line"
+fi
 pending=$(grep -c '^{"id":' "$SPOOL/journal")
 if [ "$pending" = 0 ]; then ok "crash: the spool is empty at the end"; else bad "crash: $pending events left in the journal"; fi
 if [ ! -e "$SPOOL/dead-letter" ]; then ok "crash: no dead letters (no --max-attempts)"; else bad "crash: dead letters without --max-attempts"; fi
