@@ -4,8 +4,8 @@
 # as fast as tests/spool_driver.py sends them; the listener writes them to a file (stdout).
 # Events per second = N / (first request .. last line written), without --spool, with
 # --spool --sync every (one fsync per batch received) and --sync 50 (at most one per 50 ms).
-# Then the same with one update a request (each a websocket message of its own, so --sync every
-# is one fsync per event): N1 updates.
+# Then the same with one update a request (each a websocket message of its own; --sync every
+# then syncs whatever arrived since the last fsync, one event when they come slowly): N1 updates.
 # Prints ROW lines in bench/run.sh's format (what, reference, goal, measured, status).
 set -u
 B=${1:-build}
@@ -62,7 +62,7 @@ measure every1 --spool "$T/spool-every1" --sync every
 measure batched1 --spool "$T/spool-batched1" --sync 50
 plain=$(cat "$T/plain1.rate")
 for k in every1 batched1; do
-    what="bitcart-listen --spool, --sync $([ $k = every1 ] && echo 'every (here one fsync per event)' || echo '50 (batched)')"
+    what="bitcart-listen --spool, --sync $([ $k = every1 ] && echo 'every (one fsync per step: what arrived meanwhile)' || echo '50 (batched)')"
     printf 'ROW\t%s: events per second, %s events, one a websocket message\twithout --spool %s events/s, this run (the sender is the limit)\tnone: documents the cost\t%s events/s\treference\n' \
         "$what" "$N" "$plain" "$(cat "$T/$k.rate")"
 done
