@@ -867,11 +867,12 @@ static void post_release(void) {
     g_post_secret = NULL;
 }
 
-/* Waits until the connection can go on (want: _BCE_WANT_*) or the deadline passes. */
+/* Waits until the connection can go on (want: _BCE_WANT_*); -1 once the deadline passed or
+   SIGINT/SIGTERM came (the POST is abandoned: the event stays pending). */
 static int post_wait(int want, long long deadline) {
     struct pollfd pf;
     long long now = _bce_now_ms();
-    if (now >= deadline) return -1;
+    if (now >= deadline || g_signalled) return -1;
     pf.fd = g_post.conn.fd;
     pf.events = _bce_poll_events(want);
     pf.revents = 0;
@@ -1308,6 +1309,8 @@ static void spool_pump(void) {
                 g_spool.next_try[c] = 0;
                 g_spool.pos[c]++;
                 progress = 1;
+            } else if (g_signalled) {
+                return;                            /* abandoned, not failed: pending, not counted */
             } else if (!g_failure) {
                 int a = ++g_spool.attempts[c];
                 if (opt.max_attempts && a >= opt.max_attempts) {

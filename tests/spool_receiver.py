@@ -1,14 +1,15 @@
 #!/usr/bin/python3
 """spool_receiver.py - a webhook receiver for tests/test_spool.sh (standard library only).
 
-    /usr/bin/python3 spool_receiver.py LOG SEED [SECRET_FILE] [HANG_S]
+    /usr/bin/python3 spool_receiver.py LOG SEED [SECRET_FILE] [HANG_S] [hang]
 
 Listens on 127.0.0.1 (kernel-chosen port; prints "PORT n" once listening). Each POST body is
 one event; its X-Bitcart-Event-Id header must match the body's "id", and with SECRET_FILE its
 X-Bitcart-Signature must be the body's HMAC-SHA256. Seeded misbehaviour per request: 10% answer
 500 without logging, 5% log and then answer 500 (the sender retries: a duplicate), 1% hang
 for HANG_S seconds (past the sender's timeout) and then log and answer 200 (a late duplicate);
-the rest log and answer 200. Bad ids or signatures are logged to LOG.bad. SIGTERM: exit 0.
+the rest log and answer 200. Bad ids or signatures are logged to LOG.bad. With "hang" every
+request is noted in LOG.got on arrival, then hangs HANG_S. SIGTERM: exit 0.
 """
 import hashlib
 import hmac
@@ -23,6 +24,7 @@ import time
 LOG, SEED = sys.argv[1], int(sys.argv[2])
 SECRET = open(sys.argv[3], "rb").readline().rstrip(b"\r\n") if len(sys.argv) > 3 and sys.argv[3] else None
 HANG_S = float(sys.argv[4]) if len(sys.argv) > 4 else 1.0
+ALWAYS_HANG = len(sys.argv) > 5 and sys.argv[5] == "hang"
 RNG = random.Random(SEED)
 LOCK = threading.Lock()
 
@@ -61,6 +63,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if not ok:
             log(LOG + ".bad", body.decode("utf-8", "replace"))
             return self.answer(400)
+        if ALWAYS_HANG:
+            log(LOG + ".got", body.decode("utf-8", "replace"))
+            time.sleep(HANG_S)
+            return self.answer(200)
         with LOCK:
             r = RNG.random()
         line = body.decode("utf-8")

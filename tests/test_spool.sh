@@ -214,6 +214,29 @@ else
     bad "--spool-max: rc $RC, $(sort -u "$T/full4.log" 2>/dev/null | wc -l) events: $(tail -3 "$T/max.err")"
 fi
 
+# ---- SIGTERM during a POST that hangs: ends at once, the event stays pending ------------------
+start_daemon hanger $PY "$HERE/spool_receiver.py" "$T/hang.log" "$SEED" "" 60 hang || exit 1
+HPORT=$PORT
+"$BIN" --url "http://127.0.0.1:$DPORT" --xpub w2 --events new_transaction --spool "$T/spool5" \
+    --post "http://127.0.0.1:$HPORT/" --post-timeout 30000 >"$T/hang.out" 2>"$T/hang.err" &
+LPID=$!
+PIDS+=("$LPID")
+wait_until 10 grep -q "connected to" "$T/hang.err"
+curl -s -X POST -d '{"wallet":"w2","updates":[{"event":"new_transaction","tx":"hang","seq":1}]}' \
+    "http://127.0.0.1:$DPORT/_test/inject" >/dev/null
+wait_until 10 test -s "$T/hang.log.got"
+t1=$(date +%s%N)
+kill -TERM "$LPID"
+wait_until 10 gone "$LPID"
+wait "$LPID"
+RC=$?
+ms=$(( ($(date +%s%N) - t1) / 1000000 ))
+if [ $RC = 0 ] && [ $ms -lt 1000 ] && [ "$(grep -c '^{"id":' "$T/spool5/journal")" = 1 ] && [ ! -e "$T/spool5/dead-letter" ]; then
+    ok "SIGTERM during a hanging --post: exit 0 in $ms ms; the event stays pending in the journal"
+else
+    bad "SIGTERM during --post: rc $RC after $ms ms; journal: $(cat "$T/spool5/journal")"
+fi
+
 # ---- an unwritable spool directory, a second listener, flags without --spool -----------------
 mkdir -p "$T/ro"
 chmod 500 "$T/ro"
