@@ -328,8 +328,11 @@
    document is known to be valid. The token array (24 bytes a token) grows to the largest such
    document and is kept. Measured with bench/ (make bench, bench/RESULTS.md).
    RAM for one listening coin (websocket + catch-up call, 20 events; bench/embedded.c, glibc,
-   x86-64): the library's heap high-water mark is 45 KiB with the defaults and 15 KiB with the
-   embedded profile below; peak RSS is about 0.5 MiB above the same program doing nothing.
+   x86-64): the library's heap high-water mark is 62 KiB with the defaults and 28 KiB with the
+   embedded profile below (the catch-up answer's receive buffer and the websocket updates held
+   for it included: that bench's events arrive while the call is in flight; runs that ended
+   before the answer was read measured 45 and 15 KiB); peak RSS is about 0.5 MiB above the same
+   program doing nothing.
    With TLS (mbedTLS 2.28 defaults, one websocket connection and the JSON-RPC connection) the
    process heap peaks near 200 KiB (160 KiB with the profile), most of it mbedTLS's 16 KiB
    record buffers and the CA chain, and peak RSS is about 1 MiB above the bare program; shrink
