@@ -48,7 +48,7 @@ test: | $(BUILD)
 	@awk '/^([A-Za-z0-9_+\/. -]+: )?[0-9]+ passed, [0-9]+ failed$$/ { for (i = 1; i <= NF; i++) { if ($$(i+1) == "passed,") p += $$i; if ($$(i+1) == "failed") f += $$i } } \
 	     END { printf "make test: %d passed, %d failed\n", p, f; exit f > 0 }' $(BUILD)/test.log
 
-test-all: unit daemons compile-checks examples test-cli perf-checks portability sanitize valgrind static symbols fuzz-replay fuzz-short soak
+test-all: unit daemons compile-checks examples test-cli test-spool perf-checks portability sanitize valgrind static symbols fuzz-replay fuzz-short soak
 
 FUZZ_SECONDS ?= 60
 # libFuzzer with ASan + UBSan on every parser and a whole session: FUZZ_SECONDS per target
@@ -190,7 +190,8 @@ $(BUILD)/bench_embedded_small: bench/embedded.c bench/bench_util.h $(HDR) tests/
 
 # One table of issue 7's goals (bench/run.sh; logs in $(BUILD)/bench/). Not part of `make test`.
 bench: $(BUILD)/bench_dispatch $(BUILD)/bench_polling $(BUILD)/bench_tls_memory $(BUILD)/bench_ws \
-       $(BUILD)/bench_embedded $(BUILD)/bench_embedded_small $(BUILD)/fake_daemon $(BUILD)/min_listener
+       $(BUILD)/bench_embedded $(BUILD)/bench_embedded_small $(BUILD)/fake_daemon $(BUILD)/min_listener \
+       $(BUILD)/bitcart-listen
 	@bash tests/make_certs.sh $(BUILD)/certs > /dev/null
 	@if echo '#include <simdjson.h>' | $(CXX) -std=c++17 -E -x c++ - > /dev/null 2>&1; then \
 	    $(MAKE) --no-print-directory $(BUILD)/bench_simdjson; \
@@ -212,7 +213,7 @@ BCE_TLS ?= $(eval BCE_TLS := $$(shell echo 'int main(void){return 0;}' | $(CC) -
 CLI_TLS_FLAGS = $(if $(filter 1,$(BCE_TLS)),-DBCE_USE_MBEDTLS,)
 CLI_TLS_LIBS = $(if $(filter 1,$(BCE_TLS)),$(TLS_LIBS),)
 
-.PHONY: cli test-cli install uninstall
+.PHONY: cli test-cli test-spool install uninstall
 
 cli: $(BUILD)/bitcart-listen
 
@@ -227,6 +228,13 @@ $(BUILD)/san_bitcart-listen: examples/bitcart-listen.c $(HDR) | $(BUILD)
 test-cli: $(BUILD)/bitcart-listen $(BUILD)/san_bitcart-listen $(BUILD)/fake_daemon
 	BUILD_DIR=$(BUILD) bash tests/test_cli.sh
 	BUILD_DIR=$(BUILD) bash tests/test_install.sh
+
+# bitcart-listen --spool: the crash test (SIGKILLs while streaming; failing --exec and --post
+# consumers), dead letters, disk full, an unwritable spool; then a shorter crash test under
+# ASan + UBSan (about a minute in all)
+test-spool: $(BUILD)/bitcart-listen $(BUILD)/san_bitcart-listen $(BUILD)/fake_daemon
+	BUILD_DIR=$(BUILD) bash tests/test_spool.sh
+	BUILD_DIR=$(BUILD) BIN=$(BUILD)/san_bitcart-listen EVENTS=600 SEED=2 bash tests/test_spool.sh
 
 # a local fake daemon streams a short scripted session to bitcart-listen (under a second once built)
 demo: $(BUILD)/bitcart-listen $(BUILD)/fake_daemon

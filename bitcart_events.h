@@ -189,6 +189,8 @@
      disable_catch_up    0: get_updates after every connect and every drain_interval_ms
      drain_interval_ms   30000 (< 0: only after connecting)
      max_message_bytes   1 MiB; dedup_entries 256
+     disable_catch_up_hold  0: after a connect, websocket updates wait for the catch-up answer
+                         (see Order below); 1: dispatched as they arrive
    bce_manager_desc_t
      logger, allocator   as above; coins of the manager use them unless configured otherwise
      limits.max_wallets  1000000 over all currencies
@@ -296,8 +298,20 @@
    get_updates answer cut off in flight (the daemon emptied the queue when it answered; no
    client can ask for it again). A coin with a wallet ignores websocket events of other
    wallets (a daemon sends everything until it has read the coin's filter).
-   Order: updates from the websocket keep their order; catch-up updates are dispatched when
-   the call returns, so a catch-up update may come after newer websocket ones.
+   Order: after every (re)connect the library holds the websocket's updates until the catch-up
+   answer has been dispatched (a manager: until its round over every wallet of the currency
+   has), then dispatches the held ones that the answer did not contain, in arrival order. So
+   updates come oldest first per wallet across reconnects: what the daemon queued while the
+   socket was down, then what the new socket brought. Updates from the websocket keep their
+   order. Costs: while the catch-up call runs (bounded by rpc_timeout_ms; a daemon's first call
+   for a wallet may wait for its sync) websocket updates are delayed, and kept in memory up to
+   BCE_CATCHUP_HOLD_BYTES (4 MiB) per coin or currency; past that, the held ones and the rest
+   are dispatched at once (logged), before the answer. A failed catch-up call releases them at
+   once. bce_stop drops held updates (the daemon's queue still holds them unless the abandoned
+   call had emptied it). Periodic drains (drain_interval_ms) do not hold: an update they find
+   was missed by the websocket and comes after newer ones. disable_catch_up_hold = 1 dispatches
+   websocket updates as they arrive (the earlier behaviour): a catch-up update may then come
+   after newer websocket ones.
    Reconnects: after any close or failed attempt, the next attempt comes after a delay that
    starts at reconnect_min_ms and doubles per failure up to reconnect_max_ms, each drawn
    between half the delay and the delay (jitter); a connection that stayed up 5 s resets it.
@@ -320,8 +334,11 @@
    document is known to be valid. The token array (24 bytes a token) grows to the largest such
    document and is kept. Measured with bench/ (make bench, bench/RESULTS.md).
    RAM for one listening coin (websocket + catch-up call, 20 events; bench/embedded.c, glibc,
-   x86-64): the library's heap high-water mark is 45 KiB with the defaults and 15 KiB with the
-   embedded profile below; peak RSS is about 0.5 MiB above the same program doing nothing.
+   x86-64): the library's heap high-water mark is 62 KiB with the defaults and 28 KiB with the
+   embedded profile below (the catch-up answer's receive buffer and the websocket updates held
+   for it included: that bench's events arrive while the call is in flight; runs that ended
+   before the answer was read measured 45 and 15 KiB); peak RSS is about 0.5 MiB above the same
+   program doing nothing.
    With TLS (mbedTLS 2.28 defaults, one websocket connection and the JSON-RPC connection) the
    process heap peaks near 200 KiB (160 KiB with the profile), most of it mbedTLS's 16 KiB
    record buffers and the CA chain, and peak RSS is about 1 MiB above the bare program; shrink
@@ -385,6 +402,8 @@
                                     still comes, is delivered again)
      BCE_DEDUP_TWIN_MS        10000 how long such an update waits
      BCE_DEDUP_GLOBAL         64    global events (new_block) remembered per currency
+     BCE_CATCHUP_HOLD_BYTES   4 MiB websocket messages held per coin (per currency for a
+                                    manager) while the catch-up runs: see Order
      BCE_JSON_MAX_DEPTH_LIMIT 1024  the largest max_json_depth (fixed: it sizes a stack array)
    Fixed by the protocol: control frames 125 bytes, close reasons 123 bytes, JSON input below
    4 GiB, currency names as listed above. Memory per wallet of a manager websocket with
@@ -664,6 +683,8 @@ typedef struct bce_ws_opts_t {
     uint32_t max_message_bytes; /* largest websocket message; default 1 MiB; bigger ones close with 1009 */
     uint32_t dedup_entries;  /* updates remembered per wallet to match the two paths; default 256
                                 (keep it above the daemon's POLLING_CAP, 100 by default) */
+    int disable_catch_up_hold; /* 0 (default): after a connect, websocket updates wait until the
+                                catch-up answer was dispatched (order kept); 1: dispatched at once */
 } bce_ws_opts_t;
 
 /* Websocket: connects to <url origin + path>/ws, sends {"xpub":"<wallet key>"} when the coin has
@@ -938,6 +959,9 @@ extern "C" {
 #endif
 #ifndef BCE_DEDUP_GLOBAL
 #define BCE_DEDUP_GLOBAL 64u            /* global events (new_block) remembered per currency */
+#endif
+#ifndef BCE_CATCHUP_HOLD_BYTES
+#define BCE_CATCHUP_HOLD_BYTES (4u << 20) /* websocket messages held while the catch-up runs */
 #endif
 
 _BCE_DEF const char *bce_result_str(int result) {
@@ -4699,6 +4723,50 @@ static int _bce_dedup_skip(const _bce_dedup_t *dd, int global, const char *text,
     return 0;
 }
 
+/* Order across the two paths: after a (re)connect, websocket messages are held (copied here)
+   until the catch-up answer has been dispatched, then fed to the dispatcher in arrival order;
+   the twins of what the answer held are skipped by the records above. Each message is kept as
+   its length (a size_t) and its bytes. Bounded by BCE_CATCHUP_HOLD_BYTES. */
+typedef struct _bce_hold_t {
+    char *buf;
+    size_t len, cap;
+    int on;                     /* holding: a catch-up answer is awaited */
+} _bce_hold_t;
+
+/* BCE_OK: kept. Otherwise (over the bound, no memory) the caller releases what is held and
+   delivers this message at once. */
+static int _bce_hold_add(_bce_hold_t *h, const bce_allocator_t *a, const char *text, size_t n) {
+    void *buf = h->buf;
+    int r;
+    if (n > BCE_CATCHUP_HOLD_BYTES || h->len + sizeof n + n > BCE_CATCHUP_HOLD_BYTES) return BCE_ERR_LIMIT;
+    r = _bce_grow(a, &buf, &h->cap, h->len + sizeof n + n, 1, BCE_CATCHUP_HOLD_BYTES);
+    if (r != BCE_OK) return r;
+    h->buf = (char *)buf;
+    memcpy(h->buf + h->len, &n, sizeof n);
+    memcpy(h->buf + h->len + sizeof n, text, n);
+    h->len += sizeof n + n;
+    return BCE_OK;
+}
+
+/* Ends holding and feeds every held message to deliver, oldest first. */
+static void _bce_hold_release(_bce_hold_t *h, void *owner,
+                              void (*deliver)(void *owner, const char *text, size_t len, long long now),
+                              long long now) {
+    size_t off = 0, n;
+    h->on = 0;
+    while (off < h->len) {
+        memcpy(&n, h->buf + off, sizeof n);
+        deliver(owner, h->buf + off + sizeof n, n, now);
+        off += sizeof n + n;
+    }
+    h->len = 0;
+}
+
+static void _bce_hold_log_full(const bce_logger_t *lg) {
+    _bce_log(lg, BCE_LOG_WARN, "websocket updates held for the catch-up reached BCE_CATCHUP_HOLD_BYTES; "
+                               "dispatched now, before the catch-up answer");
+}
+
 // >>event ==================================================================================
 
 struct bce_event_t {
@@ -4741,6 +4809,8 @@ struct bce_coin_t {
     _bce_seen_t seen, seen_global; /* deduplication of websocket and get_updates deliveries */
     int seen_ready;
     _bce_tls_cfg_t *tls;        /* https:// only */
+    _bce_hold_t hold;           /* websocket messages held until the catch-up was dispatched */
+    int catch_up_again;         /* connected while a call was in flight: catch up once more */
 };
 
 static void _bce_disp_init(_bce_disp_t *d, const bce_logger_t *lg, const bce_allocator_t *a,
@@ -5260,6 +5330,7 @@ _BCE_DEF bce_coin_t *bce_coin_create(const bce_coin_desc_t *desc) {
 static void _bce_coin_free(bce_coin_t *c) {
     bce_allocator_t a = c->allocator;
     if (c->ws_ready) _bce_ws_release(&c->ws);
+    _bce_mfree(&a, c->hold.buf);
     if (c->seen_ready) {
         _bce_seen_release(&c->seen, &c->allocator);
         _bce_seen_release(&c->seen_global, &c->allocator);
@@ -5442,6 +5513,8 @@ _BCE_DEF int bce_coin_start_polling(bce_coin_t *coin, int interval_ms) {
 static void _bce_coin_ws_open(void *owner, long long now) {
     bce_coin_t *c = (bce_coin_t *)owner;
     if (c->catch_up) c->next_poll = now;     /* catch up right away */
+    if (c->catch_up && !c->wsopts.disable_catch_up_hold) c->hold.on = 1;
+    if (c->catch_up && c->rpc.state != _BCE_RPC_IDLE) c->catch_up_again = 1;   /* it went out before */
     if (c->wsopts.on_connect) {
         c->in_handler++;
         c->wsopts.on_connect(c, _bce_currencies[c->cur].name, c->wsopts.user_data);
@@ -5480,8 +5553,18 @@ static int _bce_coin_ws_route(void *owner, const char *cur, size_t cur_len, cons
     return BCE_OK;
 }
 
-static void _bce_coin_ws_text(void *owner, const char *text, size_t len, long long now) {
+static void _bce_coin_ws_feed(void *owner, const char *text, size_t len, long long now) {
     _bce_ws_deliver(&((bce_coin_t *)owner)->disp, text, len, owner, _bce_coin_ws_route, now);
+}
+
+static void _bce_coin_ws_text(void *owner, const char *text, size_t len, long long now) {
+    bce_coin_t *c = (bce_coin_t *)owner;
+    if (c->hold.on) {
+        if (_bce_hold_add(&c->hold, &c->allocator, text, len) == BCE_OK) return;
+        _bce_hold_log_full(&c->logger);
+        _bce_hold_release(&c->hold, owner, _bce_coin_ws_feed, now);
+    }
+    _bce_coin_ws_feed(owner, text, len, now);
 }
 
 /* Catch-up for a coin: get_updates at every connect and every drain_interval_ms while open. */
@@ -5497,13 +5580,16 @@ static void _bce_coin_ws_tick(bce_coin_t *coin, long long now) {
         memset(&dd, 0, sizeof dd);
         dd.wallet = &coin->seen;
         dd.global = &coin->seen_global;
-        dd.ws_open = _bce_ws_may_deliver(&coin->ws);
+        dd.ws_open = _bce_ws_may_deliver(&coin->ws) || coin->hold.len > 0;
         dd.now = now;
         rt.dedup = &dd;
         r = _bce_poll_collect(rpc, &coin->disp, &rt);
         if (ok) _bce_seen_settle(&coin->seen);
         if (r != BCE_OK) { coin->fatal = r; return; }
         coin->next_poll = !ok ? now + BCE_CATCHUP_RETRY_MS : coin->wsopts.drain_interval_ms > 0 ? now + coin->wsopts.drain_interval_ms : -1;
+        if (ok && coin->catch_up_again) coin->next_poll = now;   /* keeps holding for that call */
+        else if (coin->hold.on) _bce_hold_release(&coin->hold, coin, _bce_coin_ws_feed, now);
+        coin->catch_up_again = 0;
     }
     if (coin->catch_up && rpc->state == _BCE_RPC_IDLE && coin->ws.state == _BCE_WS_OPEN && coin->next_poll >= 0
         && now >= coin->next_poll && !coin->stop_requested) {
@@ -5512,6 +5598,7 @@ static void _bce_coin_ws_tick(bce_coin_t *coin, long long now) {
             _bce_log_call_failure(&coin->logger, "get_updates (catch-up)", rpc->result, coin->last_error);
             rpc->state = _BCE_RPC_IDLE;
             coin->next_poll = now + BCE_CATCHUP_RETRY_MS;
+            if (coin->hold.on) _bce_hold_release(&coin->hold, coin, _bce_coin_ws_feed, now);
         }
     }
 }
@@ -5570,6 +5657,9 @@ static void _bce_coin_end(bce_coin_t *coin) {
     if (_bce_rpc_busy(&coin->rpc)) _bce_rpc_disconnect(&coin->rpc);
     coin->rpc.state = _BCE_RPC_IDLE;
     if (coin->ws_ready) _bce_ws_stop(&coin->ws);
+    coin->hold.on = 0;              /* held messages are dropped: see "Order" in the manual */
+    coin->hold.len = 0;
+    coin->catch_up_again = 0;
     coin->mode = _BCE_MODE_NONE;
 }
 
@@ -5681,6 +5771,7 @@ typedef struct _bce_mcur_t {
     _bce_seen_t gseen;          /* global events delivered lately */
     int gseen_ready;
     _bce_tls_cfg_t *tls;        /* https:// only */
+    _bce_hold_t hold;           /* websocket messages held until the catch-up round was dispatched */
 } _bce_mcur_t;
 
 struct bce_manager_t {
@@ -5775,6 +5866,7 @@ _BCE_DEF void bce_manager_destroy(bce_manager_t *m) {
         if (mc->ws_ready) _bce_ws_release(&mc->ws);
         if (mc->gseen_ready) _bce_seen_release(&mc->gseen, &m->allocator);
         _bce_tls_delete(&m->allocator, mc->tls);
+        _bce_mfree(&m->allocator, mc->hold.buf);
     }
     _bce_close_fd(&m->wake[0]);
     _bce_close_fd(&m->wake[1]);
@@ -6057,6 +6149,8 @@ static void _bce_manager_unborrow(bce_manager_t *m) {
         if (m->cur[i].spare) m->cur[i].spare->xpub = m->cur[i].spare->key = NULL;
 }
 
+static void _bce_mcur_ws_feed(void *owner, const char *text, size_t len, long long now);
+
 static void _bce_mcur_tick(bce_manager_t *m, int cur, long long now) {
     _bce_mcur_t *mc = &m->cur[cur];
     _bce_rpc_t *rpc = &mc->rpc;
@@ -6080,7 +6174,7 @@ static void _bce_mcur_tick(bce_manager_t *m, int cur, long long now) {
                 memset(&dd, 0, sizeof dd);
                 dd.wallet = _bce_coin_seen(mc->current, m->wsopts.dedup_entries);
                 dd.global = _bce_mcur_gseen(m, cur);
-                dd.ws_open = _bce_ws_may_deliver(&mc->ws);
+                dd.ws_open = _bce_ws_may_deliver(&mc->ws) || mc->hold.len > 0;
                 dd.now = now;
                 rt.dedup = &dd;
             }
@@ -6103,6 +6197,7 @@ static void _bce_mcur_tick(bce_manager_t *m, int cur, long long now) {
             mc->in_round = 0;
             mc->cursor = 0;
             mc->next_round = !ws ? now + m->interval_ms : m->wsopts.drain_interval_ms > 0 ? now + m->wsopts.drain_interval_ms : -1;
+            if (mc->hold.on) _bce_hold_release(&mc->hold, mc, _bce_mcur_ws_feed, now);
             break;
         }
         mc->cursor++;
@@ -6155,6 +6250,7 @@ static void _bce_mcur_ws_open(void *owner, long long now) {
     if (m->catch_up) {          /* a round over every wallet of the currency, starting now */
         mc->in_round = 1;
         mc->cursor = 0;
+        if (!m->wsopts.disable_catch_up_hold) mc->hold.on = 1;
     }
     if (m->wsopts.on_connect) {
         bce_coin_t *inst = _bce_manager_instance(m, mc->index, NULL);
@@ -6209,13 +6305,23 @@ static int _bce_mcur_ws_route(void *owner, const char *cur, size_t cur_len, cons
     return BCE_OK;
 }
 
-static void _bce_mcur_ws_text(void *owner, const char *text, size_t len, long long now) {
+static void _bce_mcur_ws_feed(void *owner, const char *text, size_t len, long long now) {
     _bce_mcur_t *mc = (_bce_mcur_t *)owner;
     bce_manager_t *m = mc->m;
     m->in_handler++;
     _bce_ws_deliver(&m->disp, text, len, mc, _bce_mcur_ws_route, now);
     m->in_handler--;
     _bce_manager_unborrow(m);
+}
+
+static void _bce_mcur_ws_text(void *owner, const char *text, size_t len, long long now) {
+    _bce_mcur_t *mc = (_bce_mcur_t *)owner;
+    if (mc->hold.on) {
+        if (_bce_hold_add(&mc->hold, &mc->m->allocator, text, len) == BCE_OK) return;
+        _bce_hold_log_full(&mc->m->logger);
+        _bce_hold_release(&mc->hold, owner, _bce_mcur_ws_feed, now);
+    }
+    _bce_mcur_ws_feed(owner, text, len, now);
 }
 
 _BCE_DEF int bce_manager_begin_websocket(bce_manager_t *m, const char *currency, const bce_ws_opts_t *opts) {
@@ -6289,6 +6395,8 @@ static void _bce_manager_end(bce_manager_t *m) {
         mc->rpc.state = _BCE_RPC_IDLE;
         mc->current = NULL;
         mc->in_round = 0;
+        mc->hold.on = 0;        /* held messages are dropped: see "Order" in the manual */
+        mc->hold.len = 0;
     }
     m->mode = _BCE_MODE_NONE;
 }

@@ -69,6 +69,7 @@ run ws 150 "./$B/bench_ws"
 run polling_py 120 "./$B/bench_polling" 100 py
 run polling_c 60 "./$B/bench_polling" 300 c
 run tls_memory 60 "./$B/bench_tls_memory"
+run spool 120 bash bench/spool.sh "$B"     # bitcart-listen --spool: --sync every and batched
 
 # the embedded profile: heap high-water (library allocator), process heap, VmHWM above a bare run
 : > "$L/embedded.log"
@@ -107,7 +108,7 @@ fi
 import sys, os
 L = sys.argv[1]
 rows = []
-for name in ["dispatch", "simdjson", "ws", "polling_py", "polling_c", "tls_memory", "embedded", "musl"]:
+for name in ["dispatch", "simdjson", "ws", "polling_py", "polling_c", "tls_memory", "embedded", "musl", "spool"]:
     p = os.path.join(L, name + ".log")
     if not os.path.exists(p): continue
     for line in open(p, errors="replace"):

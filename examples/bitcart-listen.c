@@ -8,9 +8,16 @@
    (only the whitespace between JSON tokens is removed, so a line never breaks). See --help and
    the man page (examples/bitcart-listen.1) for flags and exit codes.
 
+   With --spool DIR, delivery is at least once: each event is journaled in DIR before it is
+   handed on (stdout, --exec, --post) and marked done after; see the man page for exactly when
+   a duplicate can happen.
+
    Build: cc -std=c99 -I. examples/bitcart-listen.c -o bitcart-listen
      with TLS: add -DBCE_USE_MBEDTLS and -lmbedtls -lmbedx509 -lmbedcrypto (make does this when
-     mbedTLS is installed). Only the public API of bitcart_events.h is used. */
+     mbedTLS is installed). Listening uses only the public API of bitcart_events.h; --post uses
+     the implementation's own connection (TCP/TLS) and HTTP answer parser, and --spool reads
+     whether a catch-up is in flight (catching_up), since this program includes the
+     implementation. */
 #define BITCART_EVENTS_IMPLEMENTATION
 #include "bitcart_events.h"
 
@@ -23,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -36,12 +44,20 @@ enum {
     EXIT_USAGE = 2,     /* bad command line */
     EXIT_CONNECT = 3,   /* the first connection failed (refused, timeout, DNS, bad HTTP answer) */
     EXIT_AUTH = 4,      /* the daemon refused the user name or password */
-    EXIT_TLS = 5        /* TLS failed (certificate not trusted, wrong host, no TLS built in) */
+    EXIT_TLS = 5,       /* TLS failed (certificate not trusted, wrong host, no TLS built in) */
+    EXIT_SPOOL = 6      /* --spool: the journal could not be created, locked, written or synced */
 };
 
 #define ALL_EVENTS "new_block, new_transaction, new_payment, verified_tx"
 #define MAX_CURRENCIES 32
 #define PROBE_BYTES (8u << 20)   /* --poll's first get_updates answer (its HTTP body limit too) */
+#define ID_LEN 32                /* an event id: 128 bits in hex */
+#define RECENT_IDS 4096          /* --spool: ids remembered to drop repeats (across restarts too) */
+#define COMPACT_MIN (1u << 20)   /* --spool: the journal is compacted past max(this, twice its size after
+                                    the last compaction) */
+#define PUMP_MS 20               /* --spool: handing on runs this long between two library steps */
+#define SYNC_EVERY 0             /* --sync every */
+#define SYNC_NONE (-1)           /* --sync none */
 
 typedef struct wallet_arg_t {
     char currency[16];
@@ -70,6 +86,14 @@ static struct {
     int force_connect;
     int verbose;
     const char *exec_cmd;
+    const char *spool_dir;
+    int sync_ms;                /* SYNC_EVERY, SYNC_NONE or milliseconds */
+    unsigned long long spool_max;
+    int max_attempts;           /* 0: retry forever */
+    int retry_min_ms, retry_max_ms;
+    const char *post_url;
+    int post_timeout_ms;
+    const char *post_secret_file;
 } opt;
 
 /* Per-currency connection state for the status lines. */
@@ -91,6 +115,8 @@ static char *g_line;                       /* the output line, grown as needed a
 static size_t g_line_cap, g_line_len;
 static bce_json_t g_json;                  /* tokenizes each update to list its arguments */
 static int g_capture;                      /* setup: keep the library's error instead of printing it */
+static unsigned char *g_post_secret;       /* --post's HMAC key, or NULL */
+static size_t g_post_secret_len;
 static char g_captured[256];
 
 /* ---- messages ----------------------------------------------------------------------------- */
@@ -167,7 +193,32 @@ static void print_help(void) {
         "  --exec CMD           run CMD (with /bin/sh -c) once per event, the event's JSON line\n"
         "                       on its stdin, instead of printing the line; one at a time, in\n"
         "                       order; $BITCART_EVENT, $BITCART_CURRENCY and $BITCART_WALLET are\n"
-        "                       set; a failing CMD is reported on stderr and listening goes on\n"
+        "                       set, and $BITCART_EVENT_ID; without --spool a failing CMD is\n"
+        "                       reported on stderr and listening goes on (the event is lost to it)\n"
+        , stdout);
+    fputs(
+        "  --post URL           POST each event's JSON line to URL (http:// or https://) instead\n"
+        "                       of printing it; success is a 2xx answer. Headers: X-Bitcart-Event-Id\n"
+        "                       and, with a secret, X-Bitcart-Signature: sha256=<hex HMAC-SHA256 of\n"
+        "                       the body>. May be combined with --exec\n"
+        "  --post-timeout MS    one POST, connect to answer, at most MS ms (default 10000)\n"
+        "  --post-secret-file F the signing secret: the first line of F (or $BITCART_POST_SECRET)\n"
+        "Durable delivery:\n"
+        "  --spool DIR          at-least-once: every event is appended to DIR/journal and made\n"
+        "                       durable before it is handed on, and marked done after; failed\n"
+        "                       --exec/--post are retried in order; on start what an earlier run\n"
+        "                       left is handed on first. Lines then begin with \"id\" (also\n"
+        "                       $BITCART_EVENT_ID, X-Bitcart-Event-Id): drop repeated ids. Without\n"
+        "                       --spool delivery is at most once\n"
+        "  --sync every|MS|none fsync before handing on: every batch received (default), at most\n"
+        "                       every MS ms (events wait for it), or never (survives a killed\n"
+        "                       listener, not a power cut)\n"
+        "  --spool-max BYTES    events waiting at most (K, M, G suffixes; default 64M); when full,\n"
+        "                       receiving pauses (said on stderr) until the consumer catches up\n"
+        "  --max-attempts N     after N failed attempts an event goes to DIR/dead-letter with the\n"
+        "                       reason (default: retried forever)\n"
+        "  --retry-min MS, --retry-max MS   retry delays: from MS (default 1000) doubling up to\n"
+        "                       MS (default 60000)\n"
         "Other:\n"
         "  -v, --verbose        more detail on stderr (twice, or -vv: debug); never the password\n"
         "  -h, --help           this help\n"
@@ -175,7 +226,8 @@ static void print_help(void) {
         "\n"
         "Exit status: 0 stopped by SIGINT/SIGTERM; 1 runtime failure (stdout closed, out of\n"
         "memory, fatal daemon error); 2 bad command line; 3 could not connect; 4 authentication\n"
-        "failed; 5 TLS failure.\n",
+        "failed; 5 TLS failure; 6 --spool could not be created, locked, written or synced (disk\n"
+        "full, permissions): nothing unwritten was handed on.\n",
         stdout);
 }
 
@@ -229,6 +281,51 @@ static int parse_ms(const char *s, int *out) {
     return 0;
 }
 
+/* Bytes with an optional K, M or G suffix (powers of 1024); at least 64 KiB. */
+static int parse_size(const char *s, unsigned long long *out) {
+    char *end;
+    unsigned long long v;
+    int shift = 0;
+    errno = 0;
+    if (*s < '0' || *s > '9') return -1;
+    v = strtoull(s, &end, 10);
+    if (errno || end == s) return -1;
+    if (*end == 'K' || *end == 'k') shift = 10, end++;
+    else if (*end == 'M' || *end == 'm') shift = 20, end++;
+    else if (*end == 'G' || *end == 'g') shift = 30, end++;
+    if (*end || v > (1ull << 50) >> shift) return -1;
+    v <<= shift;
+    if (v < 65536) return -1;
+    *out = v;
+    return 0;
+}
+
+/* The --post signature secret: the first line of FILE, or $BITCART_POST_SECRET (erased). */
+static int take_secret(char *value, size_t n) {
+    g_post_secret = (unsigned char *)malloc(n ? n : 1);
+    if (!g_post_secret) {
+        say("error: out of memory");
+        return EXIT_RUNTIME;
+    }
+    memcpy(g_post_secret, value, n);
+    g_post_secret_len = n;
+    memset(value, 0, n);
+    return 0;
+}
+
+static int read_secret_file(const char *path) {
+    char buf[1024];
+    size_t n;
+    FILE *f = fopen(path, "r");
+    if (!f) return usage_error("--post-secret-file: cannot read %s: %s", path, strerror(errno));
+    if (!fgets(buf, sizeof buf, f)) buf[0] = 0;
+    fclose(f);
+    n = strlen(buf);
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r')) buf[--n] = 0;
+    if (!n) return usage_error("--post-secret-file: %s has no secret on its first line", path);
+    return take_secret(buf, n);
+}
+
 /* "BTC=http://..." names a currency; "http://..." does not. */
 static int add_url(const char *value) {
     url_arg_t *u;
@@ -275,8 +372,11 @@ static int add_wallet(const char *value) {
 /* Flags taking a value accept "--flag value" and "--flag=value"; --poll takes one only as
    "--poll=MS". Returns 0, or an exit code (-1: --help/--version printed, exit 0). */
 static int parse_args(int argc, char **argv) {
+    int spool_flags = 0;
     static const char *const with_value[] = {"--url", "--user", "--password", "--password-file", "--currency",
-                                             "--xpub", "--wallet", "--events", "--ca-file", "--exec"};
+                                             "--xpub", "--wallet", "--events", "--ca-file", "--exec",
+                                             "--spool", "--sync", "--spool-max", "--max-attempts", "--retry-min",
+                                             "--retry-max", "--post", "--post-timeout", "--post-secret-file"};
     int i, r;
     for (i = 1; i < argc; i++) {
         char *a = argv[i], *val = NULL, name[32];
@@ -326,6 +426,33 @@ static int parse_args(int argc, char **argv) {
             opt.ca_file = val;
         } else if (!strcmp(name, "--exec")) {
             opt.exec_cmd = val;
+        } else if (!strcmp(name, "--spool")) {
+            opt.spool_dir = val;
+        } else if (!strcmp(name, "--sync")) {
+            if (!strcmp(val, "every")) opt.sync_ms = SYNC_EVERY;
+            else if (!strcmp(val, "none")) opt.sync_ms = SYNC_NONE;
+            else if (parse_ms(val, &opt.sync_ms) != 0)
+                return usage_error("--sync %s: expected every, none or milliseconds between 1 and 86400000", val);
+            spool_flags++;
+        } else if (!strcmp(name, "--spool-max")) {
+            if (parse_size(val, &opt.spool_max) != 0)
+                return usage_error("--spool-max %s: expected bytes (suffix K, M or G allowed), at least 64K", val);
+            spool_flags++;
+        } else if (!strcmp(name, "--max-attempts")) {
+            if (parse_ms(val, &opt.max_attempts) != 0) return usage_error("--max-attempts %s: expected a number of at least 1", val);
+            spool_flags++;
+        } else if (!strcmp(name, "--retry-min")) {
+            if (parse_ms(val, &opt.retry_min_ms) != 0) return usage_error("--retry-min %s: expected milliseconds", val);
+            spool_flags++;
+        } else if (!strcmp(name, "--retry-max")) {
+            if (parse_ms(val, &opt.retry_max_ms) != 0) return usage_error("--retry-max %s: expected milliseconds", val);
+            spool_flags++;
+        } else if (!strcmp(name, "--post")) {
+            opt.post_url = val;
+        } else if (!strcmp(name, "--post-timeout")) {
+            if (parse_ms(val, &opt.post_timeout_ms) != 0) return usage_error("--post-timeout %s: expected milliseconds", val);
+        } else if (!strcmp(name, "--post-secret-file")) {
+            opt.post_secret_file = val;
         } else if (!strcmp(name, "--poll")) {
             opt.poll_ms = 1000;
             if (eq && parse_ms(eq + 1, &opt.poll_ms) != 0)
@@ -348,6 +475,16 @@ static int parse_args(int argc, char **argv) {
         return usage_error("--poll needs a wallet: --xpub KEY or --wallet CUR:KEY");
     if (opt.poll_ms && opt.no_catch_up) return usage_error("--no-catch-up applies to the websocket, not to --poll");
     if (opt.ca_file && opt.insecure) return usage_error("--ca-file and --insecure contradict each other");
+    if (spool_flags && !opt.spool_dir)
+        return usage_error("--sync, --spool-max, --max-attempts, --retry-min and --retry-max need --spool DIR");
+    if ((opt.post_timeout_ms || opt.post_secret_file) && !opt.post_url)
+        return usage_error("--post-timeout and --post-secret-file need --post URL");
+    if (!opt.spool_max) opt.spool_max = 64ull << 20;
+    if (!opt.retry_min_ms) opt.retry_min_ms = 1000;
+    if (!opt.retry_max_ms) opt.retry_max_ms = 60000;
+    if (opt.retry_max_ms < opt.retry_min_ms) opt.retry_max_ms = opt.retry_min_ms;
+    if (!opt.post_timeout_ms) opt.post_timeout_ms = 10000;
+    if (opt.post_secret_file && (r = read_secret_file(opt.post_secret_file)) != 0) return r;
     return 0;
 }
 
@@ -499,28 +636,30 @@ static void cloexec_all(void) {
     }
 }
 
-/* Runs --exec's command with the line on its stdin and waits for it. */
-static void run_exec(const bce_event_t *ev) {
+/* Runs --exec's command with the line on its stdin and waits for it. 0 when it exited 0;
+   otherwise -1 and the reason in why. */
+static int run_exec(const char *line, size_t len, const char *id, const char *event, const char *currency,
+                    const char *wallet, char *why, size_t whycap) {
     int p[2], status;
     size_t off = 0;
     pid_t pid, w;
     if (pipe(p) < 0) {
-        say("error: --exec: pipe: %s", strerror(errno));
-        return;
+        snprintf(why, whycap, "pipe: %s", strerror(errno));
+        return -1;
     }
     fflush(stdout);
     fflush(stderr);
     pid = fork();
     if (pid < 0) {
-        say("error: --exec: fork: %s", strerror(errno));
+        snprintf(why, whycap, "fork: %s", strerror(errno));
         close(p[0]);
         close(p[1]);
-        return;
+        return -1;
     }
     if (pid == 0) {
-        const char *wallet = bce_event_wallet(ev);
         sigset_t none;
         signal(SIGPIPE, SIG_DFL);                  /* we ignore it; the command should not */
+        signal(SIGXFSZ, SIG_DFL);
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
         close(p[1]);
@@ -528,16 +667,17 @@ static void run_exec(const bce_event_t *ev) {
             dup2(p[0], 0);
             close(p[0]);
         }
-        setenv("BITCART_EVENT", bce_event_name(ev), 1);
-        setenv("BITCART_CURRENCY", bce_event_currency(ev), 1);
+        setenv("BITCART_EVENT", event, 1);
+        setenv("BITCART_CURRENCY", currency, 1);
+        setenv("BITCART_EVENT_ID", id, 1);
         if (wallet) setenv("BITCART_WALLET", wallet, 1);
         else unsetenv("BITCART_WALLET");
         execl("/bin/sh", "sh", "-c", opt.exec_cmd, (char *)NULL);
         _exit(127);
     }
     close(p[0]);
-    while (off < g_line_len) {                     /* a command that does not read gets EPIPE */
-        ssize_t n = write(p[1], g_line + off, g_line_len - off);
+    while (off < len) {                            /* a command that does not read gets EPIPE */
+        ssize_t n = write(p[1], line + off, len - off);
         if (n > 0) off += (size_t)n;
         else if (n < 0 && errno == EINTR) continue;
         else break;
@@ -545,20 +685,942 @@ static void run_exec(const bce_event_t *ev) {
     close(p[1]);
     while ((w = waitpid(pid, &status, 0)) < 0 && errno == EINTR) {}   /* a signal: still wait */
     if (w < 0) {
-        say("error: --exec: waitpid: %s", strerror(errno));
-    } else if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
-        say("warning: --exec: the command exited with status %d for a %s event (listening goes on)",
-            WEXITSTATUS(status), bce_event_name(ev));
-    } else if (WIFSIGNALED(status)) {
-        say("warning: --exec: the command was killed by signal %d for a %s event (listening goes on)",
-            WTERMSIG(status), bce_event_name(ev));
+        snprintf(why, whycap, "waitpid: %s", strerror(errno));
+        return -1;
     }
+    if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
+        snprintf(why, whycap, "the command exited with status %d", WEXITSTATUS(status));
+        return -1;
+    }
+    if (WIFSIGNALED(status)) {
+        snprintf(why, whycap, "the command was killed by signal %d", WTERMSIG(status));
+        return -1;
+    }
+    return 0;
+}
+/* ---- SHA-256 and HMAC (FIPS 180-4, RFC 2104): event ids and --post signatures ------------- */
+
+typedef struct sha256_t {
+    uint32_t h[8];
+    unsigned char block[64];
+    size_t used;
+    uint64_t bytes;
+} sha256_t;
+
+static uint32_t ror32(uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
+
+static void sha256_block(sha256_t *s, const unsigned char *p) {
+    static const uint32_t k[64] = {
+        0x428a2f98u, 0x71374491u, 0xb5c0fbcfu, 0xe9b5dba5u, 0x3956c25bu, 0x59f111f1u, 0x923f82a4u, 0xab1c5ed5u,
+        0xd807aa98u, 0x12835b01u, 0x243185beu, 0x550c7dc3u, 0x72be5d74u, 0x80deb1feu, 0x9bdc06a7u, 0xc19bf174u,
+        0xe49b69c1u, 0xefbe4786u, 0x0fc19dc6u, 0x240ca1ccu, 0x2de92c6fu, 0x4a7484aau, 0x5cb0a9dcu, 0x76f988dau,
+        0x983e5152u, 0xa831c66du, 0xb00327c8u, 0xbf597fc7u, 0xc6e00bf3u, 0xd5a79147u, 0x06ca6351u, 0x14292967u,
+        0x27b70a85u, 0x2e1b2138u, 0x4d2c6dfcu, 0x53380d13u, 0x650a7354u, 0x766a0abbu, 0x81c2c92eu, 0x92722c85u,
+        0xa2bfe8a1u, 0xa81a664bu, 0xc24b8b70u, 0xc76c51a3u, 0xd192e819u, 0xd6990624u, 0xf40e3585u, 0x106aa070u,
+        0x19a4c116u, 0x1e376c08u, 0x2748774cu, 0x34b0bcb5u, 0x391c0cb3u, 0x4ed8aa4au, 0x5b9cca4fu, 0x682e6ff3u,
+        0x748f82eeu, 0x78a5636fu, 0x84c87814u, 0x8cc70208u, 0x90befffau, 0xa4506cebu, 0xbef9a3f7u, 0xc67178f2u};
+    uint32_t w[64], a, b, c, d, e, f, g, h, t1, t2;
+    int i;
+    for (i = 0; i < 16; i++)
+        w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 | (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
+    for (i = 16; i < 64; i++) {
+        uint32_t s0 = ror32(w[i - 15], 7) ^ ror32(w[i - 15], 18) ^ (w[i - 15] >> 3);
+        uint32_t s1 = ror32(w[i - 2], 17) ^ ror32(w[i - 2], 19) ^ (w[i - 2] >> 10);
+        w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+    }
+    a = s->h[0], b = s->h[1], c = s->h[2], d = s->h[3], e = s->h[4], f = s->h[5], g = s->h[6], h = s->h[7];
+    for (i = 0; i < 64; i++) {
+        t1 = h + (ror32(e, 6) ^ ror32(e, 11) ^ ror32(e, 25)) + ((e & f) ^ (~e & g)) + k[i] + w[i];
+        t2 = (ror32(a, 2) ^ ror32(a, 13) ^ ror32(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
+        h = g, g = f, f = e, e = d + t1, d = c, c = b, b = a, a = t1 + t2;
+    }
+    s->h[0] += a, s->h[1] += b, s->h[2] += c, s->h[3] += d, s->h[4] += e, s->h[5] += f, s->h[6] += g, s->h[7] += h;
+}
+
+static void sha256_init(sha256_t *s) {
+    static const uint32_t iv[8] = {0x6a09e667u, 0xbb67ae85u, 0x3c6ef372u, 0xa54ff53au,
+                                   0x510e527fu, 0x9b05688cu, 0x1f83d9abu, 0x5be0cd19u};
+    memcpy(s->h, iv, sizeof iv);
+    s->used = 0;
+    s->bytes = 0;
+}
+
+static void sha256_update(sha256_t *s, const void *data, size_t n) {
+    const unsigned char *p = (const unsigned char *)data;
+    s->bytes += n;
+    while (n) {
+        size_t take = 64 - s->used < n ? 64 - s->used : n;
+        memcpy(s->block + s->used, p, take);
+        s->used += take;
+        p += take;
+        n -= take;
+        if (s->used == 64) {
+            sha256_block(s, s->block);
+            s->used = 0;
+        }
+    }
+}
+
+static void sha256_final(sha256_t *s, unsigned char out[32]) {
+    uint64_t bits = s->bytes * 8;
+    unsigned char pad = 0x80, len[8];
+    int i;
+    sha256_update(s, &pad, 1);
+    pad = 0;
+    while (s->used != 56) sha256_update(s, &pad, 1);
+    for (i = 0; i < 8; i++) len[i] = (unsigned char)(bits >> (56 - 8 * i));
+    sha256_update(s, len, 8);
+    for (i = 0; i < 32; i++) out[i] = (unsigned char)(s->h[i / 4] >> (24 - 8 * (i % 4)));
+}
+
+static void hmac_sha256(const unsigned char *key, size_t klen, const char *msg, size_t n, unsigned char out[32]) {
+    unsigned char k[64], pad[64], inner[32];
+    sha256_t s;
+    int i;
+    memset(k, 0, sizeof k);
+    if (klen > 64) {
+        sha256_init(&s);
+        sha256_update(&s, key, klen);
+        sha256_final(&s, k);
+    } else if (klen) {
+        memcpy(k, key, klen);
+    }
+    for (i = 0; i < 64; i++) pad[i] = (unsigned char)(k[i] ^ 0x36);
+    sha256_init(&s);
+    sha256_update(&s, pad, 64);
+    sha256_update(&s, msg, n);
+    sha256_final(&s, inner);
+    for (i = 0; i < 64; i++) pad[i] = (unsigned char)(k[i] ^ 0x5c);
+    sha256_init(&s);
+    sha256_update(&s, pad, 64);
+    sha256_update(&s, inner, 32);
+    sha256_final(&s, out);
+    memset(k, 0, sizeof k);
+    memset(pad, 0, sizeof pad);
+}
+
+static void hex_encode(const unsigned char *in, size_t n, char *out) {
+    static const char hex[] = "0123456789abcdef";
+    size_t i;
+    for (i = 0; i < n; i++) {
+        out[2 * i] = hex[in[i] >> 4];
+        out[2 * i + 1] = hex[in[i] & 15];
+    }
+    out[2 * n] = 0;
+}
+
+/* The event id: the first 128 bits of SHA-256 over the event's line without "id" (event,
+   currency, wallet and the update's members, whitespace between tokens removed), in hex. */
+static void event_id(const char *line, size_t len, char id[ID_LEN + 1]) {
+    sha256_t s;
+    unsigned char d[32];
+    sha256_init(&s);
+    sha256_update(&s, line, len);
+    sha256_final(&s, d);
+    hex_encode(d, ID_LEN / 2, id);
+}
+
+/* ---- --post: the library's own connection (TCP or TLS) and HTTP answer parser -------------- */
+
+static struct {
+    _bce_url_t url;
+    _bce_conn_t conn;
+    _bce_tls_cfg_t *tls;
+    bce_allocator_t alloc;
+    char err[256];
+    char *in;
+    size_t in_cap;
+    char *req;
+    size_t req_cap;
+} g_post;
+
+static int post_init(void) {
+    const char *why = _bce_url_parse(opt.post_url, &g_post.url);
+    int nomem = 0;
+    char *env = getenv("BITCART_POST_SECRET");
+    if (why) return usage_error("--post '%s': %s", opt.post_url, why);
+    if (env && *env && !g_post_secret && take_secret(env, strlen(env)) != 0) return EXIT_RUNTIME;
+    unsetenv("BITCART_POST_SECRET");               /* --exec commands do not inherit it */
+    memset(&g_post.alloc, 0, sizeof g_post.alloc);
+    g_post.tls = _bce_tls_new(&g_post.alloc, opt.post_url, &nomem);
+    if (nomem) {
+        say("error: out of memory");
+        return EXIT_RUNTIME;
+    }
+    g_post.conn.fd = -1;
+    g_post.conn.alloc = &g_post.alloc;
+    g_post.conn.tls_cfg = g_post.tls;
+    g_post.conn.tls_ca_file = opt.ca_file;
+    g_post.conn.tls_skip_verify = opt.insecure;
+    g_post.conn.error = g_post.err;
+    g_post.conn.error_cap = sizeof g_post.err;
+    return 0;
+}
+
+static void post_release(void) {
+    _bce_conn_close(&g_post.conn);
+    _bce_tls_delete(&g_post.alloc, g_post.tls);
+    free(g_post.in);
+    free(g_post.req);
+    if (g_post_secret) memset(g_post_secret, 0, g_post_secret_len);
+    free(g_post_secret);
+    g_post_secret = NULL;
+}
+
+/* Waits until the connection can go on (want: _BCE_WANT_*); -1 once the deadline passed or
+   SIGINT/SIGTERM came (the POST is abandoned: the event stays pending). */
+static int post_wait(int want, long long deadline) {
+    struct pollfd pf;
+    long long now = _bce_now_ms();
+    if (now >= deadline || g_signalled) return -1;
+    pf.fd = g_post.conn.fd;
+    pf.events = _bce_poll_events(want);
+    pf.revents = 0;
+    if (poll(&pf, 1, (int)(deadline - now)) < 0 && errno != EINTR) return -1;
+    return pf.revents;
+}
+
+/* POSTs body (one event's JSON) to --post's URL on a fresh connection. 0 on a 2xx answer;
+   otherwise -1 and the reason in why. Bounded by --post-timeout in total. */
+static int http_post(const char *body, size_t len, const char *id, char *why, size_t whycap) {
+    long long deadline = _bce_now_ms() + opt.post_timeout_ms;
+    _bce_http_resp_t resp;
+    size_t need = 1024 + strlen(g_post.url.host) + strlen(g_post.url.prefix) + len, o = 0, in_len = 0, off;
+    int r, revents = 0, v6 = strchr(g_post.url.host, ':') != NULL;
+    char sig[100];
+    if (need > g_post.req_cap) {
+        char *p = (char *)realloc(g_post.req, need);
+        if (!p) {
+            snprintf(why, whycap, "out of memory");
+            return -1;
+        }
+        g_post.req = p;
+        g_post.req_cap = need;
+    }
+    sig[0] = 0;
+    if (g_post_secret) {
+        unsigned char mac[32];
+        memcpy(sig, "X-Bitcart-Signature: sha256=", 28);
+        hmac_sha256(g_post_secret, g_post_secret_len, body, len, mac);
+        hex_encode(mac, 32, sig + 28);
+        strcat(sig, "\r\n");
+    }
+    o = (size_t)snprintf(g_post.req, g_post.req_cap,
+                         "POST %s HTTP/1.1\r\nHost: %s%s%s:%s\r\nContent-Type: application/json\r\n"
+                         "Content-Length: %lu\r\nX-Bitcart-Event-Id: %s\r\n%sConnection: close\r\n\r\n",
+                         g_post.url.prefix[0] ? g_post.url.prefix : "/", v6 ? "[" : "", g_post.url.host,
+                         v6 ? "]" : "", g_post.url.port, (unsigned long)len, id, sig);
+    memcpy(g_post.req + o, body, len);
+    o += len;
+    g_post.err[0] = 0;
+    r = _bce_conn_open(&g_post.conn, &g_post.url, _bce_now_ms(), opt.post_timeout_ms);
+    while (r == BCE_OK && (r = _bce_conn_progress(&g_post.conn, revents, _bce_now_ms())) == 1)
+        r = (revents = post_wait(g_post.conn.want, deadline)) < 0 ? BCE_ERR_TIMEOUT : BCE_OK;
+    if (r != BCE_OK) {
+        snprintf(why, whycap, "%s", r == BCE_ERR_TIMEOUT && !g_post.err[0] ? "timed out connecting" : g_post.err);
+        _bce_conn_close(&g_post.conn);
+        return -1;
+    }
+    for (off = 0; off < o;) {
+        long n = _bce_conn_send(&g_post.conn, g_post.req + off, o - off);
+        if (n > 0) off += (size_t)n;
+        else if ((n == _BCE_IO_AGAIN_READ || n == _BCE_IO_AGAIN_WRITE)
+                 && post_wait(n == _BCE_IO_AGAIN_READ ? _BCE_WANT_READ : _BCE_WANT_WRITE, deadline) >= 0) continue;
+        else {
+            snprintf(why, whycap, "%s", n == _BCE_IO_AGAIN_READ || n == _BCE_IO_AGAIN_WRITE ? "timed out sending" : "send failed");
+            _bce_conn_close(&g_post.conn);
+            return -1;
+        }
+    }
+    _bce_http_reset(&resp, 16384, 65536);
+    for (;;) {
+        long n;
+        int eof = 0;
+        if (g_post.in_cap - in_len < 4096) {
+            size_t cap = g_post.in_cap ? g_post.in_cap * 2 : 8192;
+            char *p = cap > 16384 + 65536 + 8192 ? NULL : (char *)realloc(g_post.in, cap);
+            if (!p) {
+                snprintf(why, whycap, "the answer is too large");
+                break;
+            }
+            g_post.in = p;
+            g_post.in_cap = cap;
+        }
+        n = _bce_conn_recv(&g_post.conn, g_post.in + in_len, g_post.in_cap - in_len - 1);
+        if (n == _BCE_IO_AGAIN_READ || n == _BCE_IO_AGAIN_WRITE) {
+            if (post_wait(n == _BCE_IO_AGAIN_READ ? _BCE_WANT_READ : _BCE_WANT_WRITE, deadline) >= 0) continue;
+            snprintf(why, whycap, "timed out waiting for the answer (--post-timeout %d ms)", opt.post_timeout_ms);
+            break;
+        }
+        if (n < 0) {
+            snprintf(why, whycap, "receive failed");
+            break;
+        }
+        if (n == 0) eof = 1;
+        in_len += (size_t)n;
+        r = _bce_http_feed(&resp, g_post.in, &in_len, eof);
+        if (r < 0) {
+            snprintf(why, whycap, "bad HTTP answer: %s", resp.error ? resp.error : "?");
+            break;
+        }
+        if (r == 1) {
+            _bce_conn_close(&g_post.conn);
+            if (resp.status >= 200 && resp.status < 300) return 0;
+            snprintf(why, whycap, "answered HTTP %d", resp.status);
+            return -1;
+        }
+        if (eof) {
+            snprintf(why, whycap, "the connection closed before the answer ended");
+            break;
+        }
+        if (_bce_now_ms() >= deadline) {
+            snprintf(why, whycap, "timed out waiting for the answer (--post-timeout %d ms)", opt.post_timeout_ms);
+            break;
+        }
+    }
+    _bce_conn_close(&g_post.conn);
+    return -1;
+}
+
+/* ---- --spool: the journal -------------------------------------------------------------------
+   DIR/journal holds one line per record, appended:
+     {"id":ID,"event":...}         an event, exactly the line handed on
+     {"done":ID,"to":CONSUMER}     handed on to that consumer (stdout, exec or post)
+     {"seen":ID}                   an id handed on earlier (written by compaction)
+   An event is appended (and made durable per --sync) before it is handed on; a consumer's
+   "done" follows its success. On start the journal is read back: events some consumer has not
+   had are handed on first, in order. Compaction rewrites the journal without finished events. */
+
+enum { C_STDOUT, C_EXEC, C_POST, NCONS };
+static const char *const cons_name[NCONS] = {"stdout", "exec", "post"};
+
+typedef struct entry_t {
+    char id[ID_LEN + 1];
+    char *line;                 /* with "id", ending in '\n' */
+    size_t len;
+    char *event, *currency, *wallet;   /* decoded: --exec's environment (wallet may be NULL) */
+    unsigned done;              /* bit per consumer that has it */
+    int durable;
+} entry_t;
+
+static struct {
+    int on;
+    int fd, lock_fd;
+    char *path, *tmp_path, *dead_path, *lock_path;
+    entry_t *q;                 /* a ring of pending events, oldest at head */
+    size_t head, n, cap;
+    size_t pos[NCONS];          /* each consumer's next event (index from head) */
+    int attempts[NCONS];
+    long long next_try[NCONS];
+    unsigned want;              /* consumers in use */
+    uint64_t recent[RECENT_IDS];   /* ids appended lately (first 64 bits), for duplicates */
+    size_t recent_head, recent_n;
+    unsigned long long jsize, live, compact_at;
+    long long unsynced_since;   /* -1: everything appended is durable */
+    int paused;
+    int catching;               /* the library was catching up at the last tick */
+    char *rec;                  /* the record being written */
+    size_t rec_cap;
+    unsigned long long stat_spooled, stat_dups, stat_retries, stat_dead;
+} g_spool;
+
+static uint64_t id_bits(const char *id) {
+    uint64_t v = 0;
+    int i;
+    for (i = 0; i < 16; i++) {
+        char c = id[i];
+        v = v << 4 | (uint64_t)(c >= 'a' ? c - 'a' + 10 : c - '0');
+    }
+    return v;
+}
+
+/* n lowercase hex digits at s */
+static int id_valid(const char *s, size_t n) {
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) return 0;
+    return 1;
+}
+
+static int recent_has(uint64_t v) {
+    size_t i;
+    for (i = 0; i < g_spool.recent_n; i++)
+        if (g_spool.recent[i] == v) return 1;
+    return 0;
+}
+
+static void recent_add(uint64_t v) {
+    g_spool.recent[g_spool.recent_head] = v;
+    g_spool.recent_head = (g_spool.recent_head + 1) % RECENT_IDS;
+    if (g_spool.recent_n < RECENT_IDS) g_spool.recent_n++;
+}
+
+static entry_t *q_at(size_t i) { return &g_spool.q[(g_spool.head + i) % g_spool.cap]; }
+
+static void entry_free(entry_t *e) {
+    free(e->line);
+    free(e->event);
+    free(e->currency);
+    free(e->wallet);
+    memset(e, 0, sizeof *e);
+}
+
+static char *dup_n(const char *s, size_t n) {
+    char *d = (char *)malloc(n + 1);
+    if (d) {
+        memcpy(d, s, n);
+        d[n] = 0;
+    }
+    return d;
+}
+
+/* Adds a pending event (copies). -1: out of memory. */
+static int q_push(const char *id, const char *line, size_t len, const char *event, const char *currency,
+                  const char *wallet, int durable) {
+    entry_t *e;
+    if (g_spool.n == g_spool.cap) {
+        size_t cap = g_spool.cap ? g_spool.cap * 2 : 256, i;
+        entry_t *nq = (entry_t *)calloc(cap, sizeof *nq);
+        if (!nq) return -1;
+        for (i = 0; i < g_spool.n; i++) nq[i] = *q_at(i);
+        free(g_spool.q);
+        g_spool.q = nq;
+        g_spool.head = 0;
+        g_spool.cap = cap;
+    }
+    e = &g_spool.q[(g_spool.head + g_spool.n) % g_spool.cap];
+    memset(e, 0, sizeof *e);
+    memcpy(e->id, id, ID_LEN);
+    e->id[ID_LEN] = 0;
+    e->line = dup_n(line, len);
+    e->len = len;
+    e->event = dup_n(event, strlen(event));
+    e->currency = dup_n(currency, strlen(currency));
+    e->wallet = wallet ? dup_n(wallet, strlen(wallet)) : NULL;
+    e->durable = durable;
+    if (!e->line || !e->event || !e->currency || (wallet && !e->wallet)) {
+        entry_free(e);
+        return -1;
+    }
+    g_spool.n++;
+    g_spool.live += len;
+    return 0;
+}
+
+/* Drops finished events from the head. */
+static void q_pop_done(void) {
+    int c;
+    while (g_spool.n && (q_at(0)->done & g_spool.want) == g_spool.want) {
+        g_spool.live -= q_at(0)->len;
+        entry_free(q_at(0));
+        g_spool.head = (g_spool.head + 1) % g_spool.cap;
+        g_spool.n--;
+        for (c = 0; c < NCONS; c++)
+            if (g_spool.pos[c]) g_spool.pos[c]--;
+    }
+}
+
+static int write_all(int fd, const char *buf, size_t n) {
+    while (n) {
+        ssize_t w = write(fd, buf, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return -1;
+        buf += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* A record that could not be written whole is cut off again, so that no half line stays. */
+static int journal_append(const char *rec, size_t n) {
+    if (write_all(g_spool.fd, rec, n) != 0) {
+        int e = errno;
+        if (ftruncate(g_spool.fd, (off_t)g_spool.jsize) != 0) {}   /* best effort; a torn last line is ignored on load */
+        errno = e;
+        return -1;
+    }
+    g_spool.jsize += n;
+    return 0;
+}
+
+static void spool_fail(const char *what, const char *file) {
+    say("error: --spool: %s %s: %s; stopping (nothing unwritten was handed on)", what, file, strerror(errno));
+    g_failure = EXIT_SPOOL;
+    stop_all();
+}
+
+static int rec_reserve(size_t n) {
+    if (n > g_spool.rec_cap) {
+        char *p = (char *)realloc(g_spool.rec, n);
+        if (!p) return -1;
+        g_spool.rec = p;
+        g_spool.rec_cap = n;
+    }
+    return 0;
+}
+
+/* The event line with "id" in front: {"id":"...",<the rest of line after its '{'>. */
+static size_t with_id(char *out, const char *id, const char *line, size_t len) {
+    memcpy(out, "{\"id\":\"", 7);
+    memcpy(out + 7, id, ID_LEN);
+    memcpy(out + 7 + ID_LEN, "\",", 2);
+    memcpy(out + 9 + ID_LEN, line + 1, len - 1);
+    return len + 8 + ID_LEN;
+}
+
+static int sync_journal(void) {
+    if (fsync(g_spool.fd) != 0) {
+        spool_fail("cannot sync", g_spool.path);
+        return -1;
+    }
+    if (g_spool.unsynced_since >= 0) {
+        size_t i;
+        for (i = 0; i < g_spool.n; i++) q_at(i)->durable = 1;
+        g_spool.unsynced_since = -1;
+    }
+    return 0;
+}
+
+/* Spools the event in g_line (id computed). Returns 0, or -1 after a fatal error. */
+static int spool_add(const bce_event_t *ev, const char *id) {
+    size_t n;
+    uint64_t bits = id_bits(id);
+    if (recent_has(bits)) {
+        g_spool.stat_dups++;
+        if (opt.verbose >= 2) say("--spool: event %s was spooled before: not handed on again", id);
+        return 0;
+    }
+    if (rec_reserve(g_line_len + 16 + ID_LEN) != 0) {
+        say("error: out of memory");
+        g_failure = EXIT_RUNTIME;
+        stop_all();
+        return -1;
+    }
+    n = with_id(g_spool.rec, id, g_line, g_line_len);
+    if (journal_append(g_spool.rec, n) != 0) {
+        spool_fail("cannot append an event to", g_spool.path);
+        return -1;
+    }
+    /* made durable after the library's step, before it is handed on: the events of one step
+       (one websocket read, one catch-up answer) share one fsync */
+    if (opt.sync_ms != SYNC_NONE && g_spool.unsynced_since < 0) g_spool.unsynced_since = _bce_now_ms();
+    recent_add(bits);
+    g_spool.stat_spooled++;
+    if (q_push(id, g_spool.rec, n, bce_event_name(ev), bce_event_currency(ev), bce_event_wallet(ev),
+               opt.sync_ms == SYNC_NONE) != 0) {
+        say("error: out of memory (the event is in the spool: it is handed on at the next start)");
+        g_failure = EXIT_RUNTIME;
+        stop_all();
+        return -1;
+    }
+    return 0;
+}
+
+static int mark_done(entry_t *e, int c) {
+    int n;
+    if (rec_reserve(ID_LEN + 64) != 0) return -1;
+    n = snprintf(g_spool.rec, g_spool.rec_cap, "{\"done\":\"%s\",\"to\":\"%s\"}\n", e->id, cons_name[c]);
+    if (journal_append(g_spool.rec, (size_t)n) != 0) {
+        spool_fail("cannot mark an event done in", g_spool.path);
+        return -1;
+    }
+    e->done |= 1u << c;
+    return 0;
+}
+
+/* Appends the event and why to DIR/dead-letter (made durable). */
+static int dead_letter(entry_t *e, int c, int attempts, const char *why) {
+    int fd = open(g_spool.dead_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    size_t wl = strlen(why), i, o;
+    char *rec = (char *)malloc(e->len + wl * 6 + 200);
+    if (fd < 0 || !rec) {
+        if (fd >= 0) close(fd);
+        free(rec);
+        spool_fail("cannot open", g_spool.dead_path);
+        return -1;
+    }
+    o = (size_t)sprintf(rec, "{\"id\":\"%s\",\"consumer\":\"%s\",\"attempts\":%d,\"reason\":\"", e->id, cons_name[c], attempts);
+    for (i = 0; i < wl; i++) {
+        unsigned char ch = (unsigned char)why[i];
+        if (ch == '"' || ch == '\\') rec[o++] = '\\', rec[o++] = (char)ch;
+        else if (ch < 0x20 || ch >= 0x7f) rec[o++] = '?';
+        else rec[o++] = (char)ch;
+    }
+    memcpy(rec + o, "\",\"event\":", 10);
+    o += 10;
+    memcpy(rec + o, e->line, e->len);       /* ends in '\n' */
+    o += e->len - 1;
+    memcpy(rec + o, "}\n", 2);
+    o += 2;
+    if (write_all(fd, rec, o) != 0 || fsync(fd) != 0) {
+        close(fd);
+        free(rec);
+        spool_fail("cannot write", g_spool.dead_path);
+        return -1;
+    }
+    close(fd);
+    free(rec);
+    g_spool.stat_dead++;
+    say("warning: --%s: event %s given up after %d attempts (%s); kept in %s", cons_name[c], e->id, attempts, why,
+        g_spool.dead_path);
+    return 0;
+}
+
+static long long backoff_ms(int attempts) {
+    long long d = opt.retry_min_ms;
+    int i;
+    for (i = 1; i < attempts && d < opt.retry_max_ms; i++) d *= 2;
+    return d < opt.retry_max_ms ? d : opt.retry_max_ms;
+}
+
+static int hand_on(int c, entry_t *e, char *why, size_t whycap) {
+    if (c == C_STDOUT) {
+        if (fwrite(e->line, 1, e->len, stdout) != e->len || fflush(stdout) != 0) {
+            say("error: cannot write to stdout: %s (the events not handed on stay in the spool)", strerror(errno));
+            g_failure = EXIT_RUNTIME;
+            stop_all();
+            return -1;
+        }
+        return 0;
+    }
+    if (c == C_EXEC) return run_exec(e->line, e->len, e->id, e->event, e->currency, e->wallet, why, whycap);
+    return http_post(e->line, e->len - 1, e->id, why, whycap);
+}
+
+/* Hands on what is due, in order per consumer, for at most about PUMP_MS: the library gets
+   its steps in between (connecting, the catch-up, pings), so a backlog delays no receiving. */
+static void spool_pump(void) {
+    long long start = _bce_now_ms(), now = start;
+    int c, progress = 1;
+    while (progress && !g_failure && !g_signalled && now - start < PUMP_MS) {
+        progress = 0;
+        for (c = 0; c < NCONS && !g_failure && !g_signalled; c++) {
+            entry_t *e;
+            char why[256];
+            if (!(g_spool.want & (1u << c))) continue;
+            while (g_spool.pos[c] < g_spool.n && (q_at(g_spool.pos[c])->done & (1u << c))) g_spool.pos[c]++;
+            if (g_spool.pos[c] >= g_spool.n) continue;
+            e = q_at(g_spool.pos[c]);
+            if (!e->durable || now < g_spool.next_try[c]) continue;
+            why[0] = 0;
+            if (hand_on(c, e, why, sizeof why) == 0) {
+                if (mark_done(e, c) != 0) return;
+                g_spool.attempts[c] = 0;
+                g_spool.next_try[c] = 0;
+                g_spool.pos[c]++;
+                progress = 1;
+            } else if (g_signalled) {
+                return;                            /* abandoned, not failed: pending, not counted */
+            } else if (!g_failure) {
+                int a = ++g_spool.attempts[c];
+                if (opt.max_attempts && a >= opt.max_attempts) {
+                    if (dead_letter(e, c, a, why) != 0 || mark_done(e, c) != 0) return;
+                    g_spool.attempts[c] = 0;
+                    g_spool.next_try[c] = 0;
+                    progress = 1;
+                } else {
+                    long long d = backoff_ms(a);
+                    g_spool.stat_retries++;
+                    say("warning: --%s: %s for event %s (attempt %d); retried in %lld ms", cons_name[c], why, e->id, a, d);
+                    g_spool.next_try[c] = _bce_now_ms() + d;
+                }
+            }
+            now = _bce_now_ms();
+        }
+    }
+    q_pop_done();
+}
+
+/* Writes the journal anew: the ids remembered, then the pending events with their "done"s. */
+static void spool_compact(void) {
+    int fd = open(g_spool.tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600), dfd, c;
+    unsigned long long size = 0;
+    size_t i, k;
+    char line[ID_LEN + 64];
+    const char *dir = opt.spool_dir;
+    if (fd < 0) goto fail;
+    for (k = 0; k < g_spool.recent_n; k++) {
+        uint64_t v = g_spool.recent[(g_spool.recent_head + RECENT_IDS - g_spool.recent_n + k) % RECENT_IDS];
+        int n = snprintf(line, sizeof line, "{\"seen\":\"%016llx\"}\n", (unsigned long long)v);
+        if (write_all(fd, line, (size_t)n) != 0) goto fail;
+        size += (unsigned long long)n;
+    }
+    for (i = 0; i < g_spool.n; i++) {
+        entry_t *e = q_at(i);
+        if (write_all(fd, e->line, e->len) != 0) goto fail;
+        size += e->len;
+        for (c = 0; c < NCONS; c++)
+            if (e->done & (1u << c)) {
+                int n = snprintf(line, sizeof line, "{\"done\":\"%s\",\"to\":\"%s\"}\n", e->id, cons_name[c]);
+                if (write_all(fd, line, (size_t)n) != 0) goto fail;
+                size += (unsigned long long)n;
+            }
+    }
+    if (fsync(fd) != 0 || close(fd) != 0) {
+        fd = -1;
+        goto fail;
+    }
+    fd = -1;
+    if (rename(g_spool.tmp_path, g_spool.path) != 0) goto fail;
+    if ((dfd = open(dir, O_RDONLY | O_CLOEXEC)) >= 0) {
+        if (fsync(dfd) != 0) {}                /* some file systems refuse it on directories */
+        close(dfd);
+    }
+    fd = open(g_spool.path, O_WRONLY | O_APPEND | O_CLOEXEC);
+    if (fd < 0) {
+        spool_fail("cannot open", g_spool.path);
+        return;
+    }
+    close(g_spool.fd);
+    g_spool.fd = fd;
+    g_spool.jsize = size;
+    g_spool.compact_at = size * 2 > COMPACT_MIN ? size * 2 : COMPACT_MIN;
+    for (i = 0; i < g_spool.n; i++) q_at(i)->durable = 1;
+    g_spool.unsynced_since = -1;
+    return;
+fail:
+    if (opt.verbose) say("warning: --spool: compaction failed (%s); the journal stays as it is", strerror(errno));
+    if (fd >= 0) close(fd);
+    unlink(g_spool.tmp_path);
+    g_spool.compact_at = g_spool.jsize + COMPACT_MIN;
+}
+
+/* Decodes member name of the object at tokens[0] of line into a new string (NULL: absent/null). */
+static char *json_member(const char *line, const char *name, int *bad) {
+    uint32_t v = bce_json_find(line, g_json.tokens, 0, name);
+    size_t n = 0;
+    char *s;
+    if (!v || g_json.tokens[v].type == BCE_JSON_NULL) return NULL;
+    if (g_json.tokens[v].type != BCE_JSON_STRING) {
+        *bad = 1;
+        return NULL;
+    }
+    n = (size_t)(g_json.tokens[v].end - g_json.tokens[v].start) + 1;
+    s = (char *)malloc(n);
+    if (!s || bce_json_string(line, &g_json.tokens[v], s, n, NULL) != BCE_OK) {
+        free(s);
+        *bad = 1;
+        return NULL;
+    }
+    return s;
+}
+
+/* Reads the journal back. Returns 0 or an exit code. */
+static int spool_load(void) {
+    FILE *f = fopen(g_spool.path, "rb");
+    char *buf = NULL;
+    size_t len = 0, cap = 0, off = 0, hint = 0, skipped = 0;
+    int c;
+    if (!f) return 0;
+    for (;;) {
+        size_t got;
+        if (len == cap) {
+            char *p = (char *)realloc(buf, cap = cap ? cap * 2 : 65536);
+            if (!p) {
+                fclose(f);
+                free(buf);
+                say("error: out of memory reading %s", g_spool.path);
+                return EXIT_RUNTIME;
+            }
+            buf = p;
+        }
+        got = fread(buf + len, 1, cap - len, f);
+        if (!got) break;
+        len += got;
+    }
+    fclose(f);
+    while (off < len) {
+        char *nl = (char *)memchr(buf + off, '\n', len - off), *ln = buf + off;
+        size_t n;
+        if (!nl) {                               /* torn by a crash while it was written: never handed on */
+            if (truncate(g_spool.path, (off_t)off) != 0) {}
+            if (opt.verbose) say("--spool: an incomplete last record (%lu bytes) dropped", (unsigned long)(len - off));
+            break;
+        }
+        n = (size_t)(nl - ln) + 1;
+        off += n;
+        if (bce_json_parse(&g_json, ln, n - 1) < 0 || g_json.tokens[0].type != BCE_JSON_OBJECT) {
+            skipped++;
+            continue;
+        }
+        if (n - 1 >= 9 + 16 && memcmp(ln, "{\"seen\":\"", 9) == 0 && id_valid(ln + 9, 16)) {
+            recent_add(id_bits(ln + 9));
+        } else if (n - 1 >= 9 + ID_LEN && memcmp(ln, "{\"done\":\"", 9) == 0 && id_valid(ln + 9, ID_LEN)) {
+            uint32_t t = bce_json_find(ln, g_json.tokens, 0, "to");
+            size_t i, k;
+            for (c = 0; c < NCONS; c++)
+                if (t && _bce_json_str_eq(ln, &g_json.tokens[t], cons_name[c], strlen(cons_name[c]))) break;
+            if (c == NCONS) { skipped++; continue; }
+            for (k = 0; k < g_spool.n; k++) {    /* usually at the hint: done in order */
+                i = (hint + k) % g_spool.n;
+                if (memcmp(q_at(i)->id, ln + 9, ID_LEN) == 0) {
+                    q_at(i)->done |= 1u << c;
+                    hint = i;
+                    break;
+                }
+            }
+        } else if (n - 1 >= 7 + ID_LEN && memcmp(ln, "{\"id\":\"", 7) == 0 && id_valid(ln + 7, ID_LEN)) {
+            int bad = 0, r;
+            char *ev = json_member(ln, "event", &bad), *cur = json_member(ln, "currency", &bad),
+                 *wal = json_member(ln, "wallet", &bad);
+            if (bad || !ev || !cur) {
+                skipped++;
+            } else {
+                r = q_push(ln + 7, ln, n, ev, cur, wal, 1);
+                if (r == 0) recent_add(id_bits(ln + 7));
+            }
+            free(ev);
+            free(cur);
+            free(wal);
+        } else {
+            skipped++;
+        }
+    }
+    free(buf);
+    if (skipped) say("warning: --spool: %lu unreadable records in %s skipped", (unsigned long)skipped, g_spool.path);
+    q_pop_done();
+    if (g_spool.n)
+        say("--spool: %lu events from an earlier run not yet handed on: handed on first", (unsigned long)g_spool.n);
+    return 0;
+}
+
+static char *path_in(const char *dir, const char *name) {
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *p = (char *)malloc(n);
+    if (p) snprintf(p, n, "%s/%s", dir, name);
+    return p;
+}
+
+/* Opens (creates) the spool, takes its lock, reads the journal back and compacts it. */
+static int spool_open(void) {
+    struct flock fl;
+    struct stat st;
+    int r;
+    if (!opt.spool_dir) return 0;
+    signal(SIGXFSZ, SIG_IGN);                    /* a file size limit: EFBIG, reported like ENOSPC */
+    g_spool.on = 1;
+    g_spool.fd = g_spool.lock_fd = -1;
+    g_spool.unsynced_since = -1;
+    g_spool.want = (opt.exec_cmd ? 1u << C_EXEC : 0) | (opt.post_url ? 1u << C_POST : 0);
+    if (!g_spool.want) g_spool.want = 1u << C_STDOUT;
+    g_spool.path = path_in(opt.spool_dir, "journal");
+    g_spool.tmp_path = path_in(opt.spool_dir, "journal.tmp");
+    g_spool.dead_path = path_in(opt.spool_dir, "dead-letter");
+    g_spool.lock_path = path_in(opt.spool_dir, "lock");
+    if (!g_spool.path || !g_spool.tmp_path || !g_spool.dead_path || !g_spool.lock_path) {
+        say("error: out of memory");
+        return EXIT_RUNTIME;
+    }
+    if (mkdir(opt.spool_dir, 0700) != 0 && errno != EEXIST) {
+        say("error: --spool: cannot create the directory %s: %s", opt.spool_dir, strerror(errno));
+        return EXIT_SPOOL;
+    }
+    if (stat(opt.spool_dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        say("error: --spool: %s is not a directory", opt.spool_dir);
+        return EXIT_SPOOL;
+    }
+    g_spool.lock_fd = open(g_spool.lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (g_spool.lock_fd < 0) {
+        say("error: --spool: cannot open %s: %s", g_spool.lock_path, strerror(errno));
+        return EXIT_SPOOL;
+    }
+    memset(&fl, 0, sizeof fl);
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+    if (fcntl(g_spool.lock_fd, F_SETLK, &fl) != 0) {
+        say("error: --spool: %s is in use by another bitcart-listen", opt.spool_dir);
+        return EXIT_SPOOL;
+    }
+    g_spool.fd = open(g_spool.path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    if (g_spool.fd < 0) {
+        say("error: --spool: cannot open %s: %s", g_spool.path, strerror(errno));
+        return EXIT_SPOOL;
+    }
+    if ((r = spool_load()) != 0) return r;
+    g_spool.jsize = (unsigned long long)lseek(g_spool.fd, 0, SEEK_END);
+    g_spool.compact_at = 2 * (g_spool.live + 27ull * g_spool.recent_n);   /* mostly finished records */
+    if (g_spool.compact_at < COMPACT_MIN) g_spool.compact_at = COMPACT_MIN;
+    if (g_spool.jsize >= g_spool.compact_at) spool_compact();
+    if (g_failure) return g_failure;
+    return 0;
+}
+
+static void spool_close(void) {
+    size_t i;
+    if (!g_spool.on) return;
+    if (g_spool.fd >= 0) {
+        if (fsync(g_spool.fd) != 0) {}
+        close(g_spool.fd);
+    }
+    if (g_spool.lock_fd >= 0) close(g_spool.lock_fd);
+    if (opt.verbose)
+        say("--spool: %llu events spooled, %llu duplicates dropped, %llu retries, %llu dead letters; %lu pending",
+            g_spool.stat_spooled, g_spool.stat_dups, g_spool.stat_retries, g_spool.stat_dead, (unsigned long)g_spool.n);
+    for (i = 0; i < g_spool.n; i++) entry_free(q_at(i));
+    free(g_spool.q);
+    free(g_spool.rec);
+    free(g_spool.path);
+    free(g_spool.tmp_path);
+    free(g_spool.dead_path);
+    free(g_spool.lock_path);
+    memset(&g_spool, 0, sizeof g_spool);
+}
+
+/* 1 while the library catches up: a get_updates call in flight, or websocket updates held until
+   its answer. Handing on waits meanwhile, so that an answer is read and spooled the moment it
+   arrives: the daemon emptied its queue when it answered, and until the answer's events are in
+   the journal this process holds their only copy. (Reads the implementation's state: this
+   program includes it.) */
+static int catching_up(void) {
+    int i;
+    if (g_coin) return _bce_rpc_busy(&g_coin->rpc) || g_coin->hold.on;
+    for (i = 0; g_manager && i < _BCE_NCUR; i++) {
+        const _bce_mcur_t *mc = &g_manager->cur[i];
+        if ((mc->rpc_ready && _bce_rpc_busy(&mc->rpc)) || mc->hold.on) return 1;
+    }
+    return 0;
+}
+
+/* Between library steps: syncs when due, hands on, compacts, pauses receiving when full.
+   Returns the wait for the next step (ms, -1: none needed). */
+static int spool_tick(void) {
+    long long now = _bce_now_ms(), due = -1;
+    int c, pump = !catching_up();
+    if (!pump) g_spool.catching = 1;
+    else if (g_spool.catching) {
+        g_spool.catching = 0;
+        if (opt.verbose) say("--spool: caught up (the catch-up answers are in the journal)");
+    }
+    /* nothing is handed on while catching up: the whole catch-up shares one fsync */
+    if (pump && g_spool.unsynced_since >= 0 && now - g_spool.unsynced_since >= opt.sync_ms && sync_journal() != 0)
+        return 0;
+    if (pump) spool_pump();
+    if (g_failure) return 0;
+    if (g_spool.jsize >= g_spool.compact_at) spool_compact();
+    if (g_spool.live >= opt.spool_max && !g_spool.paused) {
+        say("warning: --spool: full (%llu bytes of events waiting, --spool-max %llu): receiving paused until the "
+            "consumer catches up", g_spool.live, opt.spool_max);
+        g_spool.paused = 1;
+    } else if (g_spool.paused && g_spool.live < opt.spool_max / 2) {
+        say("--spool: receiving resumed");
+        g_spool.paused = 0;
+    }
+    now = _bce_now_ms();
+    if (g_spool.unsynced_since >= 0 && pump) due = g_spool.unsynced_since + opt.sync_ms;
+    for (c = 0; c < NCONS && pump; c++) {
+        if (!(g_spool.want & (1u << c)) || g_spool.pos[c] >= g_spool.n) continue;
+        if (!q_at(g_spool.pos[c])->durable) continue;
+        if (due < 0 || g_spool.next_try[c] < due) due = g_spool.next_try[c];
+    }
+    if (due < 0) return -1;
+    return due <= now ? 0 : (int)(due - now > 60000 ? 60000 : due - now);
 }
 
 /* ---- handlers ----------------------------------------------------------------------------- */
 
 static void on_event(const bce_event_t *ev, void *user_data) {
     int r;
+    char id[ID_LEN + 1];
     (void)user_data;
     if (g_failure) return;
     /* the manager's websockets are unfiltered: only the wallets asked for, and global events */
@@ -574,8 +1636,19 @@ static void on_event(const bce_event_t *ev, void *user_data) {
         }
         return;
     }
-    if (opt.exec_cmd) {
-        run_exec(ev);
+    event_id(g_line, g_line_len - 1, id);
+    if (g_spool.on) {                              /* handed on between steps, from the spool */
+        spool_add(ev, id);
+        return;
+    }
+    if (opt.exec_cmd || opt.post_url) {            /* at most once: a failure is reported, not retried */
+        char why[256];
+        const char *name = bce_event_name(ev);
+        if (opt.exec_cmd
+            && run_exec(g_line, g_line_len, id, name, bce_event_currency(ev), bce_event_wallet(ev), why, sizeof why) != 0)
+            say("warning: --exec: %s for a %s event (listening goes on)", why, name);
+        if (opt.post_url && http_post(g_line, g_line_len - 1, id, why, sizeof why) != 0)
+            say("warning: --post: %s for a %s event (listening goes on)", why, name);
         return;
     }
     if (fwrite(g_line, 1, g_line_len, stdout) != g_line_len || fflush(stdout) != 0) {
@@ -701,7 +1774,7 @@ static int probe(bce_coin_t *coin, const char *currency, const char *wallet, cha
     return BCE_OK;
 }
 
-static int run(void) {
+static int listen_loop(void) {
     bce_ws_opts_t ws;
     int r;
     memset(&ws, 0, sizeof ws);
@@ -737,7 +1810,16 @@ static int run(void) {
     }
     /* a signal before the start above reset the stop request: look at the flag as well */
     while (!g_signalled && !g_failure) {
-        r = g_coin ? bce_coin_step(g_coin, -1) : bce_manager_step(g_manager, -1);
+        int wait = -1;
+        if (g_spool.on) {                          /* hand on, then receive */
+            wait = spool_tick();
+            if (g_failure || g_signalled) break;
+            if (g_spool.paused) {                  /* full: only the consumers' retries run */
+                poll(NULL, 0, wait < 0 || wait > 100 ? 100 : wait);
+                continue;
+            }
+        }
+        r = g_coin ? bce_coin_step(g_coin, wait) : bce_manager_step(g_manager, wait);
         if (r <= 0) break;
         report_reconnects();
     }
@@ -757,6 +1839,17 @@ static int run(void) {
         report_failure(r, cur, cur ? url_for(cur) : NULL, detail);
     }
     return exit_code_for(r);
+}
+
+/* Opens the spool and the --post client around the listening. */
+static int run(void) {
+    int r = opt.post_url ? post_init() : 0;
+    if (r == 0) r = spool_open();                  /* what an earlier run left comes first in its queue */
+    if (r == 0) r = listen_loop();
+    if (g_spool.on && !g_failure) spool_compact();   /* leaves only what is pending */
+    spool_close();
+    if (opt.post_url) post_release();
+    return r;
 }
 
 /* Creates the coin, or the manager and its wallets, while log_fn keeps the library's errors in

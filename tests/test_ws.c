@@ -640,6 +640,85 @@ static void test_stop_everywhere(void) {
     free(t);
 }
 
+/* Catch-up order: updates the daemon queued while no socket was open (0-9) and updates sent
+   over the new socket while the catch-up answer is still on its way (10-19, also queued) come
+   out oldest first: the websocket's updates wait until the answer was dispatched. */
+static int order_log[64], order_n;
+static void on_order(const bce_event_t *ev, void *ud) {
+    long long seq = -1;
+    (void)ud;
+    bce_event_int(ev, "seq", &seq);
+    if (order_n < 64) order_log[order_n++] = (int)seq;
+}
+
+static int order_sorted(void) {
+    int i;
+    for (i = 1; i < order_n; i++)
+        if (order_log[i] <= order_log[i - 1]) return 0;
+    return 1;
+}
+
+static void check_catch_up_order(const char *const *argv, int manager, int hold_off) {
+    daemon_t d;
+    tally_t *conn = (tally_t *)calloc(1, sizeof *conn);
+    bce_ws_opts_t o;
+    bce_coin_t *c = NULL;
+    bce_manager_t *m = NULL;
+    char buf[4096];
+    size_t len = 0;
+    int i;
+    CHECK_INT(daemon_start(&d, argv), 0);
+    c = ws_coin(&d, "ord-w", NULL);
+    CHECK_INT(bce_rpc(c, "get_updates", NULL, buf, sizeof buf, &len), BCE_OK);   /* loads the wallet */
+    if (manager) {
+        bce_coin_desc_t p;
+        bce_coin_destroy(c);
+        m = bce_manager_create(NULL);
+        memset(&p, 0, sizeof p);
+        p.url = d.url;
+        p.logger.level = -1;
+        bce_manager_configure(m, "BTC", &p);
+        c = bce_manager_add_wallet(m, "BTC", "ord-w");
+    }
+    order_n = 0;
+    bce_on(c, "new_transaction", on_order, NULL);
+    daemon_inject_seq(d.port, "ord-w", 0, 10);          /* queued only: no socket yet */
+    ws_opts(&o, conn);
+    o.disable_catch_up_hold = hold_off;
+    if (manager) CHECK_INT(bce_manager_begin_websocket(m, NULL, &o), BCE_OK);
+    else CHECK_INT(bce_coin_begin_websocket(c, &o), BCE_OK);
+    if (manager) STEP_UNTIL(bce_manager_step, m, conn->connects == 1, 5000);
+    else STEP_UNTIL(bce_coin_step, c, conn->connects == 1, 5000);
+    CHECK_INT(conn->connects, 1);
+    daemon_inject_seq(d.port, "ord-w", 10, 10);         /* over the socket, and queued */
+    if (manager) STEP_UNTIL(bce_manager_step, m, order_n >= 20, 5000);
+    else STEP_UNTIL(bce_coin_step, c, order_n >= 20, 5000);
+    CHECK_INT(order_n, 20);
+    if (hold_off) {
+        /* the earlier behaviour: the socket's updates (sent first, the request not yet) lead */
+        CHECK(!order_sorted());
+        CHECK_INT(order_log[0], 10);
+    } else {
+        CHECK(order_sorted());
+    }
+    if (!hold_off && !order_sorted()) {
+        printf("    order:");
+        for (i = 0; i < order_n; i++) printf(" %d", order_log[i]);
+        printf("\n");
+    }
+    if (manager) {
+        bce_manager_destroy(m);
+    } else {
+        bce_coin_destroy(c);
+    }
+    daemon_stop(&d);
+    free(conn);
+}
+static void test_catch_up_order_coin(void) { check_catch_up_order(c_argv, 0, 0); }
+static void test_catch_up_order_aiohttp(void) { check_catch_up_order(py_argv, 0, 0); }
+static void test_catch_up_order_manager(void) { check_catch_up_order(c_argv, 1, 0); }
+static void test_catch_up_hold_off(void) { check_catch_up_order(c_argv, 0, 1); check_catch_up_order(c_argv, 1, 1); }
+
 int main(void) {
     signal(SIGPIPE, SIG_DFL);
     RUN(test_sha1_and_accept);
@@ -656,5 +735,9 @@ int main(void) {
     RUN(test_manager_run_ends);
     RUN(test_manager_two_daemons);
     RUN(test_stop_everywhere);
+    RUN(test_catch_up_order_coin);
+    RUN(test_catch_up_order_aiohttp);
+    RUN(test_catch_up_order_manager);
+    RUN(test_catch_up_hold_off);
     TEST_MAIN_END("test_ws");
 }
