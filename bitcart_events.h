@@ -74,7 +74,8 @@
        bce_coin_t *coin = bce_coin_create(&desc);
        bce_on(coin, "new_payment", on_payment, NULL);
        int r = bce_poll_updates(coin, 1000);   // get_updates every second until bce_stop
-       // r: BCE_OK after bce_stop, BCE_ERR_AUTH on a wrong password
+       // r: BCE_OK after bce_stop, BCE_ERR_AUTH on a wrong password, BCE_ERR_WALLET when
+       // the daemon cannot load the wallet (see "Errors from the daemon")
        bce_coin_destroy(coin);
 
    One JSON-RPC call: bce_rpc(coin, "get_request", "[\"d2f0a1b3c4\"]", buf, sizeof buf, &len).
@@ -169,7 +170,9 @@
      currency            "BTC"; case-insensitive: BTC LTC ETH BCH XRG BNB MATIC TRX GRS XMR
      url                 "http://localhost:<port>": BTC 5000, LTC 5001, ETH 5002, BCH 5004,
                          XRG 5005, BNB 5006, MATIC 5008, TRX 5009, GRS 5010, XMR 5011
-     user, password      "electrum", "electrumz"; a user containing ':' is refused
+     user, password      "electrum", "electrumz"; a user containing ':' is refused; a
+                         password containing ':' is warned about (the daemon cannot parse it:
+                         HTTP 500, and that error then says so)
      xpub                NULL (no wallet); contract (token wallets), address (XMR): NULL
      connect_timeout_ms  10000
      rpc_timeout_ms      300000 (a daemon's first call for a wallet may wait for its sync)
@@ -189,6 +192,8 @@
      disable_catch_up    0: get_updates after every connect and every drain_interval_ms
      drain_interval_ms   30000 (< 0: only after connecting)
      max_message_bytes   1 MiB; dedup_entries 256
+     disable_wallet_load 0: with disable_catch_up, getbalance after every connect (per wallet)
+                         so that the daemon loads the wallet; 1: no JSON-RPC call at all
    bce_manager_desc_t
      logger, allocator   as above; coins of the manager use them unless configured otherwise
      limits.max_wallets  1000000 over all currencies
@@ -230,9 +235,32 @@
    reconnects transparently, once. A manager polls with one connection per currency, its
    wallets in turn. No SIGPIPE is ever raised (MSG_NOSIGNAL / SO_NOSIGPIPE), and signals that
    interrupt a wait (EINTR) are survived. The daemon answers a wrong password with HTTP 200
-   and error -32600: that is BCE_ERR_AUTH, and polling stops on it instead of retrying.
-   Failed calls (connection refused, timeouts, HTTP errors) are logged and retried after the
-   interval. A daemon's get_updates queue is destructive: one consumer per wallet.
+   and error -32600: that is BCE_ERR_AUTH, and polling stops on it instead of retrying; so do
+   the permanent errors below. Other failed calls (connection refused, timeouts, HTTP errors,
+   other JSON-RPC errors) are logged and retried after the interval. A daemon's get_updates
+   queue is destructive: one consumer per wallet.
+
+   Errors from the daemon. A JSON-RPC error answer is kept as data: bce_coin_last_rpc_error
+   gives its code and the daemon's whole message (up to 1 KiB, control characters as '?';
+   bce_coin_last_error's text quotes only 80 bytes), and bce_rpc_error_name its name and
+   docstring from the daemon's GET /spec (fetched once, on demand, by that call only), as the
+   Python SDK names its exception classes. The codes every coin daemon shares:
+     -32600  Unauthorized (not in the spec)        BCE_ERR_AUTH; ends every run
+     -32005  LoadingWalletError: the key cannot be loaded, "Seed or key not recognized" (ETH
+             family: "Invalid key provided"); also the daemon's fallback for any failure
+             while loading a wallet                BCE_ERR_WALLET; ends every run
+     -32000  WalletNotLoadedError: a method that needs a wallet got none, or (ETH family)
+             "Error loading wallet: invalid address"   BCE_ERR_WALLET; ends every run
+     -32601  ProcedureNotFoundError: no such method    BCE_ERR_RPC; ends a listener's run
+             (get_updates and getbalance exist on every Bitcart daemon: this is not one)
+     others  (-32603 and the per-coin codes)       BCE_ERR_RPC; a listener logs and retries
+   Permanent means retrying cannot help: the daemon decides them from the request alone (the
+   key, the method), and every call names the same key. A listener here is every polling and
+   websocket run, coin or manager: the run ends with that result; a manager's run ends on the
+   first wallet that draws one, and that wallet's coin (bce_manager_wallet) keeps the error
+   in bce_coin_last_rpc_error and bce_coin_last_error. The daemon hides a load failure from
+   methods that need no wallet: only calls that need one (get_updates, getbalance,
+   get_request, ...) report it.
 
    The manager. Handlers registered on the manager take precedence over a wallet coin's own
    handler for the same event (one handler runs per update). Updates are routed by currency and
@@ -277,18 +305,31 @@
    (default 100) updates. So, after every successful connect, the library calls get_updates
    for the wallet (a manager: for every wallet of that currency, in turn) over its JSON-RPC
    connection, while the websocket keeps flowing. That call also loads the wallet again into a
-   daemon that restarted (a daemon only sends events for wallets some call has named). While
-   connected it drains the queue again every drain_interval_ms (30 s), so that an event the
-   websocket somehow missed still arrives.
+   daemon that restarted (a daemon only sends events for wallets some call has named, and
+   forgets them all when it restarts). While connected it drains the queue again every
+   drain_interval_ms (30 s), so that an event the websocket somehow missed still arrives.
+   With disable_catch_up, the library instead calls getbalance for the wallet (a manager: for
+   each wallet) after every connect: it names the wallet, so the daemon loads it, without
+   emptying its queue; every coin daemon has it and answers -32005 for a key it cannot load.
+   A failed getbalance is retried after BCE_CATCHUP_RETRY_MS. disable_wallet_load turns it off
+   (for servers that speak only the websocket: then a daemon may send nothing).
    An update that comes both ways is dispatched once: the library remembers the last
    dedup_entries (256) updates per wallet that the websocket delivered and matches the queue
    against them; a queued update it delivered first swallows its websocket twin for 10 s.
-   Global events (new_block) are dispatched once per currency. Real repeats from the daemon
-   (the same update sent twice on one path) are delivered twice, as sent.
+   Global events (new_block) sit in every loaded wallet's queue and go once to the websocket.
+   The rule: a new_block found by catch-up is not delivered when the same update was
+   delivered lately (the last BCE_DEDUP_GLOBAL of the currency) by either path; a new_block
+   on the websocket is delivered unless catch-up delivered that update first (then it is its
+   twin, skipped once, within BCE_DEDUP_TWIN_MS). So the daemon's own repeats on the websocket
+   are delivered as sent, such as the current height a restarted daemon announces again (it
+   forgets its last height). Other real repeats from the daemon (the same update sent twice
+   on one path) are delivered twice too, as sent.
    What can still be lost: more than POLLING_CAP updates of one wallet while the socket is
-   down (the daemon drops the oldest), everything a daemon held in memory when it died, and a
+   down (the daemon drops the oldest), everything a daemon held in memory when it died, a
    get_updates answer cut off in flight (the daemon emptied the queue when it answered; no
-   client can ask for it again). A coin with a wallet ignores websocket events of other
+   client can ask for it again), and an event the daemon fails to send on a websocket that is
+   being cut (it sends to the websockets before it queues, and an event whose send fails is
+   neither delivered nor queued). A coin with a wallet ignores websocket events of other
    wallets (a daemon sends everything until it has read the coin's filter).
    Order: updates from the websocket keep their order; catch-up updates are dispatched when
    the call returns, so a catch-up update may come after newer websocket ones.
@@ -299,7 +340,8 @@
    daemon (1002, 1007, 1009: the library closes with that code) and a dead peer all lead to a
    reconnect. A dead or frozen daemon is noticed by pings: after ping_interval_ms without any
    traffic the client pings, and if nothing arrives within pong_timeout_ms the connection is
-   dropped (1006) and reconnected. A wrong password ends the run with BCE_ERR_AUTH at once.
+   dropped (1006) and reconnected. A wrong password ends the run with BCE_ERR_AUTH at once,
+   a wallet the daemon cannot load with BCE_ERR_WALLET ("Errors from the daemon" above).
    Polling (bce_poll_updates) has none of this: it hands over what each get_updates returns
    (a manager's polling dispatches a new_block once per wallet, like the SDK).
 
@@ -334,7 +376,9 @@
    --------
    Network input is treated as hostile: every parser bounds-checks and every size has a limit.
    Log messages never contain passwords; text from the network is cut to 80 bytes and made
-   printable before it is logged. TLS certificate verification is on by default.
+   printable before it is logged (bce_coin_last_rpc_error hands out up to 1 KiB of the
+   daemon's message, with control characters replaced). TLS certificate verification is on
+   by default.
 
    LIMITS
    ------
@@ -374,7 +418,12 @@
                                     twin (the oldest is forgotten when full; its twin, if it
                                     still comes, is delivered again)
      BCE_DEDUP_TWIN_MS        10000 how long such an update waits
-     BCE_DEDUP_GLOBAL         64    global events (new_block) remembered per currency
+     BCE_DEDUP_GLOBAL         64    global events (new_block) remembered per currency, and as
+                                    many awaiting their websocket twin
+     BCE_RPC_MESSAGE_MAX      1024  bce_coin_last_rpc_error's message, with its NUL (the
+                                    buffer is allocated at the first error answer)
+     /spec table              16 KiB kept per coin by bce_rpc_error_name: names up to 63
+                                    bytes, docstrings up to 255, printable ASCII
      BCE_JSON_MAX_DEPTH_LIMIT 1024  the largest max_json_depth (fixed: it sizes a stack array)
    Fixed by the protocol: control frames 125 bytes, close reasons 123 bytes, JSON input below
    4 GiB, currency names as listed above. Memory per wallet of a manager websocket with
@@ -606,7 +655,8 @@ BCE_API int bce_process_updates(bce_coin_t *coin, const char *json, size_t len);
 
 /* Polling: calls get_updates every interval_ms (0: 1000 ms) and dispatches what it returns.
    Blocks until bce_stop (then BCE_OK). Failed calls are logged and retried after the interval,
-   except an authentication failure, which returns BCE_ERR_AUTH. Needs a wallet
+   except an authentication failure (BCE_ERR_AUTH) and the daemon's permanent errors
+   (BCE_ERR_WALLET for -32005/-32000, BCE_ERR_RPC for -32601), which end it. Needs a wallet
    (BCE_ERR_INVALID_ARG). BCE_ERR_STATE inside a handler or while the coin runs something. */
 BCE_API int bce_poll_updates(bce_coin_t *coin, int interval_ms);
 
@@ -636,12 +686,15 @@ typedef struct bce_ws_opts_t {
 /* Websocket: connects to <url origin + path>/ws, sends {"xpub":"<wallet key>"} when the coin has
    a wallet, dispatches every update it receives, reconnects as configured. Blocks until
    bce_stop (returns BCE_OK), or returns an error: a failed first connection without
-   force_connect, BCE_ERR_AUTH, or the close when reconnecting is disabled (BCE_ERR_CLOSED).
+   force_connect, BCE_ERR_AUTH, a permanent error of the catch-up or wallet-loading call
+   (BCE_ERR_WALLET, or BCE_ERR_RPC for -32601), or the close when reconnecting is disabled
+   (BCE_ERR_CLOSED).
    Catch-up: after every successful connect (and every drain_interval_ms while connected) the
    library calls get_updates for the wallet over the JSON-RPC connection, without blocking the
    websocket. That reloads the wallet into a daemon that restarted and hands over what the
    daemon queued while the socket was down. An update that arrives both ways is dispatched once.
-   opts may be NULL. */
+   With disable_catch_up, a getbalance after every connect loads the wallet instead (unless
+   disable_wallet_load). opts may be NULL. */
 BCE_API int bce_start_websocket(bce_coin_t *coin, const bce_ws_opts_t *opts);
 
 /* Ends a running bce_poll_updates / bce_start_websocket / step-driven activity soon after: the
@@ -680,8 +733,9 @@ BCE_API int bce_coin_step(bce_coin_t *coin, int timeout_ms);
    or NULL; the trailing {"xpub": ...} object is appended by the library. On success writes the
    "result" JSON text, NUL-terminated, into out and its length into *out_len. If out is too small
    returns BCE_ERR_LIMIT with the size needed (length + 1) in *out_len. A JSON-RPC error returns
-   BCE_ERR_AUTH (-32600) or BCE_ERR_RPC; bce_coin_last_error then reads
-   "JSON-RPC error CODE: MESSAGE". */
+   BCE_ERR_AUTH (-32600), BCE_ERR_WALLET (-32005, -32000: the daemon cannot load the wallet) or
+   BCE_ERR_RPC; bce_coin_last_error then reads "JSON-RPC error CODE: MESSAGE", and
+   bce_coin_last_rpc_error gives the code and the whole message. */
 BCE_API int bce_rpc(bce_coin_t *coin, const char *method, const char *params_json,
                     char *out, size_t out_cap, size_t *out_len);
 
