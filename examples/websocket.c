@@ -75,12 +75,12 @@ int main(int argc, char **argv) {
     struct sigaction sa;
     int r;
 
-    setvbuf
     if (argc < 3) {
         fprintf(stderr, "usage: %s URL XPUB\n  URL   the BTC daemon, e.g. http://127.0.0.1:5000\n"
                         "  XPUB  the wallet's real key (a daemon refuses a made-up one)\n", argv[0]);
         return 2;
-    }(stdout, NULL, _IOLBF, 0);   /* one event, one line, at once (even into a pipe) */
+    }
+    setvbuf(stdout, NULL, _IOLBF, 0);   /* one event, one line, at once (even into a pipe) */
     memset(&desc, 0, sizeof desc);      /* zero means "the default" everywhere */
     desc.currency = "BTC";
     desc.url = argv[1];
