@@ -422,8 +422,9 @@
                                     many awaiting their websocket twin
      BCE_RPC_MESSAGE_MAX      1024  bce_coin_last_rpc_error's message, with its NUL (the
                                     buffer is allocated at the first error answer)
-     /spec table              16 KiB kept per coin by bce_rpc_error_name: names up to 63
-                                    bytes, docstrings up to 255, printable ASCII
+     /spec table              16 KiB at most, kept per coin by bce_rpc_error_name (what it
+                                    holds, no more): names up to 63 bytes, docstrings up to
+                                    255, printable ASCII; exceptions past 16 KiB are left out
      BCE_JSON_MAX_DEPTH_LIMIT 1024  the largest max_json_depth (fixed: it sizes a stack array)
    Fixed by the protocol: control frames 125 bytes, close reasons 123 bytes, JSON input below
    4 GiB, currency names as listed above. Memory per wallet of a manager websocket with
