@@ -5418,7 +5418,7 @@ _BCE_DEF int bce_rpc(bce_coin_t *coin, const char *method, const char *params_js
     coin->rpc.state = _BCE_RPC_IDLE;
     if (r != BCE_OK) return r;
     if (out_len) *out_len = coin->rpc.result_len + 1;
-    if (out_cap < coin->rpc.result_len + 1) return BCE_ERR_LIMIT;
+    if (!out || out_cap < coin->rpc.result_len + 1) return BCE_ERR_LIMIT;
     memcpy(out, coin->rpc.result_json, coin->rpc.result_len);
     out[coin->rpc.result_len] = 0;
     if (out_len) *out_len = coin->rpc.result_len;
@@ -5444,7 +5444,11 @@ static size_t _bce_spec_put(char *out, size_t o, const char *json, const bce_jso
         memcpy(tmp, json + t->start, n);
     }
     if (n > max) n = max;
-    for (i = 0; i < n; i++) out[o++] = (tmp[i] >= 0x20 && tmp[i] < 0x7f) ? tmp[i] : '?';
+    for (i = 0; i < n; i++) {
+        char ch = '?';
+        if ((unsigned char)tmp[i] >= 0x20 && (unsigned char)tmp[i] < 0x7f) ch = tmp[i];
+        out[o++] = ch;
+    }
     out[o++] = 0;
     return o;
 }
