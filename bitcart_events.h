@@ -74,7 +74,8 @@
        bce_coin_t *coin = bce_coin_create(&desc);
        bce_on(coin, "new_payment", on_payment, NULL);
        int r = bce_poll_updates(coin, 1000);   // get_updates every second until bce_stop
-       // r: BCE_OK after bce_stop, BCE_ERR_AUTH on a wrong password
+       // r: BCE_OK after bce_stop, BCE_ERR_AUTH on a wrong password, BCE_ERR_WALLET when
+       // the daemon cannot load the wallet (see "Errors from the daemon")
        bce_coin_destroy(coin);
 
    One JSON-RPC call: bce_rpc(coin, "get_request", "[\"d2f0a1b3c4\"]", buf, sizeof buf, &len).
@@ -169,7 +170,9 @@
      currency            "BTC"; case-insensitive: BTC LTC ETH BCH XRG BNB MATIC TRX GRS XMR
      url                 "http://localhost:<port>": BTC 5000, LTC 5001, ETH 5002, BCH 5004,
                          XRG 5005, BNB 5006, MATIC 5008, TRX 5009, GRS 5010, XMR 5011
-     user, password      "electrum", "electrumz"; a user containing ':' is refused
+     user, password      "electrum", "electrumz"; a user containing ':' is refused; a
+                         password containing ':' is warned about (the daemon cannot parse it:
+                         HTTP 500, and that error then says so)
      xpub                NULL (no wallet); contract (token wallets), address (XMR): NULL
      connect_timeout_ms  10000
      rpc_timeout_ms      300000 (a daemon's first call for a wallet may wait for its sync)
@@ -191,6 +194,8 @@
      max_message_bytes   1 MiB; dedup_entries 256
      disable_catch_up_hold  0: after a connect, websocket updates wait for the catch-up answer
                          (see Order below); 1: dispatched as they arrive
+     disable_wallet_load 0: with disable_catch_up, getbalance after every connect (per wallet)
+                         so that the daemon loads the wallet; 1: no JSON-RPC call at all
    bce_manager_desc_t
      logger, allocator   as above; coins of the manager use them unless configured otherwise
      limits.max_wallets  1000000 over all currencies
@@ -232,9 +237,32 @@
    reconnects transparently, once. A manager polls with one connection per currency, its
    wallets in turn. No SIGPIPE is ever raised (MSG_NOSIGNAL / SO_NOSIGPIPE), and signals that
    interrupt a wait (EINTR) are survived. The daemon answers a wrong password with HTTP 200
-   and error -32600: that is BCE_ERR_AUTH, and polling stops on it instead of retrying.
-   Failed calls (connection refused, timeouts, HTTP errors) are logged and retried after the
-   interval. A daemon's get_updates queue is destructive: one consumer per wallet.
+   and error -32600: that is BCE_ERR_AUTH, and polling stops on it instead of retrying; so do
+   the permanent errors below. Other failed calls (connection refused, timeouts, HTTP errors,
+   other JSON-RPC errors) are logged and retried after the interval. A daemon's get_updates
+   queue is destructive: one consumer per wallet.
+
+   Errors from the daemon. A JSON-RPC error answer is kept as data: bce_coin_last_rpc_error
+   gives its code and the daemon's whole message (up to 1 KiB, control characters as '?';
+   bce_coin_last_error's text quotes only 80 bytes), and bce_rpc_error_name its name and
+   docstring from the daemon's GET /spec (fetched once, on demand, by that call only), as the
+   Python SDK names its exception classes. The codes every coin daemon shares:
+     -32600  Unauthorized (not in the spec)        BCE_ERR_AUTH; ends every run
+     -32005  LoadingWalletError: the key cannot be loaded, "Seed or key not recognized" (ETH
+             family: "Invalid key provided"); also the daemon's fallback for any failure
+             while loading a wallet                BCE_ERR_WALLET; ends every run
+     -32000  WalletNotLoadedError: a method that needs a wallet got none, or (ETH family)
+             "Error loading wallet: invalid address"   BCE_ERR_WALLET; ends every run
+     -32601  ProcedureNotFoundError: no such method    BCE_ERR_RPC; ends a listener's run
+             (get_updates and getbalance exist on every Bitcart daemon: this is not one)
+     others  (-32603 and the per-coin codes)       BCE_ERR_RPC; a listener logs and retries
+   Permanent means retrying cannot help: the daemon decides them from the request alone (the
+   key, the method), and every call names the same key. A listener here is every polling and
+   websocket run, coin or manager: the run ends with that result; a manager's run ends on the
+   first wallet that draws one, and that wallet's coin (bce_manager_wallet) keeps the error
+   in bce_coin_last_rpc_error and bce_coin_last_error. The daemon hides a load failure from
+   methods that need no wallet: only calls that need one (get_updates, getbalance,
+   get_request, ...) report it.
 
    The manager. Handlers registered on the manager take precedence over a wallet coin's own
    handler for the same event (one handler runs per update). Updates are routed by currency and
@@ -285,18 +313,31 @@
    (default 100) updates. So, after every successful connect, the library calls get_updates
    for the wallet (a manager: for every wallet of that currency, in turn) over its JSON-RPC
    connection, while the websocket keeps flowing. That call also loads the wallet again into a
-   daemon that restarted (a daemon only sends events for wallets some call has named). While
-   connected it drains the queue again every drain_interval_ms (30 s), so that an event the
-   websocket somehow missed still arrives.
+   daemon that restarted (a daemon only sends events for wallets some call has named, and
+   forgets them all when it restarts). While connected it drains the queue again every
+   drain_interval_ms (30 s), so that an event the websocket somehow missed still arrives.
+   With disable_catch_up, the library instead calls getbalance for the wallet (a manager: for
+   each wallet) after every connect: it names the wallet, so the daemon loads it, without
+   emptying its queue; every coin daemon has it and answers -32005 for a key it cannot load.
+   A failed getbalance is retried after BCE_CATCHUP_RETRY_MS. disable_wallet_load turns it off
+   (for servers that speak only the websocket: then a daemon may send nothing).
    An update that comes both ways is dispatched once: the library remembers the last
    dedup_entries (256) updates per wallet that the websocket delivered and matches the queue
    against them; a queued update it delivered first swallows its websocket twin for 10 s.
-   Global events (new_block) are dispatched once per currency. Real repeats from the daemon
-   (the same update sent twice on one path) are delivered twice, as sent.
+   Global events (new_block) sit in every loaded wallet's queue and go once to the websocket.
+   The rule: a new_block found by catch-up is not delivered when the same update was
+   delivered lately (the last BCE_DEDUP_GLOBAL of the currency) by either path; a new_block
+   on the websocket is delivered unless catch-up delivered that update first (then it is its
+   twin, skipped once, within BCE_DEDUP_TWIN_MS). So the daemon's own repeats on the websocket
+   are delivered as sent, such as the current height a restarted daemon announces again (it
+   forgets its last height). Other real repeats from the daemon (the same update sent twice
+   on one path) are delivered twice too, as sent.
    What can still be lost: more than POLLING_CAP updates of one wallet while the socket is
-   down (the daemon drops the oldest), everything a daemon held in memory when it died, and a
+   down (the daemon drops the oldest), everything a daemon held in memory when it died, a
    get_updates answer cut off in flight (the daemon emptied the queue when it answered; no
-   client can ask for it again). A coin with a wallet ignores websocket events of other
+   client can ask for it again), and an event the daemon fails to send on a websocket that is
+   being cut (it sends to the websockets before it queues, and an event whose send fails is
+   neither delivered nor queued). A coin with a wallet ignores websocket events of other
    wallets (a daemon sends everything until it has read the coin's filter).
    Order: after every (re)connect the library holds the websocket's updates until the catch-up
    answer has been dispatched (a manager: until its round over every wallet of the currency
@@ -319,7 +360,8 @@
    daemon (1002, 1007, 1009: the library closes with that code) and a dead peer all lead to a
    reconnect. A dead or frozen daemon is noticed by pings: after ping_interval_ms without any
    traffic the client pings, and if nothing arrives within pong_timeout_ms the connection is
-   dropped (1006) and reconnected. A wrong password ends the run with BCE_ERR_AUTH at once.
+   dropped (1006) and reconnected. A wrong password ends the run with BCE_ERR_AUTH at once,
+   a wallet the daemon cannot load with BCE_ERR_WALLET ("Errors from the daemon" above).
    Polling (bce_poll_updates) has none of this: it hands over what each get_updates returns
    (a manager's polling dispatches a new_block once per wallet, like the SDK).
 
@@ -358,7 +400,9 @@
    Network input is treated as hostile: every parser bounds-checks, every size has a limit and
    every loop over network input a bound in time (see LIMITS and TIME).
    Log messages never contain passwords; text from the network is cut to 80 bytes and made
-   printable before it is logged. TLS certificate verification is on by default.
+   printable before it is logged (bce_coin_last_rpc_error hands out up to 1 KiB of the
+   daemon's message, with control characters replaced). TLS certificate verification is on
+   by default.
 
    LIMITS
    ------
@@ -404,6 +448,13 @@
      BCE_DEDUP_GLOBAL         64    global events (new_block) remembered per currency
      BCE_CATCHUP_HOLD_BYTES   4 MiB websocket messages held per coin (per currency for a
                                     manager) while the catch-up runs: see Order
+     BCE_DEDUP_GLOBAL         64    global events (new_block) remembered per currency, and as
+                                    many awaiting their websocket twin
+     BCE_RPC_MESSAGE_MAX      1024  bce_coin_last_rpc_error's message, with its NUL (the
+                                    buffer is allocated at the first error answer)
+     /spec table              16 KiB at most, kept per coin by bce_rpc_error_name (what it
+                                    holds, no more): names up to 63 bytes, docstrings up to
+                                    255, printable ASCII; exceptions past 16 KiB are left out
      BCE_JSON_MAX_DEPTH_LIMIT 1024  the largest max_json_depth (fixed: it sizes a stack array)
    Fixed by the protocol: control frames 125 bytes, close reasons 123 bytes, JSON input below
    4 GiB, currency names as listed above. Memory per wallet of a manager websocket with
@@ -482,7 +533,8 @@ typedef enum bce_result_t {
     BCE_ERR_CLOSED      = -11,  /* connection closed and not reconnecting */
     BCE_ERR_LIMIT       = -12,  /* a size limit was exceeded (message, tokens, buffer) */
     BCE_ERR_UNSUPPORTED = -13,  /* unknown currency, scheme, ... */
-    BCE_ERR_STATE       = -14   /* call not allowed now (e.g. blocking call inside a handler) */
+    BCE_ERR_STATE       = -14,  /* call not allowed now (e.g. blocking call inside a handler) */
+    BCE_ERR_WALLET      = -15   /* the daemon cannot load the wallet (JSON-RPC -32005 or -32000) */
 } bce_result_t;
 
 /* A short English name for a result ("BCE_ERR_AUTH: authentication failed"). Never NULL;
@@ -661,7 +713,8 @@ BCE_API int bce_process_updates(bce_coin_t *coin, const char *json, size_t len);
 
 /* Polling: calls get_updates every interval_ms (0: 1000 ms) and dispatches what it returns.
    Blocks until bce_stop (then BCE_OK). Failed calls are logged and retried after the interval,
-   except an authentication failure, which returns BCE_ERR_AUTH. Needs a wallet
+   except an authentication failure (BCE_ERR_AUTH) and the daemon's permanent errors
+   (BCE_ERR_WALLET for -32005/-32000, BCE_ERR_RPC for -32601), which end it. Needs a wallet
    (BCE_ERR_INVALID_ARG). BCE_ERR_STATE inside a handler or while the coin runs something. */
 BCE_API int bce_poll_updates(bce_coin_t *coin, int interval_ms);
 
@@ -685,17 +738,23 @@ typedef struct bce_ws_opts_t {
                                 (keep it above the daemon's POLLING_CAP, 100 by default) */
     int disable_catch_up_hold; /* 0 (default): after a connect, websocket updates wait until the
                                 catch-up answer was dispatched (order kept); 1: dispatched at once */
+    int disable_wallet_load; /* with disable_catch_up: 0 (default): one getbalance per wallet after
+                                every connect, so that the daemon loads the wallet; 1: no
+                                JSON-RPC call at all (a server that speaks only the websocket) */
 } bce_ws_opts_t;
 
 /* Websocket: connects to <url origin + path>/ws, sends {"xpub":"<wallet key>"} when the coin has
    a wallet, dispatches every update it receives, reconnects as configured. Blocks until
    bce_stop (returns BCE_OK), or returns an error: a failed first connection without
-   force_connect, BCE_ERR_AUTH, or the close when reconnecting is disabled (BCE_ERR_CLOSED).
+   force_connect, BCE_ERR_AUTH, a permanent error of the catch-up or wallet-loading call
+   (BCE_ERR_WALLET, or BCE_ERR_RPC for -32601), or the close when reconnecting is disabled
+   (BCE_ERR_CLOSED).
    Catch-up: after every successful connect (and every drain_interval_ms while connected) the
    library calls get_updates for the wallet over the JSON-RPC connection, without blocking the
    websocket. That reloads the wallet into a daemon that restarted and hands over what the
    daemon queued while the socket was down. An update that arrives both ways is dispatched once.
-   opts may be NULL. */
+   With disable_catch_up, a getbalance after every connect loads the wallet instead (unless
+   disable_wallet_load). opts may be NULL. */
 BCE_API int bce_start_websocket(bce_coin_t *coin, const bce_ws_opts_t *opts);
 
 /* Ends a running bce_poll_updates / bce_start_websocket / bce_rpc / step-driven activity
@@ -735,10 +794,29 @@ BCE_API int bce_coin_step(bce_coin_t *coin, int timeout_ms);
    or NULL; the trailing {"xpub": ...} object is appended by the library. On success writes the
    "result" JSON text, NUL-terminated, into out and its length into *out_len. If out is too small
    returns BCE_ERR_LIMIT with the size needed (length + 1) in *out_len. A JSON-RPC error returns
-   BCE_ERR_AUTH (-32600) or BCE_ERR_RPC; bce_coin_last_error then reads
-   "JSON-RPC error CODE: MESSAGE". */
+   BCE_ERR_AUTH (-32600), BCE_ERR_WALLET (-32005, -32000: the daemon cannot load the wallet) or
+   BCE_ERR_RPC; bce_coin_last_error then reads "JSON-RPC error CODE: MESSAGE", and
+   bce_coin_last_rpc_error gives the code and the whole message. */
 BCE_API int bce_rpc(bce_coin_t *coin, const char *method, const char *params_json,
                     char *out, size_t out_cap, size_t *out_len);
+
+#define BCE_RPC_MESSAGE_MAX 1024    /* bce_coin_last_rpc_error's message, with its NUL */
+
+/* The last JSON-RPC error answer this coin received (bce_rpc, polling, catch-up, the
+   wallet-loading call; for a manager's wallet, its calls): returns its code, 0 when none came
+   yet, and points *message (may be NULL) at the daemon's whole message, decoded, cut at a
+   character boundary to at most BCE_RPC_MESSAGE_MAX - 1 bytes, control characters shown as
+   '?' ("" when none). Kept until the next error answer; valid until then or bce_coin_destroy. */
+BCE_API int bce_coin_last_rpc_error(const bce_coin_t *coin, const char **message);
+/* The name the daemon's GET /spec gives a JSON-RPC error code (the Python SDK's exception
+   class, e.g. "LoadingWalletError" for -32005) into name, and its docstring into docstring
+   (may be NULL), both NUL-terminated. Blocking, like bce_rpc: the first call fetches /spec on
+   the coin's JSON-RPC connection and keeps its exceptions table (names up to 63 bytes,
+   docstrings up to 255, 16 KiB in all); later calls read the kept copy. BCE_OK,
+   BCE_ERR_UNSUPPORTED (the spec does not name the code; -32600 is "UnauthorizedError" even
+   then, as in the SDK), BCE_ERR_LIMIT (a buffer is too small), or the fetch's error. */
+BCE_API int bce_rpc_error_name(bce_coin_t *coin, int code, char *name, size_t name_cap,
+                               char *docstring, size_t doc_cap);
 
 /* ---- manager ------------------------------------------------------------------------- */
 
@@ -981,6 +1059,7 @@ _BCE_DEF const char *bce_result_str(int result) {
     case BCE_ERR_LIMIT: return "BCE_ERR_LIMIT: size limit exceeded";
     case BCE_ERR_UNSUPPORTED: return "BCE_ERR_UNSUPPORTED: not supported";
     case BCE_ERR_STATE: return "BCE_ERR_STATE: not allowed now";
+    case BCE_ERR_WALLET: return "BCE_ERR_WALLET: the daemon cannot load the wallet";
     default: return "unknown result";
     }
 }
@@ -3107,6 +3186,10 @@ typedef struct _bce_rpc_t {
     const volatile sig_atomic_t *stop;  /* the owner's stop flag: stop reading at once */
     int more;                   /* a read slice ended before the socket was drained: go on
                                    without waiting (TLS may hold bytes poll(2) cannot see) */
+    int colon_pw;               /* the password holds ':', which the daemon cannot parse (HTTP 500) */
+    int spec_get;               /* the call in flight is GET /spec, not JSON-RPC */
+    int err_code;               /* the last JSON-RPC error answer: its code ... */
+    char *err_msg;              /* ... and message (BCE_RPC_MESSAGE_MAX, allocated on first use) */
 } _bce_rpc_t;
 
 static void _bce_rpc_error(_bce_rpc_t *c, const char *a, const char *b) {
@@ -3233,6 +3316,8 @@ static int _bce_rpc_build(_bce_rpc_t *c, const char *method, const char *params_
     return BCE_OK;
 }
 
+static int _bce_rpc_launch(_bce_rpc_t *c, long long now);
+
 /* Begins a call. BCE_OK: in flight (drive with _bce_rpc_io). Errors: nothing in flight. */
 static int _bce_rpc_begin(_bce_rpc_t *c, const char *method, const char *params_json, size_t params_len,
                           const char *wallet_json, long long now) {
@@ -3243,6 +3328,34 @@ static int _bce_rpc_begin(_bce_rpc_t *c, const char *method, const char *params_
         _bce_rpc_error(c, "cannot build the JSON-RPC request", NULL);
         return r;
     }
+    c->spec_get = 0;
+    return _bce_rpc_launch(c, now);
+}
+
+/* Begins GET <prefix>/spec on the same connection (its answer is JSON, not JSON-RPC). */
+static int _bce_rpc_begin_spec(_bce_rpc_t *c, long long now) {
+    const char *parts[10];
+    size_t need, k;
+    void *buf = c->out;
+    int r, v6 = strchr(c->url.host, ':') != NULL;
+    if (c->state != _BCE_RPC_IDLE && c->state != _BCE_RPC_DONE && c->state != _BCE_RPC_FAILED) return BCE_ERR_STATE;
+    parts[0] = "GET "; parts[1] = c->url.prefix; parts[2] = "/spec HTTP/1.1\r\nHost: ";
+    parts[3] = v6 ? "[" : ""; parts[4] = c->url.host; parts[5] = v6 ? "]:" : ":"; parts[6] = c->url.port;
+    parts[7] = "\r\n"; parts[8] = c->auth; parts[9] = NULL;
+    for (need = 3, k = 0; parts[k]; k++) need += strlen(parts[k]);
+    if ((r = _bce_grow(c->alloc, &buf, &c->out_cap, need, 1, (size_t)-1)) != BCE_OK) return r;
+    c->out = (char *)buf;
+    c->out_len = _bce_cat(c->out, parts);
+    memcpy(c->out + c->out_len, "\r\n", 2);
+    c->out_len += 2;
+    c->out_off = 0;
+    c->spec_get = 1;
+    return _bce_rpc_launch(c, now);
+}
+
+/* Sends the request built in c->out. */
+static int _bce_rpc_launch(_bce_rpc_t *c, long long now) {
+    int r;
     c->in_len = 0;
     _bce_http_reset(&c->resp, c->max_header, c->max_body);
     c->deadline = now + c->rpc_timeout_ms;
@@ -3371,6 +3484,50 @@ static void _bce_rpc_io(_bce_rpc_t *c, int revents, long long now) {
     }
 }
 
+#define _BCE_COLON_PW_HINT " (the password contains ':', which the daemon cannot parse)"
+
+/* Keeps the code and message of a JSON-RPC error answer (message token t, or NULL): decoded,
+   at most BCE_RPC_MESSAGE_MAX - 1 bytes cut between characters, control characters as '?'. */
+static void _bce_rpc_keep_error(_bce_rpc_t *c, const char *json, const bce_json_token_t *t) {
+    size_t o = 0, i;
+    c->err_code = c->rpc_code;
+    if (!c->err_msg && !(c->err_msg = (char *)_bce_malloc(c->alloc, BCE_RPC_MESSAGE_MAX))) return;
+    for (i = t ? t->start : 0; t && i < t->end;) {
+        char u[4];
+        size_t n = 1, k;
+        unsigned char b = (unsigned char)json[i];
+        unsigned long cp = b;
+        if (b == '\\') {
+            char e = json[i + 1];
+            i += 2;
+            if (e == 'u') {
+                cp = (unsigned long)_bce_hex4(json, i);
+                i += 4;
+                if (cp >= 0xD800 && cp <= 0xDBFF) {     /* validated: a low surrogate follows */
+                    cp = 0x10000 + ((cp - 0xD800) << 10) + ((unsigned long)_bce_hex4(json, i + 2) - 0xDC00);
+                    i += 6;
+                }
+            } else {
+                cp = (unsigned long)(unsigned char)(e == 'b' ? '\b' : e == 'f' ? '\f' : e == 'n' ? '\n'
+                                                    : e == 'r' ? '\r' : e == 't' ? '\t' : e);
+            }
+            n = _bce_utf8_put(u, cp);
+        } else {                                        /* validated UTF-8: copy one character */
+            n = b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
+            memcpy(u, json + i, n);
+            if (n == 2) cp = ((unsigned long)(b & 0x1F) << 6) | ((unsigned char)json[i + 1] & 0x3Fu);
+            i += n;
+        }
+        if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F)) {
+            u[0] = '?';
+            n = 1;
+        }
+        if (o + n > BCE_RPC_MESSAGE_MAX - 1) break;
+        for (k = 0; k < n; k++) c->err_msg[o++] = u[k];
+    }
+    c->err_msg[o] = 0;
+}
+
 /* Interprets the complete HTTP response as a JSON-RPC answer. */
 static void _bce_rpc_finish(_bce_rpc_t *c) {
     const char *body = c->in + c->resp.body_start;
@@ -3384,7 +3541,7 @@ static void _bce_rpc_finish(_bce_rpc_t *c) {
         m.len = 0;
         _bce_msg_str(&m, "the daemon answered HTTP ");
         _bce_msg_long(&m, c->resp.status);
-        _bce_rpc_error(c, m.buf, c->resp.status == 500 ? " (a ':' in the password makes the daemon fail)" : NULL);
+        _bce_rpc_error(c, m.buf, c->resp.status == 500 && c->colon_pw ? _BCE_COLON_PW_HINT : NULL);
         c->result = BCE_ERR_HTTP;
         return;
     }
@@ -3396,6 +3553,14 @@ static void _bce_rpc_finish(_bce_rpc_t *c) {
     }
     e = bce_json_find(body, p->tokens, 0, "error");
     v = bce_json_find(body, p->tokens, 0, "id");
+    if (c->spec_get && !(e && p->tokens[e].type == BCE_JSON_OBJECT)) {    /* /spec: the object itself */
+        c->result_json = c->result_body = body;
+        c->result_len = blen;
+        c->result_tok = 0;
+        c->result_parse = p->parses_;
+        c->result = BCE_OK;
+        return;
+    }
     if (e && p->tokens[e].type != BCE_JSON_NULL) {
         long long code = 0;
         uint32_t ct = bce_json_find(body, p->tokens, e, "code"), mt = bce_json_find(body, p->tokens, e, "message");
@@ -3411,13 +3576,14 @@ static void _bce_rpc_finish(_bce_rpc_t *c) {
             msg[sizeof msg - 1] = 0;
         }
         c->rpc_code = (int)(code < INT_MIN ? INT_MIN : code > INT_MAX ? INT_MAX : code);
+        _bce_rpc_keep_error(c, body, mt && p->tokens[mt].type == BCE_JSON_STRING ? &p->tokens[mt] : NULL);
         m.len = 0;
         _bce_msg_str(&m, "JSON-RPC error ");
         _bce_msg_long(&m, code);
         _bce_msg_str(&m, ": ");
         _bce_msg_untrusted(&m, msg, strlen(msg));
         _bce_rpc_error(c, m.buf, NULL);
-        c->result = code == -32600 ? BCE_ERR_AUTH : BCE_ERR_RPC;
+        c->result = code == -32600 ? BCE_ERR_AUTH : code == -32005 || code == -32000 ? BCE_ERR_WALLET : BCE_ERR_RPC;
         return;
     }
     {
@@ -3466,7 +3632,8 @@ static void _bce_rpc_release(_bce_rpc_t *c) {
     _bce_mfree(c->alloc, c->out);
     _bce_mfree(c->alloc, c->in);
     _bce_mfree(c->alloc, c->auth);
-    c->out = c->in = c->auth = NULL;
+    _bce_mfree(c->alloc, c->err_msg);
+    c->out = c->in = c->auth = c->err_msg = NULL;
 }
 
 /* Sets up a client (no connection yet). */
@@ -3515,6 +3682,7 @@ static int _bce_rpc_init(_bce_rpc_t *c, const char *url, const char *user, const
     memcpy(c->auth, "Authorization: Basic ", 21);
     n = 21 + _bce_base64(cred, ul + pl + 1, c->auth + 21);
     memcpy(c->auth + n, "\r\n", 3);
+    c->colon_pw = memchr(password, ':', pl) != NULL;
     memset(cred, 0, ul + pl + 1);
     _bce_mfree(alloc, cred);
     return BCE_OK;
@@ -3900,6 +4068,7 @@ typedef struct _bce_ws_t {
     void (*on_text)(void *owner, const char *text, size_t len, long long now);
     void (*on_closed)(void *owner, int code, const char *reason);
     unsigned long long opens;   /* successful handshakes (the fuzzers check it) */
+    int colon_pw;               /* the JSON-RPC client's: the password holds ':' */
 } _bce_ws_t;
 
 static void _bce_ws_error(_bce_ws_t *w, const char *a, const char *b) {
@@ -3952,6 +4121,7 @@ static int _bce_ws_init(_bce_ws_t *w, const _bce_rpc_t *rpc, bce_json_t *json, c
     w->conn.transport_ctx = rpc->conn.transport_ctx;
     w->url = *url;
     w->auth = auth;
+    w->colon_pw = rpc->colon_pw;
     w->conn.fd = -1;
     w->conn.error = error;
     w->conn.error_cap = error_cap;
@@ -4155,7 +4325,8 @@ static int _bce_ws_check_handshake(_bce_ws_t *w) {
         _bce_msg_str(&m, "the daemon answered the websocket handshake with HTTP ");
         _bce_msg_long(&m, w->resp.status);
         _bce_ws_error(w, m.buf, w->resp.status == 301 || w->resp.status == 302 || w->resp.status == 307
-                                    || w->resp.status == 308 ? " (redirects are not followed: fix the url)" : NULL);
+                                    || w->resp.status == 308 ? " (redirects are not followed: fix the url)"
+                                : w->resp.status == 500 && w->colon_pw ? _BCE_COLON_PW_HINT : NULL);
         return BCE_ERR_HTTP;
     }
     if (!(v = _bce_http_find(hdr, end, "upgrade", &vl)) || !_bce_has_token(v, v + vl, "websocket")) {
@@ -4578,7 +4749,10 @@ static void _bce_ws_stop(_bce_ws_t *w) {
      a short time in case its websocket copy is still on the way (that copy is then skipped).
      Repeats within one path stay repeats: each match uses up one entry.
    - global events (new_block) sit in every wallet's queue: one ring per currency remembers the
-     last ones delivered by any path, and a match is never delivered again.
+     last ones delivered by any path, and a queued copy that matches is not delivered again. On
+     the websocket a global event is delivered unless catch-up delivered its queued copy first
+     (the twin wait, as for wallet events): a daemon's own repeat there, such as the height a
+     restarted daemon announces again, is delivered.
    Hashes cover the update object's text with the whitespace outside strings left out. */
 
 typedef struct _bce_qent_t {
@@ -4708,7 +4882,12 @@ static int _bce_dedup_skip(const _bce_dedup_t *dd, int global, const char *text,
     h = _bce_update_hash(text, n);
     if (global) {
         if (!dd->global) return 0;
-        if (_bce_seen_take(dd->global, h, 0)) return 1;
+        if (dd->from_ws) {
+            if (_bce_seen_q_take(dd->global, h, dd->now)) return 1;
+        } else {
+            if (_bce_seen_take(dd->global, h, 0)) return 1;
+            if (dd->ws_open) _bce_seen_q_add(dd->global, h, dd->now);
+        }
         _bce_seen_push(dd->global, h);
         return 0;
     }
@@ -4811,6 +4990,10 @@ struct bce_coin_t {
     _bce_tls_cfg_t *tls;        /* https:// only */
     _bce_hold_t hold;           /* websocket messages held until the catch-up was dispatched */
     int catch_up_again;         /* connected while a call was in flight: catch up once more */
+    int loading;                /* catch-up off: getbalance after every connect loads the wallet */
+    int load_call;              /* the call in flight is that getbalance */
+    char *spec;                 /* the daemon's exceptions (bce_rpc_error_name), once fetched */
+    size_t spec_len;
 };
 
 static void _bce_disp_init(_bce_disp_t *d, const bce_logger_t *lg, const bce_allocator_t *a,
@@ -5210,6 +5393,14 @@ static int _bce_check_desc(const bce_coin_desc_t *d, const bce_logger_t *lg) {
     return BCE_OK;
 }
 
+/* The daemon splits the decoded Basic credentials on ':' into exactly two parts: a password
+   holding ':' makes every request fail with HTTP 500. Valid HTTP, so a warning, not a refusal. */
+static void _bce_warn_colon_pw(const bce_coin_desc_t *d, const bce_logger_t *lg) {
+    if (d->password && strchr(d->password, ':'))
+        _bce_log(lg, BCE_LOG_WARN, "the password contains ':', which the Bitcart daemon cannot parse: "
+                                   "it answers every request with HTTP 500");
+}
+
 /* The JSON value sent as "xpub" in every call: null, the xpub string, or the object form for
    token (contract) and XMR (address) wallets. */
 static char *_bce_wallet_json(const bce_allocator_t *a, const char *xpub, const char *contract,
@@ -5324,6 +5515,7 @@ _BCE_DEF bce_coin_t *bce_coin_create(const bce_coin_desc_t *desc) {
     lg = d.logger;
     _bce_logger_defaults(&lg);
     if (_bce_check_desc(&d, &lg) != BCE_OK) return NULL;
+    _bce_warn_colon_pw(&d, &lg);
     return _bce_coin_new(&d);
 }
 
@@ -5336,6 +5528,7 @@ static void _bce_coin_free(bce_coin_t *c) {
         _bce_seen_release(&c->seen_global, &c->allocator);
     }
     _bce_rpc_release(&c->rpc);
+    _bce_mfree(&c->allocator, c->spec);
     _bce_tls_delete(&c->allocator, c->tls);
     _bce_close_fd(&c->wake[0]);
     _bce_close_fd(&c->wake[1]);
@@ -5420,10 +5613,109 @@ _BCE_DEF int bce_rpc(bce_coin_t *coin, const char *method, const char *params_js
     coin->rpc.state = _BCE_RPC_IDLE;
     if (r != BCE_OK) return r;
     if (out_len) *out_len = coin->rpc.result_len + 1;
-    if (out_cap < coin->rpc.result_len + 1) return BCE_ERR_LIMIT;
+    if (!out || out_cap < coin->rpc.result_len + 1) return BCE_ERR_LIMIT;
     memcpy(out, coin->rpc.result_json, coin->rpc.result_len);
     out[coin->rpc.result_len] = 0;
     if (out_len) *out_len = coin->rpc.result_len;
+    return BCE_OK;
+}
+
+_BCE_DEF int bce_coin_last_rpc_error(const bce_coin_t *coin, const char **message) {
+    if (message) *message = coin && coin->rpc.err_msg ? coin->rpc.err_msg : "";
+    return coin ? coin->rpc.err_code : 0;
+}
+
+/* The kept /spec table: records of code (decimal text), NUL, name, NUL, docstring, NUL. */
+#define _BCE_SPEC_MAX 16384
+#define _BCE_SPEC_NAME_MAX 63
+#define _BCE_SPEC_DOC_MAX 255
+
+/* Appends the string token t (decoded, printable ASCII only, at most max bytes) and a NUL. */
+static size_t _bce_spec_put(char *out, size_t o, const char *json, const bce_json_token_t *t, size_t max) {
+    char tmp[_BCE_SPEC_DOC_MAX + 1];
+    size_t n = 0, i;
+    if (t && t->type == BCE_JSON_STRING && bce_json_string(json, t, tmp, sizeof tmp, &n) != BCE_OK) {
+        n = max;                        /* too long to decode here: its first bytes as written */
+        memcpy(tmp, json + t->start, n);
+    }
+    if (n > max) n = max;
+    for (i = 0; i < n; i++) {
+        char ch = '?';
+        if ((unsigned char)tmp[i] >= 0x20 && (unsigned char)tmp[i] < 0x7f) ch = tmp[i];
+        out[o++] = ch;
+    }
+    out[o++] = 0;
+    return o;
+}
+
+/* Fetches /spec and keeps its exceptions table in coin->spec. */
+static int _bce_spec_fetch(bce_coin_t *coin) {
+    bce_json_t *p = &coin->disp.json;
+    const char *body;
+    uint32_t ex, k, i;
+    size_t o = 0;
+    char *buf;
+    int r;
+    if (coin->mode == _BCE_MODE_NONE) coin->stop_requested = 0;    /* bce_stop ends it, as bce_rpc */
+    if (_bce_wake_open(coin->wake) == BCE_OK) _bce_wake_drain(coin->wake[0]);
+    r = _bce_rpc_begin_spec(&coin->rpc, _bce_now_ms());
+    if (r != BCE_OK) { coin->rpc.state = _BCE_RPC_IDLE; return r; }
+    _bce_rpc_wait(&coin->rpc, coin->wake[0], &coin->stop_requested);
+    r = coin->rpc.result;
+    coin->rpc.state = _BCE_RPC_IDLE;
+    coin->rpc.spec_get = 0;
+    if (r != BCE_OK) return r;
+    body = coin->rpc.result_body;
+    if (!(buf = (char *)_bce_malloc(&coin->allocator, _BCE_SPEC_MAX))) return BCE_ERR_NOMEM;
+    ex = bce_json_find(body, p->tokens, 0, "exceptions");
+    if (ex && p->tokens[ex].type == BCE_JSON_OBJECT) {
+        for (i = 0, k = ex + 1; i < p->tokens[ex].size; i++, k = p->tokens[k + 1].next) {
+            const bce_json_token_t *key = &p->tokens[k];
+            uint32_t v = k + 1, nm, dc;
+            if (p->tokens[v].type != BCE_JSON_OBJECT || key->end - key->start > 11) continue;
+            if (o + 12 + _BCE_SPEC_NAME_MAX + _BCE_SPEC_DOC_MAX + 3 > _BCE_SPEC_MAX) break;
+            nm = bce_json_find(body, p->tokens, v, "exc_name");
+            dc = bce_json_find(body, p->tokens, v, "docstring");
+            o = _bce_spec_put(buf, o, body, key, 11);
+            o = _bce_spec_put(buf, o, body, nm ? &p->tokens[nm] : NULL, _BCE_SPEC_NAME_MAX);
+            o = _bce_spec_put(buf, o, body, dc ? &p->tokens[dc] : NULL, _BCE_SPEC_DOC_MAX);
+        }
+    }
+    coin->spec = (char *)_bce_malloc(&coin->allocator, o);   /* only what it holds */
+    if (coin->spec) memcpy(coin->spec, buf, o);
+    _bce_mfree(&coin->allocator, buf);
+    coin->spec_len = o;
+    return coin->spec ? BCE_OK : BCE_ERR_NOMEM;
+}
+
+static int _bce_copy_out(char *out, size_t cap, const char *s) {
+    size_t n = strlen(s);
+    if (!out) return BCE_OK;
+    if (n + 1 > cap) return BCE_ERR_LIMIT;
+    memcpy(out, s, n + 1);
+    return BCE_OK;
+}
+
+_BCE_DEF int bce_rpc_error_name(bce_coin_t *coin, int code, char *name, size_t name_cap,
+                                char *docstring, size_t doc_cap) {
+    _bce_msg_t want;
+    const char *nm = NULL, *dc = "";
+    size_t o;
+    int r;
+    if (!coin || !name || (!docstring && doc_cap)) return BCE_ERR_INVALID_ARG;
+    if (coin->in_handler || _bce_rpc_busy(&coin->rpc)) return BCE_ERR_STATE;
+    if (!coin->spec && (r = _bce_spec_fetch(coin)) != BCE_OK) return r;
+    want.len = 0;
+    _bce_msg_long(&want, code);
+    for (o = 0; o < coin->spec_len && !nm;) {
+        const char *c = coin->spec + o, *n = c + strlen(c) + 1, *d = n + strlen(n) + 1;
+        if (strcmp(c, want.buf) == 0) { nm = n; dc = d; }
+        o = (size_t)(d + strlen(d) + 1 - coin->spec);
+    }
+    if (!nm && code == -32600) { nm = "UnauthorizedError"; dc = "Unauthorized"; }   /* the SDK's fallback */
+    if (!nm) return BCE_ERR_UNSUPPORTED;
+    if (_bce_copy_out(name, name_cap, nm) != BCE_OK) return BCE_ERR_LIMIT;
+    if (doc_cap && _bce_copy_out(docstring, doc_cap, dc) != BCE_OK) return BCE_ERR_LIMIT;
     return BCE_OK;
 }
 
@@ -5441,7 +5733,14 @@ static void _bce_log_call_failure(const bce_logger_t *lg, const char *what, int 
         _bce_msg_str(&m, detail);
         _bce_msg_str(&m, ")");
     }
-    _bce_log(lg, r == BCE_ERR_AUTH ? BCE_LOG_ERROR : BCE_LOG_WARN, m.buf);
+    _bce_log(lg, r == BCE_ERR_AUTH || r == BCE_ERR_WALLET ? BCE_LOG_ERROR : BCE_LOG_WARN, m.buf);
+}
+
+/* A listener's call that retrying cannot mend ends the run: a wrong password (-32600), a
+   wallet the daemon cannot load (-32005, -32000: BCE_ERR_WALLET), a daemon without the
+   method (-32601: not a Bitcart daemon). Anything else is retried. */
+static int _bce_rpc_fatal(const _bce_rpc_t *rpc, int r) {
+    return r == BCE_ERR_AUTH || r == BCE_ERR_WALLET || (r == BCE_ERR_RPC && rpc->rpc_code == -32601);
 }
 
 /* Hands a finished get_updates call to the dispatcher; returns a fatal result or BCE_OK. */
@@ -5458,7 +5757,7 @@ static int _bce_poll_collect(_bce_rpc_t *rpc, _bce_disp_t *d, const _bce_route_t
         return BCE_OK;
     }
     _bce_log_call_failure(d->logger, "get_updates", r, rpc->error);
-    return r == BCE_ERR_AUTH ? r : BCE_OK;
+    return _bce_rpc_fatal(rpc, r) ? r : BCE_OK;
 }
 
 static void _bce_coin_route(bce_coin_t *coin, _bce_route_t *rt) {
@@ -5512,9 +5811,9 @@ _BCE_DEF int bce_coin_start_polling(bce_coin_t *coin, int interval_ms) {
 
 static void _bce_coin_ws_open(void *owner, long long now) {
     bce_coin_t *c = (bce_coin_t *)owner;
-    if (c->catch_up) c->next_poll = now;     /* catch up right away */
+    if (c->catch_up || c->loading) c->next_poll = now;     /* catch up (or load the wallet) right away */
     if (c->catch_up && !c->wsopts.disable_catch_up_hold) c->hold.on = 1;
-    if (c->catch_up && c->rpc.state != _BCE_RPC_IDLE) c->catch_up_again = 1;   /* it went out before */
+    if ((c->catch_up || c->loading) && c->rpc.state != _BCE_RPC_IDLE) c->catch_up_again = 1;   /* it went out before */
     if (c->wsopts.on_connect) {
         c->in_handler++;
         c->wsopts.on_connect(c, _bce_currencies[c->cur].name, c->wsopts.user_data);
@@ -5572,6 +5871,15 @@ static void _bce_coin_ws_tick(bce_coin_t *coin, long long now) {
     _bce_rpc_t *rpc = &coin->rpc;
     _bce_ws_tick(&coin->ws, now);
     if (coin->ws.result != BCE_OK) { coin->fatal = coin->ws.result; return; }
+    if ((rpc->state == _BCE_RPC_DONE || rpc->state == _BCE_RPC_FAILED) && coin->load_call) {
+        int r = rpc->result;            /* getbalance: only whether the daemon loaded the wallet */
+        rpc->state = _BCE_RPC_IDLE;
+        coin->load_call = 0;
+        if (r != BCE_OK) _bce_log_call_failure(&coin->logger, "getbalance (loading the wallet)", r, coin->last_error);
+        if (_bce_rpc_fatal(rpc, r)) { coin->fatal = r; return; }
+        coin->next_poll = r != BCE_OK ? now + BCE_CATCHUP_RETRY_MS : coin->catch_up_again ? now : -1;
+        coin->catch_up_again = 0;
+    }
     if (rpc->state == _BCE_RPC_DONE || rpc->state == _BCE_RPC_FAILED) {
         _bce_route_t rt;
         _bce_dedup_t dd;
@@ -5591,12 +5899,15 @@ static void _bce_coin_ws_tick(bce_coin_t *coin, long long now) {
         else if (coin->hold.on) _bce_hold_release(&coin->hold, coin, _bce_coin_ws_feed, now);
         coin->catch_up_again = 0;
     }
-    if (coin->catch_up && rpc->state == _BCE_RPC_IDLE && coin->ws.state == _BCE_WS_OPEN && coin->next_poll >= 0
-        && now >= coin->next_poll && !coin->stop_requested) {
-        coin->seen.mark = coin->seen.pushes;
-        if (_bce_rpc_begin(rpc, "get_updates", NULL, 0, coin->wallet_json, now) != BCE_OK) {
-            _bce_log_call_failure(&coin->logger, "get_updates (catch-up)", rpc->result, coin->last_error);
+    if ((coin->catch_up || coin->loading) && rpc->state == _BCE_RPC_IDLE && coin->ws.state == _BCE_WS_OPEN
+        && coin->next_poll >= 0 && now >= coin->next_poll && !coin->stop_requested) {
+        if (coin->catch_up) coin->seen.mark = coin->seen.pushes;
+        coin->load_call = !coin->catch_up;
+        if (_bce_rpc_begin(rpc, coin->catch_up ? "get_updates" : "getbalance", NULL, 0, coin->wallet_json, now) != BCE_OK) {
+            _bce_log_call_failure(&coin->logger, coin->catch_up ? "get_updates (catch-up)" : "getbalance (loading the wallet)",
+                                  rpc->result, coin->last_error);
             rpc->state = _BCE_RPC_IDLE;
+            coin->load_call = 0;
             coin->next_poll = now + BCE_CATCHUP_RETRY_MS;
             if (coin->hold.on) _bce_hold_release(&coin->hold, coin, _bce_coin_ws_feed, now);
         }
@@ -5622,9 +5933,11 @@ _BCE_DEF int bce_coin_begin_websocket(bce_coin_t *coin, const bce_ws_opts_t *opt
     else memset(&coin->wsopts, 0, sizeof coin->wsopts);
     _bce_ws_defaults(&coin->wsopts);
     coin->catch_up = !coin->wsopts.disable_catch_up && coin->key != NULL;
+    coin->loading = coin->wsopts.disable_catch_up && !coin->wsopts.disable_wallet_load && coin->key != NULL;
+    coin->load_call = 0;
     if (coin->catch_up && !coin->seen_ready) {
         if (_bce_seen_init(&coin->seen, &coin->allocator, coin->wsopts.dedup_entries, BCE_DEDUP_TWINS) != BCE_OK) return BCE_ERR_NOMEM;
-        if (_bce_seen_init(&coin->seen_global, &coin->allocator, BCE_DEDUP_GLOBAL, 0) != BCE_OK) {
+        if (_bce_seen_init(&coin->seen_global, &coin->allocator, BCE_DEDUP_GLOBAL, BCE_DEDUP_GLOBAL) != BCE_OK) {
             _bce_seen_release(&coin->seen, &coin->allocator);
             return BCE_ERR_NOMEM;
         }
@@ -5678,7 +5991,7 @@ static long long _bce_coin_deadline(const bce_coin_t *coin) {
     if (_bce_rpc_busy(&coin->rpc)) dl = _bce_rpc_deadline(&coin->rpc);
     if (coin->mode == _BCE_MODE_POLL) return _bce_rpc_busy(&coin->rpc) ? dl : coin->next_poll;
     dl = _bce_min_deadline(dl, _bce_ws_deadline(&coin->ws));
-    if (coin->catch_up && coin->ws.state == _BCE_WS_OPEN && coin->rpc.state == _BCE_RPC_IDLE)
+    if ((coin->catch_up || coin->loading) && coin->ws.state == _BCE_WS_OPEN && coin->rpc.state == _BCE_RPC_IDLE)
         dl = _bce_min_deadline(dl, coin->next_poll);
     return dl;
 }
@@ -5772,6 +6085,7 @@ typedef struct _bce_mcur_t {
     int gseen_ready;
     _bce_tls_cfg_t *tls;        /* https:// only */
     _bce_hold_t hold;           /* websocket messages held until the catch-up round was dispatched */
+    int load_failed;            /* a wallet-loading call of this round failed: another round */
 } _bce_mcur_t;
 
 struct bce_manager_t {
@@ -5788,9 +6102,23 @@ struct bce_manager_t {
     int wake[2];
     bce_ws_opts_t wsopts;
     int catch_up;
+    int loading;                /* catch-up off: getbalance for every wallet after every connect */
 };
 
 static const _bce_handler_t *_bce_manager_handlers(bce_manager_t *m) { return m->handlers; }
+
+/* A call made for a held wallet failed with a JSON-RPC error: the wallet's coin keeps it too
+   (bce_coin_last_rpc_error and bce_coin_last_error name the wallet that ended a run). */
+static void _bce_coin_take_error(bce_coin_t *c, const _bce_rpc_t *rpc) {
+    size_t n = strlen(rpc->error);
+    if (!rpc->rpc_code || c->borrowed) return;
+    c->rpc.err_code = rpc->err_code;
+    if (!c->rpc.err_msg) c->rpc.err_msg = (char *)_bce_malloc(&c->allocator, BCE_RPC_MESSAGE_MAX);
+    if (c->rpc.err_msg) memcpy(c->rpc.err_msg, rpc->err_msg ? rpc->err_msg : "", rpc->err_msg ? strlen(rpc->err_msg) + 1 : 1);
+    if (n >= sizeof c->last_error) n = sizeof c->last_error - 1;
+    memcpy(c->last_error, rpc->error, n);
+    c->last_error[n] = 0;
+}
 
 static size_t _bce_hash(const char *s) {
     uint32_t h = 2166136261u;
@@ -5896,6 +6224,11 @@ _BCE_DEF int bce_manager_configure(bce_manager_t *m, const char *currency, const
     if (!p.logger.fn && !p.logger.level) p.logger = m->logger;
     if (!p.allocator.alloc) p.allocator = m->allocator;
     if (_bce_check_desc(&p, &m->logger) != BCE_OK) return BCE_ERR_INVALID_ARG;
+    {
+        bce_logger_t lg = p.logger;
+        _bce_logger_defaults(&lg);
+        _bce_warn_colon_pw(&p, &lg);
+    }
     a = &m->allocator;
     old = m->cur[cur].params;
     p.url = _bce_strdup(a, p.url);
@@ -6137,7 +6470,7 @@ static _bce_seen_t *_bce_coin_seen(bce_coin_t *c, uint32_t entries) {
 static _bce_seen_t *_bce_mcur_gseen(bce_manager_t *m, int cur) {
     _bce_mcur_t *mc = &m->cur[cur];
     if (!mc->gseen_ready) {
-        if (_bce_seen_init(&mc->gseen, &m->allocator, BCE_DEDUP_GLOBAL, 0) != BCE_OK) return NULL;
+        if (_bce_seen_init(&mc->gseen, &m->allocator, BCE_DEDUP_GLOBAL, BCE_DEDUP_GLOBAL) != BCE_OK) return NULL;
         mc->gseen_ready = 1;
     }
     return &mc->gseen;
@@ -6165,10 +6498,22 @@ static void _bce_mcur_tick(bce_manager_t *m, int cur, long long now) {
         _bce_ws_tick(&mc->ws, now);
         if (mc->ws.result != BCE_OK) { m->fatal = mc->ws.result; return; }
     }
+    if ((rpc->state == _BCE_RPC_DONE || rpc->state == _BCE_RPC_FAILED) && ws && !m->catch_up) {
+        int r = rpc->result;            /* getbalance: only whether the daemon loaded the wallet */
+        rpc->state = _BCE_RPC_IDLE;
+        if (mc->current && r != BCE_OK) {
+            _bce_coin_take_error(mc->current, rpc);
+            _bce_log_call_failure(&m->logger, "getbalance (loading the wallet)", r, mc->last_error);
+            mc->load_failed = 1;
+        }
+        mc->current = NULL;
+        if (_bce_rpc_fatal(rpc, r)) { m->fatal = r; return; }
+    }
     if (rpc->state == _BCE_RPC_DONE || rpc->state == _BCE_RPC_FAILED) {
         _bce_route_t rt;
         _bce_dedup_t dd;
         int r = BCE_OK, ok = rpc->result == BCE_OK;
+        if (mc->current && !ok) _bce_coin_take_error(mc->current, rpc);
         if (mc->current && _bce_manager_route(m, cur, mc->current->key, &rt) == BCE_OK) {
             if (ws) {
                 memset(&dd, 0, sizeof dd);
@@ -6187,7 +6532,7 @@ static void _bce_mcur_tick(bce_manager_t *m, int cur, long long now) {
         mc->current = NULL;
         if (r != BCE_OK) { m->fatal = r; return; }
     }
-    if (ws && (!m->catch_up || mc->ws.state != _BCE_WS_OPEN)) return;
+    if (ws && (!(m->catch_up || m->loading) || mc->ws.state != _BCE_WS_OPEN)) return;
     while (rpc->state == _BCE_RPC_IDLE && !m->stop_requested
            && (mc->in_round || (mc->next_round >= 0 && now >= mc->next_round))) {
         bce_coin_t *c = NULL;
@@ -6196,14 +6541,16 @@ static void _bce_mcur_tick(bce_manager_t *m, int cur, long long now) {
         if (!c) {
             mc->in_round = 0;
             mc->cursor = 0;
-            mc->next_round = !ws ? now + m->interval_ms : m->wsopts.drain_interval_ms > 0 ? now + m->wsopts.drain_interval_ms : -1;
+            mc->next_round = !ws ? now + m->interval_ms : !m->catch_up ? (mc->load_failed ? now + BCE_CATCHUP_RETRY_MS : -1)
+                             : m->wsopts.drain_interval_ms > 0 ? now + m->wsopts.drain_interval_ms : -1;
+            mc->load_failed = 0;
             if (mc->hold.on) _bce_hold_release(&mc->hold, mc, _bce_mcur_ws_feed, now);
             break;
         }
         mc->cursor++;
         mc->current = c;
-        if (ws && _bce_coin_seen(c, m->wsopts.dedup_entries)) c->seen.mark = c->seen.pushes;
-        if (_bce_rpc_begin(rpc, "get_updates", NULL, 0, c->wallet_json, now) != BCE_OK) {
+        if (ws && m->catch_up && _bce_coin_seen(c, m->wsopts.dedup_entries)) c->seen.mark = c->seen.pushes;
+        if (_bce_rpc_begin(rpc, ws && !m->catch_up ? "getbalance" : "get_updates", NULL, 0, c->wallet_json, now) != BCE_OK) {
             _bce_log_call_failure(&m->logger, "get_updates", rpc->result, mc->last_error);
             rpc->state = _BCE_RPC_IDLE;
             mc->current = NULL;
@@ -6247,10 +6594,11 @@ static void _bce_mcur_ws_open(void *owner, long long now) {
     _bce_mcur_t *mc = (_bce_mcur_t *)owner;
     bce_manager_t *m = mc->m;
     _BCE_UNUSED(now);
-    if (m->catch_up) {          /* a round over every wallet of the currency, starting now */
+    if (m->catch_up || m->loading) {    /* a round over every wallet of the currency, starting now */
         mc->in_round = 1;
         mc->cursor = 0;
-        if (!m->wsopts.disable_catch_up_hold) mc->hold.on = 1;
+        if (m->catch_up && !m->wsopts.disable_catch_up_hold) mc->hold.on = 1;   /* nothing to wait for when only loading */
+        mc->load_failed = 0;
     }
     if (m->wsopts.on_connect) {
         bce_coin_t *inst = _bce_manager_instance(m, mc->index, NULL);
@@ -6338,6 +6686,7 @@ _BCE_DEF int bce_manager_begin_websocket(bce_manager_t *m, const char *currency,
     else memset(&m->wsopts, 0, sizeof m->wsopts);
     _bce_ws_defaults(&m->wsopts);
     m->catch_up = !m->wsopts.disable_catch_up;
+    m->loading = m->wsopts.disable_catch_up && !m->wsopts.disable_wallet_load;
     for (i = 0; i < _BCE_NCUR; i++) {
         _bce_mcur_t *mc = &m->cur[i];
         if (only >= 0 ? i != only : !(mc->count || mc->configured)) continue;
@@ -6422,7 +6771,7 @@ static long long _bce_manager_deadline(const bce_manager_t *m) {
         if (!mc->rpc_ready) continue;
         if (m->mode == _BCE_MODE_WS && mc->ws_ready) {
             dl = _bce_min_deadline(dl, _bce_ws_deadline(&mc->ws));
-            if (mc->ws.state != _BCE_WS_OPEN || !m->catch_up) continue;
+            if (mc->ws.state != _BCE_WS_OPEN || !(m->catch_up || m->loading)) continue;
         } else if (!mc->count) {
             continue;
         }

@@ -43,7 +43,10 @@ static void on_connect(bce_coin_t *coin, const char *currency, void *ud) {
     connected = 1;
     /* delivered by the daemon's websocket or the catch-up call (the control route is plain
        HTTP: with TLS the run measures the connection and the catch-up call only) */
-    if (inject_port) daemon_inject_seq(inject_port, "emb", 0, 20);
+    if (inject_port) {      /* a daemon has events only for a loaded wallet: name it first */
+        daemon_rpc(inject_port, "getbalance", "emb", NULL, 0);
+        daemon_inject_seq(inject_port, "emb", 0, 20);
+    }
 }
 
 int main(int argc, char **argv) {

@@ -526,6 +526,7 @@ static bce_coin_t *make_coin(int port, counter_t *ctr) {
 static void plain_opts(bce_ws_opts_t *o) {
     memset(o, 0, sizeof *o);
     o->disable_catch_up = 1;     /* the blaster has no JSON-RPC */
+    o->disable_wallet_load = 1;
     o->ping_interval_ms = -1;
     o->disable_reconnect = 1;    /* the blaster's close ends the run (BCE_ERR_CLOSED) */
 }
@@ -792,6 +793,7 @@ static void section_reconnect(void) {
     memset(&cfg, 0, sizeof cfg);
     memset(&o, 0, sizeof o);
     o.disable_catch_up = 1;
+    o.disable_wallet_load = 1;
     o.ping_interval_ms = -1;    /* reconnect options stay at their defaults */
     cfg.mode = B_DROP;
     cfg.per_msg = 1;

@@ -8,9 +8,10 @@
    At exit the program prints the memory statistics; nothing may be left in use.
 
    Build:  make                 (or: cc -I. examples/allocator_logger.c -o allocator_logger)
-   Run:    ./build/example_allocator_logger [URL [XPUB]]
-             URL   the BTC daemon, default http://127.0.0.1:5000
-             XPUB  the wallet to watch, default vpub5ExampleWallet
+   Run:    ./build/example_allocator_logger URL XPUB
+             URL   the BTC daemon, e.g. http://127.0.0.1:5000
+             XPUB  the wallet to watch: its real key (required; a daemon refuses a made-up
+                   key such as vpub5ExampleWallet with JSON-RPC error -32005)
            BITCART_USER and BITCART_PASSWORD set the credentials (default electrum/electrumz).
    Events and the statistics go to stdout, log lines to stderr. */
 #define BITCART_EVENTS_IMPLEMENTATION
@@ -85,13 +86,18 @@ int main(int argc, char **argv) {
     struct sigaction sa;
     int r;
 
+    if (argc < 3) {
+        fprintf(stderr, "usage: %s URL XPUB\n  URL   the BTC daemon, e.g. http://127.0.0.1:5000\n"
+                        "  XPUB  the wallet's real key (a daemon refuses a made-up one)\n", argv[0]);
+        return 2;
+    }
     setvbuf(stdout, NULL, _IOLBF, 0);   /* one event, one line, at once (even into a pipe) */
     memset(&memory, 0, sizeof memory);
     memory.budget = 4u << 20;           /* 4 MiB */
     memset(&desc, 0, sizeof desc);      /* zero means "the default" everywhere */
     desc.currency = "BTC";
-    desc.url = argc > 1 ? argv[1] : "http://127.0.0.1:5000";
-    desc.xpub = argc > 2 ? argv[2] : "vpub5ExampleWallet";
+    desc.url = argv[1];
+    desc.xpub = argv[2];
     desc.user = getenv("BITCART_USER");          /* NULL: the default */
     desc.password = getenv("BITCART_PASSWORD");
     desc.allocator.alloc = budget_alloc;         /* both functions, or neither */

@@ -45,7 +45,8 @@ enum {
     EXIT_CONNECT = 3,   /* the first connection failed (refused, timeout, DNS, bad HTTP answer) */
     EXIT_AUTH = 4,      /* the daemon refused the user name or password */
     EXIT_TLS = 5,       /* TLS failed (certificate not trusted, wrong host, no TLS built in) */
-    EXIT_SPOOL = 6      /* --spool: the journal could not be created, locked, written or synced */
+    EXIT_WALLET = 6,    /* the daemon cannot load a wallet (JSON-RPC -32005 or -32000) */
+    EXIT_SPOOL = 7      /* --spool: the journal could not be created, locked, written or synced */
 };
 
 #define ALL_EVENTS "new_block, new_transaction, new_payment, verified_tx"
@@ -179,7 +180,8 @@ static void print_help(void) {
         "  --insecure           accept any TLS certificate (warned about; testing only)\n"
         "Wallets:\n"
         "  --currency CUR       BTC (default), LTC, ETH, BCH, XRG, BNB, MATIC, TRX, GRS, XMR\n"
-        "  --xpub KEY           the wallet to listen to; without it the websocket delivers the\n"
+        "  --xpub KEY           the wallet to listen to (its real key: a daemon that cannot load\n"
+        "                       it ends the run, exit 6); without it the websocket delivers the\n"
         "                       events of every wallet the daemon has loaded\n"
         "  --wallet CUR:KEY     manager mode: one wallet of one currency; repeat for more\n"
         "                       wallets and currencies (one connection per currency)\n"
@@ -188,7 +190,8 @@ static void print_help(void) {
         "                       websocket; needs a wallet\n"
         "  --events LIST        only these events, e.g. \"new_payment,new_transaction\"\n"
         "                       (default: new_block, new_transaction, new_payment, verified_tx)\n"
-        "  --no-catch-up        websocket: no get_updates after (re)connecting\n"
+        "  --no-catch-up        websocket: no get_updates after (re)connecting (a getbalance per\n"
+        "                       wallet still makes the daemon load it: without that it sends nothing)\n"
         "  --force-connect      keep retrying when the first connection fails\n"
         "  --exec CMD           run CMD (with /bin/sh -c) once per event, the event's JSON line\n"
         "                       on its stdin, instead of printing the line; one at a time, in\n"
@@ -225,9 +228,11 @@ static void print_help(void) {
         "  -V, --version        version, and whether TLS is built in\n"
         "\n"
         "Exit status: 0 stopped by SIGINT/SIGTERM; 1 runtime failure (stdout closed, out of\n"
-        "memory, fatal daemon error); 2 bad command line; 3 could not connect; 4 authentication\n"
-        "failed; 5 TLS failure; 6 --spool could not be created, locked, written or synced (disk\n"
-        "full, permissions): nothing unwritten was handed on.\n",
+        "memory, fatal daemon error such as JSON-RPC -32601: not a Bitcart daemon); 2 bad command\n"
+        "line; 3 could not connect; 4 authentication failed; 5 TLS failure; 6 the daemon cannot\n"
+        "load a wallet (JSON-RPC -32005: a key of the wrong form, or -32000), in every mode; 7\n"
+        "--spool could not be created, locked, written or synced (disk full, permissions): nothing\n"
+        "unwritten was handed on.\n",
         stdout);
 }
 
@@ -1720,6 +1725,7 @@ static int exit_code_for(int result) {
     case BCE_OK: return EXIT_STOPPED;
     case BCE_ERR_AUTH: return EXIT_AUTH;
     case BCE_ERR_TLS: return EXIT_TLS;
+    case BCE_ERR_WALLET: return EXIT_WALLET;
     case BCE_ERR_CONNECT:
     case BCE_ERR_TIMEOUT:
     case BCE_ERR_HTTP:
@@ -1731,6 +1737,7 @@ static int exit_code_for(int result) {
 static void report_failure(int result, const char *currency, const char *url, const char *detail) {
     const char *what = result == BCE_ERR_AUTH ? "authentication failed (check --user and --password)"
                        : result == BCE_ERR_TLS ? "TLS failed"
+                       : result == BCE_ERR_WALLET ? "the daemon cannot load the wallet (check the key)"
                        : exit_code_for(result) == EXIT_CONNECT ? "cannot connect"
                        : "failed";
     say("error: %s%s%s at %s: %s%s%s", currency ? currency : "", currency ? ": " : "", what,
@@ -1766,8 +1773,11 @@ static int probe(bce_coin_t *coin, const char *currency, const char *wallet, cha
         else r = bce_process_updates(coin, buf, len);
         return r < 0 ? r : BCE_OK;
     }
-    if (r == BCE_ERR_AUTH || !opt.force_connect) {
+    /* what retrying cannot mend ends the run even with --force-connect, as the library does */
+    if (r == BCE_ERR_AUTH || r == BCE_ERR_WALLET || (r == BCE_ERR_RPC && bce_coin_last_rpc_error(coin, NULL) == -32601)
+        || !opt.force_connect) {
         report_failure(r, currency, bce_coin_url(coin), bce_coin_last_error(coin));
+        if (r == BCE_ERR_WALLET || r == BCE_ERR_RPC) say("error: the wallet: %s:%s", currency, wallet);
         return r;
     }
     say("%s: %s (%s); polling retries", currency, bce_result_str(r), bce_coin_last_error(coin));
@@ -1830,6 +1840,22 @@ static int listen_loop(void) {
     }
     {
         const char *cur = g_coin ? bce_coin_currency(g_coin) : NULL, *detail = g_coin ? bce_coin_last_error(g_coin) : "";
+        const char *key = g_coin ? bce_coin_wallet_key(g_coin) : NULL;
+        int i;
+        for (i = 0; !g_coin && i < opt.nwallets; i++) {  /* the manager: a wallet whose call ended it */
+            bce_coin_t *c = bce_manager_wallet(g_manager, opt.wallets[i].currency, opt.wallets[i].key);
+            if (c && bce_coin_last_rpc_error(c, NULL) && (r == BCE_ERR_WALLET || r == BCE_ERR_RPC)) {
+                cur = bce_coin_currency(c);
+                detail = bce_coin_last_error(c);
+                key = bce_coin_wallet_key(c);
+                break;
+            }
+        }
+        if (cur && key && (r == BCE_ERR_WALLET || r == BCE_ERR_RPC)) {
+            report_failure(r, cur, url_for(cur), detail);
+            say("error: the wallet: %s:%s", cur, key);
+            return exit_code_for(r);
+        }
         if (!g_coin && g_last_closed >= 0) {   /* the manager: the currency whose connection ended it */
             cur = g_status[g_last_closed].currency;
             detail = g_status[g_last_closed].last_reason;

@@ -20,7 +20,9 @@ TMP=$(mktemp -d)
 DPID=
 LPID=
 START_NS=$(date +%s%N)
-WALLET=vpub5YdemoWalletKey
+# a key of the right form (111 base58 characters): a daemon, like the fake one, refuses a
+# made-up key such as vpub5YdemoWalletKey with JSON-RPC error -32005 (bitcart-listen exits 6)
+WALLET=vpub5SLqN2bLY4WeYhnmHMuXjhpfwECoaMbMR8dagBghrTG3FWqtKHpfHbde9apJAw1f7ieFaUeV6MmewmGwzNNnRx2SGjRZwdjAPYZ2612wexW
 PASSWORD=demo-secret
 
 cleanup() {

@@ -8,9 +8,10 @@
    does): bce_manager_wallet tells them apart.
 
    Build:  make                 (or: cc -I. examples/manager.c -o manager)
-   Run:    ./build/example_manager [BTC_URL [LTC_URL [BTC_XPUB [LTC_XPUB]]]]
-             BTC_URL  default http://127.0.0.1:5000      BTC_XPUB  default vpub5ExampleWallet
-             LTC_URL  default http://127.0.0.1:5001      LTC_XPUB  default Ltub2ExampleWallet
+   Run:    ./build/example_manager BTC_URL LTC_URL BTC_XPUB LTC_XPUB
+             BTC_URL, LTC_URL    the daemons, e.g. http://127.0.0.1:5000 and http://127.0.0.1:5001
+             BTC_XPUB, LTC_XPUB  the wallets' real keys (required: a daemon refuses a made-up
+                                 key such as vpub5ExampleWallet with JSON-RPC error -32005)
            BITCART_USER and BITCART_PASSWORD set the credentials of both daemons. */
 #define BITCART_EVENTS_IMPLEMENTATION
 #include "bitcart_events.h"
@@ -58,13 +59,15 @@ int main(int argc, char **argv) {
     struct sigaction sa;
     int r;
 
+    if (argc < 5) {
+        fprintf(stderr, "usage: %s BTC_URL LTC_URL BTC_XPUB LTC_XPUB\n"
+                        "  the wallets' real keys (a daemon refuses made-up ones)\n", argv[0]);
+        return 2;
+    }
     setvbuf(stdout, NULL, _IOLBF, 0);   /* one event, one line, at once (even into a pipe) */
     g_manager = bce_manager_create(NULL);        /* NULL: default logger and limits */
     if (!g_manager) return 1;
-    if (!add(g_manager, "BTC", argc > 1 ? argv[1] : "http://127.0.0.1:5000",
-             argc > 3 ? argv[3] : "vpub5ExampleWallet") ||
-        !add(g_manager, "LTC", argc > 2 ? argv[2] : "http://127.0.0.1:5001",
-             argc > 4 ? argv[4] : "Ltub2ExampleWallet") ||
+    if (!add(g_manager, "BTC", argv[1], argv[3]) || !add(g_manager, "LTC", argv[2], argv[4]) ||
         bce_manager_on(g_manager, "new_block, new_transaction, new_payment, verified_tx", on_event,
                        g_manager) != BCE_OK) {
         bce_manager_destroy(g_manager);

@@ -7,9 +7,10 @@
    daemon: run one consumer per wallet.
 
    Build:  make                 (or: cc -I. examples/polling.c -o polling)
-   Run:    ./build/example_polling [URL [XPUB [INTERVAL_MS]]]
-             URL          the BTC daemon, default http://127.0.0.1:5000
-             XPUB         the wallet to watch, default vpub5ExampleWallet
+   Run:    ./build/example_polling URL XPUB [INTERVAL_MS]
+             URL          the BTC daemon, e.g. http://127.0.0.1:5000
+             XPUB  the wallet to watch: its real key (required; a daemon refuses a made-up
+                   key such as vpub5ExampleWallet with JSON-RPC error -32005)
              INTERVAL_MS  time between two get_updates calls, default 1000
            BITCART_USER and BITCART_PASSWORD set the credentials (default electrum/electrumz). */
 #define BITCART_EVENTS_IMPLEMENTATION
@@ -41,15 +42,16 @@ int main(int argc, char **argv) {
     int interval_ms = argc > 3 ? atoi(argv[3]) : 1000;
     int r;
 
-    if (interval_ms <= 0) {
-        fprintf(stderr, "usage: %s [URL [XPUB [INTERVAL_MS > 0]]]\n", argv[0]);
+    if (argc < 3 || interval_ms <= 0) {
+        fprintf(stderr, "usage: %s URL XPUB [INTERVAL_MS > 0]\n  URL   the BTC daemon, e.g. http://127.0.0.1:5000\n"
+                        "  XPUB  the wallet's real key (a daemon refuses a made-up one)\n", argv[0]);
         return 2;
     }
     setvbuf(stdout, NULL, _IOLBF, 0);   /* one event, one line, at once (even into a pipe) */
     memset(&desc, 0, sizeof desc);      /* zero means "the default" everywhere */
     desc.currency = "BTC";
-    desc.url = argc > 1 ? argv[1] : "http://127.0.0.1:5000";
-    desc.xpub = argc > 2 ? argv[2] : "vpub5ExampleWallet";
+    desc.url = argv[1];
+    desc.xpub = argv[2];
     desc.user = getenv("BITCART_USER");          /* NULL: the default */
     desc.password = getenv("BITCART_PASSWORD");
     g_coin = bce_coin_create(&desc);

@@ -8,9 +8,10 @@
    finishes what is queued, and the program exits.
 
    Build:  make                 (or: cc -I. examples/worker_thread.c -o worker_thread -lpthread)
-   Run:    ./build/example_worker_thread [URL [XPUB]]
-             URL   the BTC daemon, default http://127.0.0.1:5000
-             XPUB  the wallet to watch, default vpub5ExampleWallet
+   Run:    ./build/example_worker_thread URL XPUB
+             URL   the BTC daemon, e.g. http://127.0.0.1:5000
+             XPUB  the wallet to watch: its real key (required; a daemon refuses a made-up
+                   key such as vpub5ExampleWallet with JSON-RPC error -32005)
            BITCART_USER and BITCART_PASSWORD set the credentials (default electrum/electrumz). */
 #define BITCART_EVENTS_IMPLEMENTATION
 #include "bitcart_events.h"
@@ -91,11 +92,16 @@ int main(int argc, char **argv) {
     pthread_t thread;
     int r;
 
+    if (argc < 3) {
+        fprintf(stderr, "usage: %s URL XPUB\n  URL   the BTC daemon, e.g. http://127.0.0.1:5000\n"
+                        "  XPUB  the wallet's real key (a daemon refuses a made-up one)\n", argv[0]);
+        return 2;
+    }
     setvbuf(stdout, NULL, _IOLBF, 0);   /* one event, one line, at once (even into a pipe) */
     memset(&desc, 0, sizeof desc);      /* zero means "the default" everywhere */
     desc.currency = "BTC";
-    desc.url = argc > 1 ? argv[1] : "http://127.0.0.1:5000";
-    desc.xpub = argc > 2 ? argv[2] : "vpub5ExampleWallet";
+    desc.url = argv[1];
+    desc.xpub = argv[2];
     desc.user = getenv("BITCART_USER");          /* NULL: the default */
     desc.password = getenv("BITCART_PASSWORD");
     g_coin = bce_coin_create(&desc);

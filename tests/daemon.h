@@ -109,6 +109,39 @@ static inline int http_request(int port, const char *method, const char *path, c
     return 0;
 }
 
+/* One JSON-RPC call with the default credentials (electrum:electrumz); the answer's body goes
+   to out. E.g. daemon_rpc(port, "getbalance", "W", out, cap) loads wallet W as a real call would. */
+static inline int daemon_rpc(int port, const char *method, const char *wallet, char *out, size_t cap) {
+    struct sockaddr_in a;
+    char req[4096], body[1024], ans[65536];
+    size_t got = 0;
+    int fd = socket(AF_INET, SOCK_STREAM, 0), n;
+    const char *b;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_port = htons((unsigned short)port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0) { close(fd); return -1; }
+    snprintf(body, sizeof body, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"%s\",\"params\":{\"xpub\":\"%s\"}}",
+             method, wallet);
+    n = snprintf(req, sizeof req, "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                 "Authorization: Basic ZWxlY3RydW06ZWxlY3RydW16\r\n"
+                 "Content-Type: application/json\r\nContent-Length: %u\r\n\r\n%s", (unsigned)strlen(body), body);
+    if (send(fd, req, (size_t)n, 0) != n) { close(fd); return -1; }
+    for (;;) {
+        ssize_t r = recv(fd, ans + got, sizeof ans - 1 - got, 0);
+        if (r <= 0) break;
+        got += (size_t)r;
+        if (got >= sizeof ans - 1) break;
+    }
+    close(fd);
+    ans[got] = 0;
+    b = strstr(ans, "\r\n\r\n");
+    if (!b) return -1;
+    if (out && cap) snprintf(out, cap, "%s", b + 4);
+    return 0;
+}
+
 static inline long stats_field(int port, const char *field) {
     char buf[4096], key[64];
     const char *p;

@@ -7,9 +7,20 @@
  *
  *   fake_daemon [--host 127.0.0.1] [--port 0] [--user electrum]
  *               [--password electrumz] [--currency BTC] [--polling-cap 100]
- *               [--chunked] [--idle-close-ms N] [--trickle]
+ *               [--chunked] [--idle-close-ms N] [--trickle] [--height N]
  *
  * Once listening it prints "PORT <n>" on stdout. SIGTERM/SIGINT: exit 0.
+ *
+ * Like the real daemon: a JSON-RPC call that names a wallet loads it (wallets live in memory
+ * only, so a restarted daemon knows none); only loaded wallets get events; a key it cannot
+ * load gets -32005 from methods that need a wallet (get_updates, getbalance) and is silently
+ * not loaded by the others (test_*). A key cannot be loaded when it holds a byte outside
+ * printable ASCII, or when it starts with a BIP32 prefix (xpub ypub zpub tpub upub vpub Ltub
+ * Mtub) followed by a letter or digit and is not exactly 111 base58 characters (so the tests'
+ * short names such as "drop-w" or "vpub-cap" load, and "vpub5ExampleWallet" does not).
+ * Credentials that do not split on ':' into exactly two parts (a password holding ':') get
+ * HTTP 500. --height N: the first websocket client after start gets new_block N (a restarted
+ * daemon announces its current height again).
  * Build: cc -std=c99 -D_POSIX_C_SOURCE=200809L -O2 -o fake_daemon fake_daemon.c
  */
 #ifndef _POSIX_C_SOURCE
@@ -64,9 +75,10 @@
 
 static struct {
     const char *host, *user, *password, *currency;
-    long port, cap, idle_ms;
+    long port, cap, idle_ms, height;
     int chunked, trickle;
-} cfg = {"127.0.0.1", "electrum", "electrumz", "BTC", 0, 100, 0, 0, 0};
+} cfg = {"127.0.0.1", "electrum", "electrumz", "BTC", 0, 100, 0, -1, 0, 0};
+static int g_height_announced;
 
 static volatile sig_atomic_t g_stop;
 static unsigned long g_accepted, g_requests, g_pings;
@@ -1090,17 +1102,38 @@ static int http_parse(conn_t *c, req_t *r) {
     return 1;
 }
 
+/* 1: the credentials match; 0: they do not (or none); -1: decoded, they do not split on ':'
+ * into exactly two parts, which the real daemon fails on (HTTP 500). */
 static int auth_ok(const req_t *r) {
     buf_t raw = {0}, want = {0};
-    size_t i = 5;
+    size_t i = 5, k, colons = 0;
     int ok;
     if (!r->auth || r->alen < 6 || strncasecmp(r->auth, "basic", 5) != 0 || r->auth[5] != ' ') return 0;
     while (i < r->alen && r->auth[i] == ' ') i++;
     buf_printf(&want, "%s:%s", cfg.user, cfg.password);
-    ok = b64_decode(r->auth + i, r->alen - i, &raw) == 0 && raw.len == want.len &&
-         (raw.len == 0 || memcmp(raw.p, want.p, raw.len) == 0);
+    ok = b64_decode(r->auth + i, r->alen - i, &raw) == 0;
+    for (k = 0; ok && k < raw.len; k++) colons += raw.p[k] == ':';
+    if (ok && colons != 1) ok = -1;
+    else ok = ok && raw.len == want.len && (raw.len == 0 || memcmp(raw.p, want.p, raw.len) == 0);
     buf_free(&raw), buf_free(&want);
     return ok;
+}
+
+/* The key rule of the header comment: 1 when the daemon can load the wallet key k. */
+static int key_ok(const char *k, size_t n) {
+    static const char *const prefixes[] = {"xpub", "ypub", "zpub", "tpub", "upub", "vpub", "Ltub", "Mtub"};
+    static const char b58[] = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+    size_t i;
+    for (i = 0; i < n; i++)
+        if ((unsigned char)k[i] < 0x20 || (unsigned char)k[i] > 0x7e) return 0;
+    for (i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
+        if (n > 4 && memcmp(k, prefixes[i], 4) == 0 && isalnum((unsigned char)k[4])) {
+            size_t j;
+            if (n != 111) return 0;
+            for (j = 0; j < n; j++)
+                if (!strchr(b58, k[j])) return 0;
+        }
+    return 1;
 }
 
 static void send_unauth(conn_t *c) { respond_json(c, UNAUTH_BODY, RF_CHUNK); }
@@ -1130,10 +1163,11 @@ static void rpc_error(conn_t *c, long long code, const char *msg, size_t mlen, c
 #define RPC_ERR(code, msg) rpc_error(c, code, msg, strlen(msg), &id)
 
 static void handle_rpc(conn_t *c, const req_t *r) {
-    static const char *const methods[] = {"get_updates", "test_echo", "test_error", "test_big", "test_sleep"};
+    static const char *const methods[] = {"get_updates", "test_echo", "test_error", "test_big", "test_sleep",
+                                          "getbalance"};
     jdoc_t d;
     buf_t id = {0}, key = {0}, res = {0};
-    int root, x, params, kw = -1, first = -1, npos = 0, haskey = 0, m = -1, i;
+    int root, x, params, kw = -1, first = -1, npos = 0, haskey = 0, m = -1, i, loadable = 1;
     long long v;
     root = j_parse(&d, r->body, r->blen);
     if (root < 0) {
@@ -1148,7 +1182,7 @@ static void handle_rpc(conn_t *c, const req_t *r) {
     if ((x = j_get(&d, root, "id")) >= 0) j_write(&id, &d, x);
     else buf_puts(&id, "null");
     if ((x = j_get(&d, root, "method")) >= 0 && d.n[x].type == J_STR)
-        for (i = 0; i < 5; i++)
+        for (i = 0; i < 6; i++)
             if (d.n[x].len == strlen(methods[i]) && memcmp(j_sp(&d, x), methods[i], d.n[x].len) == 0) m = i;
     if (m < 0) {
         RPC_ERR(-32601, "Procedure not found");
@@ -1171,8 +1205,10 @@ static void handle_rpc(conn_t *c, const req_t *r) {
         haskey = 1;
         if (d.n[x].type == J_STR) {
             buf_add(&key, j_sp(&d, x), d.n[x].len);
+            loadable = key_ok(j_sp(&d, x), d.n[x].len);
         } else if (d.n[x].type == J_OBJ && xp >= 0 && d.n[xp].type == J_STR) {
             buf_add(&key, j_sp(&d, xp), d.n[xp].len);
+            loadable = key_ok(j_sp(&d, xp), d.n[xp].len);
             if (ct >= 0 && d.n[ct].type == J_STR && d.n[ct].len) {
                 buf_puts(&key, "_");
                 buf_add(&key, j_sp(&d, ct), d.n[ct].len);
@@ -1181,7 +1217,11 @@ static void handle_rpc(conn_t *c, const req_t *r) {
             RPC_ERR(-32602, "Invalid params");
             goto out;
         }
-        wallet_load(key.p ? key.p : "", key.len);
+        if (loadable) wallet_load(key.p ? key.p : "", key.len);
+    }
+    if ((m == 0 || m == 5) && haskey && !loadable) { /* methods that need a wallet report it */
+        RPC_ERR(-32005, "Seed or key not recognized");
+        goto out;
     }
     switch (m) {
     case 0: /* get_updates */
@@ -1191,6 +1231,13 @@ static void handle_rpc(conn_t *c, const req_t *r) {
         }
         wallet_drain(wallet_find(key.p ? key.p : "", key.len), &res);
         rpc_reply(c, "result", res.p, res.len, &id);
+        break;
+    case 5: /* getbalance: names the wallet without draining its queue */
+        if (!haskey) {
+            RPC_ERR(-32000, "Wallet not loaded");
+            break;
+        }
+        rpc_reply(c, "result", "{\"confirmed\":\"0\"}", strlen("{\"confirmed\":\"0\"}"), &id);
         break;
     case 1: /* test_echo */
         if (params >= 0) j_write(&res, &d, params);
@@ -1217,7 +1264,7 @@ static void handle_rpc(conn_t *c, const req_t *r) {
         res.len = (size_t)v + 2;
         rpc_reply(c, "result", res.p, res.len, &id);
         break;
-    default: /* test_sleep [ms] */
+    case 4: /* test_sleep [ms] */
         if (npos != 1 || j_int(&d, first, 0, SLEEP_MAX, &v)) {
             RPC_ERR(-32602, "Invalid params");
             break;
@@ -1236,7 +1283,9 @@ out:
 static void handle_ws(conn_t *c, const req_t *r) {
     buf_t raw = {0}, acc = {0}, o = {0};
     unsigned char dig[20];
-    if (!auth_ok(r)) { send_unauth(c); return; }
+    int au = auth_ok(r);
+    if (au < 0) { respond_text(c, 500, 0); return; }
+    if (!au) { send_unauth(c); return; }
     if (!ieq(r->upgrade, r->ulen, "websocket") || !has_token(r->connection, r->clen, "upgrade") ||
         !(ieq(r->wsver, r->vlen, "13") || ieq(r->wsver, r->vlen, "8") || ieq(r->wsver, r->vlen, "7")) ||
         !r->wskey || b64_decode(r->wskey, r->klen, &raw) || raw.len != 16) {
@@ -1254,6 +1303,19 @@ static void handle_ws(conn_t *c, const req_t *r) {
     queue_out(c, o.p, o.len, 1);
     c->kind = K_WS;
     c->sub_mode = 0;
+    if (cfg.height >= 0 && !g_height_announced) { /* the first client after start: the height again */
+        size_t i;
+        g_height_announced = 1;
+        o.len = raw.len = 0;
+        buf_printf(&raw, "{\"event\":\"new_block\",\"height\":%ld}", cfg.height);
+        buf_puts(&o, "{\"updates\":[");
+        buf_add(&o, raw.p, raw.len);
+        buf_puts(&o, "],\"wallet\":null,\"currency\":");
+        j_put_str(&o, cfg.currency, strlen(cfg.currency));
+        buf_puts(&o, "}");
+        for (i = 0; i < g_nw; i++) wallet_push(&g_w[i], raw.p, raw.len);
+        ws_send(c, 1, o.p, o.len);
+    }
     buf_free(&raw), buf_free(&acc), buf_free(&o);
 }
 
@@ -1274,7 +1336,8 @@ static void handle_inject(conn_t *c, const req_t *r) {
     }
     if (!glob) buf_add(&key, j_sp(&d, wl), d.n[wl].len);
     for (x = d.n[ups].first; x >= 0; x = d.n[x].next) {
-        wallet_t *w;
+        wallet_t *w = glob ? NULL : wallet_find(key.p ? key.p : "", key.len);
+        if (!glob && !w) continue; /* the daemon produces no event for a wallet it has not loaded */
         u.len = msg.len = 0;
         j_write(&u, &d, x);
         buf_puts(&msg, "{\"updates\":[");
@@ -1286,7 +1349,7 @@ static void handle_inject(conn_t *c, const req_t *r) {
             queued += g_nw;
         } else {
             j_put_str(&msg, key.p, key.len);
-            if ((w = wallet_find(key.p, key.len)) != NULL) wallet_push(w, u.p, u.len), queued++;
+            wallet_push(w, u.p, u.len), queued++;
         }
         buf_puts(&msg, ",\"currency\":");
         j_put_str(&msg, cfg.currency, strlen(cfg.currency));
@@ -1380,9 +1443,16 @@ static void handle_request(conn_t *c, const req_t *r) {
         respond_text(c, 405, 0);
         return;
     }
-    if (routes[i].id <= 1 && !auth_ok(r)) {
-        send_unauth(c);
-        return;
+    if (routes[i].id <= 1) {
+        int au = auth_ok(r);
+        if (au < 0) { /* the daemon's split(":") fails */
+            respond_text(c, 500, 0);
+            return;
+        }
+        if (!au) {
+            send_unauth(c);
+            return;
+        }
     }
     switch (routes[i].id) {
     case 0: handle_rpc(c, r); break;
@@ -1450,7 +1520,7 @@ static void conn_read(conn_t *c) {
 
 static void usage(void) {
     fputs("usage: fake_daemon [--host H] [--port N] [--user U] [--password P] [--currency C]\n"
-          "                   [--polling-cap N] [--chunked] [--idle-close-ms N] [--trickle]\n",
+          "                   [--polling-cap N] [--chunked] [--idle-close-ms N] [--trickle] [--height N]\n",
           stderr);
     exit(2);
 }
@@ -1489,6 +1559,7 @@ static void parse_args(int argc, char **argv) {
         else if (!strcmp(name, "--currency")) cfg.currency = val;
         else if (!strcmp(name, "--polling-cap")) cfg.cap = num_arg(val, 0, 1000000);
         else if (!strcmp(name, "--idle-close-ms")) cfg.idle_ms = num_arg(val, 0, 86400000);
+        else if (!strcmp(name, "--height")) cfg.height = num_arg(val, 0, 2000000000);
         else usage();
     }
     if (strchr(cfg.user, ':')) {

@@ -6,9 +6,10 @@ command line as its twin tests/fake_daemon.c:
 
     /usr/bin/python3 fake_daemon.py [--host 127.0.0.1] [--port 0]
         [--user electrum] [--password electrumz] [--currency BTC]
-        [--polling-cap 100] [--chunked] [--idle-close-ms N] [--trickle]
+        [--polling-cap 100] [--chunked] [--idle-close-ms N] [--trickle] [--height N]
 
 Once listening it prints "PORT <n>" on stdout. SIGTERM/SIGINT: exit 0.
+Wallets, keys, credentials with ':' and --height: as described at the top of fake_daemon.c.
 Needs python3-aiohttp (Debian); run it with /usr/bin/python3.
 """
 import argparse
@@ -45,8 +46,22 @@ SPEC_BODY = (
 ARGS = None
 
 
+BIP32_PREFIXES = ("xpub", "ypub", "zpub", "tpub", "upub", "vpub", "Ltub", "Mtub")
+BASE58 = set("123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz")
+
+
+def key_ok(key):
+    """1 when the daemon can load the wallet key (the rule of fake_daemon.c)."""
+    if any(not 0x20 <= ord(ch) <= 0x7E for ch in key):
+        return False
+    if len(key) > 4 and key[:4] in BIP32_PREFIXES and key[4].isascii() and key[4].isalnum():
+        return len(key) == 111 and all(ch in BASE58 for ch in key)
+    return True
+
+
 class State:
     def __init__(self):
+        self.height_announced = False
         self.connections = 0
         self.requests = 0
         self.pings = 0
@@ -183,6 +198,10 @@ async def respond_text(request, status, reason, close=False):
     return await respond(request, status, f"{status}: {reason}".encode(), CT_TEXT, close=close)
 
 
+class BadCredentials(Exception):
+    """Decoded credentials that do not split on ':' into two parts: the daemon fails (500)."""
+
+
 def authed(request):
     header = request.headers.get("Authorization")
     if header is None:
@@ -194,6 +213,10 @@ def authed(request):
         raw = base64.b64decode(token.strip(" "), validate=True)
     except (binascii.Error, ValueError):
         return False
+    if not raw:
+        return False
+    if raw.count(b":") != 1:
+        raise BadCredentials()
     return raw == f"{ARGS.user}:{ARGS.password}".encode()
 
 
@@ -209,6 +232,8 @@ async def middleware(request, handler):
     except web.HTTPException as exc:
         close = exc.status == 413
         return await respond_text(request, exc.status, exc.reason, close=close)
+    except BadCredentials:
+        return await respond_text(request, 500, "Internal Server Error")
 
 
 # --------------------------------------------------------------- JSON-RPC
@@ -252,6 +277,12 @@ async def m_get_updates(args, params, key):
     return updates
 
 
+async def m_getbalance(args, params, key):
+    if key is None:
+        raise RpcError(-32000, "Wallet not loaded")
+    return {"confirmed": "0"}
+
+
 async def m_test_echo(args, params, key):
     return params
 
@@ -281,7 +312,9 @@ METHODS = {
     "test_error": m_test_error,
     "test_big": m_test_big,
     "test_sleep": m_test_sleep,
+    "getbalance": m_getbalance,
 }
+NEEDS_WALLET = ("get_updates", "getbalance")
 
 
 async def h_rpc(request):
@@ -320,8 +353,12 @@ async def call_method(data):
                 args, kwargs = params, {}
         else:
             raise invalid_params()
-        key = wallet_key(kwargs.get("xpub"))
-        if key is not None and key not in STATE.wallets:
+        xpub = kwargs.get("xpub")
+        key = wallet_key(xpub)
+        if key is not None and not key_ok(xpub if isinstance(xpub, str) else xpub["xpub"]):
+            if method in NEEDS_WALLET:  # methods that need a wallet report it; others hide it
+                raise RpcError(-32005, "Seed or key not recognized")
+        elif key is not None and key not in STATE.wallets:
             STATE.wallets[key] = collections.deque(maxlen=ARGS.polling_cap)
         return await METHODS[method](args, params, key)
     except RpcError as exc:
@@ -344,6 +381,13 @@ async def h_ws(request):
     await ws.prepare(request)
     client = WsClient(ws, request)
     STATE.ws[client] = None
+    if ARGS.height is not None and not STATE.height_announced:  # the first client after start
+        STATE.height_announced = True
+        update = {"event": "new_block", "height": ARGS.height}
+        for queue in STATE.wallets.values():
+            queue.append(update)
+        text = dumps({"updates": [update], "wallet": None, "currency": ARGS.currency})
+        await ws.send_str(text.decode("utf-8"))
     try:
         async for msg in ws:
             if msg.type == WSMsgType.PING:
@@ -385,11 +429,13 @@ async def h_inject(request):
         return await bad_request(request)
     queued = sent = 0
     for update in updates:
+        if wallet is not None and wallet not in STATE.wallets:
+            continue  # the daemon produces no event for a wallet it has not loaded
         if wallet is None:
             for queue in STATE.wallets.values():
                 queue.append(update)
             queued += len(STATE.wallets)
-        elif wallet in STATE.wallets:
+        else:
             STATE.wallets[wallet].append(update)
             queued += 1
         text = dumps({"updates": [update], "wallet": wallet, "currency": ARGS.currency})
@@ -514,6 +560,7 @@ def parse_args(argv):
     p.add_argument("--chunked", action="store_true")
     p.add_argument("--idle-close-ms", type=int, default=0, choices=range(0, 86400001), metavar="N")
     p.add_argument("--trickle", action="store_true")
+    p.add_argument("--height", type=int, default=None, choices=range(0, 2000000001), metavar="N")
     p.add_argument("--tls-cert", default=None, help="PEM certificate chain: serve TLS")
     p.add_argument("--tls-key", default=None, help="PEM private key for --tls-cert")
     args = p.parse_args(argv)

@@ -142,6 +142,7 @@ run_daemon_tests() { # run_daemon_tests c|py
         bad "$impl ws: no 'connected' line"; sed 's/^/    /' "$T/$impl-ws.err" | tail -5
     fi
     wait_until 10 loaded "$P" W1
+    get_updates "$P" W2 >/dev/null         # a daemon has events only for wallets a call named
     inject "$P" '"W1"' "[$U_TX,$U_UNCONF]"
     inject "$P" '"W2"' "[$U_TX]"
     inject "$P" null "[$U_BLOCK]"
@@ -200,6 +201,35 @@ run_daemon_tests() { # run_daemon_tests c|py
     check "$impl --no-catch-up: no get_updates was made (the daemon still holds the 4 updates)" \
         test "$(grep -o '"event":"[a-z_]*"' "$T/$impl-nocu.queue" | tr '\n' ' ')" = \
         '"event":"new_transaction" "event":"new_payment" "event":"new_payment" "event":"verified_tx" '
+
+    # ---- --no-catch-up and a wallet no call has named yet: the listener's getbalance after
+    # connecting makes the daemon load it (else it would send nothing), without draining its queue
+    listen "$impl-nocu2" --url "http://127.0.0.1:$P" --xpub W11 --no-catch-up
+    wait_until 10 has_text "$T/$impl-nocu2.err" "BTC: connected to"
+    wait_until 10 loaded "$P" W11
+    check "$impl --no-catch-up: the daemon loaded the wallet after the connect" loaded "$P" W11
+    inject "$P" '"W11"' "[$U_TX]"
+    wait_until 10 has_lines "$T/$impl-nocu2.out" 1
+    stop_listener TERM
+    same_lines "$impl --no-catch-up: events of a wallet named by no one else arrive" "$T/$impl-nocu2.out" \
+        "$(L '"W11"' "$U_TX")"
+    check "$impl --no-catch-up: the queue was not drained" has_text <(get_updates "$P" W11) '"tx":"9f2c"'
+
+    # ---- a key the daemon cannot load (-32005): exit 6 at once, in every mode
+    for mode in ws poll nocu forcepoll; do
+        case $mode in
+        ws) set -- ;; poll) set -- --poll=50 ;; nocu) set -- --no-catch-up ;; forcepoll) set -- --poll=50 --force-connect ;;
+        esac
+        run_cli "$impl-badkey-$mode" 20 --url "http://127.0.0.1:$P" --xpub vpub5ExampleWallet "$@"
+        check "$impl bad key ($mode): exit 6 (got $RC)" test "$RC" = 6
+        check "$impl bad key ($mode): says -32005 and names the wallet" \
+            bash -c "grep -qF 'JSON-RPC error -32005: Seed or key not recognized' '$T/$impl-badkey-$mode.err' &&
+                     grep -qF 'the wallet: BTC:vpub5ExampleWallet' '$T/$impl-badkey-$mode.err'"
+    done
+    set --
+    run_cli "$impl-badkey-mgr" 20 --wallet BTC:WOK --wallet BTC:vpub5ExampleWallet --url "http://127.0.0.1:$P"
+    check "$impl bad key (manager): exit 6 (got $RC), naming the wallet" \
+        test "$RC" = 6 -a -n "$(grep -F 'the wallet: BTC:vpub5ExampleWallet' "$T/$impl-badkey-mgr.err")"
 
     # ---- polling: exact lines (a global event has wallet null here too)
     listen "$impl-poll" --url "http://127.0.0.1:$P" --xpub W3 --poll=50 -v
@@ -267,6 +297,7 @@ run_daemon_tests() { # run_daemon_tests c|py
     listen "$impl-exec2" --url "http://127.0.0.1:$P" --xpub W6 \
         --exec "touch '$T/$impl-exec2.started'; sleep 0.5; cat >'$T/$impl-exec2.done'"
     wait_until 10 has_text "$T/$impl-exec2.err" "connected to"
+    wait_until 10 loaded "$P" W6
     inject "$P" '"W6"' "[$U_TX]"
     wait_until 10 test -e "$T/$impl-exec2.started"
     stop_listener TERM
@@ -290,6 +321,9 @@ run_daemon_tests() { # run_daemon_tests c|py
         wait_until 10 has_text "$T/$impl-mgr.err" "BTC: connected to http://127.0.0.1:$P"
         check "$impl manager: both currencies connected" \
             test "$(grep -c ': connected to' "$T/$impl-mgr.err")" -eq 2
+        wait_until 10 loaded "$P" WB
+        wait_until 10 loaded "$P2" WL
+        get_updates "$P" WX >/dev/null     # another wallet, loaded: its events reach the manager
         inject "$P" '"WX"' "[$U_PAID]"
         inject "$P" '"WB"' "[$U_TX]"
         wait_until 10 has_lines "$T/$impl-mgr.out" 1
@@ -329,6 +363,7 @@ run_daemon_tests() { # run_daemon_tests c|py
     ( "$BIN" --url "http://127.0.0.1:$P" --xpub W8 2>"$T/$impl-pipe.err"; echo $? >"$T/$impl-pipe.rc" ) | head -n 1 >"$T/$impl-pipe.out" &
     local hp=$!
     wait_until 10 has_text "$T/$impl-pipe.err" "connected to"
+    wait_until 10 loaded "$P" W8
     inject "$P" '"W8"' "[$U_TX]"
     wait_until 10 has_lines "$T/$impl-pipe.out" 1
     inject "$P" '"W8"' "[$U_TX]"
@@ -460,6 +495,7 @@ usage_tests() {
         has_text "$T/force.err" "connection attempt failed"
     if start_daemon force-daemon "$BUILD/fake_daemon" --port "$free"; then
         wait_until 20 has_text "$T/force.err" "BTC: connected to"
+        wait_until 10 loaded "$free" WF
         inject "$free" '"WF"' "[$U_TX]"
         wait_until 10 has_lines "$T/force.out" 1
         stop_listener TERM
@@ -521,6 +557,8 @@ while True:
         local tp=$PORT
         listen tls-ok --url "https://127.0.0.1:$tp" --xpub WT --ca-file "$BUILD/certs/ca.pem"
         wait_until 15 has_text "$T/tls-ok.err" "BTC: connected to https://127.0.0.1:$tp"
+        loaded_tls() { curl -s -m 5 --cacert "$BUILD/certs/ca.pem" "https://127.0.0.1:$tp/_test/stats" | grep -qF '"WT"'; }
+        wait_until 10 loaded_tls
         inject_tls() { curl -s -m 5 --cacert "$BUILD/certs/ca.pem" -d "{\"wallet\":\"WT\",\"updates\":[$U_PAID]}" "https://127.0.0.1:$tp/_test/inject" >/dev/null; }
         inject_tls
         wait_until 10 has_lines "$T/tls-ok.out" 1
@@ -535,6 +573,24 @@ while True:
         kill -TERM "$DPID"
         wait "$DPID"
     fi
+
+    echo "== a password with ':' (the daemon answers HTTP 500), against both daemons"
+    for impl in c py; do
+        if [ $impl = c ]; then set -- "$BUILD/fake_daemon"; else set -- "$PY" "$HERE/fake_daemon.py"; fi
+        if start_daemon "colon-$impl" "$@" --password 'pa:ss'; then
+            run_cli "colon-$impl-ws" 20 --url "http://127.0.0.1:$PORT" --xpub WC --password 'pa:ss'
+            check "colon ($impl): websocket exits 3 (got $RC)" test "$RC" = 3
+            check "colon ($impl): warned about when configured" has_text "$T/colon-$impl-ws.err" "warning: the password contains ':'"
+            check "colon ($impl): the HTTP 500 names the cause" \
+                grep -qE "HTTP 500 \(the password contains ':'" "$T/colon-$impl-ws.err"
+            run_cli "colon-$impl-poll" 20 --url "http://127.0.0.1:$PORT" --xpub WC --password 'pa:ss' --poll
+            check "colon ($impl): polling exits 3 (got $RC), naming the cause" \
+                test "$RC" = 3 -a -n "$(grep -E "HTTP 500 \(the password contains ':'" "$T/colon-$impl-poll.err")"
+            kill -TERM "$DPID"
+            wait "$DPID"
+        fi
+    done
+    set --
 
     echo "== a build without TLS (as make builds it when mbedTLS is missing, or with BCE_TLS=0)"
     local notls=$BUILD/bitcart-listen-notls

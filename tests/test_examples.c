@@ -13,8 +13,11 @@
 #include "daemon.h"
 #include <time.h>
 
-#define WALLET "vpub5ExampleWallet"
-#define LTC_WALLET "Ltub2ExampleWallet"
+/* Keys of the right form (111 base58 characters): the fake daemons, like a real one, refuse a
+   made-up key such as "vpub5ExampleWallet" with JSON-RPC error -32005. */
+#define WALLET "vpub5SLqN2bLY4WeYhnmHMuXjhpfwECoaMbMR8dagBghrTG3FWqtKHpfHbde9apJAw1f7ieFaUeV6MmewmGwzNNnRx2SGjRZwdjAPYZ2612wexW"
+#define LTC_WALLET "Ltub2SSUS19CirucWKwGwmuYKT3YAN27cVwyiSvwa67kDShscH34AqVg1fyMbqGQzvGcrJZzH1A6UxDKG7DgsouJr1uLtn4Zr1Cgs4LTvg42aqv"
+#define OTHER_WALLET "vpub5SLqN2bLY4WeYQYT65S2oRWaAQvCHeXSEi4z8BGQTMWBLUWNXxJsqPkFtwE36ioS7zZiBKMhN4tkh1U2ZfodZ2wxJhdSdUtXGJ99TpqkD7n"
 
 static const char *g_build = "build";
 static int g_valgrind;          /* run the examples under valgrind */
@@ -194,10 +197,13 @@ static int start_daemon(daemon_t *d, const char *currency) {
 #define VERIFIED "{\"event\":\"verified_tx\",\"tx\":\"9f2c5e\",\"height\":2500001}"
 
 /* Injects the sequence: a transaction and a payment for the wallet, an event for another
-   wallet (a coin does not show it; the manager does), a block, the payment paid, the transaction verified. */
+   wallet (a coin does not show it; the manager does; a daemon has events only for wallets a
+   call has named, so a getbalance names it first), a block, the payment paid, the transaction
+   verified. */
 static int inject_sequence(int port, const char *wallet) {
     return daemon_inject(port, wallet, "[" TX1 "," PAY7 "]") == 0 &&
-           daemon_inject(port, "vpub5SomeoneElse", "[{\"event\":\"new_transaction\",\"tx\":\"other\"}]") == 0 &&
+           daemon_rpc(port, "getbalance", OTHER_WALLET, NULL, 0) == 0 &&
+           daemon_inject(port, OTHER_WALLET, "[{\"event\":\"new_transaction\",\"tx\":\"other\"}]") == 0 &&
            daemon_inject(port, NULL, "[" BLOCK "]") == 0 &&
            daemon_inject(port, wallet, "[" PAY3 "," VERIFIED "]") == 0;
 }
@@ -273,7 +279,7 @@ static void test_manager(void) {
     const char *expected =
         "BTC " WALLET " new_transaction: " TX1 "\n"
         "BTC " WALLET " new_payment: " PAY7 "\n"
-        "BTC vpub5SomeoneElse (not ours) new_transaction: {\"event\":\"new_transaction\",\"tx\":\"other\"}\n"
+        "BTC " OTHER_WALLET " (not ours) new_transaction: {\"event\":\"new_transaction\",\"tx\":\"other\"}\n"
         "BTC (every wallet) new_block: " BLOCK "\n"
         "BTC " WALLET " new_payment: " PAY3 "\n"
         "BTC " WALLET " verified_tx: " VERIFIED "\n"
@@ -360,6 +366,24 @@ static void test_allocator_logger(void) {
     daemon_stop(&d);
 }
 
+/* Without the wallet argument every example says how to run it and exits 2: there is no
+   default key (a made-up one only draws -32005 from a daemon). */
+static void test_wallet_required(void) {
+    static const char *const names[] = {"websocket", "polling", "poll_loop", "worker_thread", "allocator_logger", "manager"};
+    const char *args[] = {"http://127.0.0.1:1", NULL, NULL, NULL};
+    size_t i;
+    for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+        proc_t p;
+        int st;
+        if (i + 1 == sizeof names / sizeof names[0]) args[1] = "http://127.0.0.1:1", args[2] = WALLET;  /* no LTC key */
+        CHECK(proc_start(&p, names[i], args, NULL) == 0);
+        st = proc_finish(&p, 0);
+        CHECK_INT(st, 2);
+        CHECK(strstr(p.ebuf, "usage: ") != NULL && strstr(p.ebuf, "XPUB") != NULL);
+        if (st != 2) fprintf(stderr, "example_%s: exit %d, stderr:\n%s\n", names[i], st, p.ebuf);
+    }
+}
+
 int main(int argc, char **argv) {
     long long t0 = now_ms();
     int passes = argc > 2 && strcmp(argv[2], "plain") == 0 ? 1 : 2;
@@ -368,6 +392,7 @@ int main(int argc, char **argv) {
     signal(SIGPIPE, SIG_IGN);
     for (g_valgrind = 0; g_valgrind < passes; g_valgrind++) {
         long long t = now_ms();
+        RUN(test_wallet_required);
         RUN(test_websocket);
         RUN(test_polling);
         RUN(test_polling_auth);

@@ -308,7 +308,7 @@ def check(mode):
 @check("basic")
 def auth_failure_body():
     c = Conn()
-    for auth in [None, ("electrum", "wrong"), ("other", "electrumz"), ("electrum", "electrumz:")]:
+    for auth in [None, ("electrum", "wrong"), ("other", "electrumz")]:
         r = c.request("POST", "/", {"jsonrpc": "2.0", "method": "test_echo", "id": 1}, auth=auth)
         assert (r.status, r.body) == (200, UNAUTH), (auth, r.status, r.body)
     for bad_header in ["Authorization: Bearer abc", "Authorization: Basic !!!!", "Authorization: Basic"]:
@@ -318,6 +318,53 @@ def auth_failure_body():
     assert (r.status, r.body) == (200, UNAUTH)
     ws = WS(auth=("electrum", "x"))
     assert (ws.resp.status, ws.resp.body) == (200, UNAUTH), (ws.resp.status, ws.resp.body)
+
+
+@check("basic")
+def colon_in_credentials_is_http_500():
+    # the real daemon splits the decoded credentials on ':' into exactly two parts
+    for auth in [("electrum", "electrumz:"), ("electrum", "a:b")]:
+        r = req("POST", "/", {"jsonrpc": "2.0", "method": "test_echo", "id": 1}, auth=auth)
+        assert r.status == 500, (auth, r.status)
+        assert req("GET", "/spec", auth=auth).status == 500
+        ws = WS(auth=auth)
+        assert ws.resp.status == 500, ws.resp.status
+        ws.close()
+
+
+GOOD_KEY = "vpub5" + "Y" * 106
+
+
+@check("basic")
+def keys_the_daemon_cannot_load():
+    req("POST", "/_test/unload")
+    for bad in ["vpub5ExampleWallet", "xpub6" + "1" * 105, "Ltub2" + "l" * 106, "caf\u00e9", "a\nb"]:
+        for method in ("get_updates", "getbalance"):
+            assert error(rpc(method, {"xpub": bad})) == {"code": -32005, "message": "Seed or key not recognized"}, (bad, method)
+        assert result(rpc("test_echo", [1, {"xpub": bad}])) == [1, {"xpub": bad}]  # hidden, not loaded
+    assert error(rpc("get_updates", {"xpub": {"xpub": "vpub5Bad", "contract": "0xdAC1"}}))["code"] == -32005
+    assert stats()["loaded"] == []
+    for good in [GOOD_KEY, "Ltub2" + "z" * 106, "vpub-cap-x", "w1", "0xAbC", "xpub"]:
+        assert result(rpc("getbalance", {"xpub": good})) == {"confirmed": "0"}, good
+    assert stats()["loaded"] == [GOOD_KEY, "Ltub2" + "z" * 106, "vpub-cap-x", "w1", "0xAbC", "xpub"]
+    assert error(rpc("getbalance", {"xpub": None}))["code"] == -32000
+    # getbalance does not drain the queue
+    assert inject("w1", [{"event": "new_transaction", "tx": "kept"}])["queued"] == 1
+    assert result(rpc("getbalance", {"xpub": "w1"})) == {"confirmed": "0"}
+    assert result(rpc("get_updates", {"xpub": "w1"})) == [{"event": "new_transaction", "tx": "kept"}]
+
+
+@check("basic")
+def no_events_for_wallets_not_loaded():
+    req("POST", "/_test/unload")
+    reset_ws()
+    a = WS()
+    a.sync()
+    assert inject("never-named", [{"event": "new_transaction", "tx": "x"}]) == {"queued": 0, "sent": 0}
+    rpc("getbalance", {"xpub": "named"})
+    assert inject("named", [{"event": "new_transaction", "tx": "y"}]) == {"queued": 1, "sent": 1}
+    assert a.message() == event("named", {"event": "new_transaction", "tx": "y"})
+    a.close()
 
 
 @check("basic")
@@ -508,6 +555,8 @@ def garbage_does_not_crash():
 @check("basic")
 def websocket_round_trip():
     reset_ws()
+    for w in ("w-ws1", "w-ws2", "w-frag", {"xpub": "a", "contract": "b"}):
+        rpc("getbalance", {"xpub": w})  # only loaded wallets have events
     a, b = WS(), WS()
     assert a.resp.status == 101 and b.resp.status == 101
     b.text('{"xpub":"w-ws1"}')
@@ -515,7 +564,7 @@ def websocket_round_trip():
     assert stats()["ws_clients"] == 2
     u1 = {"event": "new_payment", "address": "r1", "status": 3, "status_str": "Paid",
           "tx_hashes": ["t"], "sent_amount": "1.5"}
-    assert inject("w-ws1", [u1]) == {"queued": 0, "sent": 2}
+    assert inject("w-ws1", [u1]) == {"queued": 1, "sent": 2}
     assert a.message() == event("w-ws1", u1) and b.message() == event("w-ws1", u1)
     assert inject("w-ws2", [{"event": "new_transaction", "tx": "t2"}])["sent"] == 1
     assert json.loads(a.message())["wallet"] == "w-ws2"
@@ -611,7 +660,7 @@ def close_idle():
 
 @check("chunked")
 def chunked_responses():
-    auth = ("u", "p:w")
+    auth = ("u", "p-w")
     c = Conn()
     for i in range(3):
         r = c.request("POST", "/", {"method": "test_echo", "params": ["é" * i, i], "id": i}, auth=auth)
@@ -632,7 +681,7 @@ def chunked_responses():
 
 @check("chunked")
 def options_cap_currency_credentials():
-    auth = ("u", "p:w")
+    auth = ("u", "p-w")
     c = Conn()
     c.rpc("get_updates", {"xpub": "w"}, auth=auth)
     assert inject("w", [{"event": "new_block", "height": h} for h in range(8)])["queued"] == 8
@@ -642,6 +691,20 @@ def options_cap_currency_credentials():
     inject(None, [{"event": "new_block", "height": 1}])
     assert ws.message() == event(None, {"event": "new_block", "height": 1}, currency="ltc")
     ws.close()
+
+# ----------------------------------------------------------------- --height 777
+
+
+@check("height")
+def height_announced_to_the_first_client():
+    rpc("getbalance", {"xpub": "h1"})
+    a = WS()
+    assert a.message() == event(None, {"event": "new_block", "height": 777})
+    b = WS()
+    b.sync()  # the second client gets nothing: only the first one after start
+    assert result(rpc("get_updates", {"xpub": "h1"})) == [{"event": "new_block", "height": 777}]
+    a.close()
+    b.close()
 
 # ------------------------------------------------------------------- --trickle
 
@@ -723,6 +786,7 @@ def transcript():
     ws = WS()
     ws.text('{"xpub":"W"}')
     ws.sync()
+    c.request("POST", "/", {"method": "getbalance", "params": {"xpub": "W"}, "id": 1})
     inject("W", [{"amount": "0.1", "n": 2.50}])
     out.append(repr(ws.message()))
     print("\n".join(out))
@@ -789,11 +853,15 @@ for impl in c py; do
         run_checks "$impl" basic
         stop_daemon "$impl"
     fi
-    if start_daemon "$impl-chunked" "${CMD[@]}" --chunked --currency ltc --polling-cap 5 --user u --password p:w; then
-        body=$(curl -s -D "$TMP/hdr" -u u:p:w "http://127.0.0.1:$PORT/spec")
+    if start_daemon "$impl-chunked" "${CMD[@]}" --chunked --currency ltc --polling-cap 5 --user u --password p-w; then
+        body=$(curl -s -D "$TMP/hdr" -u u:p-w "http://127.0.0.1:$PORT/spec")
         check "$impl-chunked: curl sees Transfer-Encoding: chunked" grep -qi '^transfer-encoding: chunked' "$TMP/hdr"
         run_checks "$impl-chunked" chunked
         stop_daemon "$impl-chunked"
+    fi
+    if start_daemon "$impl-height" "${CMD[@]}" --height 777; then
+        run_checks "$impl-height" height
+        stop_daemon "$impl-height"
     fi
     if start_daemon "$impl-trickle" "${CMD[@]}" --trickle --chunked; then
         run_checks "$impl-trickle" trickle

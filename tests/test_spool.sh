@@ -243,8 +243,8 @@ chmod 500 "$T/ro"
 if [ "$(id -u)" = 0 ]; then RO=/proc/self/spool-test; else RO=$T/ro/spool; fi
 timeout 10 "$BIN" --url "http://127.0.0.1:$DPORT" --xpub w0 --spool "$RO" >"$T/ro.out" 2>"$T/ro.err"
 RC=$?
-if [ $RC = 6 ] && grep -q "error: --spool: cannot create the directory $RO" "$T/ro.err" && [ ! -s "$T/ro.out" ]; then
-    ok "unwritable spool directory: exit 6 and a clear error"
+if [ $RC = 7 ] && grep -q "error: --spool: cannot create the directory $RO" "$T/ro.err" && [ ! -s "$T/ro.out" ]; then
+    ok "unwritable spool directory: exit 7 and a clear error"
 else
     bad "unwritable spool: rc $RC: $(cat "$T/ro.err")"
 fi
@@ -255,7 +255,7 @@ wait_until 10 test -e "$T/spool3/lock"
 wait_until 10 grep -q "connected to" "$T/first.err"
 timeout 10 "$BIN" --url "http://127.0.0.1:$DPORT" --xpub w0 --spool "$T/spool3" >/dev/null 2>"$T/second.err"
 RC=$?
-if [ $RC = 6 ] && grep -q "is in use by another bitcart-listen" "$T/second.err"; then ok "a second listener on the same spool: exit 6"; else bad "second listener: rc $RC: $(cat "$T/second.err")"; fi
+if [ $RC = 7 ] && grep -q "is in use by another bitcart-listen" "$T/second.err"; then ok "a second listener on the same spool: exit 7"; else bad "second listener: rc $RC: $(cat "$T/second.err")"; fi
 kill -TERM "$LPID"
 wait "$LPID"
 timeout 10 "$BIN" --xpub w0 --max-attempts 3 >/dev/null 2>"$T/usage.err"
@@ -278,8 +278,8 @@ done
 wait_until 10 gone "$LPID"
 wait "$LPID"
 RC=$?
-if [ $RC = 6 ] && grep -q "error: --spool: cannot append an event to $T/full/journal: File too large" "$T/full.err"; then
-    ok "disk full (RLIMIT_FSIZE): exit 6 with a clear error"
+if [ $RC = 7 ] && grep -q "error: --spool: cannot append an event to $T/full/journal: File too large" "$T/full.err"; then
+    ok "disk full (RLIMIT_FSIZE): exit 7 with a clear error"
 else
     bad "disk full: rc $RC: $(cat "$T/full.err")"
 fi

@@ -719,6 +719,288 @@ static void test_catch_up_order_aiohttp(void) { check_catch_up_order(py_argv, 0,
 static void test_catch_up_order_manager(void) { check_catch_up_order(c_argv, 1, 0); }
 static void test_catch_up_hold_off(void) { check_catch_up_order(c_argv, 0, 1); check_catch_up_order(c_argv, 1, 1); }
 
+/* ---- fidelity to the real daemon (issue 14) ---- */
+
+#define GOOD_KEY "vpub5SLqN2bLY4WeYhnmHMuXjhpfwECoaMbMR8dagBghrTG3FWqtKHpfHbde9apJAw1f7ieFaUeV6MmewmGwzNNnRx2SGjRZwdjAPYZ2612wexW"
+#define BAD_KEY "vpub5ExampleWallet"       /* a BIP32 prefix, not a key: the daemons answer -32005 */
+
+/* Restarts daemon d with argv (whose port argument must already hold d's port). */
+static int restart_daemon(daemon_t *d, const char *const *argv) {
+    kill(d->pid, SIGKILL);
+    waitpid(d->pid, NULL, 0);
+    return daemon_start(d, argv);
+}
+
+/* Catch-up off: after every (re)connect one getbalance names the wallet, so the daemon loads
+   it (and its events flow); the queue is not drained. A manager names each of its wallets. */
+static void check_no_catch_up_loads(const char *const *argv0, int python) {
+    daemon_t d;
+    tally_t *t = (tally_t *)calloc(1, sizeof *t);
+    bce_ws_opts_t o;
+    bce_coin_t *c;
+    bce_manager_t *m;
+    bce_coin_desc_t p;
+    char port[16], out[4096];
+    const char *argv[] = {python ? "/usr/bin/python3" : "build/fake_daemon", python ? "tests/fake_daemon.py" : "--port",
+                          python ? "--port" : port, python ? port : NULL, NULL};
+    CHECK_INT(daemon_start(&d, argv0), 0);
+    snprintf(port, sizeof port, "%d", d.port);
+    c = ws_coin(&d, "nocu-w", NULL);
+    bce_on(c, "new_transaction", on_seq, t);
+    ws_opts(&o, t);
+    o.disable_catch_up = 1;
+    CHECK_INT(bce_coin_begin_websocket(c, &o), BCE_OK);
+    STEP_UNTIL(bce_coin_step, c, t->connects == 1 && daemon_loaded(d.port, "nocu-w"), 5000);
+    CHECK(daemon_loaded(d.port, "nocu-w"));
+    daemon_inject_seq(d.port, "nocu-w", 0, 5);
+    STEP_UNTIL(bce_coin_step, c, t->total == 5, 5000);
+    CHECK_INT(t->total, 5);
+    CHECK_INT(daemon_rpc(d.port, "get_updates", "nocu-w", out, sizeof out), 0);
+    CHECK(strstr(out, "\"seq\":4") != NULL);          /* not drained by the library */
+    CHECK_INT(restart_daemon(&d, argv), 0);             /* a new daemon knows no wallet */
+    STEP_UNTIL(bce_coin_step, c, t->connects == 2 && daemon_loaded(d.port, "nocu-w"), 8000);
+    CHECK(daemon_loaded(d.port, "nocu-w"));
+    daemon_inject_seq(d.port, "nocu-w", 5, 5);
+    STEP_UNTIL(bce_coin_step, c, t->total == 10, 5000);
+    CHECK_INT(t->total, 10);
+    CHECK_INT(gaps(t, 10), 0);
+    bce_coin_destroy(c);
+    /* the manager: every wallet of the currency */
+    m = bce_manager_create(NULL);
+    memset(&p, 0, sizeof p);
+    p.url = d.url;
+    p.logger.level = -1;
+    bce_manager_configure(m, "BTC", &p);
+    bce_manager_add_wallet(m, "BTC", "nocu-m1");
+    bce_manager_add_wallet(m, "BTC", "nocu-m2");
+    CHECK_INT(bce_manager_begin_websocket(m, NULL, &o), BCE_OK);
+    STEP_UNTIL(bce_manager_step, m, daemon_loaded(d.port, "nocu-m1") && daemon_loaded(d.port, "nocu-m2"), 5000);
+    CHECK(daemon_loaded(d.port, "nocu-m1") && daemon_loaded(d.port, "nocu-m2"));
+    bce_manager_destroy(m);
+    daemon_stop(&d);
+    free(t);
+}
+static void test_no_catch_up_loads_c(void) { check_no_catch_up_loads(c_argv, 0); }
+static void test_no_catch_up_loads_py(void) { check_no_catch_up_loads(py_argv, 1); }
+
+/* Runs a coin (poll 0: websocket) until it ends, at most 5 s; 1 when still running. */
+static int coin_run_result(bce_coin_t *c, const bce_ws_opts_t *o, int poll) {
+    long long deadline = _bce_now_ms() + 5000;
+    int r = poll ? bce_coin_start_polling(c, 50) : bce_coin_begin_websocket(c, o);
+    if (r != BCE_OK) return r;
+    while ((r = bce_coin_step(c, 50)) == 1 && _bce_now_ms() < deadline) {}
+    if (r == 1) {
+        bce_stop(c);
+        while (bce_coin_step(c, 50) == 1) {}
+        return 1;
+    }
+    return r;
+}
+
+/* A key the daemon cannot load (-32005) ends every kind of run with BCE_ERR_WALLET: websocket
+   with catch-up, without it, polling, and a manager's; the daemon's code and whole message
+   are kept. */
+static void check_permanent_wallet_error(const char *const *argv) {
+    daemon_t d;
+    tally_t *t = (tally_t *)calloc(1, sizeof *t);
+    bce_ws_opts_t o;
+    bce_coin_t *c;
+    bce_manager_t *m;
+    bce_coin_desc_t p;
+    const char *msg = NULL;
+    int mode;
+    CHECK_INT(daemon_start(&d, argv), 0);
+    for (mode = 0; mode < 3; mode++) {
+        c = ws_coin(&d, BAD_KEY, NULL);
+        ws_opts(&o, t);
+        o.disable_catch_up = mode == 1;
+        CHECK_INT(coin_run_result(c, &o, mode == 2), BCE_ERR_WALLET);
+        CHECK_INT(bce_coin_last_rpc_error(c, &msg), -32005);
+        CHECK_STR(msg, "Seed or key not recognized");
+        bce_coin_destroy(c);
+    }
+    for (mode = 0; mode < 2; mode++) {
+        bce_coin_t *bad;
+        long long deadline = _bce_now_ms() + 5000;
+        int r;
+        bce_manager_desc_t md;
+        memset(&md, 0, sizeof md);
+        md.logger.level = -1;
+        m = bce_manager_create(&md);
+        memset(&p, 0, sizeof p);
+        p.url = d.url;
+        p.logger.level = -1;
+        bce_manager_configure(m, "BTC", &p);
+        bce_manager_add_wallet(m, "BTC", "fine-w");
+        bad = bce_manager_add_wallet(m, "BTC", BAD_KEY);
+        ws_opts(&o, t);
+        r = mode ? bce_manager_start_polling(m, 50) : bce_manager_begin_websocket(m, NULL, &o);
+        CHECK_INT(r, BCE_OK);
+        while ((r = bce_manager_step(m, 50)) == 1 && _bce_now_ms() < deadline) {}
+        CHECK_INT(r, BCE_ERR_WALLET);
+        CHECK_INT(bce_coin_last_rpc_error(bad, &msg), -32005);   /* the wallet that ended it */
+        CHECK_STR(msg, "Seed or key not recognized");
+        CHECK_INT(bce_coin_last_rpc_error(bce_manager_wallet(m, "BTC", "fine-w"), NULL), 0);
+        if (r == 1) {
+            bce_manager_stop(m);
+            while (bce_manager_step(m, 50) == 1) {}
+        }
+        bce_manager_destroy(m);
+    }
+    daemon_stop(&d);
+    free(t);
+}
+static void test_permanent_wallet_error_c(void) { check_permanent_wallet_error(c_argv); }
+static void test_permanent_wallet_error_py(void) { check_permanent_wallet_error(py_argv); }
+
+/* The last JSON-RPC error as data: the code and the whole message (bounded, no control
+   bytes); the error's name and docstring from /spec, fetched once. */
+static void check_rpc_error_data(const char *const *argv) {
+    daemon_t d;
+    bce_coin_t *c;
+    static char params[8192], out[64];
+    char name[64], doc[128];
+    const char *msg = NULL;
+    size_t n, o = 0, i;
+    long before;
+    CHECK_INT(daemon_start(&d, argv), 0);
+    c = ws_coin(&d, "err-w", NULL);
+    CHECK_INT(bce_coin_last_rpc_error(c, &msg), 0);
+    CHECK_STR(msg, "");
+    o += (size_t)snprintf(params + o, sizeof params - o, "[-32603, \"line1\\nline2\\u0007\\u00e9 ");
+    for (i = 0; i < 1500; i++) params[o++] = (char)('a' + i % 26);
+    o += (size_t)snprintf(params + o, sizeof params - o, " end\"]");
+    CHECK_INT(bce_rpc(c, "test_error", params, out, sizeof out, &n), BCE_ERR_RPC);
+    CHECK_INT(bce_coin_last_rpc_error(c, &msg), -32603);
+    CHECK_INT(strlen(msg), BCE_RPC_MESSAGE_MAX - 1);
+    CHECK(strncmp(msg, "line1?line2?\xc3\xa9 abcdefghijklmnopqrstuvwxyzabc", 40) == 0);
+    for (i = 0; msg[i]; i++) CHECK((unsigned char)msg[i] >= 0x20 && msg[i] != 0x7f);
+    CHECK(strlen(bce_coin_last_error(c)) < BCE_LOG_LINE_MAX);      /* the log text stays short */
+    CHECK_INT(bce_rpc(c, "test_error", "[-32005, \"Seed or key not recognized\"]", out, sizeof out, &n), BCE_ERR_WALLET);
+    CHECK_INT(bce_coin_last_rpc_error(c, &msg), -32005);
+    CHECK_STR(msg, "Seed or key not recognized");
+    CHECK_INT(bce_rpc(c, "test_echo", "[1]", out, sizeof out, &n), BCE_OK);
+    CHECK_INT(bce_coin_last_rpc_error(c, NULL), -32005);             /* the last error is kept */
+    before = stats_field(d.port, "requests");
+    CHECK_INT(bce_rpc_error_name(c, -32601, name, sizeof name, doc, sizeof doc), BCE_OK);
+    CHECK_STR(name, "ProcedureNotFoundError");
+    CHECK_STR(doc, "Procedure not found");
+    CHECK_INT(bce_rpc_error_name(c, -32000, name, sizeof name, NULL, 0), BCE_OK);
+    CHECK_STR(name, "WalletNotLoadedError");
+    CHECK_INT(bce_rpc_error_name(c, -31999, name, sizeof name, NULL, 0), BCE_ERR_UNSUPPORTED);
+    CHECK_INT(bce_rpc_error_name(c, -32601, name, 5, NULL, 0), BCE_ERR_LIMIT);
+    CHECK_INT(stats_field(d.port, "requests") - before, 2);   /* one GET /spec + the stats call itself */
+    bce_coin_destroy(c);
+    daemon_stop(&d);
+}
+static void test_rpc_error_data_c(void) { check_rpc_error_data(c_argv); }
+static void test_rpc_error_data_py(void) { check_rpc_error_data(py_argv); }
+
+static long long g_heights[4];
+static void on_height(const bce_event_t *ev, void *ud) {
+    long long h = 0;
+    (void)ud;
+    if (bce_event_int(ev, "height", &h) && h >= 100 && h < 104) g_heights[h - 100]++;
+}
+
+/* new_block: a daemon's own repeat (the height it announces again after a restart) is
+   delivered; a catch-up copy of a block the websocket delivered (and the reverse) is not. */
+static void check_block_rule(int python) {
+    daemon_t d;
+    tally_t *t = (tally_t *)calloc(1, sizeof *t);
+    bce_ws_opts_t o;
+    bce_coin_t *c;
+    char port[16];
+    const char *argv[] = {python ? "/usr/bin/python3" : "build/fake_daemon", python ? "tests/fake_daemon.py" : "--port",
+                          python ? "--port" : port, python ? port : "--height", python ? "--height" : "100",
+                          python ? "100" : NULL, NULL};
+    const char *argv0[] = {python ? "/usr/bin/python3" : "build/fake_daemon", python ? "tests/fake_daemon.py" : "--port",
+                           python ? "--port" : "0", python ? "0" : "--height", python ? "--height" : "100",
+                           python ? "100" : NULL, NULL};
+    memset(g_heights, 0, sizeof g_heights);
+    CHECK_INT(daemon_start(&d, argv0), 0);
+    snprintf(port, sizeof port, "%d", d.port);
+    c = ws_coin(&d, "block-w", NULL);
+    bce_on(c, "new_block", on_height, NULL);
+    ws_opts(&o, t);
+    o.drain_interval_ms = 100;
+    CHECK_INT(bce_coin_begin_websocket(c, &o), BCE_OK);
+    STEP_UNTIL(bce_coin_step, c, g_heights[0] == 1 && daemon_loaded(d.port, "block-w"), 5000);
+    CHECK_INT(g_heights[0], 1);
+    daemon_inject(d.port, NULL, "[{\"event\":\"new_block\",\"height\":101}]");   /* websocket and queue */
+    STEP_UNTIL(bce_coin_step, c, 0, 500);
+    CHECK_INT(g_heights[1], 1);
+    CHECK_INT(restart_daemon(&d, argv), 0);
+    STEP_UNTIL(bce_coin_step, c, g_heights[0] == 2 && daemon_loaded(d.port, "block-w"), 8000);
+    CHECK_INT(g_heights[0], 2);          /* announced again by the restarted daemon: delivered */
+    daemon_inject(d.port, NULL, "[{\"event\":\"new_block\",\"height\":102}]");
+    STEP_UNTIL(bce_coin_step, c, 0, 500);
+    CHECK_INT(g_heights[2], 1);
+    CHECK_INT(g_heights[1], 1);
+    CHECK_INT(t->connects, 2);
+    bce_coin_destroy(c);
+    daemon_stop(&d);
+    free(t);
+}
+static void test_block_rule_c(void) { check_block_rule(0); }
+static void test_block_rule_py(void) { check_block_rule(1); }
+
+/* A password with ':' is warned about when configured, and the daemon's HTTP 500 names it. */
+static void check_colon_password(int python) {
+    const char *argv[] = {python ? "/usr/bin/python3" : "build/fake_daemon", python ? "tests/fake_daemon.py" : "--port",
+                          python ? "--port" : "0", python ? "0" : "--password", python ? "--password" : "pa:ss",
+                          python ? "pa:ss" : NULL, NULL};
+    daemon_t d;
+    tally_t *t = (tally_t *)calloc(1, sizeof *t);
+    test_log_t log;
+    bce_coin_desc_t desc;
+    bce_ws_opts_t o;
+    bce_coin_t *c;
+    bce_manager_t *m;
+    char out[64];
+    size_t n;
+    CHECK_INT(daemon_start(&d, argv), 0);
+    memset(&log, 0, sizeof log);
+    memset(&desc, 0, sizeof desc);
+    desc.url = d.url;
+    desc.xpub = "colon-w";
+    desc.password = "pa:ss";
+    desc.logger.fn = test_log_fn;
+    desc.logger.user_data = &log;
+    c = bce_coin_create(&desc);
+    CHECK(c != NULL);
+    CHECK_INT(log.count, 1);
+    CHECK_INT(log.last_level, BCE_LOG_WARN);
+    CHECK(strstr(log.last, "':'") != NULL);
+    CHECK(strstr(log.last, "pa:ss") == NULL);        /* never the password itself */
+    desc.logger.level = -1;
+    ws_opts(&o, t);
+    CHECK_INT(bce_start_websocket(c, &o), BCE_ERR_HTTP);
+    CHECK(strstr(bce_coin_last_error(c), "HTTP 500") != NULL);
+    CHECK(strstr(bce_coin_last_error(c), "':'") != NULL);
+    CHECK_INT(bce_rpc(c, "test_echo", "[1]", out, sizeof out, &n), BCE_ERR_HTTP);
+    CHECK(strstr(bce_coin_last_error(c), "':'") != NULL);
+    bce_coin_destroy(c);
+    memset(&log, 0, sizeof log);
+    desc.xpub = NULL;
+    desc.logger.level = 0;
+    m = bce_manager_create(NULL);
+    CHECK_INT(bce_manager_configure(m, "BTC", &desc), BCE_OK);
+    CHECK_INT(log.count, 1);
+    CHECK(strstr(log.last, "':'") != NULL);
+    bce_manager_destroy(m);
+    /* a password without ':' says nothing of the kind */
+    memset(&log, 0, sizeof log);
+    desc.password = "plain";
+    c = bce_coin_create(&desc);
+    CHECK_INT(log.count, 0);
+    bce_coin_destroy(c);
+    daemon_stop(&d);
+    free(t);
+}
+static void test_colon_password_c(void) { check_colon_password(0); }
+static void test_colon_password_py(void) { check_colon_password(1); }
+
 int main(void) {
     signal(SIGPIPE, SIG_DFL);
     RUN(test_sha1_and_accept);
@@ -739,5 +1021,15 @@ int main(void) {
     RUN(test_catch_up_order_aiohttp);
     RUN(test_catch_up_order_manager);
     RUN(test_catch_up_hold_off);
+    RUN(test_no_catch_up_loads_c);
+    RUN(test_no_catch_up_loads_py);
+    RUN(test_permanent_wallet_error_c);
+    RUN(test_permanent_wallet_error_py);
+    RUN(test_rpc_error_data_c);
+    RUN(test_rpc_error_data_py);
+    RUN(test_block_rule_c);
+    RUN(test_block_rule_py);
+    RUN(test_colon_password_c);
+    RUN(test_colon_password_py);
     TEST_MAIN_END("test_ws");
 }

@@ -139,6 +139,7 @@ static void base_opts(bce_ws_opts_t *o, ctx_t *c) {
     o->on_disconnect = on_disconnect;
     o->user_data = c;
     o->disable_catch_up = 1;
+    o->disable_wallet_load = 1;    /* the node server speaks only the websocket */
 }
 
 /* Starts the websocket and steps until on_connect fired. */

@@ -370,6 +370,7 @@ static void check_case(const ws_case_t *c) {
     memset(&o, 0, sizeof o);
     o.disable_reconnect = 1;
     o.disable_catch_up = 1;
+    o.disable_wallet_load = 1;     /* the peer speaks only the websocket */
     o.ping_interval_ms = c->ping_ms ? c->ping_ms : -1;
     o.pong_timeout_ms = c->pong_ms;
     o.max_message_bytes = c->max_message_bytes;
