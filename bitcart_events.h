@@ -209,7 +209,8 @@
    or use a decimal library, never binary floating point.
 
    Lifetimes. Everything an event hands out lives until the handler returns; copy what you keep.
-   Strings in desc structs are copied by the create and configure functions.
+   Strings in desc structs are copied by the create and configure functions: free them as soon
+   as the call returns.
 
    Threading. No global state: objects on different threads never interfere. One object is
    used from one thread at a time. Handlers run on the caller's thread, inside the delivering
@@ -239,6 +240,12 @@
    wallet key; a wallet the manager does not hold, and global events, get a stand-in coin of
    that currency whose xpub is the event's wallet key (or NULL). An unknown currency is logged
    as "Received event for unsupported currency: NAME".
+   bce_manager_configure on a currency again: refused with BCE_ERR_STATE while the manager runs
+   (polling or websockets, until the step that returns 0 after bce_manager_stop) and inside
+   handlers; otherwise the new settings replace the old ones, and the currency's polling and
+   websocket connections are rebuilt from them at the next start (a new URL, password, CA file
+   or skip_verify takes effect then). Wallets added earlier keep their own settings for
+   bce_rpc and the like.
 
    TLS
    ---
@@ -697,7 +704,12 @@ BCE_API bce_manager_t *bce_manager_create(const bce_manager_desc_t *desc);   /* 
 BCE_API void           bce_manager_destroy(bce_manager_t *m);                /* destroys its coins too */
 /* Per-currency settings (the SDK's custom_params): url, user, password, contract, address,
    timeouts, tls, logger, limits of `params` (NULL: defaults) apply to wallets of that currency
-   added later. BCE_OK, BCE_ERR_UNSUPPORTED (currency), BCE_ERR_INVALID_ARG, BCE_ERR_NOMEM. */
+   added later, and to the manager's own connections for the currency (polling, websocket,
+   catch-up) from the next start on: configuring again replaces the settings and rebuilds those
+   connections. Every string is copied. Wallets already added keep the settings they were
+   created with for their own calls (bce_rpc). BCE_OK, BCE_ERR_UNSUPPORTED (currency),
+   BCE_ERR_INVALID_ARG, BCE_ERR_NOMEM, or BCE_ERR_STATE (logged) while the manager runs or
+   inside a handler: stop it first. */
 BCE_API int bce_manager_configure(bce_manager_t *m, const char *currency,
                                   const bce_coin_desc_t *params);
 /* The coin for (currency, xpub), created with the currency's settings. NULL for an unsupported
@@ -5660,11 +5672,31 @@ _BCE_DEF void bce_manager_destroy(bce_manager_t *m) {
     _bce_mfree(&a, m);
 }
 
+/* Drops what the manager built from a currency's settings: its polling and websocket clients,
+   their TLS configuration and the stand-in coin. The next start builds them again. */
+static void _bce_mcur_drop_clients(bce_manager_t *m, _bce_mcur_t *mc) {
+    if (mc->rpc_ready) _bce_rpc_release(&mc->rpc);
+    if (mc->ws_ready) _bce_ws_release(&mc->ws);    /* it shares the client's auth and TLS */
+    mc->rpc_ready = mc->ws_ready = 0;
+    _bce_tls_delete(&m->allocator, mc->tls);
+    mc->tls = NULL;
+    if (mc->spare) {
+        mc->spare->xpub = mc->spare->key = NULL;
+        _bce_coin_free(mc->spare);
+        mc->spare = NULL;
+    }
+}
+
 _BCE_DEF int bce_manager_configure(bce_manager_t *m, const char *currency, const bce_coin_desc_t *params) {
     int cur;
     bce_coin_desc_t p, old;
     const bce_allocator_t *a;
     if (!m || !currency) return BCE_ERR_INVALID_ARG;
+    if (m->in_handler || m->mode != _BCE_MODE_NONE) {
+        _bce_log(&m->logger, BCE_LOG_ERROR, "bce_manager_configure: not while the manager runs or inside a "
+                                            "handler (stop it first; the settings apply at the next start)");
+        return BCE_ERR_STATE;
+    }
     cur = _bce_currency_find(currency);
     if (cur < 0) {
         _bce_msg_t msg;
@@ -5695,6 +5727,7 @@ _BCE_DEF int bce_manager_configure(bce_manager_t *m, const char *currency, const
         _bce_params_free(m, &p);
         return BCE_ERR_NOMEM;
     }
+    _bce_mcur_drop_clients(m, &m->cur[cur]);     /* they may point into the old settings */
     _bce_params_free(m, &old);
     m->cur[cur].params = p;
     m->cur[cur].configured = 1;
