@@ -364,6 +364,13 @@
      limits.max_wallets       bce_manager_add_wallet returns NULL once reached
    A get_updates answer refused by one of these limits is lost: the daemon emptied the queue
    when it answered. Keep the limits above what your daemon sends (POLLING_CAP updates).
+   Sums: a JSON-RPC receive buffer is bounded by max_header_bytes + max_response_bytes + 64 +
+   2 * BCE_RPC_RECV_STEP, a websocket's by max_message_bytes + max_header_bytes + 65552. Where
+   such a sum does not fit a size_t (32-bit builds: e.g. UINT32_MAX meant as "no limit"), the
+   value is refused: bce_coin_create returns NULL and bce_manager_configure BCE_ERR_INVALID_ARG,
+   each logging "... too large for this build (size_t)"; the websocket begin and start calls
+   return BCE_ERR_INVALID_ARG with the reason in bce_coin_last_error (a manager logs it). A
+   frame length is never added to anything that can wrap.
    Compile-time bounds, each overridable with -D before the implementation:
      BCE_LOG_LINE_MAX         256   one log line and last_error, with the NUL; a longer one
                                     ends in "..."
@@ -3067,12 +3074,15 @@ static size_t _bce_json_quote(char *out, size_t o, size_t cap, const char *s) {
    array or NULL; wallet_json: the value for the trailing {"xpub": ...} object. */
 static int _bce_rpc_build(_bce_rpc_t *c, const char *method, const char *params_json, size_t params_len,
                           const char *wallet_json) {
-    size_t need = 512 + strlen(c->url.host) + strlen(c->url.prefix) + strlen(c->auth)
-                  + strlen(method) * 6 + params_len + strlen(wallet_json);
+    size_t fixed = 512 + strlen(c->url.host) + strlen(c->url.prefix) + strlen(c->auth) + strlen(wallet_json);
+    size_t ml = strlen(method), need;
     size_t o, body, p0 = 0, p1 = 0;
     char *b;
     void *buf = c->out;
-    int r = _bce_grow(c->alloc, &buf, &c->out_cap, need, 1, (size_t)-1);
+    int r;
+    if (ml > ((size_t)-1 - fixed) / 6 || params_len > (size_t)-1 - fixed - 6 * ml) return BCE_ERR_LIMIT;  /* 32-bit */
+    need = fixed + 6 * ml + params_len;
+    r = _bce_grow(c->alloc, &buf, &c->out_cap, need, 1, (size_t)-1);
     if (r != BCE_OK) return r;
     c->out = (char *)buf;
     b = c->out;
@@ -3361,6 +3371,16 @@ static void _bce_rpc_release(_bce_rpc_t *c) {
     c->out = c->in = c->auth = NULL;
 }
 
+/* The receive buffer's bound is max_header + max_body + _BCE_RPC_SLACK (the growth step is
+   added to it once more while growing): on a 32-bit build that must still fit a size_t.
+   NULL: it fits; else the reason. */
+#define _BCE_RPC_SLACK ((size_t)64 + 2 * (size_t)BCE_RPC_RECV_STEP)
+static const char *_bce_rpc_limits_bad(size_t max_header, size_t max_body) {
+    if (max_header > (size_t)-1 - _BCE_RPC_SLACK || max_body > (size_t)-1 - _BCE_RPC_SLACK - max_header)
+        return "limits.max_header_bytes + limits.max_response_bytes too large for this build (size_t)";
+    return NULL;
+}
+
 /* Sets up a client (no connection yet). */
 static int _bce_rpc_init(_bce_rpc_t *c, const char *url, const char *user, const char *password,
                          int connect_timeout_ms, int rpc_timeout_ms, size_t max_header, size_t max_body,
@@ -3387,9 +3407,14 @@ static int _bce_rpc_init(_bce_rpc_t *c, const char *url, const char *user, const
     c->max_header = max_header;
     c->max_body = max_body;
     c->max_in = max_header + max_body + 64;
-    why = _bce_url_parse(url, &c->url);
+    why = _bce_rpc_limits_bad(max_header, max_body);   /* create and configure refused it already */
+    if (!why) why = _bce_url_parse(url, &c->url);
     if (why) {
         _bce_rpc_error(c, why, NULL);
+        return BCE_ERR_INVALID_ARG;
+    }
+    if (ul > ((size_t)-1) / 2 - 64 || pl > ((size_t)-1) / 2 - 64 || ul + pl > ((size_t)-1 - 64) / 4 * 3) {
+        _bce_rpc_error(c, "user and password too long", NULL);      /* 32-bit: the sums must fit */
         return BCE_ERR_INVALID_ARG;
     }
     cred = (unsigned char *)_bce_malloc(alloc, ul + pl + 2);
@@ -3684,7 +3709,7 @@ static int _bce_ws_frame_header(const unsigned char *buf, size_t avail, size_t m
         if (len <= 0xFFFF) return -1002;
         h = 10;
     }
-    if (len > max_len) return -1009;
+    if (len > max_len || len > (uint64_t)((size_t)-1 - 16)) return -1009;   /* header + len + 1 fits */
     f->header = h;
     f->len = (size_t)len;
     return 1;
@@ -3814,6 +3839,16 @@ static void _bce_ws_log(_bce_ws_t *w, int level, const char *a, const char *b) {
 static int _bce_ws_opts_bad(const bce_ws_opts_t *o) {
     return o && (o->reconnect_min_ms < 0 || o->reconnect_max_ms < 0 || o->pong_timeout_ms < 0
                  || o->dedup_entries > BCE_DEDUP_ENTRIES_MAX);
+}
+
+/* The websocket's buffers are bounded by max_message_bytes plus the header limit plus fixed
+   slack (_BCE_WS_SLACK): on a 32-bit build that sum must still fit a size_t. NULL: it fits. */
+#define _BCE_WS_SLACK ((size_t)65536 + 16)
+static const char *_bce_ws_limits_bad(const bce_ws_opts_t *o, size_t max_header) {
+    size_t mm = o && o->max_message_bytes ? (size_t)o->max_message_bytes : (size_t)1 << 20;
+    if (mm > (size_t)-1 - _BCE_WS_SLACK || max_header > (size_t)-1 - _BCE_WS_SLACK - mm)
+        return "max_message_bytes + limits.max_header_bytes too large for this build (size_t)";
+    return NULL;
 }
 
 static void _bce_ws_defaults(bce_ws_opts_t *o) {
@@ -4165,7 +4200,7 @@ static void _bce_ws_frames(_bce_ws_t *w, long long now) {
             _bce_ws_fail(w, -r, r == -1009 ? "message larger than max_message_bytes" : "malformed frame", now);
             return;
         }
-        if (r == 0 || w->in_len - pos < f.header + f.len) {
+        if (r == 0 || w->in_len - pos - f.header < f.len) {   /* r == 1: the header is there */
             if (r == 1 && f.header + f.len > w->in_cap) {   /* room for the whole frame, within the limit */
                 void *buf = w->in;
                 memmove(w->in, w->in + pos, w->in_len - pos);
@@ -4969,8 +5004,11 @@ static void _bce_ws_deliver(_bce_disp_t *d, const char *text, size_t len, void *
 
 /* Wallet key -> {"xpub":"KEY"}, the filter a coin sends after connecting. */
 static char *_bce_subscribe_json(const bce_allocator_t *a, const char *key) {
-    size_t cap = 16 + 6 * strlen(key), o;
-    char *b = (char *)_bce_malloc(a, cap);
+    size_t cap = strlen(key), o;
+    char *b;
+    if (cap > ((size_t)-1 - 16) / 6) return NULL;      /* 32-bit: the sum must fit */
+    cap = 16 + 6 * cap;
+    b = (char *)_bce_malloc(a, cap);
     if (!b) return NULL;
     memcpy(b, "{\"xpub\":", 8);
     o = _bce_json_quote(b, 8, cap, key);
@@ -5018,6 +5056,14 @@ static int _bce_check_desc(const bce_coin_desc_t *d, const bce_logger_t *lg) {
         _bce_log(lg, BCE_LOG_ERROR, "allocator: set both alloc and free, or neither");
         return BCE_ERR_INVALID_ARG;
     }
+    {
+        const char *why = _bce_rpc_limits_bad(d->limits.max_header_bytes ? d->limits.max_header_bytes : 16384u,
+                                              d->limits.max_response_bytes ? d->limits.max_response_bytes : 16u << 20);
+        if (why) {
+            _bce_log(lg, BCE_LOG_ERROR, why);
+            return BCE_ERR_INVALID_ARG;
+        }
+    }
     if (d->url) {
         _bce_url_t u;
         const char *why = _bce_url_parse(d->url, &u);
@@ -5040,7 +5086,9 @@ static char *_bce_wallet_json(const bce_allocator_t *a, const char *xpub, const 
     size_t cap, o;
     char *b;
     if (!xpub) return _bce_strdup(a, "null");
-    cap = 32 + 6 * (strlen(xpub) + (contract ? strlen(contract) : 0) + (address ? strlen(address) : 0));
+    cap = strlen(xpub) + (contract ? strlen(contract) : 0) + (address ? strlen(address) : 0);
+    if (cap > ((size_t)-1 - 32) / 6) return NULL;      /* 32-bit: the sum must fit */
+    cap = 32 + 6 * cap;
     b = (char *)_bce_malloc(a, cap);
     if (!b) return NULL;
     if (!contract && !address) {
@@ -5409,6 +5457,14 @@ _BCE_DEF int bce_coin_begin_websocket(bce_coin_t *coin, const bce_ws_opts_t *opt
     if (!coin) return BCE_ERR_INVALID_ARG;
     if (coin->in_handler || coin->mode != _BCE_MODE_NONE || _bce_rpc_busy(&coin->rpc)) return BCE_ERR_STATE;
     if (_bce_ws_opts_bad(opts)) return BCE_ERR_INVALID_ARG;
+    {
+        const char *why = _bce_ws_limits_bad(opts, coin->rpc.max_header);
+        if (why) {
+            _bce_rpc_error(&coin->rpc, why, NULL);
+            _bce_log(&coin->logger, BCE_LOG_ERROR, coin->last_error);
+            return BCE_ERR_INVALID_ARG;
+        }
+    }
     if (!coin->ws_ready) {
         _bce_ws_init(&coin->ws, &coin->rpc, &coin->disp.json, &coin->allocator, &coin->logger, coin->last_error,
                      sizeof coin->last_error);
@@ -6136,6 +6192,22 @@ _BCE_DEF int bce_manager_begin_websocket(bce_manager_t *m, const char *currency,
     if (currency && (only = _bce_currency_find(currency)) < 0) {
         _bce_log_unsupported(&m->logger, currency, strlen(currency));
         return BCE_ERR_UNSUPPORTED;
+    }
+    for (i = 0; i < _BCE_NCUR; i++) {
+        const _bce_mcur_t *mc = &m->cur[i];
+        const char *why;
+        if (only >= 0 ? i != only : !(mc->count || mc->configured)) continue;
+        why = _bce_ws_limits_bad(opts, mc->configured && mc->params.limits.max_header_bytes
+                                       ? mc->params.limits.max_header_bytes : 16384u);
+        if (why) {
+            _bce_msg_t msg;
+            msg.len = 0;
+            _bce_msg_str(&msg, _bce_currencies[i].name);
+            _bce_msg_str(&msg, ": ");
+            _bce_msg_str(&msg, why);
+            _bce_log(&m->logger, BCE_LOG_ERROR, msg.buf);
+            return BCE_ERR_INVALID_ARG;
+        }
     }
     if (opts) m->wsopts = *opts;
     else memset(&m->wsopts, 0, sizeof m->wsopts);
