@@ -874,8 +874,22 @@ int main(int argc, char **argv) {
     r = setup(logger);
     if (r == 0) r = run();
 
-    bce_coin_destroy(g_coin);
-    bce_manager_destroy(g_manager);
+    /* Shutting down: a further SIGINT or SIGTERM (timeout(1) signals the process, then its
+       group) must not reach the objects freed below. Blocked from here on, such signals stay
+       pending and are discarded at exit; the handler would find NULL pointers anyway. */
+    {
+        sigset_t late;
+        bce_coin_t *coin = g_coin;
+        bce_manager_t *manager = g_manager;
+        sigemptyset(&late);
+        sigaddset(&late, SIGINT);
+        sigaddset(&late, SIGTERM);
+        sigprocmask(SIG_BLOCK, &late, NULL);
+        g_coin = NULL;
+        g_manager = NULL;
+        bce_coin_destroy(coin);
+        bce_manager_destroy(manager);
+    }
     bce_json_release(&g_json);
     if (opt.password) erase(opt.password);
     free(opt.password);
