@@ -408,6 +408,110 @@ static void test_ws_frame_length(void) {
     CHECK_INT(_bce_ws_frame_header(big, sizeof big, 1u << 20, &f), -1009);
 }
 
+/* ---- secrets are wiped before their memory is freed ---- */
+
+/* An allocator that remembers each block's size and, when a block is freed, looks in it for
+   the password and for the Authorization header's base64 of "user:password". */
+#define SECRET "S3cret-pw-f00d"
+static char g_secret_b64[64];
+static int g_secret_frees;      /* freed blocks that still held the secret */
+
+static int holds(const unsigned char *p, size_t n, const char *needle) {
+    size_t k = strlen(needle), i;
+    for (i = 0; i + k <= n; i++)
+        if (memcmp(p + i, needle, k) == 0) return 1;
+    return 0;
+}
+
+static void *sized_alloc(size_t size, void *ud) {
+    unsigned char *p = (unsigned char *)malloc(size + 16);
+    (void)ud;
+    if (!p) return NULL;
+    memcpy(p, &size, sizeof size);
+    return p + 16;
+}
+
+static void sized_free(void *ptr, void *ud) {
+    unsigned char *p = (unsigned char *)ptr - 16;
+    size_t size;
+    (void)ud;
+    memcpy(&size, p, sizeof size);
+    if (holds(p + 16, size, SECRET) || holds(p + 16, size, g_secret_b64)) g_secret_frees++;
+    free(p);
+}
+
+static void test_secrets_wiped(void) {
+    static const char cred[] = "electrum:" SECRET;
+    int port, l = listen_any(&port);
+    char url[64];
+    bce_coin_desc_t d;
+    bce_ws_opts_t o;
+    bce_coin_t *c;
+    bce_manager_t *m;
+    bce_manager_desc_t md;
+    long long end;
+    g_secret_b64[_bce_base64((const unsigned char *)cred, sizeof cred - 1, g_secret_b64)] = 0;
+    g_secret_frees = 0;
+    CHECK(l >= 0);
+    if (l < 0) return;
+    memset(&d, 0, sizeof d);
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", port);
+    d.url = url;
+    d.xpub = "xpub_one";
+    d.password = SECRET;
+    d.allocator.alloc = sized_alloc;
+    d.allocator.free = sized_free;
+    d.logger.level = -1;
+
+    /* a coin: a JSON-RPC request built and sent, then the websocket handshake sent */
+    c = bce_coin_create(&d);
+    CHECK(c != NULL);
+    if (!c) { close(l); return; }
+    CHECK_INT(bce_coin_start_polling(c, 1000), BCE_OK);
+    end = _bce_now_ms() + 3000;
+    while (!pending(l) && _bce_now_ms() < end) bce_coin_step(c, 20);
+    CHECK(pending(l));
+    bce_coin_step(c, 20);                               /* the request goes out */
+    bce_stop(c);
+    CHECK_INT(bce_coin_step(c, 0), 0);
+    drop_pending(l);
+    memset(&o, 0, sizeof o);
+    o.disable_catch_up = 1;
+    CHECK_INT(bce_coin_begin_websocket(c, &o), BCE_OK);
+    end = _bce_now_ms() + 3000;
+    while (!pending(l) && _bce_now_ms() < end) bce_coin_step(c, 20);
+    CHECK(pending(l));
+    bce_coin_step(c, 20);                               /* the handshake goes out */
+    CHECK_INT(c->ws.state, _BCE_WS_HANDSHAKE);
+    bce_stop(c);
+    CHECK_INT(bce_coin_step(c, 0), 0);
+    bce_coin_destroy(c);
+    drop_pending(l);
+    CHECK_INT(g_secret_frees, 0);
+
+    /* a manager: the configured password, its polling client, and a reconfiguration */
+    g_secret_frees = 0;
+    memset(&md, 0, sizeof md);
+    md.allocator = d.allocator;
+    md.logger.level = -1;
+    m = bce_manager_create(&md);
+    CHECK(m != NULL);
+    if (!m) { close(l); return; }
+    d.xpub = NULL;
+    CHECK_INT(bce_manager_configure(m, "BTC", &d), BCE_OK);
+    CHECK(bce_manager_add_wallet(m, "BTC", "xpub_one") != NULL);
+    CHECK_INT(bce_manager_start_polling(m, 1000), BCE_OK);
+    CHECK(step_until_dialled(m, l, 3000));
+    bce_manager_step(m, 20);
+    bce_manager_stop(m);
+    CHECK_INT(bce_manager_step(m, 0), 0);
+    CHECK_INT(bce_manager_configure(m, "BTC", &d), BCE_OK);     /* frees the first copies */
+    bce_manager_destroy(m);
+    drop_pending(l);
+    CHECK_INT(g_secret_frees, 0);
+    close(l);
+}
+
 int main(void) {
     signal(SIGPIPE, SIG_IGN);
     RUN(test_reconfigure_url);
@@ -418,5 +522,6 @@ int main(void) {
     RUN(test_http_limit_sum);
     RUN(test_ws_limit_sum);
     RUN(test_ws_frame_length);
+    RUN(test_secrets_wiped);
     TEST_MAIN_END("test_config");
 }
