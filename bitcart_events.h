@@ -341,7 +341,9 @@
    --------
    Network input is treated as hostile: every parser bounds-checks and every size has a limit.
    Log messages never contain passwords; text from the network is cut to 80 bytes and made
-   printable before it is logged. TLS certificate verification is on by default.
+   printable before it is logged. TLS certificate verification is on by default. The copies
+   of the password, the Authorization header and every request buffer holding it are wiped
+   before their memory is freed (mbedTLS wipes its own record buffers).
 
    LIMITS
    ------
@@ -967,6 +969,21 @@ static int _bce_grow(const bce_allocator_t *a, void **buf, size_t *cap, size_t n
     *buf = nbuf;
     *cap = ncap;
     return BCE_OK;
+}
+
+/* Wipes a secret (a password, an Authorization header) before its memory is freed. memset
+   through a volatile function pointer: the compiler cannot prove the call does nothing, so it
+   cannot drop it as a dead store the way it may drop memset(p, 0, n) right before free(p). */
+static void *(*const volatile _bce_memset_v)(void *, int, size_t) = memset;
+static void _bce_wipe(void *p, size_t n) {
+    if (p && n) _bce_memset_v(p, 0, n);
+}
+
+/* Wipes the NUL-terminated secret s, then frees it. */
+static void _bce_free_secret(const bce_allocator_t *a, char *s) {
+    if (!s) return;
+    _bce_wipe(s, strlen(s));
+    _bce_mfree(a, s);
 }
 
 static char *_bce_strdup(const bce_allocator_t *a, const char *s) {
@@ -3082,6 +3099,7 @@ static int _bce_rpc_build(_bce_rpc_t *c, const char *method, const char *params_
     int r;
     if (ml > ((size_t)-1 - fixed) / 6 || params_len > (size_t)-1 - fixed - 6 * ml) return BCE_ERR_LIMIT;  /* 32-bit */
     need = fixed + 6 * ml + params_len;
+    if (need > c->out_cap) _bce_wipe(c->out, c->out_cap);  /* the old request goes to free: its credentials first */
     r = _bce_grow(c->alloc, &buf, &c->out_cap, need, 1, (size_t)-1);
     if (r != BCE_OK) return r;
     c->out = (char *)buf;
@@ -3365,9 +3383,10 @@ static long long _bce_rpc_deadline(const _bce_rpc_t *c) {
 
 static void _bce_rpc_release(_bce_rpc_t *c) {
     _bce_rpc_disconnect(c);
+    _bce_wipe(c->out, c->out_cap);                      /* each request holds the Authorization header */
     _bce_mfree(c->alloc, c->out);
     _bce_mfree(c->alloc, c->in);
-    _bce_mfree(c->alloc, c->auth);
+    _bce_free_secret(c->alloc, c->auth);
     c->out = c->in = c->auth = NULL;
 }
 
@@ -3432,7 +3451,7 @@ static int _bce_rpc_init(_bce_rpc_t *c, const char *url, const char *user, const
     memcpy(c->auth, "Authorization: Basic ", 21);
     n = 21 + _bce_base64(cred, ul + pl + 1, c->auth + 21);
     memcpy(c->auth + n, "\r\n", 3);
-    memset(cred, 0, ul + pl + 1);
+    _bce_wipe(cred, ul + pl + 1);
     _bce_mfree(alloc, cred);
     return BCE_OK;
 }
@@ -3891,6 +3910,7 @@ static int _bce_ws_init(_bce_ws_t *w, const _bce_rpc_t *rpc, bce_json_t *json, c
 
 static void _bce_ws_release(_bce_ws_t *w) {
     _bce_conn_close(&w->conn);
+    _bce_wipe(w->out, w->out_cap);                      /* a handshake's Authorization header may be left */
     _bce_mfree(w->alloc, w->out);
     _bce_mfree(w->alloc, w->in);
     _bce_mfree(w->alloc, w->msg);
@@ -3910,6 +3930,8 @@ static int _bce_ws_reserve(_bce_ws_t *w, size_t n) {
         w->out_len -= w->out_off;
         w->out_off = 0;
     }
+    if (w->out && w->out_len + n > w->out_cap)  /* the old buffer goes to free: no stale handshake bytes in it */
+        _bce_wipe(w->out + w->out_len, w->out_cap - w->out_len);
     if (_bce_grow(w->alloc, &buf, &w->out_cap, w->out_len + n, 1, (size_t)w->opts.max_message_bytes + 65536) != BCE_OK)
         return BCE_ERR_LIMIT;
     w->out = (unsigned char *)buf;
@@ -3930,6 +3952,7 @@ static int _bce_ws_flush(_bce_ws_t *w) {
         if (n == _BCE_IO_AGAIN_READ || n == _BCE_IO_AGAIN_WRITE) return BCE_OK;
         return n == 0 ? BCE_ERR_CONNECT : (int)n;
     }
+    if (w->state == _BCE_WS_HANDSHAKE) _bce_wipe(w->out, w->out_len);   /* it held the Authorization header */
     w->out_off = w->out_len = 0;
     return BCE_OK;
 }
@@ -5027,7 +5050,7 @@ static void _bce_coin_free_strings(bce_coin_t *c) {
     }
     _bce_mfree(a, c->url);
     _bce_mfree(a, c->user);
-    _bce_mfree(a, c->password);
+    _bce_free_secret(a, c->password);
     _bce_mfree(a, c->contract);
     _bce_mfree(a, c->address);
     _bce_mfree(a, c->ca_file);
@@ -5690,7 +5713,7 @@ static void _bce_params_free(bce_manager_t *m, bce_coin_desc_t *p) {
     const bce_allocator_t *a = &m->allocator;
     _bce_mfree(a, (void *)(uintptr_t)p->url);
     _bce_mfree(a, (void *)(uintptr_t)p->user);
-    _bce_mfree(a, (void *)(uintptr_t)p->password);
+    _bce_free_secret(a, (char *)(uintptr_t)p->password);
     _bce_mfree(a, (void *)(uintptr_t)p->contract);
     _bce_mfree(a, (void *)(uintptr_t)p->address);
     _bce_mfree(a, (void *)(uintptr_t)p->tls.ca_file);
