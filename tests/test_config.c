@@ -428,6 +428,7 @@ static void *sized_alloc(size_t size, void *ud) {
     (void)ud;
     if (!p) return NULL;
     memcpy(p, &size, sizeof size);
+    memset(p + 16, 0, size);        /* the scan in sized_free reads every byte */
     return p + 16;
 }
 
