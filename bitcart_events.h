@@ -141,7 +141,8 @@
      compilers    gcc, clang and tcc, free of warnings under -std=c99 -Wall -Wextra -Wpedantic
                   -Wshadow -Wconversion (gcc and clang)
      C libraries  glibc, and musl linked statically (musl-gcc -static)
-     word size    64-bit, and 32-bit x86 (i686)
+     word size    64-bit, and 32-bit x86 (i686); the unit tests also run built with
+                  clang -m32 and ASan + UBSan (make sanitize-m32, in make test)
      byte order   little-endian, and big-endian (s390x under qemu-user). Nothing depends on the
                   byte order: wire formats (websocket frames and masks, SHA-1, base64) are
                   read and written byte by byte, and the JSON scanner's 8-byte words use their
