@@ -8,7 +8,7 @@ CFLAGS  ?= -O2 -g
 SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 VALGRIND ?= valgrind --quiet --error-exitcode=3 --leak-check=full --errors-for-leak-kinds=all
 
-UNIT    := test_json test_dispatch test_net test_ws test_ws_peer test_ws_node test_tls test_faults test_limits test_portable test_config
+UNIT    := test_json test_dispatch test_net test_ws test_ws_peer test_ws_node test_tls test_faults test_limits test_portable test_hostile test_config
 LIBS    := -lpthread -lmbedtls -lmbedx509 -lmbedcrypto
 NODE_DEPS := tests/node_modules/.package-lock.json
 UNIT_BIN := $(addprefix $(BUILD)/,$(UNIT))
@@ -16,7 +16,7 @@ SAN_BIN  := $(addprefix $(BUILD)/san_,$(UNIT))
 HDR     := bitcart_events.h
 TEST_DEPS := $(HDR) tests/test.h tests/json_cases.h tests/json_oracle.h tests/tally.h tests/daemon.h $(BUILD)/fake_daemon
 
-.PHONY: all test test-all soak static symbols check fuzz fuzz-short fuzz-replay unit daemons compile-checks sanitize sanitize-m32 valgrind bench demo clean examples examples-build
+.PHONY: all deps test test-all soak static symbols check fuzz fuzz-short fuzz-replay unit daemons compile-checks sanitize sanitize-m32 valgrind bench demo clean examples examples-build
 
 all: $(UNIT_BIN) cli examples-build
 
@@ -35,9 +35,15 @@ $(BUILD)/fake_daemon: tests/fake_daemon.c | $(BUILD)
 
 SHELL   := /bin/bash
 
+# The Debian packages the tests need (tests/deps.sh): installed with apt-get when run as root,
+# else named; nothing happens when all are there. `make test` runs it first.
+deps:
+	@bash tests/deps.sh
+
 # The whole suite: unit tests, the daemons, compile checks, then again under ASan + UBSan and
 # valgrind. The last line adds up every runner's "N passed, M failed" line.
 test: | $(BUILD)
+	@bash tests/deps.sh
 	@set -o pipefail; $(MAKE) --no-print-directory test-all 2>&1 | tee $(BUILD)/test.log
 	@awk '/^([A-Za-z0-9_+\/. -]+: )?[0-9]+ passed, [0-9]+ failed$$/ { for (i = 1; i <= NF; i++) { if ($$(i+1) == "passed,") p += $$i; if ($$(i+1) == "failed") f += $$i } } \
 	     END { printf "make test: %d passed, %d failed\n", p, f; exit f > 0 }' $(BUILD)/test.log

@@ -256,8 +256,14 @@
    with BCE_ERR_TLS: "this build has none".
    Verification is on by default: the chain must lead to a trusted CA and the certificate must
    name the host: a DNS name (checked by mbedTLS, which also sends it as SNI) or, for an IP
-   address in the URL, an iPAddress entry of subjectAltName (checked by this library on every
-   mbedTLS version; no SNI is sent for addresses, as RFC 6066 says).
+   address in the URL (https://127.0.0.1, https://[::1]), an iPAddress entry of subjectAltName
+   holding the same address (compared as 4 or 16 bytes, so any spelling of it matches). A
+   subject CN or a dNSName entry that spells the address is not accepted for it (RFC 9525), and
+   no SNI is sent for addresses (RFC 6066). Addresses are checked by this library, the same way
+   on every mbedTLS version, on mbedTLS's own parse of the certificate: in the verify callback,
+   and again on the certificate the handshake kept (mbedTLS 3.6.0 skips a connection's verify
+   callback in TLS 1.3). That needs MBEDTLS_SSL_KEEP_PEER_CERTIFICATE, on in mbedTLS's default
+   configuration; without it an IP-literal host fails with BCE_ERR_TLS and says why.
    Trusted CAs: tls.ca_file, else the file named by $SSL_CERT_FILE, else the first readable of
    /etc/ssl/certs/ca-certificates.crt (Debian, Ubuntu, Alpine with ca-certificates),
    /etc/pki/tls/certs/ca-bundle.crt and /etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem
@@ -340,7 +346,8 @@
 
    SECURITY
    --------
-   Network input is treated as hostile: every parser bounds-checks and every size has a limit.
+   Network input is treated as hostile: every parser bounds-checks, every size has a limit and
+   every loop over network input a bound in time (see LIMITS and TIME).
    Log messages never contain passwords; text from the network is cut to 80 bytes and made
    printable before it is logged. TLS certificate verification is on by default. The copies
    of the password, the Authorization header and every request buffer holding it are wiped
@@ -355,8 +362,9 @@
                               logged "websocket message skipped: over a limit"); a whole
                               JSON-RPC answer (the call fails with BCE_ERR_LIMIT)
      limits.max_json_depth    as max_json_tokens
-     limits.max_header_bytes  the status line and headers of every HTTP answer, interim 1xx
-                              answers and the websocket upgrade answer included: BCE_ERR_LIMIT
+     limits.max_header_bytes  the status lines and headers of one HTTP answer, its interim 1xx
+                              answers, chunk extensions and trailers counted together, and
+                              of the websocket upgrade answer: BCE_ERR_LIMIT
      limits.max_response_bytes  the body of a JSON-RPC answer (Content-Length, chunked or read
                               until close), and the receive buffer with it: BCE_ERR_LIMIT
      max_message_bytes        one websocket message, fragments joined: closed with 1009; the
@@ -381,6 +389,8 @@
      BCE_URL_HOST_MAX         255   a URL's host; BCE_URL_PATH_MAX 511: its path (longer URLs
                                     are refused by create and configure)
      BCE_HTTP_LINE_MAX        1024  a chunk-size line or a trailer line: BCE_ERR_HTTP
+     BCE_HTTP_INTERIM_MAX     32    interim 1xx answers before the final one: BCE_ERR_LIMIT
+     BCE_IO_SLICE_BYTES       65536 bytes one connection reads per step (see TIME below)
      BCE_WS_REFUSED_BODY_MAX  65536 the body of a refused websocket upgrade: BCE_ERR_LIMIT
      BCE_WS_READ_ROUNDS       16    websocket reads per step before timers get a turn
      BCE_WS_CLOSE_WAIT_MS     1000  wait for the peer's close frame after ours
@@ -396,6 +406,33 @@
    Fixed by the protocol: control frames 125 bytes, close reasons 123 bytes, JSON input below
    4 GiB, currency names as listed above. Memory per wallet of a manager websocket with
    catch-up: about 8 * dedup_entries + 16 * BCE_DEDUP_TWINS bytes, allocated on first use.
+
+   TIME
+   ----
+   Time is bounded like size: whatever a daemon or TLS peer sends, and however fast or slowly
+   it sends it (floods of interim 1xx answers, one byte every few ms, endless headers, chunk
+   extensions or trailers, millions of 1-byte chunks), these hold (tests/test_hostile.c checks
+   each against a hostile peer, tests/http_peer.py):
+     bce_rpc                  returns within rpc_timeout_ms (+ about 100 ms): BCE_ERR_TIMEOUT
+     a connect                TCP, TLS and the websocket upgrade answer within
+                              connect_timeout_ms (+ about 100 ms): BCE_ERR_TIMEOUT, else the
+                              limit it broke
+     one *_step(..., 0)       reads at most BCE_IO_SLICE_BYTES per connection, so it returns
+                              within a few milliseconds (plus the parse of one complete
+                              message or answer, which its size limit bounds); when a slice
+                              ends before the socket is drained, *_timeout_ms is 0 so that
+                              the rest is read at once (TLS may hold bytes poll(2) cannot see)
+     bce_stop                 takes effect within 100 ms: every read loop checks the stop flag,
+                              and a blocking call's wait wakes at once; bce_rpc then returns
+                              BCE_ERR_CLOSED ("stopped")
+     a manager                one currency's daemon cannot delay the others' delivery by more
+                              than one slice per step
+   Parsing is linear in what arrives however it is split: interim answers and chunk framing are
+   skipped by offset, not moved per piece. What a hostile peer can still do: make each call run
+   to its timeout (a daemon can always answer slowly), make calls fail with BCE_ERR_LIMIT,
+   BCE_ERR_HTTP or BCE_ERR_TIMEOUT (logged and retried as for any failed call), and use memory
+   up to the configured limits. Name resolution (getaddrinfo) is outside these bounds (see
+   URLS).
 */
 #ifndef BITCART_EVENTS_H
 #define BITCART_EVENTS_H
@@ -657,9 +694,9 @@ typedef struct bce_ws_opts_t {
    opts may be NULL. */
 BCE_API int bce_start_websocket(bce_coin_t *coin, const bce_ws_opts_t *opts);
 
-/* Ends a running bce_poll_updates / bce_start_websocket / step-driven activity soon after: the
-   waiting step wakes at once. Safe from a handler, from another thread and from a signal
-   handler. */
+/* Ends a running bce_poll_updates / bce_start_websocket / bce_rpc / step-driven activity
+   within 100 ms, whatever the daemon sends: the waiting step wakes at once. Safe from a
+   handler, from another thread and from a signal handler. */
 BCE_API void bce_stop(bce_coin_t *coin);
 
 /* ---- non-blocking core --------------------------------------------------------------- */
@@ -689,7 +726,8 @@ BCE_API int bce_coin_step(bce_coin_t *coin, int timeout_ms);
 
 /* ---- JSON-RPC ------------------------------------------------------------------------ */
 
-/* One call, blocking up to rpc_timeout_ms. params_json: a JSON array of positional arguments,
+/* One call, blocking up to rpc_timeout_ms; bce_stop (from another thread or a signal handler)
+   ends it within 100 ms with BCE_ERR_CLOSED. params_json: a JSON array of positional arguments,
    or NULL; the trailing {"xpub": ...} object is appended by the library. On success writes the
    "result" JSON text, NUL-terminated, into out and its length into *out_len. If out is too small
    returns BCE_ERR_LIMIT with the size needed (length + 1) in *out_len. A JSON-RPC error returns
@@ -889,6 +927,12 @@ extern "C" {
 #endif
 #ifndef BCE_HTTP_LINE_MAX
 #define BCE_HTTP_LINE_MAX 1024          /* a chunk-size line or a trailer line */
+#endif
+#ifndef BCE_HTTP_INTERIM_MAX
+#define BCE_HTTP_INTERIM_MAX 32         /* interim 1xx answers before the final one */
+#endif
+#ifndef BCE_IO_SLICE_BYTES
+#define BCE_IO_SLICE_BYTES 65536        /* bytes one connection reads per step */
 #endif
 #ifndef BCE_WS_REFUSED_BODY_MAX
 #define BCE_WS_REFUSED_BODY_MAX 65536   /* the body of a refused websocket upgrade */
@@ -2045,7 +2089,11 @@ static size_t _bce_base64(const unsigned char *in, size_t n, char *out) {
 
 /* An incremental HTTP/1.1 response parser over one growing buffer. Pure: no I/O. The caller
    appends received bytes to buf and calls _bce_http_feed with the new total length; chunked
-   bodies are decoded in place, so the body ends up at buf[body_start .. body_start+body_len). */
+   bodies are decoded in place, so the body ends up at buf[body_start .. body_start+body_len).
+   Linear time however the bytes are split: interim 1xx heads stay in the buffer (the final
+   head starts at head_start), and chunk data is moved down once, the unparsed rest once per
+   feed. Every head, interim ones included, and every chunk extension and trailer byte count
+   toward max_header; at most BCE_HTTP_INTERIM_MAX interim answers are taken. */
 enum { _BCE_HP_HEAD, _BCE_HP_BODY_LEN, _BCE_HP_BODY_EOF, _BCE_HP_CHUNK_SIZE, _BCE_HP_CHUNK_DATA,
        _BCE_HP_CHUNK_CRLF, _BCE_HP_TRAILER, _BCE_HP_DONE };
 
@@ -2055,6 +2103,9 @@ typedef struct _bce_http_resp_t {
     int keep_alive;             /* the connection may carry another request */
     int chunked;
     size_t pos;                 /* parse position in buf */
+    size_t head_start;          /* where the current (after interims: the final) head begins */
+    size_t head_bytes;          /* heads so far, chunk extensions and trailers: <= max_header */
+    unsigned interims;          /* interim 1xx answers so far */
     size_t body_start, body_len;
     size_t remaining;           /* of the Content-Length body or the current chunk */
     size_t max_header, max_body;
@@ -2162,37 +2213,47 @@ static int _bce_http_head(_bce_http_resp_t *r, const char *buf, size_t end) {
     return BCE_OK;
 }
 
-/* Feeds buf[0..*plen). Returns 1 when the response is complete, 0 when more is needed, or an
-   error. eof: the peer closed the connection (ends a read-until-close body). The parser may
-   shorten *plen: interim 1xx responses are dropped and chunk framing is squeezed out. */
-static int _bce_http_feed(_bce_http_resp_t *r, char *buf, size_t *plen, int eof) {
-    size_t len = *plen;
+/* Counts framing bytes (chunk extensions, trailers) toward max_header. */
+static int _bce_http_count(_bce_http_resp_t *r, size_t n) {
+    if (n > r->max_header - r->head_bytes)
+        return _bce_http_fail(r, "chunk extensions and trailers (with the headers) larger than limits.max_header_bytes",
+                              BCE_ERR_LIMIT);
+    r->head_bytes += n;
+    return BCE_OK;
+}
+
+static int _bce_http_head_limit(_bce_http_resp_t *r) {
+    return _bce_http_fail(r, r->interims ? "HTTP header blocks (interim 1xx answers included) larger than limits.max_header_bytes"
+                                         : "HTTP header block larger than limits.max_header_bytes", BCE_ERR_LIMIT);
+}
+
+/* The parser proper over buf[0..len): r->pos is where it reads; a chunked body is written at
+   body_start + body_len, which trails pos by the framing seen so far. */
+static int _bce_http_parse(_bce_http_resp_t *r, char *buf, size_t len, int eof) {
     for (;;) {
-        *plen = len;
         switch (r->phase) {
         case _BCE_HP_HEAD: {
-            size_t i = r->pos > 3 ? r->pos - 3 : 0, end = 0;
+            size_t h = r->head_start, i = r->pos > h + 3 ? r->pos - 3 : h, end = 0;
+            int rc;
             for (; i + 3 < len; i++)
                 if (buf[i] == '\r' && buf[i + 1] == '\n' && buf[i + 2] == '\r' && buf[i + 3] == '\n') { end = i + 4; break; }
             if (!end) {
                 r->pos = len;
-                if (len > r->max_header) return _bce_http_fail(r, "HTTP header block larger than limits.max_header_bytes", BCE_ERR_LIMIT);
-                if (eof) return _bce_http_fail(r, len ? "connection closed inside the HTTP headers" : "connection closed before any response", BCE_ERR_HTTP);
+                if (len - h > r->max_header - r->head_bytes) return _bce_http_head_limit(r);
+                if (eof) return _bce_http_fail(r, len > h || r->interims ? "connection closed inside the HTTP headers" : "connection closed before any response", BCE_ERR_HTTP);
                 return 0;
             }
-            if (end > r->max_header) return _bce_http_fail(r, "HTTP header block larger than limits.max_header_bytes", BCE_ERR_LIMIT);
-            {
-                int rc = _bce_http_head(r, buf, end);
-                if (rc != BCE_OK) return rc;
-            }
-            if (r->status >= 100 && r->status < 200 && r->phase != _BCE_HP_DONE) {     /* interim: drop it */
-                memmove(buf, buf + end, len - end);
-                len -= end;
-                r->pos = 0;
-                r->phase = _BCE_HP_HEAD;
-                break;
-            }
+            if (end - h > r->max_header - r->head_bytes) return _bce_http_head_limit(r);
+            rc = _bce_http_head(r, buf + h, end - h);
+            if (rc != BCE_OK) return rc;
+            r->body_start = end;
+            r->head_bytes += end - h;
             r->pos = end;
+            if (r->status >= 100 && r->status < 200 && r->phase != _BCE_HP_DONE) {     /* interim: skip it */
+                if (++r->interims > BCE_HTTP_INTERIM_MAX)
+                    return _bce_http_fail(r, "too many interim 1xx answers (BCE_HTTP_INTERIM_MAX)", BCE_ERR_LIMIT);
+                r->head_start = end;
+            }
             break;
         }
         case _BCE_HP_BODY_LEN: {
@@ -2217,25 +2278,30 @@ static int _bce_http_feed(_bce_http_resp_t *r, char *buf, size_t *plen, int eof)
             if (eof) { r->phase = _BCE_HP_DONE; break; }
             return 0;
         case _BCE_HP_CHUNK_SIZE: case _BCE_HP_CHUNK_CRLF: case _BCE_HP_TRAILER: {
-            const char *nl = (const char *)memchr(buf + r->pos, '\n', len - r->pos);
             const char *line = buf + r->pos;
+            const char *nl = (const char *)memchr(line, '\n', len - r->pos);
+            size_t ll;
             if (!nl) {
                 if (len - r->pos > BCE_HTTP_LINE_MAX) return _bce_http_fail(r, "chunk header line too long", BCE_ERR_HTTP);
                 if (eof) return _bce_http_fail(r, "connection closed inside a chunked body", BCE_ERR_HTTP);
                 return 0;
             }
-            if (nl == line || nl[-1] != '\r') return _bce_http_fail(r, "malformed chunked body", BCE_ERR_HTTP);
+            /* the length first: a split must not change which error a long line gets */
             if ((size_t)(nl - line) > BCE_HTTP_LINE_MAX) return _bce_http_fail(r, "chunk header line too long", BCE_ERR_HTTP);
-            r->pos = (size_t)(nl - buf) + 1;
+            if (nl == line || nl[-1] != '\r') return _bce_http_fail(r, "malformed chunked body", BCE_ERR_HTTP);
+            ll = (size_t)(nl - line) + 1;
+            r->pos += ll;
             if (r->phase == _BCE_HP_CHUNK_CRLF) {
                 if (nl - 1 != line) return _bce_http_fail(r, "malformed chunked body", BCE_ERR_HTTP);
                 r->phase = _BCE_HP_CHUNK_SIZE;
             } else if (r->phase == _BCE_HP_TRAILER) {
-                if (nl - 1 == line) r->phase = _BCE_HP_DONE;   /* trailers are ignored */
+                int rc = _bce_http_count(r, ll);                /* trailers are ignored, and counted */
+                if (rc != BCE_OK) return rc;
+                if (nl - 1 == line) r->phase = _BCE_HP_DONE;
             } else {
                 size_t sz = 0;
                 const char *q = line;
-                int h, digits = 0;
+                int h, digits = 0, rc;
                 while ((h = _bce_hexval((unsigned char)*q)) >= 0) {
                     if (sz > (((size_t)-1) >> 4)) return _bce_http_fail(r, "chunk size too large", BCE_ERR_LIMIT);
                     sz = sz * 16 + (size_t)h;
@@ -2246,6 +2312,7 @@ static int _bce_http_feed(_bce_http_resp_t *r, char *buf, size_t *plen, int eof)
                     return _bce_http_fail(r, "malformed chunk size", BCE_ERR_HTTP);
                 if (sz > r->max_body - r->body_len)
                     return _bce_http_fail(r, "response body larger than limits.max_response_bytes", BCE_ERR_LIMIT);
+                if (ll > 18 && (rc = _bce_http_count(r, ll - 18)) != BCE_OK) return rc;  /* past 16 digits + CRLF */
                 r->remaining = sz;
                 r->phase = sz ? _BCE_HP_CHUNK_DATA : _BCE_HP_TRAILER;
             }
@@ -2253,15 +2320,12 @@ static int _bce_http_feed(_bce_http_resp_t *r, char *buf, size_t *plen, int eof)
         }
         case _BCE_HP_CHUNK_DATA: {
             size_t avail = len - r->pos, take = avail < r->remaining ? avail : r->remaining;
-            memmove(buf + r->body_start + r->body_len, buf + r->pos, take);
+            size_t wr = r->body_start + r->body_len;
+            if (wr != r->pos) memmove(buf + wr, buf + r->pos, take);
             r->body_len += take;
             r->remaining -= take;
-            /* compacted: the decoded body is followed directly by the unparsed rest */
-            memmove(buf + r->body_start + r->body_len, buf + r->pos + take, len - r->pos - take);
-            len = r->body_start + r->body_len + (len - r->pos - take);
-            r->pos = r->body_start + r->body_len;
+            r->pos += take;
             if (r->remaining == 0) { r->phase = _BCE_HP_CHUNK_CRLF; break; }
-            *plen = len;
             if (eof) return _bce_http_fail(r, "connection closed inside a chunked body", BCE_ERR_HTTP);
             return 0;
         }
@@ -2271,6 +2335,23 @@ static int _bce_http_feed(_bce_http_resp_t *r, char *buf, size_t *plen, int eof)
             return _bce_http_fail(r, "internal HTTP parser state", BCE_ERR_HTTP);
         }
     }
+}
+
+/* Feeds buf[0..*plen). Returns 1 when the response is complete, 0 when more is needed, or an
+   error. eof: the peer closed the connection (ends a read-until-close body). The parser may
+   shorten *plen: chunk framing is squeezed out, once per call (the decoded body is then
+   followed directly by the unparsed rest, and pos points there). */
+static int _bce_http_feed(_bce_http_resp_t *r, char *buf, size_t *plen, int eof) {
+    size_t len = *plen, wr;
+    int rc = _bce_http_parse(r, buf, len, eof);
+    if (rc < 0 || !r->chunked || r->phase == _BCE_HP_HEAD) return rc;
+    wr = r->body_start + r->body_len;
+    if (r->pos > wr) {
+        memmove(buf + wr, buf + r->pos, len - r->pos);
+        *plen = len - (r->pos - wr);
+        r->pos = wr;
+    }
+    return rc;
 }
 
 // >>net ====================================================================================
@@ -2723,9 +2804,8 @@ struct _bce_tls_cfg_t {
 
 typedef struct _bce_tls_conn_t {
     mbedtls_ssl_context ssl;
-    int ip_host;                /* the host is an IP literal: checked against iPAddress names */
-    unsigned char ip[16];
-    size_t ip_len;
+    unsigned char ip[16];       /* the host as an IP address, when it is an IP literal: */
+    size_t ip_len;              /* 4 or 16, checked against iPAddress names; 0 for a DNS name */
 } _bce_tls_conn_t;
 
 /* The usual system CA bundles: Debian/Ubuntu, Fedora/RHEL, Alpine/macOS (cert.pem), openSUSE. */
@@ -2816,56 +2896,38 @@ static int _bce_tls_bio_recv(void *ctx, unsigned char *buf, size_t len) {
     }
 }
 
-/* DER length at p (bounded by end); returns the content start or NULL. */
-static const unsigned char *_bce_der_len(const unsigned char *p, const unsigned char *end, size_t *len) {
-    size_t n = 0;
-    int k;
-    if (p >= end) return NULL;
-    if (*p < 0x80) { *len = *p; return p + 1; }
-    k = *p++ & 0x7F;
-    if (k == 0 || k > 4 || end - p < k) return NULL;
-    while (k--) n = (n << 8) | *p++;
-    if (n > (size_t)(end - p)) return NULL;
-    *len = n;
-    return p;
-}
-
-/* 1 when the certificate's subjectAltName holds iPAddress ip (mbedTLS 2.x does not match IP
-   addresses itself). Walks the raw extensions: OID 2.5.29.17, [critical], OCTET STRING {
-   SEQUENCE { GeneralName... } }, iPAddress being [7] primitive. */
-static int _bce_cert_has_ip(const mbedtls_x509_crt *crt, const unsigned char *ip, size_t ip_len) {
-    static const unsigned char oid[] = {0x06, 0x03, 0x55, 0x1D, 0x11};
-    const mbedtls_x509_buf *ext = &crt->v3_ext;        /* public in 2.28 and 3.x alike */
-    const unsigned char *p = ext->p, *end;
-    size_t n;
-    if (!p) return 0;                                   /* no extensions at all */
-    end = p + ext->len;
-    for (; p + sizeof oid <= end; p++) {
-        const unsigned char *q, *seq_end;
-        if (memcmp(p, oid, sizeof oid) != 0) continue;
-        q = p + sizeof oid;
-        if (q < end && *q == 0x01) {                    /* critical BOOLEAN */
-            if (!(q = _bce_der_len(q + 1, end, &n))) return 0;
-            q += n;
-        }
-        if (q >= end || *q != 0x04 || !(q = _bce_der_len(q + 1, end, &n))) return 0;
-        if (q >= end || *q != 0x30 || !(q = _bce_der_len(q + 1, end, &n))) return 0;
-        seq_end = q + n;
-        while (q < seq_end) {
-            unsigned char tag = *q;
-            const unsigned char *v = _bce_der_len(q + 1, seq_end, &n);
-            if (!v) return 0;
-            if (tag == 0x87 && n == ip_len && memcmp(v, ip, n) == 0) return 1;
-            q = v + n;
-        }
-        return 0;
-    }
+/* The host of the URL as an IP address: 4 (IPv4) or 16 (IPv6) bytes written to ip, in network
+   order; 0 when the host is a name (and ip is left as it was). */
+static size_t _bce_tls_ip_literal(const char *host, unsigned char ip[16]) {
+    if (inet_pton(AF_INET, host, ip) == 1) return 4;
+    if (inet_pton(AF_INET6, host, ip) == 1) return 16;
     return 0;
 }
 
+/* 1 when the certificate names the IP address ip (ip_len 4 or 16 bytes), else 0: an iPAddress
+   entry of subjectAltName with exactly those bytes. Reads only what mbedTLS parsed and checked:
+   crt->subject_alt_names lists every GeneralName of the subjectAltName extension, and nothing
+   from anywhere else, each as its raw tag byte and value, in mbedTLS 2.28 as in 3.x (2.28's
+   header says "only dNSName and OtherName" but its parser keeps every context-specific entry;
+   mbedtls_x509_parse_subject_alt_name is what knows fewer types). iPAddress is [7] IMPLICIT
+   OCTET STRING: tag 0x87, the address in network order. Neither the subject CN nor a dNSName
+   entry ever names an address (RFC 9525, RFC 6125 before it). */
+static int _bce_tls_cert_has_ip(const mbedtls_x509_crt *crt, const unsigned char *ip, size_t ip_len) {
+    const mbedtls_x509_sequence *s;
+    if (ip_len != 4 && ip_len != 16) return 0;
+    for (s = &crt->subject_alt_names; s; s = s->next)
+        if (s->buf.tag == (MBEDTLS_ASN1_CONTEXT_SPECIFIC | MBEDTLS_X509_SAN_IP_ADDRESS) && s->buf.p &&
+            s->buf.len == ip_len && memcmp(s->buf.p, ip, ip_len) == 0)
+            return 1;
+    return 0;
+}
+
+/* The verify callback for a host that is an IP literal: mbedTLS calls it for each certificate
+   of the chain with the flags it found so far; the leaf (depth 0) that does not name the
+   address gets the same flag as a DNS name mismatch. */
 static int _bce_tls_verify_ip(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flags) {
     _bce_tls_conn_t *t = (_bce_tls_conn_t *)ctx;
-    if (depth == 0 && !_bce_cert_has_ip(crt, t->ip, t->ip_len)) *flags |= MBEDTLS_X509_BADCERT_CN_MISMATCH;
+    if (depth == 0 && !_bce_tls_cert_has_ip(crt, t->ip, t->ip_len)) *flags |= MBEDTLS_X509_BADCERT_CN_MISMATCH;
     return 0;
 }
 
@@ -2906,6 +2968,21 @@ static int _bce_tls_fail(_bce_conn_t *c, int r) {
 static int _bce_tls_handshake(_bce_conn_t *c) {
     _bce_tls_conn_t *t = (_bce_tls_conn_t *)c->io_ctx;
     int r = mbedtls_ssl_handshake(&t->ssl);
+    if (r == 0 && t->ip_len && !c->tls_skip_verify) {
+        /* The verify callback refused a certificate that does not name the address; checked
+           again on the certificate the handshake kept, because a callback set on the context
+           is not always called (mbedTLS 3.6.0 ignores it in TLS 1.3). */
+        const mbedtls_x509_crt *peer = mbedtls_ssl_get_peer_cert(&t->ssl);
+        if (!peer) {
+            _bce_conn_error(c, "TLS: cannot check the certificate against an IP address "
+                               "(mbedTLS built without MBEDTLS_SSL_KEEP_PEER_CERTIFICATE)", NULL);
+            return BCE_ERR_TLS;
+        }
+        if (!_bce_tls_cert_has_ip(peer, t->ip, t->ip_len)) {
+            _bce_conn_error(c, "TLS: the certificate is not for this host name (host name mismatch)", NULL);
+            return BCE_ERR_TLS;
+        }
+    }
     if (r == 0) return BCE_OK;
     if (r == MBEDTLS_ERR_SSL_WANT_READ) return _BCE_IO_AGAIN_READ;
     if (r == MBEDTLS_ERR_SSL_WANT_WRITE) return _BCE_IO_AGAIN_WRITE;
@@ -2955,11 +3032,11 @@ static int _bce_tls_attach(_bce_conn_t *c, const _bce_url_t *u) {
         _bce_conn_error(c, "TLS: out of memory for a connection", NULL);
         return BCE_ERR_NOMEM;
     }
-    if (inet_pton(AF_INET, u->host, t->ip) == 1) t->ip_len = 4;
-    else if (inet_pton(AF_INET6, u->host, t->ip) == 1) t->ip_len = 16;
+    t->ip_len = _bce_tls_ip_literal(u->host, t->ip);
     /* Names go to mbedTLS (SNI and the name check). Addresses get no SNI (RFC 6066) and are
        matched against the certificate's iPAddress names here, the same way on every mbedTLS
-       version (2.x does not match them at all); NULL is the documented way to say so. */
+       version (2.x does not match them at all; 3.x would, but would take the subject CN when
+       there is no subjectAltName); NULL is the documented way to say so. */
     if (t->ip_len) {
         r = mbedtls_ssl_set_hostname(&t->ssl, NULL);
         if (!c->tls_skip_verify) mbedtls_ssl_set_verify(&t->ssl, _bce_tls_verify_ip, t);
@@ -3040,6 +3117,9 @@ typedef struct _bce_rpc_t {
     _bce_disp_t *disp;          /* its JSON tokenizer parses responses */
     char *error;                /* where failures are described (the owner's last_error) */
     size_t error_cap;
+    const volatile sig_atomic_t *stop;  /* the owner's stop flag: stop reading at once */
+    int more;                   /* a read slice ended before the socket was drained: go on
+                                   without waiting (TLS may hold bytes poll(2) cannot see) */
 } _bce_rpc_t;
 
 static void _bce_rpc_error(_bce_rpc_t *c, const char *a, const char *b) {
@@ -3184,6 +3264,7 @@ static int _bce_rpc_begin(_bce_rpc_t *c, const char *method, const char *params_
     _bce_http_reset(&c->resp, c->max_header, c->max_body);
     c->deadline = now + c->rpc_timeout_ms;
     c->retried = 0;
+    c->more = 0;
     c->result_json = NULL;
     c->result_len = 0;
     c->rpc_code = 0;
@@ -3216,8 +3297,12 @@ static int _bce_rpc_retry_fresh(_bce_rpc_t *c, long long now) {
 static void _bce_rpc_finish(_bce_rpc_t *c);
 
 /* Runs whatever I/O is possible now. revents: what poll(2) reported for the descriptor (0 if
-   unknown: I/O is attempted anyway and would-block is fine). */
+   unknown: I/O is attempted anyway and would-block is fine). One call reads at most
+   BCE_IO_SLICE_BYTES, checks a fresh clock against the deadline before every read and stops
+   at once when the owner's stop flag is set: a peer cannot hold it longer than one slice. */
 static void _bce_rpc_io(_bce_rpc_t *c, int revents, long long now) {
+    size_t slice = BCE_IO_SLICE_BYTES;
+    c->more = 0;
     for (;;) {
     again:                          /* a transparent reconnect starts over from here */
         if (c->state == _BCE_RPC_CONNECTING) {
@@ -3251,6 +3336,14 @@ static void _bce_rpc_io(_bce_rpc_t *c, int revents, long long now) {
             for (;;) {
                 long n;
                 int r, eof = 0;
+                size_t room;
+                if (c->stop && *c->stop) return;         /* the owner ends the call */
+                if (!slice) { c->more = 1; return; }     /* the rest at the next step */
+                if ((now = _bce_now_ms()) >= c->deadline) {
+                    _bce_rpc_error(c, "timed out waiting for the daemon's answer (rpc_timeout_ms)", NULL);
+                    _bce_rpc_fail(c, BCE_ERR_TIMEOUT);
+                    return;
+                }
                 if (c->in_cap - c->in_len < 4096) {
                     void *buf = c->in;
                     r = _bce_grow(c->alloc, &buf, &c->in_cap, c->in_len + BCE_RPC_RECV_STEP, 1, c->max_in + BCE_RPC_RECV_STEP);
@@ -3262,7 +3355,8 @@ static void _bce_rpc_io(_bce_rpc_t *c, int revents, long long now) {
                     }
                     c->in = (char *)buf;
                 }
-                n = _bce_conn_recv(&c->conn, c->in + c->in_len, c->in_cap - c->in_len - 1);
+                room = c->in_cap - c->in_len - 1;
+                n = _bce_conn_recv(&c->conn, c->in + c->in_len, room < slice ? room : slice);
                 if (n == _BCE_IO_AGAIN_READ || n == _BCE_IO_AGAIN_WRITE) {
                     c->want = n == _BCE_IO_AGAIN_READ ? _BCE_WANT_READ : _BCE_WANT_WRITE;
                     return;
@@ -3271,6 +3365,7 @@ static void _bce_rpc_io(_bce_rpc_t *c, int revents, long long now) {
                 if (n < 0) { _bce_rpc_fail(c, (int)n); return; }
                 if (n == 0) eof = 1;
                 c->in_len += (size_t)n;
+                slice -= (size_t)n;
                 r = _bce_http_feed(&c->resp, c->in, &c->in_len, eof);
                 if (r < 0) {
                     _bce_rpc_error(c, "bad HTTP answer from the daemon: ", c->resp.error);
@@ -3378,6 +3473,7 @@ static int _bce_rpc_events(const _bce_rpc_t *c) {
 }
 
 static long long _bce_rpc_deadline(const _bce_rpc_t *c) {
+    if (c->more && _bce_rpc_busy(c)) return 0;          /* more to read: do not wait */
     if (c->state == _BCE_RPC_CONNECTING) return c->conn.deadline < c->deadline ? c->conn.deadline : c->deadline;
     return _bce_rpc_busy(c) ? c->deadline : -1;
 }
@@ -3814,6 +3910,9 @@ typedef struct _bce_ws_t {
     size_t max_header;
     int connect_timeout_ms;
     volatile sig_atomic_t *stop; /* the owner's stop flag: stop reading frames at once */
+    size_t slice;               /* bytes this step may still read (BCE_IO_SLICE_BYTES a step) */
+    int more;                   /* the step ended before the socket was drained: the next one
+                                   must not wait (TLS may hold bytes poll(2) cannot see) */
     long long wait_until, opened_at, last_rx, ping_sent_at, close_deadline;
     int ping_out;               /* a ping waits for any answer */
     int peer_gone;              /* the end of the stream (1) or an error (< 0) came after data */
@@ -3968,6 +4067,7 @@ static void _bce_ws_closed(_bce_ws_t *w, int code, const char *reason, int resul
     w->ping_out = 0;
     w->peer_gone = 0;
     w->hs_eof = 0;
+    w->more = 0;
     w->state = _BCE_WS_WAIT;
     if (was_open && now - w->opened_at >= BCE_WS_STABLE_MS) w->failures = 0;    /* it stayed up: start over */
     if (w->on_closed) w->on_closed(w->owner, code, reason ? reason : "");
@@ -4082,10 +4182,10 @@ static const char *_bce_http_find(const char *buf, size_t end, const char *name,
 
 /* The handshake answer is complete: check it. BCE_OK: open. */
 static int _bce_ws_check_handshake(_bce_ws_t *w) {
-    const char *hdr = (const char *)w->in, *v;
-    size_t end = w->resp.body_start, vl = 0;
+    const char *hdr = (const char *)w->in + w->resp.head_start, *v;   /* the final head */
+    size_t end = w->resp.body_start - w->resp.head_start, vl = 0;
     if (w->resp.status != 101) {
-        const char *body = hdr + w->resp.body_start;
+        const char *body = (const char *)w->in + w->resp.body_start;
         _bce_msg_t m;
         if (w->resp.status == 200 && w->json && bce_json_parse(w->json, body, w->resp.body_len) > 0
             && w->json->tokens[0].type == BCE_JSON_OBJECT) {
@@ -4258,6 +4358,10 @@ static long _bce_ws_read(_bce_ws_t *w, long long now) {
             goto gone;
         }
         if (w->stop && *w->stop) return total;      /* stopping: read nothing more */
+        if (!w->slice) {                            /* this step's share is read */
+            w->more = 1;
+            return total;
+        }
         /* The buffer starts at 32 KiB and grows only when the handshake's headers or a single
            frame need more (see _bce_ws_frames): once warm, reading allocates nothing. A full
            buffer goes back to the parser, which makes room. */
@@ -4280,7 +4384,8 @@ static long _bce_ws_read(_bce_ws_t *w, long long now) {
             w->in = (unsigned char *)buf;
         }
     room:
-        n = _bce_conn_recv(&w->conn, (char *)w->in + w->in_len, w->in_cap - w->in_len);
+        n = _bce_conn_recv(&w->conn, (char *)w->in + w->in_len,
+                           w->in_cap - w->in_len < w->slice ? w->in_cap - w->in_len : w->slice);
         if (n == _BCE_IO_AGAIN_READ || n == _BCE_IO_AGAIN_WRITE) return total;
         if (n <= 0 && total > 0) {  /* hand over the bytes first; the end comes next call */
             w->peer_gone = n == 0 ? 1 : (int)n;
@@ -4300,6 +4405,7 @@ static long _bce_ws_read(_bce_ws_t *w, long long now) {
             return -1;
         }
         w->in_len += (size_t)n;
+        w->slice -= (size_t)n;
         total += n;
         w->last_rx = now;
         w->ping_out = 0;
@@ -4307,8 +4413,13 @@ static long _bce_ws_read(_bce_ws_t *w, long long now) {
     }
 }
 
+/* Runs the connection's I/O. One call reads at most BCE_IO_SLICE_BYTES (then w->more asks the
+   caller not to wait before the next), and the handshake checks a fresh clock against the
+   connect deadline after every read: a peer cannot hold a step longer than one slice. */
 static void _bce_ws_io(_bce_ws_t *w, int revents, long long now) {
     int r;
+    w->slice = BCE_IO_SLICE_BYTES;
+    w->more = 0;
     if (w->state == _BCE_WS_CONNECTING) {
         r = _bce_conn_progress(&w->conn, revents, now);
         if (r == 1) return;
@@ -4338,6 +4449,12 @@ static void _bce_ws_io(_bce_ws_t *w, int revents, long long now) {
             long n = _bce_ws_read(w, now);
             if (n < 0) return;
             if (w->in_len == before && !w->hs_eof) return;
+            if (_bce_now_ms() >= w->conn.deadline) {     /* a slow or endless answer */
+                _bce_ws_error(w, "timed out waiting for the websocket handshake (connect_timeout_ms)", NULL);
+                _bce_ws_log(w, BCE_LOG_WARN, "", w->error);
+                _bce_ws_closed(w, 1006, w->error, BCE_ERR_TIMEOUT, now);
+                return;
+            }
             len = w->in_len;
             r = _bce_http_feed(&w->resp, (char *)w->in, &len, w->hs_eof);
             w->in_len = len;
@@ -4391,8 +4508,8 @@ static void _bce_ws_io(_bce_ws_t *w, int revents, long long now) {
             if (n < 0) return;
             _bce_ws_frames(w, now);
             /* a peer that never pauses must not starve timers and the JSON-RPC side */
-            if (n == 0 || ++rounds >= BCE_WS_READ_ROUNDS || (w->state != _BCE_WS_OPEN && w->state != _BCE_WS_CLOSING)
-                || (w->stop && *w->stop)) break;
+            if (n == 0 || (w->state != _BCE_WS_OPEN && w->state != _BCE_WS_CLOSING) || (w->stop && *w->stop)) break;
+            if (++rounds >= BCE_WS_READ_ROUNDS) { w->more = 1; break; }
         }
         if (w->state == _BCE_WS_OPEN || w->state == _BCE_WS_CLOSING) {
             if ((r = _bce_ws_flush(w)) != BCE_OK)
@@ -4449,6 +4566,7 @@ static int _bce_ws_may_deliver(const _bce_ws_t *w) {
 }
 
 static long long _bce_ws_deadline(const _bce_ws_t *w) {
+    if (w->more && _bce_ws_may_deliver(w)) return 0;       /* more to read: do not wait */
     switch (w->state) {
     case _BCE_WS_WAIT: return w->wait_until;
     case _BCE_WS_CONNECTING: case _BCE_WS_HANDSHAKE: return w->conn.deadline;
@@ -4492,6 +4610,7 @@ static void _bce_ws_stop(_bce_ws_t *w) {
     w->fragmented = 0;
     w->peer_gone = 0;
     w->hs_eof = 0;
+    w->more = 0;
     w->state = _BCE_WS_OFF;
 }
 
@@ -5203,6 +5322,7 @@ static bce_coin_t *_bce_coin_new(const bce_coin_desc_t *d) {
         _bce_mfree(&c->allocator, c);
         return NULL;
     }
+    c->rpc.stop = &c->stop_requested;
     c->last_error[0] = 0;
     if (c->skip_verify)
         _bce_log(&c->logger, BCE_LOG_WARN, "TLS certificate verification is OFF (tls.skip_verify): "
@@ -5303,9 +5423,12 @@ _BCE_DEF int bce_rpc(bce_coin_t *coin, const char *method, const char *params_js
             return BCE_ERR_INVALID_ARG;
         }
     }
+    /* bce_stop during the call ends it; a stop left over from an activity that ended is old */
+    if (coin->mode == _BCE_MODE_NONE) coin->stop_requested = 0;
+    if (_bce_wake_open(coin->wake) == BCE_OK) _bce_wake_drain(coin->wake[0]);
     r = _bce_rpc_begin(&coin->rpc, method, params_json, plen, coin->wallet_json, _bce_now_ms());
     if (r != BCE_OK) { coin->rpc.state = _BCE_RPC_IDLE; return r; }
-    _bce_rpc_wait(&coin->rpc, -1, NULL);
+    _bce_rpc_wait(&coin->rpc, coin->wake[0], &coin->stop_requested);
     r = coin->rpc.result;
     coin->rpc.state = _BCE_RPC_IDLE;
     if (r != BCE_OK) return r;
@@ -5599,7 +5722,7 @@ _BCE_DEF int bce_coin_step(bce_coin_t *coin, int timeout_ms) {
         _bce_wake_drain(coin->wake[0]);
         now = _bce_now_ms();
         /* the websocket first: an update there is matched before its get_updates twin */
-        if (iws >= 0 && !coin->stop_requested && pf[iws].revents) _bce_ws_io(&coin->ws, pf[iws].revents, now);
+        if (iws >= 0 && !coin->stop_requested && (pf[iws].revents || coin->ws.more)) _bce_ws_io(&coin->ws, pf[iws].revents, now);
         if (irpc >= 0 && !coin->stop_requested && _bce_rpc_busy(&coin->rpc)) _bce_rpc_io(&coin->rpc, pf[irpc].revents, now);
         if (!coin->stop_requested) _bce_coin_tick(coin, now);
     }
@@ -6015,6 +6138,7 @@ static int _bce_mcur_rpc(bce_manager_t *m, int cur) {
         mc->rpc.conn.tls_cfg = mc->tls;
     }
     mc->connect_timeout_ms = d.connect_timeout_ms ? d.connect_timeout_ms : 10000;
+    mc->rpc.stop = &m->stop_requested;
     mc->rpc_ready = 1;
     return BCE_OK;
 }
@@ -6375,8 +6499,8 @@ _BCE_DEF int bce_manager_step(bce_manager_t *m, int timeout_ms) {
         now = _bce_now_ms();
         for (k = 0; k + 1 < n && !m->stop_requested; k++) {
             _bce_mcur_t *mc = &m->cur[owner[k]];
-            if (kind[k] == 1 && pf[k].revents) _bce_ws_io(&mc->ws, pf[k].revents, now);
-            else if (kind[k] == 0 && _bce_rpc_busy(&mc->rpc)) _bce_rpc_io(&mc->rpc, pf[k].revents, now);
+            if (kind[k] == 1 && (pf[k].revents || mc->ws.more)) _bce_ws_io(&mc->ws, pf[k].revents, now);
+            else if (kind[k] == 0 && _bce_rpc_busy(&mc->rpc)) _bce_rpc_io(&mc->rpc, pf[k].revents, _bce_now_ms());
         }
         for (i = 0; i < _BCE_NCUR && !m->stop_requested && !m->fatal; i++) _bce_mcur_tick(m, i, now);
     }

@@ -534,6 +534,27 @@ while True:
         wait "$DPID"
     fi
 
+    # a hostile daemon floods the catch-up get_updates (tests/http_peer.py: endless interim
+    # 1xx answers, or 8 MiB of 1-byte chunks) while its websocket is fine: SIGTERM ends
+    # bitcart-listen within 1 s (issue 13)
+    if start_daemon hostile "$PY" "$HERE/http_peer.py" --announce; then
+        local hb kind n=0
+        for hb in "$BUILD/san_bitcart-listen" "$BUILD/bitcart-listen"; do
+            for kind in interim_flood chunks1.8388608; do
+                n=$((n + 1))
+                BIN=$hb listen "flood$n" --url "http://127.0.0.1:$PORT/case/$kind.cli$n" --xpub w
+                wait_until 10 has_text "$LIB_TMP/hostile.dout" "HOSTILE $kind.cli$n"
+                t0=$(date +%s%N)
+                stop_listener TERM
+                t1=$(( ($(date +%s%N) - t0) / 1000000 ))
+                check "signals: SIGTERM during a flooded catch-up ($kind, $(basename "$hb")): exit 0 within 1 s (got $RC after $t1 ms)" \
+                    test "$RC" = 0 -a "$t1" -le 1000
+            done
+        done
+        kill -TERM "$DPID"
+        wait "$DPID"
+    fi
+
     echo "== TLS (aiohttp daemon with a test CA)"
     if ! bash "$HERE/make_certs.sh" "$BUILD/certs"; then
         bad "tls: tests/make_certs.sh failed"

@@ -71,7 +71,7 @@ EOF
     check "the same with bitcart_events_tls" \
         bash -c "cc -std=c99 -Wall -Werror \"$T/prog.c\" -o \"$T/prog_tls\" $(pc --cflags --libs bitcart_events_tls) && \"$T/prog_tls\" >/dev/null"
 else
-    bad "pkg-config is not installed (.ci/run installs it)"
+    bad "pkg-config is not installed (tests/deps.sh installs it)"
 fi
 
 # the man page renders without warnings
@@ -86,7 +86,7 @@ else
     how=none
 fi
 if [ "$how" = none ]; then
-    bad "neither man nor groff is installed (.ci/run installs groff-base)"
+    bad "neither man nor groff is installed (tests/deps.sh installs groff-base)"
 else
     check "$how renders the page (NAME, EXIT STATUS, --exec)" \
         bash -c "grep -q 'bitcart-listen - print the events' '$T/man.txt' && grep -q 'EXIT STATUS' '$T/man.txt' && grep -q -- '--exec' '$T/man.txt'"
@@ -95,7 +95,7 @@ else
         check "groff -ww finds nothing to warn about" \
             bash -c "[ -z \"\$(groff -man -Tutf8 -ww -z '$MANPAGE' 2>&1)\" ]"
     else
-        bad "groff is not installed (.ci/run installs groff-base)"
+        bad "groff is not installed (tests/deps.sh installs groff-base)"
     fi
 fi
 

@@ -572,7 +572,8 @@ static void test_rpc_body_limits(void) {
 }
 
 static void test_rpc_trailers_fill_buffer(void) {
-    /* endless trailer lines after the last chunk: the receive buffer stops at its bound */
+    /* endless trailer lines after the last chunk: they count toward max_header_bytes with
+       the headers (issue 13), long before the receive buffer reaches its bound */
     canned_t s;
     char out[64];
     size_t n = 0;
@@ -587,8 +588,7 @@ static void test_rpc_trailers_fill_buffer(void) {
     CHECK_INT(canned_start(&s), 0);
     c = limited_coin(s.port, 0, 1024, 4096, NULL);
     CHECK_INT(bce_rpc(c, "ping", NULL, out, sizeof out, &n), BCE_ERR_LIMIT);
-    /* the receive buffer's bound, not the body's (trailers are not body) */
-    CHECK(strstr(bce_coin_last_error(c), "the daemon's answer exceeds limits.max_response_bytes") != NULL);
+    CHECK(strstr(bce_coin_last_error(c), "chunk extensions and trailers (with the headers) larger than limits.max_header_bytes") != NULL);
     if (test_failures_now) fprintf(stderr, "  error=%s\n", bce_coin_last_error(c));
     bce_coin_destroy(c);
     canned_stop(&s);

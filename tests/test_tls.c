@@ -9,12 +9,18 @@
 
 #define CERTS "build/certs/"
 
-static int tls_daemon(daemon_t *d, const char *cert) {
+/* The aiohttp daemon serving TLS with certificate cert, listening on 127.0.0.1 or on host. */
+static int tls_daemon_on(daemon_t *d, const char *cert, const char *host) {
     char c[128], k[128];
-    const char *argv[] = {"/usr/bin/python3", "tests/fake_daemon.py", "--port", "0", "--tls-cert", c, "--tls-key", k, NULL};
+    const char *argv[] = {"/usr/bin/python3", "tests/fake_daemon.py", "--host", host, "--port", "0",
+                          "--tls-cert", c, "--tls-key", k, NULL};
     snprintf(c, sizeof c, CERTS "%s.pem", cert);
     snprintf(k, sizeof k, CERTS "%s.key", cert);
     return daemon_start(d, argv);
+}
+
+static int tls_daemon(daemon_t *d, const char *cert) {
+    return tls_daemon_on(d, cert, "127.0.0.1");
 }
 
 /* The fake daemon serves its control routes on the same TLS port: the tests reach them
@@ -88,6 +94,64 @@ static void test_verification_outcomes(void) {
         bce_coin_destroy(c);
     }
     for (i = 0; i < 4; i++) daemon_stop(&d[i]);
+}
+
+/* How the certificate is checked against a host that is an IP literal (issue 13, findings 3
+   and 4): only iPAddress entries of the real subjectAltName count, compared as addresses;
+   the subject CN and dNSName entries never name an address; nothing outside subjectAltName
+   is read. Certificates from tests/make_certs.sh, served on 127.0.0.1 and on ::1. */
+static void test_ip_host_checks(void) {
+    static const char *const certs[] = {"good", "overread", "decoy", "ip10", "cnip", "dnsip", "other"};
+    enum { NCERTS = sizeof certs / sizeof certs[0] };
+    static const struct {
+        int cert;               /* index in certs */
+        int v6;                 /* served on ::1 (else on 127.0.0.1) */
+        const char *host;       /* as written in the URL */
+        int result;
+        const char *why;        /* in bce_coin_last_error, or NULL */
+    } cases[] = {
+        {0, 0, "127.0.0.1", BCE_OK, NULL},                              /* IP:127.0.0.1 */
+        {0, 0, "localhost", BCE_OK, NULL},                              /* DNS:localhost, by mbedTLS */
+        {0, 1, "[::1]", BCE_OK, NULL},                                  /* IP:::1 */
+        {0, 1, "[0:0:0:0:0:0:0:1]", BCE_OK, NULL},                      /* compared as an address */
+        {1, 0, "127.0.0.1", BCE_ERR_TLS, NULL},     /* finding 3: no over-read (untrusted, and no SAN) */
+        {2, 0, "127.0.0.1", BCE_ERR_TLS, "host name mismatch"},         /* finding 4: decoy ignored */
+        {3, 0, "127.0.0.1", BCE_ERR_TLS, "host name mismatch"},         /* the wrong IPv4 address */
+        {3, 1, "[::1]", BCE_ERR_TLS, "host name mismatch"},             /* no IPv6 address at all */
+        {4, 0, "127.0.0.1", BCE_ERR_TLS, "host name mismatch"},         /* CN=127.0.0.1, no SAN */
+        {5, 0, "127.0.0.1", BCE_ERR_TLS, "host name mismatch"},         /* DNS:127.0.0.1 */
+        {6, 1, "[::1]", BCE_ERR_TLS, "host name mismatch"},             /* DNS:other.example */
+    };
+    daemon_t d4[NCERTS], d6[NCERTS];
+    int up4[NCERTS], up6[NCERTS];
+    size_t i;
+    memset(up4, 0, sizeof up4);
+    memset(up6, 0, sizeof up6);
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {   /* one daemon per certificate and family */
+        int k = cases[i].cert;
+        if (cases[i].v6 && !up6[k]) { up6[k] = tls_daemon_on(&d6[k], certs[k], "::1") == 0; CHECK(up6[k]); }
+        if (!cases[i].v6 && !up4[k]) { up4[k] = tls_daemon_on(&d4[k], certs[k], "127.0.0.1") == 0; CHECK(up4[k]); }
+    }
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char url[96], out[256];
+        bce_coin_t *c;
+        int r;
+        if (!(cases[i].v6 ? up6 : up4)[cases[i].cert]) continue;
+        snprintf(url, sizeof url, "https://%s:%d", cases[i].host,
+                 cases[i].v6 ? d6[cases[i].cert].port : d4[cases[i].cert].port);
+        c = tls_coin(url, CERTS "ca.pem", 0, "w");
+        r = rpc_echo(c, out, sizeof out);
+        if (r != cases[i].result || (cases[i].why && !strstr(bce_coin_last_error(c), cases[i].why)))
+            fprintf(stderr, "host case %u (%s, %s): %d, %s\n", (unsigned)i, certs[cases[i].cert], url, r, bce_coin_last_error(c));
+        CHECK_INT(r, cases[i].result);
+        if (cases[i].why) CHECK(strstr(bce_coin_last_error(c), cases[i].why) != NULL);
+        if (r == BCE_OK) CHECK_STR(out, "[\"tls\",{\"xpub\":\"w\"}]");
+        bce_coin_destroy(c);
+    }
+    for (i = 0; i < NCERTS; i++) {
+        if (up4[i]) daemon_stop(&d4[i]);
+        if (up6[i]) daemon_stop(&d6[i]);
+    }
 }
 
 /* A TLS server that accepts and then says nothing: the handshake times out within
@@ -182,6 +246,16 @@ static void check_stream(const char *url, int via_stunnel) {
     long long t0;
     bce_on(c, "new_transaction", on_seq, t);
     CHECK_INT(bce_rpc(c, "get_updates", NULL, out, sizeof out, NULL), BCE_OK);   /* loads the wallet */
+    {   /* a 3 MiB answer is read in slices of BCE_IO_SLICE_BYTES; where a slice ends inside a
+           TLS record, mbedTLS holds the rest and poll(2) cannot see it: the next wait is 0 */
+        size_t big = (size_t)3 << 20, bn = 0;
+        char *bout = (char *)malloc(big + 16);
+        long long b0 = _bce_now_ms();
+        CHECK_INT(bce_rpc(c, "test_big", "[3145728]", bout, big + 16, &bn), BCE_OK);
+        CHECK_INT(bn, big + 2);
+        CHECK(_bce_now_ms() - b0 < 4000);
+        free(bout);
+    }
     inject_tls(url, 0, 20, w);
     /* polling */
     CHECK_INT(bce_coin_start_polling(c, 20), BCE_OK);
@@ -275,6 +349,7 @@ int main(void) {
     }
     signal(SIGPIPE, SIG_DFL);
     RUN(test_verification_outcomes);
+    RUN(test_ip_host_checks);
     RUN(test_stalled_handshake);
     RUN(test_aiohttp_tls);
     RUN(test_stunnel_c_daemon);

@@ -2,9 +2,11 @@
 """tests/fuzz/make_seeds.py: writes the seed corpora of the fuzz targets into
 tests/fuzz/corpus/<target>/ (each directory is emptied and written again). Small, meaningful
 inputs, valid and invalid, in each target's input format (see the comment at the top of each
-fuzz_*.c). Run from anywhere:  /usr/bin/python3 tests/fuzz/make_seeds.py"""
+fuzz_*.c). Run from anywhere:  /usr/bin/python3 tests/fuzz/make_seeds.py [TARGET...]
+(only the targets named, e.g. cert; all when none)."""
 import os
 import shutil
+import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CORPUS = os.path.join(HERE, "corpus")
@@ -252,14 +254,119 @@ SESSION = [
 ]
 
 
+# ---- cert: a DER certificate, then optionally a host string --------------------------------
+# Built byte by byte (no signing needed: the target parses, it does not check signatures), on
+# the P-256 generator point as the public key, so that the seeds are the same on every run.
+
+
+def der(tag, content):
+    n = len(content)
+    if n < 0x80:
+        head = bytes([n])
+    else:
+        b = n.to_bytes((n.bit_length() + 7) // 8, "big")
+        head = bytes([0x80 | len(b)]) + b
+    return bytes([tag]) + head + content
+
+
+def dseq(*items):
+    return der(0x30, b"".join(items))
+
+
+def doid(b):
+    return der(0x06, b)
+
+
+def dname(cn):
+    return dseq(der(0x31, dseq(doid(b"\x55\x04\x03"), der(0x0C, cn.encode()))))
+
+
+def ext(oid, value, critical=False):
+    return dseq(doid(oid), der(0x01, b"\xff") if critical else b"", der(0x04, value))
+
+
+def ipv4(a):
+    return bytes(int(x) for x in a.split("."))
+
+
+def san(*names):    # (tag, value): 0x82 dNSName, 0x87 iPAddress, ...
+    return ext(b"\x55\x1d\x11", dseq(*[der(t, v) for t, v in names]))
+
+
+ECDSA_SHA256 = dseq(doid(b"\x2a\x86\x48\xce\x3d\x04\x03\x02"))
+P256_G = bytes.fromhex("046b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296"
+                       "4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5")
+SPKI = dseq(dseq(doid(b"\x2a\x86\x48\xce\x3d\x02\x01"), doid(b"\x2a\x86\x48\xce\x3d\x03\x01\x07")),
+            der(0x03, b"\x00" + P256_G))
+BASIC = ext(b"\x55\x1d\x13", dseq())                       # basicConstraints: not a CA
+UNKNOWN1 = b"\x2b\x06\x01\x04\x01\x83\xb2\x03\x01"              # 1.3.6.1.4.1.55555.1
+UNKNOWN2 = b"\x2b\x06\x01\x04\x01\x83\xb2\x03\x02"              # 1.3.6.1.4.1.55555.2
+
+
+def cert(cn, exts, issuer="bitcart_events test CA", host=b""):
+    tbs = dseq(der(0xA0, der(0x02, b"\x02")), der(0x02, b"\x10\x01"), ECDSA_SHA256, dname(issuer),
+               dseq(der(0x17, b"250101000000Z"), der(0x17, b"491231235959Z")), dname(cn), SPKI,
+               *([der(0xA3, dseq(*exts))] if exts else []))
+    sig = dseq(der(0x02, b"\x01" * 32), der(0x02, b"\x02" * 32))
+    return dseq(tbs, ECDSA_SHA256, der(0x03, b"\x00" + sig)) + host
+
+
+V6_LOOP = bytes(15) + b"\x01"
+NORMAL = [BASIC, san((0x82, b"localhost"), (0x87, ipv4("127.0.0.1")), (0x87, V6_LOOP))]
+CERT = [
+    ("normal", cert("localhost", NORMAL)),
+    ("normal_host_ipv4", cert("localhost", NORMAL, host=b"127.0.0.1")),
+    ("normal_host_ipv6_long", cert("localhost", NORMAL, host=b"0:0:0:0:0:0:0:1")),
+    ("normal_host_name", cert("localhost", NORMAL, host=b"localhost")),
+    ("normal_host_other_ip", cert("localhost", NORMAL, host=b"10.9.9.9")),
+    # issue 13 finding 3: the last extension's value runs a byte-searching walker off the end
+    ("overread_self_signed", cert("overread", [BASIC, ext(UNKNOWN1, bytes.fromhex("0603551d110401307f"))],
+                                  issuer="overread", host=b"127.0.0.1")),
+    # issue 13 finding 4: SAN-shaped bytes naming 127.0.0.1 in another extension; the real SAN
+    # names only 10.9.9.9
+    ("decoy", cert("decoy", [BASIC, ext(UNKNOWN2, bytes.fromhex("0603551d110408300687047f000001")),
+                             san((0x87, ipv4("10.9.9.9")))], host=b"127.0.0.1")),
+    ("ipv6", cert("v6", [san((0x87, bytes.fromhex("20010db8000000000000000000000001")), (0x87, V6_LOOP),
+                             (0x82, b"example.org"))], host=b"::1")),
+    ("ipv4_mapped", cert("mapped", [san((0x87, bytes(10) + b"\xff\xff" + ipv4("127.0.0.1")))], host=b"127.0.0.1")),
+    ("cn_is_ip", cert("127.0.0.1", [BASIC], host=b"127.0.0.1")),
+    ("dns_is_ip", cert("dnsip", [san((0x82, b"127.0.0.1"))], host=b"127.0.0.1")),
+    ("no_extensions", cert("plain", [], host=b"127.0.0.1")),
+    ("san_critical_mixed", cert("mixed", [ext(b"\x55\x1d\x11", dseq(
+        der(0xA0, doid(b"\x2b\x06\x01\x05\x05\x07\x08\x04") + der(0xA0, dseq(doid(b"\x2b\x06\x01"), der(0x04, b"hw")))),
+        der(0x81, b"a@example.org"), der(0xA4, dname("dir")), der(0x86, b"https://example.org/"),
+        der(0x88, b"\x2b\x06\x01"), der(0x87, ipv4("127.0.0.1") + ipv4("255.255.255.0")),
+        der(0x87, b""), der(0x87, ipv4("127.0.0.1") + b"\x00"), der(0x87, ipv4("127.0.0.2")),
+        der(0x82, b"*.example.org")), critical=True)], host=b"127.0.0.2")),
+    ("san_duplicate", cert("dup", [san((0x87, ipv4("127.0.0.1"))), san((0x87, ipv4("127.0.0.1")))])),
+    ("san_empty", cert("empty", [san()], host=b"127.0.0.1")),
+]
+
+
+def ext_only(exts, host=b""):   # the target's second form: extensions for its fixed certificate
+    e = b"".join(exts)
+    return b"\x01" + len(e).to_bytes(2, "big") + e + host
+
+
+CERT += [
+    ("ext_normal", ext_only(NORMAL, b"::1")),
+    ("ext_overread", ext_only([BASIC, ext(UNKNOWN1, bytes.fromhex("0603551d110401307f"))], b"127.0.0.1")),
+    ("ext_decoy", ext_only([ext(UNKNOWN2, bytes.fromhex("0603551d110408300687047f000001")),
+                            san((0x87, ipv4("10.9.9.9")))], b"127.0.0.1")),
+    ("ext_ipv6_many", ext_only([san(*[(0x87, bytes(15) + bytes([i])) for i in range(1, 9)])], b"::8")),
+    ("ext_ipv4_100", ext_only([san(*[(0x87, bytes([10, 0, 0, i])) for i in range(1, 101)])], b"10.0.0.100")),
+]
+
+
 def main():
-    write("json", JSON)
-    write("updates", UPD)
-    write("http", HTTP)
-    write("ws_frames", WS)
-    write("handshake", HS)
-    write("url", URL)
-    write("session", SESSION)
+    # The targets named on the command line, all when none. Rewriting a corpus drops what was
+    # added to it by other means (corpus/json holds inputs the fuzzer found): name yours.
+    only = sys.argv[1:]
+    seeds = [("json", JSON), ("updates", UPD), ("http", HTTP), ("ws_frames", WS),
+             ("handshake", HS), ("url", URL), ("session", SESSION), ("cert", CERT)]
+    for target, inputs in seeds:
+        if not only or target in only:
+            write(target, inputs)
     total = 0
     for root, _, files in os.walk(CORPUS):
         for f in files:

@@ -10,7 +10,8 @@ set -u
 cd "$(dirname "$0")/../.." || exit 2
 CC=${CC:-gcc}
 OUT=${BUILD:-build}/fuzz
-TARGETS=${FUZZ_TARGETS:-"json updates http ws_frames handshake url session"}
+TARGETS=${FUZZ_TARGETS:-"json updates http ws_frames handshake url session cert"}
+declare -A LIBS=([cert]="-lmbedtls -lmbedx509 -lmbedcrypto")     # targets that need more than libc
 CFLAGS="-std=c99 -Wall -Wextra -I. -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -DBCE_FUZZ_REPLAY"
 
 mkdir -p "$OUT"
@@ -19,7 +20,7 @@ fail=0
 for t in $TARGETS; do
     bin="$OUT/replay_$t"
     log="$OUT/replay_$t.log"
-    if ! $CC $CFLAGS "tests/fuzz/fuzz_$t.c" tests/fuzz/replay_main.c -o "$bin" > "$OUT/replay_$t.build.log" 2>&1 \
+    if ! $CC $CFLAGS "tests/fuzz/fuzz_$t.c" tests/fuzz/replay_main.c -o "$bin" ${LIBS[$t]:-} > "$OUT/replay_$t.build.log" 2>&1 \
        || [ -s "$OUT/replay_$t.build.log" ]; then
         echo "replay_$t: FAILED to build cleanly:"
         sed 's/^/    /' "$OUT/replay_$t.build.log" | head -20

@@ -5,7 +5,7 @@
 # a leak, a timeout or an out-of-memory; the inputs that did are kept in
 # build/fuzz/artifacts-<target>/ (copy the interesting ones to tests/fuzz/regressions/<target>/).
 # Ends with "fuzz: N passed, M failed" and exits non-zero when any target failed.
-# Needs clang with libFuzzer (Debian: clang and libclang-rt-14-dev).
+# Needs clang with libFuzzer (Debian: clang and libclang-rt-14-dev), and libmbedtls-dev for cert.
 # Environment: CLANG (default clang), BUILD (default build), FUZZ_FLAGS (extra libFuzzer flags),
 # FUZZ_TARGETS (a subset, e.g. "url session").
 set -u
@@ -13,9 +13,10 @@ cd "$(dirname "$0")/../.." || exit 2
 SECS=${1:-60}
 CLANG=${CLANG:-clang}
 OUT=${BUILD:-build}/fuzz
-TARGETS=${FUZZ_TARGETS:-"json updates http ws_frames handshake url session"}
+TARGETS=${FUZZ_TARGETS:-"json updates http ws_frames handshake url session cert"}
 declare -A MAXLEN=([json]=8192 [updates]=8192 [http]=8192 [ws_frames]=16384 [handshake]=4096
-                   [url]=1200 [session]=16384)
+                   [url]=1200 [session]=16384 [cert]=4096)
+declare -A LIBS=([cert]="-lmbedtls -lmbedx509 -lmbedcrypto")     # targets that need more than libc
 CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -Wall -Wextra -I."
 
 mkdir -p "$OUT"
@@ -24,7 +25,7 @@ fail=0
 for t in $TARGETS; do
     bin="$OUT/fuzz_$t"
     log="$OUT/fuzz_$t.log"
-    if ! $CLANG $CFLAGS "tests/fuzz/fuzz_$t.c" -o "$bin" > "$OUT/fuzz_$t.build.log" 2>&1; then
+    if ! $CLANG $CFLAGS "tests/fuzz/fuzz_$t.c" -o "$bin" ${LIBS[$t]:-} > "$OUT/fuzz_$t.build.log" 2>&1; then
         echo "fuzz_$t: FAILED to build:"
         sed 's/^/    /' "$OUT/fuzz_$t.build.log" | head -20
         fail=$((fail + 1))
