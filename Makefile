@@ -8,7 +8,7 @@ CFLAGS  ?= -O2 -g
 SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 VALGRIND ?= valgrind --quiet --error-exitcode=3 --leak-check=full --errors-for-leak-kinds=all
 
-UNIT    := test_json test_dispatch test_net test_ws test_ws_peer test_ws_node test_tls test_faults test_limits test_portable test_hostile
+UNIT    := test_json test_dispatch test_net test_ws test_ws_peer test_ws_node test_tls test_faults test_limits test_portable test_hostile test_config
 LIBS    := -lpthread -lmbedtls -lmbedx509 -lmbedcrypto
 NODE_DEPS := tests/node_modules/.package-lock.json
 UNIT_BIN := $(addprefix $(BUILD)/,$(UNIT))
@@ -16,7 +16,7 @@ SAN_BIN  := $(addprefix $(BUILD)/san_,$(UNIT))
 HDR     := bitcart_events.h
 TEST_DEPS := $(HDR) tests/test.h tests/json_cases.h tests/json_oracle.h tests/tally.h tests/daemon.h $(BUILD)/fake_daemon
 
-.PHONY: all deps test test-all soak static symbols check fuzz fuzz-short fuzz-replay unit daemons compile-checks sanitize valgrind bench demo clean examples examples-build
+.PHONY: all deps test test-all soak static symbols check fuzz fuzz-short fuzz-replay unit daemons compile-checks sanitize sanitize-m32 valgrind bench demo clean examples examples-build
 
 all: $(UNIT_BIN) cli examples-build
 
@@ -48,7 +48,7 @@ test: | $(BUILD)
 	@awk '/^([A-Za-z0-9_+\/. -]+: )?[0-9]+ passed, [0-9]+ failed$$/ { for (i = 1; i <= NF; i++) { if ($$(i+1) == "passed,") p += $$i; if ($$(i+1) == "failed") f += $$i } } \
 	     END { printf "make test: %d passed, %d failed\n", p, f; exit f > 0 }' $(BUILD)/test.log
 
-test-all: unit daemons compile-checks examples test-cli test-spool perf-checks portability sanitize valgrind static symbols fuzz-replay fuzz-short soak
+test-all: unit daemons compile-checks examples test-cli test-spool perf-checks portability sanitize sanitize-m32 valgrind static symbols fuzz-replay fuzz-short soak
 
 FUZZ_SECONDS ?= 60
 # libFuzzer with ASan + UBSan on every parser and a whole session: FUZZ_SECONDS per target
@@ -161,6 +161,18 @@ portability: $(BUILD)/fake_daemon
 
 sanitize: $(SAN_BIN) $(NODE_DEPS)
 	@for t in $(SAN_BIN); do echo "== $$t (ASan+UBSan)"; ./$$t || exit 1; done
+
+# 32-bit: the unit tests again, built with clang -m32 and ASan + UBSan, where size_t is 32 bits
+# and sums of limits can wrap (Debian: libc6-dev-i386 and lib32gcc-12-dev; the i386 sanitizer
+# runtimes come with libclang-rt-14-dev). test_tls is left out and test_config runs without
+# its TLS case (TEST_NO_TLS): there is no 32-bit mbedTLS here.
+M32_BIN := $(addprefix $(BUILD)/m32_,$(filter-out test_tls,$(UNIT)))
+
+$(BUILD)/m32_test_%: tests/test_%.c $(TEST_DEPS) | $(BUILD)
+	$(CLANG) $(WARN) -m32 -O1 -g $(SAN) -DTEST_NO_TLS -I. $< -o $@ -lpthread
+
+sanitize-m32: $(M32_BIN) $(NODE_DEPS)
+	@for t in $(M32_BIN); do echo "== $$t (clang -m32, ASan+UBSan)"; ./$$t || exit 1; done
 
 valgrind: $(UNIT_BIN) $(NODE_DEPS)
 	@for t in $(UNIT_BIN); do echo "== $$t (valgrind)"; $(VALGRIND) ./$$t || exit 1; done

@@ -142,7 +142,8 @@
      compilers    gcc, clang and tcc, free of warnings under -std=c99 -Wall -Wextra -Wpedantic
                   -Wshadow -Wconversion (gcc and clang)
      C libraries  glibc, and musl linked statically (musl-gcc -static)
-     word size    64-bit, and 32-bit x86 (i686)
+     word size    64-bit, and 32-bit x86 (i686); the unit tests also run built with
+                  clang -m32 and ASan + UBSan (make sanitize-m32, in make test)
      byte order   little-endian, and big-endian (s390x under qemu-user). Nothing depends on the
                   byte order: wire formats (websocket frames and masks, SHA-1, base64) are
                   read and written byte by byte, and the JSON scanner's 8-byte words use their
@@ -216,7 +217,8 @@
    or use a decimal library, never binary floating point.
 
    Lifetimes. Everything an event hands out lives until the handler returns; copy what you keep.
-   Strings in desc structs are copied by the create and configure functions.
+   Strings in desc structs are copied by the create and configure functions: free them as soon
+   as the call returns.
 
    Threading. No global state: objects on different threads never interfere. One object is
    used from one thread at a time. Handlers run on the caller's thread, inside the delivering
@@ -269,6 +271,12 @@
    wallet key; a wallet the manager does not hold, and global events, get a stand-in coin of
    that currency whose xpub is the event's wallet key (or NULL). An unknown currency is logged
    as "Received event for unsupported currency: NAME".
+   bce_manager_configure on a currency again: refused with BCE_ERR_STATE while the manager runs
+   (polling or websockets, until the step that returns 0 after bce_manager_stop) and inside
+   handlers; otherwise the new settings replace the old ones, and the currency's polling and
+   websocket connections are rebuilt from them at the next start (a new URL, password, CA file
+   or skip_verify takes effect then). Wallets added earlier keep their own settings for
+   bce_rpc and the like.
 
    TLS
    ---
@@ -402,7 +410,8 @@
    Log messages never contain passwords; text from the network is cut to 80 bytes and made
    printable before it is logged (bce_coin_last_rpc_error hands out up to 1 KiB of the
    daemon's message, with control characters replaced). TLS certificate verification is on
-   by default.
+   by default. The copies of the password, the Authorization header and every request buffer
+   holding it are wiped before their memory is freed (mbedTLS wipes its own record buffers).
 
    LIMITS
    ------
@@ -426,6 +435,13 @@
      limits.max_wallets       bce_manager_add_wallet returns NULL once reached
    A get_updates answer refused by one of these limits is lost: the daemon emptied the queue
    when it answered. Keep the limits above what your daemon sends (POLLING_CAP updates).
+   Sums: a JSON-RPC receive buffer is bounded by max_header_bytes + max_response_bytes + 64 +
+   2 * BCE_RPC_RECV_STEP, a websocket's by max_message_bytes + max_header_bytes + 65552. Where
+   such a sum does not fit a size_t (32-bit builds: e.g. UINT32_MAX meant as "no limit"), the
+   value is refused: bce_coin_create returns NULL and bce_manager_configure BCE_ERR_INVALID_ARG,
+   each logging "... too large for this build (size_t)"; the websocket begin and start calls
+   return BCE_ERR_INVALID_ARG with the reason in bce_coin_last_error (a manager logs it). A
+   frame length is never added to anything that can wrap.
    Compile-time bounds, each overridable with -D before the implementation:
      BCE_LOG_LINE_MAX         256   one log line and last_error, with the NUL; a longer one
                                     ends in "..."
@@ -834,7 +850,12 @@ BCE_API bce_manager_t *bce_manager_create(const bce_manager_desc_t *desc);   /* 
 BCE_API void           bce_manager_destroy(bce_manager_t *m);                /* destroys its coins too */
 /* Per-currency settings (the SDK's custom_params): url, user, password, contract, address,
    timeouts, tls, logger, limits of `params` (NULL: defaults) apply to wallets of that currency
-   added later. BCE_OK, BCE_ERR_UNSUPPORTED (currency), BCE_ERR_INVALID_ARG, BCE_ERR_NOMEM. */
+   added later, and to the manager's own connections for the currency (polling, websocket,
+   catch-up) from the next start on: configuring again replaces the settings and rebuilds those
+   connections. Every string is copied. Wallets already added keep the settings they were
+   created with for their own calls (bce_rpc). BCE_OK, BCE_ERR_UNSUPPORTED (currency),
+   BCE_ERR_INVALID_ARG, BCE_ERR_NOMEM, or BCE_ERR_STATE (logged) while the manager runs or
+   inside a handler: stop it first. */
 BCE_API int bce_manager_configure(bce_manager_t *m, const char *currency,
                                   const bce_coin_desc_t *params);
 /* The coin for (currency, xpub), created with the currency's settings. NULL for an unsupported
@@ -1095,6 +1116,21 @@ static int _bce_grow(const bce_allocator_t *a, void **buf, size_t *cap, size_t n
     *buf = nbuf;
     *cap = ncap;
     return BCE_OK;
+}
+
+/* Wipes a secret (a password, an Authorization header) before its memory is freed. memset
+   through a volatile function pointer: the compiler cannot prove the call does nothing, so it
+   cannot drop it as a dead store the way it may drop memset(p, 0, n) right before free(p). */
+static void *(*const volatile _bce_memset_v)(void *, int, size_t) = memset;
+static void _bce_wipe(void *p, size_t n) {
+    if (p && n) _bce_memset_v(p, 0, n);
+}
+
+/* Wipes the NUL-terminated secret s, then frees it. */
+static void _bce_free_secret(const bce_allocator_t *a, char *s) {
+    if (!s) return;
+    _bce_wipe(s, strlen(s));
+    _bce_mfree(a, s);
 }
 
 static char *_bce_strdup(const bce_allocator_t *a, const char *s) {
@@ -3242,12 +3278,16 @@ static size_t _bce_json_quote(char *out, size_t o, size_t cap, const char *s) {
    array or NULL; wallet_json: the value for the trailing {"xpub": ...} object. */
 static int _bce_rpc_build(_bce_rpc_t *c, const char *method, const char *params_json, size_t params_len,
                           const char *wallet_json) {
-    size_t need = 512 + strlen(c->url.host) + strlen(c->url.prefix) + strlen(c->auth)
-                  + strlen(method) * 6 + params_len + strlen(wallet_json);
+    size_t fixed = 512 + strlen(c->url.host) + strlen(c->url.prefix) + strlen(c->auth) + strlen(wallet_json);
+    size_t ml = strlen(method), need;
     size_t o, body, p0 = 0, p1 = 0;
     char *b;
     void *buf = c->out;
-    int r = _bce_grow(c->alloc, &buf, &c->out_cap, need, 1, (size_t)-1);
+    int r;
+    if (ml > ((size_t)-1 - fixed) / 6 || params_len > (size_t)-1 - fixed - 6 * ml) return BCE_ERR_LIMIT;  /* 32-bit */
+    need = fixed + 6 * ml + params_len;
+    if (need > c->out_cap) _bce_wipe(c->out, c->out_cap);  /* the old request goes to free: its credentials first */
+    r = _bce_grow(c->alloc, &buf, &c->out_cap, need, 1, (size_t)-1);
     if (r != BCE_OK) return r;
     c->out = (char *)buf;
     b = c->out;
@@ -3629,11 +3669,22 @@ static long long _bce_rpc_deadline(const _bce_rpc_t *c) {
 
 static void _bce_rpc_release(_bce_rpc_t *c) {
     _bce_rpc_disconnect(c);
+    _bce_wipe(c->out, c->out_cap);                      /* each request holds the Authorization header */
     _bce_mfree(c->alloc, c->out);
     _bce_mfree(c->alloc, c->in);
-    _bce_mfree(c->alloc, c->auth);
+    _bce_free_secret(c->alloc, c->auth);
     _bce_mfree(c->alloc, c->err_msg);
     c->out = c->in = c->auth = c->err_msg = NULL;
+}
+
+/* The receive buffer's bound is max_header + max_body + _BCE_RPC_SLACK (the growth step is
+   added to it once more while growing): on a 32-bit build that must still fit a size_t.
+   NULL: it fits; else the reason. */
+#define _BCE_RPC_SLACK ((size_t)64 + 2 * (size_t)BCE_RPC_RECV_STEP)
+static const char *_bce_rpc_limits_bad(size_t max_header, size_t max_body) {
+    if (max_header > (size_t)-1 - _BCE_RPC_SLACK || max_body > (size_t)-1 - _BCE_RPC_SLACK - max_header)
+        return "limits.max_header_bytes + limits.max_response_bytes too large for this build (size_t)";
+    return NULL;
 }
 
 /* Sets up a client (no connection yet). */
@@ -3662,9 +3713,14 @@ static int _bce_rpc_init(_bce_rpc_t *c, const char *url, const char *user, const
     c->max_header = max_header;
     c->max_body = max_body;
     c->max_in = max_header + max_body + 64;
-    why = _bce_url_parse(url, &c->url);
+    why = _bce_rpc_limits_bad(max_header, max_body);   /* create and configure refused it already */
+    if (!why) why = _bce_url_parse(url, &c->url);
     if (why) {
         _bce_rpc_error(c, why, NULL);
+        return BCE_ERR_INVALID_ARG;
+    }
+    if (ul > ((size_t)-1) / 2 - 64 || pl > ((size_t)-1) / 2 - 64 || ul + pl > ((size_t)-1 - 64) / 4 * 3) {
+        _bce_rpc_error(c, "user and password too long", NULL);      /* 32-bit: the sums must fit */
         return BCE_ERR_INVALID_ARG;
     }
     cred = (unsigned char *)_bce_malloc(alloc, ul + pl + 2);
@@ -3683,7 +3739,7 @@ static int _bce_rpc_init(_bce_rpc_t *c, const char *url, const char *user, const
     n = 21 + _bce_base64(cred, ul + pl + 1, c->auth + 21);
     memcpy(c->auth + n, "\r\n", 3);
     c->colon_pw = memchr(password, ':', pl) != NULL;
-    memset(cred, 0, ul + pl + 1);
+    _bce_wipe(cred, ul + pl + 1);
     _bce_mfree(alloc, cred);
     return BCE_OK;
 }
@@ -3960,7 +4016,7 @@ static int _bce_ws_frame_header(const unsigned char *buf, size_t avail, size_t m
         if (len <= 0xFFFF) return -1002;
         h = 10;
     }
-    if (len > max_len) return -1009;
+    if (len > max_len || len > (uint64_t)((size_t)-1 - 16)) return -1009;   /* header + len + 1 fits */
     f->header = h;
     f->len = (size_t)len;
     return 1;
@@ -4096,6 +4152,16 @@ static int _bce_ws_opts_bad(const bce_ws_opts_t *o) {
                  || o->dedup_entries > BCE_DEDUP_ENTRIES_MAX);
 }
 
+/* The websocket's buffers are bounded by max_message_bytes plus the header limit plus fixed
+   slack (_BCE_WS_SLACK): on a 32-bit build that sum must still fit a size_t. NULL: it fits. */
+#define _BCE_WS_SLACK ((size_t)65536 + 16)
+static const char *_bce_ws_limits_bad(const bce_ws_opts_t *o, size_t max_header) {
+    size_t mm = o && o->max_message_bytes ? (size_t)o->max_message_bytes : (size_t)1 << 20;
+    if (mm > (size_t)-1 - _BCE_WS_SLACK || max_header > (size_t)-1 - _BCE_WS_SLACK - mm)
+        return "max_message_bytes + limits.max_header_bytes too large for this build (size_t)";
+    return NULL;
+}
+
 static void _bce_ws_defaults(bce_ws_opts_t *o) {
     if (o->reconnect_min_ms <= 0) o->reconnect_min_ms = 250;
     if (o->reconnect_max_ms <= 0) o->reconnect_max_ms = 30000;
@@ -4137,6 +4203,7 @@ static int _bce_ws_init(_bce_ws_t *w, const _bce_rpc_t *rpc, bce_json_t *json, c
 
 static void _bce_ws_release(_bce_ws_t *w) {
     _bce_conn_close(&w->conn);
+    _bce_wipe(w->out, w->out_cap);                      /* a handshake's Authorization header may be left */
     _bce_mfree(w->alloc, w->out);
     _bce_mfree(w->alloc, w->in);
     _bce_mfree(w->alloc, w->msg);
@@ -4156,6 +4223,8 @@ static int _bce_ws_reserve(_bce_ws_t *w, size_t n) {
         w->out_len -= w->out_off;
         w->out_off = 0;
     }
+    if (w->out && w->out_len + n > w->out_cap)  /* the old buffer goes to free: no stale handshake bytes in it */
+        _bce_wipe(w->out + w->out_len, w->out_cap - w->out_len);
     if (_bce_grow(w->alloc, &buf, &w->out_cap, w->out_len + n, 1, (size_t)w->opts.max_message_bytes + 65536) != BCE_OK)
         return BCE_ERR_LIMIT;
     w->out = (unsigned char *)buf;
@@ -4176,6 +4245,7 @@ static int _bce_ws_flush(_bce_ws_t *w) {
         if (n == _BCE_IO_AGAIN_READ || n == _BCE_IO_AGAIN_WRITE) return BCE_OK;
         return n == 0 ? BCE_ERR_CONNECT : (int)n;
     }
+    if (w->state == _BCE_WS_HANDSHAKE) _bce_wipe(w->out, w->out_len);   /* it held the Authorization header */
     w->out_off = w->out_len = 0;
     return BCE_OK;
 }
@@ -4448,7 +4518,7 @@ static void _bce_ws_frames(_bce_ws_t *w, long long now) {
             _bce_ws_fail(w, -r, r == -1009 ? "message larger than max_message_bytes" : "malformed frame", now);
             return;
         }
-        if (r == 0 || w->in_len - pos < f.header + f.len) {
+        if (r == 0 || w->in_len - pos - f.header < f.len) {   /* r == 1: the header is there */
             if (r == 1 && f.header + f.len > w->in_cap) {   /* room for the whole frame, within the limit */
                 void *buf = w->in;
                 memmove(w->in, w->in + pos, w->in_len - pos);
@@ -5329,8 +5399,11 @@ static void _bce_ws_deliver(_bce_disp_t *d, const char *text, size_t len, void *
 
 /* Wallet key -> {"xpub":"KEY"}, the filter a coin sends after connecting. */
 static char *_bce_subscribe_json(const bce_allocator_t *a, const char *key) {
-    size_t cap = 16 + 6 * strlen(key), o;
-    char *b = (char *)_bce_malloc(a, cap);
+    size_t cap = strlen(key), o;
+    char *b;
+    if (cap > ((size_t)-1 - 16) / 6) return NULL;      /* 32-bit: the sum must fit */
+    cap = 16 + 6 * cap;
+    b = (char *)_bce_malloc(a, cap);
     if (!b) return NULL;
     memcpy(b, "{\"xpub\":", 8);
     o = _bce_json_quote(b, 8, cap, key);
@@ -5349,7 +5422,7 @@ static void _bce_coin_free_strings(bce_coin_t *c) {
     }
     _bce_mfree(a, c->url);
     _bce_mfree(a, c->user);
-    _bce_mfree(a, c->password);
+    _bce_free_secret(a, c->password);
     _bce_mfree(a, c->contract);
     _bce_mfree(a, c->address);
     _bce_mfree(a, c->ca_file);
@@ -5377,6 +5450,14 @@ static int _bce_check_desc(const bce_coin_desc_t *d, const bce_logger_t *lg) {
     if ((d->allocator.alloc == NULL) != (d->allocator.free == NULL)) {
         _bce_log(lg, BCE_LOG_ERROR, "allocator: set both alloc and free, or neither");
         return BCE_ERR_INVALID_ARG;
+    }
+    {
+        const char *why = _bce_rpc_limits_bad(d->limits.max_header_bytes ? d->limits.max_header_bytes : 16384u,
+                                              d->limits.max_response_bytes ? d->limits.max_response_bytes : 16u << 20);
+        if (why) {
+            _bce_log(lg, BCE_LOG_ERROR, why);
+            return BCE_ERR_INVALID_ARG;
+        }
     }
     if (d->url) {
         _bce_url_t u;
@@ -5408,7 +5489,9 @@ static char *_bce_wallet_json(const bce_allocator_t *a, const char *xpub, const 
     size_t cap, o;
     char *b;
     if (!xpub) return _bce_strdup(a, "null");
-    cap = 32 + 6 * (strlen(xpub) + (contract ? strlen(contract) : 0) + (address ? strlen(address) : 0));
+    cap = strlen(xpub) + (contract ? strlen(contract) : 0) + (address ? strlen(address) : 0);
+    if (cap > ((size_t)-1 - 32) / 6) return NULL;      /* 32-bit: the sum must fit */
+    cap = 32 + 6 * cap;
     b = (char *)_bce_malloc(a, cap);
     if (!b) return NULL;
     if (!contract && !address) {
@@ -5918,6 +6001,14 @@ _BCE_DEF int bce_coin_begin_websocket(bce_coin_t *coin, const bce_ws_opts_t *opt
     if (!coin) return BCE_ERR_INVALID_ARG;
     if (coin->in_handler || coin->mode != _BCE_MODE_NONE || _bce_rpc_busy(&coin->rpc)) return BCE_ERR_STATE;
     if (_bce_ws_opts_bad(opts)) return BCE_ERR_INVALID_ARG;
+    {
+        const char *why = _bce_ws_limits_bad(opts, coin->rpc.max_header);
+        if (why) {
+            _bce_rpc_error(&coin->rpc, why, NULL);
+            _bce_log(&coin->logger, BCE_LOG_ERROR, coin->last_error);
+            return BCE_ERR_INVALID_ARG;
+        }
+    }
     if (!coin->ws_ready) {
         _bce_ws_init(&coin->ws, &coin->rpc, &coin->disp.json, &coin->allocator, &coin->logger, coin->last_error,
                      sizeof coin->last_error);
@@ -6164,7 +6255,7 @@ static void _bce_params_free(bce_manager_t *m, bce_coin_desc_t *p) {
     const bce_allocator_t *a = &m->allocator;
     _bce_mfree(a, (void *)(uintptr_t)p->url);
     _bce_mfree(a, (void *)(uintptr_t)p->user);
-    _bce_mfree(a, (void *)(uintptr_t)p->password);
+    _bce_free_secret(a, (char *)(uintptr_t)p->password);
     _bce_mfree(a, (void *)(uintptr_t)p->contract);
     _bce_mfree(a, (void *)(uintptr_t)p->address);
     _bce_mfree(a, (void *)(uintptr_t)p->tls.ca_file);
@@ -6203,11 +6294,31 @@ _BCE_DEF void bce_manager_destroy(bce_manager_t *m) {
     _bce_mfree(&a, m);
 }
 
+/* Drops what the manager built from a currency's settings: its polling and websocket clients,
+   their TLS configuration and the stand-in coin. The next start builds them again. */
+static void _bce_mcur_drop_clients(bce_manager_t *m, _bce_mcur_t *mc) {
+    if (mc->rpc_ready) _bce_rpc_release(&mc->rpc);
+    if (mc->ws_ready) _bce_ws_release(&mc->ws);    /* it shares the client's auth and TLS */
+    mc->rpc_ready = mc->ws_ready = 0;
+    _bce_tls_delete(&m->allocator, mc->tls);
+    mc->tls = NULL;
+    if (mc->spare) {
+        mc->spare->xpub = mc->spare->key = NULL;
+        _bce_coin_free(mc->spare);
+        mc->spare = NULL;
+    }
+}
+
 _BCE_DEF int bce_manager_configure(bce_manager_t *m, const char *currency, const bce_coin_desc_t *params) {
     int cur;
     bce_coin_desc_t p, old;
     const bce_allocator_t *a;
     if (!m || !currency) return BCE_ERR_INVALID_ARG;
+    if (m->in_handler || m->mode != _BCE_MODE_NONE) {
+        _bce_log(&m->logger, BCE_LOG_ERROR, "bce_manager_configure: not while the manager runs or inside a "
+                                            "handler (stop it first; the settings apply at the next start)");
+        return BCE_ERR_STATE;
+    }
     cur = _bce_currency_find(currency);
     if (cur < 0) {
         _bce_msg_t msg;
@@ -6243,6 +6354,7 @@ _BCE_DEF int bce_manager_configure(bce_manager_t *m, const char *currency, const
         _bce_params_free(m, &p);
         return BCE_ERR_NOMEM;
     }
+    _bce_mcur_drop_clients(m, &m->cur[cur]);     /* they may point into the old settings */
     _bce_params_free(m, &old);
     m->cur[cur].params = p;
     m->cur[cur].configured = 1;
@@ -6681,6 +6793,22 @@ _BCE_DEF int bce_manager_begin_websocket(bce_manager_t *m, const char *currency,
     if (currency && (only = _bce_currency_find(currency)) < 0) {
         _bce_log_unsupported(&m->logger, currency, strlen(currency));
         return BCE_ERR_UNSUPPORTED;
+    }
+    for (i = 0; i < _BCE_NCUR; i++) {
+        const _bce_mcur_t *mc = &m->cur[i];
+        const char *why;
+        if (only >= 0 ? i != only : !(mc->count || mc->configured)) continue;
+        why = _bce_ws_limits_bad(opts, mc->configured && mc->params.limits.max_header_bytes
+                                       ? mc->params.limits.max_header_bytes : 16384u);
+        if (why) {
+            _bce_msg_t msg;
+            msg.len = 0;
+            _bce_msg_str(&msg, _bce_currencies[i].name);
+            _bce_msg_str(&msg, ": ");
+            _bce_msg_str(&msg, why);
+            _bce_log(&m->logger, BCE_LOG_ERROR, msg.buf);
+            return BCE_ERR_INVALID_ARG;
+        }
     }
     if (opts) m->wsopts = *opts;
     else memset(&m->wsopts, 0, sizeof m->wsopts);

@@ -247,12 +247,15 @@ static void print_version(void) {
 
 /* ---- the command line --------------------------------------------------------------------- */
 
-/* Erases a secret in place (argv or the environment) after it was copied. */
+/* Erases a secret in place (argv, the environment, our copy before it is freed). memset through
+   a volatile pointer: a plain memset right before free() may be dropped by the compiler. */
+static void *(*const volatile memset_v)(void *, int, size_t) = memset;
 static void erase(char *s) {
-    if (s) memset(s, 0, strlen(s));
+    if (s) memset_v(s, 0, strlen(s));
 }
 
 static int set_password(char *value, int erase_source) {
+    erase(opt.password);                           /* a second --password replaces the first */
     free(opt.password);
     opt.password = strdup(value);
     if (erase_source) erase(value);
@@ -268,6 +271,7 @@ static int read_password_file(const char *path) {
     size_t n;
     FILE *f = fopen(path, "r");
     if (!f) return usage_error("--password-file: cannot read %s: %s", path, strerror(errno));
+    setvbuf(f, NULL, _IONBF, 0);                   /* no stdio buffer left holding the password */
     if (!fgets(buf, sizeof buf, f)) buf[0] = 0;
     fclose(f);
     n = strlen(buf);
@@ -672,12 +676,17 @@ static int run_exec(const char *line, size_t len, const char *id, const char *ev
             dup2(p[0], 0);
             close(p[0]);
         }
-        setenv("BITCART_EVENT", event, 1);
-        setenv("BITCART_CURRENCY", currency, 1);
-        setenv("BITCART_EVENT_ID", id, 1);
-        if (wallet) setenv("BITCART_WALLET", wallet, 1);
-        else unsetenv("BITCART_WALLET");
+        /* BITCART_WALLET is whatever wallet key the daemon sent (any bytes but NUL, up to
+           max_message_bytes): too large an environment makes execve fail with E2BIG */
+        if (setenv("BITCART_EVENT", event, 1) != 0 || setenv("BITCART_CURRENCY", currency, 1) != 0
+            || setenv("BITCART_EVENT_ID", id, 1) != 0
+            || (wallet ? setenv("BITCART_WALLET", wallet, 1) : unsetenv("BITCART_WALLET")) != 0) {
+            say("error: --exec: cannot set the environment for a %s event: %s", event, strerror(errno));
+            _exit(127);
+        }
         execl("/bin/sh", "sh", "-c", opt.exec_cmd, (char *)NULL);
+        say("error: --exec: cannot start the command for a %s event: %s%s", event, strerror(errno),
+            errno == E2BIG ? " (the environment is too large: $BITCART_WALLET holds the daemon's wallet key)" : "");
         _exit(127);
     }
     close(p[0]);
@@ -1993,8 +2002,22 @@ int main(int argc, char **argv) {
     r = setup(logger);
     if (r == 0) r = run();
 
-    bce_coin_destroy(g_coin);
-    bce_manager_destroy(g_manager);
+    /* Shutting down: a further SIGINT or SIGTERM (timeout(1) signals the process, then its
+       group) must not reach the objects freed below. Blocked from here on, such signals stay
+       pending and are discarded at exit; the handler would find NULL pointers anyway. */
+    {
+        sigset_t late;
+        bce_coin_t *coin = g_coin;
+        bce_manager_t *manager = g_manager;
+        sigemptyset(&late);
+        sigaddset(&late, SIGINT);
+        sigaddset(&late, SIGTERM);
+        sigprocmask(SIG_BLOCK, &late, NULL);
+        g_coin = NULL;
+        g_manager = NULL;
+        bce_coin_destroy(coin);
+        bce_manager_destroy(manager);
+    }
     bce_json_release(&g_json);
     if (opt.password) erase(opt.password);
     free(opt.password);

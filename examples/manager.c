@@ -27,6 +27,23 @@ static void on_signal(int sig) {
     bce_manager_stop(g_manager);   /* safe in a signal handler: the websockets close soon */
 }
 
+/* Prints n bytes of text from the daemon (a wallet key, an update's JSON) with control characters (C0, DEL, and C1
+   encoded as UTF-8) shown as '?': a daemon must not be able to send escape sequences to your
+   terminal. (A decoded wallet key may hold any character.) */
+static void print_text(const char *s, size_t n) {
+    size_t i;
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == 0xC2 && i + 1 < n && (unsigned char)s[i + 1] >= 0x80 && (unsigned char)s[i + 1] <= 0x9F) {
+            c = '?';
+            i++;
+        } else if (c < 0x20 || c == 0x7F) {
+            c = '?';
+        }
+        putchar(c);
+    }
+}
+
 /* Every event of every wallet; user_data is the manager. bce_event_instance(ev) is the
    wallet's coin, should you keep data per wallet. */
 static void on_event(const bce_event_t *ev, void *user_data) {
@@ -34,8 +51,12 @@ static void on_event(const bce_event_t *ev, void *user_data) {
     int ours = wallet && bce_manager_wallet((bce_manager_t *)user_data, currency, wallet);
     size_t len = 0;
     const char *json = bce_event_json(ev, NULL, &len);
-    printf("%s %s%s %s: %.*s\n", currency, wallet ? wallet : "(every wallet)",
-           wallet && !ours ? " (not ours)" : "", bce_event_name(ev), (int)len, json ? json : "");
+    printf("%s ", currency);
+    if (wallet) print_text(wallet, strlen(wallet));
+    else fputs("(every wallet)", stdout);
+    printf("%s %s: ", wallet && !ours ? " (not ours)" : "", bce_event_name(ev));
+    print_text(json ? json : "", len);
+    putchar('\n');
 }
 
 static void on_connect(bce_coin_t *coin, const char *currency, void *user_data) {

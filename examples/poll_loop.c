@@ -34,11 +34,30 @@ static void on_signal(int sig) {
     bce_stop(g_coin);        /* wakes the loop: one of the coin's descriptors becomes readable */
 }
 
+/* Prints n bytes of JSON text from the daemon with control characters (C0, DEL, and C1
+   encoded as UTF-8) shown as '?': a daemon must not be able to send escape sequences to your
+   terminal. (Strict JSON has no raw C0 bytes, but DEL and C1 may appear inside strings.) */
+static void print_text(const char *s, size_t n) {
+    size_t i;
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == 0xC2 && i + 1 < n && (unsigned char)s[i + 1] >= 0x80 && (unsigned char)s[i + 1] <= 0x9F) {
+            c = '?';
+            i++;
+        } else if (c < 0x20 || c == 0x7F) {
+            c = '?';
+        }
+        putchar(c);
+    }
+}
+
 static void on_event(const bce_event_t *ev, void *user_data) {
     size_t len = 0;
     const char *json = bce_event_json(ev, NULL, &len);
     ++*(int *)user_data;     /* the user_data given to bce_on: the event counter in main */
-    printf("%s %s: %.*s\n", bce_event_currency(ev), bce_event_name(ev), (int)len, json ? json : "");
+    printf("%s %s: ", bce_event_currency(ev), bce_event_name(ev));
+    print_text(json ? json : "", len);
+    putchar('\n');
 }
 
 /* Reads what stdin has (poll said it would not block) and answers each complete line.

@@ -26,23 +26,45 @@ static void on_signal(int sig) {
     bce_stop(g_coin);        /* safe in a signal handler: bce_start_websocket returns soon */
 }
 
-/* bce_event_str returns NULL when an argument is missing; printf must never get NULL. */
-static const char *text(const bce_event_t *ev, const char *arg) {
-    const char *s = bce_event_str(ev, arg);
-    return s ? s : "-";
+/* Text from the daemon, made safe to print: bce_event_str decodes JSON escapes, so a string
+   (like a close reason) may hold any character, escape sequences for your terminal included.
+   Control characters (C0, DEL, and C1 encoded as UTF-8) become '?'; NULL (a missing
+   argument: printf must never get NULL) becomes "-"; the copy is cut to the buffer. */
+static const char *clean(const char *s, char *out, size_t cap) {
+    size_t o = 0;
+    if (!s) s = "-";
+    for (; *s && o + 1 < cap; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == 0xC2 && (unsigned char)s[1] >= 0x80 && (unsigned char)s[1] <= 0x9F) {
+            c = '?';
+            s++;
+        } else if (c < 0x20 || c == 0x7F) {
+            c = '?';
+        }
+        out[o++] = (char)c;
+    }
+    out[o] = 0;
+    return out;
+}
+
+#define TEXT_MAX 128
+static const char *text(const bce_event_t *ev, const char *arg, char out[TEXT_MAX]) {
+    return clean(bce_event_str(ev, arg), out, TEXT_MAX);
 }
 
 static void on_payment(const bce_event_t *ev, void *user_data) {
     long long status = -1;
+    char a[TEXT_MAX], s[TEXT_MAX], n[TEXT_MAX];
     (void)user_data;
     bce_event_int(ev, "status", &status);
-    printf("payment %s: %s (status %lld), %s received\n", text(ev, "address"),
-           text(ev, "status_str"), status, text(ev, "sent_amount"));
+    printf("payment %s: %s (status %lld), %s received\n", text(ev, "address", a),
+           text(ev, "status_str", s), status, text(ev, "sent_amount", n));
 }
 
 static void on_transaction(const bce_event_t *ev, void *user_data) {
+    char t[TEXT_MAX];
     (void)user_data;
-    printf("transaction %s\n", text(ev, "tx"));
+    printf("transaction %s\n", text(ev, "tx", t));
 }
 
 static void on_block(const bce_event_t *ev, void *user_data) {
@@ -54,9 +76,10 @@ static void on_block(const bce_event_t *ev, void *user_data) {
 
 static void on_verified(const bce_event_t *ev, void *user_data) {
     long long height = -1;
+    char t[TEXT_MAX];
     (void)user_data;
     bce_event_int(ev, "height", &height);
-    printf("verified %s at height %lld\n", text(ev, "tx"), height);
+    printf("verified %s at height %lld\n", text(ev, "tx", t), height);
 }
 
 static void on_connect(bce_coin_t *coin, const char *currency, void *user_data) {
@@ -65,8 +88,9 @@ static void on_connect(bce_coin_t *coin, const char *currency, void *user_data) 
 }
 
 static void on_disconnect(bce_coin_t *coin, int code, const char *reason, void *user_data) {
+    char r[TEXT_MAX];
     (void)user_data;
-    fprintf(stderr, "connection to %s lost (code %d: %s)\n", bce_coin_url(coin), code, reason);
+    fprintf(stderr, "connection to %s lost (code %d: %s)\n", bce_coin_url(coin), code, clean(reason, r, sizeof r));
 }
 
 int main(int argc, char **argv) {

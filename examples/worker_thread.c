@@ -65,6 +65,23 @@ static void on_event(const bce_event_t *ev, void *user_data) {
     pthread_mutex_unlock(&q->lock);
 }
 
+/* Prints n bytes of JSON text from the daemon with control characters (C0, DEL, and C1
+   encoded as UTF-8) shown as '?': a daemon must not be able to send escape sequences to your
+   terminal. (Strict JSON has no raw C0 bytes, but DEL and C1 may appear inside strings.) */
+static void print_text(const char *s, size_t n) {
+    size_t i;
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == 0xC2 && i + 1 < n && (unsigned char)s[i + 1] >= 0x80 && (unsigned char)s[i + 1] <= 0x9F) {
+            c = '?';
+            i++;
+        } else if (c < 0x20 || c == 0x7F) {
+            c = '?';
+        }
+        putchar(c);
+    }
+}
+
 /* The worker: takes items until the queue is closed and empty. */
 static void *worker(void *arg) {
     queue_t *q = (queue_t *)arg;
@@ -81,7 +98,9 @@ static void *worker(void *arg) {
         q->count--;
         pthread_cond_broadcast(&q->changed);
         pthread_mutex_unlock(&q->lock);
-        printf("worker: %s: %s\n", it.event, it.update);   /* the slow part goes here */
+        printf("worker: %s: ", it.event);                  /* the slow part goes here */
+        print_text(it.update, strlen(it.update));
+        putchar('\n');
         free(it.update);
     }
 }

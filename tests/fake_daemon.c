@@ -874,13 +874,17 @@ static void ws_send(conn_t *c, int op, const char *p, size_t n) {
     if (!c->dead) queue_out(c, p, n, 0);
 }
 
-static void ws_close(conn_t *c, unsigned code) {
-    char p[2];
+/* A close frame with code and reason (at most 123 bytes), then the connection goes. */
+static void ws_close_why(conn_t *c, unsigned code, const char *why, size_t n) {
+    char p[125];
     p[0] = (char)(code >> 8);
     p[1] = (char)(code & 0xFF);
-    ws_send(c, 8, p, 2);
+    memcpy(p + 2, why, n);
+    ws_send(c, 8, p, 2 + n);
     c->close_after = 1;
 }
+
+static void ws_close(conn_t *c, unsigned code) { ws_close_why(c, code, "", 0); }
 
 static void ws_on_text(conn_t *c, const char *p, size_t n) {
     jdoc_t d;
@@ -1401,22 +1405,25 @@ static void handle_close_idle(conn_t *c) {
 
 static void handle_drop_ws(conn_t *c, const req_t *r) {
     jdoc_t d;
-    int root = j_parse(&d, r->body, r->blen), md = j_get(&d, root, "mode"), s, reset = 0;
-    size_t n = 0;
-    char ans[64];
+    int root = j_parse(&d, r->body, r->blen), md = j_get(&d, root, "mode"), rs = j_get(&d, root, "reason");
+    int s, reset = 0;
+    size_t n = 0, wl = 0;
+    char ans[64], why[124];
     if (md < 0 || d.n[md].type != J_STR ||
         !((reset = d.n[md].len == 5 && memcmp(j_sp(&d, md), "reset", 5) == 0) ||
-          (d.n[md].len == 5 && memcmp(j_sp(&d, md), "close", 5) == 0))) {
+          (d.n[md].len == 5 && memcmp(j_sp(&d, md), "close", 5) == 0))
+        || (rs >= 0 && (d.n[rs].type != J_STR || d.n[rs].len > 123))) {
         j_free(&d);
         { bad_request(c); return; }
     }
+    if (rs >= 0) memcpy(why, j_sp(&d, rs), wl = d.n[rs].len);  /* the close reason (optional) */
     j_free(&d);
     for (s = 0; s < MAX_CONNS; s++) {
         conn_t *o = g_conns[s];
         if (!o || !is_ws_client(o)) continue;
         n++;
         if (reset) conn_kill(o);
-        else ws_close(o, 1000);
+        else ws_close_why(o, 1000, why, wl);
     }
     snprintf(ans, sizeof ans, "{\"dropped\":%zu}", n);
     respond_json(c, ans, 0);

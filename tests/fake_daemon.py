@@ -476,8 +476,9 @@ async def h_close_idle(request):
 
 async def h_drop_ws(request):
     try:
-        mode = parse_json(await request.read()).get("mode")
-        if mode not in ("close", "reset"):
+        body = parse_json(await request.read())
+        mode, reason = body.get("mode"), body.get("reason", "")
+        if mode not in ("close", "reset") or not isinstance(reason, str) or len(reason.encode()) > 123:
             raise ValueError
     except (BadJSON, AttributeError, ValueError):
         return await bad_request(request)
@@ -487,14 +488,14 @@ async def h_drop_ws(request):
         if mode == "reset":
             client.request.transport.abort()
         else:
-            asyncio.ensure_future(close_ws(client.ws))
+            asyncio.ensure_future(close_ws(client.ws, reason))
     await asyncio.sleep(0)
     return await respond(request, 200, dumps({"dropped": len(clients)}))
 
 
-async def close_ws(ws):
+async def close_ws(ws, reason=""):
     try:
-        await ws.close(code=1000)
+        await ws.close(code=1000, message=reason.encode())
     except Exception:  # the peer may already be gone
         pass
 

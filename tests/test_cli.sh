@@ -52,6 +52,8 @@ wait_until() {
 }
 has_lines() { [ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ]; }
 has_text() { grep -qF -- "$2" "$1" 2>/dev/null; }
+lacks_text() { ! grep -qF -- "$2" "$1" 2>/dev/null; }
+same_lines_file() { [ "$(cat "$1" 2>/dev/null)" = "$2" ]; }   # same_lines_file FILE TEXT
 count_text() { grep -cF -- "$2" "$1" 2>/dev/null; }
 has_count() { [ "$(count_text "$1" "$2")" -ge "$3" ]; }   # has_count FILE TEXT N
 gone() { ! kill -0 "$1" 2>/dev/null; }
@@ -170,6 +172,30 @@ run_daemon_tests() { # run_daemon_tests c|py
     check "$impl ws: SIGTERM exits 0 (got $RC)" test "$RC" = 0
     check "$impl ws: nothing more than the 7 lines" test "$(wc -l <"$T/$impl-ws.out")" -eq 7
     no_password "$impl ws --verbose --verbose" "$T/$impl-ws.out" "$T/$impl-ws.err"
+
+    # ---- two and three signals in quick succession, and a burst until it exits (timeout(1)
+    # signals the process and then its group): the later ones arrive during shutdown, where
+    # the handler must not reach the freed coin or manager (the ASan build reports it if it does)
+    if [ "$impl" = c ]; then
+        local mode sigs k s i
+        for mode in coin manager; do
+            for sigs in "TERM TERM" "INT TERM INT" burst; do
+                k="$impl-sig-$mode-${sigs// /-}"
+                if [ $mode = coin ]; then listen "$k" --url "http://127.0.0.1:$P" --xpub W1
+                else listen "$k" --wallet BTC:W1 --wallet BTC:W2 --url "BTC=http://127.0.0.1:$P"; fi
+                wait_until 10 has_text "$T/$k.err" "BTC: connected to" || bad "$k: no 'connected' line"
+                if [ "$sigs" = burst ]; then
+                    for i in $(seq 3000); do kill -TERM "$LPID" 2>/dev/null || break; done
+                else
+                    for s in $sigs; do kill "-$s" "$LPID" 2>/dev/null; done
+                fi
+                if wait_until 10 gone "$LPID"; then wait "$LPID"; RC=$?; else kill -KILL "$LPID"; wait "$LPID"; RC=timeout; fi
+                check "$k: exits 0 (got $RC)" test "$RC" = 0
+                check "$k: no sanitizer report" lacks_text "$T/$k.err" "Sanitizer"
+                if has_text "$T/$k.err" "Sanitizer"; then grep -m1 -A12 "ERROR: AddressSanitizer" "$T/$k.err" | sed 's/^/    /'; fi
+            done
+        done
+    fi
 
     # ---- catch-up on the first connection, and --no-catch-up. A daemon queues a wallet's updates
     # only once get_updates has loaded it; updates queued while no listener is connected reach
@@ -303,6 +329,22 @@ run_daemon_tests() { # run_daemon_tests c|py
     stop_listener TERM
     check "$impl --exec: SIGTERM during a command waits for it, exit 0 (got $RC)" \
         test "$RC" = 0 -a -s "$T/$impl-exec2.done"
+
+    # ---- --exec with a wallet key too large for execve (E2BIG: one environment string is
+    # limited to 128 KiB on Linux): the daemon chooses the key, so the command cannot start;
+    # that is said clearly, and listening goes on with the next event
+    listen "$impl-e2big" --url "http://127.0.0.1:$P" --exec "echo \"\$BITCART_EVENT\" >>'$T/$impl-e2big.ran'"
+    wait_until 10 has_text "$T/$impl-e2big.err" "connected to"
+    head -c 200000 /dev/zero | tr '\0' w >"$T/big.key"
+    printf '{"wallet":"%s","updates":[%s]}' "$(cat "$T/big.key")" "$U_TX" >"$T/big.json"
+    curl -s -m 5 --data-binary "@$T/big.json" "http://127.0.0.1:$P/_test/inject" >/dev/null
+    inject "$P" null "[$U_BLOCK]"
+    wait_until 10 test -s "$T/$impl-e2big.ran"
+    stop_listener TERM
+    check "$impl --exec E2BIG: exits 0 on SIGTERM (got $RC)" test "$RC" = 0
+    check "$impl --exec E2BIG: the reason is said" \
+        has_text "$T/$impl-e2big.err" "--exec: cannot start the command for a new_transaction event: Argument list too long"
+    check "$impl --exec E2BIG: the next event's command runs" same_lines_file "$T/$impl-e2big.ran" new_block
 
     # ---- wrong password: exit 4, websocket and polling, password never shown
     BITCART_PASSWORD="not-$PW" run_cli "$impl-auth" 20 --url "http://127.0.0.1:$P" --xpub W7 -vv

@@ -222,7 +222,8 @@ static void test_websocket(void) {
         "block 2500001\n"
         "payment d2f0a1: Paid (status 3), 0.00100000 received\n"
         "verified 9f2c5e at height 2500001\n"
-        "transaction while-away\n";
+        "transaction while-away\n"
+        "transaction ?]0;owned?x\n";
     char connected[128];
     const char *again;
     if (start_daemon(&d, "BTC") != 0) { CHECK(0); return; }
@@ -235,7 +236,14 @@ static void test_websocket(void) {
     CHECK(http_request(d.port, "POST", "/_test/drop_ws", "{\"mode\":\"reset\"}", NULL, 0) == 0);
     CHECK(daemon_inject(d.port, WALLET, "[{\"event\":\"new_transaction\",\"tx\":\"while-away\"}]") == 0);
     CHECK(wait_text(&p, 0, "transaction while-away\n"));
+    /* text from the daemon reaches the terminal without its control characters: an event's
+       string and a close reason holding escape sequences (OSC: set the title; CSI: clear) */
+    CHECK(daemon_inject(d.port, WALLET, "[{\"event\":\"new_transaction\",\"tx\":\"\\u001b]0;owned\\u0007x\"}]") == 0);
+    CHECK(wait_text(&p, 0, "transaction ?]0;owned?x\n"));
+    CHECK(http_request(d.port, "POST", "/_test/drop_ws", "{\"mode\":\"close\",\"reason\":\"\\u001b[2Jbye\"}", NULL, 0) == 0);
+    CHECK(wait_text(&p, 1, "lost (code 1000: ?[2Jbye)\n"));
     check_output(&p, expected, proc_finish(&p, SIGTERM), 0);
+    CHECK(!memchr(p.obuf, 0x1b, p.olen) && !memchr(p.ebuf, 0x1b, p.elen));
     snprintf(connected, sizeof connected, "connected to %s (BTC)\n", d.url);
     again = strstr(p.ebuf, connected);
     CHECK(again && strstr(again + 1, connected));   /* connected twice */
@@ -283,6 +291,7 @@ static void test_manager(void) {
         "BTC (every wallet) new_block: " BLOCK "\n"
         "BTC " WALLET " new_payment: " PAY3 "\n"
         "BTC " WALLET " verified_tx: " VERIFIED "\n"
+        "BTC x?[2J (not ours) new_transaction: {\"event\":\"new_transaction\",\"tx\":\"y\"}\n"
         "LTC " LTC_WALLET " new_transaction: {\"event\":\"new_transaction\",\"tx\":\"ltc-tx\"}\n"
         "LTC (every wallet) new_block: {\"event\":\"new_block\",\"height\":3000000}\n";
     if (start_daemon(&btc, "BTC") != 0) { CHECK(0); return; }
@@ -293,6 +302,9 @@ static void test_manager(void) {
     CHECK(wait_daemon(ltc.port, LTC_WALLET, 1));
     CHECK(inject_sequence(btc.port, WALLET));
     CHECK(wait_text(&p, 0, "BTC " WALLET " verified_tx"));   /* one daemon after the other: a fixed order */
+    /* a wallet key from the daemon reaches the terminal without its control characters */
+    CHECK(daemon_inject(btc.port, "x\\u001b[2J", "[{\"event\":\"new_transaction\",\"tx\":\"y\"}]") == 0);
+    CHECK(wait_text(&p, 0, "(not ours) new_transaction: {\"event\":\"new_transaction\",\"tx\":\"y\"}\n"));
     CHECK(daemon_inject(ltc.port, LTC_WALLET, "[{\"event\":\"new_transaction\",\"tx\":\"ltc-tx\"}]") == 0);
     CHECK(wait_text(&p, 0, "ltc-tx"));
     CHECK(daemon_inject(ltc.port, NULL, "[{\"event\":\"new_block\",\"height\":3000000}]") == 0);
