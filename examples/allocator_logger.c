@@ -137,6 +137,9 @@ int main(int argc, char **argv) {
 
     r = bce_start_websocket(g_coin, NULL);      /* until bce_stop; NULL: default options */
     if (r != BCE_OK) fprintf(stderr, "websocket: %s: %s\n", bce_result_str(r), bce_coin_last_error(g_coin));
+    sa.sa_handler = SIG_DFL;            /* no signal handler may reach the coin once it is freed */
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
     bce_coin_destroy(g_coin);                   /* gives back everything */
     printf("memory: %lu allocations, peak %zu bytes, %lu refused, %zu bytes still in use\n",
            memory.allocations, memory.peak, memory.refused, memory.in_use);

@@ -110,6 +110,9 @@ int main(int argc, char **argv) {
         fprintf(stderr, "manager: %s\n", bce_result_str(r));
     else
         fprintf(stderr, "stopped\n");
+    sa.sa_handler = SIG_DFL;            /* no signal handler may reach the manager once it is freed */
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
     bce_manager_destroy(g_manager);      /* frees its coins too */
     return r == BCE_OK ? 0 : 1;
 }

@@ -144,6 +144,9 @@ int main(int argc, char **argv) {
     }
     r = run(g_coin, &events);
     fprintf(stderr, "stopped after %d events\n", events);
+    sa.sa_handler = SIG_DFL;            /* no signal handler may reach the coin once it is freed */
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
     bce_coin_destroy(g_coin);
     return r;
 }

@@ -138,6 +138,9 @@ int main(int argc, char **argv) {
         fprintf(stderr, "websocket: %s: %s\n", bce_result_str(r), bce_coin_last_error(g_coin));
     else
         fprintf(stderr, "stopped\n");
+    sa.sa_handler = SIG_DFL;            /* no signal handler may reach the coin once it is freed */
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
     bce_coin_destroy(g_coin);
     return r == BCE_OK ? 0 : 1;
 }

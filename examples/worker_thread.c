@@ -105,6 +105,21 @@ static void *worker(void *arg) {
     }
 }
 
+/* Starts the worker with SIGINT and SIGTERM blocked in it (a new thread inherits the mask), so
+   the handler runs on the main thread only: it cannot be running elsewhere while main frees
+   the coin. */
+static int start_worker(pthread_t *thread) {
+    sigset_t block, old;
+    int r;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
+    r = pthread_create(thread, NULL, worker, &g_queue);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return r;
+}
+
 int main(int argc, char **argv) {
     bce_coin_desc_t desc;
     struct sigaction sa;
@@ -130,7 +145,7 @@ int main(int argc, char **argv) {
     if (bce_on(g_coin, "new_block, new_transaction, new_payment, verified_tx", on_event, &g_queue) != BCE_OK ||
         pthread_mutex_init(&g_queue.lock, NULL) != 0 || pthread_cond_init(&g_queue.changed, NULL) != 0 ||
         sigaction(SIGINT, &sa, NULL) != 0 || sigaction(SIGTERM, &sa, NULL) != 0 ||
-        pthread_create(&thread, NULL, worker, &g_queue) != 0) {
+        start_worker(&thread) != 0) {
         bce_coin_destroy(g_coin);
         return 1;
     }
@@ -146,6 +161,9 @@ int main(int argc, char **argv) {
     pthread_cond_destroy(&g_queue.changed);
     pthread_mutex_destroy(&g_queue.lock);
     fprintf(stderr, "stopped\n");
+    sa.sa_handler = SIG_DFL;            /* no signal handler may reach the coin once it is freed */
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
     bce_coin_destroy(g_coin);
     return r == BCE_OK ? 0 : 1;
 }

@@ -303,7 +303,8 @@ static void test_manager(void) {
     CHECK(inject_sequence(btc.port, WALLET));
     CHECK(wait_text(&p, 0, "BTC " WALLET " verified_tx"));   /* one daemon after the other: a fixed order */
     /* a wallet key from the daemon reaches the terminal without its control characters */
-    CHECK(daemon_inject(btc.port, "x\\u001b[2J", "[{\"event\":\"new_transaction\",\"tx\":\"y\"}]") == 0);
+    CHECK(http_request(btc.port, "POST", "/_test/inject", "{\"wallet\":\"x\\u001b[2J\",\"hostile\":true,"
+                       "\"updates\":[{\"event\":\"new_transaction\",\"tx\":\"y\"}]}", NULL, 0) == 0);
     CHECK(wait_text(&p, 0, "(not ours) new_transaction: {\"event\":\"new_transaction\",\"tx\":\"y\"}\n"));
     CHECK(daemon_inject(ltc.port, LTC_WALLET, "[{\"event\":\"new_transaction\",\"tx\":\"ltc-tx\"}]") == 0);
     CHECK(wait_text(&p, 0, "ltc-tx"));
@@ -396,6 +397,48 @@ static void test_wallet_required(void) {
     }
 }
 
+/* Shutdown under a hail of signals: SIGTERM, then another every millisecond until the example
+   has exited. A handler that calls bce_stop must never reach the freed coin or manager (the
+   examples restore the default action before freeing it): exit 0, or death by SIGTERM once
+   the default is back; under valgrind an invalid write shows as its exit status 3. */
+static void test_signal_burst(void) {
+    static const char *const names[] = {"websocket", "polling", "manager", "poll_loop", "worker_thread", "allocator_logger"};
+    size_t i;
+    for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+        daemon_t d;
+        proc_t p;
+        const char *args[] = {NULL, WALLET, NULL, NULL, NULL};
+        long long end;
+        int st = 0, done = 0, sent = 0;
+        if (start_daemon(&d, "BTC") != 0) { CHECK(0); return; }
+        args[0] = d.url;
+        if (strcmp(names[i], "manager") == 0) args[1] = d.url, args[2] = WALLET, args[3] = LTC_WALLET;   /* one daemon for both */
+        if (strcmp(names[i], "polling") == 0) args[2] = "50";
+        CHECK(proc_start(&p, names[i], args, NULL) == 0);
+        CHECK(wait_daemon(d.port, WALLET, strcmp(names[i], "polling") != 0));
+        end = now_ms() + wait_budget_ms();
+        while (!done && now_ms() < end) {
+            if (waitpid(p.pid, &st, WNOHANG) == p.pid) { done = 1; break; }
+            kill(p.pid, SIGTERM);
+            sent++;
+            proc_pump(&p, 1);
+        }
+        if (!done) {
+            kill(p.pid, SIGKILL);
+            waitpid(p.pid, &st, 0);
+        }
+        CHECK(done);
+        CHECK((WIFEXITED(st) && WEXITSTATUS(st) == 0) || (WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM));
+        if (!((WIFEXITED(st) && WEXITSTATUS(st) == 0) || (WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM)))
+            fprintf(stderr, "example_%s after %d signals: %s %d, stderr:\n%s\n", names[i], sent,
+                    WIFEXITED(st) ? "exit" : "signal", WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st), p.ebuf);
+        while (p.out >= 0 || p.err >= 0) proc_pump(&p, 50);
+        if (p.in >= 0) close(p.in);
+        p.in = -1;
+        daemon_stop(&d);
+    }
+}
+
 int main(int argc, char **argv) {
     long long t0 = now_ms();
     int passes = argc > 2 && strcmp(argv[2], "plain") == 0 ? 1 : 2;
@@ -412,6 +455,7 @@ int main(int argc, char **argv) {
         RUN(test_poll_loop);
         RUN(test_worker_thread);
         RUN(test_allocator_logger);
+        RUN(test_signal_burst);
         printf("examples%s: %lld ms\n", g_valgrind ? " under valgrind" : "", now_ms() - t);
     }
     printf("examples: %lld ms in all\n", now_ms() - t0);
