@@ -20,7 +20,9 @@
  * short names such as "drop-w" or "vpub-cap" load, and "vpub5ExampleWallet" does not).
  * Credentials that do not split on ':' into exactly two parts (a password holding ':') get
  * HTTP 500. --height N: the first websocket client after start gets new_block N (a restarted
- * daemon announces its current height again).
+ * daemon announces its current height again). Test route POST /_test/inject {"wallet": KEY or
+ * null, "updates": [...]} fires events as the daemon would; with "hostile": true an event for
+ * a wallet not loaded is sent over the websockets anyway (a misbehaving or hostile daemon).
  * Build: cc -std=c99 -D_POSIX_C_SOURCE=200809L -O2 -o fake_daemon fake_daemon.c
  */
 #ifndef _POSIX_C_SOURCE
@@ -1332,7 +1334,8 @@ static void handle_inject(conn_t *c, const req_t *r) {
     jdoc_t d;
     buf_t key = {0}, u = {0}, msg = {0}, ans = {0};
     int root = j_parse(&d, r->body, r->blen), wl = j_get(&d, root, "wallet"), ups = j_get(&d, root, "updates");
-    int glob = wl < 0 || d.n[wl].type == J_NULL, x, s;
+    int glob = wl < 0 || d.n[wl].type == J_NULL, x, s, ho = j_get(&d, root, "hostile");
+    int hostile = ho >= 0 && d.n[ho].type == J_TRUE; /* send even for a wallet not loaded */
     size_t queued = 0, sent = 0, i;
     if (ups < 0 || d.n[ups].type != J_ARR || (!glob && d.n[wl].type != J_STR)) {
         bad_request(c);
@@ -1341,7 +1344,7 @@ static void handle_inject(conn_t *c, const req_t *r) {
     if (!glob) buf_add(&key, j_sp(&d, wl), d.n[wl].len);
     for (x = d.n[ups].first; x >= 0; x = d.n[x].next) {
         wallet_t *w = glob ? NULL : wallet_find(key.p ? key.p : "", key.len);
-        if (!glob && !w) continue; /* the daemon produces no event for a wallet it has not loaded */
+        if (!glob && !w && !hostile) continue; /* the daemon produces no event for a wallet it has not loaded */
         u.len = msg.len = 0;
         j_write(&u, &d, x);
         buf_puts(&msg, "{\"updates\":[");
@@ -1353,7 +1356,7 @@ static void handle_inject(conn_t *c, const req_t *r) {
             queued += g_nw;
         } else {
             j_put_str(&msg, key.p, key.len);
-            wallet_push(w, u.p, u.len), queued++;
+            if (w) wallet_push(w, u.p, u.len), queued++;
         }
         buf_puts(&msg, ",\"currency\":");
         j_put_str(&msg, cfg.currency, strlen(cfg.currency));

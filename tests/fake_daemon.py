@@ -423,19 +423,20 @@ async def h_inject(request):
     try:
         data = parse_json(await request.read())
         wallet, updates = data.get("wallet"), data["updates"]
+        hostile = data.get("hostile") is True  # send even for a wallet not loaded
         if not isinstance(updates, list) or not (wallet is None or isinstance(wallet, str)):
             raise ValueError
     except (BadJSON, AttributeError, KeyError, ValueError):
         return await bad_request(request)
     queued = sent = 0
     for update in updates:
-        if wallet is not None and wallet not in STATE.wallets:
+        if wallet is not None and wallet not in STATE.wallets and not hostile:
             continue  # the daemon produces no event for a wallet it has not loaded
         if wallet is None:
             for queue in STATE.wallets.values():
                 queue.append(update)
             queued += len(STATE.wallets)
-        else:
+        elif wallet in STATE.wallets:
             STATE.wallets[wallet].append(update)
             queued += 1
         text = dumps({"updates": [update], "wallet": wallet, "currency": ARGS.currency})

@@ -336,7 +336,7 @@ run_daemon_tests() { # run_daemon_tests c|py
     listen "$impl-e2big" --url "http://127.0.0.1:$P" --exec "echo \"\$BITCART_EVENT\" >>'$T/$impl-e2big.ran'"
     wait_until 10 has_text "$T/$impl-e2big.err" "connected to"
     head -c 200000 /dev/zero | tr '\0' w >"$T/big.key"
-    printf '{"wallet":"%s","updates":[%s]}' "$(cat "$T/big.key")" "$U_TX" >"$T/big.json"
+    printf '{"wallet":"%s","hostile":true,"updates":[%s]}' "$(cat "$T/big.key")" "$U_TX" >"$T/big.json"
     curl -s -m 5 --data-binary "@$T/big.json" "http://127.0.0.1:$P/_test/inject" >/dev/null
     inject "$P" null "[$U_BLOCK]"
     wait_until 10 test -s "$T/$impl-e2big.ran"
