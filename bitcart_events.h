@@ -5032,38 +5032,39 @@ struct bce_event_t {
 };
 
 struct bce_coin_t {
-    int cur;                    /* index in _bce_currencies */
+    /* pointers and sizes first, then the embedded state, then the ints (no padding holes) */
     char *url, *user, *password, *xpub, *contract, *address, *key, *ca_file;
-    int connect_timeout_ms, rpc_timeout_ms, skip_verify;
+    char *wallet_json;          /* the value sent as "xpub": null, a string or an object */
+    bce_manager_t *manager;     /* owner, or NULL */
+    _bce_tls_cfg_t *tls;        /* https:// only */
+    char *spec;                 /* the daemon's exceptions (bce_rpc_error_name), once fetched */
+    size_t spec_len;
+    long long next_poll;
     bce_logger_t logger;
     bce_allocator_t allocator;
+    _bce_hold_t hold;           /* websocket messages held until the catch-up was dispatched */
+    _bce_seen_t seen, seen_global; /* deduplication of websocket and get_updates deliveries */
     _bce_handler_t handlers[_BCE_EV_COUNT];
+    bce_ws_opts_t wsopts;
     _bce_disp_t disp;
-    bce_manager_t *manager;     /* owner, or NULL */
+    _bce_rpc_t rpc;
+    _bce_ws_t ws;               /* the websocket, once started */
+    int cur;                    /* index in _bce_currencies */
+    int connect_timeout_ms, rpc_timeout_ms, skip_verify;
     int borrowed;               /* a manager's stand-in coin: xpub/key point at event data */
     int in_handler;
     volatile sig_atomic_t stop_requested;
-    char last_error[BCE_LOG_LINE_MAX];
-    char *wallet_json;          /* the value sent as "xpub": null, a string or an object */
-    _bce_rpc_t rpc;
     int mode;                   /* _BCE_MODE_* */
     int interval_ms;
-    long long next_poll;
     int fatal;
-    int wake[2];
-    _bce_ws_t ws;               /* the websocket, once started */
     int ws_ready;
-    bce_ws_opts_t wsopts;
     int catch_up;
-    _bce_seen_t seen, seen_global; /* deduplication of websocket and get_updates deliveries */
     int seen_ready;
-    _bce_tls_cfg_t *tls;        /* https:// only */
-    _bce_hold_t hold;           /* websocket messages held until the catch-up was dispatched */
     int catch_up_again;         /* connected while a call was in flight: catch up once more */
     int loading;                /* catch-up off: getbalance after every connect loads the wallet */
     int load_call;              /* the call in flight is that getbalance */
-    char *spec;                 /* the daemon's exceptions (bce_rpc_error_name), once fetched */
-    size_t spec_len;
+    int wake[2];
+    char last_error[BCE_LOG_LINE_MAX];
 };
 
 static void _bce_disp_init(_bce_disp_t *d, const bce_logger_t *lg, const bce_allocator_t *a,
@@ -5697,7 +5698,7 @@ _BCE_DEF int bce_rpc(bce_coin_t *coin, const char *method, const char *params_js
     if (r != BCE_OK) return r;
     if (out_len) *out_len = coin->rpc.result_len + 1;
     if (!out || out_cap < coin->rpc.result_len + 1) return BCE_ERR_LIMIT;
-    memcpy(out, coin->rpc.result_json, coin->rpc.result_len);
+    if (coin->rpc.result_json && coin->rpc.result_len) memcpy(out, coin->rpc.result_json, coin->rpc.result_len);
     out[coin->rpc.result_len] = 0;
     if (out_len) *out_len = coin->rpc.result_len;
     return BCE_OK;
