@@ -103,7 +103,7 @@ help:
 all: cli examples-build
 	@$(MAKE) --no-print-directory BCE_TLS=$(BCE_TLS) \
 	    $(if $(filter 1,$(BCE_TLS)),$(UNIT_BIN),$(filter-out $(addprefix $(BUILD)/,$(TLS_UNIT)),$(UNIT_BIN)))
-	@$(if $(filter 1,$(BCE_TLS)),:,echo "note: mbedTLS is not installed: $(TLS_UNIT) not built, bitcart-listen without TLS (make deps installs it)")
+	@$(if $(filter 1,$(BCE_TLS)),:,echo "note: no mbedTLS (not installed, or BCE_TLS=0): $(TLS_UNIT) not built, bitcart-listen without TLS (make deps installs it)")
 
 $(BUILD):
 	@mkdir -p $(BUILD)
