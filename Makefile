@@ -4,7 +4,7 @@
 #
 # The file, in order: configuration; build; fast tests; network tests; the whole suite; slow
 # checks (compile checks, sanitizers, valgrind, static analysis, fuzzing, portability,
-# performance checks, soak); bench; install. Every target writes under $(BUILD) (default
+# performance checks, soak); bench; install. Every build output goes under $(BUILD) (default
 # build/), and every test and script finds its binaries there: the Makefile exports
 # BUILD_DIR=$(BUILD) to them (tests/daemon.h's build_path, the scripts' $BUILD_DIR).
 
