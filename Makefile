@@ -242,6 +242,10 @@ compile-checks: $(BUILD)/cc_impl.c | $(BUILD)
 	$(BUILD)/test_tu_static
 	$(CLANG) $(WARN) -DBCE_STATIC -I. tests/tu_a.c tests/tu_b.c -o $(BUILD)/test_tu_static_clang
 	$(BUILD)/test_tu_static_clang
+	@# the README's example (its first C block) compiles as it stands, with gcc and clang
+	awk '/^```c$$/ { f = 1; next } /^```$$/ { if (f) exit } f' README.md > $(BUILD)/readme_example.c
+	$(CC) $(WARN) -I. $(BUILD)/readme_example.c -o $(BUILD)/readme_example
+	$(CLANG) $(WARN) -I. -fsyntax-only $(BUILD)/readme_example.c
 
 # every C test under ASan + UBSan
 sanitize: $(SAN_BIN) $(NODE_DEPS)
