@@ -167,6 +167,9 @@
 
    DESC FIELDS AND DEFAULTS (zero means default everywhere)
    ---------------------------------------------------------
+   Each value below is one constant in the implementation, _BCE_DEFAULT_ + the field's name
+   (connect_timeout_ms: _BCE_DEFAULT_CONNECT_TIMEOUT_MS; max_json_tokens: _BCE_DEFAULT_MAX_TOKENS,
+   max_json_depth: _BCE_DEFAULT_MAX_DEPTH), filled in by one function per desc.
    bce_coin_desc_t
      currency            "BTC"; case-insensitive: BTC LTC ETH BCH XRG BNB MATIC TRX GRS XMR
      url                 "http://localhost:<port>": BTC 5000, LTC 5001, ETH 5002, BCH 5004,
@@ -1005,8 +1008,25 @@ extern "C" {
 // >>util ===================================================================================
 
 #define _BCE_UNUSED(x) ((void)(x))
+/* Every default, once (the manual's DESC FIELDS AND DEFAULTS names these); zero in a desc
+   field means its default, filled by _bce_coin_desc_defaults, _bce_ws_defaults and
+   _bce_manager_desc_defaults (and bce_json_init for a bce_json_desc_t). */
+#define _BCE_DEFAULT_USER "electrum"
+#define _BCE_DEFAULT_PASSWORD "electrumz"
+#define _BCE_DEFAULT_CONNECT_TIMEOUT_MS 10000
+#define _BCE_DEFAULT_RPC_TIMEOUT_MS 300000
 #define _BCE_DEFAULT_MAX_TOKENS 65536u
 #define _BCE_DEFAULT_MAX_DEPTH 64
+#define _BCE_DEFAULT_MAX_HEADER_BYTES 16384u
+#define _BCE_DEFAULT_MAX_RESPONSE_BYTES (16u << 20)
+#define _BCE_DEFAULT_MAX_WALLETS 1000000u
+#define _BCE_DEFAULT_RECONNECT_MIN_MS 250
+#define _BCE_DEFAULT_RECONNECT_MAX_MS 30000
+#define _BCE_DEFAULT_PING_INTERVAL_MS 15000
+#define _BCE_DEFAULT_PONG_TIMEOUT_MS 10000
+#define _BCE_DEFAULT_DRAIN_INTERVAL_MS 30000
+#define _BCE_DEFAULT_MAX_MESSAGE_BYTES (1u << 20)
+#define _BCE_DEFAULT_DEDUP_ENTRIES 256u
 #define _BCE_NONE 0xFFFFFFFFu
 
 /* Bounds fixed at compile time; each can be overridden with -D (the manual's LIMITS lists
@@ -2031,6 +2051,53 @@ static int _bce_currency_find(const char *name) {
     for (i = 0; i < _BCE_NCUR; i++)
         if (_bce_strieq(name, _bce_currencies[i].name)) return i;
     return -1;
+}
+
+/* ---- defaults: the one place where zero fields of a desc get their _BCE_DEFAULT_* ---- */
+
+#define _BCE_URLBUF 40              /* "http://localhost:<port>" with its NUL */
+
+/* Fills the zero fields of a coin desc (negative ones are left for the caller to refuse).
+   The default URL is written to urlbuf (_BCE_URLBUF bytes), which must outlive d. */
+static void _bce_coin_desc_defaults(bce_coin_desc_t *d, char *urlbuf) {
+    int cur = _bce_currency_find(d->currency);
+    if (cur >= 0) d->currency = _bce_currencies[cur].name;
+    if (!d->url && cur >= 0) {
+        _bce_msg_t m;
+        m.len = 0;
+        _bce_msg_str(&m, "http://localhost:");
+        _bce_msg_long(&m, _bce_currencies[cur].port);
+        memcpy(urlbuf, m.buf, m.len + 1);
+        d->url = urlbuf;
+    }
+    if (!d->user) d->user = _BCE_DEFAULT_USER;
+    if (!d->password) d->password = _BCE_DEFAULT_PASSWORD;
+    if (d->connect_timeout_ms == 0) d->connect_timeout_ms = _BCE_DEFAULT_CONNECT_TIMEOUT_MS;
+    if (d->rpc_timeout_ms == 0) d->rpc_timeout_ms = _BCE_DEFAULT_RPC_TIMEOUT_MS;
+    _bce_logger_defaults(&d->logger);
+    if (d->limits.max_json_tokens == 0) d->limits.max_json_tokens = _BCE_DEFAULT_MAX_TOKENS;
+    if (d->limits.max_json_depth == 0) d->limits.max_json_depth = _BCE_DEFAULT_MAX_DEPTH;
+    if (d->limits.max_header_bytes == 0) d->limits.max_header_bytes = _BCE_DEFAULT_MAX_HEADER_BYTES;
+    if (d->limits.max_response_bytes == 0) d->limits.max_response_bytes = _BCE_DEFAULT_MAX_RESPONSE_BYTES;
+}
+
+/* Fills websocket options: zero (and, for delays that cannot be zero, negative) fields. */
+static void _bce_ws_defaults(bce_ws_opts_t *o) {
+    if (o->reconnect_min_ms <= 0) o->reconnect_min_ms = _BCE_DEFAULT_RECONNECT_MIN_MS;
+    if (o->reconnect_max_ms <= 0) o->reconnect_max_ms = _BCE_DEFAULT_RECONNECT_MAX_MS;
+    if (o->reconnect_max_ms < o->reconnect_min_ms) o->reconnect_max_ms = o->reconnect_min_ms;
+    if (o->ping_interval_ms == 0) o->ping_interval_ms = _BCE_DEFAULT_PING_INTERVAL_MS;
+    if (o->pong_timeout_ms <= 0) o->pong_timeout_ms = _BCE_DEFAULT_PONG_TIMEOUT_MS;
+    if (o->drain_interval_ms == 0) o->drain_interval_ms = _BCE_DEFAULT_DRAIN_INTERVAL_MS;
+    if (o->max_message_bytes == 0) o->max_message_bytes = _BCE_DEFAULT_MAX_MESSAGE_BYTES;
+    if (o->dedup_entries == 0) o->dedup_entries = _BCE_DEFAULT_DEDUP_ENTRIES;
+}
+
+static void _bce_manager_desc_defaults(bce_manager_desc_t *d) {
+    _bce_logger_defaults(&d->logger);
+    if (d->limits.max_wallets == 0) d->limits.max_wallets = _BCE_DEFAULT_MAX_WALLETS;
+    if (d->limits.max_json_tokens == 0) d->limits.max_json_tokens = _BCE_DEFAULT_MAX_TOKENS;
+    if (d->limits.max_json_depth == 0) d->limits.max_json_depth = _BCE_DEFAULT_MAX_DEPTH;
 }
 
 typedef struct _bce_handler_t {
@@ -4156,21 +4223,15 @@ static int _bce_ws_opts_bad(const bce_ws_opts_t *o) {
    slack (_BCE_WS_SLACK): on a 32-bit build that sum must still fit a size_t. NULL: it fits. */
 #define _BCE_WS_SLACK ((size_t)65536 + 16)
 static const char *_bce_ws_limits_bad(const bce_ws_opts_t *o, size_t max_header) {
-    size_t mm = o && o->max_message_bytes ? (size_t)o->max_message_bytes : (size_t)1 << 20;
+    size_t mm;
+    bce_ws_opts_t f;
+    if (o) f = *o;
+    else memset(&f, 0, sizeof f);
+    _bce_ws_defaults(&f);
+    mm = (size_t)f.max_message_bytes;
     if (mm > (size_t)-1 - _BCE_WS_SLACK || max_header > (size_t)-1 - _BCE_WS_SLACK - mm)
         return "max_message_bytes + limits.max_header_bytes too large for this build (size_t)";
     return NULL;
-}
-
-static void _bce_ws_defaults(bce_ws_opts_t *o) {
-    if (o->reconnect_min_ms <= 0) o->reconnect_min_ms = 250;
-    if (o->reconnect_max_ms <= 0) o->reconnect_max_ms = 30000;
-    if (o->reconnect_max_ms < o->reconnect_min_ms) o->reconnect_max_ms = o->reconnect_min_ms;
-    if (o->ping_interval_ms == 0) o->ping_interval_ms = 15000;
-    if (o->pong_timeout_ms <= 0) o->pong_timeout_ms = 10000;
-    if (o->drain_interval_ms == 0) o->drain_interval_ms = 30000;
-    if (o->max_message_bytes == 0) o->max_message_bytes = 1u << 20;
-    if (o->dedup_entries == 0) o->dedup_entries = 256;
 }
 
 static int _bce_ws_init(_bce_ws_t *w, const _bce_rpc_t *rpc, bce_json_t *json, const bce_allocator_t *a,
@@ -5452,8 +5513,11 @@ static int _bce_check_desc(const bce_coin_desc_t *d, const bce_logger_t *lg) {
         return BCE_ERR_INVALID_ARG;
     }
     {
-        const char *why = _bce_rpc_limits_bad(d->limits.max_header_bytes ? d->limits.max_header_bytes : 16384u,
-                                              d->limits.max_response_bytes ? d->limits.max_response_bytes : 16u << 20);
+        bce_coin_desc_t f = *d;
+        char urlbuf[_BCE_URLBUF];
+        const char *why;
+        _bce_coin_desc_defaults(&f, urlbuf);
+        why = _bce_rpc_limits_bad(f.limits.max_header_bytes, f.limits.max_response_bytes);
         if (why) {
             _bce_log(lg, BCE_LOG_ERROR, why);
             return BCE_ERR_INVALID_ARG;
@@ -5509,30 +5573,24 @@ static char *_bce_wallet_json(const bce_allocator_t *a, const char *xpub, const 
 }
 
 /* Builds a coin from a checked desc. */
-static bce_coin_t *_bce_coin_new(const bce_coin_desc_t *d) {
+static bce_coin_t *_bce_coin_new(const bce_coin_desc_t *desc) {
     bce_coin_t *c;
-    char urlbuf[40];
-    int cur = _bce_currency_find(d->currency);
+    char urlbuf[_BCE_URLBUF];
+    bce_coin_desc_t full = *desc;
+    const bce_coin_desc_t *d = &full;
+    _bce_coin_desc_defaults(&full, urlbuf);
     c = (bce_coin_t *)_bce_malloc(&d->allocator, sizeof *c);
     if (!c) return NULL;
     memset(c, 0, sizeof *c);
-    c->cur = cur;
+    c->cur = _bce_currency_find(d->currency);
     c->allocator = d->allocator;
     c->logger = d->logger;
-    _bce_logger_defaults(&c->logger);
-    c->connect_timeout_ms = d->connect_timeout_ms ? d->connect_timeout_ms : 10000;
-    c->rpc_timeout_ms = d->rpc_timeout_ms ? d->rpc_timeout_ms : 300000;
+    c->connect_timeout_ms = d->connect_timeout_ms;
+    c->rpc_timeout_ms = d->rpc_timeout_ms;
     c->skip_verify = d->tls.skip_verify != 0;
-    if (!d->url) {
-        _bce_msg_t m;
-        m.len = 0;
-        _bce_msg_str(&m, "http://localhost:");
-        _bce_msg_long(&m, _bce_currencies[cur].port);
-        memcpy(urlbuf, m.buf, m.len + 1);
-    }
-    c->url = _bce_strdup(&c->allocator, d->url ? d->url : urlbuf);
-    c->user = _bce_strdup(&c->allocator, d->user ? d->user : "electrum");
-    c->password = _bce_strdup(&c->allocator, d->password ? d->password : "electrumz");
+    c->url = _bce_strdup(&c->allocator, d->url);
+    c->user = _bce_strdup(&c->allocator, d->user);
+    c->password = _bce_strdup(&c->allocator, d->password);
     c->xpub = _bce_strdup(&c->allocator, d->xpub);
     c->contract = _bce_strdup(&c->allocator, d->contract);
     c->address = _bce_strdup(&c->allocator, d->address);
@@ -5557,9 +5615,7 @@ static bce_coin_t *_bce_coin_new(const bce_coin_desc_t *d) {
         _bce_mfree(&c->allocator, c);
         return NULL;
     }
-    _bce_disp_init(&c->disp, &c->logger, &c->allocator,
-                   d->limits.max_json_tokens ? d->limits.max_json_tokens : _BCE_DEFAULT_MAX_TOKENS,
-                   _bce_json_depth(d->limits.max_json_depth));
+    _bce_disp_init(&c->disp, &c->logger, &c->allocator, d->limits.max_json_tokens, d->limits.max_json_depth);
     {
         int nomem;
         c->tls = _bce_tls_new(&c->allocator, c->url, &nomem);
@@ -5571,9 +5627,7 @@ static bce_coin_t *_bce_coin_new(const bce_coin_desc_t *d) {
         }
     }
     if (_bce_rpc_init(&c->rpc, c->url, c->user, c->password, c->connect_timeout_ms, c->rpc_timeout_ms,
-                      d->limits.max_header_bytes ? d->limits.max_header_bytes : 16384u,
-                      d->limits.max_response_bytes ? d->limits.max_response_bytes : (16u << 20),
-                      &c->allocator, &c->logger, &c->disp, c->last_error, sizeof c->last_error,
+                      d->limits.max_header_bytes, d->limits.max_response_bytes, &c->allocator, &c->logger, &c->disp, c->last_error, sizeof c->last_error,
                       c->tls, c->ca_file, c->skip_verify) != BCE_OK) {
         _bce_rpc_release(&c->rpc);
         _bce_tls_delete(&c->allocator, c->tls);
@@ -6222,7 +6276,7 @@ _BCE_DEF bce_manager_t *bce_manager_create(const bce_manager_desc_t *desc) {
     bce_manager_desc_t d;
     if (desc) d = *desc;
     else memset(&d, 0, sizeof d);
-    _bce_logger_defaults(&d.logger);
+    _bce_manager_desc_defaults(&d);
     if ((d.allocator.alloc == NULL) != (d.allocator.free == NULL)) {
         _bce_log(&d.logger, BCE_LOG_ERROR, "allocator: set both alloc and free, or neither");
         return NULL;
@@ -6236,7 +6290,7 @@ _BCE_DEF bce_manager_t *bce_manager_create(const bce_manager_desc_t *desc) {
     memset(m, 0, sizeof *m);
     m->logger = d.logger;
     m->allocator = d.allocator;
-    m->max_wallets = d.limits.max_wallets ? d.limits.max_wallets : 1000000u;
+    m->max_wallets = d.limits.max_wallets;
     m->wake[0] = m->wake[1] = -1;
     {
         int i;
@@ -6245,9 +6299,7 @@ _BCE_DEF bce_manager_t *bce_manager_create(const bce_manager_desc_t *desc) {
             m->cur[i].index = i;
         }
     }
-    _bce_disp_init(&m->disp, &m->logger, &m->allocator,
-                   d.limits.max_json_tokens ? d.limits.max_json_tokens : _BCE_DEFAULT_MAX_TOKENS,
-                   _bce_json_depth(d.limits.max_json_depth));
+    _bce_disp_init(&m->disp, &m->logger, &m->allocator, d.limits.max_json_tokens, d.limits.max_json_depth);
     return m;
 }
 
@@ -6536,23 +6588,13 @@ _BCE_DEF int bce_manager_process_updates(bce_manager_t *m, const char *currency,
 static int _bce_mcur_rpc(bce_manager_t *m, int cur) {
     _bce_mcur_t *mc = &m->cur[cur];
     bce_coin_desc_t d;
-    char urlbuf[40];
+    char urlbuf[_BCE_URLBUF];
     int r;
     if (mc->rpc_ready) return BCE_OK;
     d = _bce_manager_desc(m, cur, NULL);
-    if (!d.url) {
-        _bce_msg_t u;
-        u.len = 0;
-        _bce_msg_str(&u, "http://localhost:");
-        _bce_msg_long(&u, _bce_currencies[cur].port);
-        memcpy(urlbuf, u.buf, u.len + 1);
-        d.url = urlbuf;
-    }
-    r = _bce_rpc_init(&mc->rpc, d.url, d.user ? d.user : "electrum", d.password ? d.password : "electrumz",
-                      d.connect_timeout_ms ? d.connect_timeout_ms : 10000, d.rpc_timeout_ms ? d.rpc_timeout_ms : 300000,
-                      d.limits.max_header_bytes ? d.limits.max_header_bytes : 16384u,
-                      d.limits.max_response_bytes ? d.limits.max_response_bytes : (16u << 20),
-                      &m->allocator, &m->logger, &m->disp, mc->last_error, sizeof mc->last_error,
+    _bce_coin_desc_defaults(&d, urlbuf);
+    r = _bce_rpc_init(&mc->rpc, d.url, d.user, d.password, d.connect_timeout_ms, d.rpc_timeout_ms,
+                      d.limits.max_header_bytes, d.limits.max_response_bytes, &m->allocator, &m->logger, &m->disp, mc->last_error, sizeof mc->last_error,
                       NULL, d.tls.ca_file, d.tls.skip_verify);
     if (r != BCE_OK) { _bce_rpc_release(&mc->rpc); return r; }
     {
@@ -6561,7 +6603,7 @@ static int _bce_mcur_rpc(bce_manager_t *m, int cur) {
         if (nomem) { _bce_rpc_release(&mc->rpc); return BCE_ERR_NOMEM; }
         mc->rpc.conn.tls_cfg = mc->tls;
     }
-    mc->connect_timeout_ms = d.connect_timeout_ms ? d.connect_timeout_ms : 10000;
+    mc->connect_timeout_ms = d.connect_timeout_ms;
     mc->rpc.stop = &m->stop_requested;
     mc->rpc_ready = 1;
     return BCE_OK;
@@ -6798,8 +6840,12 @@ _BCE_DEF int bce_manager_begin_websocket(bce_manager_t *m, const char *currency,
         const _bce_mcur_t *mc = &m->cur[i];
         const char *why;
         if (only >= 0 ? i != only : !(mc->count || mc->configured)) continue;
-        why = _bce_ws_limits_bad(opts, mc->configured && mc->params.limits.max_header_bytes
-                                       ? mc->params.limits.max_header_bytes : 16384u);
+        {
+            char urlbuf[_BCE_URLBUF];
+            bce_coin_desc_t d = _bce_manager_desc(m, i, NULL);
+            _bce_coin_desc_defaults(&d, urlbuf);
+            why = _bce_ws_limits_bad(opts, d.limits.max_header_bytes);
+        }
         if (why) {
             _bce_msg_t msg;
             msg.len = 0;
