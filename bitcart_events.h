@@ -1223,6 +1223,20 @@ static size_t _bce_cat(char *dst, const char *const *parts) {
 
 // >>log ====================================================================================
 
+/* Writes a then b (may be NULL) into an owner's error buffer (last_error), cut to fit. */
+static void _bce_set_error(char *error, size_t cap, const char *a, const char *b) {
+    _bce_msg_t m;
+    size_t n;
+    m.len = 0;
+    m.buf[0] = 0;
+    _bce_msg_str(&m, a);
+    if (b) _bce_msg_str(&m, b);
+    if (!cap) return;
+    n = m.len < cap - 1 ? m.len : cap - 1;
+    memcpy(error, m.buf, n);
+    error[n] = 0;
+}
+
 static void _bce_default_log(int level, const char *message, void *user_data) {
     _BCE_UNUSED(user_data);
 #ifndef BCE_NO_STDIO
@@ -2717,16 +2731,7 @@ static int _bce_tls_attach(_bce_conn_t *c, const _bce_url_t *u);
 #endif
 
 static void _bce_conn_error(_bce_conn_t *c, const char *a, const char *b) {
-    _bce_msg_t m;
-    size_t n;
-    m.len = 0;
-    m.buf[0] = 0;
-    _bce_msg_str(&m, a);
-    if (b) _bce_msg_str(&m, b);
-    if (!c->error_cap) return;
-    n = m.len < c->error_cap - 1 ? m.len : c->error_cap - 1;
-    memcpy(c->error, m.buf, n);
-    c->error[n] = 0;
+    _bce_set_error(c->error, c->error_cap, a, b);
 }
 
 static long _bce_plain_send(_bce_conn_t *c, const char *buf, size_t len) {
@@ -3250,6 +3255,110 @@ static void _bce_tls_delete(const bce_allocator_t *a, _bce_tls_cfg_t *t) {
 #endif
 }
 
+// >>endpoint ===============================================================================
+
+/* What the JSON-RPC client and the websocket share about one daemon: where it is, how to log
+   in, TLS, timeouts, limits, and where failures are described. Each builds its connections
+   from it (_bce_endpoint_conn); neither reads the other's fields. */
+typedef struct _bce_endpoint_t {
+    _bce_url_t url;
+    char *auth;                 /* "Authorization: Basic ...\r\n" */
+    int colon_pw;               /* the password holds ':', which the daemon cannot parse (HTTP 500) */
+    _bce_tls_cfg_t *tls;        /* https:// only (owned) */
+    const char *ca_file;        /* the owner's copy */
+    int skip_verify;
+    /* A replacement transport (tests: fault injection) for the connections made after it is set. */
+    const _bce_io_t *transport;
+    void *transport_ctx;
+    int connect_timeout_ms, rpc_timeout_ms;
+    size_t max_header, max_body;
+    const bce_allocator_t *alloc;
+    const bce_logger_t *logger;
+    char *error;                /* the owner's last_error */
+    size_t error_cap;
+} _bce_endpoint_t;
+
+/* The receive buffer's bound is max_header + max_body + _BCE_RPC_SLACK (the growth step is
+   added to it once more while growing): on a 32-bit build that must still fit a size_t.
+   NULL: it fits; else the reason. */
+#define _BCE_RPC_SLACK ((size_t)64 + 2 * (size_t)BCE_RPC_RECV_STEP)
+static const char *_bce_rpc_limits_bad(size_t max_header, size_t max_body) {
+    if (max_header > (size_t)-1 - _BCE_RPC_SLACK || max_body > (size_t)-1 - _BCE_RPC_SLACK - max_header)
+        return "limits.max_header_bytes + limits.max_response_bytes too large for this build (size_t)";
+    return NULL;
+}
+
+/* d has its defaults filled; of its strings only tls.ca_file must outlive the endpoint. */
+static int _bce_endpoint_init(_bce_endpoint_t *ep, const bce_coin_desc_t *d, const bce_allocator_t *alloc,
+                              const bce_logger_t *logger, char *error, size_t error_cap) {
+    size_t ul = strlen(d->user), pl = strlen(d->password), n;
+    unsigned char *cred;
+    const char *why;
+    int nomem;
+    memset(ep, 0, sizeof *ep);
+    ep->alloc = alloc;
+    ep->logger = logger;
+    ep->error = error;
+    ep->error_cap = error_cap;
+    ep->connect_timeout_ms = d->connect_timeout_ms;
+    ep->rpc_timeout_ms = d->rpc_timeout_ms;
+    ep->max_header = d->limits.max_header_bytes;
+    ep->max_body = d->limits.max_response_bytes;
+    ep->ca_file = d->tls.ca_file;
+    ep->skip_verify = d->tls.skip_verify != 0;
+    why = _bce_rpc_limits_bad(ep->max_header, ep->max_body);   /* create and configure refused it already */
+    if (!why) why = _bce_url_parse(d->url, &ep->url);
+    if (why) {
+        _bce_set_error(error, error_cap, why, NULL);
+        return BCE_ERR_INVALID_ARG;
+    }
+    if (ul > ((size_t)-1) / 2 - 64 || pl > ((size_t)-1) / 2 - 64 || ul + pl > ((size_t)-1 - 64) / 4 * 3) {
+        _bce_set_error(error, error_cap, "user and password too long", NULL);  /* 32-bit: the sums must fit */
+        return BCE_ERR_INVALID_ARG;
+    }
+    cred = (unsigned char *)_bce_malloc(alloc, ul + pl + 2);
+    n = 4 * ((ul + pl + 1 + 2) / 3);
+    ep->auth = (char *)_bce_malloc(alloc, n + 40);
+    if (!cred || !ep->auth) {
+        _bce_mfree(alloc, cred);
+        _bce_mfree(alloc, ep->auth);
+        ep->auth = NULL;
+        return BCE_ERR_NOMEM;
+    }
+    memcpy(cred, d->user, ul);
+    cred[ul] = ':';
+    memcpy(cred + ul + 1, d->password, pl);
+    memcpy(ep->auth, "Authorization: Basic ", 21);
+    n = 21 + _bce_base64(cred, ul + pl + 1, ep->auth + 21);
+    memcpy(ep->auth + n, "\r\n", 3);
+    ep->colon_pw = memchr(d->password, ':', pl) != NULL;
+    _bce_wipe(cred, ul + pl + 1);
+    _bce_mfree(alloc, cred);
+    ep->tls = _bce_tls_new(alloc, d->url, &nomem);
+    return nomem ? BCE_ERR_NOMEM : BCE_OK;
+}
+
+/* After every connection made from it is released. Safe on a failed init. */
+static void _bce_endpoint_release(_bce_endpoint_t *ep) {
+    _bce_free_secret(ep->alloc, ep->auth);
+    _bce_tls_delete(ep->alloc, ep->tls);
+    ep->auth = NULL;
+    ep->tls = NULL;
+}
+
+/* A connection to the endpoint, not open yet. */
+static void _bce_endpoint_conn(const _bce_endpoint_t *ep, _bce_conn_t *c) {
+    c->fd = -1;
+    c->error = ep->error;
+    c->error_cap = ep->error_cap;
+    c->alloc = ep->alloc;
+    c->tls_cfg = ep->tls;
+    c->tls_ca_file = ep->ca_file;
+    c->tls_skip_verify = ep->skip_verify;
+    c->transport = ep->transport;
+    c->transport_ctx = ep->transport_ctx;
+}
+
 // >>rpc ====================================================================================
 
 /* One HTTP/1.1 keep-alive connection to a daemon carrying JSON-RPC calls, one at a time.
@@ -3258,21 +3367,18 @@ enum { _BCE_RPC_IDLE, _BCE_RPC_CONNECTING, _BCE_RPC_SENDING, _BCE_RPC_RECEIVING,
        _BCE_RPC_FAILED };
 
 typedef struct _bce_rpc_t {
-    _bce_url_t url;
-    char *auth;                 /* "Authorization: Basic ...\r\n" */
+    const _bce_endpoint_t *ep;  /* URL, credentials, TLS, timeouts, limits, error buffer */
     _bce_conn_t conn;
     int want;                   /* _BCE_WANT_* while sending or receiving */
     int state;
     int reused;                 /* the current call went out on a kept-alive connection */
     int retried;
     long long deadline;
-    int connect_timeout_ms, rpc_timeout_ms;
     char *out;
     size_t out_len, out_off, out_cap;
     char *in;
     size_t in_len, in_cap, max_in;
     _bce_http_resp_t resp;
-    size_t max_header, max_body;
     unsigned long long next_id, call_id;
     int result;                 /* of a finished call: BCE_OK or an error */
     int rpc_code;               /* JSON-RPC error code when result is BCE_ERR_RPC/AUTH */
@@ -3281,31 +3387,17 @@ typedef struct _bce_rpc_t {
     const char *result_body;    /* the answer the tokens below index */
     uint32_t result_tok;        /* the "result" value's token in disp->json ... */
     uint32_t result_parse;      /* ... while disp->json.parses_ still equals this */
-    const bce_allocator_t *alloc;
-    const bce_logger_t *logger;
     _bce_disp_t *disp;          /* its JSON tokenizer parses responses */
-    char *error;                /* where failures are described (the owner's last_error) */
-    size_t error_cap;
     const volatile sig_atomic_t *stop;  /* the owner's stop flag: stop reading at once */
     int more;                   /* a read slice ended before the socket was drained: go on
                                    without waiting (TLS may hold bytes poll(2) cannot see) */
-    int colon_pw;               /* the password holds ':', which the daemon cannot parse (HTTP 500) */
     int spec_get;               /* the call in flight is GET /spec, not JSON-RPC */
     int err_code;               /* the last JSON-RPC error answer: its code ... */
     char *err_msg;              /* ... and message (BCE_RPC_MESSAGE_MAX, allocated on first use) */
 } _bce_rpc_t;
 
 static void _bce_rpc_error(_bce_rpc_t *c, const char *a, const char *b) {
-    _bce_msg_t m;
-    m.len = 0;
-    m.buf[0] = 0;
-    _bce_msg_str(&m, a);
-    if (b) _bce_msg_str(&m, b);
-    if (c->error_cap) {
-        size_t n = m.len < c->error_cap - 1 ? m.len : c->error_cap - 1;
-        memcpy(c->error, m.buf, n);
-        c->error[n] = 0;
-    }
+    _bce_conn_error(&c->conn, a, b);
 }
 
 static void _bce_rpc_disconnect(_bce_rpc_t *c) { _bce_conn_close(&c->conn); }
@@ -3317,7 +3409,7 @@ static void _bce_rpc_fail(_bce_rpc_t *c, int result) {
 }
 
 static int _bce_rpc_start_connect(_bce_rpc_t *c, long long now) {
-    int r = _bce_conn_open(&c->conn, &c->url, now, c->connect_timeout_ms);
+    int r = _bce_conn_open(&c->conn, &c->ep->url, now, c->ep->connect_timeout_ms);
     if (r == BCE_OK) c->state = _BCE_RPC_CONNECTING;
     return r;
 }
@@ -3345,7 +3437,7 @@ static size_t _bce_json_quote(char *out, size_t o, size_t cap, const char *s) {
    array or NULL; wallet_json: the value for the trailing {"xpub": ...} object. */
 static int _bce_rpc_build(_bce_rpc_t *c, const char *method, const char *params_json, size_t params_len,
                           const char *wallet_json) {
-    size_t fixed = 512 + strlen(c->url.host) + strlen(c->url.prefix) + strlen(c->auth) + strlen(wallet_json);
+    size_t fixed = 512 + strlen(c->ep->url.host) + strlen(c->ep->url.prefix) + strlen(c->ep->auth) + strlen(wallet_json);
     size_t ml = strlen(method), need;
     size_t o, body, p0 = 0, p1 = 0;
     char *b;
@@ -3354,7 +3446,7 @@ static int _bce_rpc_build(_bce_rpc_t *c, const char *method, const char *params_
     if (ml > ((size_t)-1 - fixed) / 6 || params_len > (size_t)-1 - fixed - 6 * ml) return BCE_ERR_LIMIT;  /* 32-bit */
     need = fixed + 6 * ml + params_len;
     if (need > c->out_cap) _bce_wipe(c->out, c->out_cap);  /* the old request goes to free: its credentials first */
-    r = _bce_grow(c->alloc, &buf, &c->out_cap, need, 1, (size_t)-1);
+    r = _bce_grow(c->ep->alloc, &buf, &c->out_cap, need, 1, (size_t)-1);
     if (r != BCE_OK) return r;
     c->out = (char *)buf;
     b = c->out;
@@ -3368,7 +3460,7 @@ static int _bce_rpc_build(_bce_rpc_t *c, const char *method, const char *params_
         while (p1 > p0 && _bce_isws((unsigned char)params_json[p1 - 1])) p1--;
     }
     /* body first, at an offset that leaves room for the headers; then the headers before it */
-    body = 400 + strlen(c->url.host) + strlen(c->url.prefix) + strlen(c->auth);
+    body = 400 + strlen(c->ep->url.host) + strlen(c->ep->url.prefix) + strlen(c->ep->auth);
     o = body;
     c->call_id = ++c->next_id;
     memcpy(b + o, "{\"jsonrpc\":\"2.0\",\"id\":", 22);
@@ -3401,15 +3493,15 @@ static int _bce_rpc_build(_bce_rpc_t *c, const char *method, const char *params_
            built at the start of the buffer and the body moved up behind it */
         _bce_msg_t num;
         size_t blen = o - body, hl;
-        int v6 = strchr(c->url.host, ':') != NULL;
+        int v6 = strchr(c->ep->url.host, ':') != NULL;
         const char *parts[13];
         num.len = 0;
         num.buf[0] = 0;
         _bce_msg_long(&num, (long long)blen);
-        parts[0] = "POST "; parts[1] = c->url.prefix; parts[2] = "/ HTTP/1.1\r\nHost: ";
-        parts[3] = v6 ? "[" : ""; parts[4] = c->url.host; parts[5] = v6 ? "]:" : ":"; parts[6] = c->url.port;
+        parts[0] = "POST "; parts[1] = c->ep->url.prefix; parts[2] = "/ HTTP/1.1\r\nHost: ";
+        parts[3] = v6 ? "[" : ""; parts[4] = c->ep->url.host; parts[5] = v6 ? "]:" : ":"; parts[6] = c->ep->url.port;
         parts[7] = "\r\nContent-Type: application/json\r\nContent-Length: "; parts[8] = num.buf;
-        parts[9] = "\r\n"; parts[10] = c->auth; parts[11] = "\r\n"; parts[12] = NULL;
+        parts[9] = "\r\n"; parts[10] = c->ep->auth; parts[11] = "\r\n"; parts[12] = NULL;
         {   /* measure first: the head must fit in front of the body's offset */
             size_t k;
             for (hl = 0, k = 0; parts[k]; k++) hl += strlen(parts[k]);
@@ -3444,13 +3536,13 @@ static int _bce_rpc_begin_spec(_bce_rpc_t *c, long long now) {
     const char *parts[10];
     size_t need, k;
     void *buf = c->out;
-    int r, v6 = strchr(c->url.host, ':') != NULL;
+    int r, v6 = strchr(c->ep->url.host, ':') != NULL;
     if (c->state != _BCE_RPC_IDLE && c->state != _BCE_RPC_DONE && c->state != _BCE_RPC_FAILED) return BCE_ERR_STATE;
-    parts[0] = "GET "; parts[1] = c->url.prefix; parts[2] = "/spec HTTP/1.1\r\nHost: ";
-    parts[3] = v6 ? "[" : ""; parts[4] = c->url.host; parts[5] = v6 ? "]:" : ":"; parts[6] = c->url.port;
-    parts[7] = "\r\n"; parts[8] = c->auth; parts[9] = NULL;
+    parts[0] = "GET "; parts[1] = c->ep->url.prefix; parts[2] = "/spec HTTP/1.1\r\nHost: ";
+    parts[3] = v6 ? "[" : ""; parts[4] = c->ep->url.host; parts[5] = v6 ? "]:" : ":"; parts[6] = c->ep->url.port;
+    parts[7] = "\r\n"; parts[8] = c->ep->auth; parts[9] = NULL;
     for (need = 3, k = 0; parts[k]; k++) need += strlen(parts[k]);
-    if ((r = _bce_grow(c->alloc, &buf, &c->out_cap, need, 1, (size_t)-1)) != BCE_OK) return r;
+    if ((r = _bce_grow(c->ep->alloc, &buf, &c->out_cap, need, 1, (size_t)-1)) != BCE_OK) return r;
     c->out = (char *)buf;
     c->out_len = _bce_cat(c->out, parts);
     memcpy(c->out + c->out_len, "\r\n", 2);
@@ -3464,8 +3556,8 @@ static int _bce_rpc_begin_spec(_bce_rpc_t *c, long long now) {
 static int _bce_rpc_launch(_bce_rpc_t *c, long long now) {
     int r;
     c->in_len = 0;
-    _bce_http_reset(&c->resp, c->max_header, c->max_body);
-    c->deadline = now + c->rpc_timeout_ms;
+    _bce_http_reset(&c->resp, c->ep->max_header, c->ep->max_body);
+    c->deadline = now + c->ep->rpc_timeout_ms;
     c->retried = 0;
     c->more = 0;
     c->result_json = NULL;
@@ -3549,7 +3641,7 @@ static void _bce_rpc_io(_bce_rpc_t *c, int revents, long long now) {
                 }
                 if (c->in_cap - c->in_len < 4096) {
                     void *buf = c->in;
-                    r = _bce_grow(c->alloc, &buf, &c->in_cap, c->in_len + BCE_RPC_RECV_STEP, 1, c->max_in + BCE_RPC_RECV_STEP);
+                    r = _bce_grow(c->ep->alloc, &buf, &c->in_cap, c->in_len + BCE_RPC_RECV_STEP, 1, c->max_in + BCE_RPC_RECV_STEP);
                     if (r != BCE_OK) {
                         _bce_rpc_error(c, r == BCE_ERR_LIMIT ? "the daemon's answer exceeds limits.max_response_bytes"
                                                              : "out of memory reading the daemon's answer", NULL);
@@ -3598,7 +3690,7 @@ static void _bce_rpc_io(_bce_rpc_t *c, int revents, long long now) {
 static void _bce_rpc_keep_error(_bce_rpc_t *c, const char *json, const bce_json_token_t *t) {
     size_t o = 0, i;
     c->err_code = c->rpc_code;
-    if (!c->err_msg && !(c->err_msg = (char *)_bce_malloc(c->alloc, BCE_RPC_MESSAGE_MAX))) return;
+    if (!c->err_msg && !(c->err_msg = (char *)_bce_malloc(c->ep->alloc, BCE_RPC_MESSAGE_MAX))) return;
     for (i = t ? t->start : 0; t && i < t->end;) {
         char u[4];
         size_t n = 1, k;
@@ -3648,7 +3740,7 @@ static void _bce_rpc_finish(_bce_rpc_t *c) {
         m.len = 0;
         _bce_msg_str(&m, "the daemon answered HTTP ");
         _bce_msg_long(&m, c->resp.status);
-        _bce_rpc_error(c, m.buf, c->resp.status == 500 && c->colon_pw ? _BCE_COLON_PW_HINT : NULL);
+        _bce_rpc_error(c, m.buf, c->resp.status == 500 && c->ep->colon_pw ? _BCE_COLON_PW_HINT : NULL);
         c->result = BCE_ERR_HTTP;
         return;
     }
@@ -3737,77 +3829,37 @@ static long long _bce_rpc_deadline(const _bce_rpc_t *c) {
 static void _bce_rpc_release(_bce_rpc_t *c) {
     _bce_rpc_disconnect(c);
     _bce_wipe(c->out, c->out_cap);                      /* each request holds the Authorization header */
-    _bce_mfree(c->alloc, c->out);
-    _bce_mfree(c->alloc, c->in);
-    _bce_free_secret(c->alloc, c->auth);
-    _bce_mfree(c->alloc, c->err_msg);
-    c->out = c->in = c->auth = c->err_msg = NULL;
+    _bce_mfree(c->ep->alloc, c->out);
+    _bce_mfree(c->ep->alloc, c->in);
+    _bce_mfree(c->ep->alloc, c->err_msg);
+    c->out = c->in = c->err_msg = NULL;
 }
 
-/* The receive buffer's bound is max_header + max_body + _BCE_RPC_SLACK (the growth step is
-   added to it once more while growing): on a 32-bit build that must still fit a size_t.
-   NULL: it fits; else the reason. */
-#define _BCE_RPC_SLACK ((size_t)64 + 2 * (size_t)BCE_RPC_RECV_STEP)
-static const char *_bce_rpc_limits_bad(size_t max_header, size_t max_body) {
-    if (max_header > (size_t)-1 - _BCE_RPC_SLACK || max_body > (size_t)-1 - _BCE_RPC_SLACK - max_header)
-        return "limits.max_header_bytes + limits.max_response_bytes too large for this build (size_t)";
-    return NULL;
-}
-
-/* Sets up a client (no connection yet). */
-static int _bce_rpc_init(_bce_rpc_t *c, const char *url, const char *user, const char *password,
-                         int connect_timeout_ms, int rpc_timeout_ms, size_t max_header, size_t max_body,
-                         const bce_allocator_t *alloc, const bce_logger_t *logger, _bce_disp_t *disp,
-                         char *error, size_t error_cap, _bce_tls_cfg_t *tls, const char *ca_file, int skip_verify) {
-    size_t ul = strlen(user), pl = strlen(password), n;
-    unsigned char *cred;
-    const char *why;
+/* Sets up a client of the endpoint (no connection yet). */
+static void _bce_rpc_init(_bce_rpc_t *c, const _bce_endpoint_t *ep, _bce_disp_t *disp) {
     memset(c, 0, sizeof *c);
-    c->conn.fd = -1;
-    c->conn.error = error;
-    c->conn.error_cap = error_cap;
-    c->conn.alloc = alloc;
-    c->conn.tls_cfg = tls;
-    c->conn.tls_ca_file = ca_file;
-    c->conn.tls_skip_verify = skip_verify;
-    c->alloc = alloc;
-    c->logger = logger;
+    _bce_endpoint_conn(ep, &c->conn);
+    c->ep = ep;
     c->disp = disp;
-    c->error = error;
-    c->error_cap = error_cap;
-    c->connect_timeout_ms = connect_timeout_ms;
-    c->rpc_timeout_ms = rpc_timeout_ms;
-    c->max_header = max_header;
-    c->max_body = max_body;
-    c->max_in = max_header + max_body + 64;
-    why = _bce_rpc_limits_bad(max_header, max_body);   /* create and configure refused it already */
-    if (!why) why = _bce_url_parse(url, &c->url);
-    if (why) {
-        _bce_rpc_error(c, why, NULL);
-        return BCE_ERR_INVALID_ARG;
+    c->max_in = ep->max_header + ep->max_body + 64;
+}
+
+/* A refused websocket upgrade's body, read by the owner (the websocket knows no JSON-RPC): the
+   daemon's auth middleware answers HTTP 200 with JSON-RPC error -32600. BCE_ERR_AUTH with the
+   error described, or BCE_OK: not that (the websocket then reports the HTTP status). */
+static int _bce_rpc_refused_upgrade(const _bce_endpoint_t *ep, bce_json_t *json, int status, const char *body,
+                                    size_t len) {
+    uint32_t e, c;
+    long long code = 0;
+    if (status != 200 || bce_json_parse(json, body, len) <= 0 || json->tokens[0].type != BCE_JSON_OBJECT)
+        return BCE_OK;
+    e = bce_json_find(body, json->tokens, 0, "error");
+    if (e && (c = bce_json_find(body, json->tokens, e, "code")) != 0 && bce_json_int(body, &json->tokens[c], &code)
+        && code == -32600) {
+        _bce_set_error(ep->error, ep->error_cap,
+                       "the daemon refused the credentials (JSON-RPC error -32600: Unauthorized)", NULL);
+        return BCE_ERR_AUTH;
     }
-    if (ul > ((size_t)-1) / 2 - 64 || pl > ((size_t)-1) / 2 - 64 || ul + pl > ((size_t)-1 - 64) / 4 * 3) {
-        _bce_rpc_error(c, "user and password too long", NULL);      /* 32-bit: the sums must fit */
-        return BCE_ERR_INVALID_ARG;
-    }
-    cred = (unsigned char *)_bce_malloc(alloc, ul + pl + 2);
-    n = 4 * ((ul + pl + 1 + 2) / 3);
-    c->auth = (char *)_bce_malloc(alloc, n + 40);
-    if (!cred || !c->auth) {
-        _bce_mfree(alloc, cred);
-        _bce_mfree(alloc, c->auth);
-        c->auth = NULL;
-        return BCE_ERR_NOMEM;
-    }
-    memcpy(cred, user, ul);
-    cred[ul] = ':';
-    memcpy(cred + ul + 1, password, pl);
-    memcpy(c->auth, "Authorization: Basic ", 21);
-    n = 21 + _bce_base64(cred, ul + pl + 1, c->auth + 21);
-    memcpy(c->auth + n, "\r\n", 3);
-    c->colon_pw = memchr(password, ':', pl) != NULL;
-    _bce_wipe(cred, ul + pl + 1);
-    _bce_mfree(alloc, cred);
     return BCE_OK;
 }
 
@@ -4153,8 +4205,7 @@ static int _bce_ws_close_code_ok(int code) {
 enum { _BCE_WS_OFF, _BCE_WS_WAIT, _BCE_WS_CONNECTING, _BCE_WS_HANDSHAKE, _BCE_WS_OPEN, _BCE_WS_CLOSING };
 
 typedef struct _bce_ws_t {
-    _bce_url_t url;
-    const char *auth;           /* "Authorization: Basic ...\r\n" (the JSON-RPC client's) */
+    const _bce_endpoint_t *ep;  /* URL, credentials, TLS, timeouts, limits */
     char *subscribe;            /* text message sent after every connect, or NULL */
     _bce_conn_t conn;
     int state;
@@ -4165,8 +4216,6 @@ typedef struct _bce_ws_t {
     size_t out_len, out_off, out_cap, in_len, in_cap, msg_len, msg_cap;
     int msg_op, fragmented;
     _bce_http_resp_t resp;
-    size_t max_header;
-    int connect_timeout_ms;
     volatile sig_atomic_t *stop; /* the owner's stop flag: stop reading frames at once */
     size_t slice;               /* bytes this step may still read (BCE_IO_SLICE_BYTES a step) */
     int more;                   /* the step ended before the socket was drained: the next one
@@ -4181,7 +4230,6 @@ typedef struct _bce_ws_t {
     int close_code;             /* what on_closed reports */
     char close_reason[124];
     int failed;                 /* we failed the connection: what the peer sends is not parsed */
-    bce_json_t *json;           /* the owner's tokenizer, to read a refused handshake's body */
     const bce_allocator_t *alloc;
     const bce_logger_t *logger;
     char *error;
@@ -4190,8 +4238,10 @@ typedef struct _bce_ws_t {
     void (*on_open)(void *owner, long long now);
     void (*on_text)(void *owner, const char *text, size_t len, long long now);
     void (*on_closed)(void *owner, int code, const char *reason);
+    /* a refused upgrade (HTTP status other than 101) and its body: the owner's result for it
+       with the error described (BCE_ERR_AUTH), or BCE_OK to report the status */
+    int (*on_refused)(void *owner, int status, const char *body, size_t len);
     unsigned long long opens;   /* successful handshakes (the fuzzers check it) */
-    int colon_pw;               /* the JSON-RPC client's: the password holds ':' */
 } _bce_ws_t;
 
 static void _bce_ws_error(_bce_ws_t *w, const char *a, const char *b) {
@@ -4204,9 +4254,9 @@ static void _bce_ws_log(_bce_ws_t *w, int level, const char *a, const char *b) {
     m.len = 0;
     m.buf[0] = 0;
     _bce_msg_str(&m, "websocket ");
-    _bce_msg_str(&m, w->url.host);
+    _bce_msg_str(&m, w->ep->url.host);
     _bce_msg_str(&m, ":");
-    _bce_msg_str(&m, w->url.port);
+    _bce_msg_str(&m, w->ep->url.port);
     _bce_msg_str(&m, ": ");
     _bce_msg_str(&m, a);
     if (b) _bce_msg_str(&m, b);
@@ -4234,32 +4284,15 @@ static const char *_bce_ws_limits_bad(const bce_ws_opts_t *o, size_t max_header)
     return NULL;
 }
 
-static int _bce_ws_init(_bce_ws_t *w, const _bce_rpc_t *rpc, bce_json_t *json, const bce_allocator_t *a,
-                        const bce_logger_t *lg, char *error, size_t error_cap) {
-    const _bce_url_t *url = &rpc->url;
-    const char *auth = rpc->auth;
-    size_t max_header = rpc->max_header;
+static void _bce_ws_init(_bce_ws_t *w, const _bce_endpoint_t *ep) {
     memset(w, 0, sizeof *w);
-    w->conn.alloc = a;
-    w->conn.tls_cfg = rpc->conn.tls_cfg;
-    w->conn.tls_ca_file = rpc->conn.tls_ca_file;
-    w->conn.tls_skip_verify = rpc->conn.tls_skip_verify;
-    w->conn.transport = rpc->conn.transport;
-    w->conn.transport_ctx = rpc->conn.transport_ctx;
-    w->url = *url;
-    w->auth = auth;
-    w->colon_pw = rpc->colon_pw;
-    w->conn.fd = -1;
-    w->conn.error = error;
-    w->conn.error_cap = error_cap;
-    w->json = json;
-    w->alloc = a;
-    w->logger = lg;
-    w->max_header = max_header;
-    w->error = error;
-    w->error_cap = error_cap;
+    _bce_endpoint_conn(ep, &w->conn);
+    w->ep = ep;
+    w->alloc = ep->alloc;
+    w->logger = ep->logger;
+    w->error = ep->error;
+    w->error_cap = ep->error_cap;
     _bce_rand_seed(&w->rng, w);
-    return BCE_OK;
 }
 
 static void _bce_ws_release(_bce_ws_t *w) {
@@ -4372,7 +4405,7 @@ static void _bce_ws_fail(_bce_ws_t *w, int code, const char *why, long long now)
 }
 
 static void _bce_ws_connect(_bce_ws_t *w, long long now) {
-    int r = _bce_conn_open(&w->conn, &w->url, now, w->connect_timeout_ms);
+    int r = _bce_conn_open(&w->conn, &w->ep->url, now, w->ep->connect_timeout_ms);
     if (r != BCE_OK) {
         _bce_ws_log(w, BCE_LOG_WARN, "connect failed: ", w->error);
         _bce_ws_closed(w, 1006, w->error, r, now);
@@ -4398,20 +4431,20 @@ static int _bce_ws_handshake_request(_bce_ws_t *w) {
     _bce_sha1_update(&sh, guid, sizeof guid - 1);
     _bce_sha1_final(&sh, digest);
     _bce_base64(digest, 20, w->accept);
-    need = strlen(w->url.prefix) + strlen(w->url.host) + strlen(w->auth) + 256;
+    need = strlen(w->ep->url.prefix) + strlen(w->ep->url.host) + strlen(w->ep->auth) + 256;
     w->out_len = w->out_off = 0;
     if (_bce_ws_reserve(w, need) != BCE_OK) return BCE_ERR_NOMEM;
     {
-        int v6 = strchr(w->url.host, ':') != NULL;
+        int v6 = strchr(w->ep->url.host, ':') != NULL;
         const char *parts[11];
-        parts[0] = "GET "; parts[1] = w->url.prefix; parts[2] = "/ws HTTP/1.1\r\nHost: ";
-        parts[3] = v6 ? "[" : ""; parts[4] = w->url.host; parts[5] = v6 ? "]:" : ":"; parts[6] = w->url.port;
+        parts[0] = "GET "; parts[1] = w->ep->url.prefix; parts[2] = "/ws HTTP/1.1\r\nHost: ";
+        parts[3] = v6 ? "[" : ""; parts[4] = w->ep->url.host; parts[5] = v6 ? "]:" : ":"; parts[6] = w->ep->url.port;
         parts[7] = "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ";
         parts[8] = key; parts[9] = "\r\n"; parts[10] = NULL;
         w->out_len = _bce_cat((char *)w->out, parts);
     }
-    memcpy(w->out + w->out_len, w->auth, strlen(w->auth));
-    w->out_len += strlen(w->auth);
+    memcpy(w->out + w->out_len, w->ep->auth, strlen(w->ep->auth));
+    w->out_len += strlen(w->ep->auth);
     memcpy(w->out + w->out_len, "\r\n", 2);
     w->out_len += 2;
     return BCE_OK;
@@ -4439,17 +4472,10 @@ static int _bce_ws_check_handshake(_bce_ws_t *w) {
     const char *hdr = (const char *)w->in + w->resp.head_start, *v;   /* the final head */
     size_t end = w->resp.body_start - w->resp.head_start, vl = 0;
     if (w->resp.status != 101) {
-        const char *body = (const char *)w->in + w->resp.body_start;
         _bce_msg_t m;
-        if (w->resp.status == 200 && w->json && bce_json_parse(w->json, body, w->resp.body_len) > 0
-            && w->json->tokens[0].type == BCE_JSON_OBJECT) {
-            uint32_t e = bce_json_find(body, w->json->tokens, 0, "error"), c;
-            long long code = 0;
-            if (e && (c = bce_json_find(body, w->json->tokens, e, "code")) != 0
-                && bce_json_int(body, &w->json->tokens[c], &code) && code == -32600) {
-                _bce_ws_error(w, "the daemon refused the credentials (JSON-RPC error -32600: Unauthorized)", NULL);
-                return BCE_ERR_AUTH;
-            }
+        if (w->on_refused) {
+            int r = w->on_refused(w->owner, w->resp.status, (const char *)w->in + w->resp.body_start, w->resp.body_len);
+            if (r != BCE_OK) return r;
         }
         m.len = 0;
         m.buf[0] = 0;
@@ -4457,7 +4483,7 @@ static int _bce_ws_check_handshake(_bce_ws_t *w) {
         _bce_msg_long(&m, w->resp.status);
         _bce_ws_error(w, m.buf, w->resp.status == 301 || w->resp.status == 302 || w->resp.status == 307
                                     || w->resp.status == 308 ? " (redirects are not followed: fix the url)"
-                                : w->resp.status == 500 && w->colon_pw ? _BCE_COLON_PW_HINT : NULL);
+                                : w->resp.status == 500 && w->ep->colon_pw ? _BCE_COLON_PW_HINT : NULL);
         return BCE_ERR_HTTP;
     }
     if (!(v = _bce_http_find(hdr, end, "upgrade", &vl)) || !_bce_has_token(v, v + vl, "websocket")) {
@@ -4622,7 +4648,7 @@ static long _bce_ws_read(_bce_ws_t *w, long long now) {
            buffer goes back to the parser, which makes room. */
         if (w->in_cap - w->in_len < (w->state == _BCE_WS_HANDSHAKE ? 1024u : 1u)) {
             void *buf = w->in;
-            size_t limit = (size_t)w->opts.max_message_bytes + w->max_header + 65536;
+            size_t limit = (size_t)w->opts.max_message_bytes + w->ep->max_header + 65536;
             if (w->in_cap && w->state != _BCE_WS_HANDSHAKE) return total;
             int gr = _bce_grow(w->alloc, &buf, &w->in_cap, w->in_cap ? w->in_cap * 2 : BCE_WS_RECV_BYTES, 1, limit);
             if (gr != BCE_OK) {
@@ -4687,7 +4713,7 @@ static void _bce_ws_io(_bce_ws_t *w, int revents, long long now) {
             _bce_ws_closed(w, 1006, "out of memory", BCE_ERR_NOMEM, now);
             return;
         }
-        _bce_http_reset(&w->resp, w->max_header, BCE_WS_REFUSED_BODY_MAX);
+        _bce_http_reset(&w->resp, w->ep->max_header, BCE_WS_REFUSED_BODY_MAX);
         w->resp.upgrade = 1;
         w->in_len = 0;
         w->state = _BCE_WS_HANDSHAKE;
@@ -4842,11 +4868,10 @@ static int _bce_ws_events(const _bce_ws_t *w) {
     }
 }
 
-static void _bce_ws_start(_bce_ws_t *w, const bce_ws_opts_t *opts, int connect_timeout_ms, long long now) {
+static void _bce_ws_start(_bce_ws_t *w, const bce_ws_opts_t *opts, long long now) {
     if (opts) w->opts = *opts;
     else memset(&w->opts, 0, sizeof w->opts);
     _bce_ws_defaults(&w->opts);
-    w->connect_timeout_ms = connect_timeout_ms;
     w->failures = 0;
     w->ever_open = 0;
     w->result = BCE_OK;
@@ -5095,7 +5120,6 @@ struct bce_event_t {
 struct bce_coin_t {
     int cur;                    /* index in _bce_currencies */
     char *url, *user, *password, *xpub, *contract, *address, *key, *ca_file;
-    int connect_timeout_ms, rpc_timeout_ms, skip_verify;
     bce_logger_t logger;
     bce_allocator_t allocator;
     _bce_handler_t handlers[_BCE_EV_COUNT];
@@ -5106,6 +5130,7 @@ struct bce_coin_t {
     volatile sig_atomic_t stop_requested;
     char last_error[BCE_LOG_LINE_MAX];
     char *wallet_json;          /* the value sent as "xpub": null, a string or an object */
+    _bce_endpoint_t ep;         /* what rpc and ws share */
     _bce_rpc_t rpc;
     int mode;                   /* _BCE_MODE_* */
     int interval_ms;
@@ -5118,7 +5143,6 @@ struct bce_coin_t {
     int catch_up;
     _bce_seen_t seen, seen_global; /* deduplication of websocket and get_updates deliveries */
     int seen_ready;
-    _bce_tls_cfg_t *tls;        /* https:// only */
     _bce_hold_t hold;           /* websocket messages held until the catch-up was dispatched */
     int catch_up_again;         /* connected while a call was in flight: catch up once more */
     int loading;                /* catch-up off: getbalance after every connect loads the wallet */
@@ -5585,9 +5609,6 @@ static bce_coin_t *_bce_coin_new(const bce_coin_desc_t *desc) {
     c->cur = _bce_currency_find(d->currency);
     c->allocator = d->allocator;
     c->logger = d->logger;
-    c->connect_timeout_ms = d->connect_timeout_ms;
-    c->rpc_timeout_ms = d->rpc_timeout_ms;
-    c->skip_verify = d->tls.skip_verify != 0;
     c->url = _bce_strdup(&c->allocator, d->url);
     c->user = _bce_strdup(&c->allocator, d->user);
     c->password = _bce_strdup(&c->allocator, d->password);
@@ -5615,30 +5636,18 @@ static bce_coin_t *_bce_coin_new(const bce_coin_desc_t *desc) {
         _bce_mfree(&c->allocator, c);
         return NULL;
     }
-    _bce_disp_init(&c->disp, &c->logger, &c->allocator, d->limits.max_json_tokens, d->limits.max_json_depth);
-    {
-        int nomem;
-        c->tls = _bce_tls_new(&c->allocator, c->url, &nomem);
-        if (nomem) {
-            _bce_disp_release(&c->disp);
-            _bce_coin_free_strings(c);
-            _bce_mfree(&c->allocator, c);
-            return NULL;
-        }
-    }
-    if (_bce_rpc_init(&c->rpc, c->url, c->user, c->password, c->connect_timeout_ms, c->rpc_timeout_ms,
-                      d->limits.max_header_bytes, d->limits.max_response_bytes, &c->allocator, &c->logger, &c->disp, c->last_error, sizeof c->last_error,
-                      c->tls, c->ca_file, c->skip_verify) != BCE_OK) {
-        _bce_rpc_release(&c->rpc);
-        _bce_tls_delete(&c->allocator, c->tls);
-        _bce_disp_release(&c->disp);
+    full.tls.ca_file = c->ca_file;                      /* the endpoint keeps this one */
+    if (_bce_endpoint_init(&c->ep, d, &c->allocator, &c->logger, c->last_error, sizeof c->last_error) != BCE_OK) {
+        _bce_endpoint_release(&c->ep);
         _bce_coin_free_strings(c);
         _bce_mfree(&c->allocator, c);
         return NULL;
     }
+    _bce_disp_init(&c->disp, &c->logger, &c->allocator, d->limits.max_json_tokens, d->limits.max_json_depth);
+    _bce_rpc_init(&c->rpc, &c->ep, &c->disp);
     c->rpc.stop = &c->stop_requested;
     c->last_error[0] = 0;
-    if (c->skip_verify)
+    if (c->ep.skip_verify)
         _bce_log(&c->logger, BCE_LOG_WARN, "TLS certificate verification is OFF (tls.skip_verify): "
                                            "anyone on the path can impersonate the daemon");
     return c;
@@ -5666,7 +5675,7 @@ static void _bce_coin_free(bce_coin_t *c) {
     }
     _bce_rpc_release(&c->rpc);
     _bce_mfree(&c->allocator, c->spec);
-    _bce_tls_delete(&c->allocator, c->tls);
+    _bce_endpoint_release(&c->ep);
     _bce_close_fd(&c->wake[0]);
     _bce_close_fd(&c->wake[1]);
     _bce_disp_release(&c->disp);
@@ -5893,7 +5902,7 @@ static int _bce_poll_collect(_bce_rpc_t *rpc, _bce_disp_t *d, const _bce_route_t
             _bce_dispatch_array(d, rt, rpc->result_json, rpc->result_len);
         return BCE_OK;
     }
-    _bce_log_call_failure(d->logger, "get_updates", r, rpc->error);
+    _bce_log_call_failure(d->logger, "get_updates", r, rpc->ep->error);
     return _bce_rpc_fatal(rpc, r) ? r : BCE_OK;
 }
 
@@ -5956,6 +5965,11 @@ static void _bce_coin_ws_open(void *owner, long long now) {
         c->wsopts.on_connect(c, _bce_currencies[c->cur].name, c->wsopts.user_data);
         c->in_handler--;
     }
+}
+
+static int _bce_coin_ws_refused(void *owner, int status, const char *body, size_t len) {
+    bce_coin_t *coin = (bce_coin_t *)owner;
+    return _bce_rpc_refused_upgrade(&coin->ep, &coin->disp.json, status, body, len);
 }
 
 static void _bce_coin_ws_closed(void *owner, int code, const char *reason) {
@@ -6056,7 +6070,7 @@ _BCE_DEF int bce_coin_begin_websocket(bce_coin_t *coin, const bce_ws_opts_t *opt
     if (coin->in_handler || coin->mode != _BCE_MODE_NONE || _bce_rpc_busy(&coin->rpc)) return BCE_ERR_STATE;
     if (_bce_ws_opts_bad(opts)) return BCE_ERR_INVALID_ARG;
     {
-        const char *why = _bce_ws_limits_bad(opts, coin->rpc.max_header);
+        const char *why = _bce_ws_limits_bad(opts, coin->ep.max_header);
         if (why) {
             _bce_rpc_error(&coin->rpc, why, NULL);
             _bce_log(&coin->logger, BCE_LOG_ERROR, coin->last_error);
@@ -6064,13 +6078,13 @@ _BCE_DEF int bce_coin_begin_websocket(bce_coin_t *coin, const bce_ws_opts_t *opt
         }
     }
     if (!coin->ws_ready) {
-        _bce_ws_init(&coin->ws, &coin->rpc, &coin->disp.json, &coin->allocator, &coin->logger, coin->last_error,
-                     sizeof coin->last_error);
+        _bce_ws_init(&coin->ws, &coin->ep);
         if (coin->key && !(coin->ws.subscribe = _bce_subscribe_json(&coin->allocator, coin->key))) return BCE_ERR_NOMEM;
         coin->ws.owner = coin;
         coin->ws.on_open = _bce_coin_ws_open;
         coin->ws.on_text = _bce_coin_ws_text;
         coin->ws.on_closed = _bce_coin_ws_closed;
+        coin->ws.on_refused = _bce_coin_ws_refused;
         coin->ws.stop = &coin->stop_requested;
         coin->ws_ready = 1;
     }
@@ -6094,7 +6108,7 @@ _BCE_DEF int bce_coin_begin_websocket(bce_coin_t *coin, const bce_ws_opts_t *opt
     coin->fatal = BCE_OK;
     coin->next_poll = -1;
     coin->mode = _BCE_MODE_WS;
-    _bce_ws_start(&coin->ws, &coin->wsopts, coin->connect_timeout_ms, _bce_now_ms());
+    _bce_ws_start(&coin->ws, &coin->wsopts, _bce_now_ms());
     return BCE_OK;
 }
 
@@ -6223,12 +6237,11 @@ typedef struct _bce_mcur_t {
     char last_error[BCE_LOG_LINE_MAX];
     bce_manager_t *m;           /* back pointers for the websocket callbacks */
     int index;
-    int connect_timeout_ms;
+    _bce_endpoint_t ep;         /* what rpc and ws share, made with rpc */
     _bce_ws_t ws;               /* one websocket per currency */
     int ws_ready;
     _bce_seen_t gseen;          /* global events delivered lately */
     int gseen_ready;
-    _bce_tls_cfg_t *tls;        /* https:// only */
     _bce_hold_t hold;           /* websocket messages held until the catch-up round was dispatched */
     int load_failed;            /* a wallet-loading call of this round failed: another round */
 } _bce_mcur_t;
@@ -6255,13 +6268,13 @@ static const _bce_handler_t *_bce_manager_handlers(bce_manager_t *m) { return m-
 /* A call made for a held wallet failed with a JSON-RPC error: the wallet's coin keeps it too
    (bce_coin_last_rpc_error and bce_coin_last_error name the wallet that ended a run). */
 static void _bce_coin_take_error(bce_coin_t *c, const _bce_rpc_t *rpc) {
-    size_t n = strlen(rpc->error);
+    size_t n = strlen(rpc->ep->error);
     if (!rpc->rpc_code || c->borrowed) return;
     c->rpc.err_code = rpc->err_code;
     if (!c->rpc.err_msg) c->rpc.err_msg = (char *)_bce_malloc(&c->allocator, BCE_RPC_MESSAGE_MAX);
     if (c->rpc.err_msg) memcpy(c->rpc.err_msg, rpc->err_msg ? rpc->err_msg : "", rpc->err_msg ? strlen(rpc->err_msg) + 1 : 1);
     if (n >= sizeof c->last_error) n = sizeof c->last_error - 1;
-    memcpy(c->last_error, rpc->error, n);
+    memcpy(c->last_error, rpc->ep->error, n);
     c->last_error[n] = 0;
 }
 
@@ -6314,6 +6327,8 @@ static void _bce_params_free(bce_manager_t *m, bce_coin_desc_t *p) {
     memset(p, 0, sizeof *p);
 }
 
+static void _bce_mcur_drop_clients(_bce_mcur_t *mc);
+
 _BCE_DEF void bce_manager_destroy(bce_manager_t *m) {
     int i;
     size_t k;
@@ -6328,15 +6343,9 @@ _BCE_DEF void bce_manager_destroy(bce_manager_t *m) {
         for (k = 0; k < mc->nslots; k++)
             if (mc->slots[k]) _bce_coin_free(mc->slots[k]);
         _bce_mfree(&m->allocator, mc->slots);
-        if (mc->spare) {
-            mc->spare->xpub = mc->spare->key = NULL;
-            _bce_coin_free(mc->spare);
-        }
+        _bce_mcur_drop_clients(mc);                  /* the stand-in coin too */
         _bce_params_free(m, &mc->params);
-        if (mc->rpc_ready) _bce_rpc_release(&mc->rpc);
-        if (mc->ws_ready) _bce_ws_release(&mc->ws);
         if (mc->gseen_ready) _bce_seen_release(&mc->gseen, &m->allocator);
-        _bce_tls_delete(&m->allocator, mc->tls);
         _bce_mfree(&m->allocator, mc->hold.buf);
     }
     _bce_close_fd(&m->wake[0]);
@@ -6348,12 +6357,13 @@ _BCE_DEF void bce_manager_destroy(bce_manager_t *m) {
 
 /* Drops what the manager built from a currency's settings: its polling and websocket clients,
    their TLS configuration and the stand-in coin. The next start builds them again. */
-static void _bce_mcur_drop_clients(bce_manager_t *m, _bce_mcur_t *mc) {
-    if (mc->rpc_ready) _bce_rpc_release(&mc->rpc);
-    if (mc->ws_ready) _bce_ws_release(&mc->ws);    /* it shares the client's auth and TLS */
+static void _bce_mcur_drop_clients(_bce_mcur_t *mc) {
+    if (mc->ws_ready) _bce_ws_release(&mc->ws);
+    if (mc->rpc_ready) {
+        _bce_rpc_release(&mc->rpc);
+        _bce_endpoint_release(&mc->ep);                 /* after both connections */
+    }
     mc->rpc_ready = mc->ws_ready = 0;
-    _bce_tls_delete(&m->allocator, mc->tls);
-    mc->tls = NULL;
     if (mc->spare) {
         mc->spare->xpub = mc->spare->key = NULL;
         _bce_coin_free(mc->spare);
@@ -6406,7 +6416,7 @@ _BCE_DEF int bce_manager_configure(bce_manager_t *m, const char *currency, const
         _bce_params_free(m, &p);
         return BCE_ERR_NOMEM;
     }
-    _bce_mcur_drop_clients(m, &m->cur[cur]);     /* they may point into the old settings */
+    _bce_mcur_drop_clients(&m->cur[cur]);     /* they may point into the old settings */
     _bce_params_free(m, &old);
     m->cur[cur].params = p;
     m->cur[cur].configured = 1;
@@ -6593,17 +6603,9 @@ static int _bce_mcur_rpc(bce_manager_t *m, int cur) {
     if (mc->rpc_ready) return BCE_OK;
     d = _bce_manager_desc(m, cur, NULL);
     _bce_coin_desc_defaults(&d, urlbuf);
-    r = _bce_rpc_init(&mc->rpc, d.url, d.user, d.password, d.connect_timeout_ms, d.rpc_timeout_ms,
-                      d.limits.max_header_bytes, d.limits.max_response_bytes, &m->allocator, &m->logger, &m->disp, mc->last_error, sizeof mc->last_error,
-                      NULL, d.tls.ca_file, d.tls.skip_verify);
-    if (r != BCE_OK) { _bce_rpc_release(&mc->rpc); return r; }
-    {
-        int nomem;
-        mc->tls = _bce_tls_new(&m->allocator, d.url, &nomem);
-        if (nomem) { _bce_rpc_release(&mc->rpc); return BCE_ERR_NOMEM; }
-        mc->rpc.conn.tls_cfg = mc->tls;
-    }
-    mc->connect_timeout_ms = d.connect_timeout_ms;
+    r = _bce_endpoint_init(&mc->ep, &d, &m->allocator, &m->logger, mc->last_error, sizeof mc->last_error);
+    if (r != BCE_OK) { _bce_endpoint_release(&mc->ep); return r; }
+    _bce_rpc_init(&mc->rpc, &mc->ep, &m->disp);
     mc->rpc.stop = &m->stop_requested;
     mc->rpc_ready = 1;
     return BCE_OK;
@@ -6766,6 +6768,11 @@ static void _bce_mcur_ws_open(void *owner, long long now) {
     }
 }
 
+static int _bce_mcur_ws_refused(void *owner, int status, const char *body, size_t len) {
+    _bce_mcur_t *mc = (_bce_mcur_t *)owner;
+    return _bce_rpc_refused_upgrade(&mc->ep, &mc->m->disp.json, status, body, len);
+}
+
 static void _bce_mcur_ws_closed(void *owner, int code, const char *reason) {
     _bce_mcur_t *mc = (_bce_mcur_t *)owner;
     bce_manager_t *m = mc->m;
@@ -6866,19 +6873,19 @@ _BCE_DEF int bce_manager_begin_websocket(bce_manager_t *m, const char *currency,
         if (only >= 0 ? i != only : !(mc->count || mc->configured)) continue;
         if (_bce_mcur_rpc(m, i) != BCE_OK) return BCE_ERR_INVALID_ARG;
         if (!mc->ws_ready) {
-            _bce_ws_init(&mc->ws, &mc->rpc, &m->disp.json, &m->allocator, &m->logger, mc->last_error,
-                         sizeof mc->last_error);
+            _bce_ws_init(&mc->ws, &mc->ep);
             mc->ws.owner = mc;
             mc->ws.on_open = _bce_mcur_ws_open;
             mc->ws.on_text = _bce_mcur_ws_text;
             mc->ws.on_closed = _bce_mcur_ws_closed;
+            mc->ws.on_refused = _bce_mcur_ws_refused;
             mc->ws.stop = &m->stop_requested;
             mc->ws_ready = 1;
         }
         mc->cursor = 0;
         mc->in_round = 0;
         mc->next_round = -1;
-        _bce_ws_start(&mc->ws, &m->wsopts, mc->connect_timeout_ms, now);
+        _bce_ws_start(&mc->ws, &m->wsopts, now);
         any = 1;
     }
     if (!any) {
