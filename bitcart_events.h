@@ -1138,6 +1138,18 @@ static int _bce_grow(const bce_allocator_t *a, void **buf, size_t *cap, size_t n
     return BCE_OK;
 }
 
+/* Makes a scratch buffer (content not kept) hold need bytes: a new one replaces the old. */
+static int _bce_scratch(const bce_allocator_t *a, char **buf, size_t *cap, size_t need) {
+    void *nb = NULL;
+    size_t nc = 0;
+    if (need <= *cap) return BCE_OK;
+    if (_bce_grow(a, &nb, &nc, need, 1, (size_t)-1) != BCE_OK) return BCE_ERR_NOMEM;
+    _bce_mfree(a, *buf);
+    *buf = (char *)nb;
+    *cap = nc;
+    return BCE_OK;
+}
+
 /* Wipes a secret (a password, an Authorization header) before its memory is freed. memset
    through a volatile function pointer: the compiler cannot prove the call does nothing, so it
    cannot drop it as a dead store the way it may drop memset(p, 0, n) right before free(p). */
@@ -1275,6 +1287,26 @@ static const unsigned char _bce_json_sclass[256] = {
     7,7,4,4,4,4,4,4,4,4,4,4,4,4,4,4, 4,4,4,4,4,4,4,4,4,4,4,4,4,4,4,4,
     5,5,5,5,5,5,5,5,5,5,5,5,5,5,5,5, 6,6,6,6,6,7,7,7,7,7,7,7,7,7,7,7
 };
+
+/* The length (2-4) of the valid UTF-8 sequence whose lead byte s[i] is >= 0x80, within len;
+   0 if invalid (RFC 3629: no overlongs, no surrogates, at most U+10FFFF). JSON strings and
+   websocket text both check with it. */
+static size_t _bce_utf8_seq(const unsigned char *s, size_t i, size_t len) {
+    unsigned c = s[i], lo = 0x80, hi = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) return i + 1 < len && (s[i + 1] & 0xC0) == 0x80 ? 2 : 0;
+    if (c >= 0xE0 && c <= 0xEF) {
+        if (c == 0xE0) lo = 0xA0;
+        else if (c == 0xED) hi = 0x9F;
+        return i + 2 < len && s[i + 1] >= lo && s[i + 1] <= hi && (s[i + 2] & 0xC0) == 0x80 ? 3 : 0;
+    }
+    if (c >= 0xF0 && c <= 0xF4) {
+        if (c == 0xF0) lo = 0x90;
+        else if (c == 0xF4) hi = 0x8F;
+        return i + 3 < len && s[i + 1] >= lo && s[i + 1] <= hi && (s[i + 2] & 0xC0) == 0x80
+                   && (s[i + 3] & 0xC0) == 0x80 ? 4 : 0;
+    }
+    return 0;
+}
 
 static int _bce_hexval(int c) {
     if (c >= '0' && c <= '9') return c - '0';
@@ -1431,27 +1463,10 @@ static size_t _bce_json_scan_string(_bce_scan_t *sc, size_t i, int *escaped) {
             continue;
         }
         case 3: sc->err = "control character in string"; sc->err_off = i; return (size_t)-1;
-        case 4:
-            if (i + 1 >= len || (s[i + 1] & 0xC0) != 0x80) goto bad_utf8;
-            i += 2;
-            continue;
-        case 5: {
-            unsigned lo = 0x80, hi = 0xBF;
-            if (c == 0xE0) lo = 0xA0;
-            else if (c == 0xED) hi = 0x9F;
-            if (i + 2 >= len || s[i + 1] < lo || s[i + 1] > hi || (s[i + 2] & 0xC0) != 0x80)
-                goto bad_utf8;
-            i += 3;
-            continue;
-        }
-        case 6: {
-            unsigned lo = 0x80, hi = 0xBF;
-            if (c == 0xF0) lo = 0x90;
-            else if (c == 0xF4) hi = 0x8F;
-            if (i + 3 >= len || s[i + 1] < lo || s[i + 1] > hi || (s[i + 2] & 0xC0) != 0x80
-                || (s[i + 3] & 0xC0) != 0x80)
-                goto bad_utf8;
-            i += 4;
+        case 4: case 5: case 6: {
+            size_t n = _bce_utf8_seq(s, i, len);
+            if (!n) goto bad_utf8;
+            i += n;
             continue;
         }
         default:
@@ -1871,6 +1886,17 @@ static size_t _bce_json_decode(const char *s, uint32_t start, uint32_t end, char
     return o;
 }
 
+/* The end of the validated escape that starts at json[i] (a backslash): 2 bytes, 6 for a u
+   escape, 12 for a surrogate pair. */
+static size_t _bce_json_escape_end(const char *json, size_t i) {
+    size_t e = i + (json[i + 1] == 'u' ? 6u : 2u);
+    if (json[i + 1] == 'u') {
+        long cp = _bce_hex4(json, i + 2);
+        if (cp >= 0xD800 && cp <= 0xDBFF) e += 6;
+    }
+    return e;
+}
+
 /* 1 when the string token equals name[0..n) after unescaping. */
 static int _bce_json_str_eq(const char *json, const bce_json_token_t *t, const char *name, size_t n) {
     size_t tlen = t->end - t->start;
@@ -1889,14 +1915,7 @@ static int _bce_json_str_eq(const char *json, const bce_json_token_t *t, const c
     {   /* long: decode one character at a time */
         size_t i = t->start, o = 0;
         while (i < t->end) {
-            size_t e = i + 1, k;
-            if (json[i] == '\\') {
-                e = i + (json[i + 1] == 'u' ? 6u : 2u);
-                if (json[i + 1] == 'u') {
-                    long cp = _bce_hex4(json, i + 2);
-                    if (cp >= 0xD800 && cp <= 0xDBFF) e += 6;
-                }
-            }
+            size_t e = json[i] == '\\' ? _bce_json_escape_end(json, i) : i + 1, k;
             k = _bce_json_decode(json, (uint32_t)i, (uint32_t)e, tmp);
             if (o + k > n || memcmp(tmp, name + o, k) != 0) return 0;
             o += k;
@@ -1964,11 +1983,7 @@ _BCE_DEF int bce_json_string(const char *json, const bce_json_token_t *tok, char
         while (i < tok->end) {
             if (json[i] != '\\') { total++; i++; continue; }
             {
-                size_t e = i + (json[i + 1] == 'u' ? 6u : 2u);
-                if (json[i + 1] == 'u') {
-                    long cp = _bce_hex4(json, i + 2);
-                    if (cp >= 0xD800 && cp <= 0xDBFF) e += 6;
-                }
+                size_t e = _bce_json_escape_end(json, i);
                 total += _bce_json_decode(json, (uint32_t)i, (uint32_t)e, tmp);
                 i = e;
             }
@@ -2065,6 +2080,16 @@ static int _bce_currency_find(const char *name) {
     for (i = 0; i < _BCE_NCUR; i++)
         if (_bce_strieq(name, _bce_currencies[i].name)) return i;
     return -1;
+}
+
+/* Logs `what` and a currency name as given (untrusted: quoted safely, cut). */
+static void _bce_log_currency(const bce_logger_t *lg, int level, const char *what, const char *currency, size_t n) {
+    _bce_msg_t msg;
+    if (!_bce_log_on(lg, level)) return;
+    msg.len = 0;
+    _bce_msg_str(&msg, what);
+    _bce_msg_untrusted(&msg, currency, n);
+    _bce_log(lg, level, msg.buf);
 }
 
 /* ---- defaults: the one place where zero fields of a desc get their _BCE_DEFAULT_* ---- */
@@ -2189,6 +2214,15 @@ typedef struct _bce_url_t {
     char port[6];
     char prefix[BCE_URL_PATH_MAX + 1];
 } _bce_url_t;
+
+/* The Host: header's value as four parts[] for _bce_cat: an IPv6 literal goes back in brackets. */
+static void _bce_url_host_parts(const _bce_url_t *u, const char **parts) {
+    int v6 = strchr(u->host, ':') != NULL;
+    parts[0] = v6 ? "[" : "";
+    parts[1] = u->host;
+    parts[2] = v6 ? "]:" : ":";
+    parts[3] = u->port;
+}
 
 /* Parses http[s]://host[:port][/path]. Returns NULL or a static reason. */
 static const char *_bce_url_parse(const char *url, _bce_url_t *u) {
@@ -2539,9 +2573,6 @@ static int _bce_http_feed(_bce_http_resp_t *r, char *buf, size_t *plen, int eof)
 
 // >>net ====================================================================================
 
-#define _BCE_WANT_READ 1
-#define _BCE_WANT_WRITE 2
-
 #ifdef _WIN32
 /* Winsock is started lazily and reference-counted: every socket holds one WSAStartup
    reference, released by _bce_close_fd, and a connection holds one from name resolution until
@@ -2705,7 +2736,7 @@ enum { _BCE_CONN_CLOSED, _BCE_CONN_CONNECTING, _BCE_CONN_HANDSHAKE, _BCE_CONN_OP
 struct _bce_conn_t {
     int fd;
     int state;                  /* _BCE_CONN_* */
-    int want;                   /* _BCE_WANT_* to wait for while connecting */
+    int want;                   /* BCE_WANT_* to wait for while connecting */
     struct addrinfo *ai, *ai_next;
     long long deadline;         /* TCP connect + handshake */
     const _bce_io_t *io;        /* NULL: plain sockets */
@@ -2834,7 +2865,7 @@ static int _bce_conn_next(_bce_conn_t *c) {
             || _BCE_SOCK_STARTED(_bce_sock_errno())) {
             c->fd = fd;
             c->connects++;
-            c->want = _BCE_WANT_WRITE;
+            c->want = BCE_WANT_WRITE;
             c->state = _BCE_CONN_CONNECTING;
             return BCE_OK;
         }
@@ -2869,7 +2900,7 @@ static int _bce_conn_open(_bce_conn_t *c, const _bce_url_t *u, long long now, in
             r = c->transport->open(c, u);
             if (r != BCE_OK) { c->io = NULL; return r; }
             c->state = _BCE_CONN_HANDSHAKE;
-            c->want = _BCE_WANT_WRITE;
+            c->want = BCE_WANT_WRITE;
             c->connects++;
             return BCE_OK;
         }
@@ -2941,7 +2972,7 @@ static int _bce_conn_progress(_bce_conn_t *c, int revents, long long now) {
     if (c->state == _BCE_CONN_HANDSHAKE) {
         int r = c->io && c->io->handshake ? c->io->handshake(c) : BCE_OK;
         if (r == _BCE_IO_AGAIN_READ || r == _BCE_IO_AGAIN_WRITE) {
-            c->want = r == _BCE_IO_AGAIN_READ ? _BCE_WANT_READ : _BCE_WANT_WRITE;
+            c->want = r == _BCE_IO_AGAIN_READ ? BCE_WANT_READ : BCE_WANT_WRITE;
             return 1;
         }
         if (r != BCE_OK) { _bce_conn_close(c); return r; }
@@ -2959,7 +2990,7 @@ static long _bce_conn_recv(_bce_conn_t *c, char *buf, size_t len) {
 }
 
 static short _bce_poll_events(int want) {
-    return (short)(((want & _BCE_WANT_READ) ? POLLIN : 0) | ((want & _BCE_WANT_WRITE) ? POLLOUT : 0));
+    return (short)(((want & BCE_WANT_READ) ? POLLIN : 0) | ((want & BCE_WANT_WRITE) ? POLLOUT : 0));
 }
 
 // >>tls ====================================================================================
@@ -3369,7 +3400,7 @@ enum { _BCE_RPC_IDLE, _BCE_RPC_CONNECTING, _BCE_RPC_SENDING, _BCE_RPC_RECEIVING,
 typedef struct _bce_rpc_t {
     const _bce_endpoint_t *ep;  /* URL, credentials, TLS, timeouts, limits, error buffer */
     _bce_conn_t conn;
-    int want;                   /* _BCE_WANT_* while sending or receiving */
+    int want;                   /* BCE_WANT_* while sending or receiving */
     int state;
     int reused;                 /* the current call went out on a kept-alive connection */
     int retried;
@@ -3493,13 +3524,12 @@ static int _bce_rpc_build(_bce_rpc_t *c, const char *method, const char *params_
            built at the start of the buffer and the body moved up behind it */
         _bce_msg_t num;
         size_t blen = o - body, hl;
-        int v6 = strchr(c->ep->url.host, ':') != NULL;
         const char *parts[13];
         num.len = 0;
         num.buf[0] = 0;
         _bce_msg_long(&num, (long long)blen);
         parts[0] = "POST "; parts[1] = c->ep->url.prefix; parts[2] = "/ HTTP/1.1\r\nHost: ";
-        parts[3] = v6 ? "[" : ""; parts[4] = c->ep->url.host; parts[5] = v6 ? "]:" : ":"; parts[6] = c->ep->url.port;
+        _bce_url_host_parts(&c->ep->url, parts + 3);
         parts[7] = "\r\nContent-Type: application/json\r\nContent-Length: "; parts[8] = num.buf;
         parts[9] = "\r\n"; parts[10] = c->ep->auth; parts[11] = "\r\n"; parts[12] = NULL;
         {   /* measure first: the head must fit in front of the body's offset */
@@ -3536,10 +3566,10 @@ static int _bce_rpc_begin_spec(_bce_rpc_t *c, long long now) {
     const char *parts[10];
     size_t need, k;
     void *buf = c->out;
-    int r, v6 = strchr(c->ep->url.host, ':') != NULL;
+    int r;
     if (c->state != _BCE_RPC_IDLE && c->state != _BCE_RPC_DONE && c->state != _BCE_RPC_FAILED) return BCE_ERR_STATE;
     parts[0] = "GET "; parts[1] = c->ep->url.prefix; parts[2] = "/spec HTTP/1.1\r\nHost: ";
-    parts[3] = v6 ? "[" : ""; parts[4] = c->ep->url.host; parts[5] = v6 ? "]:" : ":"; parts[6] = c->ep->url.port;
+    _bce_url_host_parts(&c->ep->url, parts + 3);
     parts[7] = "\r\n"; parts[8] = c->ep->auth; parts[9] = NULL;
     for (need = 3, k = 0; parts[k]; k++) need += strlen(parts[k]);
     if ((r = _bce_grow(c->ep->alloc, &buf, &c->out_cap, need, 1, (size_t)-1)) != BCE_OK) return r;
@@ -3565,7 +3595,7 @@ static int _bce_rpc_launch(_bce_rpc_t *c, long long now) {
     c->rpc_code = 0;
     if (c->conn.state == _BCE_CONN_OPEN) {
         c->reused = 1;
-        c->want = _BCE_WANT_WRITE;
+        c->want = BCE_WANT_WRITE;
         c->state = _BCE_RPC_SENDING;
         return BCE_OK;
     }
@@ -3605,7 +3635,7 @@ static void _bce_rpc_io(_bce_rpc_t *c, int revents, long long now) {
             if (r == 1) return;
             if (r != BCE_OK) { _bce_rpc_fail(c, r); return; }
             c->state = _BCE_RPC_SENDING;
-            c->want = _BCE_WANT_WRITE;
+            c->want = BCE_WANT_WRITE;
         }
         if (now >= c->deadline) {
             _bce_rpc_error(c, "timed out waiting for the daemon's answer (rpc_timeout_ms)", NULL);
@@ -3617,7 +3647,7 @@ static void _bce_rpc_io(_bce_rpc_t *c, int revents, long long now) {
                 long n = _bce_conn_send(&c->conn, c->out + c->out_off, c->out_len - c->out_off);
                 if (n > 0) { c->out_off += (size_t)n; continue; }
                 if (n == _BCE_IO_AGAIN_READ || n == _BCE_IO_AGAIN_WRITE) {
-                    c->want = n == _BCE_IO_AGAIN_READ ? _BCE_WANT_READ : _BCE_WANT_WRITE;
+                    c->want = n == _BCE_IO_AGAIN_READ ? BCE_WANT_READ : BCE_WANT_WRITE;
                     return;
                 }
                 if (_bce_rpc_retry_fresh(c, now)) { revents = 0; goto again; }
@@ -3625,7 +3655,7 @@ static void _bce_rpc_io(_bce_rpc_t *c, int revents, long long now) {
                 return;
             }
             c->state = _BCE_RPC_RECEIVING;
-            c->want = _BCE_WANT_READ;
+            c->want = BCE_WANT_READ;
         }
         if (c->state == _BCE_RPC_RECEIVING) {
             for (;;) {
@@ -3653,7 +3683,7 @@ static void _bce_rpc_io(_bce_rpc_t *c, int revents, long long now) {
                 room = c->in_cap - c->in_len - 1;
                 n = _bce_conn_recv(&c->conn, c->in + c->in_len, room < slice ? room : slice);
                 if (n == _BCE_IO_AGAIN_READ || n == _BCE_IO_AGAIN_WRITE) {
-                    c->want = n == _BCE_IO_AGAIN_READ ? _BCE_WANT_READ : _BCE_WANT_WRITE;
+                    c->want = n == _BCE_IO_AGAIN_READ ? BCE_WANT_READ : BCE_WANT_WRITE;
                     return;
                 }
                 if (n <= 0 && c->in_len == 0 && _bce_rpc_retry_fresh(c, now)) { revents = 0; goto again; }
@@ -3890,7 +3920,7 @@ static void _bce_rpc_wait(_bce_rpc_t *c, int wake_fd, const volatile sig_atomic_
 }
 
 // >>loop ===================================================================================
-/* The non-blocking core: each object runs at most one activity (polling today), advanced by
+/* The non-blocking core: each object runs at most one activity (polling or websocket), advanced by
    a step function that waits on its descriptors at most as long as asked. The blocking calls
    are loops over it. A self-pipe lets bce_stop wake a waiting step from a signal handler or
    another thread. */
@@ -4169,28 +4199,13 @@ static size_t _bce_ws_frame_build(unsigned char *out, int opcode, const void *pa
 
 /* 1 when s[0..n) is valid UTF-8 (RFC 3629: no overlongs, no surrogates, at most U+10FFFF). */
 static int _bce_utf8_valid(const unsigned char *s, size_t n) {
-    size_t i = 0;
+    size_t i = 0, k;
     while (i < n) {
-        unsigned c;
         while (i + 8 <= n && !(_bce_load8(s + i) & _BCE_HIGHS)) i += 8;
         if (i >= n) break;
-        c = s[i];
-        if (c < 0x80) { i++; continue; }
-        if (c >= 0xC2 && c <= 0xDF) {
-            if (i + 1 >= n || (s[i + 1] & 0xC0) != 0x80) return 0;
-            i += 2;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            unsigned lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
-            if (i + 2 >= n || s[i + 1] < lo || s[i + 1] > hi || (s[i + 2] & 0xC0) != 0x80) return 0;
-            i += 3;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            unsigned lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
-            if (i + 3 >= n || s[i + 1] < lo || s[i + 1] > hi || (s[i + 2] & 0xC0) != 0x80 || (s[i + 3] & 0xC0) != 0x80)
-                return 0;
-            i += 4;
-        } else {
-            return 0;
-        }
+        if (s[i] < 0x80) { i++; continue; }
+        if (!(k = _bce_utf8_seq(s, i, n))) return 0;
+        i += k;
     }
     return 1;
 }
@@ -4435,10 +4450,9 @@ static int _bce_ws_handshake_request(_bce_ws_t *w) {
     w->out_len = w->out_off = 0;
     if (_bce_ws_reserve(w, need) != BCE_OK) return BCE_ERR_NOMEM;
     {
-        int v6 = strchr(w->ep->url.host, ':') != NULL;
         const char *parts[11];
         parts[0] = "GET "; parts[1] = w->ep->url.prefix; parts[2] = "/ws HTTP/1.1\r\nHost: ";
-        parts[3] = v6 ? "[" : ""; parts[4] = w->ep->url.host; parts[5] = v6 ? "]:" : ":"; parts[6] = w->ep->url.port;
+        _bce_url_host_parts(&w->ep->url, parts + 3);
         parts[7] = "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ";
         parts[8] = key; parts[9] = "\r\n"; parts[10] = NULL;
         w->out_len = _bce_cat((char *)w->out, parts);
@@ -4863,7 +4877,7 @@ static int _bce_ws_events(const _bce_ws_t *w) {
     switch (w->state) {
     case _BCE_WS_CONNECTING: return w->conn.want;
     case _BCE_WS_HANDSHAKE: case _BCE_WS_OPEN: case _BCE_WS_CLOSING:
-        return _BCE_WANT_READ | (w->out_off < w->out_len ? _BCE_WANT_WRITE : 0);
+        return BCE_WANT_READ | (w->out_off < w->out_len ? BCE_WANT_WRITE : 0);
     default: return 0;
     }
 }
@@ -5231,16 +5245,9 @@ static int _bce_dispatch_one(_bce_disp_t *d, const _bce_route_t *rt, const char 
     if (!h) return 0;
     /* every decoded string fits in the update's own length (quotes make room for the NULs) */
     need = (size_t)(toks[obj].end - toks[obj].start) + 1;
-    if (need > d->arena_cap) {
-        void *buf = NULL;
-        size_t cap = 0;
-        if (_bce_grow(&d->json.desc.allocator, &buf, &cap, need, 1, (size_t)-1) != BCE_OK) {
-            _bce_log(d->logger, BCE_LOG_ERROR, "out of memory while delivering an event; skipped");
-            return BCE_ERR_NOMEM;
-        }
-        _bce_mfree(&d->json.desc.allocator, d->arena);
-        d->arena = (char *)buf;
-        d->arena_cap = cap;
+    if (need > d->arena_cap && _bce_scratch(&d->json.desc.allocator, &d->arena, &d->arena_cap, need) != BCE_OK) {
+        _bce_log(d->logger, BCE_LOG_ERROR, "out of memory while delivering an event; skipped");
+        return BCE_ERR_NOMEM;
     }
     d->arena_used = 0;
     ev.index = found;
@@ -5459,16 +5466,9 @@ static void _bce_ws_deliver(_bce_disp_t *d, const char *text, size_t len, void *
     }
     if ((w = _bce_json_find_n(text, t, 0, "wallet", 6)) != 0 && t[w].type == BCE_JSON_STRING) {
         size_t need = (size_t)(t[w].end - t[w].start) + 1;
-        if (need > d->aux_cap) {
-            void *buf = NULL;
-            size_t cap = 0;
-            if (_bce_grow(&p->desc.allocator, &buf, &cap, need, 1, (size_t)-1) != BCE_OK) {
-                _bce_log(d->logger, BCE_LOG_ERROR, "out of memory for a websocket message; skipped");
-                return;
-            }
-            _bce_mfree(&p->desc.allocator, d->aux);
-            d->aux = (char *)buf;
-            d->aux_cap = cap;
+        if (need > d->aux_cap && _bce_scratch(&p->desc.allocator, &d->aux, &d->aux_cap, need) != BCE_OK) {
+            _bce_log(d->logger, BCE_LOG_ERROR, "out of memory for a websocket message; skipped");
+            return;
         }
         bce_json_string(text, &t[w], d->aux, d->aux_cap, NULL);
         wallet = d->aux;
@@ -5516,11 +5516,7 @@ static void _bce_coin_free_strings(bce_coin_t *c) {
 
 static int _bce_check_desc(const bce_coin_desc_t *d, const bce_logger_t *lg) {
     if (d->currency && _bce_currency_find(d->currency) < 0) {
-        _bce_msg_t m;
-        m.len = 0;
-        _bce_msg_str(&m, "unsupported currency: ");
-        _bce_msg_untrusted(&m, d->currency, strlen(d->currency));
-        _bce_log(lg, BCE_LOG_ERROR, m.buf);
+        _bce_log_currency(lg, BCE_LOG_ERROR, "unsupported currency: ", d->currency, strlen(d->currency));
         return BCE_ERR_UNSUPPORTED;
     }
     if (d->user && strchr(d->user, ':')) {
@@ -6383,11 +6379,7 @@ _BCE_DEF int bce_manager_configure(bce_manager_t *m, const char *currency, const
     }
     cur = _bce_currency_find(currency);
     if (cur < 0) {
-        _bce_msg_t msg;
-        msg.len = 0;
-        _bce_msg_str(&msg, "unsupported currency: ");
-        _bce_msg_untrusted(&msg, currency, strlen(currency));
-        _bce_log(&m->logger, BCE_LOG_ERROR, msg.buf);
+        _bce_log_currency(&m->logger, BCE_LOG_ERROR, "unsupported currency: ", currency, strlen(currency));
         return BCE_ERR_UNSUPPORTED;
     }
     if (params) p = *params;
@@ -6492,11 +6484,7 @@ _BCE_DEF bce_coin_t *bce_manager_add_wallet(bce_manager_t *m, const char *curren
     if (!m || !xpub || !*xpub) return NULL;
     cur = _bce_currency_find(currency);
     if (cur < 0) {
-        _bce_msg_t msg;
-        msg.len = 0;
-        _bce_msg_str(&msg, "unsupported currency: ");
-        _bce_msg_untrusted(&msg, currency, strlen(currency));
-        _bce_log(&m->logger, BCE_LOG_ERROR, msg.buf);
+        _bce_log_currency(&m->logger, BCE_LOG_ERROR, "unsupported currency: ", currency, strlen(currency));
         return NULL;
     }
     d = _bce_manager_desc(m, cur, xpub);
@@ -6566,11 +6554,7 @@ static int _bce_manager_route(bce_manager_t *m, int cur, const char *wallet, _bc
 }
 
 static void _bce_log_unsupported(const bce_logger_t *lg, const char *currency, size_t n) {
-    _bce_msg_t msg;
-    msg.len = 0;
-    _bce_msg_str(&msg, "Received event for unsupported currency: ");
-    _bce_msg_untrusted(&msg, currency, n);
-    _bce_log(lg, BCE_LOG_WARN, msg.buf);
+    _bce_log_currency(lg, BCE_LOG_WARN, "Received event for unsupported currency: ", currency, n);
 }
 
 _BCE_DEF int bce_manager_process_updates(bce_manager_t *m, const char *currency, const char *wallet,
@@ -6615,6 +6599,8 @@ static int _bce_mcur_rpc(bce_manager_t *m, int cur) {
 static _bce_seen_t *_bce_coin_seen(bce_coin_t *c, uint32_t entries) {
     if (c->seen_ready) return &c->seen;
     if (_bce_seen_init(&c->seen, &c->allocator, entries, BCE_DEDUP_TWINS) != BCE_OK) return NULL;
+    /* 1, not BCE_DEDUP_GLOBAL: a manager dedups global events once per currency
+       (_bce_mcur_gseen); a held coin's own global ring is never consulted */
     if (_bce_seen_init(&c->seen_global, &c->allocator, 1, 0) != BCE_OK) {
         _bce_seen_release(&c->seen, &c->allocator);
         return NULL;
