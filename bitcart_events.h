@@ -167,6 +167,9 @@
 
    DESC FIELDS AND DEFAULTS (zero means default everywhere)
    ---------------------------------------------------------
+   Each value below is one constant in the implementation, _BCE_DEFAULT_ + the field's name
+   (connect_timeout_ms: _BCE_DEFAULT_CONNECT_TIMEOUT_MS; max_json_tokens: _BCE_DEFAULT_MAX_TOKENS,
+   max_json_depth: _BCE_DEFAULT_MAX_DEPTH), filled in by one function per desc.
    bce_coin_desc_t
      currency            "BTC"; case-insensitive: BTC LTC ETH BCH XRG BNB MATIC TRX GRS XMR
      url                 "http://localhost:<port>": BTC 5000, LTC 5001, ETH 5002, BCH 5004,
@@ -1005,8 +1008,25 @@ extern "C" {
 // >>util ===================================================================================
 
 #define _BCE_UNUSED(x) ((void)(x))
+/* Every default, once (the manual's DESC FIELDS AND DEFAULTS names these); zero in a desc
+   field means its default, filled by _bce_coin_desc_defaults, _bce_ws_defaults and
+   _bce_manager_desc_defaults (and bce_json_init for a bce_json_desc_t). */
+#define _BCE_DEFAULT_USER "electrum"
+#define _BCE_DEFAULT_PASSWORD "electrumz"
+#define _BCE_DEFAULT_CONNECT_TIMEOUT_MS 10000
+#define _BCE_DEFAULT_RPC_TIMEOUT_MS 300000
 #define _BCE_DEFAULT_MAX_TOKENS 65536u
 #define _BCE_DEFAULT_MAX_DEPTH 64
+#define _BCE_DEFAULT_MAX_HEADER_BYTES 16384u
+#define _BCE_DEFAULT_MAX_RESPONSE_BYTES (16u << 20)
+#define _BCE_DEFAULT_MAX_WALLETS 1000000u
+#define _BCE_DEFAULT_RECONNECT_MIN_MS 250
+#define _BCE_DEFAULT_RECONNECT_MAX_MS 30000
+#define _BCE_DEFAULT_PING_INTERVAL_MS 15000
+#define _BCE_DEFAULT_PONG_TIMEOUT_MS 10000
+#define _BCE_DEFAULT_DRAIN_INTERVAL_MS 30000
+#define _BCE_DEFAULT_MAX_MESSAGE_BYTES (1u << 20)
+#define _BCE_DEFAULT_DEDUP_ENTRIES 256u
 #define _BCE_NONE 0xFFFFFFFFu
 
 /* Bounds fixed at compile time; each can be overridden with -D (the manual's LIMITS lists
@@ -1118,6 +1138,18 @@ static int _bce_grow(const bce_allocator_t *a, void **buf, size_t *cap, size_t n
     return BCE_OK;
 }
 
+/* Makes a scratch buffer (content not kept) hold need bytes: a new one replaces the old. */
+static int _bce_scratch(const bce_allocator_t *a, char **buf, size_t *cap, size_t need) {
+    void *nb = NULL;
+    size_t nc = 0;
+    if (need <= *cap) return BCE_OK;
+    if (_bce_grow(a, &nb, &nc, need, 1, (size_t)-1) != BCE_OK) return BCE_ERR_NOMEM;
+    _bce_mfree(a, *buf);
+    *buf = (char *)nb;
+    *cap = nc;
+    return BCE_OK;
+}
+
 /* Wipes a secret (a password, an Authorization header) before its memory is freed. memset
    through a volatile function pointer: the compiler cannot prove the call does nothing, so it
    cannot drop it as a dead store the way it may drop memset(p, 0, n) right before free(p). */
@@ -1203,6 +1235,20 @@ static size_t _bce_cat(char *dst, const char *const *parts) {
 
 // >>log ====================================================================================
 
+/* Writes a then b (may be NULL) into an owner's error buffer (last_error), cut to fit. */
+static void _bce_set_error(char *error, size_t cap, const char *a, const char *b) {
+    _bce_msg_t m;
+    size_t n;
+    m.len = 0;
+    m.buf[0] = 0;
+    _bce_msg_str(&m, a);
+    if (b) _bce_msg_str(&m, b);
+    if (!cap) return;
+    n = m.len < cap - 1 ? m.len : cap - 1;
+    memcpy(error, m.buf, n);
+    error[n] = 0;
+}
+
 static void _bce_default_log(int level, const char *message, void *user_data) {
     _BCE_UNUSED(user_data);
 #ifndef BCE_NO_STDIO
@@ -1241,6 +1287,26 @@ static const unsigned char _bce_json_sclass[256] = {
     7,7,4,4,4,4,4,4,4,4,4,4,4,4,4,4, 4,4,4,4,4,4,4,4,4,4,4,4,4,4,4,4,
     5,5,5,5,5,5,5,5,5,5,5,5,5,5,5,5, 6,6,6,6,6,7,7,7,7,7,7,7,7,7,7,7
 };
+
+/* The length (2-4) of the valid UTF-8 sequence whose lead byte s[i] is >= 0x80, within len;
+   0 if invalid (RFC 3629: no overlongs, no surrogates, at most U+10FFFF). JSON strings and
+   websocket text both check with it. */
+static size_t _bce_utf8_seq(const unsigned char *s, size_t i, size_t len) {
+    unsigned c = s[i], lo = 0x80, hi = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) return i + 1 < len && (s[i + 1] & 0xC0) == 0x80 ? 2 : 0;
+    if (c >= 0xE0 && c <= 0xEF) {
+        if (c == 0xE0) lo = 0xA0;
+        else if (c == 0xED) hi = 0x9F;
+        return i + 2 < len && s[i + 1] >= lo && s[i + 1] <= hi && (s[i + 2] & 0xC0) == 0x80 ? 3 : 0;
+    }
+    if (c >= 0xF0 && c <= 0xF4) {
+        if (c == 0xF0) lo = 0x90;
+        else if (c == 0xF4) hi = 0x8F;
+        return i + 3 < len && s[i + 1] >= lo && s[i + 1] <= hi && (s[i + 2] & 0xC0) == 0x80
+                   && (s[i + 3] & 0xC0) == 0x80 ? 4 : 0;
+    }
+    return 0;
+}
 
 static int _bce_hexval(int c) {
     if (c >= '0' && c <= '9') return c - '0';
@@ -1397,27 +1463,10 @@ static size_t _bce_json_scan_string(_bce_scan_t *sc, size_t i, int *escaped) {
             continue;
         }
         case 3: sc->err = "control character in string"; sc->err_off = i; return (size_t)-1;
-        case 4:
-            if (i + 1 >= len || (s[i + 1] & 0xC0) != 0x80) goto bad_utf8;
-            i += 2;
-            continue;
-        case 5: {
-            unsigned lo = 0x80, hi = 0xBF;
-            if (c == 0xE0) lo = 0xA0;
-            else if (c == 0xED) hi = 0x9F;
-            if (i + 2 >= len || s[i + 1] < lo || s[i + 1] > hi || (s[i + 2] & 0xC0) != 0x80)
-                goto bad_utf8;
-            i += 3;
-            continue;
-        }
-        case 6: {
-            unsigned lo = 0x80, hi = 0xBF;
-            if (c == 0xF0) lo = 0x90;
-            else if (c == 0xF4) hi = 0x8F;
-            if (i + 3 >= len || s[i + 1] < lo || s[i + 1] > hi || (s[i + 2] & 0xC0) != 0x80
-                || (s[i + 3] & 0xC0) != 0x80)
-                goto bad_utf8;
-            i += 4;
+        case 4: case 5: case 6: {
+            size_t n = _bce_utf8_seq(s, i, len);
+            if (!n) goto bad_utf8;
+            i += n;
             continue;
         }
         default:
@@ -1837,6 +1886,17 @@ static size_t _bce_json_decode(const char *s, uint32_t start, uint32_t end, char
     return o;
 }
 
+/* The end of the validated escape that starts at json[i] (a backslash): 2 bytes, 6 for a u
+   escape, 12 for a surrogate pair. */
+static size_t _bce_json_escape_end(const char *json, size_t i) {
+    size_t e = i + (json[i + 1] == 'u' ? 6u : 2u);
+    if (json[i + 1] == 'u') {
+        long cp = _bce_hex4(json, i + 2);
+        if (cp >= 0xD800 && cp <= 0xDBFF) e += 6;
+    }
+    return e;
+}
+
 /* 1 when the string token equals name[0..n) after unescaping. */
 static int _bce_json_str_eq(const char *json, const bce_json_token_t *t, const char *name, size_t n) {
     size_t tlen = t->end - t->start;
@@ -1855,14 +1915,7 @@ static int _bce_json_str_eq(const char *json, const bce_json_token_t *t, const c
     {   /* long: decode one character at a time */
         size_t i = t->start, o = 0;
         while (i < t->end) {
-            size_t e = i + 1, k;
-            if (json[i] == '\\') {
-                e = i + (json[i + 1] == 'u' ? 6u : 2u);
-                if (json[i + 1] == 'u') {
-                    long cp = _bce_hex4(json, i + 2);
-                    if (cp >= 0xD800 && cp <= 0xDBFF) e += 6;
-                }
-            }
+            size_t e = json[i] == '\\' ? _bce_json_escape_end(json, i) : i + 1, k;
             k = _bce_json_decode(json, (uint32_t)i, (uint32_t)e, tmp);
             if (o + k > n || memcmp(tmp, name + o, k) != 0) return 0;
             o += k;
@@ -1930,11 +1983,7 @@ _BCE_DEF int bce_json_string(const char *json, const bce_json_token_t *tok, char
         while (i < tok->end) {
             if (json[i] != '\\') { total++; i++; continue; }
             {
-                size_t e = i + (json[i + 1] == 'u' ? 6u : 2u);
-                if (json[i + 1] == 'u') {
-                    long cp = _bce_hex4(json, i + 2);
-                    if (cp >= 0xD800 && cp <= 0xDBFF) e += 6;
-                }
+                size_t e = _bce_json_escape_end(json, i);
                 total += _bce_json_decode(json, (uint32_t)i, (uint32_t)e, tmp);
                 i = e;
             }
@@ -2033,6 +2082,63 @@ static int _bce_currency_find(const char *name) {
     return -1;
 }
 
+/* Logs `what` and a currency name as given (untrusted: quoted safely, cut). */
+static void _bce_log_currency(const bce_logger_t *lg, int level, const char *what, const char *currency, size_t n) {
+    _bce_msg_t msg;
+    if (!_bce_log_on(lg, level)) return;
+    msg.len = 0;
+    _bce_msg_str(&msg, what);
+    _bce_msg_untrusted(&msg, currency, n);
+    _bce_log(lg, level, msg.buf);
+}
+
+/* ---- defaults: the one place where zero fields of a desc get their _BCE_DEFAULT_* ---- */
+
+#define _BCE_URLBUF 40              /* "http://localhost:<port>" with its NUL */
+
+/* Fills the zero fields of a coin desc (negative ones are left for the caller to refuse).
+   The default URL is written to urlbuf (_BCE_URLBUF bytes), which must outlive d. */
+static void _bce_coin_desc_defaults(bce_coin_desc_t *d, char *urlbuf) {
+    int cur = _bce_currency_find(d->currency);
+    if (cur >= 0) d->currency = _bce_currencies[cur].name;
+    if (!d->url && cur >= 0) {
+        _bce_msg_t m;
+        m.len = 0;
+        _bce_msg_str(&m, "http://localhost:");
+        _bce_msg_long(&m, _bce_currencies[cur].port);
+        memcpy(urlbuf, m.buf, m.len + 1);
+        d->url = urlbuf;
+    }
+    if (!d->user) d->user = _BCE_DEFAULT_USER;
+    if (!d->password) d->password = _BCE_DEFAULT_PASSWORD;
+    if (d->connect_timeout_ms == 0) d->connect_timeout_ms = _BCE_DEFAULT_CONNECT_TIMEOUT_MS;
+    if (d->rpc_timeout_ms == 0) d->rpc_timeout_ms = _BCE_DEFAULT_RPC_TIMEOUT_MS;
+    _bce_logger_defaults(&d->logger);
+    if (d->limits.max_json_tokens == 0) d->limits.max_json_tokens = _BCE_DEFAULT_MAX_TOKENS;
+    if (d->limits.max_json_depth == 0) d->limits.max_json_depth = _BCE_DEFAULT_MAX_DEPTH;
+    if (d->limits.max_header_bytes == 0) d->limits.max_header_bytes = _BCE_DEFAULT_MAX_HEADER_BYTES;
+    if (d->limits.max_response_bytes == 0) d->limits.max_response_bytes = _BCE_DEFAULT_MAX_RESPONSE_BYTES;
+}
+
+/* Fills websocket options: zero (and, for delays that cannot be zero, negative) fields. */
+static void _bce_ws_defaults(bce_ws_opts_t *o) {
+    if (o->reconnect_min_ms <= 0) o->reconnect_min_ms = _BCE_DEFAULT_RECONNECT_MIN_MS;
+    if (o->reconnect_max_ms <= 0) o->reconnect_max_ms = _BCE_DEFAULT_RECONNECT_MAX_MS;
+    if (o->reconnect_max_ms < o->reconnect_min_ms) o->reconnect_max_ms = o->reconnect_min_ms;
+    if (o->ping_interval_ms == 0) o->ping_interval_ms = _BCE_DEFAULT_PING_INTERVAL_MS;
+    if (o->pong_timeout_ms <= 0) o->pong_timeout_ms = _BCE_DEFAULT_PONG_TIMEOUT_MS;
+    if (o->drain_interval_ms == 0) o->drain_interval_ms = _BCE_DEFAULT_DRAIN_INTERVAL_MS;
+    if (o->max_message_bytes == 0) o->max_message_bytes = _BCE_DEFAULT_MAX_MESSAGE_BYTES;
+    if (o->dedup_entries == 0) o->dedup_entries = _BCE_DEFAULT_DEDUP_ENTRIES;
+}
+
+static void _bce_manager_desc_defaults(bce_manager_desc_t *d) {
+    _bce_logger_defaults(&d->logger);
+    if (d->limits.max_wallets == 0) d->limits.max_wallets = _BCE_DEFAULT_MAX_WALLETS;
+    if (d->limits.max_json_tokens == 0) d->limits.max_json_tokens = _BCE_DEFAULT_MAX_TOKENS;
+    if (d->limits.max_json_depth == 0) d->limits.max_json_depth = _BCE_DEFAULT_MAX_DEPTH;
+}
+
 typedef struct _bce_handler_t {
     bce_handler_fn fn;
     void *user_data;
@@ -2108,6 +2214,15 @@ typedef struct _bce_url_t {
     char port[6];
     char prefix[BCE_URL_PATH_MAX + 1];
 } _bce_url_t;
+
+/* The Host: header's value as four parts[] for _bce_cat: an IPv6 literal goes back in brackets. */
+static void _bce_url_host_parts(const _bce_url_t *u, const char **parts) {
+    int v6 = strchr(u->host, ':') != NULL;
+    parts[0] = v6 ? "[" : "";
+    parts[1] = u->host;
+    parts[2] = v6 ? "]:" : ":";
+    parts[3] = u->port;
+}
 
 /* Parses http[s]://host[:port][/path]. Returns NULL or a static reason. */
 static const char *_bce_url_parse(const char *url, _bce_url_t *u) {
@@ -2458,9 +2573,6 @@ static int _bce_http_feed(_bce_http_resp_t *r, char *buf, size_t *plen, int eof)
 
 // >>net ====================================================================================
 
-#define _BCE_WANT_READ 1
-#define _BCE_WANT_WRITE 2
-
 #ifdef _WIN32
 /* Winsock is started lazily and reference-counted: every socket holds one WSAStartup
    reference, released by _bce_close_fd, and a connection holds one from name resolution until
@@ -2624,7 +2736,7 @@ enum { _BCE_CONN_CLOSED, _BCE_CONN_CONNECTING, _BCE_CONN_HANDSHAKE, _BCE_CONN_OP
 struct _bce_conn_t {
     int fd;
     int state;                  /* _BCE_CONN_* */
-    int want;                   /* _BCE_WANT_* to wait for while connecting */
+    int want;                   /* BCE_WANT_* to wait for while connecting */
     struct addrinfo *ai, *ai_next;
     long long deadline;         /* TCP connect + handshake */
     const _bce_io_t *io;        /* NULL: plain sockets */
@@ -2650,16 +2762,7 @@ static int _bce_tls_attach(_bce_conn_t *c, const _bce_url_t *u);
 #endif
 
 static void _bce_conn_error(_bce_conn_t *c, const char *a, const char *b) {
-    _bce_msg_t m;
-    size_t n;
-    m.len = 0;
-    m.buf[0] = 0;
-    _bce_msg_str(&m, a);
-    if (b) _bce_msg_str(&m, b);
-    if (!c->error_cap) return;
-    n = m.len < c->error_cap - 1 ? m.len : c->error_cap - 1;
-    memcpy(c->error, m.buf, n);
-    c->error[n] = 0;
+    _bce_set_error(c->error, c->error_cap, a, b);
 }
 
 static long _bce_plain_send(_bce_conn_t *c, const char *buf, size_t len) {
@@ -2762,7 +2865,7 @@ static int _bce_conn_next(_bce_conn_t *c) {
             || _BCE_SOCK_STARTED(_bce_sock_errno())) {
             c->fd = fd;
             c->connects++;
-            c->want = _BCE_WANT_WRITE;
+            c->want = BCE_WANT_WRITE;
             c->state = _BCE_CONN_CONNECTING;
             return BCE_OK;
         }
@@ -2797,7 +2900,7 @@ static int _bce_conn_open(_bce_conn_t *c, const _bce_url_t *u, long long now, in
             r = c->transport->open(c, u);
             if (r != BCE_OK) { c->io = NULL; return r; }
             c->state = _BCE_CONN_HANDSHAKE;
-            c->want = _BCE_WANT_WRITE;
+            c->want = BCE_WANT_WRITE;
             c->connects++;
             return BCE_OK;
         }
@@ -2869,7 +2972,7 @@ static int _bce_conn_progress(_bce_conn_t *c, int revents, long long now) {
     if (c->state == _BCE_CONN_HANDSHAKE) {
         int r = c->io && c->io->handshake ? c->io->handshake(c) : BCE_OK;
         if (r == _BCE_IO_AGAIN_READ || r == _BCE_IO_AGAIN_WRITE) {
-            c->want = r == _BCE_IO_AGAIN_READ ? _BCE_WANT_READ : _BCE_WANT_WRITE;
+            c->want = r == _BCE_IO_AGAIN_READ ? BCE_WANT_READ : BCE_WANT_WRITE;
             return 1;
         }
         if (r != BCE_OK) { _bce_conn_close(c); return r; }
@@ -2887,7 +2990,7 @@ static long _bce_conn_recv(_bce_conn_t *c, char *buf, size_t len) {
 }
 
 static short _bce_poll_events(int want) {
-    return (short)(((want & _BCE_WANT_READ) ? POLLIN : 0) | ((want & _BCE_WANT_WRITE) ? POLLOUT : 0));
+    return (short)(((want & BCE_WANT_READ) ? POLLIN : 0) | ((want & BCE_WANT_WRITE) ? POLLOUT : 0));
 }
 
 // >>tls ====================================================================================
@@ -3183,6 +3286,110 @@ static void _bce_tls_delete(const bce_allocator_t *a, _bce_tls_cfg_t *t) {
 #endif
 }
 
+// >>endpoint ===============================================================================
+
+/* What the JSON-RPC client and the websocket share about one daemon: where it is, how to log
+   in, TLS, timeouts, limits, and where failures are described. Each builds its connections
+   from it (_bce_endpoint_conn); neither reads the other's fields. */
+typedef struct _bce_endpoint_t {
+    _bce_url_t url;
+    char *auth;                 /* "Authorization: Basic ...\r\n" */
+    int colon_pw;               /* the password holds ':', which the daemon cannot parse (HTTP 500) */
+    _bce_tls_cfg_t *tls;        /* https:// only (owned) */
+    const char *ca_file;        /* the owner's copy */
+    int skip_verify;
+    /* A replacement transport (tests: fault injection) for the connections made after it is set. */
+    const _bce_io_t *transport;
+    void *transport_ctx;
+    int connect_timeout_ms, rpc_timeout_ms;
+    size_t max_header, max_body;
+    const bce_allocator_t *alloc;
+    const bce_logger_t *logger;
+    char *error;                /* the owner's last_error */
+    size_t error_cap;
+} _bce_endpoint_t;
+
+/* The receive buffer's bound is max_header + max_body + _BCE_RPC_SLACK (the growth step is
+   added to it once more while growing): on a 32-bit build that must still fit a size_t.
+   NULL: it fits; else the reason. */
+#define _BCE_RPC_SLACK ((size_t)64 + 2 * (size_t)BCE_RPC_RECV_STEP)
+static const char *_bce_rpc_limits_bad(size_t max_header, size_t max_body) {
+    if (max_header > (size_t)-1 - _BCE_RPC_SLACK || max_body > (size_t)-1 - _BCE_RPC_SLACK - max_header)
+        return "limits.max_header_bytes + limits.max_response_bytes too large for this build (size_t)";
+    return NULL;
+}
+
+/* d has its defaults filled; of its strings only tls.ca_file must outlive the endpoint. */
+static int _bce_endpoint_init(_bce_endpoint_t *ep, const bce_coin_desc_t *d, const bce_allocator_t *alloc,
+                              const bce_logger_t *logger, char *error, size_t error_cap) {
+    size_t ul = strlen(d->user), pl = strlen(d->password), n;
+    unsigned char *cred;
+    const char *why;
+    int nomem;
+    memset(ep, 0, sizeof *ep);
+    ep->alloc = alloc;
+    ep->logger = logger;
+    ep->error = error;
+    ep->error_cap = error_cap;
+    ep->connect_timeout_ms = d->connect_timeout_ms;
+    ep->rpc_timeout_ms = d->rpc_timeout_ms;
+    ep->max_header = d->limits.max_header_bytes;
+    ep->max_body = d->limits.max_response_bytes;
+    ep->ca_file = d->tls.ca_file;
+    ep->skip_verify = d->tls.skip_verify != 0;
+    why = _bce_rpc_limits_bad(ep->max_header, ep->max_body);   /* create and configure refused it already */
+    if (!why) why = _bce_url_parse(d->url, &ep->url);
+    if (why) {
+        _bce_set_error(error, error_cap, why, NULL);
+        return BCE_ERR_INVALID_ARG;
+    }
+    if (ul > ((size_t)-1) / 2 - 64 || pl > ((size_t)-1) / 2 - 64 || ul + pl > ((size_t)-1 - 64) / 4 * 3) {
+        _bce_set_error(error, error_cap, "user and password too long", NULL);  /* 32-bit: the sums must fit */
+        return BCE_ERR_INVALID_ARG;
+    }
+    cred = (unsigned char *)_bce_malloc(alloc, ul + pl + 2);
+    n = 4 * ((ul + pl + 1 + 2) / 3);
+    ep->auth = (char *)_bce_malloc(alloc, n + 40);
+    if (!cred || !ep->auth) {
+        _bce_mfree(alloc, cred);
+        _bce_mfree(alloc, ep->auth);
+        ep->auth = NULL;
+        return BCE_ERR_NOMEM;
+    }
+    memcpy(cred, d->user, ul);
+    cred[ul] = ':';
+    memcpy(cred + ul + 1, d->password, pl);
+    memcpy(ep->auth, "Authorization: Basic ", 21);
+    n = 21 + _bce_base64(cred, ul + pl + 1, ep->auth + 21);
+    memcpy(ep->auth + n, "\r\n", 3);
+    ep->colon_pw = memchr(d->password, ':', pl) != NULL;
+    _bce_wipe(cred, ul + pl + 1);
+    _bce_mfree(alloc, cred);
+    ep->tls = _bce_tls_new(alloc, d->url, &nomem);
+    return nomem ? BCE_ERR_NOMEM : BCE_OK;
+}
+
+/* After every connection made from it is released. Safe on a failed init. */
+static void _bce_endpoint_release(_bce_endpoint_t *ep) {
+    _bce_free_secret(ep->alloc, ep->auth);
+    _bce_tls_delete(ep->alloc, ep->tls);
+    ep->auth = NULL;
+    ep->tls = NULL;
+}
+
+/* A connection to the endpoint, not open yet. */
+static void _bce_endpoint_conn(const _bce_endpoint_t *ep, _bce_conn_t *c) {
+    c->fd = -1;
+    c->error = ep->error;
+    c->error_cap = ep->error_cap;
+    c->alloc = ep->alloc;
+    c->tls_cfg = ep->tls;
+    c->tls_ca_file = ep->ca_file;
+    c->tls_skip_verify = ep->skip_verify;
+    c->transport = ep->transport;
+    c->transport_ctx = ep->transport_ctx;
+}
+
 // >>rpc ====================================================================================
 
 /* One HTTP/1.1 keep-alive connection to a daemon carrying JSON-RPC calls, one at a time.
@@ -3191,21 +3398,18 @@ enum { _BCE_RPC_IDLE, _BCE_RPC_CONNECTING, _BCE_RPC_SENDING, _BCE_RPC_RECEIVING,
        _BCE_RPC_FAILED };
 
 typedef struct _bce_rpc_t {
-    _bce_url_t url;
-    char *auth;                 /* "Authorization: Basic ...\r\n" */
+    const _bce_endpoint_t *ep;  /* URL, credentials, TLS, timeouts, limits, error buffer */
     _bce_conn_t conn;
-    int want;                   /* _BCE_WANT_* while sending or receiving */
+    int want;                   /* BCE_WANT_* while sending or receiving */
     int state;
     int reused;                 /* the current call went out on a kept-alive connection */
     int retried;
     long long deadline;
-    int connect_timeout_ms, rpc_timeout_ms;
     char *out;
     size_t out_len, out_off, out_cap;
     char *in;
     size_t in_len, in_cap, max_in;
     _bce_http_resp_t resp;
-    size_t max_header, max_body;
     unsigned long long next_id, call_id;
     int result;                 /* of a finished call: BCE_OK or an error */
     int rpc_code;               /* JSON-RPC error code when result is BCE_ERR_RPC/AUTH */
@@ -3214,31 +3418,17 @@ typedef struct _bce_rpc_t {
     const char *result_body;    /* the answer the tokens below index */
     uint32_t result_tok;        /* the "result" value's token in disp->json ... */
     uint32_t result_parse;      /* ... while disp->json.parses_ still equals this */
-    const bce_allocator_t *alloc;
-    const bce_logger_t *logger;
     _bce_disp_t *disp;          /* its JSON tokenizer parses responses */
-    char *error;                /* where failures are described (the owner's last_error) */
-    size_t error_cap;
     const volatile sig_atomic_t *stop;  /* the owner's stop flag: stop reading at once */
     int more;                   /* a read slice ended before the socket was drained: go on
                                    without waiting (TLS may hold bytes poll(2) cannot see) */
-    int colon_pw;               /* the password holds ':', which the daemon cannot parse (HTTP 500) */
     int spec_get;               /* the call in flight is GET /spec, not JSON-RPC */
     int err_code;               /* the last JSON-RPC error answer: its code ... */
     char *err_msg;              /* ... and message (BCE_RPC_MESSAGE_MAX, allocated on first use) */
 } _bce_rpc_t;
 
 static void _bce_rpc_error(_bce_rpc_t *c, const char *a, const char *b) {
-    _bce_msg_t m;
-    m.len = 0;
-    m.buf[0] = 0;
-    _bce_msg_str(&m, a);
-    if (b) _bce_msg_str(&m, b);
-    if (c->error_cap) {
-        size_t n = m.len < c->error_cap - 1 ? m.len : c->error_cap - 1;
-        memcpy(c->error, m.buf, n);
-        c->error[n] = 0;
-    }
+    _bce_conn_error(&c->conn, a, b);
 }
 
 static void _bce_rpc_disconnect(_bce_rpc_t *c) { _bce_conn_close(&c->conn); }
@@ -3250,7 +3440,7 @@ static void _bce_rpc_fail(_bce_rpc_t *c, int result) {
 }
 
 static int _bce_rpc_start_connect(_bce_rpc_t *c, long long now) {
-    int r = _bce_conn_open(&c->conn, &c->url, now, c->connect_timeout_ms);
+    int r = _bce_conn_open(&c->conn, &c->ep->url, now, c->ep->connect_timeout_ms);
     if (r == BCE_OK) c->state = _BCE_RPC_CONNECTING;
     return r;
 }
@@ -3278,7 +3468,7 @@ static size_t _bce_json_quote(char *out, size_t o, size_t cap, const char *s) {
    array or NULL; wallet_json: the value for the trailing {"xpub": ...} object. */
 static int _bce_rpc_build(_bce_rpc_t *c, const char *method, const char *params_json, size_t params_len,
                           const char *wallet_json) {
-    size_t fixed = 512 + strlen(c->url.host) + strlen(c->url.prefix) + strlen(c->auth) + strlen(wallet_json);
+    size_t fixed = 512 + strlen(c->ep->url.host) + strlen(c->ep->url.prefix) + strlen(c->ep->auth) + strlen(wallet_json);
     size_t ml = strlen(method), need;
     size_t o, body, p0 = 0, p1 = 0;
     char *b;
@@ -3287,7 +3477,7 @@ static int _bce_rpc_build(_bce_rpc_t *c, const char *method, const char *params_
     if (ml > ((size_t)-1 - fixed) / 6 || params_len > (size_t)-1 - fixed - 6 * ml) return BCE_ERR_LIMIT;  /* 32-bit */
     need = fixed + 6 * ml + params_len;
     if (need > c->out_cap) _bce_wipe(c->out, c->out_cap);  /* the old request goes to free: its credentials first */
-    r = _bce_grow(c->alloc, &buf, &c->out_cap, need, 1, (size_t)-1);
+    r = _bce_grow(c->ep->alloc, &buf, &c->out_cap, need, 1, (size_t)-1);
     if (r != BCE_OK) return r;
     c->out = (char *)buf;
     b = c->out;
@@ -3301,7 +3491,7 @@ static int _bce_rpc_build(_bce_rpc_t *c, const char *method, const char *params_
         while (p1 > p0 && _bce_isws((unsigned char)params_json[p1 - 1])) p1--;
     }
     /* body first, at an offset that leaves room for the headers; then the headers before it */
-    body = 400 + strlen(c->url.host) + strlen(c->url.prefix) + strlen(c->auth);
+    body = 400 + strlen(c->ep->url.host) + strlen(c->ep->url.prefix) + strlen(c->ep->auth);
     o = body;
     c->call_id = ++c->next_id;
     memcpy(b + o, "{\"jsonrpc\":\"2.0\",\"id\":", 22);
@@ -3334,15 +3524,14 @@ static int _bce_rpc_build(_bce_rpc_t *c, const char *method, const char *params_
            built at the start of the buffer and the body moved up behind it */
         _bce_msg_t num;
         size_t blen = o - body, hl;
-        int v6 = strchr(c->url.host, ':') != NULL;
         const char *parts[13];
         num.len = 0;
         num.buf[0] = 0;
         _bce_msg_long(&num, (long long)blen);
-        parts[0] = "POST "; parts[1] = c->url.prefix; parts[2] = "/ HTTP/1.1\r\nHost: ";
-        parts[3] = v6 ? "[" : ""; parts[4] = c->url.host; parts[5] = v6 ? "]:" : ":"; parts[6] = c->url.port;
+        parts[0] = "POST "; parts[1] = c->ep->url.prefix; parts[2] = "/ HTTP/1.1\r\nHost: ";
+        _bce_url_host_parts(&c->ep->url, parts + 3);
         parts[7] = "\r\nContent-Type: application/json\r\nContent-Length: "; parts[8] = num.buf;
-        parts[9] = "\r\n"; parts[10] = c->auth; parts[11] = "\r\n"; parts[12] = NULL;
+        parts[9] = "\r\n"; parts[10] = c->ep->auth; parts[11] = "\r\n"; parts[12] = NULL;
         {   /* measure first: the head must fit in front of the body's offset */
             size_t k;
             for (hl = 0, k = 0; parts[k]; k++) hl += strlen(parts[k]);
@@ -3377,13 +3566,13 @@ static int _bce_rpc_begin_spec(_bce_rpc_t *c, long long now) {
     const char *parts[10];
     size_t need, k;
     void *buf = c->out;
-    int r, v6 = strchr(c->url.host, ':') != NULL;
+    int r;
     if (c->state != _BCE_RPC_IDLE && c->state != _BCE_RPC_DONE && c->state != _BCE_RPC_FAILED) return BCE_ERR_STATE;
-    parts[0] = "GET "; parts[1] = c->url.prefix; parts[2] = "/spec HTTP/1.1\r\nHost: ";
-    parts[3] = v6 ? "[" : ""; parts[4] = c->url.host; parts[5] = v6 ? "]:" : ":"; parts[6] = c->url.port;
-    parts[7] = "\r\n"; parts[8] = c->auth; parts[9] = NULL;
+    parts[0] = "GET "; parts[1] = c->ep->url.prefix; parts[2] = "/spec HTTP/1.1\r\nHost: ";
+    _bce_url_host_parts(&c->ep->url, parts + 3);
+    parts[7] = "\r\n"; parts[8] = c->ep->auth; parts[9] = NULL;
     for (need = 3, k = 0; parts[k]; k++) need += strlen(parts[k]);
-    if ((r = _bce_grow(c->alloc, &buf, &c->out_cap, need, 1, (size_t)-1)) != BCE_OK) return r;
+    if ((r = _bce_grow(c->ep->alloc, &buf, &c->out_cap, need, 1, (size_t)-1)) != BCE_OK) return r;
     c->out = (char *)buf;
     c->out_len = _bce_cat(c->out, parts);
     memcpy(c->out + c->out_len, "\r\n", 2);
@@ -3397,8 +3586,8 @@ static int _bce_rpc_begin_spec(_bce_rpc_t *c, long long now) {
 static int _bce_rpc_launch(_bce_rpc_t *c, long long now) {
     int r;
     c->in_len = 0;
-    _bce_http_reset(&c->resp, c->max_header, c->max_body);
-    c->deadline = now + c->rpc_timeout_ms;
+    _bce_http_reset(&c->resp, c->ep->max_header, c->ep->max_body);
+    c->deadline = now + c->ep->rpc_timeout_ms;
     c->retried = 0;
     c->more = 0;
     c->result_json = NULL;
@@ -3406,7 +3595,7 @@ static int _bce_rpc_launch(_bce_rpc_t *c, long long now) {
     c->rpc_code = 0;
     if (c->conn.state == _BCE_CONN_OPEN) {
         c->reused = 1;
-        c->want = _BCE_WANT_WRITE;
+        c->want = BCE_WANT_WRITE;
         c->state = _BCE_RPC_SENDING;
         return BCE_OK;
     }
@@ -3446,7 +3635,7 @@ static void _bce_rpc_io(_bce_rpc_t *c, int revents, long long now) {
             if (r == 1) return;
             if (r != BCE_OK) { _bce_rpc_fail(c, r); return; }
             c->state = _BCE_RPC_SENDING;
-            c->want = _BCE_WANT_WRITE;
+            c->want = BCE_WANT_WRITE;
         }
         if (now >= c->deadline) {
             _bce_rpc_error(c, "timed out waiting for the daemon's answer (rpc_timeout_ms)", NULL);
@@ -3458,7 +3647,7 @@ static void _bce_rpc_io(_bce_rpc_t *c, int revents, long long now) {
                 long n = _bce_conn_send(&c->conn, c->out + c->out_off, c->out_len - c->out_off);
                 if (n > 0) { c->out_off += (size_t)n; continue; }
                 if (n == _BCE_IO_AGAIN_READ || n == _BCE_IO_AGAIN_WRITE) {
-                    c->want = n == _BCE_IO_AGAIN_READ ? _BCE_WANT_READ : _BCE_WANT_WRITE;
+                    c->want = n == _BCE_IO_AGAIN_READ ? BCE_WANT_READ : BCE_WANT_WRITE;
                     return;
                 }
                 if (_bce_rpc_retry_fresh(c, now)) { revents = 0; goto again; }
@@ -3466,7 +3655,7 @@ static void _bce_rpc_io(_bce_rpc_t *c, int revents, long long now) {
                 return;
             }
             c->state = _BCE_RPC_RECEIVING;
-            c->want = _BCE_WANT_READ;
+            c->want = BCE_WANT_READ;
         }
         if (c->state == _BCE_RPC_RECEIVING) {
             for (;;) {
@@ -3482,7 +3671,7 @@ static void _bce_rpc_io(_bce_rpc_t *c, int revents, long long now) {
                 }
                 if (c->in_cap - c->in_len < 4096) {
                     void *buf = c->in;
-                    r = _bce_grow(c->alloc, &buf, &c->in_cap, c->in_len + BCE_RPC_RECV_STEP, 1, c->max_in + BCE_RPC_RECV_STEP);
+                    r = _bce_grow(c->ep->alloc, &buf, &c->in_cap, c->in_len + BCE_RPC_RECV_STEP, 1, c->max_in + BCE_RPC_RECV_STEP);
                     if (r != BCE_OK) {
                         _bce_rpc_error(c, r == BCE_ERR_LIMIT ? "the daemon's answer exceeds limits.max_response_bytes"
                                                              : "out of memory reading the daemon's answer", NULL);
@@ -3494,7 +3683,7 @@ static void _bce_rpc_io(_bce_rpc_t *c, int revents, long long now) {
                 room = c->in_cap - c->in_len - 1;
                 n = _bce_conn_recv(&c->conn, c->in + c->in_len, room < slice ? room : slice);
                 if (n == _BCE_IO_AGAIN_READ || n == _BCE_IO_AGAIN_WRITE) {
-                    c->want = n == _BCE_IO_AGAIN_READ ? _BCE_WANT_READ : _BCE_WANT_WRITE;
+                    c->want = n == _BCE_IO_AGAIN_READ ? BCE_WANT_READ : BCE_WANT_WRITE;
                     return;
                 }
                 if (n <= 0 && c->in_len == 0 && _bce_rpc_retry_fresh(c, now)) { revents = 0; goto again; }
@@ -3531,7 +3720,7 @@ static void _bce_rpc_io(_bce_rpc_t *c, int revents, long long now) {
 static void _bce_rpc_keep_error(_bce_rpc_t *c, const char *json, const bce_json_token_t *t) {
     size_t o = 0, i;
     c->err_code = c->rpc_code;
-    if (!c->err_msg && !(c->err_msg = (char *)_bce_malloc(c->alloc, BCE_RPC_MESSAGE_MAX))) return;
+    if (!c->err_msg && !(c->err_msg = (char *)_bce_malloc(c->ep->alloc, BCE_RPC_MESSAGE_MAX))) return;
     for (i = t ? t->start : 0; t && i < t->end;) {
         char u[4];
         size_t n = 1, k;
@@ -3581,7 +3770,7 @@ static void _bce_rpc_finish(_bce_rpc_t *c) {
         m.len = 0;
         _bce_msg_str(&m, "the daemon answered HTTP ");
         _bce_msg_long(&m, c->resp.status);
-        _bce_rpc_error(c, m.buf, c->resp.status == 500 && c->colon_pw ? _BCE_COLON_PW_HINT : NULL);
+        _bce_rpc_error(c, m.buf, c->resp.status == 500 && c->ep->colon_pw ? _BCE_COLON_PW_HINT : NULL);
         c->result = BCE_ERR_HTTP;
         return;
     }
@@ -3670,77 +3859,37 @@ static long long _bce_rpc_deadline(const _bce_rpc_t *c) {
 static void _bce_rpc_release(_bce_rpc_t *c) {
     _bce_rpc_disconnect(c);
     _bce_wipe(c->out, c->out_cap);                      /* each request holds the Authorization header */
-    _bce_mfree(c->alloc, c->out);
-    _bce_mfree(c->alloc, c->in);
-    _bce_free_secret(c->alloc, c->auth);
-    _bce_mfree(c->alloc, c->err_msg);
-    c->out = c->in = c->auth = c->err_msg = NULL;
+    _bce_mfree(c->ep->alloc, c->out);
+    _bce_mfree(c->ep->alloc, c->in);
+    _bce_mfree(c->ep->alloc, c->err_msg);
+    c->out = c->in = c->err_msg = NULL;
 }
 
-/* The receive buffer's bound is max_header + max_body + _BCE_RPC_SLACK (the growth step is
-   added to it once more while growing): on a 32-bit build that must still fit a size_t.
-   NULL: it fits; else the reason. */
-#define _BCE_RPC_SLACK ((size_t)64 + 2 * (size_t)BCE_RPC_RECV_STEP)
-static const char *_bce_rpc_limits_bad(size_t max_header, size_t max_body) {
-    if (max_header > (size_t)-1 - _BCE_RPC_SLACK || max_body > (size_t)-1 - _BCE_RPC_SLACK - max_header)
-        return "limits.max_header_bytes + limits.max_response_bytes too large for this build (size_t)";
-    return NULL;
-}
-
-/* Sets up a client (no connection yet). */
-static int _bce_rpc_init(_bce_rpc_t *c, const char *url, const char *user, const char *password,
-                         int connect_timeout_ms, int rpc_timeout_ms, size_t max_header, size_t max_body,
-                         const bce_allocator_t *alloc, const bce_logger_t *logger, _bce_disp_t *disp,
-                         char *error, size_t error_cap, _bce_tls_cfg_t *tls, const char *ca_file, int skip_verify) {
-    size_t ul = strlen(user), pl = strlen(password), n;
-    unsigned char *cred;
-    const char *why;
+/* Sets up a client of the endpoint (no connection yet). */
+static void _bce_rpc_init(_bce_rpc_t *c, const _bce_endpoint_t *ep, _bce_disp_t *disp) {
     memset(c, 0, sizeof *c);
-    c->conn.fd = -1;
-    c->conn.error = error;
-    c->conn.error_cap = error_cap;
-    c->conn.alloc = alloc;
-    c->conn.tls_cfg = tls;
-    c->conn.tls_ca_file = ca_file;
-    c->conn.tls_skip_verify = skip_verify;
-    c->alloc = alloc;
-    c->logger = logger;
+    _bce_endpoint_conn(ep, &c->conn);
+    c->ep = ep;
     c->disp = disp;
-    c->error = error;
-    c->error_cap = error_cap;
-    c->connect_timeout_ms = connect_timeout_ms;
-    c->rpc_timeout_ms = rpc_timeout_ms;
-    c->max_header = max_header;
-    c->max_body = max_body;
-    c->max_in = max_header + max_body + 64;
-    why = _bce_rpc_limits_bad(max_header, max_body);   /* create and configure refused it already */
-    if (!why) why = _bce_url_parse(url, &c->url);
-    if (why) {
-        _bce_rpc_error(c, why, NULL);
-        return BCE_ERR_INVALID_ARG;
+    c->max_in = ep->max_header + ep->max_body + 64;
+}
+
+/* A refused websocket upgrade's body, read by the owner (the websocket knows no JSON-RPC): the
+   daemon's auth middleware answers HTTP 200 with JSON-RPC error -32600. BCE_ERR_AUTH with the
+   error described, or BCE_OK: not that (the websocket then reports the HTTP status). */
+static int _bce_rpc_refused_upgrade(const _bce_endpoint_t *ep, bce_json_t *json, int status, const char *body,
+                                    size_t len) {
+    uint32_t e, c;
+    long long code = 0;
+    if (status != 200 || bce_json_parse(json, body, len) <= 0 || json->tokens[0].type != BCE_JSON_OBJECT)
+        return BCE_OK;
+    e = bce_json_find(body, json->tokens, 0, "error");
+    if (e && (c = bce_json_find(body, json->tokens, e, "code")) != 0 && bce_json_int(body, &json->tokens[c], &code)
+        && code == -32600) {
+        _bce_set_error(ep->error, ep->error_cap,
+                       "the daemon refused the credentials (JSON-RPC error -32600: Unauthorized)", NULL);
+        return BCE_ERR_AUTH;
     }
-    if (ul > ((size_t)-1) / 2 - 64 || pl > ((size_t)-1) / 2 - 64 || ul + pl > ((size_t)-1 - 64) / 4 * 3) {
-        _bce_rpc_error(c, "user and password too long", NULL);      /* 32-bit: the sums must fit */
-        return BCE_ERR_INVALID_ARG;
-    }
-    cred = (unsigned char *)_bce_malloc(alloc, ul + pl + 2);
-    n = 4 * ((ul + pl + 1 + 2) / 3);
-    c->auth = (char *)_bce_malloc(alloc, n + 40);
-    if (!cred || !c->auth) {
-        _bce_mfree(alloc, cred);
-        _bce_mfree(alloc, c->auth);
-        c->auth = NULL;
-        return BCE_ERR_NOMEM;
-    }
-    memcpy(cred, user, ul);
-    cred[ul] = ':';
-    memcpy(cred + ul + 1, password, pl);
-    memcpy(c->auth, "Authorization: Basic ", 21);
-    n = 21 + _bce_base64(cred, ul + pl + 1, c->auth + 21);
-    memcpy(c->auth + n, "\r\n", 3);
-    c->colon_pw = memchr(password, ':', pl) != NULL;
-    _bce_wipe(cred, ul + pl + 1);
-    _bce_mfree(alloc, cred);
     return BCE_OK;
 }
 
@@ -3771,7 +3920,7 @@ static void _bce_rpc_wait(_bce_rpc_t *c, int wake_fd, const volatile sig_atomic_
 }
 
 // >>loop ===================================================================================
-/* The non-blocking core: each object runs at most one activity (polling today), advanced by
+/* The non-blocking core: each object runs at most one activity (polling or websocket), advanced by
    a step function that waits on its descriptors at most as long as asked. The blocking calls
    are loops over it. A self-pipe lets bce_stop wake a waiting step from a signal handler or
    another thread. */
@@ -4050,28 +4199,13 @@ static size_t _bce_ws_frame_build(unsigned char *out, int opcode, const void *pa
 
 /* 1 when s[0..n) is valid UTF-8 (RFC 3629: no overlongs, no surrogates, at most U+10FFFF). */
 static int _bce_utf8_valid(const unsigned char *s, size_t n) {
-    size_t i = 0;
+    size_t i = 0, k;
     while (i < n) {
-        unsigned c;
         while (i + 8 <= n && !(_bce_load8(s + i) & _BCE_HIGHS)) i += 8;
         if (i >= n) break;
-        c = s[i];
-        if (c < 0x80) { i++; continue; }
-        if (c >= 0xC2 && c <= 0xDF) {
-            if (i + 1 >= n || (s[i + 1] & 0xC0) != 0x80) return 0;
-            i += 2;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            unsigned lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
-            if (i + 2 >= n || s[i + 1] < lo || s[i + 1] > hi || (s[i + 2] & 0xC0) != 0x80) return 0;
-            i += 3;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            unsigned lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
-            if (i + 3 >= n || s[i + 1] < lo || s[i + 1] > hi || (s[i + 2] & 0xC0) != 0x80 || (s[i + 3] & 0xC0) != 0x80)
-                return 0;
-            i += 4;
-        } else {
-            return 0;
-        }
+        if (s[i] < 0x80) { i++; continue; }
+        if (!(k = _bce_utf8_seq(s, i, n))) return 0;
+        i += k;
     }
     return 1;
 }
@@ -4086,8 +4220,7 @@ static int _bce_ws_close_code_ok(int code) {
 enum { _BCE_WS_OFF, _BCE_WS_WAIT, _BCE_WS_CONNECTING, _BCE_WS_HANDSHAKE, _BCE_WS_OPEN, _BCE_WS_CLOSING };
 
 typedef struct _bce_ws_t {
-    _bce_url_t url;
-    const char *auth;           /* "Authorization: Basic ...\r\n" (the JSON-RPC client's) */
+    const _bce_endpoint_t *ep;  /* URL, credentials, TLS, timeouts, limits */
     char *subscribe;            /* text message sent after every connect, or NULL */
     _bce_conn_t conn;
     int state;
@@ -4098,8 +4231,6 @@ typedef struct _bce_ws_t {
     size_t out_len, out_off, out_cap, in_len, in_cap, msg_len, msg_cap;
     int msg_op, fragmented;
     _bce_http_resp_t resp;
-    size_t max_header;
-    int connect_timeout_ms;
     volatile sig_atomic_t *stop; /* the owner's stop flag: stop reading frames at once */
     size_t slice;               /* bytes this step may still read (BCE_IO_SLICE_BYTES a step) */
     int more;                   /* the step ended before the socket was drained: the next one
@@ -4114,7 +4245,6 @@ typedef struct _bce_ws_t {
     int close_code;             /* what on_closed reports */
     char close_reason[124];
     int failed;                 /* we failed the connection: what the peer sends is not parsed */
-    bce_json_t *json;           /* the owner's tokenizer, to read a refused handshake's body */
     const bce_allocator_t *alloc;
     const bce_logger_t *logger;
     char *error;
@@ -4123,8 +4253,10 @@ typedef struct _bce_ws_t {
     void (*on_open)(void *owner, long long now);
     void (*on_text)(void *owner, const char *text, size_t len, long long now);
     void (*on_closed)(void *owner, int code, const char *reason);
+    /* a refused upgrade (HTTP status other than 101) and its body: the owner's result for it
+       with the error described (BCE_ERR_AUTH), or BCE_OK to report the status */
+    int (*on_refused)(void *owner, int status, const char *body, size_t len);
     unsigned long long opens;   /* successful handshakes (the fuzzers check it) */
-    int colon_pw;               /* the JSON-RPC client's: the password holds ':' */
 } _bce_ws_t;
 
 static void _bce_ws_error(_bce_ws_t *w, const char *a, const char *b) {
@@ -4137,9 +4269,9 @@ static void _bce_ws_log(_bce_ws_t *w, int level, const char *a, const char *b) {
     m.len = 0;
     m.buf[0] = 0;
     _bce_msg_str(&m, "websocket ");
-    _bce_msg_str(&m, w->url.host);
+    _bce_msg_str(&m, w->ep->url.host);
     _bce_msg_str(&m, ":");
-    _bce_msg_str(&m, w->url.port);
+    _bce_msg_str(&m, w->ep->url.port);
     _bce_msg_str(&m, ": ");
     _bce_msg_str(&m, a);
     if (b) _bce_msg_str(&m, b);
@@ -4156,49 +4288,26 @@ static int _bce_ws_opts_bad(const bce_ws_opts_t *o) {
    slack (_BCE_WS_SLACK): on a 32-bit build that sum must still fit a size_t. NULL: it fits. */
 #define _BCE_WS_SLACK ((size_t)65536 + 16)
 static const char *_bce_ws_limits_bad(const bce_ws_opts_t *o, size_t max_header) {
-    size_t mm = o && o->max_message_bytes ? (size_t)o->max_message_bytes : (size_t)1 << 20;
+    size_t mm;
+    bce_ws_opts_t f;
+    if (o) f = *o;
+    else memset(&f, 0, sizeof f);
+    _bce_ws_defaults(&f);
+    mm = (size_t)f.max_message_bytes;
     if (mm > (size_t)-1 - _BCE_WS_SLACK || max_header > (size_t)-1 - _BCE_WS_SLACK - mm)
         return "max_message_bytes + limits.max_header_bytes too large for this build (size_t)";
     return NULL;
 }
 
-static void _bce_ws_defaults(bce_ws_opts_t *o) {
-    if (o->reconnect_min_ms <= 0) o->reconnect_min_ms = 250;
-    if (o->reconnect_max_ms <= 0) o->reconnect_max_ms = 30000;
-    if (o->reconnect_max_ms < o->reconnect_min_ms) o->reconnect_max_ms = o->reconnect_min_ms;
-    if (o->ping_interval_ms == 0) o->ping_interval_ms = 15000;
-    if (o->pong_timeout_ms <= 0) o->pong_timeout_ms = 10000;
-    if (o->drain_interval_ms == 0) o->drain_interval_ms = 30000;
-    if (o->max_message_bytes == 0) o->max_message_bytes = 1u << 20;
-    if (o->dedup_entries == 0) o->dedup_entries = 256;
-}
-
-static int _bce_ws_init(_bce_ws_t *w, const _bce_rpc_t *rpc, bce_json_t *json, const bce_allocator_t *a,
-                        const bce_logger_t *lg, char *error, size_t error_cap) {
-    const _bce_url_t *url = &rpc->url;
-    const char *auth = rpc->auth;
-    size_t max_header = rpc->max_header;
+static void _bce_ws_init(_bce_ws_t *w, const _bce_endpoint_t *ep) {
     memset(w, 0, sizeof *w);
-    w->conn.alloc = a;
-    w->conn.tls_cfg = rpc->conn.tls_cfg;
-    w->conn.tls_ca_file = rpc->conn.tls_ca_file;
-    w->conn.tls_skip_verify = rpc->conn.tls_skip_verify;
-    w->conn.transport = rpc->conn.transport;
-    w->conn.transport_ctx = rpc->conn.transport_ctx;
-    w->url = *url;
-    w->auth = auth;
-    w->colon_pw = rpc->colon_pw;
-    w->conn.fd = -1;
-    w->conn.error = error;
-    w->conn.error_cap = error_cap;
-    w->json = json;
-    w->alloc = a;
-    w->logger = lg;
-    w->max_header = max_header;
-    w->error = error;
-    w->error_cap = error_cap;
+    _bce_endpoint_conn(ep, &w->conn);
+    w->ep = ep;
+    w->alloc = ep->alloc;
+    w->logger = ep->logger;
+    w->error = ep->error;
+    w->error_cap = ep->error_cap;
     _bce_rand_seed(&w->rng, w);
-    return BCE_OK;
 }
 
 static void _bce_ws_release(_bce_ws_t *w) {
@@ -4311,7 +4420,7 @@ static void _bce_ws_fail(_bce_ws_t *w, int code, const char *why, long long now)
 }
 
 static void _bce_ws_connect(_bce_ws_t *w, long long now) {
-    int r = _bce_conn_open(&w->conn, &w->url, now, w->connect_timeout_ms);
+    int r = _bce_conn_open(&w->conn, &w->ep->url, now, w->ep->connect_timeout_ms);
     if (r != BCE_OK) {
         _bce_ws_log(w, BCE_LOG_WARN, "connect failed: ", w->error);
         _bce_ws_closed(w, 1006, w->error, r, now);
@@ -4337,20 +4446,19 @@ static int _bce_ws_handshake_request(_bce_ws_t *w) {
     _bce_sha1_update(&sh, guid, sizeof guid - 1);
     _bce_sha1_final(&sh, digest);
     _bce_base64(digest, 20, w->accept);
-    need = strlen(w->url.prefix) + strlen(w->url.host) + strlen(w->auth) + 256;
+    need = strlen(w->ep->url.prefix) + strlen(w->ep->url.host) + strlen(w->ep->auth) + 256;
     w->out_len = w->out_off = 0;
     if (_bce_ws_reserve(w, need) != BCE_OK) return BCE_ERR_NOMEM;
     {
-        int v6 = strchr(w->url.host, ':') != NULL;
         const char *parts[11];
-        parts[0] = "GET "; parts[1] = w->url.prefix; parts[2] = "/ws HTTP/1.1\r\nHost: ";
-        parts[3] = v6 ? "[" : ""; parts[4] = w->url.host; parts[5] = v6 ? "]:" : ":"; parts[6] = w->url.port;
+        parts[0] = "GET "; parts[1] = w->ep->url.prefix; parts[2] = "/ws HTTP/1.1\r\nHost: ";
+        _bce_url_host_parts(&w->ep->url, parts + 3);
         parts[7] = "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ";
         parts[8] = key; parts[9] = "\r\n"; parts[10] = NULL;
         w->out_len = _bce_cat((char *)w->out, parts);
     }
-    memcpy(w->out + w->out_len, w->auth, strlen(w->auth));
-    w->out_len += strlen(w->auth);
+    memcpy(w->out + w->out_len, w->ep->auth, strlen(w->ep->auth));
+    w->out_len += strlen(w->ep->auth);
     memcpy(w->out + w->out_len, "\r\n", 2);
     w->out_len += 2;
     return BCE_OK;
@@ -4378,17 +4486,10 @@ static int _bce_ws_check_handshake(_bce_ws_t *w) {
     const char *hdr = (const char *)w->in + w->resp.head_start, *v;   /* the final head */
     size_t end = w->resp.body_start - w->resp.head_start, vl = 0;
     if (w->resp.status != 101) {
-        const char *body = (const char *)w->in + w->resp.body_start;
         _bce_msg_t m;
-        if (w->resp.status == 200 && w->json && bce_json_parse(w->json, body, w->resp.body_len) > 0
-            && w->json->tokens[0].type == BCE_JSON_OBJECT) {
-            uint32_t e = bce_json_find(body, w->json->tokens, 0, "error"), c;
-            long long code = 0;
-            if (e && (c = bce_json_find(body, w->json->tokens, e, "code")) != 0
-                && bce_json_int(body, &w->json->tokens[c], &code) && code == -32600) {
-                _bce_ws_error(w, "the daemon refused the credentials (JSON-RPC error -32600: Unauthorized)", NULL);
-                return BCE_ERR_AUTH;
-            }
+        if (w->on_refused) {
+            int r = w->on_refused(w->owner, w->resp.status, (const char *)w->in + w->resp.body_start, w->resp.body_len);
+            if (r != BCE_OK) return r;
         }
         m.len = 0;
         m.buf[0] = 0;
@@ -4396,7 +4497,7 @@ static int _bce_ws_check_handshake(_bce_ws_t *w) {
         _bce_msg_long(&m, w->resp.status);
         _bce_ws_error(w, m.buf, w->resp.status == 301 || w->resp.status == 302 || w->resp.status == 307
                                     || w->resp.status == 308 ? " (redirects are not followed: fix the url)"
-                                : w->resp.status == 500 && w->colon_pw ? _BCE_COLON_PW_HINT : NULL);
+                                : w->resp.status == 500 && w->ep->colon_pw ? _BCE_COLON_PW_HINT : NULL);
         return BCE_ERR_HTTP;
     }
     if (!(v = _bce_http_find(hdr, end, "upgrade", &vl)) || !_bce_has_token(v, v + vl, "websocket")) {
@@ -4561,7 +4662,7 @@ static long _bce_ws_read(_bce_ws_t *w, long long now) {
            buffer goes back to the parser, which makes room. */
         if (w->in_cap - w->in_len < (w->state == _BCE_WS_HANDSHAKE ? 1024u : 1u)) {
             void *buf = w->in;
-            size_t limit = (size_t)w->opts.max_message_bytes + w->max_header + 65536;
+            size_t limit = (size_t)w->opts.max_message_bytes + w->ep->max_header + 65536;
             if (w->in_cap && w->state != _BCE_WS_HANDSHAKE) return total;
             int gr = _bce_grow(w->alloc, &buf, &w->in_cap, w->in_cap ? w->in_cap * 2 : BCE_WS_RECV_BYTES, 1, limit);
             if (gr != BCE_OK) {
@@ -4626,7 +4727,7 @@ static void _bce_ws_io(_bce_ws_t *w, int revents, long long now) {
             _bce_ws_closed(w, 1006, "out of memory", BCE_ERR_NOMEM, now);
             return;
         }
-        _bce_http_reset(&w->resp, w->max_header, BCE_WS_REFUSED_BODY_MAX);
+        _bce_http_reset(&w->resp, w->ep->max_header, BCE_WS_REFUSED_BODY_MAX);
         w->resp.upgrade = 1;
         w->in_len = 0;
         w->state = _BCE_WS_HANDSHAKE;
@@ -4776,16 +4877,15 @@ static int _bce_ws_events(const _bce_ws_t *w) {
     switch (w->state) {
     case _BCE_WS_CONNECTING: return w->conn.want;
     case _BCE_WS_HANDSHAKE: case _BCE_WS_OPEN: case _BCE_WS_CLOSING:
-        return _BCE_WANT_READ | (w->out_off < w->out_len ? _BCE_WANT_WRITE : 0);
+        return BCE_WANT_READ | (w->out_off < w->out_len ? BCE_WANT_WRITE : 0);
     default: return 0;
     }
 }
 
-static void _bce_ws_start(_bce_ws_t *w, const bce_ws_opts_t *opts, int connect_timeout_ms, long long now) {
+static void _bce_ws_start(_bce_ws_t *w, const bce_ws_opts_t *opts, long long now) {
     if (opts) w->opts = *opts;
     else memset(&w->opts, 0, sizeof w->opts);
     _bce_ws_defaults(&w->opts);
-    w->connect_timeout_ms = connect_timeout_ms;
     w->failures = 0;
     w->ever_open = 0;
     w->result = BCE_OK;
@@ -5036,7 +5136,6 @@ struct bce_coin_t {
     char *url, *user, *password, *xpub, *contract, *address, *key, *ca_file;
     char *wallet_json;          /* the value sent as "xpub": null, a string or an object */
     bce_manager_t *manager;     /* owner, or NULL */
-    _bce_tls_cfg_t *tls;        /* https:// only */
     char *spec;                 /* the daemon's exceptions (bce_rpc_error_name), once fetched */
     size_t spec_len;
     long long next_poll;
@@ -5047,10 +5146,10 @@ struct bce_coin_t {
     _bce_handler_t handlers[_BCE_EV_COUNT];
     bce_ws_opts_t wsopts;
     _bce_disp_t disp;
+    _bce_endpoint_t ep;         /* what rpc and ws share */
     _bce_rpc_t rpc;
     _bce_ws_t ws;               /* the websocket, once started */
     int cur;                    /* index in _bce_currencies */
-    int connect_timeout_ms, rpc_timeout_ms, skip_verify;
     int borrowed;               /* a manager's stand-in coin: xpub/key point at event data */
     int in_handler;
     volatile sig_atomic_t stop_requested;
@@ -5147,16 +5246,9 @@ static int _bce_dispatch_one(_bce_disp_t *d, const _bce_route_t *rt, const char 
     if (!h) return 0;
     /* every decoded string fits in the update's own length (quotes make room for the NULs) */
     need = (size_t)(toks[obj].end - toks[obj].start) + 1;
-    if (need > d->arena_cap) {
-        void *buf = NULL;
-        size_t cap = 0;
-        if (_bce_grow(&d->json.desc.allocator, &buf, &cap, need, 1, (size_t)-1) != BCE_OK) {
-            _bce_log(d->logger, BCE_LOG_ERROR, "out of memory while delivering an event; skipped");
-            return BCE_ERR_NOMEM;
-        }
-        _bce_mfree(&d->json.desc.allocator, d->arena);
-        d->arena = (char *)buf;
-        d->arena_cap = cap;
+    if (need > d->arena_cap && _bce_scratch(&d->json.desc.allocator, &d->arena, &d->arena_cap, need) != BCE_OK) {
+        _bce_log(d->logger, BCE_LOG_ERROR, "out of memory while delivering an event; skipped");
+        return BCE_ERR_NOMEM;
     }
     d->arena_used = 0;
     ev.index = found;
@@ -5375,16 +5467,9 @@ static void _bce_ws_deliver(_bce_disp_t *d, const char *text, size_t len, void *
     }
     if ((w = _bce_json_find_n(text, t, 0, "wallet", 6)) != 0 && t[w].type == BCE_JSON_STRING) {
         size_t need = (size_t)(t[w].end - t[w].start) + 1;
-        if (need > d->aux_cap) {
-            void *buf = NULL;
-            size_t cap = 0;
-            if (_bce_grow(&p->desc.allocator, &buf, &cap, need, 1, (size_t)-1) != BCE_OK) {
-                _bce_log(d->logger, BCE_LOG_ERROR, "out of memory for a websocket message; skipped");
-                return;
-            }
-            _bce_mfree(&p->desc.allocator, d->aux);
-            d->aux = (char *)buf;
-            d->aux_cap = cap;
+        if (need > d->aux_cap && _bce_scratch(&p->desc.allocator, &d->aux, &d->aux_cap, need) != BCE_OK) {
+            _bce_log(d->logger, BCE_LOG_ERROR, "out of memory for a websocket message; skipped");
+            return;
         }
         bce_json_string(text, &t[w], d->aux, d->aux_cap, NULL);
         wallet = d->aux;
@@ -5432,11 +5517,7 @@ static void _bce_coin_free_strings(bce_coin_t *c) {
 
 static int _bce_check_desc(const bce_coin_desc_t *d, const bce_logger_t *lg) {
     if (d->currency && _bce_currency_find(d->currency) < 0) {
-        _bce_msg_t m;
-        m.len = 0;
-        _bce_msg_str(&m, "unsupported currency: ");
-        _bce_msg_untrusted(&m, d->currency, strlen(d->currency));
-        _bce_log(lg, BCE_LOG_ERROR, m.buf);
+        _bce_log_currency(lg, BCE_LOG_ERROR, "unsupported currency: ", d->currency, strlen(d->currency));
         return BCE_ERR_UNSUPPORTED;
     }
     if (d->user && strchr(d->user, ':')) {
@@ -5453,8 +5534,11 @@ static int _bce_check_desc(const bce_coin_desc_t *d, const bce_logger_t *lg) {
         return BCE_ERR_INVALID_ARG;
     }
     {
-        const char *why = _bce_rpc_limits_bad(d->limits.max_header_bytes ? d->limits.max_header_bytes : 16384u,
-                                              d->limits.max_response_bytes ? d->limits.max_response_bytes : 16u << 20);
+        bce_coin_desc_t f = *d;
+        char urlbuf[_BCE_URLBUF];
+        const char *why;
+        _bce_coin_desc_defaults(&f, urlbuf);
+        why = _bce_rpc_limits_bad(f.limits.max_header_bytes, f.limits.max_response_bytes);
         if (why) {
             _bce_log(lg, BCE_LOG_ERROR, why);
             return BCE_ERR_INVALID_ARG;
@@ -5510,30 +5594,21 @@ static char *_bce_wallet_json(const bce_allocator_t *a, const char *xpub, const 
 }
 
 /* Builds a coin from a checked desc. */
-static bce_coin_t *_bce_coin_new(const bce_coin_desc_t *d) {
+static bce_coin_t *_bce_coin_new(const bce_coin_desc_t *desc) {
     bce_coin_t *c;
-    char urlbuf[40];
-    int cur = _bce_currency_find(d->currency);
+    char urlbuf[_BCE_URLBUF];
+    bce_coin_desc_t full = *desc;
+    const bce_coin_desc_t *d = &full;
+    _bce_coin_desc_defaults(&full, urlbuf);
     c = (bce_coin_t *)_bce_malloc(&d->allocator, sizeof *c);
     if (!c) return NULL;
     memset(c, 0, sizeof *c);
-    c->cur = cur;
+    c->cur = _bce_currency_find(d->currency);
     c->allocator = d->allocator;
     c->logger = d->logger;
-    _bce_logger_defaults(&c->logger);
-    c->connect_timeout_ms = d->connect_timeout_ms ? d->connect_timeout_ms : 10000;
-    c->rpc_timeout_ms = d->rpc_timeout_ms ? d->rpc_timeout_ms : 300000;
-    c->skip_verify = d->tls.skip_verify != 0;
-    if (!d->url) {
-        _bce_msg_t m;
-        m.len = 0;
-        _bce_msg_str(&m, "http://localhost:");
-        _bce_msg_long(&m, _bce_currencies[cur].port);
-        memcpy(urlbuf, m.buf, m.len + 1);
-    }
-    c->url = _bce_strdup(&c->allocator, d->url ? d->url : urlbuf);
-    c->user = _bce_strdup(&c->allocator, d->user ? d->user : "electrum");
-    c->password = _bce_strdup(&c->allocator, d->password ? d->password : "electrumz");
+    c->url = _bce_strdup(&c->allocator, d->url);
+    c->user = _bce_strdup(&c->allocator, d->user);
+    c->password = _bce_strdup(&c->allocator, d->password);
     c->xpub = _bce_strdup(&c->allocator, d->xpub);
     c->contract = _bce_strdup(&c->allocator, d->contract);
     c->address = _bce_strdup(&c->allocator, d->address);
@@ -5558,34 +5633,18 @@ static bce_coin_t *_bce_coin_new(const bce_coin_desc_t *d) {
         _bce_mfree(&c->allocator, c);
         return NULL;
     }
-    _bce_disp_init(&c->disp, &c->logger, &c->allocator,
-                   d->limits.max_json_tokens ? d->limits.max_json_tokens : _BCE_DEFAULT_MAX_TOKENS,
-                   _bce_json_depth(d->limits.max_json_depth));
-    {
-        int nomem;
-        c->tls = _bce_tls_new(&c->allocator, c->url, &nomem);
-        if (nomem) {
-            _bce_disp_release(&c->disp);
-            _bce_coin_free_strings(c);
-            _bce_mfree(&c->allocator, c);
-            return NULL;
-        }
-    }
-    if (_bce_rpc_init(&c->rpc, c->url, c->user, c->password, c->connect_timeout_ms, c->rpc_timeout_ms,
-                      d->limits.max_header_bytes ? d->limits.max_header_bytes : 16384u,
-                      d->limits.max_response_bytes ? d->limits.max_response_bytes : (16u << 20),
-                      &c->allocator, &c->logger, &c->disp, c->last_error, sizeof c->last_error,
-                      c->tls, c->ca_file, c->skip_verify) != BCE_OK) {
-        _bce_rpc_release(&c->rpc);
-        _bce_tls_delete(&c->allocator, c->tls);
-        _bce_disp_release(&c->disp);
+    full.tls.ca_file = c->ca_file;                      /* the endpoint keeps this one */
+    if (_bce_endpoint_init(&c->ep, d, &c->allocator, &c->logger, c->last_error, sizeof c->last_error) != BCE_OK) {
+        _bce_endpoint_release(&c->ep);
         _bce_coin_free_strings(c);
         _bce_mfree(&c->allocator, c);
         return NULL;
     }
+    _bce_disp_init(&c->disp, &c->logger, &c->allocator, d->limits.max_json_tokens, d->limits.max_json_depth);
+    _bce_rpc_init(&c->rpc, &c->ep, &c->disp);
     c->rpc.stop = &c->stop_requested;
     c->last_error[0] = 0;
-    if (c->skip_verify)
+    if (c->ep.skip_verify)
         _bce_log(&c->logger, BCE_LOG_WARN, "TLS certificate verification is OFF (tls.skip_verify): "
                                            "anyone on the path can impersonate the daemon");
     return c;
@@ -5613,7 +5672,7 @@ static void _bce_coin_free(bce_coin_t *c) {
     }
     _bce_rpc_release(&c->rpc);
     _bce_mfree(&c->allocator, c->spec);
-    _bce_tls_delete(&c->allocator, c->tls);
+    _bce_endpoint_release(&c->ep);
     _bce_close_fd(&c->wake[0]);
     _bce_close_fd(&c->wake[1]);
     _bce_disp_release(&c->disp);
@@ -5840,7 +5899,7 @@ static int _bce_poll_collect(_bce_rpc_t *rpc, _bce_disp_t *d, const _bce_route_t
             _bce_dispatch_array(d, rt, rpc->result_json, rpc->result_len);
         return BCE_OK;
     }
-    _bce_log_call_failure(d->logger, "get_updates", r, rpc->error);
+    _bce_log_call_failure(d->logger, "get_updates", r, rpc->ep->error);
     return _bce_rpc_fatal(rpc, r) ? r : BCE_OK;
 }
 
@@ -5903,6 +5962,11 @@ static void _bce_coin_ws_open(void *owner, long long now) {
         c->wsopts.on_connect(c, _bce_currencies[c->cur].name, c->wsopts.user_data);
         c->in_handler--;
     }
+}
+
+static int _bce_coin_ws_refused(void *owner, int status, const char *body, size_t len) {
+    bce_coin_t *coin = (bce_coin_t *)owner;
+    return _bce_rpc_refused_upgrade(&coin->ep, &coin->disp.json, status, body, len);
 }
 
 static void _bce_coin_ws_closed(void *owner, int code, const char *reason) {
@@ -6003,7 +6067,7 @@ _BCE_DEF int bce_coin_begin_websocket(bce_coin_t *coin, const bce_ws_opts_t *opt
     if (coin->in_handler || coin->mode != _BCE_MODE_NONE || _bce_rpc_busy(&coin->rpc)) return BCE_ERR_STATE;
     if (_bce_ws_opts_bad(opts)) return BCE_ERR_INVALID_ARG;
     {
-        const char *why = _bce_ws_limits_bad(opts, coin->rpc.max_header);
+        const char *why = _bce_ws_limits_bad(opts, coin->ep.max_header);
         if (why) {
             _bce_rpc_error(&coin->rpc, why, NULL);
             _bce_log(&coin->logger, BCE_LOG_ERROR, coin->last_error);
@@ -6011,13 +6075,13 @@ _BCE_DEF int bce_coin_begin_websocket(bce_coin_t *coin, const bce_ws_opts_t *opt
         }
     }
     if (!coin->ws_ready) {
-        _bce_ws_init(&coin->ws, &coin->rpc, &coin->disp.json, &coin->allocator, &coin->logger, coin->last_error,
-                     sizeof coin->last_error);
+        _bce_ws_init(&coin->ws, &coin->ep);
         if (coin->key && !(coin->ws.subscribe = _bce_subscribe_json(&coin->allocator, coin->key))) return BCE_ERR_NOMEM;
         coin->ws.owner = coin;
         coin->ws.on_open = _bce_coin_ws_open;
         coin->ws.on_text = _bce_coin_ws_text;
         coin->ws.on_closed = _bce_coin_ws_closed;
+        coin->ws.on_refused = _bce_coin_ws_refused;
         coin->ws.stop = &coin->stop_requested;
         coin->ws_ready = 1;
     }
@@ -6041,7 +6105,7 @@ _BCE_DEF int bce_coin_begin_websocket(bce_coin_t *coin, const bce_ws_opts_t *opt
     coin->fatal = BCE_OK;
     coin->next_poll = -1;
     coin->mode = _BCE_MODE_WS;
-    _bce_ws_start(&coin->ws, &coin->wsopts, coin->connect_timeout_ms, _bce_now_ms());
+    _bce_ws_start(&coin->ws, &coin->wsopts, _bce_now_ms());
     return BCE_OK;
 }
 
@@ -6170,12 +6234,11 @@ typedef struct _bce_mcur_t {
     char last_error[BCE_LOG_LINE_MAX];
     bce_manager_t *m;           /* back pointers for the websocket callbacks */
     int index;
-    int connect_timeout_ms;
+    _bce_endpoint_t ep;         /* what rpc and ws share, made with rpc */
     _bce_ws_t ws;               /* one websocket per currency */
     int ws_ready;
     _bce_seen_t gseen;          /* global events delivered lately */
     int gseen_ready;
-    _bce_tls_cfg_t *tls;        /* https:// only */
     _bce_hold_t hold;           /* websocket messages held until the catch-up round was dispatched */
     int load_failed;            /* a wallet-loading call of this round failed: another round */
 } _bce_mcur_t;
@@ -6202,13 +6265,13 @@ static const _bce_handler_t *_bce_manager_handlers(bce_manager_t *m) { return m-
 /* A call made for a held wallet failed with a JSON-RPC error: the wallet's coin keeps it too
    (bce_coin_last_rpc_error and bce_coin_last_error name the wallet that ended a run). */
 static void _bce_coin_take_error(bce_coin_t *c, const _bce_rpc_t *rpc) {
-    size_t n = strlen(rpc->error);
+    size_t n = strlen(rpc->ep->error);
     if (!rpc->rpc_code || c->borrowed) return;
     c->rpc.err_code = rpc->err_code;
     if (!c->rpc.err_msg) c->rpc.err_msg = (char *)_bce_malloc(&c->allocator, BCE_RPC_MESSAGE_MAX);
     if (c->rpc.err_msg) memcpy(c->rpc.err_msg, rpc->err_msg ? rpc->err_msg : "", rpc->err_msg ? strlen(rpc->err_msg) + 1 : 1);
     if (n >= sizeof c->last_error) n = sizeof c->last_error - 1;
-    memcpy(c->last_error, rpc->error, n);
+    memcpy(c->last_error, rpc->ep->error, n);
     c->last_error[n] = 0;
 }
 
@@ -6223,7 +6286,7 @@ _BCE_DEF bce_manager_t *bce_manager_create(const bce_manager_desc_t *desc) {
     bce_manager_desc_t d;
     if (desc) d = *desc;
     else memset(&d, 0, sizeof d);
-    _bce_logger_defaults(&d.logger);
+    _bce_manager_desc_defaults(&d);
     if ((d.allocator.alloc == NULL) != (d.allocator.free == NULL)) {
         _bce_log(&d.logger, BCE_LOG_ERROR, "allocator: set both alloc and free, or neither");
         return NULL;
@@ -6237,7 +6300,7 @@ _BCE_DEF bce_manager_t *bce_manager_create(const bce_manager_desc_t *desc) {
     memset(m, 0, sizeof *m);
     m->logger = d.logger;
     m->allocator = d.allocator;
-    m->max_wallets = d.limits.max_wallets ? d.limits.max_wallets : 1000000u;
+    m->max_wallets = d.limits.max_wallets;
     m->wake[0] = m->wake[1] = -1;
     {
         int i;
@@ -6246,9 +6309,7 @@ _BCE_DEF bce_manager_t *bce_manager_create(const bce_manager_desc_t *desc) {
             m->cur[i].index = i;
         }
     }
-    _bce_disp_init(&m->disp, &m->logger, &m->allocator,
-                   d.limits.max_json_tokens ? d.limits.max_json_tokens : _BCE_DEFAULT_MAX_TOKENS,
-                   _bce_json_depth(d.limits.max_json_depth));
+    _bce_disp_init(&m->disp, &m->logger, &m->allocator, d.limits.max_json_tokens, d.limits.max_json_depth);
     return m;
 }
 
@@ -6262,6 +6323,8 @@ static void _bce_params_free(bce_manager_t *m, bce_coin_desc_t *p) {
     _bce_mfree(a, (void *)(uintptr_t)p->tls.ca_file);
     memset(p, 0, sizeof *p);
 }
+
+static void _bce_mcur_drop_clients(_bce_mcur_t *mc);
 
 _BCE_DEF void bce_manager_destroy(bce_manager_t *m) {
     int i;
@@ -6277,15 +6340,9 @@ _BCE_DEF void bce_manager_destroy(bce_manager_t *m) {
         for (k = 0; k < mc->nslots; k++)
             if (mc->slots[k]) _bce_coin_free(mc->slots[k]);
         _bce_mfree(&m->allocator, mc->slots);
-        if (mc->spare) {
-            mc->spare->xpub = mc->spare->key = NULL;
-            _bce_coin_free(mc->spare);
-        }
+        _bce_mcur_drop_clients(mc);                  /* the stand-in coin too */
         _bce_params_free(m, &mc->params);
-        if (mc->rpc_ready) _bce_rpc_release(&mc->rpc);
-        if (mc->ws_ready) _bce_ws_release(&mc->ws);
         if (mc->gseen_ready) _bce_seen_release(&mc->gseen, &m->allocator);
-        _bce_tls_delete(&m->allocator, mc->tls);
         _bce_mfree(&m->allocator, mc->hold.buf);
     }
     _bce_close_fd(&m->wake[0]);
@@ -6297,12 +6354,13 @@ _BCE_DEF void bce_manager_destroy(bce_manager_t *m) {
 
 /* Drops what the manager built from a currency's settings: its polling and websocket clients,
    their TLS configuration and the stand-in coin. The next start builds them again. */
-static void _bce_mcur_drop_clients(bce_manager_t *m, _bce_mcur_t *mc) {
-    if (mc->rpc_ready) _bce_rpc_release(&mc->rpc);
-    if (mc->ws_ready) _bce_ws_release(&mc->ws);    /* it shares the client's auth and TLS */
+static void _bce_mcur_drop_clients(_bce_mcur_t *mc) {
+    if (mc->ws_ready) _bce_ws_release(&mc->ws);
+    if (mc->rpc_ready) {
+        _bce_rpc_release(&mc->rpc);
+        _bce_endpoint_release(&mc->ep);                 /* after both connections */
+    }
     mc->rpc_ready = mc->ws_ready = 0;
-    _bce_tls_delete(&m->allocator, mc->tls);
-    mc->tls = NULL;
     if (mc->spare) {
         mc->spare->xpub = mc->spare->key = NULL;
         _bce_coin_free(mc->spare);
@@ -6322,11 +6380,7 @@ _BCE_DEF int bce_manager_configure(bce_manager_t *m, const char *currency, const
     }
     cur = _bce_currency_find(currency);
     if (cur < 0) {
-        _bce_msg_t msg;
-        msg.len = 0;
-        _bce_msg_str(&msg, "unsupported currency: ");
-        _bce_msg_untrusted(&msg, currency, strlen(currency));
-        _bce_log(&m->logger, BCE_LOG_ERROR, msg.buf);
+        _bce_log_currency(&m->logger, BCE_LOG_ERROR, "unsupported currency: ", currency, strlen(currency));
         return BCE_ERR_UNSUPPORTED;
     }
     if (params) p = *params;
@@ -6355,7 +6409,7 @@ _BCE_DEF int bce_manager_configure(bce_manager_t *m, const char *currency, const
         _bce_params_free(m, &p);
         return BCE_ERR_NOMEM;
     }
-    _bce_mcur_drop_clients(m, &m->cur[cur]);     /* they may point into the old settings */
+    _bce_mcur_drop_clients(&m->cur[cur]);     /* they may point into the old settings */
     _bce_params_free(m, &old);
     m->cur[cur].params = p;
     m->cur[cur].configured = 1;
@@ -6431,11 +6485,7 @@ _BCE_DEF bce_coin_t *bce_manager_add_wallet(bce_manager_t *m, const char *curren
     if (!m || !xpub || !*xpub) return NULL;
     cur = _bce_currency_find(currency);
     if (cur < 0) {
-        _bce_msg_t msg;
-        msg.len = 0;
-        _bce_msg_str(&msg, "unsupported currency: ");
-        _bce_msg_untrusted(&msg, currency, strlen(currency));
-        _bce_log(&m->logger, BCE_LOG_ERROR, msg.buf);
+        _bce_log_currency(&m->logger, BCE_LOG_ERROR, "unsupported currency: ", currency, strlen(currency));
         return NULL;
     }
     d = _bce_manager_desc(m, cur, xpub);
@@ -6505,11 +6555,7 @@ static int _bce_manager_route(bce_manager_t *m, int cur, const char *wallet, _bc
 }
 
 static void _bce_log_unsupported(const bce_logger_t *lg, const char *currency, size_t n) {
-    _bce_msg_t msg;
-    msg.len = 0;
-    _bce_msg_str(&msg, "Received event for unsupported currency: ");
-    _bce_msg_untrusted(&msg, currency, n);
-    _bce_log(lg, BCE_LOG_WARN, msg.buf);
+    _bce_log_currency(lg, BCE_LOG_WARN, "Received event for unsupported currency: ", currency, n);
 }
 
 _BCE_DEF int bce_manager_process_updates(bce_manager_t *m, const char *currency, const char *wallet,
@@ -6537,32 +6583,14 @@ _BCE_DEF int bce_manager_process_updates(bce_manager_t *m, const char *currency,
 static int _bce_mcur_rpc(bce_manager_t *m, int cur) {
     _bce_mcur_t *mc = &m->cur[cur];
     bce_coin_desc_t d;
-    char urlbuf[40];
+    char urlbuf[_BCE_URLBUF];
     int r;
     if (mc->rpc_ready) return BCE_OK;
     d = _bce_manager_desc(m, cur, NULL);
-    if (!d.url) {
-        _bce_msg_t u;
-        u.len = 0;
-        _bce_msg_str(&u, "http://localhost:");
-        _bce_msg_long(&u, _bce_currencies[cur].port);
-        memcpy(urlbuf, u.buf, u.len + 1);
-        d.url = urlbuf;
-    }
-    r = _bce_rpc_init(&mc->rpc, d.url, d.user ? d.user : "electrum", d.password ? d.password : "electrumz",
-                      d.connect_timeout_ms ? d.connect_timeout_ms : 10000, d.rpc_timeout_ms ? d.rpc_timeout_ms : 300000,
-                      d.limits.max_header_bytes ? d.limits.max_header_bytes : 16384u,
-                      d.limits.max_response_bytes ? d.limits.max_response_bytes : (16u << 20),
-                      &m->allocator, &m->logger, &m->disp, mc->last_error, sizeof mc->last_error,
-                      NULL, d.tls.ca_file, d.tls.skip_verify);
-    if (r != BCE_OK) { _bce_rpc_release(&mc->rpc); return r; }
-    {
-        int nomem;
-        mc->tls = _bce_tls_new(&m->allocator, d.url, &nomem);
-        if (nomem) { _bce_rpc_release(&mc->rpc); return BCE_ERR_NOMEM; }
-        mc->rpc.conn.tls_cfg = mc->tls;
-    }
-    mc->connect_timeout_ms = d.connect_timeout_ms ? d.connect_timeout_ms : 10000;
+    _bce_coin_desc_defaults(&d, urlbuf);
+    r = _bce_endpoint_init(&mc->ep, &d, &m->allocator, &m->logger, mc->last_error, sizeof mc->last_error);
+    if (r != BCE_OK) { _bce_endpoint_release(&mc->ep); return r; }
+    _bce_rpc_init(&mc->rpc, &mc->ep, &m->disp);
     mc->rpc.stop = &m->stop_requested;
     mc->rpc_ready = 1;
     return BCE_OK;
@@ -6572,6 +6600,8 @@ static int _bce_mcur_rpc(bce_manager_t *m, int cur) {
 static _bce_seen_t *_bce_coin_seen(bce_coin_t *c, uint32_t entries) {
     if (c->seen_ready) return &c->seen;
     if (_bce_seen_init(&c->seen, &c->allocator, entries, BCE_DEDUP_TWINS) != BCE_OK) return NULL;
+    /* 1, not BCE_DEDUP_GLOBAL: a manager dedups global events once per currency
+       (_bce_mcur_gseen); a held coin's own global ring is never consulted */
     if (_bce_seen_init(&c->seen_global, &c->allocator, 1, 0) != BCE_OK) {
         _bce_seen_release(&c->seen, &c->allocator);
         return NULL;
@@ -6725,6 +6755,11 @@ static void _bce_mcur_ws_open(void *owner, long long now) {
     }
 }
 
+static int _bce_mcur_ws_refused(void *owner, int status, const char *body, size_t len) {
+    _bce_mcur_t *mc = (_bce_mcur_t *)owner;
+    return _bce_rpc_refused_upgrade(&mc->ep, &mc->m->disp.json, status, body, len);
+}
+
 static void _bce_mcur_ws_closed(void *owner, int code, const char *reason) {
     _bce_mcur_t *mc = (_bce_mcur_t *)owner;
     bce_manager_t *m = mc->m;
@@ -6799,8 +6834,12 @@ _BCE_DEF int bce_manager_begin_websocket(bce_manager_t *m, const char *currency,
         const _bce_mcur_t *mc = &m->cur[i];
         const char *why;
         if (only >= 0 ? i != only : !(mc->count || mc->configured)) continue;
-        why = _bce_ws_limits_bad(opts, mc->configured && mc->params.limits.max_header_bytes
-                                       ? mc->params.limits.max_header_bytes : 16384u);
+        {
+            char urlbuf[_BCE_URLBUF];
+            bce_coin_desc_t d = _bce_manager_desc(m, i, NULL);
+            _bce_coin_desc_defaults(&d, urlbuf);
+            why = _bce_ws_limits_bad(opts, d.limits.max_header_bytes);
+        }
         if (why) {
             _bce_msg_t msg;
             msg.len = 0;
@@ -6821,19 +6860,19 @@ _BCE_DEF int bce_manager_begin_websocket(bce_manager_t *m, const char *currency,
         if (only >= 0 ? i != only : !(mc->count || mc->configured)) continue;
         if (_bce_mcur_rpc(m, i) != BCE_OK) return BCE_ERR_INVALID_ARG;
         if (!mc->ws_ready) {
-            _bce_ws_init(&mc->ws, &mc->rpc, &m->disp.json, &m->allocator, &m->logger, mc->last_error,
-                         sizeof mc->last_error);
+            _bce_ws_init(&mc->ws, &mc->ep);
             mc->ws.owner = mc;
             mc->ws.on_open = _bce_mcur_ws_open;
             mc->ws.on_text = _bce_mcur_ws_text;
             mc->ws.on_closed = _bce_mcur_ws_closed;
+            mc->ws.on_refused = _bce_mcur_ws_refused;
             mc->ws.stop = &m->stop_requested;
             mc->ws_ready = 1;
         }
         mc->cursor = 0;
         mc->in_round = 0;
         mc->next_round = -1;
-        _bce_ws_start(&mc->ws, &m->wsopts, mc->connect_timeout_ms, now);
+        _bce_ws_start(&mc->ws, &m->wsopts, now);
         any = 1;
     }
     if (!any) {

@@ -881,7 +881,7 @@ static void post_release(void) {
     g_post_secret = NULL;
 }
 
-/* Waits until the connection can go on (want: _BCE_WANT_*); -1 once the deadline passed or
+/* Waits until the connection can go on (want: BCE_WANT_*); -1 once the deadline passed or
    SIGINT/SIGTERM came (the POST is abandoned: the event stays pending). */
 static int post_wait(int want, long long deadline) {
     struct pollfd pf;
@@ -939,7 +939,7 @@ static int http_post(const char *body, size_t len, const char *id, char *why, si
         long n = _bce_conn_send(&g_post.conn, g_post.req + off, o - off);
         if (n > 0) off += (size_t)n;
         else if ((n == _BCE_IO_AGAIN_READ || n == _BCE_IO_AGAIN_WRITE)
-                 && post_wait(n == _BCE_IO_AGAIN_READ ? _BCE_WANT_READ : _BCE_WANT_WRITE, deadline) >= 0) continue;
+                 && post_wait(n == _BCE_IO_AGAIN_READ ? BCE_WANT_READ : BCE_WANT_WRITE, deadline) >= 0) continue;
         else {
             snprintf(why, whycap, "%s", n == _BCE_IO_AGAIN_READ || n == _BCE_IO_AGAIN_WRITE ? "timed out sending" : "send failed");
             _bce_conn_close(&g_post.conn);
@@ -962,7 +962,7 @@ static int http_post(const char *body, size_t len, const char *id, char *why, si
         }
         n = _bce_conn_recv(&g_post.conn, g_post.in + in_len, g_post.in_cap - in_len - 1);
         if (n == _BCE_IO_AGAIN_READ || n == _BCE_IO_AGAIN_WRITE) {
-            if (post_wait(n == _BCE_IO_AGAIN_READ ? _BCE_WANT_READ : _BCE_WANT_WRITE, deadline) >= 0) continue;
+            if (post_wait(n == _BCE_IO_AGAIN_READ ? BCE_WANT_READ : BCE_WANT_WRITE, deadline) >= 0) continue;
             snprintf(why, whycap, "timed out waiting for the answer (--post-timeout %d ms)", opt.post_timeout_ms);
             break;
         }

@@ -94,6 +94,8 @@ static bce_coin_t *fault_coin(const daemon_t *d, const char *wallet, fault_t *rp
     c = bce_coin_create(&desc);
     c->rpc.conn.transport = &fault_io;
     c->rpc.conn.transport_ctx = rpc;
+    c->ep.transport = &fault_io;            /* the websocket, made later, takes the endpoint's */
+    c->ep.transport_ctx = rpc;
     return c;
 }
 

@@ -941,6 +941,8 @@ static void test_ws_send_queue_bound(void) {
     df.refused = 0;
     c->rpc.conn.transport = &deaf_io;
     c->rpc.conn.transport_ctx = &df;
+    c->ep.transport = &deaf_io;       /* the websocket, made later, takes the endpoint's */
+    c->ep.transport_ctx = &df;
     o.max_message_bytes = 4096;
     CHECK_INT(bce_start_websocket(c, &o), BCE_ERR_CLOSED);
     CHECK_INT(seen.disc_code, 1008);
@@ -1007,6 +1009,8 @@ static void test_ws_read_rounds(void) {
     rt.step_bytes = 0;
     c->rpc.conn.transport = &counting_io;
     c->rpc.conn.transport_ctx = &rt;
+    c->ep.transport = &counting_io;       /* the websocket, made later, takes the endpoint's */
+    c->ep.transport_ctx = &rt;
     CHECK_INT(bce_on(c, "new_transaction", on_tx, &seen), BCE_OK);
     CHECK_INT(bce_coin_begin_websocket(c, &o), BCE_OK);
     deadline = _bce_now_ms() + 20000;

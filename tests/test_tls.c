@@ -221,9 +221,9 @@ static void inject_tls(const char *url, int from, int count, const char *wallet)
     {   /* replace the JSON-RPC request with the inject request */
         char req[9000];
         int k = snprintf(req, sizeof req, "POST /_test/inject HTTP/1.1\r\nHost: %s:%s\r\nContent-Type: application/json\r\n"
-                         "Content-Length: %u\r\n\r\n%s", r->url.host, r->url.port, (unsigned)strlen(body), body);
+                         "Content-Length: %u\r\n\r\n%s", r->ep->url.host, r->ep->url.port, (unsigned)strlen(body), body);
         void *buf = r->out;
-        CHECK_INT(_bce_grow(r->alloc, &buf, &r->out_cap, (size_t)k, 1, (size_t)-1), BCE_OK);
+        CHECK_INT(_bce_grow(r->ep->alloc, &buf, &r->out_cap, (size_t)k, 1, (size_t)-1), BCE_OK);
         r->out = (char *)buf;
         memcpy(r->out, req, (size_t)k);
         r->out_len = (size_t)k;

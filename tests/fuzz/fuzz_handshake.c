@@ -204,6 +204,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         FUZZ_CHECK(_bce_mcur_rpc(m, 0) == BCE_OK);
         m->cur[0].rpc.conn.transport = &t_io;
         m->cur[0].rpc.conn.transport_ctx = &x;
+        m->cur[0].ep.transport = &t_io;       /* the websocket, made later, takes the endpoint's */
+        m->cur[0].ep.transport_ctx = &x;
         FUZZ_CHECK(bce_manager_begin_websocket(m, "BTC", &opts) == BCE_OK);
         w = &m->cur[0].ws;
         x.fe.manager = m;
@@ -222,6 +224,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         FUZZ_CHECK(bce_on(coin, "new_block, new_transaction, new_payment, verified_tx", fuzz_on_event, &x.fe) == BCE_OK);
         coin->rpc.conn.transport = &t_io;
         coin->rpc.conn.transport_ctx = &x;
+        coin->ep.transport = &t_io;       /* the websocket, made later, takes the endpoint's */
+        coin->ep.transport_ctx = &x;
         FUZZ_CHECK(bce_coin_begin_websocket(coin, &opts) == BCE_OK);
         w = &coin->ws;
     }

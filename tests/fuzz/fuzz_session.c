@@ -427,6 +427,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             FUZZ_CHECK(_bce_mcur_rpc(s.m, i) == BCE_OK);
             s.m->cur[i].rpc.conn.transport = &t_io;
             s.m->cur[i].rpc.conn.transport_ctx = &s;
+            s.m->cur[i].ep.transport = &t_io;       /* the websocket, made later, takes the endpoint's */
+            s.m->cur[i].ep.transport_ctx = &s;
             s.rpc[s.nrpc++] = &s.m->cur[i].rpc;
             s.ws[s.nws++] = &s.m->cur[i].ws;
         }
@@ -450,6 +452,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         FUZZ_CHECK(bce_on(s.coin, "new_block, new_transaction, new_payment, verified_tx", on_event, &s) == BCE_OK);
         s.coin->rpc.conn.transport = &t_io;
         s.coin->rpc.conn.transport_ctx = &s;
+        s.coin->ep.transport = &t_io;       /* the websocket, made later, takes the endpoint's */
+        s.coin->ep.transport_ctx = &s;
         s.rpc[s.nrpc++] = &s.coin->rpc;
         s.ws[s.nws++] = &s.coin->ws;
         if (polling && d.xpub) {

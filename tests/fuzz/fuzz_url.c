@@ -47,7 +47,7 @@ static void check_host_header(const char *req, const _bce_url_t *u) {
 }
 
 static void check_rpc_request(_bce_rpc_t *rpc) {
-    const _bce_url_t *u = &rpc->url;
+    const _bce_url_t *u = &rpc->ep->url;
     char *req = (char *)malloc(rpc->out_len + 1), *body, *cl;
     char line[600];
     size_t blen;
@@ -69,7 +69,7 @@ static void check_rpc_request(_bce_rpc_t *rpc) {
 }
 
 static void check_ws_request(_bce_ws_t *w) {
-    const _bce_url_t *u = &w->url;
+    const _bce_url_t *u = &w->ep->url;
     char *req = (char *)malloc(w->out_len + 1);
     char line[600];
     const char *key;
@@ -113,7 +113,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     check_parsed(url, &u);
     FUZZ_CHECK(strcmp(bce_coin_url(coin), url) == 0);
-    FUZZ_CHECK(strcmp(coin->rpc.url.host, u.host) == 0 && strcmp(coin->rpc.url.prefix, u.prefix) == 0);
+    FUZZ_CHECK(strcmp(coin->ep.url.host, u.host) == 0 && strcmp(coin->ep.url.prefix, u.prefix) == 0);
 
     /* the JSON-RPC request */
     {
@@ -123,8 +123,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     /* the websocket upgrade request */
     {
         _bce_ws_t w;
-        char err[128];
-        FUZZ_CHECK(_bce_ws_init(&w, &coin->rpc, NULL, &coin->allocator, &coin->logger, err, sizeof err) == BCE_OK);
+        _bce_ws_init(&w, &coin->ep);
         w.opts.max_message_bytes = 4096;
         FUZZ_CHECK(_bce_ws_handshake_request(&w) == BCE_OK);
         check_ws_request(&w);

@@ -134,7 +134,7 @@ static void check_ws(const _bce_ws_t *w, const wsctx_t *x) {
     FUZZ_CHECK(w->in_len <= w->in_cap);
     FUZZ_CHECK(w->out_off <= w->out_len && w->out_len <= w->out_cap);
     FUZZ_CHECK(w->msg_len <= x->max_msg);
-    FUZZ_CHECK(w->in_cap <= (size_t)x->max_msg + w->max_header + 65536 + 32768);
+    FUZZ_CHECK(w->in_cap <= (size_t)x->max_msg + w->ep->max_header + 65536 + 32768);
     FUZZ_CHECK(w->out_cap <= (size_t)x->max_msg + 65536);
     if (w->state != _BCE_WS_OPEN && w->state != _BCE_WS_CLOSING) FUZZ_CHECK(w->in_len == 0 && w->msg_len == 0);
 }
@@ -191,6 +191,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         FUZZ_CHECK(_bce_mcur_rpc(x.m, 0) == BCE_OK);
         x.m->cur[0].rpc.conn.transport = &t_io;
         x.m->cur[0].rpc.conn.transport_ctx = &x;
+        x.m->cur[0].ep.transport = &t_io;       /* the websocket, made later, takes the endpoint's */
+        x.m->cur[0].ep.transport_ctx = &x;
         FUZZ_CHECK(bce_manager_begin_websocket(x.m, "BTC", &opts) == BCE_OK);
         w = &x.m->cur[0].ws;
         x.fe.manager = x.m;
@@ -207,6 +209,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         FUZZ_CHECK(bce_on(x.coin, "new_block, new_transaction, new_payment, verified_tx", on_event, &x) == BCE_OK);
         x.coin->rpc.conn.transport = &t_io;
         x.coin->rpc.conn.transport_ctx = &x;
+        x.coin->ep.transport = &t_io;       /* the websocket, made later, takes the endpoint's */
+        x.coin->ep.transport_ctx = &x;
         FUZZ_CHECK(bce_coin_begin_websocket(x.coin, &opts) == BCE_OK);
         w = &x.coin->ws;
         stop = &x.coin->stop_requested;
