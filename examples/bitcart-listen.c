@@ -53,7 +53,9 @@ enum {
 #define MAX_CURRENCIES 32
 #define PROBE_BYTES (8u << 20)   /* --poll's first get_updates answer (its HTTP body limit too) */
 #define ID_LEN 32                /* an event id: 128 bits in hex */
-#define RECENT_IDS 4096          /* --spool: ids remembered to drop repeats (across restarts too) */
+#define RECENT_IDS 4096          /* --spool: ids remembered to drop repeats (across restarts too), at least;
+                                    more with many wallets: see spool_open */
+#define POLLING_CAP 100          /* the daemon keeps at most this many updates per wallet */
 #define COMPACT_MIN (1u << 20)   /* --spool: the journal is compacted past max(this, twice its size after
                                     the last compaction) */
 #define PUMP_MS 20               /* --spool: handing on runs this long between two library steps */
@@ -1017,6 +1019,8 @@ typedef struct entry_t {
     int durable;
 } entry_t;
 
+static unsigned long long g_compact_min = COMPACT_MIN;   /* BITCART_LISTEN_COMPACT_MIN (for tests) */
+
 static struct {
     int on;
     int fd, lock_fd;
@@ -1027,8 +1031,8 @@ static struct {
     int attempts[NCONS];
     long long next_try[NCONS];
     unsigned want;              /* consumers in use */
-    uint64_t recent[RECENT_IDS];   /* ids appended lately (first 64 bits), for duplicates */
-    size_t recent_head, recent_n;
+    uint64_t *recent;           /* ids appended lately (first 64 bits), for duplicates: a ring */
+    size_t recent_head, recent_n, recent_cap;
     unsigned long long jsize, live, compact_at;
     long long unsynced_since;   /* -1: everything appended is durable */
     int paused;
@@ -1065,8 +1069,8 @@ static int recent_has(uint64_t v) {
 
 static void recent_add(uint64_t v) {
     g_spool.recent[g_spool.recent_head] = v;
-    g_spool.recent_head = (g_spool.recent_head + 1) % RECENT_IDS;
-    if (g_spool.recent_n < RECENT_IDS) g_spool.recent_n++;
+    g_spool.recent_head = (g_spool.recent_head + 1) % g_spool.recent_cap;
+    if (g_spool.recent_n < g_spool.recent_cap) g_spool.recent_n++;
 }
 
 static entry_t *q_at(size_t i) { return &g_spool.q[(g_spool.head + i) % g_spool.cap]; }
@@ -1163,6 +1167,19 @@ static void spool_fail(const char *what, const char *file) {
     stop_all();
 }
 
+/* fsync of a directory, so that the names created or renamed in it last. Returns 0, or -1 with
+   errno. EINVAL (a file system that cannot sync directories) counts as done. */
+static int sync_dir(const char *dir) {
+    int fd = open(dir, O_RDONLY | O_CLOEXEC), r, e;
+    if (fd < 0) return -1;
+    r = fsync(fd);
+    e = errno;
+    close(fd);
+    if (r != 0 && e == EINVAL) r = 0;
+    errno = e;
+    return r;
+}
+
 static int rec_reserve(size_t n) {
     if (n > g_spool.rec_cap) {
         char *p = (char *)realloc(g_spool.rec, n);
@@ -1244,6 +1261,7 @@ static int mark_done(entry_t *e, int c) {
 
 /* Appends the event and why to DIR/dead-letter (made durable). */
 static int dead_letter(entry_t *e, int c, int attempts, const char *why) {
+    int created = access(g_spool.dead_path, F_OK) != 0;
     int fd = open(g_spool.dead_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
     size_t wl = strlen(why), i, o;
     char *rec = (char *)malloc(e->len + wl * 6 + 200);
@@ -1274,6 +1292,10 @@ static int dead_letter(entry_t *e, int c, int attempts, const char *why) {
     }
     close(fd);
     free(rec);
+    if (created && sync_dir(opt.spool_dir) != 0) {
+        spool_fail("cannot sync the directory", opt.spool_dir);
+        return -1;
+    }
     g_spool.stat_dead++;
     say("warning: --%s: event %s given up after %d attempts (%s); kept in %s", cons_name[c], e->id, attempts, why,
         g_spool.dead_path);
@@ -1347,14 +1369,14 @@ static void spool_pump(void) {
 
 /* Writes the journal anew: the ids remembered, then the pending events with their "done"s. */
 static void spool_compact(void) {
-    int fd = open(g_spool.tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600), dfd, c;
+    int fd = open(g_spool.tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600), c;
     unsigned long long size = 0;
     size_t i, k;
     char line[ID_LEN + 64];
     const char *dir = opt.spool_dir;
     if (fd < 0) goto fail;
     for (k = 0; k < g_spool.recent_n; k++) {
-        uint64_t v = g_spool.recent[(g_spool.recent_head + RECENT_IDS - g_spool.recent_n + k) % RECENT_IDS];
+        uint64_t v = g_spool.recent[(g_spool.recent_head + g_spool.recent_cap - g_spool.recent_n + k) % g_spool.recent_cap];
         int n = snprintf(line, sizeof line, "{\"seen\":\"%016llx\"}\n", (unsigned long long)v);
         if (write_all(fd, line, (size_t)n) != 0) goto fail;
         size += (unsigned long long)n;
@@ -1376,9 +1398,9 @@ static void spool_compact(void) {
     }
     fd = -1;
     if (rename(g_spool.tmp_path, g_spool.path) != 0) goto fail;
-    if ((dfd = open(dir, O_RDONLY | O_CLOEXEC)) >= 0) {
-        if (fsync(dfd) != 0) {}                /* some file systems refuse it on directories */
-        close(dfd);
+    if (sync_dir(dir) != 0) {                  /* the rename is not durable: neither is the journal */
+        spool_fail("cannot sync the directory", dir);
+        return;
     }
     fd = open(g_spool.path, O_WRONLY | O_APPEND | O_CLOEXEC);
     if (fd < 0) {
@@ -1388,7 +1410,7 @@ static void spool_compact(void) {
     close(g_spool.fd);
     g_spool.fd = fd;
     g_spool.jsize = size;
-    g_spool.compact_at = size * 2 > COMPACT_MIN ? size * 2 : COMPACT_MIN;
+    g_spool.compact_at = size * 2 > g_compact_min ? size * 2 : g_compact_min;
     for (i = 0; i < g_spool.n; i++) q_at(i)->durable = 1;
     g_spool.unsynced_since = -1;
     return;
@@ -1396,7 +1418,7 @@ fail:
     if (opt.verbose) say("warning: --spool: compaction failed (%s); the journal stays as it is", strerror(errno));
     if (fd >= 0) close(fd);
     unlink(g_spool.tmp_path);
-    g_spool.compact_at = g_spool.jsize + COMPACT_MIN;
+    g_spool.compact_at = g_spool.jsize + g_compact_min;
 }
 
 /* Decodes member name of the object at tokens[0] of line into a new string (NULL: absent/null). */
@@ -1505,6 +1527,22 @@ static char *path_in(const char *dir, const char *name) {
     return p;
 }
 
+/* The directory that holds path (a new string; NULL: out of memory). */
+static char *parent_dir(const char *path) {
+    size_t n = strlen(path);
+    char *p;
+    while (n > 1 && path[n - 1] == '/') n--;
+    while (n > 0 && path[n - 1] != '/') n--;
+    while (n > 1 && path[n - 1] == '/') n--;
+    if (n == 0) return path_in(".", "");
+    p = (char *)malloc(n + 1);
+    if (p) {
+        memcpy(p, path, n);
+        p[n] = 0;
+    }
+    return p;
+}
+
 /* Opens (creates) the spool, takes its lock, reads the journal back and compacts it. */
 static int spool_open(void) {
     struct flock fl;
@@ -1525,7 +1563,32 @@ static int spool_open(void) {
         say("error: out of memory");
         return EXIT_RUNTIME;
     }
-    if (mkdir(opt.spool_dir, 0700) != 0 && errno != EEXIST) {
+    {
+        const char *env = getenv("BITCART_LISTEN_COMPACT_MIN");   /* for tests: compact sooner */
+        if (env && *env) {
+            char *end;
+            unsigned long long v = strtoull(env, &end, 10);
+            if (!*end && v >= 1024) g_compact_min = v;
+        }
+    }
+    /* every id the daemon can still hold: up to POLLING_CAP per wallet (one more set for the
+       events without a wallet), with a margin */
+    g_spool.recent_cap = (size_t)(opt.nwallets > 1 ? opt.nwallets : 1) * POLLING_CAP + POLLING_CAP;
+    g_spool.recent_cap += g_spool.recent_cap / 4;
+    if (g_spool.recent_cap < RECENT_IDS) g_spool.recent_cap = RECENT_IDS;
+    g_spool.recent = (uint64_t *)calloc(g_spool.recent_cap, sizeof *g_spool.recent);
+    if (!g_spool.recent) {
+        say("error: out of memory");
+        return EXIT_RUNTIME;
+    }
+    if (mkdir(opt.spool_dir, 0700) == 0) {
+        char *parent = parent_dir(opt.spool_dir);
+        int r2 = parent ? sync_dir(parent) : -1;
+        if (r2 != 0) say("error: --spool: cannot sync the directory %s: %s", parent ? parent : opt.spool_dir,
+                         parent ? strerror(errno) : "out of memory");
+        free(parent);
+        if (r2 != 0) return EXIT_SPOOL;
+    } else if (errno != EEXIST) {
         say("error: --spool: cannot create the directory %s: %s", opt.spool_dir, strerror(errno));
         return EXIT_SPOOL;
     }
@@ -1550,10 +1613,14 @@ static int spool_open(void) {
         say("error: --spool: cannot open %s: %s", g_spool.path, strerror(errno));
         return EXIT_SPOOL;
     }
+    if (sync_dir(opt.spool_dir) != 0) {          /* the lock and the journal, if just created */
+        say("error: --spool: cannot sync the directory %s: %s", opt.spool_dir, strerror(errno));
+        return EXIT_SPOOL;
+    }
     if ((r = spool_load()) != 0) return r;
     g_spool.jsize = (unsigned long long)lseek(g_spool.fd, 0, SEEK_END);
     g_spool.compact_at = 2 * (g_spool.live + 27ull * g_spool.recent_n);   /* mostly finished records */
-    if (g_spool.compact_at < COMPACT_MIN) g_spool.compact_at = COMPACT_MIN;
+    if (g_spool.compact_at < g_compact_min) g_spool.compact_at = g_compact_min;
     if (g_spool.jsize >= g_spool.compact_at) spool_compact();
     if (g_failure) return g_failure;
     return 0;
@@ -1572,6 +1639,7 @@ static void spool_close(void) {
             g_spool.stat_spooled, g_spool.stat_dups, g_spool.stat_retries, g_spool.stat_dead, (unsigned long)g_spool.n);
     for (i = 0; i < g_spool.n; i++) entry_free(q_at(i));
     free(g_spool.q);
+    free(g_spool.recent);
     free(g_spool.rec);
     free(g_spool.path);
     free(g_spool.tmp_path);
@@ -1611,7 +1679,9 @@ static int spool_tick(void) {
     if (pump) spool_pump();
     if (g_failure) return 0;
     if (g_spool.jsize >= g_spool.compact_at) spool_compact();
-    if (g_spool.live >= opt.spool_max && !g_spool.paused) {
+    /* never while catching up (a JSON-RPC call in flight): the round would never end, and the
+       daemon already emptied its queue: the answers are spooled, then receiving pauses */
+    if (g_spool.live >= opt.spool_max && !g_spool.paused && pump) {
         say("warning: --spool: full (%llu bytes of events waiting, --spool-max %llu): receiving paused until the "
             "consumer catches up", g_spool.live, opt.spool_max);
         g_spool.paused = 1;

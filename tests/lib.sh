@@ -17,7 +17,7 @@ start_daemon() {
     DPID=$!
     PIDS+=("$DPID")
     for _ in $(seq 200); do
-        PORT=$(awk '/^PORT [0-9]+$/ {print $2; exit}' "$LIB_TMP/$label.dout")
+        PORT=$(awk '/^PORT [0-9]+$/ {print $2; exit}' "$LIB_TMP/$label.dout" 2>/dev/null)   # not created yet: retried
         [ -n "$PORT" ] && return 0
         kill -0 "$DPID" 2>/dev/null || break
         sleep 0.05

@@ -55,7 +55,7 @@ has_text() { grep -qF -- "$2" "$1" 2>/dev/null; }
 lacks_text() { ! grep -qF -- "$2" "$1" 2>/dev/null; }
 same_lines_file() { [ "$(cat "$1" 2>/dev/null)" = "$2" ]; }   # same_lines_file FILE TEXT
 count_text() { grep -cF -- "$2" "$1" 2>/dev/null; }
-has_count() { [ "$(count_text "$1" "$2")" -ge "$3" ]; }   # has_count FILE TEXT N
+has_count() { local n; n=$(count_text "$1" "$2"); [ "${n:-0}" -ge "$3" ]; }   # has_count FILE TEXT N (no file yet: 0)
 gone() { ! kill -0 "$1" 2>/dev/null; }
 
 
