@@ -885,6 +885,12 @@ static void post_release(void) {
 
 /* Waits until the connection can go on (want: BCE_WANT_*); -1 once the deadline passed or
    SIGINT/SIGTERM came (the POST is abandoned: the event stays pending). */
+/* Why a wait of --post ended: a stop signal, or the deadline (what: "connecting", ...). */
+static void post_gave_up(char *why, size_t whycap, const char *what) {
+    if (g_signalled) snprintf(why, whycap, "abandoned while %s: stopping on a signal", what);
+    else snprintf(why, whycap, "timed out %s (--post-timeout %d ms)", what, opt.post_timeout_ms);
+}
+
 static int post_wait(int want, long long deadline) {
     struct pollfd pf;
     long long now = _bce_now_ms();
@@ -933,7 +939,8 @@ static int http_post(const char *body, size_t len, const char *id, char *why, si
     while (r == BCE_OK && (r = _bce_conn_progress(&g_post.conn, revents, _bce_now_ms())) == 1)
         r = (revents = post_wait(g_post.conn.want, deadline)) < 0 ? BCE_ERR_TIMEOUT : BCE_OK;
     if (r != BCE_OK) {
-        snprintf(why, whycap, "%s", r == BCE_ERR_TIMEOUT && !g_post.err[0] ? "timed out connecting" : g_post.err);
+        if (r == BCE_ERR_TIMEOUT && !g_post.err[0]) post_gave_up(why, whycap, "connecting");
+        else snprintf(why, whycap, "%s", g_post.err);
         _bce_conn_close(&g_post.conn);
         return -1;
     }
@@ -943,7 +950,8 @@ static int http_post(const char *body, size_t len, const char *id, char *why, si
         else if ((n == _BCE_IO_AGAIN_READ || n == _BCE_IO_AGAIN_WRITE)
                  && post_wait(n == _BCE_IO_AGAIN_READ ? BCE_WANT_READ : BCE_WANT_WRITE, deadline) >= 0) continue;
         else {
-            snprintf(why, whycap, "%s", n == _BCE_IO_AGAIN_READ || n == _BCE_IO_AGAIN_WRITE ? "timed out sending" : "send failed");
+            if (n == _BCE_IO_AGAIN_READ || n == _BCE_IO_AGAIN_WRITE) post_gave_up(why, whycap, "sending");
+            else snprintf(why, whycap, "send failed");
             _bce_conn_close(&g_post.conn);
             return -1;
         }
@@ -965,7 +973,7 @@ static int http_post(const char *body, size_t len, const char *id, char *why, si
         n = _bce_conn_recv(&g_post.conn, g_post.in + in_len, g_post.in_cap - in_len - 1);
         if (n == _BCE_IO_AGAIN_READ || n == _BCE_IO_AGAIN_WRITE) {
             if (post_wait(n == _BCE_IO_AGAIN_READ ? BCE_WANT_READ : BCE_WANT_WRITE, deadline) >= 0) continue;
-            snprintf(why, whycap, "timed out waiting for the answer (--post-timeout %d ms)", opt.post_timeout_ms);
+            post_gave_up(why, whycap, "waiting for the answer");
             break;
         }
         if (n < 0) {
@@ -990,7 +998,7 @@ static int http_post(const char *body, size_t len, const char *id, char *why, si
             break;
         }
         if (_bce_now_ms() >= deadline) {
-            snprintf(why, whycap, "timed out waiting for the answer (--post-timeout %d ms)", opt.post_timeout_ms);
+            post_gave_up(why, whycap, "waiting for the answer");
             break;
         }
     }
@@ -1732,7 +1740,8 @@ static void on_event(const bce_event_t *ev, void *user_data) {
             && run_exec(g_line, g_line_len, id, name, bce_event_currency(ev), bce_event_wallet(ev), why, sizeof why) != 0)
             say("warning: --exec: %s for a %s event (listening goes on)", why, name);
         if (opt.post_url && http_post(g_line, g_line_len - 1, id, why, sizeof why) != 0)
-            say("warning: --post: %s for a %s event (listening goes on)", why, name);
+            say("warning: --post: %s for a %s event (%s)", why, name,
+                g_signalled ? "it is lost to the receiver: use --spool to keep it" : "listening goes on");
         return;
     }
     if (fwrite(g_line, 1, g_line_len, stdout) != g_line_len || fflush(stdout) != 0) {

@@ -15,7 +15,7 @@ python3 python3-aiohttp libmbedtls-dev stunnel4 nodejs npm
 libjsmn-dev libcjson-dev libsimdjson-dev pkg-config groff-base
 tcc musl-tools gcc-i686-linux-gnu libc6-dev-i386-cross gcc-s390x-linux-gnu libc6-dev-s390x-cross
 qemu-user mingw-w64 wine wine64
-libc6-dev-i386 lib32gcc-12-dev"
+libc6-dev-i386 lib32gcc-12-dev strace"
 
 missing=""
 for p in $PKGS; do
