@@ -3435,9 +3435,13 @@ static void _bce_rpc_finish(_bce_rpc_t *c);
 /* Runs whatever I/O is possible now. revents: what poll(2) reported for the descriptor (0 if
    unknown: I/O is attempted anyway and would-block is fine). One call reads at most
    BCE_IO_SLICE_BYTES, checks a fresh clock against the deadline before every read and stops
-   at once when the owner's stop flag is set: a peer cannot hold it longer than one slice. */
+   at once when the owner's stop flag is set: a peer cannot hold it longer than one slice.
+   Past the deadline, what has already arrived is still read, one slice at most without
+   waiting: an answer complete within it counts (the caller may have been away longer than
+   rpc_timeout_ms while the daemon answered in time); else the call fails with the timeout. */
 static void _bce_rpc_io(_bce_rpc_t *c, int revents, long long now) {
     size_t slice = BCE_IO_SLICE_BYTES;
+    int late = 0;
     c->more = 0;
     for (;;) {
     again:                          /* a transparent reconnect starts over from here */
@@ -3448,11 +3452,7 @@ static void _bce_rpc_io(_bce_rpc_t *c, int revents, long long now) {
             c->state = _BCE_RPC_SENDING;
             c->want = _BCE_WANT_WRITE;
         }
-        if (now >= c->deadline) {
-            _bce_rpc_error(c, "timed out waiting for the daemon's answer (rpc_timeout_ms)", NULL);
-            _bce_rpc_fail(c, BCE_ERR_TIMEOUT);
-            return;
-        }
+        if (c->state != _BCE_RPC_RECEIVING && now >= c->deadline) goto timeout;
         if (c->state == _BCE_RPC_SENDING) {
             while (c->out_off < c->out_len) {
                 long n = _bce_conn_send(&c->conn, c->out + c->out_off, c->out_len - c->out_off);
@@ -3474,10 +3474,10 @@ static void _bce_rpc_io(_bce_rpc_t *c, int revents, long long now) {
                 int r, eof = 0;
                 size_t room;
                 if (c->stop && *c->stop) return;         /* the owner ends the call */
-                if (!slice) { c->more = 1; return; }     /* the rest at the next step */
-                if ((now = _bce_now_ms()) >= c->deadline) {
-                    _bce_rpc_error(c, "timed out waiting for the daemon's answer (rpc_timeout_ms)", NULL);
-                    _bce_rpc_fail(c, BCE_ERR_TIMEOUT);
+                if ((now = _bce_now_ms()) >= c->deadline) late = 1;  /* what has arrived, one slice */
+                if (!slice) {
+                    if (late) goto timeout;
+                    c->more = 1;                         /* the rest at the next step */
                     return;
                 }
                 if (c->in_cap - c->in_len < 4096) {
@@ -3494,6 +3494,7 @@ static void _bce_rpc_io(_bce_rpc_t *c, int revents, long long now) {
                 room = c->in_cap - c->in_len - 1;
                 n = _bce_conn_recv(&c->conn, c->in + c->in_len, room < slice ? room : slice);
                 if (n == _BCE_IO_AGAIN_READ || n == _BCE_IO_AGAIN_WRITE) {
+                    if (late) goto timeout;              /* nothing more has arrived */
                     c->want = n == _BCE_IO_AGAIN_READ ? _BCE_WANT_READ : _BCE_WANT_WRITE;
                     return;
                 }
@@ -3522,6 +3523,9 @@ static void _bce_rpc_io(_bce_rpc_t *c, int revents, long long now) {
         }
         return;
     }
+timeout:
+    _bce_rpc_error(c, "timed out waiting for the daemon's answer (rpc_timeout_ms)", NULL);
+    _bce_rpc_fail(c, BCE_ERR_TIMEOUT);
 }
 
 #define _BCE_COLON_PW_HINT " (the password contains ':', which the daemon cannot parse)"
@@ -4642,8 +4646,10 @@ static void _bce_ws_io(_bce_ws_t *w, int revents, long long now) {
             size_t before = w->in_len;
             long n = _bce_ws_read(w, now);
             if (n < 0) return;
-            if (w->in_len == before && !w->hs_eof) return;
-            if (_bce_now_ms() >= w->conn.deadline) {     /* a slow or endless answer */
+            if (w->in_len == before && !w->hs_eof) {
+                /* nothing more now (or this step's slice is read): past the deadline, what had
+                   arrived did not complete the answer, so a slow or endless answer ends here */
+                if ((w->stop && *w->stop) || _bce_now_ms() < w->conn.deadline) return;
                 _bce_ws_error(w, "timed out waiting for the websocket handshake (connect_timeout_ms)", NULL);
                 _bce_ws_log(w, BCE_LOG_WARN, "", w->error);
                 _bce_ws_closed(w, 1006, w->error, BCE_ERR_TIMEOUT, now);
@@ -4722,11 +4728,9 @@ static void _bce_ws_tick(_bce_ws_t *w, long long now) {
         _bce_ws_io(w, 0, now);   /* the connect deadline */
         break;
     case _BCE_WS_HANDSHAKE:
-        if (now >= w->conn.deadline) {
-            _bce_ws_error(w, "timed out waiting for the websocket handshake (connect_timeout_ms)", NULL);
-            _bce_ws_log(w, BCE_LOG_WARN, "", w->error);
-            _bce_ws_closed(w, 1006, w->error, BCE_ERR_TIMEOUT, now);
-        }
+        /* past the deadline: the next I/O reads what has arrived (one slice, without waiting)
+           and either completes the upgrade with it or fails with BCE_ERR_TIMEOUT */
+        if (now >= w->conn.deadline) w->more = 1;
         break;
     case _BCE_WS_OPEN:
         if (w->opts.ping_interval_ms < 0) break;

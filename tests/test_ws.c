@@ -1001,6 +1001,91 @@ static void check_colon_password(int python) {
 static void test_colon_password_c(void) { check_colon_password(0); }
 static void test_colon_password_py(void) { check_colon_password(1); }
 
+/* ---- an answer that arrived in time survives a late step (issue 13 follow-up) ---- */
+
+static void sleep_ms(long n) {
+    struct timespec ts;
+    ts.tv_sec = n / 1000;
+    ts.tv_nsec = (n % 1000) * 1000000L;
+    nanosleep(&ts, NULL);
+}
+
+/* A caller that blocks longer than rpc_timeout_ms between two steps (a slow handler, a long
+   --exec) must not lose the catch-up answer the daemon sent meanwhile: the daemon emptied its
+   queue when it answered. The sleep is the scenario, not a synchronisation. The same for the
+   websocket upgrade answer against connect_timeout_ms. */
+static void check_late_step(const char *const *argv) {
+    daemon_t d;
+    tally_t *t = (tally_t *)calloc(1, sizeof *t);
+    bce_ws_opts_t o;
+    bce_coin_desc_t desc;
+    bce_coin_t *c;
+    char out[256];
+    size_t n;
+    long long t0;
+    CHECK_INT(daemon_start(&d, argv), 0);
+    memset(&desc, 0, sizeof desc);
+    desc.url = d.url;
+    desc.xpub = "late-w";
+    desc.rpc_timeout_ms = 300;
+    desc.connect_timeout_ms = 300;
+    desc.logger.level = -1;
+    c = bce_coin_create(&desc);
+    bce_on(c, "new_transaction", on_seq, t);
+    CHECK_INT(bce_rpc(c, "getbalance", NULL, out, sizeof out, &n), BCE_OK);     /* the daemon loads it */
+    daemon_inject_seq(d.port, "late-w", 0, 2);          /* queued only: no websocket yet */
+    ws_opts(&o, t);
+    o.force_connect = 1;
+    CHECK_INT(bce_coin_begin_websocket(c, &o), BCE_OK);
+    t0 = _bce_now_ms();
+    while (t->connects == 0 && _bce_now_ms() - t0 < 5000) bce_coin_step(c, 5);
+    CHECK(_bce_rpc_busy(&c->rpc) && c->rpc.state != _BCE_RPC_RECEIVING);      /* catch-up begun, not sent */
+    kill(d.pid, SIGSTOP);                               /* so that no step can read the answer */
+    while (c->rpc.state != _BCE_RPC_RECEIVING && _bce_now_ms() - t0 < 5000) bce_coin_step(c, 5);
+    CHECK_INT(c->rpc.state, _BCE_RPC_RECEIVING);        /* the catch-up call went out */
+    kill(d.pid, SIGCONT);
+    {
+        struct pollfd p;
+        p.fd = c->rpc.conn.fd;
+        p.events = POLLIN;
+        CHECK_INT(poll(&p, 1, 5000), 1);
+    }
+    sleep_ms(600);                                      /* blocked past rpc_timeout_ms */
+    bce_coin_step(c, 0);
+    CHECK_INT(t->total, 2);                             /* the answer that came meanwhile counts */
+    CHECK_INT(gaps(t, 2), 0);
+    STEP_UNTIL(bce_coin_step, c, 0, 100);
+    CHECK_INT(t->total, 2);
+    bce_stop(c);
+    while (bce_coin_step(c, 20) == 1) {}
+    /* the upgrade answer: the request went out, the caller blocks past connect_timeout_ms */
+    memset(t, 0, sizeof *t);
+    o.disable_catch_up = 1;
+    o.disable_wallet_load = 1;
+    kill(d.pid, SIGSTOP);                               /* the kernel accepts; nobody answers yet */
+    CHECK_INT(bce_coin_begin_websocket(c, &o), BCE_OK);
+    t0 = _bce_now_ms();
+    while (c->ws.state != _BCE_WS_HANDSHAKE && _bce_now_ms() - t0 < 5000) bce_coin_step(c, 5);
+    CHECK_INT(c->ws.state, _BCE_WS_HANDSHAKE);
+    kill(d.pid, SIGCONT);
+    {   /* the answer arrives (no step reads it) */
+        struct pollfd p;
+        p.fd = c->ws.conn.fd;
+        p.events = POLLIN;
+        CHECK_INT(poll(&p, 1, 5000), 1);
+    }
+    sleep_ms(600);
+    bce_coin_step(c, 0);
+    CHECK_INT(t->connects, 1);
+    CHECK_INT(t->disconnects, 0);
+    CHECK_INT(c->ws.state, _BCE_WS_OPEN);
+    bce_coin_destroy(c);
+    daemon_stop(&d);
+    free(t);
+}
+static void test_late_step_c(void) { check_late_step(c_argv); }
+static void test_late_step_py(void) { check_late_step(py_argv); }
+
 int main(void) {
     signal(SIGPIPE, SIG_DFL);
     RUN(test_sha1_and_accept);
@@ -1031,5 +1116,7 @@ int main(void) {
     RUN(test_block_rule_py);
     RUN(test_colon_password_c);
     RUN(test_colon_password_py);
+    RUN(test_late_step_c);
+    RUN(test_late_step_py);
     TEST_MAIN_END("test_ws");
 }
