@@ -1047,6 +1047,9 @@ extern "C" {
 #ifndef BCE_CATCHUP_RETRY_MS
 #define BCE_CATCHUP_RETRY_MS 2000       /* a failed catch-up get_updates is retried after this */
 #endif
+#ifndef BCE_WALLET_ERROR_TRIES
+#define BCE_WALLET_ERROR_TRIES 3        /* consecutive -32005/-32000 answers for one wallet that end a listening run */
+#endif
 #ifndef BCE_DEDUP_ENTRIES_MAX
 #define BCE_DEDUP_ENTRIES_MAX 65536u    /* the largest bce_ws_opts_t.dedup_entries accepted */
 #endif
@@ -3627,7 +3630,7 @@ static void _bce_rpc_finish(_bce_rpc_t *c) {
         _bce_msg_str(&m, ": ");
         _bce_msg_untrusted(&m, msg, strlen(msg));
         _bce_rpc_error(c, m.buf, NULL);
-        c->result = code == -32600 ? BCE_ERR_AUTH : code == -32005 || code == -32000 ? BCE_ERR_WALLET : BCE_ERR_RPC;
+        c->result = code == -32600 ? BCE_ERR_AUTH : BCE_ERR_RPC;
         return;
     }
     {
@@ -5067,6 +5070,7 @@ struct bce_coin_t {
     int catch_up_again;         /* connected while a call was in flight: catch up once more */
     int loading;                /* catch-up off: getbalance after every connect loads the wallet */
     int load_call;              /* the call in flight is that getbalance */
+    int wallet_errors;          /* a listening run's consecutive -32005/-32000 answers */
     int wake[2];
     char last_error[BCE_LOG_LINE_MAX];
 };
@@ -5825,10 +5829,51 @@ static void _bce_log_call_failure(const bce_logger_t *lg, const char *what, int 
 }
 
 /* A listener's call that retrying cannot mend ends the run: a wrong password (-32600), a
-   wallet the daemon cannot load (-32005, -32000: BCE_ERR_WALLET), a daemon without the
-   method (-32601: not a Bitcart daemon). Anything else is retried. */
+   daemon without the method (-32601: not a Bitcart daemon). Anything else is retried; a
+   wallet the daemon cannot load is counted by _bce_wallet_tries. */
 static int _bce_rpc_fatal(const _bce_rpc_t *rpc, int r) {
-    return r == BCE_ERR_AUTH || r == BCE_ERR_WALLET || (r == BCE_ERR_RPC && rpc->rpc_code == -32601);
+    return r == BCE_ERR_AUTH || (r == BCE_ERR_RPC && rpc->rpc_code == -32601);
+}
+
+/* The daemon could not load the wallet: -32005 (LoadingWalletError: a key it does not
+   recognise, but also its answer to any failure while loading, such as a network error of
+   an ETH token lookup) or -32000 (WalletNotLoadedError). */
+static int _bce_rpc_wallet_error(const _bce_rpc_t *rpc, int r) {
+    return r == BCE_ERR_RPC && (rpc->rpc_code == -32005 || rpc->rpc_code == -32000);
+}
+
+/* Counts the outcome r of a listening call for wallet coin c (rpc: its client). A success
+   resets the count; a wallet error is logged, naming the wallet, and once it came
+   BCE_WALLET_ERROR_TRIES times in a row the run ends: BCE_ERR_WALLET. Else BCE_OK. */
+static int _bce_wallet_tries(bce_coin_t *c, const bce_logger_t *lg, const _bce_rpc_t *rpc, int r) {
+    _bce_msg_t m;
+    size_t kl;
+    if (!c) return BCE_OK;
+    if (!_bce_rpc_wallet_error(rpc, r)) {
+        if (r == BCE_OK) c->wallet_errors = 0;
+        return BCE_OK;
+    }
+    if (c->wallet_errors < BCE_WALLET_ERROR_TRIES) c->wallet_errors++;
+    m.len = 0;
+    m.buf[0] = 0;
+    _bce_msg_str(&m, "the daemon cannot load wallet ");
+    kl = c->key ? strlen(c->key) : 0;           /* the start of the key only: it may be a seed */
+    _bce_msg_untrusted(&m, c->key ? c->key : "", kl > 12 ? 8 : kl);
+    if (kl > 12) _bce_msg_str(&m, "...");
+    _bce_msg_str(&m, " (JSON-RPC error ");
+    _bce_msg_long(&m, rpc->rpc_code);
+    _bce_msg_str(&m, "): attempt ");
+    _bce_msg_long(&m, c->wallet_errors);
+    _bce_msg_str(&m, " of ");
+    _bce_msg_long(&m, BCE_WALLET_ERROR_TRIES);
+    if (c->wallet_errors >= BCE_WALLET_ERROR_TRIES) {
+        _bce_msg_str(&m, ", giving up (BCE_ERR_WALLET)");
+        _bce_log(lg, BCE_LOG_ERROR, m.buf);
+        return BCE_ERR_WALLET;
+    }
+    _bce_msg_str(&m, ", retrying");
+    _bce_log(lg, BCE_LOG_WARN, m.buf);
+    return BCE_OK;
 }
 
 /* Hands a finished get_updates call to the dispatcher; returns a fatal result or BCE_OK. */
@@ -5865,6 +5910,7 @@ static void _bce_coin_poll_tick(bce_coin_t *coin, long long now) {
         int r;
         _bce_coin_route(coin, &rt);
         r = _bce_poll_collect(rpc, &coin->disp, &rt);
+        if (r == BCE_OK) r = _bce_wallet_tries(coin, &coin->logger, rpc, rpc->result);
         if (r != BCE_OK) { coin->fatal = r; return; }
         coin->next_poll = now + coin->interval_ms;
     }
@@ -5891,6 +5937,7 @@ _BCE_DEF int bce_coin_start_polling(bce_coin_t *coin, int interval_ms) {
     coin->fatal = BCE_OK;
     coin->interval_ms = interval_ms ? interval_ms : 1000;
     coin->next_poll = _bce_now_ms();
+    coin->wallet_errors = 0;
     coin->mode = _BCE_MODE_POLL;
     return BCE_OK;
 }
@@ -5965,6 +6012,7 @@ static void _bce_coin_ws_tick(bce_coin_t *coin, long long now) {
         coin->load_call = 0;
         if (r != BCE_OK) _bce_log_call_failure(&coin->logger, "getbalance (loading the wallet)", r, coin->last_error);
         if (_bce_rpc_fatal(rpc, r)) { coin->fatal = r; return; }
+        if (_bce_wallet_tries(coin, &coin->logger, rpc, r) != BCE_OK) { coin->fatal = BCE_ERR_WALLET; return; }
         coin->next_poll = r != BCE_OK ? now + BCE_CATCHUP_RETRY_MS : coin->catch_up_again ? now : -1;
         coin->catch_up_again = 0;
     }
@@ -5981,6 +6029,7 @@ static void _bce_coin_ws_tick(bce_coin_t *coin, long long now) {
         rt.dedup = &dd;
         r = _bce_poll_collect(rpc, &coin->disp, &rt);
         if (ok) _bce_seen_settle(&coin->seen);
+        if (r == BCE_OK) r = _bce_wallet_tries(coin, &coin->logger, rpc, rpc->result);
         if (r != BCE_OK) { coin->fatal = r; return; }
         coin->next_poll = !ok ? now + BCE_CATCHUP_RETRY_MS : coin->wsopts.drain_interval_ms > 0 ? now + coin->wsopts.drain_interval_ms : -1;
         if (ok && coin->catch_up_again) coin->next_poll = now;   /* keeps holding for that call */
@@ -6044,6 +6093,7 @@ _BCE_DEF int bce_coin_begin_websocket(bce_coin_t *coin, const bce_ws_opts_t *opt
     coin->stop_requested = 0;
     coin->fatal = BCE_OK;
     coin->next_poll = -1;
+    coin->wallet_errors = 0;
     coin->mode = _BCE_MODE_WS;
     _bce_ws_start(&coin->ws, &coin->wsopts, coin->connect_timeout_ms, _bce_now_ms());
     return BCE_OK;
@@ -6181,7 +6231,8 @@ typedef struct _bce_mcur_t {
     int gseen_ready;
     _bce_tls_cfg_t *tls;        /* https:// only */
     _bce_hold_t hold;           /* websocket messages held until the catch-up round was dispatched */
-    int load_failed;            /* a wallet-loading call of this round failed: another round */
+    int load_failed;            /* a catch-up or wallet-loading call of this round failed: another
+                                   round after BCE_CATCHUP_RETRY_MS */
 } _bce_mcur_t;
 
 struct bce_manager_t {
@@ -6623,8 +6674,10 @@ static void _bce_mcur_tick(bce_manager_t *m, int cur, long long now) {
             _bce_log_call_failure(&m->logger, "getbalance (loading the wallet)", r, mc->last_error);
             mc->load_failed = 1;
         }
+        if (_bce_rpc_fatal(rpc, r)) { mc->current = NULL; m->fatal = r; return; }
+        r = _bce_wallet_tries(mc->current, &m->logger, rpc, r);
         mc->current = NULL;
-        if (_bce_rpc_fatal(rpc, r)) { m->fatal = r; return; }
+        if (r != BCE_OK) { m->fatal = r; return; }
     }
     if (rpc->state == _BCE_RPC_DONE || rpc->state == _BCE_RPC_FAILED) {
         _bce_route_t rt;
@@ -6644,10 +6697,15 @@ static void _bce_mcur_tick(bce_manager_t *m, int cur, long long now) {
             r = _bce_poll_collect(rpc, &m->disp, &rt);
             m->in_handler--;
             if (ws && ok && mc->current->seen_ready) _bce_seen_settle(&mc->current->seen);
+            if (r == BCE_OK) r = _bce_wallet_tries(mc->current, &m->logger, rpc, rpc->result);
         }
         rpc->state = _BCE_RPC_IDLE;
         mc->current = NULL;
         if (r != BCE_OK) { m->fatal = r; return; }
+        if (ws && !ok) {            /* retried after BCE_CATCHUP_RETRY_MS; the held updates go now */
+            mc->load_failed = 1;
+            if (mc->hold.on) _bce_hold_release(&mc->hold, mc, _bce_mcur_ws_feed, now);
+        }
     }
     if (ws && (!(m->catch_up || m->loading) || mc->ws.state != _BCE_WS_OPEN)) return;
     while (rpc->state == _BCE_RPC_IDLE && !m->stop_requested
@@ -6658,7 +6716,7 @@ static void _bce_mcur_tick(bce_manager_t *m, int cur, long long now) {
         if (!c) {
             mc->in_round = 0;
             mc->cursor = 0;
-            mc->next_round = !ws ? now + m->interval_ms : !m->catch_up ? (mc->load_failed ? now + BCE_CATCHUP_RETRY_MS : -1)
+            mc->next_round = !ws ? now + m->interval_ms : mc->load_failed ? now + BCE_CATCHUP_RETRY_MS : !m->catch_up ? -1
                              : m->wsopts.drain_interval_ms > 0 ? now + m->wsopts.drain_interval_ms : -1;
             mc->load_failed = 0;
             if (mc->hold.on) _bce_hold_release(&mc->hold, mc, _bce_mcur_ws_feed, now);
@@ -6677,7 +6735,12 @@ static void _bce_mcur_tick(bce_manager_t *m, int cur, long long now) {
 
 /* Common start checks and state for polling and websockets. */
 static int _bce_manager_begin(bce_manager_t *m, int mode) {
+    int i;
+    size_t k;
     if (_bce_wake_open(m->wake) != BCE_OK) return BCE_ERR_NOMEM;
+    for (i = 0; i < _BCE_NCUR; i++)         /* every run counts wallet errors afresh */
+        for (k = 0; k < m->cur[i].nslots; k++)
+            if (m->cur[i].slots[k]) m->cur[i].slots[k]->wallet_errors = 0;
     _bce_wake_drain(m->wake[0]);
     m->stop_requested = 0;
     m->fatal = BCE_OK;

@@ -783,9 +783,9 @@ static void check_no_catch_up_loads(const char *const *argv0, int python) {
 static void test_no_catch_up_loads_c(void) { check_no_catch_up_loads(c_argv, 0); }
 static void test_no_catch_up_loads_py(void) { check_no_catch_up_loads(py_argv, 1); }
 
-/* Runs a coin (poll 0: websocket) until it ends, at most 5 s; 1 when still running. */
+/* Runs a coin (poll 0: websocket) until it ends, at most 15 s; 1 when still running. */
 static int coin_run_result(bce_coin_t *c, const bce_ws_opts_t *o, int poll) {
-    long long deadline = _bce_now_ms() + 5000;
+    long long deadline = _bce_now_ms() + 15000;
     int r = poll ? bce_coin_start_polling(c, 50) : bce_coin_begin_websocket(c, o);
     if (r != BCE_OK) return r;
     while ((r = bce_coin_step(c, 50)) == 1 && _bce_now_ms() < deadline) {}
@@ -797,8 +797,23 @@ static int coin_run_result(bce_coin_t *c, const bce_ws_opts_t *o, int poll) {
     return r;
 }
 
-/* A key the daemon cannot load (-32005) ends every kind of run with BCE_ERR_WALLET: websocket
-   with catch-up, without it, polling, and a manager's; the daemon's code and whole message
+/* Counts the log lines about a wallet the daemon cannot load, and the last one's level. */
+typedef struct wallet_log_t {
+    int tries, last_level;
+    char last[256];
+} wallet_log_t;
+static void wallet_log_fn(int level, const char *message, void *ud) {
+    wallet_log_t *l = (wallet_log_t *)ud;
+    if (!strstr(message, "cannot load wallet")) return;
+    l->tries++;
+    l->last_level = level;
+    snprintf(l->last, sizeof l->last, "%s", message);
+}
+
+/* A key the daemon cannot load (-32005, which is also the daemon's answer to any failure while
+   loading) ends every kind of run with BCE_ERR_WALLET once it came BCE_WALLET_ERROR_TRIES
+   times in a row for the wallet: websocket with catch-up, without it, polling, and a
+   manager's; each attempt is logged naming the wallet; the daemon's code and whole message
    are kept. */
 static void check_permanent_wallet_error(const char *const *argv) {
     daemon_t d;
@@ -807,25 +822,38 @@ static void check_permanent_wallet_error(const char *const *argv) {
     bce_coin_t *c;
     bce_manager_t *m;
     bce_coin_desc_t p;
+    wallet_log_t wl;
     const char *msg = NULL;
     int mode;
     CHECK_INT(daemon_start(&d, argv), 0);
     for (mode = 0; mode < 3; mode++) {
-        c = ws_coin(&d, BAD_KEY, NULL);
+        bce_coin_desc_t desc;
+        memset(&desc, 0, sizeof desc);
+        memset(&wl, 0, sizeof wl);
+        desc.url = d.url;
+        desc.xpub = BAD_KEY;
+        desc.logger.fn = wallet_log_fn;
+        desc.logger.user_data = &wl;
+        c = bce_coin_create(&desc);
         ws_opts(&o, t);
         o.disable_catch_up = mode == 1;
         CHECK_INT(coin_run_result(c, &o, mode == 2), BCE_ERR_WALLET);
+        CHECK_INT(wl.tries, BCE_WALLET_ERROR_TRIES);
+        CHECK_INT(wl.last_level, BCE_LOG_ERROR);
+        CHECK(strstr(wl.last, "vpub5Exa") != NULL);      /* names the wallet (the key's start) */
         CHECK_INT(bce_coin_last_rpc_error(c, &msg), -32005);
         CHECK_STR(msg, "Seed or key not recognized");
         bce_coin_destroy(c);
     }
     for (mode = 0; mode < 2; mode++) {
         bce_coin_t *bad;
-        long long deadline = _bce_now_ms() + 5000;
+        long long deadline = _bce_now_ms() + 15000;
         int r;
         bce_manager_desc_t md;
         memset(&md, 0, sizeof md);
-        md.logger.level = -1;
+        memset(&wl, 0, sizeof wl);
+        md.logger.fn = wallet_log_fn;
+        md.logger.user_data = &wl;
         m = bce_manager_create(&md);
         memset(&p, 0, sizeof p);
         p.url = d.url;
@@ -838,6 +866,7 @@ static void check_permanent_wallet_error(const char *const *argv) {
         CHECK_INT(r, BCE_OK);
         while ((r = bce_manager_step(m, 50)) == 1 && _bce_now_ms() < deadline) {}
         CHECK_INT(r, BCE_ERR_WALLET);
+        CHECK_INT(wl.tries, BCE_WALLET_ERROR_TRIES);
         CHECK_INT(bce_coin_last_rpc_error(bad, &msg), -32005);   /* the wallet that ended it */
         CHECK_STR(msg, "Seed or key not recognized");
         CHECK_INT(bce_coin_last_rpc_error(bce_manager_wallet(m, "BTC", "fine-w"), NULL), 0);
@@ -876,7 +905,8 @@ static void check_rpc_error_data(const char *const *argv) {
     CHECK(strncmp(msg, "line1?line2?\xc3\xa9 abcdefghijklmnopqrstuvwxyzabc", 40) == 0);
     for (i = 0; msg[i]; i++) CHECK((unsigned char)msg[i] >= 0x20 && msg[i] != 0x7f);
     CHECK(strlen(bce_coin_last_error(c)) < BCE_LOG_LINE_MAX);      /* the log text stays short */
-    CHECK_INT(bce_rpc(c, "test_error", "[-32005, \"Seed or key not recognized\"]", out, sizeof out, &n), BCE_ERR_WALLET);
+    /* bce_rpc: a JSON-RPC error is BCE_ERR_AUTH or BCE_ERR_RPC, -32005 too (the code is data) */
+    CHECK_INT(bce_rpc(c, "test_error", "[-32005, \"Seed or key not recognized\"]", out, sizeof out, &n), BCE_ERR_RPC);
     CHECK_INT(bce_coin_last_rpc_error(c, &msg), -32005);
     CHECK_STR(msg, "Seed or key not recognized");
     CHECK_INT(bce_rpc(c, "test_echo", "[1]", out, sizeof out, &n), BCE_OK);
@@ -887,6 +917,11 @@ static void check_rpc_error_data(const char *const *argv) {
     CHECK_STR(doc, "Procedure not found");
     CHECK_INT(bce_rpc_error_name(c, -32000, name, sizeof name, NULL, 0), BCE_OK);
     CHECK_STR(name, "WalletNotLoadedError");
+    CHECK_INT(bce_rpc_error_name(c, -32005, name, sizeof name, doc, sizeof doc), BCE_OK);   /* as btc.json */
+    CHECK_STR(name, "LoadingWalletError");
+    CHECK_STR(doc, "Error loading wallet: seed or key not recognized");
+    CHECK_INT(bce_rpc_error_name(c, -32600, name, sizeof name, NULL, 0), BCE_OK);  /* not in the spec */
+    CHECK_STR(name, "UnauthorizedError");
     CHECK_INT(bce_rpc_error_name(c, -31999, name, sizeof name, NULL, 0), BCE_ERR_UNSUPPORTED);
     CHECK_INT(bce_rpc_error_name(c, -32601, name, 5, NULL, 0), BCE_ERR_LIMIT);
     CHECK_INT(stats_field(d.port, "requests") - before, 2);   /* one GET /spec + the stats call itself */
