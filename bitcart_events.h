@@ -75,7 +75,7 @@
        bce_on(coin, "new_payment", on_payment, NULL);
        int r = bce_poll_updates(coin, 1000);   // get_updates every second until bce_stop
        // r: BCE_OK after bce_stop, BCE_ERR_AUTH on a wrong password, BCE_ERR_WALLET when
-       // the daemon cannot load the wallet (see "Errors from the daemon")
+       // the daemon could not load the wallet 3 times in a row (see "Errors from the daemon")
        bce_coin_destroy(coin);
 
    One JSON-RPC call: bce_rpc(coin, "get_request", "[\"d2f0a1b3c4\"]", buf, sizeof buf, &len).
@@ -239,8 +239,8 @@
    reconnects transparently, once. A manager polls with one connection per currency, its
    wallets in turn. No SIGPIPE is ever raised (MSG_NOSIGNAL / SO_NOSIGPIPE), and signals that
    interrupt a wait (EINTR) are survived. The daemon answers a wrong password with HTTP 200
-   and error -32600: that is BCE_ERR_AUTH, and polling stops on it instead of retrying; so do
-   the permanent errors below. Other failed calls (connection refused, timeouts, HTTP errors,
+   and error -32600: that is BCE_ERR_AUTH, and polling stops on it instead of retrying; so
+   does -32601, and a wallet the daemon could not load 3 times in a row (below). Other failed calls (connection refused, timeouts, HTTP errors,
    other JSON-RPC errors) are logged and retried after the interval. A daemon's get_updates
    queue is destructive: one consumer per wallet.
 
@@ -248,21 +248,29 @@
    gives its code and the daemon's whole message (up to 1 KiB, control characters as '?';
    bce_coin_last_error's text quotes only 80 bytes), and bce_rpc_error_name its name and
    docstring from the daemon's GET /spec (fetched once, on demand, by that call only), as the
-   Python SDK names its exception classes. The codes every coin daemon shares:
-     -32600  Unauthorized (not in the spec)        BCE_ERR_AUTH; ends every run
-     -32005  LoadingWalletError: the key cannot be loaded, "Seed or key not recognized" (ETH
-             family: "Invalid key provided"); also the daemon's fallback for any failure
-             while loading a wallet                BCE_ERR_WALLET; ends every run
-     -32000  WalletNotLoadedError: a method that needs a wallet got none, or (ETH family)
-             "Error loading wallet: invalid address"   BCE_ERR_WALLET; ends every run
-     -32601  ProcedureNotFoundError: no such method    BCE_ERR_RPC; ends a listener's run
+   Python SDK names its exception classes. bce_rpc returns BCE_ERR_AUTH for -32600 and
+   BCE_ERR_RPC for every other code (the code tells them apart). A listener (every polling and
+   websocket run, coin or manager) treats the codes every coin daemon shares like this:
+     -32600  Unauthorized (not in the spec)        ends the run at once: BCE_ERR_AUTH
+     -32601  ProcedureNotFoundError: no such method    ends the run at once: BCE_ERR_RPC
              (get_updates and getbalance exist on every Bitcart daemon: this is not one)
-     others  (-32603 and the per-coin codes)       BCE_ERR_RPC; a listener logs and retries
-   Permanent means retrying cannot help: the daemon decides them from the request alone (the
-   key, the method), and every call names the same key. A listener here is every polling and
-   websocket run, coin or manager: the run ends with that result; a manager's run ends on the
-   first wallet that draws one, and that wallet's coin (bce_manager_wallet) keeps the error
-   in bce_coin_last_rpc_error and bce_coin_last_error. The daemon hides a load failure from
+     -32005  LoadingWalletError: "Seed or key not recognized" (ETH family: "Invalid key
+             provided") for a key the daemon cannot load, but also the daemon's answer to ANY
+             failure while loading a wallet (a network error of an ETH token lookup, a disk
+             error): it may pass                   retried; BCE_ERR_WALLET after 3 in a row
+     -32000  WalletNotLoadedError: a method that needs a wallet got none, or (ETH family)
+             "Error loading wallet: invalid address"   as -32005
+     others  (-32603 and the per-coin codes)       logged and retried
+   -32600 and -32601 depend on the request alone (the password, the method), so retrying
+   cannot help. -32005 and -32000 usually mean a bad key, but since the daemon sends -32005
+   for passing failures too, a run ends with BCE_ERR_WALLET only when they came back for the
+   same wallet on BCE_WALLET_ERROR_TRIES (3) attempts in a row; any success resets the count.
+   Each failed attempt is logged as a warning naming the wallet (the key's first 8 characters
+   when it is longer than 12: it may be a seed), the last as an error. The attempts come
+   BCE_CATCHUP_RETRY_MS (2 s) apart over the websocket (so a bad key ends it after about 4 s)
+   and at the polling interval when polling. A manager's run ends on the first wallet that
+   reaches the count, and that wallet's coin (bce_manager_wallet) keeps the error in
+   bce_coin_last_rpc_error and bce_coin_last_error. The daemon hides a load failure from
    methods that need no wallet: only calls that need one (get_updates, getbalance,
    get_request, ...) report it.
 
@@ -327,7 +335,7 @@
    With disable_catch_up, the library instead calls getbalance for the wallet (a manager: for
    each wallet) after every connect: it names the wallet, so the daemon loads it, without
    emptying its queue; every coin daemon has it and answers -32005 for a key it cannot load.
-   A failed getbalance is retried after BCE_CATCHUP_RETRY_MS. disable_wallet_load turns it off
+   A failed getbalance is retried after BCE_CATCHUP_RETRY_MS (a manager: its round). disable_wallet_load turns it off
    (for servers that speak only the websocket: then a daemon may send nothing).
    An update that comes both ways is dispatched once: the library remembers the last
    dedup_entries (256) updates per wallet that the websocket delivered and matches the queue
@@ -356,7 +364,9 @@
    for a wallet may wait for its sync) websocket updates are delayed, and kept in memory up to
    BCE_CATCHUP_HOLD_BYTES (4 MiB) per coin or currency; past that, the held ones and the rest
    are dispatched at once (logged), before the answer. A failed catch-up call releases them at
-   once. bce_stop drops held updates (the daemon's queue still holds them unless the abandoned
+   once (a manager: the first failed call of the round, so a hanging daemon delays them by
+   one rpc_timeout_ms, not one per wallet), and is retried after BCE_CATCHUP_RETRY_MS (a
+   manager: the whole round). bce_stop drops held updates (the daemon's queue still holds them unless the abandoned
    call had emptied it). Periodic drains (drain_interval_ms) do not hold: an update they find
    was missed by the websocket and comes after newer ones. disable_catch_up_hold = 1 dispatches
    websocket updates as they arrive (the earlier behaviour): a catch-up update may then come
@@ -369,7 +379,8 @@
    reconnect. A dead or frozen daemon is noticed by pings: after ping_interval_ms without any
    traffic the client pings, and if nothing arrives within pong_timeout_ms the connection is
    dropped (1006) and reconnected. A wrong password ends the run with BCE_ERR_AUTH at once,
-   a wallet the daemon cannot load with BCE_ERR_WALLET ("Errors from the daemon" above).
+   a wallet the daemon cannot load, 3 times in a row, with BCE_ERR_WALLET ("Errors from the
+   daemon" above).
    Polling (bce_poll_updates) has none of this: it hands over what each get_updates returns
    (a manager's polling dispatches a new_block once per wallet, like the SDK).
 
@@ -455,8 +466,10 @@
      BCE_WS_READ_ROUNDS       16    websocket reads per step before timers get a turn
      BCE_WS_CLOSE_WAIT_MS     1000  wait for the peer's close frame after ours
      BCE_WS_STABLE_MS         5000  a connection up this long resets the reconnect delay
-     BCE_CATCHUP_RETRY_MS     2000  a coin's failed catch-up call is retried after this (a
-                                    manager retries at its next round)
+     BCE_CATCHUP_RETRY_MS     2000  a failed catch-up or wallet-loading call is retried after
+                                    this (a manager's: the currency's whole round)
+     BCE_WALLET_ERROR_TRIES   3     -32005/-32000 answers in a row for one wallet that end a
+                                    listening run with BCE_ERR_WALLET
      BCE_DEDUP_TWINS          256   per wallet: queue-delivered updates awaiting their websocket
                                     twin (the oldest is forgotten when full; its twin, if it
                                     still comes, is delivered again)
@@ -483,6 +496,13 @@
    extensions or trailers, millions of 1-byte chunks), these hold (tests/test_hostile.c checks
    each against a hostile peer, tests/http_peer.py):
      bce_rpc                  returns within rpc_timeout_ms (+ about 100 ms): BCE_ERR_TIMEOUT
+     a late step              a step that comes after a call's deadline (the caller was busy
+                              for longer than rpc_timeout_ms, or connect_timeout_ms during the
+                              websocket upgrade) still reads what has arrived, one slice of
+                              BCE_IO_SLICE_BYTES without waiting: an answer complete within
+                              it is accepted (the daemon answered in time; a get_updates answer
+                              thrown away would be lost), else the call fails with
+                              BCE_ERR_TIMEOUT
      a connect                TCP, TLS and the websocket upgrade answer within
                               connect_timeout_ms (+ about 100 ms): BCE_ERR_TIMEOUT, else the
                               limit it broke
@@ -550,7 +570,8 @@ typedef enum bce_result_t {
     BCE_ERR_LIMIT       = -12,  /* a size limit was exceeded (message, tokens, buffer) */
     BCE_ERR_UNSUPPORTED = -13,  /* unknown currency, scheme, ... */
     BCE_ERR_STATE       = -14,  /* call not allowed now (e.g. blocking call inside a handler) */
-    BCE_ERR_WALLET      = -15   /* the daemon cannot load the wallet (JSON-RPC -32005 or -32000) */
+    BCE_ERR_WALLET      = -15   /* a listening run: the daemon could not load the wallet (JSON-RPC
+                                   -32005 or -32000, BCE_WALLET_ERROR_TRIES times in a row) */
 } bce_result_t;
 
 /* A short English name for a result ("BCE_ERR_AUTH: authentication failed"). Never NULL;
@@ -729,8 +750,9 @@ BCE_API int bce_process_updates(bce_coin_t *coin, const char *json, size_t len);
 
 /* Polling: calls get_updates every interval_ms (0: 1000 ms) and dispatches what it returns.
    Blocks until bce_stop (then BCE_OK). Failed calls are logged and retried after the interval,
-   except an authentication failure (BCE_ERR_AUTH) and the daemon's permanent errors
-   (BCE_ERR_WALLET for -32005/-32000, BCE_ERR_RPC for -32601), which end it. Needs a wallet
+   except an authentication failure (BCE_ERR_AUTH) and -32601 (BCE_ERR_RPC), which end it,
+   and -32005/-32000, which end it with BCE_ERR_WALLET when they came on
+   BCE_WALLET_ERROR_TRIES polls in a row ("Errors from the daemon" above). Needs a wallet
    (BCE_ERR_INVALID_ARG). BCE_ERR_STATE inside a handler or while the coin runs something. */
 BCE_API int bce_poll_updates(bce_coin_t *coin, int interval_ms);
 
@@ -762,8 +784,9 @@ typedef struct bce_ws_opts_t {
 /* Websocket: connects to <url origin + path>/ws, sends {"xpub":"<wallet key>"} when the coin has
    a wallet, dispatches every update it receives, reconnects as configured. Blocks until
    bce_stop (returns BCE_OK), or returns an error: a failed first connection without
-   force_connect, BCE_ERR_AUTH, a permanent error of the catch-up or wallet-loading call
-   (BCE_ERR_WALLET, or BCE_ERR_RPC for -32601), or the close when reconnecting is disabled
+   force_connect, BCE_ERR_AUTH, -32601 from the catch-up or wallet-loading call (BCE_ERR_RPC),
+   -32005/-32000 from it BCE_WALLET_ERROR_TRIES times in a row (BCE_ERR_WALLET, retried
+   BCE_CATCHUP_RETRY_MS apart), or the close when reconnecting is disabled
    (BCE_ERR_CLOSED).
    Catch-up: after every successful connect (and every drain_interval_ms while connected) the
    library calls get_updates for the wallet over the JSON-RPC connection, without blocking the
@@ -810,9 +833,9 @@ BCE_API int bce_coin_step(bce_coin_t *coin, int timeout_ms);
    or NULL; the trailing {"xpub": ...} object is appended by the library. On success writes the
    "result" JSON text, NUL-terminated, into out and its length into *out_len. If out is too small
    returns BCE_ERR_LIMIT with the size needed (length + 1) in *out_len. A JSON-RPC error returns
-   BCE_ERR_AUTH (-32600), BCE_ERR_WALLET (-32005, -32000: the daemon cannot load the wallet) or
-   BCE_ERR_RPC; bce_coin_last_error then reads "JSON-RPC error CODE: MESSAGE", and
-   bce_coin_last_rpc_error gives the code and the whole message. */
+   BCE_ERR_AUTH (-32600) or BCE_ERR_RPC (every other code, -32005 and -32000 too: BCE_ERR_WALLET
+   is only a listening run's result); bce_coin_last_error then reads "JSON-RPC error CODE:
+   MESSAGE", and bce_coin_last_rpc_error gives the code and the whole message. */
 BCE_API int bce_rpc(bce_coin_t *coin, const char *method, const char *params_json,
                     char *out, size_t out_cap, size_t *out_len);
 
