@@ -1121,6 +1121,57 @@ static void check_late_step(const char *const *argv) {
 static void test_late_step_c(void) { check_late_step(c_argv); }
 static void test_late_step_py(void) { check_late_step(py_argv); }
 
+/* A manager's failed catch-up call releases the websocket updates held for the round at once,
+   as a coin's does, instead of at the end of the round (with N wallets and a hanging daemon
+   they would wait N x rpc_timeout_ms): while the round goes on with the next wallet, nothing
+   is held any more. */
+static void test_manager_release_at_failure(void) {
+    daemon_t d;
+    tally_t *t = (tally_t *)calloc(1, sizeof *t);
+    bce_ws_opts_t o;
+    bce_manager_t *m;
+    bce_manager_desc_t md;
+    bce_coin_desc_t p;
+    bce_coin_t *bad;
+    _bce_mcur_t *mc;
+    size_t k, ibad = 0, after = 0;
+    long long t0;
+    int seen = 0;
+    char name[16];
+    CHECK_INT(daemon_start(&d, c_argv), 0);
+    memset(&md, 0, sizeof md);
+    md.logger.level = -1;
+    m = bce_manager_create(&md);
+    memset(&p, 0, sizeof p);
+    p.url = d.url;
+    p.logger.level = -1;
+    bce_manager_configure(m, "BTC", &p);
+    bad = bce_manager_add_wallet(m, "BTC", BAD_KEY);
+    for (k = 0; k < 6; k++) {
+        snprintf(name, sizeof name, "rel-%u", (unsigned)k);
+        bce_manager_add_wallet(m, "BTC", name);
+    }
+    mc = &m->cur[_bce_currency_find("BTC")];
+    for (k = 0; k < mc->nslots; k++)
+        if (mc->slots[k] == bad) ibad = k;
+    for (k = ibad + 1; k < mc->nslots; k++) after += mc->slots[k] != NULL;
+    CHECK(after > 0);               /* the round goes on after the bad wallet */
+    ws_opts(&o, t);
+    CHECK_INT(bce_manager_begin_websocket(m, NULL, &o), BCE_OK);
+    t0 = _bce_now_ms();
+    while (!seen && _bce_now_ms() - t0 < 5000 && bce_manager_step(m, 20) == 1) {
+        if (bce_coin_last_rpc_error(bad, NULL) == -32005 && mc->in_round && mc->cursor > ibad + 1
+            && mc->current && mc->current != bad && _bce_rpc_busy(&mc->rpc)) {
+            CHECK_INT(mc->hold.on, 0);  /* released at the failure, not at the end of the round */
+            seen = 1;
+        }
+    }
+    CHECK(seen);
+    bce_manager_destroy(m);
+    daemon_stop(&d);
+    free(t);
+}
+
 int main(void) {
     signal(SIGPIPE, SIG_DFL);
     RUN(test_sha1_and_accept);
@@ -1153,5 +1204,6 @@ int main(void) {
     RUN(test_colon_password_py);
     RUN(test_late_step_c);
     RUN(test_late_step_py);
+    RUN(test_manager_release_at_failure);
     TEST_MAIN_END("test_ws");
 }
