@@ -240,9 +240,10 @@
    wallets in turn. No SIGPIPE is ever raised (MSG_NOSIGNAL / SO_NOSIGPIPE), and signals that
    interrupt a wait (EINTR) are survived. The daemon answers a wrong password with HTTP 200
    and error -32600: that is BCE_ERR_AUTH, and polling stops on it instead of retrying; so
-   does -32601, and a wallet the daemon could not load 3 times in a row (below). Other failed calls (connection refused, timeouts, HTTP errors,
-   other JSON-RPC errors) are logged and retried after the interval. A daemon's get_updates
-   queue is destructive: one consumer per wallet.
+   does -32601, and a wallet the daemon could not load 3 times in a row (below). Other failed
+   calls (connection refused, timeouts, HTTP errors, other JSON-RPC errors) are logged and
+   retried after the interval. A daemon's get_updates queue is destructive: one consumer per
+   wallet.
 
    Errors from the daemon. A JSON-RPC error answer is kept as data: bce_coin_last_rpc_error
    gives its code and the daemon's whole message (up to 1 KiB, control characters as '?';
@@ -335,8 +336,9 @@
    With disable_catch_up, the library instead calls getbalance for the wallet (a manager: for
    each wallet) after every connect: it names the wallet, so the daemon loads it, without
    emptying its queue; every coin daemon has it and answers -32005 for a key it cannot load.
-   A failed getbalance is retried after BCE_CATCHUP_RETRY_MS (a manager: its round). disable_wallet_load turns it off
-   (for servers that speak only the websocket: then a daemon may send nothing).
+   A failed getbalance is retried after BCE_CATCHUP_RETRY_MS (a manager: its round).
+   disable_wallet_load turns it off (for servers that speak only the websocket: then a daemon
+   may send nothing).
    An update that comes both ways is dispatched once: the library remembers the last
    dedup_entries (256) updates per wallet that the websocket delivered and matches the queue
    against them; a queued update it delivered first swallows its websocket twin for 10 s.
@@ -366,11 +368,11 @@
    are dispatched at once (logged), before the answer. A failed catch-up call releases them at
    once (a manager: the first failed call of the round, so a hanging daemon delays them by
    one rpc_timeout_ms, not one per wallet), and is retried after BCE_CATCHUP_RETRY_MS (a
-   manager: the whole round). bce_stop drops held updates (the daemon's queue still holds them unless the abandoned
-   call had emptied it). Periodic drains (drain_interval_ms) do not hold: an update they find
-   was missed by the websocket and comes after newer ones. disable_catch_up_hold = 1 dispatches
-   websocket updates as they arrive (the earlier behaviour): a catch-up update may then come
-   after newer websocket ones.
+   manager: the whole round). bce_stop drops held updates (the daemon's queue still holds
+   them unless the abandoned call had emptied it). Periodic drains (drain_interval_ms) do not
+   hold: an update they find was missed by the websocket and comes after newer ones.
+   disable_catch_up_hold = 1 dispatches websocket updates as they arrive (the earlier
+   behaviour): a catch-up update may then come after newer websocket ones.
    Reconnects: after any close or failed attempt, the next attempt comes after a delay that
    starts at reconnect_min_ms and doubles per failure up to reconnect_max_ms, each drawn
    between half the delay and the delay (jitter); a connection that stayed up 5 s resets it.
