@@ -1172,6 +1172,35 @@ static void test_manager_release_at_failure(void) {
     free(t);
 }
 
+/* The count behind BCE_ERR_WALLET: consecutive -32005/-32000 answers for one wallet; a success
+   resets it, other failures neither count nor reset it. */
+static void test_wallet_error_count(void) {
+    bce_coin_desc_t desc;
+    bce_coin_t *c;
+    _bce_rpc_t rpc;
+    int i;
+    memset(&desc, 0, sizeof desc);
+    desc.xpub = "count-w";
+    desc.logger.level = -1;
+    c = bce_coin_create(&desc);
+    memset(&rpc, 0, sizeof rpc);
+    rpc.rpc_code = -32005;
+    for (i = 0; i < 5; i++) {          /* a passing failure: two, a success, two, a success ... */
+        CHECK_INT(_bce_wallet_tries(c, &c->logger, &rpc, BCE_ERR_RPC), BCE_OK);
+        CHECK_INT(_bce_wallet_tries(c, &c->logger, &rpc, BCE_ERR_RPC), BCE_OK);
+        CHECK_INT(_bce_wallet_tries(c, &c->logger, &rpc, BCE_OK), BCE_OK);
+    }
+    CHECK_INT(_bce_wallet_tries(c, &c->logger, &rpc, BCE_ERR_RPC), BCE_OK);
+    CHECK_INT(_bce_wallet_tries(c, &c->logger, &rpc, BCE_ERR_TIMEOUT), BCE_OK);  /* not counted */
+    rpc.rpc_code = -32000;
+    CHECK_INT(_bce_wallet_tries(c, &c->logger, &rpc, BCE_ERR_RPC), BCE_OK);
+    rpc.rpc_code = -32603;
+    CHECK_INT(_bce_wallet_tries(c, &c->logger, &rpc, BCE_ERR_RPC), BCE_OK);      /* another code */
+    rpc.rpc_code = -32005;
+    CHECK_INT(_bce_wallet_tries(c, &c->logger, &rpc, BCE_ERR_RPC), BCE_ERR_WALLET);   /* the third */
+    bce_coin_destroy(c);
+}
+
 int main(void) {
     signal(SIGPIPE, SIG_DFL);
     RUN(test_sha1_and_accept);
@@ -1205,5 +1234,6 @@ int main(void) {
     RUN(test_late_step_c);
     RUN(test_late_step_py);
     RUN(test_manager_release_at_failure);
+    RUN(test_wallet_error_count);
     TEST_MAIN_END("test_ws");
 }
