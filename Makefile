@@ -1,40 +1,209 @@
-# bitcart_events.h: build, test and benchmark.  `make test` is the one command to run.
+# bitcart_events.h: build, test and benchmark. `make test` is the one command to run (the
+# whole suite, as CI runs it); `make fast` is the edit-compile-test loop (the pure unit tests,
+# seconds); `make help` lists the main targets. tests/README.md says what each test is.
+#
+# The file, in order: configuration; build; fast tests; network tests; the whole suite; slow
+# checks (compile checks, sanitizers, valgrind, static analysis, fuzzing, portability,
+# performance checks, soak); bench; install. Every build output goes under $(BUILD) (default
+# build/), and every test and script finds its binaries there: the Makefile exports
+# BUILD_DIR=$(BUILD) to them (tests/daemon.h's build_path, the scripts' $BUILD_DIR).
+
+# ==== configuration ===========================================================================
 CC      ?= cc
 CLANG   ?= clang
 CXX     ?= g++
 BUILD   ?= build
 WARN    := -std=c99 -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Werror
+CXXWARN := -std=c++11 -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Werror
 CFLAGS  ?= -O2 -g
 SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 VALGRIND ?= valgrind --quiet --error-exitcode=3 --leak-check=full --errors-for-leak-kinds=all
+SHELL   := /bin/bash
+export BUILD_DIR = $(BUILD)
 
-UNIT    := test_json test_dispatch test_net test_ws test_ws_peer test_ws_node test_tls test_faults test_limits test_portable test_hostile test_config
-LIBS    := -lpthread -lmbedtls -lmbedx509 -lmbedcrypto
+# The C tests, tests/test_NAME.c, each built as $(BUILD)/test_NAME. FAST: pure, over buffers,
+# no server and no socket (`make fast`). NET: they start fake daemons, hostile peers or
+# listening sockets on 127.0.0.1. UNIT is both, in the order `make unit` runs them. TLS_UNIT
+# link mbedTLS; the others need nothing beyond libc and pthreads.
+FAST    := test_json test_dispatch test_http test_frames
+NET     := test_net test_ws test_ws_peer test_ws_node test_tls test_faults test_limits test_portable test_hostile test_config
+UNIT    := $(FAST) $(NET)
+TLS_UNIT := test_tls test_config
+TLS_LIBS := -lmbedtls -lmbedx509 -lmbedcrypto
+LIBS    := -lpthread $(TLS_LIBS)
+TEST_LIBS = -lpthread $(if $(filter $(TLS_UNIT),test_$*),$(TLS_LIBS))
 NODE_DEPS := tests/node_modules/.package-lock.json
+FAST_BIN := $(addprefix $(BUILD)/,$(FAST))
+NET_BIN  := $(addprefix $(BUILD)/,$(NET))
 UNIT_BIN := $(addprefix $(BUILD)/,$(UNIT))
 SAN_BIN  := $(addprefix $(BUILD)/san_,$(UNIT))
 HDR     := bitcart_events.h
-TEST_DEPS := $(HDR) tests/test.h tests/json_cases.h tests/json_oracle.h tests/tally.h tests/daemon.h $(BUILD)/fake_daemon
+PURE_DEPS := $(HDR) tests/test.h tests/json_cases.h tests/json_oracle.h tests/tally.h
+TEST_DEPS := $(PURE_DEPS) tests/daemon.h $(BUILD)/fake_daemon
 
-.PHONY: all deps test test-all soak static symbols check fuzz fuzz-short fuzz-replay unit daemons compile-checks sanitize sanitize-m32 valgrind bench demo clean examples examples-build
+# mbedTLS: BCE_TLS is 1 when it is installed (BCE_TLS=0 forces it off). The probe compile runs
+# at most once, the first time a recipe needs BCE_TLS (the eval makes it a simple variable
+# holding the answer). bitcart-listen is built with TLS when it is 1; plain `make` builds the
+# TLS tests only then.
+BCE_TLS ?= $(eval BCE_TLS := $$(shell echo 'int main(void){return 0;}' | $(CC) -x c -include mbedtls/ssl.h - -o /dev/null $(TLS_LIBS) 2>/dev/null && echo 1 || echo 0))$(BCE_TLS)
+CLI_TLS_FLAGS = $(if $(filter 1,$(BCE_TLS)),-DBCE_USE_MBEDTLS,)
+CLI_TLS_LIBS = $(if $(filter 1,$(BCE_TLS)),$(TLS_LIBS),)
 
-all: $(UNIT_BIN) cli examples-build
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BINDIR  ?= $(PREFIX)/bin
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR  ?= $(PREFIX)/share/man
+PKGCONFIGDIR ?= $(PREFIX)/lib/pkgconfig
+
+EXAMPLE_NAMES := manual websocket polling manager poll_loop worker_thread allocator_logger
+EXAMPLES := $(addprefix $(BUILD)/example_,$(EXAMPLE_NAMES))
+
+.DEFAULT_GOAL := all
+.PHONY: help all cli examples-build demo clean fast test-fast unit test-net daemons examples \
+        test-cli test-spool deps test test-all compile-checks sanitize sanitize-m32 valgrind check \
+        static symbols fuzz fuzz-short fuzz-replay portability perf-checks soak bench install uninstall
+
+help:
+	@echo 'build'
+	@echo '  make              the tests, bitcart-listen and the examples (without TLS when mbedTLS is missing)'
+	@echo '  make cli          $(BUILD)/bitcart-listen (TLS when mbedTLS is installed; BCE_TLS=0 forces it off)'
+	@echo '  make demo         a local fake daemon streams a short session to bitcart-listen'
+	@echo '  make clean        removes $(BUILD)'
+	@echo 'fast tests (seconds; no server)'
+	@echo '  make fast         JSON, dispatch, HTTP and URL parsers, websocket frames (also: make test-fast)'
+	@echo 'network tests (against fake daemons and hostile peers on 127.0.0.1)'
+	@echo '  make unit         every C test: the fast ones, then the network ones'
+	@echo '  make test-net     the network C tests only'
+	@echo '  make daemons      the fake daemons themselves, checked by an independent client'
+	@echo '  make examples     the examples against the C fake daemon, plainly and under valgrind'
+	@echo '  make test-cli     bitcart-listen against both fake daemons; install into a DESTDIR'
+	@echo '  make test-spool   the bitcart-listen --spool crash test (about a minute)'
+	@echo 'the whole suite'
+	@echo '  make test         installs the Debian packages (tests/deps.sh), runs test-all, adds up the results'
+	@echo '  make deps         only the package check/install of tests/deps.sh'
+	@echo 'slow checks'
+	@echo '  make compile-checks  gcc, clang, g++, two translation units, BCE_STATIC, BCE_NO_STDIO'
+	@echo '  make sanitize     every C test under ASan + UBSan (sanitize-m32: clang -m32)'
+	@echo '  make valgrind     every C test under valgrind'
+	@echo '  make check        sanitize, valgrind, static and symbols'
+	@echo '  make static       cppcheck and clang-tidy; make symbols: the exported symbols'
+	@echo '  make fuzz         every libFuzzer target FUZZ_SECONDS each (fuzz-short: 5 s; fuzz-replay: the corpora)'
+	@echo '  make portability  gcc, clang, tcc, musl, 32-bit x86, s390x, Windows'
+	@echo '  make perf-checks  BCE_NO_SIMD, the size knobs, the minimal static listener'
+	@echo '  make soak         a coin and a manager for BCE_SOAK_SECONDS (60) against dropping daemons'
+	@echo 'bench and install'
+	@echo '  make bench        one table of every performance goal (not part of make test)'
+	@echo '  make install      header, bitcart-listen, man page, pkg-config files (PREFIX, DESTDIR); make uninstall'
+	@echo 'one test: make $(BUILD)/test_NAME && $(BUILD)/test_NAME; one case: TEST_ONLY=name $(BUILD)/test_NAME'
+
+# ==== build ===================================================================================
+# Plain `make`: what can be built here. Without mbedTLS the TLS tests (TLS_UNIT) are left out
+# and bitcart-listen is built without TLS; a note says so.
+all: cli examples-build
+	@$(MAKE) --no-print-directory BCE_TLS=$(BCE_TLS) \
+	    $(if $(filter 1,$(BCE_TLS)),$(UNIT_BIN),$(filter-out $(addprefix $(BUILD)/,$(TLS_UNIT)),$(UNIT_BIN)))
+	@$(if $(filter 1,$(BCE_TLS)),:,echo "note: no mbedTLS (not installed, or BCE_TLS=0): $(TLS_UNIT) not built, bitcart-listen without TLS (make deps installs it)")
 
 $(BUILD):
 	@mkdir -p $(BUILD)
 
+# the fast tests need neither the fake daemon nor tests/daemon.h
+$(FAST_BIN): $(BUILD)/test_%: tests/test_%.c $(PURE_DEPS) | $(BUILD)
+	$(CC) $(WARN) $(CFLAGS) -I. $< -o $@ $(TEST_LIBS)
+
 $(BUILD)/test_%: tests/test_%.c $(TEST_DEPS) | $(BUILD)
-	$(CC) $(WARN) $(CFLAGS) -I. $< -o $@ $(LIBS)
+	$(CC) $(WARN) $(CFLAGS) -I. $< -o $@ $(TEST_LIBS)
 
 $(BUILD)/san_test_%: tests/test_%.c $(TEST_DEPS) | $(BUILD)
-	$(CLANG) $(WARN) -O1 -g $(SAN) -I. $< -o $@ $(LIBS)
+	$(CLANG) $(WARN) -O1 -g $(SAN) -I. $< -o $@ $(TEST_LIBS)
 
 # The fake daemon the network tests start (tests/fake_daemon.py is its aiohttp twin).
 $(BUILD)/fake_daemon: tests/fake_daemon.c | $(BUILD)
 	$(CC) $(WARN) -D_POSIX_C_SOURCE=200809L -O2 -g $< -o $@
 
-SHELL   := /bin/bash
+# the command-line listener
+cli: $(BUILD)/bitcart-listen
 
+$(BUILD)/bitcart-listen: examples/bitcart-listen.c $(HDR) | $(BUILD)
+	$(CC) $(WARN) $(CFLAGS) $(CLI_TLS_FLAGS) -I. $< -o $@ $(CLI_TLS_LIBS)
+
+# the same program under ASan + UBSan, for the CLI tests
+$(BUILD)/san_bitcart-listen: examples/bitcart-listen.c $(HDR) | $(BUILD)
+	$(CLANG) $(WARN) -O1 -g $(SAN) -DBCE_USE_MBEDTLS -I. $< -o $@ $(TLS_LIBS)
+
+# examples/NAME.c, each built as $(BUILD)/example_NAME, checked with clang and g++ too, and
+# run by `make examples` against the C fake daemon (tests/test_examples.c), once plainly and
+# once under valgrind. example_manual needs no daemon and runs in `fast` and `unit`.
+examples-build: $(EXAMPLES)
+
+$(BUILD)/example_%: examples/%.c $(HDR) | $(BUILD)
+	$(CC) $(WARN) $(CFLAGS) -I. $< -o $@
+
+$(BUILD)/example_worker_thread: examples/worker_thread.c $(HDR) | $(BUILD)
+	$(CC) $(WARN) $(CFLAGS) -I. $< -o $@ -lpthread
+
+# every example also compiles cleanly with clang and as C++
+$(BUILD)/examples_compiled: $(addprefix examples/,$(addsuffix .c,$(EXAMPLE_NAMES))) $(HDR) | $(BUILD)
+	@for n in $(EXAMPLE_NAMES); do \
+	  echo "$(CLANG) and $(CXX) -x c++: examples/$$n.c"; \
+	  $(CLANG) $(WARN) -fsyntax-only -I. examples/$$n.c || exit 1; \
+	  $(CXX) $(CXXWARN) -fsyntax-only -x c++ -I. examples/$$n.c || exit 1; \
+	done
+	@touch $@
+
+# a local fake daemon streams a short scripted session to bitcart-listen (under a second once built)
+demo: $(BUILD)/bitcart-listen $(BUILD)/fake_daemon
+	@BUILD_DIR=$(BUILD) bash examples/demo.sh
+
+clean:
+	rm -rf $(BUILD)
+
+# ==== fast tests ==============================================================================
+# The pure unit tests (FAST) and example_manual: no server, no socket, no mbedTLS; seconds.
+fast: $(FAST_BIN) $(BUILD)/example_manual
+	@for t in $(FAST_BIN); do echo "== $$t"; $$t || exit 1; done
+	@echo "== $(BUILD)/example_manual"; $(BUILD)/example_manual > /dev/null && echo "$(BUILD)/example_manual: 1 passed, 0 failed"
+
+test-fast: fast
+
+# ==== network tests ===========================================================================
+# npm's ws for the interop tests, pinned by tests/package-lock.json
+$(NODE_DEPS): tests/package.json tests/package-lock.json
+	npm ci --prefix tests --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# every C test (the fast ones first), then example_manual
+unit: $(UNIT_BIN) $(BUILD)/example_manual $(NODE_DEPS)
+	@for t in $(UNIT_BIN); do echo "== $$t"; $$t || exit 1; done
+	@echo "== $(BUILD)/example_manual"; $(BUILD)/example_manual > /dev/null && echo "$(BUILD)/example_manual: 1 passed, 0 failed"
+
+test-net: $(NET_BIN) $(NODE_DEPS)
+	@for t in $(NET_BIN); do echo "== $$t"; $$t || exit 1; done
+
+# The fake daemons themselves (C and aiohttp), checked by an independent stdlib client.
+daemons: $(BUILD)/fake_daemon
+	BUILD_DIR=$(BUILD) bash tests/test_fake_daemons.sh
+
+$(BUILD)/test_examples: tests/test_examples.c $(TEST_DEPS) | $(BUILD)
+	$(CC) $(WARN) $(CFLAGS) -I. $< -o $@
+
+examples: $(EXAMPLES) $(BUILD)/examples_compiled $(BUILD)/test_examples $(BUILD)/fake_daemon
+	$(BUILD)/test_examples $(BUILD)
+
+# bitcart-listen against both fake daemons, then install/uninstall into a temporary DESTDIR
+test-cli: $(BUILD)/bitcart-listen $(BUILD)/san_bitcart-listen $(BUILD)/fake_daemon
+	BUILD_DIR=$(BUILD) bash tests/test_cli.sh
+	BUILD_DIR=$(BUILD) bash tests/test_install.sh
+
+# bitcart-listen --spool: the crash test (SIGKILLs while streaming; failing --exec and --post
+# consumers), dead letters, disk full, an unwritable spool; then a shorter crash test under
+# ASan + UBSan (about a minute in all)
+test-spool: $(BUILD)/bitcart-listen $(BUILD)/san_bitcart-listen $(BUILD)/fake_daemon
+	BUILD_DIR=$(BUILD) bash tests/test_spool.sh
+	BUILD_DIR=$(BUILD) BIN=$(BUILD)/san_bitcart-listen EVENTS=600 SEED=2 bash tests/test_spool.sh
+
+# ==== the whole suite =========================================================================
 # The Debian packages the tests need (tests/deps.sh): installed with apt-get when run as root,
 # else named; nothing happens when all are there. `make test` runs it first.
 deps:
@@ -49,6 +218,56 @@ test: | $(BUILD)
 	     END { printf "make test: %d passed, %d failed\n", p, f; exit f > 0 }' $(BUILD)/test.log
 
 test-all: unit daemons compile-checks examples test-cli test-spool perf-checks portability sanitize sanitize-m32 valgrind static symbols fuzz-replay fuzz-short soak
+
+# ==== slow checks =============================================================================
+# the implementation in a translation unit of its own, compiled with each set of flags
+$(BUILD)/cc_impl.c: | $(BUILD)
+	@printf '#define BITCART_EVENTS_IMPLEMENTATION\n#include "bitcart_events.h"\nint main(void){return 0;}\n' > $@
+
+# gcc and clang strict C99, g++ as C++11, two translation units, BCE_STATIC, no stdio.
+compile-checks: $(BUILD)/cc_impl.c | $(BUILD)
+	@echo "== compile checks"
+	$(CC) $(WARN) -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_impl_gcc.o
+	$(CLANG) $(WARN) -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_impl_clang.o
+	$(CC) $(WARN) -DBCE_USE_MBEDTLS -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_tls_gcc.o
+	$(CLANG) $(WARN) -DBCE_USE_MBEDTLS -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_tls_clang.o
+	$(CXX) $(CXXWARN) -DBCE_USE_MBEDTLS -x c++ -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_tls_cxx.o
+	$(CC) $(WARN) -DBCE_NO_STDIO -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_nostdio.o
+	! nm $(BUILD)/cc_nostdio.o | grep -Eq ' U (fprintf|printf|fputs|stderr|puts|fwrite)$$'
+	$(CXX) $(CXXWARN) -I. tests/test_cpp.cpp -o $(BUILD)/test_cpp
+	$(BUILD)/test_cpp
+	$(CC) $(WARN) -I. tests/tu_a.c tests/tu_b.c -o $(BUILD)/test_tu
+	$(BUILD)/test_tu
+	$(CC) $(WARN) -DBCE_STATIC -I. tests/tu_a.c tests/tu_b.c -o $(BUILD)/test_tu_static
+	$(BUILD)/test_tu_static
+	$(CLANG) $(WARN) -DBCE_STATIC -I. tests/tu_a.c tests/tu_b.c -o $(BUILD)/test_tu_static_clang
+	$(BUILD)/test_tu_static_clang
+	@# the README's example (its first C block) compiles as it stands, with gcc and clang
+	awk '/^```c$$/ { f = 1; next } /^```$$/ { if (f) exit } f' README.md > $(BUILD)/readme_example.c
+	$(CC) $(WARN) -I. $(BUILD)/readme_example.c -o $(BUILD)/readme_example
+	$(CLANG) $(WARN) -I. -fsyntax-only $(BUILD)/readme_example.c
+
+# every C test under ASan + UBSan
+sanitize: $(SAN_BIN) $(NODE_DEPS)
+	@for t in $(SAN_BIN); do echo "== $$t (ASan+UBSan)"; $$t || exit 1; done
+
+# 32-bit: the unit tests again, built with clang -m32 and ASan + UBSan, where size_t is 32 bits
+# and sums of limits can wrap (Debian: libc6-dev-i386 and lib32gcc-12-dev; the i386 sanitizer
+# runtimes come with libclang-rt-14-dev). test_tls is left out and test_config runs without
+# its TLS case (TEST_NO_TLS): there is no 32-bit mbedTLS here.
+M32_BIN := $(addprefix $(BUILD)/m32_,$(filter-out test_tls,$(UNIT)))
+
+$(BUILD)/m32_test_%: tests/test_%.c $(TEST_DEPS) | $(BUILD)
+	$(CLANG) $(WARN) -m32 -O1 -g $(SAN) -DTEST_NO_TLS -I. $< -o $@ -lpthread
+
+sanitize-m32: $(M32_BIN) $(NODE_DEPS)
+	@for t in $(M32_BIN); do echo "== $$t (clang -m32, ASan+UBSan)"; $$t || exit 1; done
+
+valgrind: $(UNIT_BIN) $(NODE_DEPS)
+	@for t in $(UNIT_BIN); do echo "== $$t (valgrind)"; $(VALGRIND) $$t || exit 1; done
+
+# sanitizers + valgrind + static analysis + symbols
+check: sanitize valgrind static symbols
 
 FUZZ_SECONDS ?= 60
 # libFuzzer with ASan + UBSan on every parser and a whole session: FUZZ_SECONDS per target
@@ -71,8 +290,49 @@ static:
 symbols:
 	bash tests/check_symbols.sh
 
-# sanitizers + valgrind + static analysis + symbols
-check: sanitize valgrind static symbols
+# Portability (tests/portability.sh; PORTABILITY in the header's manual): test_json,
+# test_dispatch and tests/test_portable.c (JSON-RPC, polling, websocket, manager, bce_stop from
+# a thread, against the C fake daemon) built with gcc, clang and tcc on glibc, static musl,
+# 32-bit x86, big-endian s390x and Windows; test_frames and test_ws too on 32-bit and on s390x.
+# 32-bit: gcc-multilib (gcc -m32) conflicts with gcc-s390x-linux-gnu on Debian 12, so the
+# i686-linux-gnu cross compiler builds static binaries, run natively when the kernel allows,
+# else under qemu-i386. s390x runs under qemu-s390x. Windows: mingw-w64, run under wine with
+# its prefix in $(BUILD)/port/wine. About 90 s (a new wine prefix adds about 6 s).
+portability: $(BUILD)/fake_daemon
+	BUILD_DIR=$(BUILD) bash tests/portability.sh
+
+# performance checks: the portable scanners, the size knobs, the minimal static listener.
+# test_json again with BCE_NO_SIMD (the word-at-a-time scanners SSE2 builds skip), plain and
+# under ASan + UBSan; the size knobs compile cleanly (gcc, clang, g++); the minimal listener
+# (BCE_NO_DNS, static musl when musl-gcc is installed, else cc) runs against the fake daemon.
+MUSL_CC ?= musl-gcc
+MIN_FLAGS := -std=c99 -static -Os -s -ffunction-sections -fdata-sections -Wl,--gc-sections \
+             -fno-asynchronous-unwind-tables -fno-unwind-tables -Wl,-z,noseparate-code
+
+$(BUILD)/test_json_nosimd: tests/test_json.c $(TEST_DEPS) | $(BUILD)
+	$(CC) $(WARN) $(CFLAGS) -DBCE_NO_SIMD -I. $< -o $@ $(LIBS)
+
+$(BUILD)/san_test_json_nosimd: tests/test_json.c $(TEST_DEPS) | $(BUILD)
+	$(CLANG) $(WARN) -O1 -g $(SAN) -DBCE_NO_SIMD -I. $< -o $@ $(LIBS)
+
+$(BUILD)/min_listener: bench/min_listener.c $(HDR) | $(BUILD)
+	if command -v $(MUSL_CC) > /dev/null; then $(MUSL_CC) $(MIN_FLAGS) -Wall -Wextra -I. $< -o $@; \
+	else $(CC) $(WARN) -Os -I. $< -o $@; fi
+
+perf-checks: $(BUILD)/test_json_nosimd $(BUILD)/san_test_json_nosimd $(BUILD)/min_listener $(BUILD)/fake_daemon \
+             $(BUILD)/cc_impl.c
+	$(BUILD)/test_json_nosimd
+	$(BUILD)/san_test_json_nosimd
+	$(CC) $(WARN) -DBCE_NO_SIMD -DBCE_NO_DNS -DBCE_WS_RECV_BYTES=4096 -DBCE_RPC_RECV_STEP=4096 -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_knobs.o
+	$(CLANG) $(WARN) -DBCE_NO_DNS -DBCE_USE_MBEDTLS -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_knobs_clang.o
+	$(CXX) $(CXXWARN) -DBCE_NO_DNS -x c++ -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_knobs_cxx.o
+	! nm $(BUILD)/cc_knobs.o | grep -Eq ' U (getaddrinfo|freeaddrinfo|gai_strerror)$$'
+	BUILD_DIR=$(BUILD) bash tests/test_min_listener.sh $(BUILD)/min_listener
+	@n=$$(stat -c %s $(BUILD)/min_listener); echo "min_listener: $$n bytes"; \
+	 if command -v $(MUSL_CC) > /dev/null; then \
+	   if [ $$n -lt 65536 ]; then echo "min_listener size: 1 passed, 0 failed"; \
+	   else echo "min_listener: over the 64 KiB the README promises"; \
+	        echo "min_listener size: 0 passed, 1 failed"; exit 1; fi; fi
 
 # A coin and a manager for BCE_SOAK_SECONDS (60) against daemons that drop and restart: exact
 # delivery, and RSS and heap flat once warm.
@@ -80,103 +340,9 @@ $(BUILD)/soak: tests/soak.c $(TEST_DEPS) | $(BUILD)
 	$(CC) $(WARN) -O2 -g -I. $< -o $@ $(LIBS)
 
 soak: $(BUILD)/soak
-	./$(BUILD)/soak
+	$(BUILD)/soak
 
-# ---- examples: examples/NAME.c, each built as $(BUILD)/example_NAME (pattern rule below),
-# checked with clang and g++ too, and run by `make examples` against the C fake daemon
-# (tests/test_examples.c), once plainly and once under valgrind. example_manual needs no
-# daemon and runs in `unit`.
-EXAMPLE_NAMES := manual websocket polling manager poll_loop worker_thread allocator_logger
-EXAMPLES := $(addprefix $(BUILD)/example_,$(EXAMPLE_NAMES))
-CXXWARN  := -std=c++11 -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Werror
-
-$(BUILD)/example_worker_thread: examples/worker_thread.c $(HDR) | $(BUILD)
-	$(CC) $(WARN) $(CFLAGS) -I. $< -o $@ -lpthread
-
-# every example also compiles cleanly with clang and as C++
-$(BUILD)/examples_compiled: $(addprefix examples/,$(addsuffix .c,$(EXAMPLE_NAMES))) $(HDR) | $(BUILD)
-	@for n in $(EXAMPLE_NAMES); do \
-	  echo "$(CLANG) and $(CXX) -x c++: examples/$$n.c"; \
-	  $(CLANG) $(WARN) -fsyntax-only -I. examples/$$n.c || exit 1; \
-	  $(CXX) $(CXXWARN) -fsyntax-only -x c++ -I. examples/$$n.c || exit 1; \
-	done
-	@touch $@
-
-$(BUILD)/test_examples: tests/test_examples.c $(TEST_DEPS) | $(BUILD)
-	$(CC) $(WARN) $(CFLAGS) -I. $< -o $@
-
-examples-build: $(EXAMPLES)
-
-examples: $(EXAMPLES) $(BUILD)/examples_compiled $(BUILD)/test_examples $(BUILD)/fake_daemon
-	./$(BUILD)/test_examples $(BUILD)
-# ---- end of examples
-
-# npm's ws for the interop tests, pinned by tests/package-lock.json
-$(NODE_DEPS): tests/package.json tests/package-lock.json
-	npm ci --prefix tests --no-audit --no-fund --loglevel=error
-	@touch $@
-
-unit: $(UNIT_BIN) $(BUILD)/example_manual $(NODE_DEPS)
-	@for t in $(UNIT_BIN); do echo "== $$t"; ./$$t || exit 1; done
-	@echo "== $(BUILD)/example_manual"; ./$(BUILD)/example_manual > /dev/null && echo "$(BUILD)/example_manual: 1 passed, 0 failed"
-
-# The fake daemons themselves (C and aiohttp), checked by an independent stdlib client.
-daemons: $(BUILD)/fake_daemon
-	BUILD_DIR=$(BUILD) bash tests/test_fake_daemons.sh
-
-# the implementation in a translation unit of its own, compiled with each set of flags
-$(BUILD)/cc_impl.c: | $(BUILD)
-	@printf '#define BITCART_EVENTS_IMPLEMENTATION\n#include "bitcart_events.h"\nint main(void){return 0;}\n' > $@
-
-# gcc and clang strict C99, g++ as C++11, two translation units, BCE_STATIC, no stdio.
-compile-checks: $(BUILD)/cc_impl.c | $(BUILD)
-	@echo "== compile checks"
-	$(CC) $(WARN) -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_impl_gcc.o
-	$(CLANG) $(WARN) -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_impl_clang.o
-	$(CC) $(WARN) -DBCE_USE_MBEDTLS -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_tls_gcc.o
-	$(CLANG) $(WARN) -DBCE_USE_MBEDTLS -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_tls_clang.o
-	$(CXX) $(CXXWARN) -DBCE_USE_MBEDTLS -x c++ -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_tls_cxx.o
-	$(CC) $(WARN) -DBCE_NO_STDIO -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_nostdio.o
-	! nm $(BUILD)/cc_nostdio.o | grep -Eq ' U (fprintf|printf|fputs|stderr|puts|fwrite)$$'
-	$(CXX) $(CXXWARN) -I. tests/test_cpp.cpp -o $(BUILD)/test_cpp
-	./$(BUILD)/test_cpp
-	$(CC) $(WARN) -I. tests/tu_a.c tests/tu_b.c -o $(BUILD)/test_tu
-	./$(BUILD)/test_tu
-	$(CC) $(WARN) -DBCE_STATIC -I. tests/tu_a.c tests/tu_b.c -o $(BUILD)/test_tu_static
-	./$(BUILD)/test_tu_static
-	$(CLANG) $(WARN) -DBCE_STATIC -I. tests/tu_a.c tests/tu_b.c -o $(BUILD)/test_tu_static_clang
-	./$(BUILD)/test_tu_static_clang
-
-# Portability (tests/portability.sh; PORTABILITY in the header's manual): test_json,
-# test_dispatch and tests/test_portable.c (JSON-RPC, polling, websocket, manager, bce_stop from
-# a thread, against the C fake daemon) built with gcc, clang and tcc on glibc, static musl,
-# 32-bit x86, big-endian s390x and Windows; test_ws too with tcc, on 32-bit and on s390x.
-# 32-bit: gcc-multilib (gcc -m32) conflicts with gcc-s390x-linux-gnu on Debian 12, so the
-# i686-linux-gnu cross compiler builds static binaries, run natively when the kernel allows,
-# else under qemu-i386. s390x runs under qemu-s390x. Windows: mingw-w64, run under wine with
-# its prefix in $(BUILD)/port/wine. About 90 s (a new wine prefix adds about 6 s).
-.PHONY: portability
-portability: $(BUILD)/fake_daemon
-	BUILD_DIR=$(BUILD) bash tests/portability.sh
-
-sanitize: $(SAN_BIN) $(NODE_DEPS)
-	@for t in $(SAN_BIN); do echo "== $$t (ASan+UBSan)"; ./$$t || exit 1; done
-
-# 32-bit: the unit tests again, built with clang -m32 and ASan + UBSan, where size_t is 32 bits
-# and sums of limits can wrap (Debian: libc6-dev-i386 and lib32gcc-12-dev; the i386 sanitizer
-# runtimes come with libclang-rt-14-dev). test_tls is left out and test_config runs without
-# its TLS case (TEST_NO_TLS): there is no 32-bit mbedTLS here.
-M32_BIN := $(addprefix $(BUILD)/m32_,$(filter-out test_tls,$(UNIT)))
-
-$(BUILD)/m32_test_%: tests/test_%.c $(TEST_DEPS) | $(BUILD)
-	$(CLANG) $(WARN) -m32 -O1 -g $(SAN) -DTEST_NO_TLS -I. $< -o $@ -lpthread
-
-sanitize-m32: $(M32_BIN) $(NODE_DEPS)
-	@for t in $(M32_BIN); do echo "== $$t (clang -m32, ASan+UBSan)"; ./$$t || exit 1; done
-
-valgrind: $(UNIT_BIN) $(NODE_DEPS)
-	@for t in $(UNIT_BIN); do echo "== $$t (valgrind)"; $(VALGRIND) ./$$t || exit 1; done
-
+# ==== bench ===================================================================================
 $(BUILD)/bench_dispatch: bench/dispatch.c $(HDR) | $(BUILD)
 	$(CC) -std=c99 -O2 -g -Wall -Wextra -I. $< -o $@ -lcjson
 
@@ -210,48 +376,7 @@ bench: $(BUILD)/bench_dispatch $(BUILD)/bench_polling $(BUILD)/bench_tls_memory 
 	else echo "note: no simdjson reference row (apt-get install libsimdjson-dev)"; fi
 	@bash bench/run.sh $(BUILD)
 
-# ---- the command-line listener, the demo, install ------------------------------------------
-# bitcart-listen is built with TLS when mbedTLS is installed (BCE_TLS=0 forces it off). The
-# probe compile runs at most once, the first time a recipe needs BCE_TLS (the eval makes it a
-# simple variable holding the answer).
-PREFIX  ?= /usr/local
-DESTDIR ?=
-BINDIR  ?= $(PREFIX)/bin
-INCLUDEDIR ?= $(PREFIX)/include
-MANDIR  ?= $(PREFIX)/share/man
-PKGCONFIGDIR ?= $(PREFIX)/lib/pkgconfig
-TLS_LIBS := -lmbedtls -lmbedx509 -lmbedcrypto
-BCE_TLS ?= $(eval BCE_TLS := $$(shell echo 'int main(void){return 0;}' | $(CC) -x c -include mbedtls/ssl.h - -o /dev/null $(TLS_LIBS) 2>/dev/null && echo 1 || echo 0))$(BCE_TLS)
-CLI_TLS_FLAGS = $(if $(filter 1,$(BCE_TLS)),-DBCE_USE_MBEDTLS,)
-CLI_TLS_LIBS = $(if $(filter 1,$(BCE_TLS)),$(TLS_LIBS),)
-
-.PHONY: cli test-cli test-spool install uninstall
-
-cli: $(BUILD)/bitcart-listen
-
-$(BUILD)/bitcart-listen: examples/bitcart-listen.c $(HDR) | $(BUILD)
-	$(CC) $(WARN) $(CFLAGS) $(CLI_TLS_FLAGS) -I. $< -o $@ $(CLI_TLS_LIBS)
-
-# the same program under ASan + UBSan, for the CLI tests
-$(BUILD)/san_bitcart-listen: examples/bitcart-listen.c $(HDR) | $(BUILD)
-	$(CLANG) $(WARN) -O1 -g $(SAN) -DBCE_USE_MBEDTLS -I. $< -o $@ $(TLS_LIBS)
-
-# bitcart-listen against both fake daemons, then install/uninstall into a temporary DESTDIR
-test-cli: $(BUILD)/bitcart-listen $(BUILD)/san_bitcart-listen $(BUILD)/fake_daemon
-	BUILD_DIR=$(BUILD) bash tests/test_cli.sh
-	BUILD_DIR=$(BUILD) bash tests/test_install.sh
-
-# bitcart-listen --spool: the crash test (SIGKILLs while streaming; failing --exec and --post
-# consumers), dead letters, disk full, an unwritable spool; then a shorter crash test under
-# ASan + UBSan (about a minute in all)
-test-spool: $(BUILD)/bitcart-listen $(BUILD)/san_bitcart-listen $(BUILD)/fake_daemon
-	BUILD_DIR=$(BUILD) bash tests/test_spool.sh
-	BUILD_DIR=$(BUILD) BIN=$(BUILD)/san_bitcart-listen EVENTS=600 SEED=2 bash tests/test_spool.sh
-
-# a local fake daemon streams a short scripted session to bitcart-listen (under a second once built)
-demo: $(BUILD)/bitcart-listen $(BUILD)/fake_daemon
-	@BUILD_DIR=$(BUILD) bash examples/demo.sh
-
+# ==== install =================================================================================
 BCE_VERSION = $(shell awk '/define BCE_VERSION_STRING/ { gsub(/"/, "", $$3); print $$3 }' $(HDR))
 # pc_file NAME TLS-CFLAGS TLS-LIBS DESCRIPTION-SUFFIX: the pkg-config file for PREFIX
 pc_file = sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@INCLUDEDIR@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))|' \
@@ -273,43 +398,3 @@ uninstall:
 	rm -f $(DESTDIR)$(INCLUDEDIR)/bitcart_events.h $(DESTDIR)$(BINDIR)/bitcart-listen \
 	    $(DESTDIR)$(MANDIR)/man1/bitcart-listen.1 $(DESTDIR)$(PKGCONFIGDIR)/bitcart_events.pc \
 	    $(DESTDIR)$(PKGCONFIGDIR)/bitcart_events_tls.pc
-
-$(BUILD)/example_%: examples/%.c $(HDR) | $(BUILD)
-	$(CC) $(WARN) $(CFLAGS) -I. $< -o $@
-
-clean:
-	rm -rf $(BUILD)
-
-# ---- performance: the portable scanners, the size knobs, the minimal static listener -------
-# test_json again with BCE_NO_SIMD (the word-at-a-time scanners SSE2 builds skip), plain and
-# under ASan + UBSan; the size knobs compile cleanly (gcc, clang, g++); the minimal listener
-# (BCE_NO_DNS, static musl when musl-gcc is installed, else cc) runs against the fake daemon.
-.PHONY: perf-checks
-MUSL_CC ?= musl-gcc
-MIN_FLAGS := -std=c99 -static -Os -s -ffunction-sections -fdata-sections -Wl,--gc-sections \
-             -fno-asynchronous-unwind-tables -fno-unwind-tables -Wl,-z,noseparate-code
-
-$(BUILD)/test_json_nosimd: tests/test_json.c $(TEST_DEPS) | $(BUILD)
-	$(CC) $(WARN) $(CFLAGS) -DBCE_NO_SIMD -I. $< -o $@ $(LIBS)
-
-$(BUILD)/san_test_json_nosimd: tests/test_json.c $(TEST_DEPS) | $(BUILD)
-	$(CLANG) $(WARN) -O1 -g $(SAN) -DBCE_NO_SIMD -I. $< -o $@ $(LIBS)
-
-$(BUILD)/min_listener: bench/min_listener.c $(HDR) | $(BUILD)
-	if command -v $(MUSL_CC) > /dev/null; then $(MUSL_CC) $(MIN_FLAGS) -Wall -Wextra -I. $< -o $@; \
-	else $(CC) $(WARN) -Os -I. $< -o $@; fi
-
-perf-checks: $(BUILD)/test_json_nosimd $(BUILD)/san_test_json_nosimd $(BUILD)/min_listener $(BUILD)/fake_daemon \
-             $(BUILD)/cc_impl.c
-	./$(BUILD)/test_json_nosimd
-	./$(BUILD)/san_test_json_nosimd
-	$(CC) $(WARN) -DBCE_NO_SIMD -DBCE_NO_DNS -DBCE_WS_RECV_BYTES=4096 -DBCE_RPC_RECV_STEP=4096 -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_knobs.o
-	$(CLANG) $(WARN) -DBCE_NO_DNS -DBCE_USE_MBEDTLS -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_knobs_clang.o
-	$(CXX) $(CXXWARN) -DBCE_NO_DNS -x c++ -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_knobs_cxx.o
-	! nm $(BUILD)/cc_knobs.o | grep -Eq ' U (getaddrinfo|freeaddrinfo|gai_strerror)$$'
-	BUILD=$(BUILD) bash tests/test_min_listener.sh $(BUILD)/min_listener
-	@n=$$(stat -c %s $(BUILD)/min_listener); echo "min_listener: $$n bytes"; \
-	 if command -v $(MUSL_CC) > /dev/null; then \
-	   if [ $$n -lt 65536 ]; then echo "min_listener size: 1 passed, 0 failed"; \
-	   else echo "min_listener: over the 64 KiB the README promises"; \
-	        echo "min_listener size: 0 passed, 1 failed"; exit 1; fi; fi

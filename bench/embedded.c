@@ -14,7 +14,7 @@
    desc.allocator: every byte the library itself asked for; mbedTLS allocates through libc, not
    through it), the process heap from mallinfo2 (bytes in use above the start: mbedTLS's and
    the library's blocks alike, since the counting allocator calls malloc) and VmHWM in KiB.
-   Needs build/certs (tests/make_certs.sh) and /usr/bin/python3 with aiohttp. Numbers only. */
+   Needs $BUILD_DIR/certs (default build/certs; tests/make_certs.sh) and /usr/bin/python3 with aiohttp. Numbers only. */
 #ifdef EMBEDDED_SMALL
 #define BCE_WS_RECV_BYTES 4096
 #define BCE_RPC_RECV_STEP 4096
@@ -52,7 +52,7 @@ static void on_connect(bce_coin_t *coin, const char *currency, void *ud) {
 int main(int argc, char **argv) {
     const char *mode = argc > 1 ? argv[1] : "plain";
     int tls = strcmp(mode, "tls") == 0;
-    char cert[] = "build/certs/good.pem", key[] = "build/certs/good.key";
+    const char *cert = build_path("certs/good.pem"), *key = build_path("certs/good.key");
     const char *targv_tls[] = {"/usr/bin/python3", "tests/fake_daemon.py", "--port", "0", "--tls-cert", cert, "--tls-key", key, NULL};
     const char *targv[] = {"/usr/bin/python3", "tests/fake_daemon.py", "--port", "0", NULL};
     daemon_t d;
@@ -73,7 +73,7 @@ int main(int argc, char **argv) {
     snprintf(url, sizeof url, "%s://127.0.0.1:%d", tls ? "https" : "http", d.port);
     desc.url = url;
     desc.xpub = "emb";
-    desc.tls.ca_file = "build/certs/ca.pem";
+    desc.tls.ca_file = build_path("certs/ca.pem");
     desc.allocator.alloc = count_alloc;
     desc.allocator.free = count_free;
     desc.allocator.user_data = &ctr;

@@ -31,7 +31,7 @@ static double wall_s(void) {
 }
 
 int main(int argc, char **argv) {
-    const char *const c_daemon[] = {"build/fake_daemon", "--port", "0", NULL};
+    const char *const c_daemon[] = {FAKE_DAEMON, "--port", "0", NULL};
     const char *const py_daemon[] = {"/usr/bin/python3", "tests/fake_daemon.py", "--port", "0", NULL};
     int rounds = argc > 1 ? atoi(argv[1]) : 300, i, k;
     int py = argc > 2 && strcmp(argv[2], "py") == 0;

@@ -7,13 +7,13 @@
 #include <malloc.h>   /* mallinfo2: glibc only */
 static size_t heap(void) { struct mallinfo2 m = mallinfo2(); return m.uordblks; }
 int main(void) {
-    char c[] = "build/certs/good.pem", k[] = "build/certs/good.key";
+    const char *c = build_path("certs/good.pem"), *k = build_path("certs/good.key");
     const char *argv[] = {"/usr/bin/python3", "tests/fake_daemon.py", "--port", "0", "--tls-cert", c, "--tls-key", k, NULL};
     const char *argv_plain[] = {"/usr/bin/python3", "tests/fake_daemon.py", "--port", "0", NULL};
     daemon_t d, dp; char url[64], out[64]; size_t h0, h1, h2, h3;
     bce_coin_desc_t desc; bce_coin_t *coin;
     daemon_start(&d, argv); daemon_start(&dp, argv_plain);
-    memset(&desc, 0, sizeof desc); desc.tls.ca_file = "build/certs/ca.pem"; desc.xpub = "m";
+    memset(&desc, 0, sizeof desc); desc.tls.ca_file = build_path("certs/ca.pem"); desc.xpub = "m";
     snprintf(url, sizeof url, "http://127.0.0.1:%d", dp.port); desc.url = url;
     h0 = heap(); coin = bce_coin_create(&desc); h1 = heap();
     bce_rpc(coin, "test_echo", NULL, out, sizeof out, NULL); h2 = heap();

@@ -21,11 +21,27 @@ typedef struct daemon_t {
     char url[64];
 } daemon_t;
 
-/* argv[0] is the program; the daemon prints "PORT n" once it listens. */
+/* The build directory: $BUILD_DIR (the Makefile exports its $(BUILD) under that name), else
+   "build". build_path("x") is "<dir>/x", in one of 8 buffers used in turn. */
+static inline const char *build_path(const char *name) {
+    static char bufs[8][512];
+    static unsigned next;
+    const char *dir = getenv("BUILD_DIR");
+    char *b = bufs[next++ % 8];
+    snprintf(b, sizeof bufs[0], "%s/%s", dir && *dir ? dir : "build", name);
+    return b;
+}
+
+/* As argv[0] of daemon_start: the C fake daemon, run from the build directory. */
+#define FAKE_DAEMON "fake_daemon"
+
+/* argv[0] is the program (FAKE_DAEMON: build_path(FAKE_DAEMON)); the daemon prints "PORT n"
+   once it listens. */
 static inline int daemon_start(daemon_t *d, const char *const *argv) {
     int fds[2];
     char line[64];
     size_t n = 0;
+    const char *prog = strcmp(argv[0], FAKE_DAEMON) == 0 ? build_path(FAKE_DAEMON) : argv[0];
     memset(d, 0, sizeof *d);
     if (pipe(fds) < 0) return -1;
     d->pid = fork();
@@ -38,7 +54,7 @@ static inline int daemon_start(daemon_t *d, const char *const *argv) {
         }
         close(fds[0]);
         close(fds[1]);
-        execv(argv[0], (char *const *)argv);
+        execv(prog, (char *const *)argv);
         _exit(127);
     }
     close(fds[1]);
@@ -56,7 +72,7 @@ static inline int daemon_start(daemon_t *d, const char *const *argv) {
     line[n] = 0;
     close(fds[0]);
     if (sscanf(line, "PORT %d", &d->port) != 1) {
-        fprintf(stderr, "daemon %s did not start (said \"%s\")\n", argv[0], line);
+        fprintf(stderr, "daemon %s did not start (said \"%s\")\n", prog, line);
         kill(d->pid, SIGKILL);
         waitpid(d->pid, NULL, 0);
         return -1;

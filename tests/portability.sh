@@ -91,14 +91,14 @@ if need i686-linux-gnu-gcc i686 "gcc-i686-linux-gnu libc6-dev-i386-cross"; then
         need qemu-i386 i686 qemu-user && I686_RUN="qemu-i386"
         echo "   (this kernel does not run 32-bit programs: qemu-i386)"
     fi
-    suite i686 "$BASIC ws" "$I686_RUN" -lpthread i686-linux-gnu-gcc -static $W -O2
+    suite i686 "$BASIC frames ws" "$I686_RUN" -lpthread i686-linux-gnu-gcc -static $W -O2
 fi
 
 # ---- big-endian: s390x under qemu-user --------------------------------------------------
 # tests/daemon.h fork/execs the native fake daemons; qemu-user hands that execve to the kernel.
 say "big-endian s390x (s390x-linux-gnu-gcc, qemu-s390x)"
 if need s390x-linux-gnu-gcc s390x "gcc-s390x-linux-gnu libc6-dev-s390x-cross" && need qemu-s390x s390x qemu-user; then
-    suite s390x "$BASIC ws" "qemu-s390x -L /usr/s390x-linux-gnu" -lpthread s390x-linux-gnu-gcc $W -O2
+    suite s390x "$BASIC frames ws" "qemu-s390x -L /usr/s390x-linux-gnu" -lpthread s390x-linux-gnu-gcc $W -O2
 fi
 
 # ---- Windows: mingw-w64 + wine ----------------------------------------------------------

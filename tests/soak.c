@@ -73,9 +73,9 @@ int main(void) {
     const char *e = getenv("BCE_SOAK_SECONDS");
     int seconds = e && atoi(e) > 0 ? atoi(e) : 60;
     char port_a[16], port_b[16];
-    const char *argv_a[] = {"build/fake_daemon", "--port", port_a, "--currency", "BTC", NULL};
-    const char *argv_b[] = {"build/fake_daemon", "--port", port_b, "--currency", "LTC", NULL};
-    const char *first[] = {"build/fake_daemon", "--port", "0", NULL};
+    const char *argv_a[] = {FAKE_DAEMON, "--port", port_a, "--currency", "BTC", NULL};
+    const char *argv_b[] = {FAKE_DAEMON, "--port", port_b, "--currency", "LTC", NULL};
+    const char *first[] = {FAKE_DAEMON, "--port", "0", NULL};
     daemon_t da, db;
     bce_coin_desc_t desc;
     bce_manager_desc_t md;

@@ -1,7 +1,9 @@
 /* tests/test.h: a tiny test runner. Every test file includes this once.
    CHECK(cond) records a failure with file and line and goes on; RUN(fn) runs one test and
    counts it as failed when any CHECK inside failed. TEST_MAIN_END prints the closing line
-   "N passed, M failed" and returns non-zero when anything failed. */
+   "N passed, M failed" and returns non-zero when anything failed.
+   TEST_ONLY=name (or a comma-separated list of names, each with or without its "test_"
+   prefix) runs only those RUNs; a TEST_ONLY that matches no test prints so and fails. */
 #ifndef BCE_TEST_H
 #define BCE_TEST_H
 #include <stdio.h>
@@ -23,16 +25,40 @@ static int test_checks = 0;
     fprintf(stderr, "%s:%d: CHECK failed: %s == %s (\"%s\" != \"%s\")\n", __FILE__, __LINE__, \
     #a, #b, a_ ? a_ : "(null)", b_ ? b_ : "(null)"); } } while (0)
 
-#define RUN(fn) do { int before_ = test_checks; test_failures_now = 0; fn(); \
+/* Whether TEST_ONLY (unset: everything) selects the test called name. */
+static inline int test_selected(const char *name) {
+    const char *only = getenv("TEST_ONLY"), *p;
+    size_t n = strlen(name), k = strncmp(name, "test_", 5) == 0 ? 5 : n + 1;
+    if (!only || !*only) return 1;
+    for (p = only; *p; p += *p == ',') {
+        size_t len = strcspn(p, ",");
+        if ((len == n && memcmp(p, name, n) == 0) || (k <= n && len == n - k && memcmp(p, name + k, len) == 0))
+            return 1;
+        p += len;
+    }
+    return 0;
+}
+
+/* Called by TEST_MAIN_END with "TEST_ONLY", and by runners of their own with their older
+   variable: when the variable is set and no test ran, says so and counts a failure. */
+static inline void test_only_check(const char *var) {
+    const char *only = getenv(var);
+    if (only && *only && test_passed + test_failed == 0) {
+        fprintf(stderr, "%s=%s matched no test\n", var, only);
+        test_failed++;
+    }
+}
+
+#define RUN(fn) do { if (test_selected(#fn)) { int before_ = test_checks; test_failures_now = 0; fn(); \
     if (test_failures_now == 0 && test_checks > before_) test_passed++; \
     else { test_failed++; fprintf(stderr, "FAILED: %s%s\n", #fn, \
-        test_checks == before_ ? " (checked nothing)" : ""); } } while (0)
+        test_checks == before_ ? " (checked nothing)" : ""); } } } while (0)
 
 /* A check function inside a RUN, reported under its own name. */
 #define RUN_WITH(fn, arg) do { int f_ = test_failures_now; fn(arg); \
     if (test_failures_now != f_) fprintf(stderr, "  in %s\n", #fn); } while (0)
 
-#define TEST_MAIN_END(name) do { printf("%s: %d passed, %d failed\n", name, test_passed, test_failed); \
+#define TEST_MAIN_END(name) do { test_only_check("TEST_ONLY"); printf("%s: %d passed, %d failed\n", name, test_passed, test_failed); \
     return test_failed ? 1 : 0; } while (0)
 
 /* A logger that records the last message and counts messages. */

@@ -5,7 +5,7 @@
    same again with each example under valgrind (leaks and memory errors fail).
 
    Usage: test_examples [BUILD_DIR [plain]]
-     BUILD_DIR  holds example_* and fake_daemon; default "build"
+     BUILD_DIR  holds example_* and fake_daemon; default $BUILD_DIR, else "build"
      plain      skip the valgrind pass (e.g. for examples built with -fsanitize=address)
    Last line: "examples: N passed, M failed"; exit status 1 on any failure. */
 #define _POSIX_C_SOURCE 200809L
@@ -37,7 +37,7 @@ static long long now_ms(void) {
 
 static int wait_budget_ms(void) { return g_valgrind ? 30000 : 10000; }
 
-/* Starts build/example_NAME with args (NULL-terminated); env: NAME, VALUE pairs, or NULL. */
+/* Starts <build>/example_NAME with args (NULL-terminated); env: NAME, VALUE pairs, or NULL. */
 static int proc_start(proc_t *p, const char *name, const char *const *args, const char *const *env) {
     static const char *const vg[] = {"valgrind", "--quiet", "--error-exitcode=3", "--leak-check=full",
                                      "--errors-for-leak-kinds=all", NULL};
@@ -442,6 +442,7 @@ static void test_signal_burst(void) {
 int main(int argc, char **argv) {
     long long t0 = now_ms();
     int passes = argc > 2 && strcmp(argv[2], "plain") == 0 ? 1 : 2;
+    if (getenv("BUILD_DIR") && *getenv("BUILD_DIR")) g_build = getenv("BUILD_DIR");
     if (argc > 1) g_build = argv[1];
     setvbuf(stdout, NULL, _IOLBF, 0);   /* in order with stderr in a log */
     signal(SIGPIPE, SIG_IGN);

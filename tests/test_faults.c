@@ -157,7 +157,7 @@ static void check_websocket(const daemon_t *d, uint64_t seed) {
 }
 
 static void test_polling_over_faults(void) {
-    const char *argv[] = {"build/fake_daemon", "--port", "0", NULL};
+    const char *argv[] = {FAKE_DAEMON, "--port", "0", NULL};
     daemon_t d;
     int s;
     CHECK_INT(daemon_start(&d, argv), 0);
@@ -166,7 +166,7 @@ static void test_polling_over_faults(void) {
 }
 
 static void test_websocket_over_faults(void) {
-    const char *argv[] = {"build/fake_daemon", "--port", "0", NULL};
+    const char *argv[] = {FAKE_DAEMON, "--port", "0", NULL};
     daemon_t d;
     int s;
     long before;
@@ -180,8 +180,8 @@ static void test_websocket_over_faults(void) {
 /* A manager with two currencies on two daemons, both websockets and the catch-up calls over
    faulty transports. */
 static void test_manager_over_faults(void) {
-    const char *btc[] = {"build/fake_daemon", "--port", "0", "--currency", "BTC", NULL};
-    const char *ltc[] = {"build/fake_daemon", "--port", "0", "--currency", "LTC", NULL};
+    const char *btc[] = {FAKE_DAEMON, "--port", "0", "--currency", "BTC", NULL};
+    const char *ltc[] = {FAKE_DAEMON, "--port", "0", "--currency", "LTC", NULL};
     daemon_t db, dl;
     bce_manager_desc_t md;
     bce_manager_t *m;

@@ -3,14 +3,14 @@
    answer trickled one byte every 50 ms, endless headers, chunk extensions and trailers, huge
    and overflowing chunk sizes, 4 MiB of 1-byte chunks, a flooded and a slowloris websocket
    upgrade. Each is aimed at bce_rpc, at polling, at the catch-up get_updates of a live
-   websocket, and at one currency of a manager while another currency (build/fake_daemon)
+   websocket, and at one currency of a manager while another currency (the C fake daemon)
    delivers. Each case asserts the deadline (bce_rpc within rpc_timeout_ms + 100 ms, the
    websocket handshake within connect_timeout_ms + 100 ms, bce_stop from another thread within
    100 ms, one step(..., 0) within a few ms), the error text, that the next call works and
    that the other stream kept flowing.
 
    Run from the repository root (it starts /usr/bin/python3 tests/http_peer.py and
-   build/fake_daemon itself). HOSTILE_ONLY=<part of a test's name> runs only those tests;
+   the C fake daemon, $BUILD_DIR/fake_daemon, itself). HOSTILE_ONLY=<part of a test's name> runs only those tests;
    HOSTILE_VERBOSE=1 prints the library's log lines. Under valgrind (detected through LD_PRELOAD) the margins are
    wider and the big body smaller: valgrind runs the client some 20-50 times slower. */
 #define BITCART_EVENTS_IMPLEMENTATION
@@ -21,7 +21,7 @@
 #include <time.h>
 
 static const char *const peer_argv[] = {"/usr/bin/python3", "tests/http_peer.py", "--port", "0", NULL};
-static const char *const ltc_argv[] = {"build/fake_daemon", "--port", "0", "--currency", "LTC", NULL};
+static const char *const ltc_argv[] = {FAKE_DAEMON, "--port", "0", "--currency", "LTC", NULL};
 
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer)
@@ -594,7 +594,7 @@ static void test_manager(void) {
     daemon_t dl;
     size_t i;
     if (daemon_start(&dl, ltc_argv) != 0) {
-        CHECK(0 && "build/fake_daemon did not start");
+        CHECK(0 && "the C fake daemon did not start");
         return;
     }
     for (i = 0; i < NCATCHUP; i++) {
@@ -640,7 +640,8 @@ static void test_late_step(void) {
     }
 }
 
-/* HOSTILE_ONLY=<part of a test's name> runs only the matching tests */
+/* HOSTILE_ONLY=<part of a test's name> runs only the matching tests (TEST_ONLY=name, from
+   tests/test.h, runs the test of that name) */
 #define RUN_ONLY(fn) do { const char *only_ = getenv("HOSTILE_ONLY"); if (!only_ || strstr(#fn, only_)) RUN(fn); } while (0)
 
 int main(void) {
@@ -670,5 +671,6 @@ int main(void) {
     printf("  the longest step(..., 0): %lld ms; the slowest event of the other stream: %lld ms; "
            "the longest return after bce_stop: %lld ms\n", g_worst_step, g_worst_gap, g_worst_late);
     daemon_stop(&peer);
+    test_only_check("HOSTILE_ONLY");
     TEST_MAIN_END("test_hostile");
 }

@@ -1382,7 +1382,8 @@ static void test_fds_cap(void) {
     canned_stop(&s);
 }
 
-/* TEST_LIMITS_ONLY=name runs one test (repeat it with TEST_LIMITS_REPEAT=n) */
+/* TEST_ONLY=name (tests/test.h) runs one test, as does the older TEST_LIMITS_ONLY=name;
+   TEST_LIMITS_REPEAT=n repeats each test that runs */
 #define RUN_IF(fn) do { const char *o_ = getenv("TEST_LIMITS_ONLY"); \
     int k_, r_ = getenv("TEST_LIMITS_REPEAT") ? atoi(getenv("TEST_LIMITS_REPEAT")) : 1; \
     if (!o_ || strcmp(o_, #fn) == 0) for (k_ = 0; k_ < r_; k_++) RUN(fn); } while (0)
@@ -1412,5 +1413,6 @@ int main(void) {
     RUN_IF(test_manager_currency_name);
     RUN_IF(test_delivery_allocation_failure);
     RUN_IF(test_fds_cap);
+    test_only_check("TEST_LIMITS_ONLY");
     TEST_MAIN_END("test_limits");
 }

@@ -7,7 +7,7 @@
 set -u
 cd "$(dirname "$0")/.." || exit 2
 BIN=${1:?binary}
-B=${BUILD:-build}
+B=${BUILD_DIR:-${BUILD:-build}}
 pass=0
 fail=0
 check() { if eval "$2"; then pass=$((pass + 1)); else echo "FAILED: $1"; fail=$((fail + 1)); fi; }

@@ -5,7 +5,7 @@
    counted.
    The daemon: BCE_TEST_DAEMON_PORT names one already listening on 127.0.0.1 (a Windows build
    cannot fork the native daemon, so tests/portability.sh starts it); otherwise this program
-   starts $BCE_FAKE_DAEMON (default build/fake_daemon) itself through tests/daemon.h. */
+   starts $BCE_FAKE_DAEMON (default $BUILD_DIR/fake_daemon, BUILD_DIR defaulting to build) itself through tests/daemon.h. */
 #define BITCART_EVENTS_IMPLEMENTATION
 #include "../bitcart_events.h"
 #include "test.h"
@@ -403,7 +403,7 @@ int main(void) {
 #else
     daemon_t d;
     const char *bin = getenv("BCE_FAKE_DAEMON");
-    const char *argv[] = {bin ? bin : "build/fake_daemon", "--port", "0", NULL};
+    const char *argv[] = {bin ? bin : FAKE_DAEMON, "--port", "0", NULL};
     d.pid = 0;
 #endif
     setvbuf(stdout, NULL, _IONBF, 0);
@@ -416,7 +416,7 @@ int main(void) {
 #ifdef _WIN32
                 ""
 #else
-                " or build build/fake_daemon"
+                " or build $BUILD_DIR/fake_daemon"
 #endif
         );
         printf("test_portable: 0 passed, 1 failed\n");

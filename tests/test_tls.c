@@ -7,15 +7,17 @@
 #include "test.h"
 #include "daemon.h"
 
-#define CERTS "build/certs/"
+/* The certificates, made by main in the build directory ($BUILD_DIR, tests/daemon.h):
+   g_certs is "<build>/certs/", g_ca its CA. */
+static char g_certs[400], g_ca[512];
 
 /* The aiohttp daemon serving TLS with certificate cert, listening on 127.0.0.1 or on host. */
 static int tls_daemon_on(daemon_t *d, const char *cert, const char *host) {
-    char c[128], k[128];
+    char c[512], k[512];
     const char *argv[] = {"/usr/bin/python3", "tests/fake_daemon.py", "--host", host, "--port", "0",
                           "--tls-cert", c, "--tls-key", k, NULL};
-    snprintf(c, sizeof c, CERTS "%s.pem", cert);
-    snprintf(k, sizeof k, CERTS "%s.key", cert);
+    snprintf(c, sizeof c, "%s%s.pem", g_certs, cert);
+    snprintf(k, sizeof k, "%s%s.key", g_certs, cert);
     return daemon_start(d, argv);
 }
 
@@ -51,30 +53,31 @@ static void test_verification_outcomes(void) {
     static const struct {
         int cert;               /* index in certs */
         const char *host;
-        const char *ca_file;    /* NULL: the system bundle */
+        const char *ca_file;    /* in g_certs; NULL: the system bundle */
         int skip_verify;
         int result;
         const char *why;        /* in bce_coin_last_error, or NULL */
     } cases[] = {
-        {0, "127.0.0.1", CERTS "ca.pem", 0, BCE_OK, NULL},              /* iPAddress name */
-        {0, "localhost", CERTS "ca.pem", 0, BCE_OK, NULL},              /* DNS name */
+        {0, "127.0.0.1", "ca.pem", 0, BCE_OK, NULL},              /* iPAddress name */
+        {0, "localhost", "ca.pem", 0, BCE_OK, NULL},              /* DNS name */
         {0, "localhost", NULL, 0, BCE_ERR_TLS, "untrusted issuer"},     /* unknown CA */
-        {3, "127.0.0.1", CERTS "ca.pem", 0, BCE_ERR_TLS, "untrusted issuer"},
+        {3, "127.0.0.1", "ca.pem", 0, BCE_ERR_TLS, "untrusted issuer"},
         {3, "127.0.0.1", NULL, 1, BCE_OK, NULL},                        /* only when asked */
-        {1, "127.0.0.1", CERTS "ca.pem", 0, BCE_ERR_TLS, "expired"},
-        {2, "127.0.0.1", CERTS "ca.pem", 0, BCE_ERR_TLS, "host name mismatch"},
-        {2, "localhost", CERTS "ca.pem", 0, BCE_ERR_TLS, "host name mismatch"},
-        {0, "127.0.0.1", CERTS "no-such-file.pem", 0, BCE_ERR_TLS, "tls.ca_file"},
+        {1, "127.0.0.1", "ca.pem", 0, BCE_ERR_TLS, "expired"},
+        {2, "127.0.0.1", "ca.pem", 0, BCE_ERR_TLS, "host name mismatch"},
+        {2, "localhost", "ca.pem", 0, BCE_ERR_TLS, "host name mismatch"},
+        {0, "127.0.0.1", "no-such-file.pem", 0, BCE_ERR_TLS, "tls.ca_file"},
     };
     daemon_t d[4];
     size_t i;
     for (i = 0; i < 4; i++) CHECK_INT(tls_daemon(&d[i], certs[i]), 0);
     for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        char url[96], out[256];
+        char url[96], out[256], ca[512];
         bce_coin_t *c;
         int r;
         snprintf(url, sizeof url, "https://%s:%d", cases[i].host, d[cases[i].cert].port);
-        c = tls_coin(url, cases[i].ca_file, cases[i].skip_verify, "w");
+        if (cases[i].ca_file) snprintf(ca, sizeof ca, "%s%s", g_certs, cases[i].ca_file);
+        c = tls_coin(url, cases[i].ca_file ? ca : NULL, cases[i].skip_verify, "w");
         r = rpc_echo(c, out, sizeof out);
         if (r != cases[i].result) fprintf(stderr, "tls case %u: %s\n", (unsigned)i, bce_coin_last_error(c));
         CHECK_INT(r, cases[i].result);
@@ -139,7 +142,7 @@ static void test_ip_host_checks(void) {
         if (!(cases[i].v6 ? up6 : up4)[cases[i].cert]) continue;
         snprintf(url, sizeof url, "https://%s:%d", cases[i].host,
                  cases[i].v6 ? d6[cases[i].cert].port : d4[cases[i].cert].port);
-        c = tls_coin(url, CERTS "ca.pem", 0, "w");
+        c = tls_coin(url, g_ca, 0, "w");
         r = rpc_echo(c, out, sizeof out);
         if (r != cases[i].result || (cases[i].why && !strstr(bce_coin_last_error(c), cases[i].why)))
             fprintf(stderr, "host case %u (%s, %s): %d, %s\n", (unsigned)i, certs[cases[i].cert], url, r, bce_coin_last_error(c));
@@ -175,7 +178,7 @@ static void test_stalled_handshake(void) {
     memset(&d, 0, sizeof d);
     d.url = url;
     d.xpub = "w";
-    d.tls.ca_file = CERTS "ca.pem";
+    d.tls.ca_file = g_ca;
     d.connect_timeout_ms = 400;
     d.rpc_timeout_ms = 10000;
     d.logger.level = -1;
@@ -212,7 +215,7 @@ static void inject_tls(const char *url, int from, int count, const char *wallet)
                               i == from ? "" : ",", i, i);
     snprintf(body + o, sizeof body - o, "]}");
     /* a raw HTTPS POST to /_test/inject through the library's own connection machinery */
-    ctl = tls_coin(url, CERTS "ca.pem", 0, NULL);
+    ctl = tls_coin(url, g_ca, 0, NULL);
     r = &ctl->rpc;
     CHECK_INT(_bce_rpc_begin(r, "x", NULL, 0, "null", _bce_now_ms()), BCE_OK);
     {   /* replace the JSON-RPC request with the inject request */
@@ -239,7 +242,7 @@ static void inject_tls(const char *url, int from, int count, const char *wallet)
 /* Polling and the websocket (with catch-up over https) through TLS. */
 static void check_stream(const char *url, int via_stunnel) {
     tally_t *t = (tally_t *)calloc(1, sizeof *t);
-    bce_coin_t *c = tls_coin(url, CERTS "ca.pem", 0, via_stunnel ? "sw" : "pw");
+    bce_coin_t *c = tls_coin(url, g_ca, 0, via_stunnel ? "sw" : "pw");
     const char *w = via_stunnel ? "sw" : "pw";
     bce_ws_opts_t o;
     char out[64];
@@ -296,17 +299,18 @@ static void test_aiohttp_tls(void) {
 
 /* stunnel4 terminates TLS in front of the C daemon. */
 static void test_stunnel_c_daemon(void) {
-    const char *cargv[] = {"build/fake_daemon", "--port", "0", NULL};
+    const char *cargv[] = {FAKE_DAEMON, "--port", "0", NULL};
     daemon_t d;
-    char conf[512], url[64], path[64];
+    char conf[2048], url[64], path[512];
     int port = free_loopback_port(), i, up = 0;
     pid_t pid;
     FILE *f;
     CHECK_INT(daemon_start(&d, cargv), 0);
-    snprintf(path, sizeof path, "build/stunnel-%d.conf", (int)getpid());
+    snprintf(path, sizeof path, "%s", build_path("stunnel-"));
+    snprintf(path + strlen(path), sizeof path - strlen(path), "%d.conf", (int)getpid());
     snprintf(conf, sizeof conf,
              "foreground = yes\npid =\nsyslog = no\ndebug = 0\n[bitcart]\naccept = 127.0.0.1:%d\n"
-             "connect = 127.0.0.1:%d\ncert = " CERTS "good.pem\nkey = " CERTS "good.key\n", port, d.port);
+             "connect = 127.0.0.1:%d\ncert = %sgood.pem\nkey = %sgood.key\n", port, d.port, g_certs, g_certs);
     f = fopen(path, "w");
     fputs(conf, f);
     fclose(f);
@@ -343,7 +347,11 @@ static void test_stunnel_c_daemon(void) {
 }
 
 int main(void) {
-    if (system("bash tests/make_certs.sh " CERTS) != 0) {
+    char cmd[512];
+    snprintf(g_certs, sizeof g_certs, "%s", build_path("certs/"));
+    snprintf(g_ca, sizeof g_ca, "%sca.pem", g_certs);
+    snprintf(cmd, sizeof cmd, "bash tests/make_certs.sh '%s'", g_certs);
+    if (system(cmd) != 0) {
         printf("test_tls: 0 passed, 1 failed\n");
         return 1;
     }

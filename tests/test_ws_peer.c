@@ -12,7 +12,8 @@
               tests/test_ws_peer.c -o build/test_ws_peer -lpthread
    Run from the repository root (it starts /usr/bin/python3 tests/ws_peer.py itself).
    WS_PEER_VERBOSE=1 prints the library's log lines; WS_PEER_ONLY=<prefix> plays only the
-   cases whose ID starts with prefix. */
+   cases whose ID starts with prefix; TEST_ONLY=<ID>[,<ID>...] (tests/test.h) plays the cases
+   named, TEST_ONLY=test_case_list only the case-list check. */
 #define BITCART_EVENTS_IMPLEMENTATION
 #include "bitcart_events.h"
 #include "test.h"
@@ -528,7 +529,7 @@ int main(void) {
         const ws_case_t *c = &cases[i];
         group_t *gr;
         int before = test_checks;
-        if (only && strncmp(c->id, only, strlen(only)) != 0) continue;
+        if ((only && strncmp(c->id, only, strlen(only)) != 0) || !test_selected(c->id)) continue;
         gr = group_of(c->id);
         test_failures_now = 0;
         check_case(c);
@@ -546,5 +547,6 @@ int main(void) {
         printf("ws peer group %s.x: %d/%d passed\n", groups[g].name, groups[g].passed, groups[g].total);
     fputs(g_notes, stdout);
     printf("ws peer: %lld ms\n", _bce_now_ms() - t0);
+    test_only_check("WS_PEER_ONLY");
     TEST_MAIN_END("test_ws_peer");
 }

@@ -4,12 +4,12 @@
 # over tests/fuzz/corpus/<target>/ and tests/fuzz/regressions/<target>/. A target passes when
 # every input runs without a failed check, a sanitizer report or a leak.
 # Ends with "fuzz replay: N passed, M failed" and exits non-zero when any target failed.
-# Environment: CC (default gcc), BUILD (default build), FUZZ_TARGETS (a subset). FUZZ_DEBUG=1 makes some targets print
+# Environment: CC (default gcc), BUILD_DIR (default $BUILD, else build), FUZZ_TARGETS (a subset). FUZZ_DEBUG=1 makes some targets print
 # what each input did (FUZZ_DEBUG=2: the session target traces every read).
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 CC=${CC:-gcc}
-OUT=${BUILD:-build}/fuzz
+OUT=${BUILD_DIR:-${BUILD:-build}}/fuzz
 TARGETS=${FUZZ_TARGETS:-"json updates http ws_frames handshake url session cert"}
 declare -A LIBS=([cert]="-lmbedtls -lmbedx509 -lmbedcrypto")     # targets that need more than libc
 CFLAGS="-std=c99 -Wall -Wextra -I. -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -DBCE_FUZZ_REPLAY"

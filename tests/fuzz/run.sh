@@ -6,13 +6,13 @@
 # build/fuzz/artifacts-<target>/ (copy the interesting ones to tests/fuzz/regressions/<target>/).
 # Ends with "fuzz: N passed, M failed" and exits non-zero when any target failed.
 # Needs clang with libFuzzer (Debian: clang and libclang-rt-14-dev), and libmbedtls-dev for cert.
-# Environment: CLANG (default clang), BUILD (default build), FUZZ_FLAGS (extra libFuzzer flags),
+# Environment: CLANG (default clang), BUILD_DIR (default $BUILD, else build), FUZZ_FLAGS (extra libFuzzer flags),
 # FUZZ_TARGETS (a subset, e.g. "url session").
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 SECS=${1:-60}
 CLANG=${CLANG:-clang}
-OUT=${BUILD:-build}/fuzz
+OUT=${BUILD_DIR:-${BUILD:-build}}/fuzz
 TARGETS=${FUZZ_TARGETS:-"json updates http ws_frames handshake url session cert"}
 declare -A MAXLEN=([json]=8192 [updates]=8192 [http]=8192 [ws_frames]=16384 [handshake]=4096
                    [url]=1200 [session]=16384 [cert]=4096)
