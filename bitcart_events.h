@@ -75,7 +75,7 @@
        bce_on(coin, "new_payment", on_payment, NULL);
        int r = bce_poll_updates(coin, 1000);   // get_updates every second until bce_stop
        // r: BCE_OK after bce_stop, BCE_ERR_AUTH on a wrong password, BCE_ERR_WALLET when
-       // the daemon cannot load the wallet (see "Errors from the daemon")
+       // the daemon could not load the wallet 3 times in a row (see "Errors from the daemon")
        bce_coin_destroy(coin);
 
    One JSON-RPC call: bce_rpc(coin, "get_request", "[\"d2f0a1b3c4\"]", buf, sizeof buf, &len).
@@ -242,30 +242,39 @@
    reconnects transparently, once. A manager polls with one connection per currency, its
    wallets in turn. No SIGPIPE is ever raised (MSG_NOSIGNAL / SO_NOSIGPIPE), and signals that
    interrupt a wait (EINTR) are survived. The daemon answers a wrong password with HTTP 200
-   and error -32600: that is BCE_ERR_AUTH, and polling stops on it instead of retrying; so do
-   the permanent errors below. Other failed calls (connection refused, timeouts, HTTP errors,
-   other JSON-RPC errors) are logged and retried after the interval. A daemon's get_updates
-   queue is destructive: one consumer per wallet.
+   and error -32600: that is BCE_ERR_AUTH, and polling stops on it instead of retrying; so
+   does -32601, and a wallet the daemon could not load 3 times in a row (below). Other failed
+   calls (connection refused, timeouts, HTTP errors, other JSON-RPC errors) are logged and
+   retried after the interval. A daemon's get_updates queue is destructive: one consumer per
+   wallet.
 
    Errors from the daemon. A JSON-RPC error answer is kept as data: bce_coin_last_rpc_error
    gives its code and the daemon's whole message (up to 1 KiB, control characters as '?';
    bce_coin_last_error's text quotes only 80 bytes), and bce_rpc_error_name its name and
    docstring from the daemon's GET /spec (fetched once, on demand, by that call only), as the
-   Python SDK names its exception classes. The codes every coin daemon shares:
-     -32600  Unauthorized (not in the spec)        BCE_ERR_AUTH; ends every run
-     -32005  LoadingWalletError: the key cannot be loaded, "Seed or key not recognized" (ETH
-             family: "Invalid key provided"); also the daemon's fallback for any failure
-             while loading a wallet                BCE_ERR_WALLET; ends every run
-     -32000  WalletNotLoadedError: a method that needs a wallet got none, or (ETH family)
-             "Error loading wallet: invalid address"   BCE_ERR_WALLET; ends every run
-     -32601  ProcedureNotFoundError: no such method    BCE_ERR_RPC; ends a listener's run
+   Python SDK names its exception classes. bce_rpc returns BCE_ERR_AUTH for -32600 and
+   BCE_ERR_RPC for every other code (the code tells them apart). A listener (every polling and
+   websocket run, coin or manager) treats the codes every coin daemon shares like this:
+     -32600  Unauthorized (not in the spec)        ends the run at once: BCE_ERR_AUTH
+     -32601  ProcedureNotFoundError: no such method    ends the run at once: BCE_ERR_RPC
              (get_updates and getbalance exist on every Bitcart daemon: this is not one)
-     others  (-32603 and the per-coin codes)       BCE_ERR_RPC; a listener logs and retries
-   Permanent means retrying cannot help: the daemon decides them from the request alone (the
-   key, the method), and every call names the same key. A listener here is every polling and
-   websocket run, coin or manager: the run ends with that result; a manager's run ends on the
-   first wallet that draws one, and that wallet's coin (bce_manager_wallet) keeps the error
-   in bce_coin_last_rpc_error and bce_coin_last_error. The daemon hides a load failure from
+     -32005  LoadingWalletError: "Seed or key not recognized" (ETH family: "Invalid key
+             provided") for a key the daemon cannot load, but also the daemon's answer to ANY
+             failure while loading a wallet (a network error of an ETH token lookup, a disk
+             error): it may pass                   retried; BCE_ERR_WALLET after 3 in a row
+     -32000  WalletNotLoadedError: a method that needs a wallet got none, or (ETH family)
+             "Error loading wallet: invalid address"   as -32005
+     others  (-32603 and the per-coin codes)       logged and retried
+   -32600 and -32601 depend on the request alone (the password, the method), so retrying
+   cannot help. -32005 and -32000 usually mean a bad key, but since the daemon sends -32005
+   for passing failures too, a run ends with BCE_ERR_WALLET only when they came back for the
+   same wallet on BCE_WALLET_ERROR_TRIES (3) attempts in a row; any success resets the count.
+   Each failed attempt is logged as a warning naming the wallet (the key's first 8 characters
+   when it is longer than 12: it may be a seed), the last as an error. The attempts come
+   BCE_CATCHUP_RETRY_MS (2 s) apart over the websocket (so a bad key ends it after about 4 s)
+   and at the polling interval when polling. A manager's run ends on the first wallet that
+   reaches the count, and that wallet's coin (bce_manager_wallet) keeps the error in
+   bce_coin_last_rpc_error and bce_coin_last_error. The daemon hides a load failure from
    methods that need no wallet: only calls that need one (get_updates, getbalance,
    get_request, ...) report it.
 
@@ -330,8 +339,9 @@
    With disable_catch_up, the library instead calls getbalance for the wallet (a manager: for
    each wallet) after every connect: it names the wallet, so the daemon loads it, without
    emptying its queue; every coin daemon has it and answers -32005 for a key it cannot load.
-   A failed getbalance is retried after BCE_CATCHUP_RETRY_MS. disable_wallet_load turns it off
-   (for servers that speak only the websocket: then a daemon may send nothing).
+   A failed getbalance is retried after BCE_CATCHUP_RETRY_MS (a manager: its round).
+   disable_wallet_load turns it off (for servers that speak only the websocket: then a daemon
+   may send nothing).
    An update that comes both ways is dispatched once: the library remembers the last
    dedup_entries (256) updates per wallet that the websocket delivered and matches the queue
    against them; a queued update it delivered first swallows its websocket twin for 10 s.
@@ -359,11 +369,13 @@
    for a wallet may wait for its sync) websocket updates are delayed, and kept in memory up to
    BCE_CATCHUP_HOLD_BYTES (4 MiB) per coin or currency; past that, the held ones and the rest
    are dispatched at once (logged), before the answer. A failed catch-up call releases them at
-   once. bce_stop drops held updates (the daemon's queue still holds them unless the abandoned
-   call had emptied it). Periodic drains (drain_interval_ms) do not hold: an update they find
-   was missed by the websocket and comes after newer ones. disable_catch_up_hold = 1 dispatches
-   websocket updates as they arrive (the earlier behaviour): a catch-up update may then come
-   after newer websocket ones.
+   once (a manager: the first failed call of the round, so a hanging daemon delays them by
+   one rpc_timeout_ms, not one per wallet), and is retried after BCE_CATCHUP_RETRY_MS (a
+   manager: the whole round). bce_stop drops held updates (the daemon's queue still holds
+   them unless the abandoned call had emptied it). Periodic drains (drain_interval_ms) do not
+   hold: an update they find was missed by the websocket and comes after newer ones.
+   disable_catch_up_hold = 1 dispatches websocket updates as they arrive (the earlier
+   behaviour): a catch-up update may then come after newer websocket ones.
    Reconnects: after any close or failed attempt, the next attempt comes after a delay that
    starts at reconnect_min_ms and doubles per failure up to reconnect_max_ms, each drawn
    between half the delay and the delay (jitter); a connection that stayed up 5 s resets it.
@@ -372,7 +384,8 @@
    reconnect. A dead or frozen daemon is noticed by pings: after ping_interval_ms without any
    traffic the client pings, and if nothing arrives within pong_timeout_ms the connection is
    dropped (1006) and reconnected. A wrong password ends the run with BCE_ERR_AUTH at once,
-   a wallet the daemon cannot load with BCE_ERR_WALLET ("Errors from the daemon" above).
+   a wallet the daemon cannot load, 3 times in a row, with BCE_ERR_WALLET ("Errors from the
+   daemon" above).
    Polling (bce_poll_updates) has none of this: it hands over what each get_updates returns
    (a manager's polling dispatches a new_block once per wallet, like the SDK).
 
@@ -458,8 +471,10 @@
      BCE_WS_READ_ROUNDS       16    websocket reads per step before timers get a turn
      BCE_WS_CLOSE_WAIT_MS     1000  wait for the peer's close frame after ours
      BCE_WS_STABLE_MS         5000  a connection up this long resets the reconnect delay
-     BCE_CATCHUP_RETRY_MS     2000  a coin's failed catch-up call is retried after this (a
-                                    manager retries at its next round)
+     BCE_CATCHUP_RETRY_MS     2000  a failed catch-up or wallet-loading call is retried after
+                                    this (a manager's: the currency's whole round)
+     BCE_WALLET_ERROR_TRIES   3     -32005/-32000 answers in a row for one wallet that end a
+                                    listening run with BCE_ERR_WALLET
      BCE_DEDUP_TWINS          256   per wallet: queue-delivered updates awaiting their websocket
                                     twin (the oldest is forgotten when full; its twin, if it
                                     still comes, is delivered again)
@@ -486,6 +501,13 @@
    extensions or trailers, millions of 1-byte chunks), these hold (tests/test_hostile.c checks
    each against a hostile peer, tests/http_peer.py):
      bce_rpc                  returns within rpc_timeout_ms (+ about 100 ms): BCE_ERR_TIMEOUT
+     a late step              a step that comes after a call's deadline (the caller was busy
+                              for longer than rpc_timeout_ms, or connect_timeout_ms during the
+                              websocket upgrade) still reads what has arrived, one slice of
+                              BCE_IO_SLICE_BYTES without waiting: an answer complete within
+                              it is accepted (the daemon answered in time; a get_updates answer
+                              thrown away would be lost), else the call fails with
+                              BCE_ERR_TIMEOUT
      a connect                TCP, TLS and the websocket upgrade answer within
                               connect_timeout_ms (+ about 100 ms): BCE_ERR_TIMEOUT, else the
                               limit it broke
@@ -553,7 +575,8 @@ typedef enum bce_result_t {
     BCE_ERR_LIMIT       = -12,  /* a size limit was exceeded (message, tokens, buffer) */
     BCE_ERR_UNSUPPORTED = -13,  /* unknown currency, scheme, ... */
     BCE_ERR_STATE       = -14,  /* call not allowed now (e.g. blocking call inside a handler) */
-    BCE_ERR_WALLET      = -15   /* the daemon cannot load the wallet (JSON-RPC -32005 or -32000) */
+    BCE_ERR_WALLET      = -15   /* a listening run: the daemon could not load the wallet (JSON-RPC
+                                   -32005 or -32000, BCE_WALLET_ERROR_TRIES times in a row) */
 } bce_result_t;
 
 /* A short English name for a result ("BCE_ERR_AUTH: authentication failed"). Never NULL;
@@ -732,8 +755,9 @@ BCE_API int bce_process_updates(bce_coin_t *coin, const char *json, size_t len);
 
 /* Polling: calls get_updates every interval_ms (0: 1000 ms) and dispatches what it returns.
    Blocks until bce_stop (then BCE_OK). Failed calls are logged and retried after the interval,
-   except an authentication failure (BCE_ERR_AUTH) and the daemon's permanent errors
-   (BCE_ERR_WALLET for -32005/-32000, BCE_ERR_RPC for -32601), which end it. Needs a wallet
+   except an authentication failure (BCE_ERR_AUTH) and -32601 (BCE_ERR_RPC), which end it,
+   and -32005/-32000, which end it with BCE_ERR_WALLET when they came on
+   BCE_WALLET_ERROR_TRIES polls in a row ("Errors from the daemon" above). Needs a wallet
    (BCE_ERR_INVALID_ARG). BCE_ERR_STATE inside a handler or while the coin runs something. */
 BCE_API int bce_poll_updates(bce_coin_t *coin, int interval_ms);
 
@@ -765,8 +789,9 @@ typedef struct bce_ws_opts_t {
 /* Websocket: connects to <url origin + path>/ws, sends {"xpub":"<wallet key>"} when the coin has
    a wallet, dispatches every update it receives, reconnects as configured. Blocks until
    bce_stop (returns BCE_OK), or returns an error: a failed first connection without
-   force_connect, BCE_ERR_AUTH, a permanent error of the catch-up or wallet-loading call
-   (BCE_ERR_WALLET, or BCE_ERR_RPC for -32601), or the close when reconnecting is disabled
+   force_connect, BCE_ERR_AUTH, -32601 from the catch-up or wallet-loading call (BCE_ERR_RPC),
+   -32005/-32000 from it BCE_WALLET_ERROR_TRIES times in a row (BCE_ERR_WALLET, retried
+   BCE_CATCHUP_RETRY_MS apart), or the close when reconnecting is disabled
    (BCE_ERR_CLOSED).
    Catch-up: after every successful connect (and every drain_interval_ms while connected) the
    library calls get_updates for the wallet over the JSON-RPC connection, without blocking the
@@ -813,9 +838,9 @@ BCE_API int bce_coin_step(bce_coin_t *coin, int timeout_ms);
    or NULL; the trailing {"xpub": ...} object is appended by the library. On success writes the
    "result" JSON text, NUL-terminated, into out and its length into *out_len. If out is too small
    returns BCE_ERR_LIMIT with the size needed (length + 1) in *out_len. A JSON-RPC error returns
-   BCE_ERR_AUTH (-32600), BCE_ERR_WALLET (-32005, -32000: the daemon cannot load the wallet) or
-   BCE_ERR_RPC; bce_coin_last_error then reads "JSON-RPC error CODE: MESSAGE", and
-   bce_coin_last_rpc_error gives the code and the whole message. */
+   BCE_ERR_AUTH (-32600) or BCE_ERR_RPC (every other code, -32005 and -32000 too: BCE_ERR_WALLET
+   is only a listening run's result); bce_coin_last_error then reads "JSON-RPC error CODE:
+   MESSAGE", and bce_coin_last_rpc_error gives the code and the whole message. */
 BCE_API int bce_rpc(bce_coin_t *coin, const char *method, const char *params_json,
                     char *out, size_t out_cap, size_t *out_len);
 
@@ -1066,6 +1091,9 @@ extern "C" {
 #endif
 #ifndef BCE_CATCHUP_RETRY_MS
 #define BCE_CATCHUP_RETRY_MS 2000       /* a failed catch-up get_updates is retried after this */
+#endif
+#ifndef BCE_WALLET_ERROR_TRIES
+#define BCE_WALLET_ERROR_TRIES 3        /* consecutive -32005/-32000 answers for one wallet that end a listening run */
 #endif
 #ifndef BCE_DEDUP_ENTRIES_MAX
 #define BCE_DEDUP_ENTRIES_MAX 65536u    /* the largest bce_ws_opts_t.dedup_entries accepted */
@@ -3624,9 +3652,13 @@ static void _bce_rpc_finish(_bce_rpc_t *c);
 /* Runs whatever I/O is possible now. revents: what poll(2) reported for the descriptor (0 if
    unknown: I/O is attempted anyway and would-block is fine). One call reads at most
    BCE_IO_SLICE_BYTES, checks a fresh clock against the deadline before every read and stops
-   at once when the owner's stop flag is set: a peer cannot hold it longer than one slice. */
+   at once when the owner's stop flag is set: a peer cannot hold it longer than one slice.
+   Past the deadline, what has already arrived is still read, one slice at most without
+   waiting: an answer complete within it counts (the caller may have been away longer than
+   rpc_timeout_ms while the daemon answered in time); else the call fails with the timeout. */
 static void _bce_rpc_io(_bce_rpc_t *c, int revents, long long now) {
     size_t slice = BCE_IO_SLICE_BYTES;
+    int late = 0;
     c->more = 0;
     for (;;) {
     again:                          /* a transparent reconnect starts over from here */
@@ -3637,11 +3669,7 @@ static void _bce_rpc_io(_bce_rpc_t *c, int revents, long long now) {
             c->state = _BCE_RPC_SENDING;
             c->want = BCE_WANT_WRITE;
         }
-        if (now >= c->deadline) {
-            _bce_rpc_error(c, "timed out waiting for the daemon's answer (rpc_timeout_ms)", NULL);
-            _bce_rpc_fail(c, BCE_ERR_TIMEOUT);
-            return;
-        }
+        if (c->state != _BCE_RPC_RECEIVING && now >= c->deadline) goto timeout;
         if (c->state == _BCE_RPC_SENDING) {
             while (c->out_off < c->out_len) {
                 long n = _bce_conn_send(&c->conn, c->out + c->out_off, c->out_len - c->out_off);
@@ -3663,10 +3691,10 @@ static void _bce_rpc_io(_bce_rpc_t *c, int revents, long long now) {
                 int r, eof = 0;
                 size_t room;
                 if (c->stop && *c->stop) return;         /* the owner ends the call */
-                if (!slice) { c->more = 1; return; }     /* the rest at the next step */
-                if ((now = _bce_now_ms()) >= c->deadline) {
-                    _bce_rpc_error(c, "timed out waiting for the daemon's answer (rpc_timeout_ms)", NULL);
-                    _bce_rpc_fail(c, BCE_ERR_TIMEOUT);
+                if ((now = _bce_now_ms()) >= c->deadline) late = 1;  /* what has arrived, one slice */
+                if (!slice) {
+                    if (late) goto timeout;
+                    c->more = 1;                         /* the rest at the next step */
                     return;
                 }
                 if (c->in_cap - c->in_len < 4096) {
@@ -3683,6 +3711,7 @@ static void _bce_rpc_io(_bce_rpc_t *c, int revents, long long now) {
                 room = c->in_cap - c->in_len - 1;
                 n = _bce_conn_recv(&c->conn, c->in + c->in_len, room < slice ? room : slice);
                 if (n == _BCE_IO_AGAIN_READ || n == _BCE_IO_AGAIN_WRITE) {
+                    if (late) goto timeout;              /* nothing more has arrived */
                     c->want = n == _BCE_IO_AGAIN_READ ? BCE_WANT_READ : BCE_WANT_WRITE;
                     return;
                 }
@@ -3711,6 +3740,9 @@ static void _bce_rpc_io(_bce_rpc_t *c, int revents, long long now) {
         }
         return;
     }
+timeout:
+    _bce_rpc_error(c, "timed out waiting for the daemon's answer (rpc_timeout_ms)", NULL);
+    _bce_rpc_fail(c, BCE_ERR_TIMEOUT);
 }
 
 #define _BCE_COLON_PW_HINT " (the password contains ':', which the daemon cannot parse)"
@@ -3812,7 +3844,7 @@ static void _bce_rpc_finish(_bce_rpc_t *c) {
         _bce_msg_str(&m, ": ");
         _bce_msg_untrusted(&m, msg, strlen(msg));
         _bce_rpc_error(c, m.buf, NULL);
-        c->result = code == -32600 ? BCE_ERR_AUTH : code == -32005 || code == -32000 ? BCE_ERR_WALLET : BCE_ERR_RPC;
+        c->result = code == -32600 ? BCE_ERR_AUTH : BCE_ERR_RPC;
         return;
     }
     {
@@ -4743,8 +4775,10 @@ static void _bce_ws_io(_bce_ws_t *w, int revents, long long now) {
             size_t before = w->in_len;
             long n = _bce_ws_read(w, now);
             if (n < 0) return;
-            if (w->in_len == before && !w->hs_eof) return;
-            if (_bce_now_ms() >= w->conn.deadline) {     /* a slow or endless answer */
+            if (w->in_len == before && !w->hs_eof) {
+                /* nothing more now (or this step's slice is read): past the deadline, what had
+                   arrived did not complete the answer, so a slow or endless answer ends here */
+                if ((w->stop && *w->stop) || _bce_now_ms() < w->conn.deadline) return;
                 _bce_ws_error(w, "timed out waiting for the websocket handshake (connect_timeout_ms)", NULL);
                 _bce_ws_log(w, BCE_LOG_WARN, "", w->error);
                 _bce_ws_closed(w, 1006, w->error, BCE_ERR_TIMEOUT, now);
@@ -4823,11 +4857,9 @@ static void _bce_ws_tick(_bce_ws_t *w, long long now) {
         _bce_ws_io(w, 0, now);   /* the connect deadline */
         break;
     case _BCE_WS_HANDSHAKE:
-        if (now >= w->conn.deadline) {
-            _bce_ws_error(w, "timed out waiting for the websocket handshake (connect_timeout_ms)", NULL);
-            _bce_ws_log(w, BCE_LOG_WARN, "", w->error);
-            _bce_ws_closed(w, 1006, w->error, BCE_ERR_TIMEOUT, now);
-        }
+        /* past the deadline: the next I/O reads what has arrived (one slice, without waiting)
+           and either completes the upgrade with it or fails with BCE_ERR_TIMEOUT */
+        if (now >= w->conn.deadline) w->more = 1;
         break;
     case _BCE_WS_OPEN:
         if (w->opts.ping_interval_ms < 0) break;
@@ -5162,6 +5194,7 @@ struct bce_coin_t {
     int catch_up_again;         /* connected while a call was in flight: catch up once more */
     int loading;                /* catch-up off: getbalance after every connect loads the wallet */
     int load_call;              /* the call in flight is that getbalance */
+    int wallet_errors;          /* a listening run's consecutive -32005/-32000 answers */
     int wake[2];
     char last_error[BCE_LOG_LINE_MAX];
 };
@@ -5880,10 +5913,51 @@ static void _bce_log_call_failure(const bce_logger_t *lg, const char *what, int 
 }
 
 /* A listener's call that retrying cannot mend ends the run: a wrong password (-32600), a
-   wallet the daemon cannot load (-32005, -32000: BCE_ERR_WALLET), a daemon without the
-   method (-32601: not a Bitcart daemon). Anything else is retried. */
+   daemon without the method (-32601: not a Bitcart daemon). Anything else is retried; a
+   wallet the daemon cannot load is counted by _bce_wallet_tries. */
 static int _bce_rpc_fatal(const _bce_rpc_t *rpc, int r) {
-    return r == BCE_ERR_AUTH || r == BCE_ERR_WALLET || (r == BCE_ERR_RPC && rpc->rpc_code == -32601);
+    return r == BCE_ERR_AUTH || (r == BCE_ERR_RPC && rpc->rpc_code == -32601);
+}
+
+/* The daemon could not load the wallet: -32005 (LoadingWalletError: a key it does not
+   recognise, but also its answer to any failure while loading, such as a network error of
+   an ETH token lookup) or -32000 (WalletNotLoadedError). */
+static int _bce_rpc_wallet_error(const _bce_rpc_t *rpc, int r) {
+    return r == BCE_ERR_RPC && (rpc->rpc_code == -32005 || rpc->rpc_code == -32000);
+}
+
+/* Counts the outcome r of a listening call for wallet coin c (rpc: its client). A success
+   resets the count; a wallet error is logged, naming the wallet, and once it came
+   BCE_WALLET_ERROR_TRIES times in a row the run ends: BCE_ERR_WALLET. Else BCE_OK. */
+static int _bce_wallet_tries(bce_coin_t *c, const bce_logger_t *lg, const _bce_rpc_t *rpc, int r) {
+    _bce_msg_t m;
+    size_t kl;
+    if (!c) return BCE_OK;
+    if (!_bce_rpc_wallet_error(rpc, r)) {
+        if (r == BCE_OK) c->wallet_errors = 0;
+        return BCE_OK;
+    }
+    if (c->wallet_errors < BCE_WALLET_ERROR_TRIES) c->wallet_errors++;
+    m.len = 0;
+    m.buf[0] = 0;
+    _bce_msg_str(&m, "the daemon cannot load wallet ");
+    kl = c->key ? strlen(c->key) : 0;           /* the start of the key only: it may be a seed */
+    _bce_msg_untrusted(&m, c->key ? c->key : "", kl > 12 ? 8 : kl);
+    if (kl > 12) _bce_msg_str(&m, "...");
+    _bce_msg_str(&m, " (JSON-RPC error ");
+    _bce_msg_long(&m, rpc->rpc_code);
+    _bce_msg_str(&m, "): attempt ");
+    _bce_msg_long(&m, c->wallet_errors);
+    _bce_msg_str(&m, " of ");
+    _bce_msg_long(&m, BCE_WALLET_ERROR_TRIES);
+    if (c->wallet_errors >= BCE_WALLET_ERROR_TRIES) {
+        _bce_msg_str(&m, ", giving up (BCE_ERR_WALLET)");
+        _bce_log(lg, BCE_LOG_ERROR, m.buf);
+        return BCE_ERR_WALLET;
+    }
+    _bce_msg_str(&m, ", retrying");
+    _bce_log(lg, BCE_LOG_WARN, m.buf);
+    return BCE_OK;
 }
 
 /* Hands a finished get_updates call to the dispatcher; returns a fatal result or BCE_OK. */
@@ -5920,6 +5994,7 @@ static void _bce_coin_poll_tick(bce_coin_t *coin, long long now) {
         int r;
         _bce_coin_route(coin, &rt);
         r = _bce_poll_collect(rpc, &coin->disp, &rt);
+        if (r == BCE_OK) r = _bce_wallet_tries(coin, &coin->logger, rpc, rpc->result);
         if (r != BCE_OK) { coin->fatal = r; return; }
         coin->next_poll = now + coin->interval_ms;
     }
@@ -5946,6 +6021,7 @@ _BCE_DEF int bce_coin_start_polling(bce_coin_t *coin, int interval_ms) {
     coin->fatal = BCE_OK;
     coin->interval_ms = interval_ms ? interval_ms : 1000;
     coin->next_poll = _bce_now_ms();
+    coin->wallet_errors = 0;
     coin->mode = _BCE_MODE_POLL;
     return BCE_OK;
 }
@@ -6025,6 +6101,7 @@ static void _bce_coin_ws_tick(bce_coin_t *coin, long long now) {
         coin->load_call = 0;
         if (r != BCE_OK) _bce_log_call_failure(&coin->logger, "getbalance (loading the wallet)", r, coin->last_error);
         if (_bce_rpc_fatal(rpc, r)) { coin->fatal = r; return; }
+        if (_bce_wallet_tries(coin, &coin->logger, rpc, r) != BCE_OK) { coin->fatal = BCE_ERR_WALLET; return; }
         coin->next_poll = r != BCE_OK ? now + BCE_CATCHUP_RETRY_MS : coin->catch_up_again ? now : -1;
         coin->catch_up_again = 0;
     }
@@ -6041,6 +6118,7 @@ static void _bce_coin_ws_tick(bce_coin_t *coin, long long now) {
         rt.dedup = &dd;
         r = _bce_poll_collect(rpc, &coin->disp, &rt);
         if (ok) _bce_seen_settle(&coin->seen);
+        if (r == BCE_OK) r = _bce_wallet_tries(coin, &coin->logger, rpc, rpc->result);
         if (r != BCE_OK) { coin->fatal = r; return; }
         coin->next_poll = !ok ? now + BCE_CATCHUP_RETRY_MS : coin->wsopts.drain_interval_ms > 0 ? now + coin->wsopts.drain_interval_ms : -1;
         if (ok && coin->catch_up_again) coin->next_poll = now;   /* keeps holding for that call */
@@ -6104,6 +6182,7 @@ _BCE_DEF int bce_coin_begin_websocket(bce_coin_t *coin, const bce_ws_opts_t *opt
     coin->stop_requested = 0;
     coin->fatal = BCE_OK;
     coin->next_poll = -1;
+    coin->wallet_errors = 0;
     coin->mode = _BCE_MODE_WS;
     _bce_ws_start(&coin->ws, &coin->wsopts, _bce_now_ms());
     return BCE_OK;
@@ -6240,7 +6319,8 @@ typedef struct _bce_mcur_t {
     _bce_seen_t gseen;          /* global events delivered lately */
     int gseen_ready;
     _bce_hold_t hold;           /* websocket messages held until the catch-up round was dispatched */
-    int load_failed;            /* a wallet-loading call of this round failed: another round */
+    int load_failed;            /* a catch-up or wallet-loading call of this round failed: another
+                                   round after BCE_CATCHUP_RETRY_MS */
 } _bce_mcur_t;
 
 struct bce_manager_t {
@@ -6649,8 +6729,10 @@ static void _bce_mcur_tick(bce_manager_t *m, int cur, long long now) {
             _bce_log_call_failure(&m->logger, "getbalance (loading the wallet)", r, mc->last_error);
             mc->load_failed = 1;
         }
+        if (_bce_rpc_fatal(rpc, r)) { mc->current = NULL; m->fatal = r; return; }
+        r = _bce_wallet_tries(mc->current, &m->logger, rpc, r);
         mc->current = NULL;
-        if (_bce_rpc_fatal(rpc, r)) { m->fatal = r; return; }
+        if (r != BCE_OK) { m->fatal = r; return; }
     }
     if (rpc->state == _BCE_RPC_DONE || rpc->state == _BCE_RPC_FAILED) {
         _bce_route_t rt;
@@ -6670,10 +6752,15 @@ static void _bce_mcur_tick(bce_manager_t *m, int cur, long long now) {
             r = _bce_poll_collect(rpc, &m->disp, &rt);
             m->in_handler--;
             if (ws && ok && mc->current->seen_ready) _bce_seen_settle(&mc->current->seen);
+            if (r == BCE_OK) r = _bce_wallet_tries(mc->current, &m->logger, rpc, rpc->result);
         }
         rpc->state = _BCE_RPC_IDLE;
         mc->current = NULL;
         if (r != BCE_OK) { m->fatal = r; return; }
+        if (ws && !ok) {            /* retried after BCE_CATCHUP_RETRY_MS; the held updates go now */
+            mc->load_failed = 1;
+            if (mc->hold.on) _bce_hold_release(&mc->hold, mc, _bce_mcur_ws_feed, now);
+        }
     }
     if (ws && (!(m->catch_up || m->loading) || mc->ws.state != _BCE_WS_OPEN)) return;
     while (rpc->state == _BCE_RPC_IDLE && !m->stop_requested
@@ -6684,7 +6771,7 @@ static void _bce_mcur_tick(bce_manager_t *m, int cur, long long now) {
         if (!c) {
             mc->in_round = 0;
             mc->cursor = 0;
-            mc->next_round = !ws ? now + m->interval_ms : !m->catch_up ? (mc->load_failed ? now + BCE_CATCHUP_RETRY_MS : -1)
+            mc->next_round = !ws ? now + m->interval_ms : mc->load_failed ? now + BCE_CATCHUP_RETRY_MS : !m->catch_up ? -1
                              : m->wsopts.drain_interval_ms > 0 ? now + m->wsopts.drain_interval_ms : -1;
             mc->load_failed = 0;
             if (mc->hold.on) _bce_hold_release(&mc->hold, mc, _bce_mcur_ws_feed, now);
@@ -6703,7 +6790,12 @@ static void _bce_mcur_tick(bce_manager_t *m, int cur, long long now) {
 
 /* Common start checks and state for polling and websockets. */
 static int _bce_manager_begin(bce_manager_t *m, int mode) {
+    int i;
+    size_t k;
     if (_bce_wake_open(m->wake) != BCE_OK) return BCE_ERR_NOMEM;
+    for (i = 0; i < _BCE_NCUR; i++)         /* every run counts wallet errors afresh */
+        for (k = 0; k < m->cur[i].nslots; k++)
+            if (m->cur[i].slots[k]) m->cur[i].slots[k]->wallet_errors = 0;
     _bce_wake_drain(m->wake[0]);
     m->stop_requested = 0;
     m->fatal = BCE_OK;

@@ -1861,6 +1861,13 @@ static int probe(bce_coin_t *coin, const char *currency, const char *wallet, cha
         else r = bce_process_updates(coin, buf, len);
         return r < 0 ? r : BCE_OK;
     }
+    /* a wallet the daemon could not load (-32005, -32000; also its answer to passing failures):
+       the library's polling tries again and ends with BCE_ERR_WALLET (exit 6) after
+       BCE_WALLET_ERROR_TRIES failures in a row, as it does with --force-connect */
+    if (r == BCE_ERR_RPC && (bce_coin_last_rpc_error(coin, NULL) == -32005 || bce_coin_last_rpc_error(coin, NULL) == -32000)) {
+        say("%s: %s (%s); polling retries", currency, bce_result_str(r), bce_coin_last_error(coin));
+        return BCE_OK;
+    }
     /* what retrying cannot mend ends the run even with --force-connect, as the library does */
     if (r == BCE_ERR_AUTH || r == BCE_ERR_WALLET || (r == BCE_ERR_RPC && bce_coin_last_rpc_error(coin, NULL) == -32601)
         || !opt.force_connect) {

@@ -68,10 +68,22 @@
     "{\"jsonrpc\":\"2.0\",\"error\":{\"code\":-32600,\"message\":\"Unauthorized\"},\"id\":null}"
 #define SPEC_BODY                                                                    \
     "{\"version\":\"fake-1\",\"electrum_map\":{},\"exceptions\":{"                   \
-    "\"-32600\":{\"exc_name\":\"UnauthorizedError\",\"docstring\":\"Unauthorized\"}," \
     "\"-32601\":{\"exc_name\":\"ProcedureNotFoundError\",\"docstring\":\"Procedure not found\"}," \
-    "\"-32000\":{\"exc_name\":\"WalletNotLoadedError\",\"docstring\":\"Wallet not loaded\"}," \
-    "\"-32603\":{\"exc_name\":\"InternalError\",\"docstring\":\"Internal error\"}}}"
+    "\"-32000\":{\"exc_name\":\"WalletNotLoadedError\",\"docstring\":\"Wallet not loaded. No xpub was provided and this function requires wallet\"}," \
+    "\"-32001\":{\"exc_name\":\"InvalidTxHashError\",\"docstring\":\"Invalid tx hash provided\"}," \
+    "\"-32002\":{\"exc_name\":\"TxNotFoundError\",\"docstring\":\"No such mempool or blockchain transaction\"}," \
+    "\"-32003\":{\"exc_name\":\"RequestNotFoundError\",\"docstring\":\"Payment request not found\"}," \
+    "\"-32004\":{\"exc_name\":\"InvalidAddressError\",\"docstring\":\"Invalid address or alias\"}," \
+    "\"-32005\":{\"exc_name\":\"LoadingWalletError\",\"docstring\":\"Error loading wallet: seed or key not recognized\"}," \
+    "\"-32006\":{\"exc_name\":\"NotEnoughFundsError\",\"docstring\":\"Insufficient funds\"}," \
+    "\"-32007\":{\"exc_name\":\"InvalidNodeIDError\",\"docstring\":\"Invalid node ID\"}," \
+    "\"-32008\":{\"exc_name\":\"WalletExistsError\",\"docstring\":\"This wallet already exists\"}," \
+    "\"-32009\":{\"exc_name\":\"InvalidLightningInvoiceError\",\"docstring\":\"Invalid lightning invoice\"}," \
+    "\"-32010\":{\"exc_name\":\"NoPathFoundError\",\"docstring\":\"No path found to pay the invoice\"}," \
+    "\"-32011\":{\"exc_name\":\"LightningUnsupportedError\",\"docstring\":\"Lightning not supported in this wallet type\"}," \
+    "\"-32012\":{\"exc_name\":\"InvoiceNotFoundError\",\"docstring\":\"Invoice not found\"}," \
+    "\"-32013\":{\"exc_name\":\"WalletVersionMismatchError\",\"docstring\":\"Wallet file was opened in a newer electrum version than Bitcart is using. Delete the wallet file to fix this issue\"}," \
+    "\"-32014\":{\"exc_name\":\"NoConfigKeyError\",\"docstring\":\"No config key found\"}}}"
 
 /* ------------------------------------------------------------------ config */
 

@@ -37,10 +37,22 @@ CT_TEXT = "text/plain; charset=utf-8"
 UNAUTH_BODY = b'{"jsonrpc":"2.0","error":{"code":-32600,"message":"Unauthorized"},"id":null}'
 SPEC_BODY = (
     b'{"version":"fake-1","electrum_map":{},"exceptions":{'
-    b'"-32600":{"exc_name":"UnauthorizedError","docstring":"Unauthorized"},'
     b'"-32601":{"exc_name":"ProcedureNotFoundError","docstring":"Procedure not found"},'
-    b'"-32000":{"exc_name":"WalletNotLoadedError","docstring":"Wallet not loaded"},'
-    b'"-32603":{"exc_name":"InternalError","docstring":"Internal error"}}}'
+    b'"-32000":{"exc_name":"WalletNotLoadedError","docstring":"Wallet not loaded. No xpub was provided and this function requires wallet"},'
+    b'"-32001":{"exc_name":"InvalidTxHashError","docstring":"Invalid tx hash provided"},'
+    b'"-32002":{"exc_name":"TxNotFoundError","docstring":"No such mempool or blockchain transaction"},'
+    b'"-32003":{"exc_name":"RequestNotFoundError","docstring":"Payment request not found"},'
+    b'"-32004":{"exc_name":"InvalidAddressError","docstring":"Invalid address or alias"},'
+    b'"-32005":{"exc_name":"LoadingWalletError","docstring":"Error loading wallet: seed or key not recognized"},'
+    b'"-32006":{"exc_name":"NotEnoughFundsError","docstring":"Insufficient funds"},'
+    b'"-32007":{"exc_name":"InvalidNodeIDError","docstring":"Invalid node ID"},'
+    b'"-32008":{"exc_name":"WalletExistsError","docstring":"This wallet already exists"},'
+    b'"-32009":{"exc_name":"InvalidLightningInvoiceError","docstring":"Invalid lightning invoice"},'
+    b'"-32010":{"exc_name":"NoPathFoundError","docstring":"No path found to pay the invoice"},'
+    b'"-32011":{"exc_name":"LightningUnsupportedError","docstring":"Lightning not supported in this wallet type"},'
+    b'"-32012":{"exc_name":"InvoiceNotFoundError","docstring":"Invoice not found"},'
+    b'"-32013":{"exc_name":"WalletVersionMismatchError","docstring":"Wallet file was opened in a newer electrum version than Bitcart is using. Delete the wallet file to fix this issue"},'
+    b'"-32014":{"exc_name":"NoConfigKeyError","docstring":"No config key found"}}}'
 )
 
 ARGS = None

@@ -241,7 +241,8 @@ run_daemon_tests() { # run_daemon_tests c|py
         "$(L '"W11"' "$U_TX")"
     check "$impl --no-catch-up: the queue was not drained" has_text <(get_updates "$P" W11) '"tx":"9f2c"'
 
-    # ---- a key the daemon cannot load (-32005): exit 6 at once, in every mode
+    # ---- a key the daemon cannot load (-32005): exit 6 after BCE_WALLET_ERROR_TRIES (3) attempts
+    # in a row, in every mode (the websocket modes retry after BCE_CATCHUP_RETRY_MS: about 4 s)
     for mode in ws poll nocu forcepoll; do
         case $mode in
         ws) set -- ;; poll) set -- --poll=50 ;; nocu) set -- --no-catch-up ;; forcepoll) set -- --poll=50 --force-connect ;;
@@ -251,6 +252,9 @@ run_daemon_tests() { # run_daemon_tests c|py
         check "$impl bad key ($mode): says -32005 and names the wallet" \
             bash -c "grep -qF 'JSON-RPC error -32005: Seed or key not recognized' '$T/$impl-badkey-$mode.err' &&
                      grep -qF 'the wallet: BTC:vpub5ExampleWallet' '$T/$impl-badkey-$mode.err'"
+        check "$impl bad key ($mode): three attempts, each logged" \
+            bash -c "grep -qF 'cannot load wallet vpub5Exa' '$T/$impl-badkey-$mode.err' &&
+                     grep -qF 'attempt 3 of 3, giving up' '$T/$impl-badkey-$mode.err'"
     done
     set --
     run_cli "$impl-badkey-mgr" 20 --wallet BTC:WOK --wallet BTC:vpub5ExampleWallet --url "http://127.0.0.1:$P"

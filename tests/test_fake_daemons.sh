@@ -61,10 +61,22 @@ import base64, hashlib, json, os, random, signal, socket, struct, sys, time
 AUTH = ("electrum", "electrumz")
 UNAUTH = b'{"jsonrpc":"2.0","error":{"code":-32600,"message":"Unauthorized"},"id":null}'
 SPEC = (b'{"version":"fake-1","electrum_map":{},"exceptions":{'
-        b'"-32600":{"exc_name":"UnauthorizedError","docstring":"Unauthorized"},'
         b'"-32601":{"exc_name":"ProcedureNotFoundError","docstring":"Procedure not found"},'
-        b'"-32000":{"exc_name":"WalletNotLoadedError","docstring":"Wallet not loaded"},'
-        b'"-32603":{"exc_name":"InternalError","docstring":"Internal error"}}}')
+        b'"-32000":{"exc_name":"WalletNotLoadedError","docstring":"Wallet not loaded. No xpub was provided and this function requires wallet"},'
+        b'"-32001":{"exc_name":"InvalidTxHashError","docstring":"Invalid tx hash provided"},'
+        b'"-32002":{"exc_name":"TxNotFoundError","docstring":"No such mempool or blockchain transaction"},'
+        b'"-32003":{"exc_name":"RequestNotFoundError","docstring":"Payment request not found"},'
+        b'"-32004":{"exc_name":"InvalidAddressError","docstring":"Invalid address or alias"},'
+        b'"-32005":{"exc_name":"LoadingWalletError","docstring":"Error loading wallet: seed or key not recognized"},'
+        b'"-32006":{"exc_name":"NotEnoughFundsError","docstring":"Insufficient funds"},'
+        b'"-32007":{"exc_name":"InvalidNodeIDError","docstring":"Invalid node ID"},'
+        b'"-32008":{"exc_name":"WalletExistsError","docstring":"This wallet already exists"},'
+        b'"-32009":{"exc_name":"InvalidLightningInvoiceError","docstring":"Invalid lightning invoice"},'
+        b'"-32010":{"exc_name":"NoPathFoundError","docstring":"No path found to pay the invoice"},'
+        b'"-32011":{"exc_name":"LightningUnsupportedError","docstring":"Lightning not supported in this wallet type"},'
+        b'"-32012":{"exc_name":"InvoiceNotFoundError","docstring":"Invoice not found"},'
+        b'"-32013":{"exc_name":"WalletVersionMismatchError","docstring":"Wallet file was opened in a newer electrum version than Bitcart is using. Delete the wallet file to fix this issue"},'
+        b'"-32014":{"exc_name":"NoConfigKeyError","docstring":"No config key found"}}}')
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 PORT = 0
 
@@ -837,7 +849,7 @@ curl_checks() { # curl_checks LABEL
     body=$(curl -s -o /dev/null -w '%{http_code}' -u electrum:wrong "$url/spec")
     check "$label: curl auth failure is HTTP 200" test "$body" = 200
     body=$(curl -s -u electrum:electrumz "$url/spec")
-    check "$label: curl /spec" test "$body" = '{"version":"fake-1","electrum_map":{},"exceptions":{"-32600":{"exc_name":"UnauthorizedError","docstring":"Unauthorized"},"-32601":{"exc_name":"ProcedureNotFoundError","docstring":"Procedure not found"},"-32000":{"exc_name":"WalletNotLoadedError","docstring":"Wallet not loaded"},"-32603":{"exc_name":"InternalError","docstring":"Internal error"}}}'
+    check "$label: curl /spec" test "$body" = '{"version":"fake-1","electrum_map":{},"exceptions":{"-32601":{"exc_name":"ProcedureNotFoundError","docstring":"Procedure not found"},"-32000":{"exc_name":"WalletNotLoadedError","docstring":"Wallet not loaded. No xpub was provided and this function requires wallet"},"-32001":{"exc_name":"InvalidTxHashError","docstring":"Invalid tx hash provided"},"-32002":{"exc_name":"TxNotFoundError","docstring":"No such mempool or blockchain transaction"},"-32003":{"exc_name":"RequestNotFoundError","docstring":"Payment request not found"},"-32004":{"exc_name":"InvalidAddressError","docstring":"Invalid address or alias"},"-32005":{"exc_name":"LoadingWalletError","docstring":"Error loading wallet: seed or key not recognized"},"-32006":{"exc_name":"NotEnoughFundsError","docstring":"Insufficient funds"},"-32007":{"exc_name":"InvalidNodeIDError","docstring":"Invalid node ID"},"-32008":{"exc_name":"WalletExistsError","docstring":"This wallet already exists"},"-32009":{"exc_name":"InvalidLightningInvoiceError","docstring":"Invalid lightning invoice"},"-32010":{"exc_name":"NoPathFoundError","docstring":"No path found to pay the invoice"},"-32011":{"exc_name":"LightningUnsupportedError","docstring":"Lightning not supported in this wallet type"},"-32012":{"exc_name":"InvoiceNotFoundError","docstring":"Invoice not found"},"-32013":{"exc_name":"WalletVersionMismatchError","docstring":"Wallet file was opened in a newer electrum version than Bitcart is using. Delete the wallet file to fix this issue"},"-32014":{"exc_name":"NoConfigKeyError","docstring":"No config key found"}}}'
     body=$(curl -s -u electrum:electrumz -d '{"jsonrpc":"2.0","method":"test_echo","params":[1,{"a":"b"}],"id":3}' "$url/")
     check "$label: curl test_echo" test "$body" = '{"jsonrpc":"2.0","result":[1,{"a":"b"}],"id":3}'
 }

@@ -605,6 +605,41 @@ static void test_manager(void) {
     daemon_stop(&dl);
 }
 
+/* ---- a late step: the caller was away past rpc_timeout_ms ---- */
+
+/* What arrived meanwhile is read, one slice at most, and the call then ends: a peer still
+   sending (a trickle, a body larger than a slice) cannot hold a late step either. The sleep
+   is the scenario (a caller busy elsewhere), not a synchronisation. */
+static void test_late_step(void) {
+    static const char *const kinds[] = {"trickle", "chunks1.4194304"};
+    size_t i;
+    for (i = 0; i < 2; i++) {
+        log_t log;
+        bce_coin_t *c = coin_for(kinds[i], 300, 1000, &log);
+        struct timespec ts;
+        long long t0 = now_ms(), dt;
+        int rc = 1;
+        CHECK_INT(bce_coin_start_polling(c, 60000), BCE_OK);
+        while (c->rpc.state != _BCE_RPC_RECEIVING && rc == 1 && now_ms() - t0 < 2000) {
+            wait_coin(c, 20);
+            timed_coin_step(c, &rc);
+        }
+        CHECK_INT(c->rpc.state, _BCE_RPC_RECEIVING);
+        ts.tv_sec = 0;
+        ts.tv_nsec = 500 * 1000000L;            /* past the 300 ms deadline */
+        nanosleep(&ts, NULL);
+        dt = timed_coin_step(c, &rc);
+        CHECK_INT(rc, 1);
+        CHECK(dt <= g_step_max);
+        CHECK(!_bce_rpc_busy(&c->rpc));         /* the call ended in that one step */
+        CHECK(strstr(log.catchup, "rpc_timeout_ms") != NULL);
+        if (test_failures_now) fprintf(stderr, "  late step %s: %lld ms: %s\n", kinds[i], dt, log.catchup);
+        bce_stop(c);
+        CHECK_INT(bce_coin_step(c, 0), 0);
+        bce_coin_destroy(c);
+    }
+}
+
 /* HOSTILE_ONLY=<part of a test's name> runs only the matching tests (TEST_ONLY=name, from
    tests/test.h, runs the test of that name) */
 #define RUN_ONLY(fn) do { const char *only_ = getenv("HOSTILE_ONLY"); if (!only_ || strstr(#fn, only_)) RUN(fn); } while (0)
@@ -632,6 +667,7 @@ int main(void) {
     RUN_ONLY(test_catchup);
     RUN_ONLY(test_stop);
     RUN_ONLY(test_manager);
+    RUN_ONLY(test_late_step);
     printf("  the longest step(..., 0): %lld ms; the slowest event of the other stream: %lld ms; "
            "the longest return after bce_stop: %lld ms\n", g_worst_step, g_worst_gap, g_worst_late);
     daemon_stop(&peer);

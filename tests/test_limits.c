@@ -651,7 +651,7 @@ static void test_rpc_error_message_cut(void) {
     add_rpc(&s, body, AFTER_DRAIN);
     CHECK_INT(canned_start(&s), 0);
     c = limited_coin(s.port, 0, 0, 0, NULL);
-    CHECK_INT(bce_rpc(c, "ping", NULL, out, sizeof out, &n), BCE_ERR_WALLET);   /* -32000: the daemon says the wallet is not loaded */
+    CHECK_INT(bce_rpc(c, "ping", NULL, out, sizeof out, &n), BCE_ERR_RPC);   /* -32000 (the code: bce_coin_last_rpc_error) */
     e = bce_coin_last_error(c);
     CHECK(strlen(e) < BCE_LOG_LINE_MAX);
     CHECK(strncmp(e, "JSON-RPC error -32000: ", 23) == 0);

@@ -54,7 +54,8 @@ static void check_rpc(const daemon_t *d) {
     /* JSON-RPC errors */
     CHECK_INT(bce_rpc(c, "no_such_method", NULL, out, sizeof out, &n), BCE_ERR_RPC);
     CHECK(strstr(bce_coin_last_error(c), "JSON-RPC error -32601") != NULL);
-    CHECK_INT(bce_rpc(c, "test_error", "[-32005, \"wallet failed to load\"]", out, sizeof out, &n), BCE_ERR_WALLET);
+    CHECK_INT(bce_rpc(c, "test_error", "[-32005, \"wallet failed to load\"]", out, sizeof out, &n), BCE_ERR_RPC);
+    CHECK_INT(bce_coin_last_rpc_error(c, NULL), -32005);
     CHECK_STR(bce_coin_last_error(c), "JSON-RPC error -32005: wallet failed to load");
     CHECK_INT(bce_rpc(c, "test_error", "[-32600, \"Unauthorized\"]", out, sizeof out, &n), BCE_ERR_AUTH);
     /* bad arguments never reach the daemon */

@@ -510,9 +510,9 @@ static void check_no_catch_up_loads(const char *const *argv0, int python) {
 static void test_no_catch_up_loads_c(void) { check_no_catch_up_loads(c_argv, 0); }
 static void test_no_catch_up_loads_py(void) { check_no_catch_up_loads(py_argv, 1); }
 
-/* Runs a coin (poll 0: websocket) until it ends, at most 5 s; 1 when still running. */
+/* Runs a coin (poll 0: websocket) until it ends, at most 15 s; 1 when still running. */
 static int coin_run_result(bce_coin_t *c, const bce_ws_opts_t *o, int poll) {
-    long long deadline = _bce_now_ms() + 5000;
+    long long deadline = _bce_now_ms() + 15000;
     int r = poll ? bce_coin_start_polling(c, 50) : bce_coin_begin_websocket(c, o);
     if (r != BCE_OK) return r;
     while ((r = bce_coin_step(c, 50)) == 1 && _bce_now_ms() < deadline) {}
@@ -524,8 +524,23 @@ static int coin_run_result(bce_coin_t *c, const bce_ws_opts_t *o, int poll) {
     return r;
 }
 
-/* A key the daemon cannot load (-32005) ends every kind of run with BCE_ERR_WALLET: websocket
-   with catch-up, without it, polling, and a manager's; the daemon's code and whole message
+/* Counts the log lines about a wallet the daemon cannot load, and the last one's level. */
+typedef struct wallet_log_t {
+    int tries, last_level;
+    char last[256];
+} wallet_log_t;
+static void wallet_log_fn(int level, const char *message, void *ud) {
+    wallet_log_t *l = (wallet_log_t *)ud;
+    if (!strstr(message, "cannot load wallet")) return;
+    l->tries++;
+    l->last_level = level;
+    snprintf(l->last, sizeof l->last, "%s", message);
+}
+
+/* A key the daemon cannot load (-32005, which is also the daemon's answer to any failure while
+   loading) ends every kind of run with BCE_ERR_WALLET once it came BCE_WALLET_ERROR_TRIES
+   times in a row for the wallet: websocket with catch-up, without it, polling, and a
+   manager's; each attempt is logged naming the wallet; the daemon's code and whole message
    are kept. */
 static void check_permanent_wallet_error(const char *const *argv) {
     daemon_t d;
@@ -534,25 +549,38 @@ static void check_permanent_wallet_error(const char *const *argv) {
     bce_coin_t *c;
     bce_manager_t *m;
     bce_coin_desc_t p;
+    wallet_log_t wl;
     const char *msg = NULL;
     int mode;
     CHECK_INT(daemon_start(&d, argv), 0);
     for (mode = 0; mode < 3; mode++) {
-        c = ws_coin(&d, BAD_KEY, NULL);
+        bce_coin_desc_t desc;
+        memset(&desc, 0, sizeof desc);
+        memset(&wl, 0, sizeof wl);
+        desc.url = d.url;
+        desc.xpub = BAD_KEY;
+        desc.logger.fn = wallet_log_fn;
+        desc.logger.user_data = &wl;
+        c = bce_coin_create(&desc);
         ws_opts(&o, t);
         o.disable_catch_up = mode == 1;
         CHECK_INT(coin_run_result(c, &o, mode == 2), BCE_ERR_WALLET);
+        CHECK_INT(wl.tries, BCE_WALLET_ERROR_TRIES);
+        CHECK_INT(wl.last_level, BCE_LOG_ERROR);
+        CHECK(strstr(wl.last, "vpub5Exa") != NULL);      /* names the wallet (the key's start) */
         CHECK_INT(bce_coin_last_rpc_error(c, &msg), -32005);
         CHECK_STR(msg, "Seed or key not recognized");
         bce_coin_destroy(c);
     }
     for (mode = 0; mode < 2; mode++) {
         bce_coin_t *bad;
-        long long deadline = _bce_now_ms() + 5000;
+        long long deadline = _bce_now_ms() + 15000;
         int r;
         bce_manager_desc_t md;
         memset(&md, 0, sizeof md);
-        md.logger.level = -1;
+        memset(&wl, 0, sizeof wl);
+        md.logger.fn = wallet_log_fn;
+        md.logger.user_data = &wl;
         m = bce_manager_create(&md);
         memset(&p, 0, sizeof p);
         p.url = d.url;
@@ -565,6 +593,7 @@ static void check_permanent_wallet_error(const char *const *argv) {
         CHECK_INT(r, BCE_OK);
         while ((r = bce_manager_step(m, 50)) == 1 && _bce_now_ms() < deadline) {}
         CHECK_INT(r, BCE_ERR_WALLET);
+        CHECK_INT(wl.tries, BCE_WALLET_ERROR_TRIES);
         CHECK_INT(bce_coin_last_rpc_error(bad, &msg), -32005);   /* the wallet that ended it */
         CHECK_STR(msg, "Seed or key not recognized");
         CHECK_INT(bce_coin_last_rpc_error(bce_manager_wallet(m, "BTC", "fine-w"), NULL), 0);
@@ -603,7 +632,8 @@ static void check_rpc_error_data(const char *const *argv) {
     CHECK(strncmp(msg, "line1?line2?\xc3\xa9 abcdefghijklmnopqrstuvwxyzabc", 40) == 0);
     for (i = 0; msg[i]; i++) CHECK((unsigned char)msg[i] >= 0x20 && msg[i] != 0x7f);
     CHECK(strlen(bce_coin_last_error(c)) < BCE_LOG_LINE_MAX);      /* the log text stays short */
-    CHECK_INT(bce_rpc(c, "test_error", "[-32005, \"Seed or key not recognized\"]", out, sizeof out, &n), BCE_ERR_WALLET);
+    /* bce_rpc: a JSON-RPC error is BCE_ERR_AUTH or BCE_ERR_RPC, -32005 too (the code is data) */
+    CHECK_INT(bce_rpc(c, "test_error", "[-32005, \"Seed or key not recognized\"]", out, sizeof out, &n), BCE_ERR_RPC);
     CHECK_INT(bce_coin_last_rpc_error(c, &msg), -32005);
     CHECK_STR(msg, "Seed or key not recognized");
     CHECK_INT(bce_rpc(c, "test_echo", "[1]", out, sizeof out, &n), BCE_OK);
@@ -614,6 +644,11 @@ static void check_rpc_error_data(const char *const *argv) {
     CHECK_STR(doc, "Procedure not found");
     CHECK_INT(bce_rpc_error_name(c, -32000, name, sizeof name, NULL, 0), BCE_OK);
     CHECK_STR(name, "WalletNotLoadedError");
+    CHECK_INT(bce_rpc_error_name(c, -32005, name, sizeof name, doc, sizeof doc), BCE_OK);   /* as btc.json */
+    CHECK_STR(name, "LoadingWalletError");
+    CHECK_STR(doc, "Error loading wallet: seed or key not recognized");
+    CHECK_INT(bce_rpc_error_name(c, -32600, name, sizeof name, NULL, 0), BCE_OK);  /* not in the spec */
+    CHECK_STR(name, "UnauthorizedError");
     CHECK_INT(bce_rpc_error_name(c, -31999, name, sizeof name, NULL, 0), BCE_ERR_UNSUPPORTED);
     CHECK_INT(bce_rpc_error_name(c, -32601, name, 5, NULL, 0), BCE_ERR_LIMIT);
     CHECK_INT(stats_field(d.port, "requests") - before, 2);   /* one GET /spec + the stats call itself */
@@ -728,6 +763,171 @@ static void check_colon_password(int python) {
 static void test_colon_password_c(void) { check_colon_password(0); }
 static void test_colon_password_py(void) { check_colon_password(1); }
 
+/* ---- an answer that arrived in time survives a late step (issue 13 follow-up) ---- */
+
+static void sleep_ms(long n) {
+    struct timespec ts;
+    ts.tv_sec = n / 1000;
+    ts.tv_nsec = (n % 1000) * 1000000L;
+    nanosleep(&ts, NULL);
+}
+
+/* A caller that blocks longer than rpc_timeout_ms between two steps (a slow handler, a long
+   --exec) must not lose the catch-up answer the daemon sent meanwhile: the daemon emptied its
+   queue when it answered. The sleep is the scenario, not a synchronisation. The same for the
+   websocket upgrade answer against connect_timeout_ms. */
+static void check_late_step(const char *const *argv) {
+    daemon_t d;
+    tally_t *t = (tally_t *)calloc(1, sizeof *t);
+    bce_ws_opts_t o;
+    bce_coin_desc_t desc;
+    bce_coin_t *c;
+    char out[256];
+    size_t n;
+    long long t0;
+    CHECK_INT(daemon_start(&d, argv), 0);
+    memset(&desc, 0, sizeof desc);
+    desc.url = d.url;
+    desc.xpub = "late-w";
+    desc.rpc_timeout_ms = 300;
+    desc.connect_timeout_ms = 300;
+    desc.logger.level = -1;
+    c = bce_coin_create(&desc);
+    bce_on(c, "new_transaction", on_seq, t);
+    CHECK_INT(bce_rpc(c, "getbalance", NULL, out, sizeof out, &n), BCE_OK);     /* the daemon loads it */
+    daemon_inject_seq(d.port, "late-w", 0, 2);          /* queued only: no websocket yet */
+    ws_opts(&o, t);
+    o.force_connect = 1;
+    CHECK_INT(bce_coin_begin_websocket(c, &o), BCE_OK);
+    t0 = _bce_now_ms();
+    while (t->connects == 0 && _bce_now_ms() - t0 < 5000) bce_coin_step(c, 5);
+    CHECK(_bce_rpc_busy(&c->rpc) && c->rpc.state != _BCE_RPC_RECEIVING);      /* catch-up begun, not sent */
+    kill(d.pid, SIGSTOP);                               /* so that no step can read the answer */
+    while (c->rpc.state != _BCE_RPC_RECEIVING && _bce_now_ms() - t0 < 5000) bce_coin_step(c, 5);
+    CHECK_INT(c->rpc.state, _BCE_RPC_RECEIVING);        /* the catch-up call went out */
+    kill(d.pid, SIGCONT);
+    {
+        struct pollfd p;
+        p.fd = c->rpc.conn.fd;
+        p.events = POLLIN;
+        CHECK_INT(poll(&p, 1, 5000), 1);
+    }
+    sleep_ms(600);                                      /* blocked past rpc_timeout_ms */
+    bce_coin_step(c, 0);
+    CHECK_INT(t->total, 2);                             /* the answer that came meanwhile counts */
+    CHECK_INT(gaps(t, 2), 0);
+    STEP_UNTIL(bce_coin_step, c, 0, 100);
+    CHECK_INT(t->total, 2);
+    bce_stop(c);
+    while (bce_coin_step(c, 20) == 1) {}
+    /* the upgrade answer: the request went out, the caller blocks past connect_timeout_ms */
+    memset(t, 0, sizeof *t);
+    o.disable_catch_up = 1;
+    o.disable_wallet_load = 1;
+    kill(d.pid, SIGSTOP);                               /* the kernel accepts; nobody answers yet */
+    CHECK_INT(bce_coin_begin_websocket(c, &o), BCE_OK);
+    t0 = _bce_now_ms();
+    while (c->ws.state != _BCE_WS_HANDSHAKE && _bce_now_ms() - t0 < 5000) bce_coin_step(c, 5);
+    CHECK_INT(c->ws.state, _BCE_WS_HANDSHAKE);
+    kill(d.pid, SIGCONT);
+    {   /* the answer arrives (no step reads it) */
+        struct pollfd p;
+        p.fd = c->ws.conn.fd;
+        p.events = POLLIN;
+        CHECK_INT(poll(&p, 1, 5000), 1);
+    }
+    sleep_ms(600);
+    bce_coin_step(c, 0);
+    CHECK_INT(t->connects, 1);
+    CHECK_INT(t->disconnects, 0);
+    CHECK_INT(c->ws.state, _BCE_WS_OPEN);
+    bce_coin_destroy(c);
+    daemon_stop(&d);
+    free(t);
+}
+static void test_late_step_c(void) { check_late_step(c_argv); }
+static void test_late_step_py(void) { check_late_step(py_argv); }
+
+/* A manager's failed catch-up call releases the websocket updates held for the round at once,
+   as a coin's does, instead of at the end of the round (with N wallets and a hanging daemon
+   they would wait N x rpc_timeout_ms): while the round goes on with the next wallet, nothing
+   is held any more. */
+static void test_manager_release_at_failure(void) {
+    daemon_t d;
+    tally_t *t = (tally_t *)calloc(1, sizeof *t);
+    bce_ws_opts_t o;
+    bce_manager_t *m;
+    bce_manager_desc_t md;
+    bce_coin_desc_t p;
+    bce_coin_t *bad;
+    _bce_mcur_t *mc;
+    size_t k, ibad = 0, after = 0;
+    long long t0;
+    int seen = 0;
+    char name[16];
+    CHECK_INT(daemon_start(&d, c_argv), 0);
+    memset(&md, 0, sizeof md);
+    md.logger.level = -1;
+    m = bce_manager_create(&md);
+    memset(&p, 0, sizeof p);
+    p.url = d.url;
+    p.logger.level = -1;
+    bce_manager_configure(m, "BTC", &p);
+    bad = bce_manager_add_wallet(m, "BTC", BAD_KEY);
+    for (k = 0; k < 6; k++) {
+        snprintf(name, sizeof name, "rel-%u", (unsigned)k);
+        bce_manager_add_wallet(m, "BTC", name);
+    }
+    mc = &m->cur[_bce_currency_find("BTC")];
+    for (k = 0; k < mc->nslots; k++)
+        if (mc->slots[k] == bad) ibad = k;
+    for (k = ibad + 1; k < mc->nslots; k++) after += mc->slots[k] != NULL;
+    CHECK(after > 0);               /* the round goes on after the bad wallet */
+    ws_opts(&o, t);
+    CHECK_INT(bce_manager_begin_websocket(m, NULL, &o), BCE_OK);
+    t0 = _bce_now_ms();
+    while (!seen && _bce_now_ms() - t0 < 5000 && bce_manager_step(m, 20) == 1) {
+        if (bce_coin_last_rpc_error(bad, NULL) == -32005 && mc->in_round && mc->cursor > ibad + 1
+            && mc->current && mc->current != bad && _bce_rpc_busy(&mc->rpc)) {
+            CHECK_INT(mc->hold.on, 0);  /* released at the failure, not at the end of the round */
+            seen = 1;
+        }
+    }
+    CHECK(seen);
+    bce_manager_destroy(m);
+    daemon_stop(&d);
+    free(t);
+}
+
+/* The count behind BCE_ERR_WALLET: consecutive -32005/-32000 answers for one wallet; a success
+   resets it, other failures neither count nor reset it. */
+static void test_wallet_error_count(void) {
+    bce_coin_desc_t desc;
+    bce_coin_t *c;
+    _bce_rpc_t rpc;
+    int i;
+    memset(&desc, 0, sizeof desc);
+    desc.xpub = "count-w";
+    desc.logger.level = -1;
+    c = bce_coin_create(&desc);
+    memset(&rpc, 0, sizeof rpc);
+    rpc.rpc_code = -32005;
+    for (i = 0; i < 5; i++) {          /* a passing failure: two, a success, two, a success ... */
+        CHECK_INT(_bce_wallet_tries(c, &c->logger, &rpc, BCE_ERR_RPC), BCE_OK);
+        CHECK_INT(_bce_wallet_tries(c, &c->logger, &rpc, BCE_ERR_RPC), BCE_OK);
+        CHECK_INT(_bce_wallet_tries(c, &c->logger, &rpc, BCE_OK), BCE_OK);
+    }
+    CHECK_INT(_bce_wallet_tries(c, &c->logger, &rpc, BCE_ERR_RPC), BCE_OK);
+    CHECK_INT(_bce_wallet_tries(c, &c->logger, &rpc, BCE_ERR_TIMEOUT), BCE_OK);  /* not counted */
+    rpc.rpc_code = -32000;
+    CHECK_INT(_bce_wallet_tries(c, &c->logger, &rpc, BCE_ERR_RPC), BCE_OK);
+    rpc.rpc_code = -32603;
+    CHECK_INT(_bce_wallet_tries(c, &c->logger, &rpc, BCE_ERR_RPC), BCE_OK);      /* another code */
+    rpc.rpc_code = -32005;
+    CHECK_INT(_bce_wallet_tries(c, &c->logger, &rpc, BCE_ERR_RPC), BCE_ERR_WALLET);   /* the third */
+    bce_coin_destroy(c);
+}
+
 int main(void) {
     signal(SIGPIPE, SIG_DFL);
     RUN(test_drops_aiohttp);
@@ -753,5 +953,9 @@ int main(void) {
     RUN(test_block_rule_py);
     RUN(test_colon_password_c);
     RUN(test_colon_password_py);
+    RUN(test_late_step_c);
+    RUN(test_late_step_py);
+    RUN(test_manager_release_at_failure);
+    RUN(test_wallet_error_count);
     TEST_MAIN_END("test_ws");
 }
