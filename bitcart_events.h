@@ -2752,6 +2752,13 @@ struct _bce_conn_t {
        With open set it replaces the TCP connect too; otherwise it wraps the connected socket. */
     const _bce_io_t *transport;
     void *transport_ctx;
+    /* One step's reading below a transport that loops on its own (mbedTLS reads record after
+       record while its input callback has bytes: ignored warning alerts return nothing to
+       us): set by _bce_conn_slice at the start of each step. */
+    size_t rx_budget;           /* raw bytes the step may still read (each read costs >= 512) */
+    long long rx_deadline;      /* stop reading at this time (0: no deadline) */
+    const volatile sig_atomic_t *rx_stop;   /* the owner's stop flag, or NULL */
+    int rx_more;                /* reading stopped with input perhaps pending: do not wait */
 #ifdef _WIN32
     int wsa;                    /* holds a Winsock reference (from resolving to closing) */
 #endif
@@ -2981,6 +2988,15 @@ static int _bce_conn_progress(_bce_conn_t *c, int revents, long long now) {
     return BCE_OK;
 }
 
+/* Starts a step's reading: BCE_IO_SLICE_BYTES of raw input at most, until deadline (0: none)
+   or until *stop is set. Transports check it on every read (TLS: _bce_tls_bio_recv). */
+static void _bce_conn_slice(_bce_conn_t *c, const volatile sig_atomic_t *stop, long long deadline) {
+    c->rx_budget = BCE_IO_SLICE_BYTES;
+    c->rx_deadline = deadline;
+    c->rx_stop = stop;
+    c->rx_more = 0;
+}
+
 static long _bce_conn_send(_bce_conn_t *c, const char *buf, size_t len) {
     return c->io ? c->io->send(c, buf, len) : _bce_plain_send(c, buf, len);
 }
@@ -3090,11 +3106,25 @@ static int _bce_tls_bio_send(void *ctx, const unsigned char *buf, size_t len) {
     }
 }
 
+/* mbedTLS reads through this until it returns WANT_READ, across records it skips (warning
+   alerts, empty records) without returning to us: so it says WANT_READ itself once the
+   step's budget is spent (a read costs at least 512 bytes, which bounds the number of
+   recv calls too), the deadline has passed or the owner's stop flag is set. mbedTLS keeps
+   a partly read record and goes on at the next call; rx_more tells the caller not to wait. */
 static int _bce_tls_bio_recv(void *ctx, unsigned char *buf, size_t len) {
     _bce_conn_t *c = (_bce_conn_t *)ctx;
+    if (!c->rx_budget || (c->rx_stop && *c->rx_stop) || (c->rx_deadline && _bce_now_ms() >= c->rx_deadline)) {
+        c->rx_more = 1;
+        return MBEDTLS_ERR_SSL_WANT_READ;
+    }
+    if (len > c->rx_budget) len = c->rx_budget;
     for (;;) {
         ssize_t n = recv(c->fd, buf, len, 0);
-        if (n >= 0) return (int)n;
+        if (n >= 0) {
+            size_t cost = (size_t)n < 512 ? 512 : (size_t)n;
+            c->rx_budget -= cost < c->rx_budget ? cost : c->rx_budget;
+            return (int)n;
+        }
         if (errno == EINTR) continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) return MBEDTLS_ERR_SSL_WANT_READ;
         return MBEDTLS_ERR_NET_RECV_FAILED;
@@ -3628,14 +3658,18 @@ static void _bce_rpc_finish(_bce_rpc_t *c);
 static void _bce_rpc_io(_bce_rpc_t *c, int revents, long long now) {
     size_t slice = BCE_IO_SLICE_BYTES;
     c->more = 0;
+    _bce_conn_slice(&c->conn, c->stop, c->state == _BCE_RPC_CONNECTING && c->conn.deadline < c->deadline ? c->conn.deadline : c->deadline);
     for (;;) {
     again:                          /* a transparent reconnect starts over from here */
         if (c->state == _BCE_RPC_CONNECTING) {
             int r = _bce_conn_progress(&c->conn, revents, now);
-            if (r == 1) return;
-            if (r != BCE_OK) { _bce_rpc_fail(c, r); return; }
-            c->state = _BCE_RPC_SENDING;
-            c->want = BCE_WANT_WRITE;
+            /* still connecting: the call's own deadline (rpc_timeout_ms) holds here too */
+            if (r == 1 && (now = _bce_now_ms()) < c->deadline) { c->more = c->conn.rx_more; return; }
+            if (r < 0) { _bce_rpc_fail(c, r); return; }
+            if (r == BCE_OK) {
+                c->state = _BCE_RPC_SENDING;
+                c->want = BCE_WANT_WRITE;
+            }
         }
         if (now >= c->deadline) {
             _bce_rpc_error(c, "timed out waiting for the daemon's answer (rpc_timeout_ms)", NULL);
@@ -3684,6 +3718,7 @@ static void _bce_rpc_io(_bce_rpc_t *c, int revents, long long now) {
                 n = _bce_conn_recv(&c->conn, c->in + c->in_len, room < slice ? room : slice);
                 if (n == _BCE_IO_AGAIN_READ || n == _BCE_IO_AGAIN_WRITE) {
                     c->want = n == _BCE_IO_AGAIN_READ ? BCE_WANT_READ : BCE_WANT_WRITE;
+                    c->more = c->conn.rx_more;          /* TLS stopped at the budget */
                     return;
                 }
                 if (n <= 0 && c->in_len == 0 && _bce_rpc_retry_fresh(c, now)) { revents = 0; goto again; }
@@ -4681,7 +4716,10 @@ static long _bce_ws_read(_bce_ws_t *w, long long now) {
     room:
         n = _bce_conn_recv(&w->conn, (char *)w->in + w->in_len,
                            w->in_cap - w->in_len < w->slice ? w->in_cap - w->in_len : w->slice);
-        if (n == _BCE_IO_AGAIN_READ || n == _BCE_IO_AGAIN_WRITE) return total;
+        if (n == _BCE_IO_AGAIN_READ || n == _BCE_IO_AGAIN_WRITE) {
+            if (w->conn.rx_more) w->more = 1;       /* TLS stopped at the budget */
+            return total;
+        }
         if (n <= 0 && total > 0) {  /* hand over the bytes first; the end comes next call */
             w->peer_gone = n == 0 ? 1 : (int)n;
             return total;
@@ -4715,9 +4753,10 @@ static void _bce_ws_io(_bce_ws_t *w, int revents, long long now) {
     int r;
     w->slice = BCE_IO_SLICE_BYTES;
     w->more = 0;
+    _bce_conn_slice(&w->conn, w->stop, w->state == _BCE_WS_CONNECTING || w->state == _BCE_WS_HANDSHAKE ? w->conn.deadline : 0);
     if (w->state == _BCE_WS_CONNECTING) {
         r = _bce_conn_progress(&w->conn, revents, now);
-        if (r == 1) return;
+        if (r == 1) { w->more = w->conn.rx_more; return; }
         if (r != BCE_OK) {
             _bce_ws_log(w, BCE_LOG_WARN, "connect failed: ", w->error);
             _bce_ws_closed(w, 1006, w->error, r, now);
