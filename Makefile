@@ -122,6 +122,12 @@ $(BUILD)/san_test_%: tests/test_%.c $(TEST_DEPS) | $(BUILD)
 $(BUILD)/fake_daemon: tests/fake_daemon.c | $(BUILD)
 	$(CC) $(WARN) -D_POSIX_C_SOURCE=200809L -O2 -g $< -o $@
 
+# The hostile TLS server test_hostile starts: a real handshake, then encrypted warning alerts.
+$(BUILD)/tls_alert_server: tests/tls_alert_server.c | $(BUILD)
+	$(CC) $(WARN) -D_POSIX_C_SOURCE=200809L -O2 -g $< -o $@ $(TLS_LIBS)
+
+$(BUILD)/test_hostile $(BUILD)/san_test_hostile: $(BUILD)/tls_alert_server
+
 # the command-line listener
 cli: $(BUILD)/bitcart-listen
 

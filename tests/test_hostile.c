@@ -39,7 +39,8 @@ static const char *const tls_flood_argv[] = {"/usr/bin/python3", "tests/tls_floo
 #define UNDER_ASAN 0
 #endif
 
-static int g_port, g_tls_port, g_valgrind, g_uniq;
+static int g_port, g_tls_port, g_tls_post_port, g_valgrind, g_uniq;
+static char g_ca[512];              /* tests/make_certs.sh's CA, for "tls_post" */
 static long long g_margin;          /* what a deadline may be overrun by: 100 ms plainly */
 static long long g_step_max;        /* the longest one step(..., 0) may take */
 static long long g_gap_max;         /* the longest wait of the other stream's events */
@@ -67,11 +68,18 @@ static void log_fn(int level, const char *msg, void *ud) {
 }
 
 /* kind "tls_alerts": tests/tls_flood.py, which answers the ClientHello with endless warning
-   alerts (its URL is https://; the certificate is never reached, skip_verify is set anyway) */
-static int is_tls(const char *kind) { return strcmp(kind, "tls_alerts") == 0; }
+   alerts (the certificate is never reached: skip_verify). "tls_post": tests/tls_alert_server.c,
+   a verified handshake (the test CA), then endless encrypted warning alerts. */
+static int is_tls(const char *kind) { return strncmp(kind, "tls_", 4) == 0; }
+
+static void set_tls(bce_coin_desc_t *d, const char *kind) {
+    d->tls.skip_verify = strcmp(kind, "tls_alerts") == 0;
+    if (strcmp(kind, "tls_post") == 0) d->tls.ca_file = g_ca;
+}
 
 static void case_url(char *out, size_t cap, const char *kind) {
-    if (is_tls(kind)) snprintf(out, cap, "https://127.0.0.1:%d/case/%d", g_tls_port, ++g_uniq);
+    if (is_tls(kind))
+        snprintf(out, cap, "https://127.0.0.1:%d/case/%d", strcmp(kind, "tls_post") == 0 ? g_tls_post_port : g_tls_port, ++g_uniq);
     else snprintf(out, cap, "http://127.0.0.1:%d/case/%s.%d", g_port, kind, ++g_uniq);
 }
 
@@ -85,7 +93,7 @@ static bce_coin_t *coin_for(const char *kind, int rpc_ms, int connect_ms, log_t 
     d.xpub = "w";
     d.rpc_timeout_ms = rpc_ms;
     d.connect_timeout_ms = connect_ms;
-    d.tls.skip_verify = is_tls(kind);
+    set_tls(&d, kind);
     d.logger.fn = log_fn;
     d.logger.user_data = log;
     d.logger.level = BCE_LOG_WARN;
@@ -282,7 +290,7 @@ static void check_stop(int what, const char *kind) {
         p.url = url;
         p.rpc_timeout_ms = 5000;
         p.connect_timeout_ms = 1000;
-        p.tls.skip_verify = is_tls(kind);
+        set_tls(&p, kind);
         p.logger.fn = log_fn;
         p.logger.user_data = &log;
         {
@@ -671,6 +679,41 @@ static void test_tls_alerts(void) {
     bce_coin_destroy(c);
 }
 
+/* After a verified handshake, encrypted warning alerts in answer to the request: bce_rpc ends
+   at rpc_timeout_ms, polling steps stay short, bce_stop ends bce_rpc and polling at once. */
+static void test_tls_encrypted_alerts(void) {
+    log_t log;
+    bce_coin_t *c = coin_for("tls_post", 1000, 2000, &log);
+    char out[64];
+    size_t n = 0;
+    long long t0 = now_ms(), dt, worst = 0;
+    int r = bce_rpc(c, "get_updates", NULL, out, sizeof out, &n), rc = 1, steps = 0;
+    dt = now_ms() - t0;
+    CHECK_INT(r, BCE_ERR_TIMEOUT);
+    CHECK(dt <= 1000 + g_margin);
+    CHECK(strstr(bce_coin_last_error(c), "rpc_timeout_ms") != NULL);
+    printf("  bce_rpc against encrypted alerts after the handshake: %lld ms, %s\n", dt, bce_coin_last_error(c));
+    bce_coin_destroy(c);
+    c = coin_for("tls_post", 600, 2000, &log);
+    CHECK_INT(bce_coin_start_polling(c, 100), BCE_OK);
+    t0 = now_ms();
+    while (rc == 1 && now_ms() - t0 < 1000) {
+        wait_coin(c, 50);
+        dt = timed_coin_step(c, &rc);
+        if (dt > worst) worst = dt;
+        steps++;
+    }
+    CHECK_INT(rc, 1);
+    CHECK(worst <= g_step_max);
+    CHECK(strstr(log.last, "rpc_timeout_ms") != NULL);
+    printf("  polling against encrypted alerts: %d steps, the longest %lld ms; log: %s\n", steps, worst, log.last);
+    bce_stop(c);
+    CHECK_INT(bce_coin_step(c, 0), 0);
+    bce_coin_destroy(c);
+    check_stop(RUN_RPC, "tls_post");
+    check_stop(RUN_POLL, "tls_post");
+}
+
 /* A manager: BTC's daemon floods alerts at every TLS connect (websocket and catch-up), LTC's
    events (the C fake daemon) keep arriving in time and every step stays short. */
 static void test_tls_manager(void) {
@@ -755,7 +798,7 @@ static void test_tls_manager(void) {
 int main(void) {
     daemon_t peer;
 #ifdef BCE_USE_MBEDTLS
-    daemon_t tls_peer;
+    daemon_t tls_peer, tls_post;
 #endif
     const char *pre = getenv("LD_PRELOAD");
     g_valgrind = pre && strstr(pre, "vgpreload") != NULL;
@@ -777,6 +820,24 @@ int main(void) {
         return 1;
     }
     g_tls_port = tls_peer.port;
+    {
+        const char *srv[] = {NULL, NULL, NULL, NULL};
+        char cert[512], key[512], cmd[600];
+        snprintf(g_ca, sizeof g_ca, "%s", build_path("certs/ca.pem"));
+        snprintf(cert, sizeof cert, "%s", build_path("certs/good.pem"));
+        snprintf(key, sizeof key, "%s", build_path("certs/good.key"));
+        snprintf(cmd, sizeof cmd, "bash tests/make_certs.sh '%s'", build_path("certs"));
+        srv[0] = build_path("tls_alert_server");
+        srv[1] = cert;
+        srv[2] = key;
+        if (system(cmd) != 0 || daemon_start(&tls_post, srv) != 0) {
+            fprintf(stderr, "could not make the certificates or start %s\n", srv[0]);
+            daemon_stop(&tls_peer);
+            daemon_stop(&peer);
+            return 1;
+        }
+        g_tls_post_port = tls_post.port;
+    }
 #endif
     RUN_ONLY(test_rpc_deadlines);
     RUN_ONLY(test_one_byte_chunks);
@@ -789,12 +850,14 @@ int main(void) {
 #ifdef BCE_USE_MBEDTLS
     RUN_ONLY(test_tls_alerts);
     RUN_ONLY(test_tls_manager);
+    RUN_ONLY(test_tls_encrypted_alerts);
 #endif
     printf("  the longest step(..., 0): %lld ms; the slowest event of the other stream: %lld ms; "
            "the longest return after bce_stop: %lld ms\n", g_worst_step, g_worst_gap, g_worst_late);
     daemon_stop(&peer);
 #ifdef BCE_USE_MBEDTLS
     daemon_stop(&tls_peer);
+    daemon_stop(&tls_post);
 #endif
     test_only_check("HOSTILE_ONLY");
     TEST_MAIN_END("test_hostile");
