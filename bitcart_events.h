@@ -483,9 +483,12 @@
    ----
    Time is bounded like size: whatever a daemon or TLS peer sends, and however fast or slowly
    it sends it (floods of interim 1xx answers, one byte every few ms, endless headers, chunk
-   extensions or trailers, millions of 1-byte chunks), these hold (tests/test_hostile.c checks
-   each against a hostile peer, tests/http_peer.py):
-     bce_rpc                  returns within rpc_timeout_ms (+ about 100 ms): BCE_ERR_TIMEOUT
+   extensions or trailers, millions of 1-byte chunks, endless TLS warning alerts before or
+   after the handshake), these hold (tests/test_hostile.c checks each against a hostile peer:
+   tests/http_peer.py, tests/tls_flood.py, tests/tls_alert_server.c):
+     bce_rpc                  returns within rpc_timeout_ms (+ about 100 ms): BCE_ERR_TIMEOUT;
+                              the connect counts in it (a connect_timeout_ms longer than
+                              rpc_timeout_ms does not extend the call)
      a connect                TCP, TLS and the websocket upgrade answer within
                               connect_timeout_ms (+ about 100 ms): BCE_ERR_TIMEOUT, else the
                               limit it broke
@@ -493,7 +496,12 @@
                               within a few milliseconds (plus the parse of one complete
                               message or answer, which its size limit bounds); when a slice
                               ends before the socket is drained, *_timeout_ms is 0 so that
-                              the rest is read at once (TLS may hold bytes poll(2) cannot see)
+                              the rest is read at once (TLS may hold bytes poll(2) cannot see).
+                              Over TLS the slice counts raw input, each read as at least
+                              1 KiB: mbedTLS skips warning alerts and empty records without
+                              returning, so its input callback stops at the slice, the
+                              deadline or the stop flag. A step that handles a TLS handshake
+                              message also pays its public-key operations (milliseconds)
      bce_stop                 takes effect within 100 ms: every read loop checks the stop flag,
                               and a blocking call's wait wakes at once; bce_rpc then returns
                               BCE_ERR_CLOSED ("stopped")
@@ -2755,7 +2763,7 @@ struct _bce_conn_t {
     /* One step's reading below a transport that loops on its own (mbedTLS reads record after
        record while its input callback has bytes: ignored warning alerts return nothing to
        us): set by _bce_conn_slice at the start of each step. */
-    size_t rx_budget;           /* raw bytes the step may still read (each read costs >= 512) */
+    size_t rx_budget;           /* raw bytes the step may still read (each read costs >= 1024) */
     long long rx_deadline;      /* stop reading at this time (0: no deadline) */
     const volatile sig_atomic_t *rx_stop;   /* the owner's stop flag, or NULL */
     int rx_more;                /* reading stopped with input perhaps pending: do not wait */
@@ -3108,7 +3116,7 @@ static int _bce_tls_bio_send(void *ctx, const unsigned char *buf, size_t len) {
 
 /* mbedTLS reads through this until it returns WANT_READ, across records it skips (warning
    alerts, empty records) without returning to us: so it says WANT_READ itself once the
-   step's budget is spent (a read costs at least 512 bytes, which bounds the number of
+   step's budget is spent (a read costs at least 1024 bytes, which bounds the number of
    recv calls too), the deadline has passed or the owner's stop flag is set. mbedTLS keeps
    a partly read record and goes on at the next call; rx_more tells the caller not to wait. */
 static int _bce_tls_bio_recv(void *ctx, unsigned char *buf, size_t len) {
@@ -3121,7 +3129,7 @@ static int _bce_tls_bio_recv(void *ctx, unsigned char *buf, size_t len) {
     for (;;) {
         ssize_t n = recv(c->fd, buf, len, 0);
         if (n >= 0) {
-            size_t cost = (size_t)n < 512 ? 512 : (size_t)n;
+            size_t cost = (size_t)n < 1024 ? 1024 : (size_t)n;
             c->rx_budget -= cost < c->rx_budget ? cost : c->rx_budget;
             return (int)n;
         }
