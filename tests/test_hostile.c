@@ -25,7 +25,9 @@
 
 static const char *const peer_argv[] = {"/usr/bin/python3", "tests/http_peer.py", "--port", "0", NULL};
 static const char *const ltc_argv[] = {FAKE_DAEMON, "--port", "0", "--currency", "LTC", NULL};
+#ifdef BCE_USE_MBEDTLS
 static const char *const tls_flood_argv[] = {"/usr/bin/python3", "tests/tls_flood.py", "--port", "0", NULL};
+#endif
 
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer)
