@@ -3666,7 +3666,8 @@ static void _bce_rpc_finish(_bce_rpc_t *c);
 static void _bce_rpc_io(_bce_rpc_t *c, int revents, long long now) {
     size_t slice = BCE_IO_SLICE_BYTES;
     c->more = 0;
-    _bce_conn_slice(&c->conn, c->stop, c->state == _BCE_RPC_CONNECTING && c->conn.deadline < c->deadline ? c->conn.deadline : c->deadline);
+    _bce_conn_slice(&c->conn, c->stop,
+                    c->state == _BCE_RPC_CONNECTING && c->conn.deadline < c->deadline ? c->conn.deadline : c->deadline);
     for (;;) {
     again:                          /* a transparent reconnect starts over from here */
         if (c->state == _BCE_RPC_CONNECTING) {
@@ -4761,7 +4762,8 @@ static void _bce_ws_io(_bce_ws_t *w, int revents, long long now) {
     int r;
     w->slice = BCE_IO_SLICE_BYTES;
     w->more = 0;
-    _bce_conn_slice(&w->conn, w->stop, w->state == _BCE_WS_CONNECTING || w->state == _BCE_WS_HANDSHAKE ? w->conn.deadline : 0);
+    _bce_conn_slice(&w->conn, w->stop,
+                    w->state == _BCE_WS_CONNECTING || w->state == _BCE_WS_HANDSHAKE ? w->conn.deadline : 0);
     if (w->state == _BCE_WS_CONNECTING) {
         r = _bce_conn_progress(&w->conn, revents, now);
         if (r == 1) { w->more = w->conn.rx_more; return; }
