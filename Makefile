@@ -28,7 +28,7 @@ export BUILD_DIR = $(BUILD)
 FAST    := test_json test_dispatch test_http test_frames
 NET     := test_net test_ws test_ws_peer test_ws_node test_tls test_faults test_limits test_portable test_hostile test_config
 UNIT    := $(FAST) $(NET)
-TLS_UNIT := test_tls test_config
+TLS_UNIT := test_tls test_config test_hostile
 TLS_LIBS := -lmbedtls -lmbedx509 -lmbedcrypto
 LIBS    := -lpthread $(TLS_LIBS)
 TEST_LIBS = -lpthread $(if $(filter $(TLS_UNIT),test_$*),$(TLS_LIBS))
@@ -121,6 +121,12 @@ $(BUILD)/san_test_%: tests/test_%.c $(TEST_DEPS) | $(BUILD)
 # The fake daemon the network tests start (tests/fake_daemon.py is its aiohttp twin).
 $(BUILD)/fake_daemon: tests/fake_daemon.c | $(BUILD)
 	$(CC) $(WARN) -D_POSIX_C_SOURCE=200809L -O2 -g $< -o $@
+
+# The hostile TLS server test_hostile starts: a real handshake, then encrypted warning alerts.
+$(BUILD)/tls_alert_server: tests/tls_alert_server.c | $(BUILD)
+	$(CC) $(WARN) -D_POSIX_C_SOURCE=200809L -O2 -g $< -o $@ $(TLS_LIBS)
+
+$(BUILD)/test_hostile $(BUILD)/san_test_hostile: $(BUILD)/tls_alert_server
 
 # the command-line listener
 cli: $(BUILD)/bitcart-listen

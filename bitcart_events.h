@@ -498,9 +498,12 @@
    ----
    Time is bounded like size: whatever a daemon or TLS peer sends, and however fast or slowly
    it sends it (floods of interim 1xx answers, one byte every few ms, endless headers, chunk
-   extensions or trailers, millions of 1-byte chunks), these hold (tests/test_hostile.c checks
-   each against a hostile peer, tests/http_peer.py):
-     bce_rpc                  returns within rpc_timeout_ms (+ about 100 ms): BCE_ERR_TIMEOUT
+   extensions or trailers, millions of 1-byte chunks, endless TLS warning alerts before or
+   after the handshake), these hold (tests/test_hostile.c checks each against a hostile peer:
+   tests/http_peer.py, tests/tls_flood.py, tests/tls_alert_server.c):
+     bce_rpc                  returns within rpc_timeout_ms (+ about 100 ms): BCE_ERR_TIMEOUT;
+                              the connect counts in it (a connect_timeout_ms longer than
+                              rpc_timeout_ms does not extend the call)
      a late step              a step that comes after a call's deadline (the caller was busy
                               for longer than rpc_timeout_ms, or connect_timeout_ms during the
                               websocket upgrade) still reads what has arrived, one slice of
@@ -515,7 +518,12 @@
                               within a few milliseconds (plus the parse of one complete
                               message or answer, which its size limit bounds); when a slice
                               ends before the socket is drained, *_timeout_ms is 0 so that
-                              the rest is read at once (TLS may hold bytes poll(2) cannot see)
+                              the rest is read at once (TLS may hold bytes poll(2) cannot see).
+                              Over TLS the slice counts raw input, each read as at least
+                              1 KiB: mbedTLS skips warning alerts and empty records without
+                              returning, so its input callback stops at the slice, the
+                              deadline or the stop flag. A step that handles a TLS handshake
+                              message also pays its public-key operations (milliseconds)
      bce_stop                 takes effect within 100 ms: every read loop checks the stop flag,
                               and a blocking call's wait wakes at once; bce_rpc then returns
                               BCE_ERR_CLOSED ("stopped")
@@ -2780,6 +2788,13 @@ struct _bce_conn_t {
        With open set it replaces the TCP connect too; otherwise it wraps the connected socket. */
     const _bce_io_t *transport;
     void *transport_ctx;
+    /* One step's reading below a transport that loops on its own (mbedTLS reads record after
+       record while its input callback has bytes: ignored warning alerts return nothing to
+       us): set by _bce_conn_slice at the start of each step. */
+    size_t rx_budget;           /* raw bytes the step may still read (each read costs >= 1024) */
+    long long rx_deadline;      /* stop reading at this time (0: no deadline) */
+    const volatile sig_atomic_t *rx_stop;   /* the owner's stop flag, or NULL */
+    int rx_more;                /* reading stopped with input perhaps pending: do not wait */
 #ifdef _WIN32
     int wsa;                    /* holds a Winsock reference (from resolving to closing) */
 #endif
@@ -3009,6 +3024,15 @@ static int _bce_conn_progress(_bce_conn_t *c, int revents, long long now) {
     return BCE_OK;
 }
 
+/* Starts a step's reading: BCE_IO_SLICE_BYTES of raw input at most, until deadline (0: none)
+   or until *stop is set. Transports check it on every read (TLS: _bce_tls_bio_recv). */
+static void _bce_conn_slice(_bce_conn_t *c, const volatile sig_atomic_t *stop, long long deadline) {
+    c->rx_budget = BCE_IO_SLICE_BYTES;
+    c->rx_deadline = deadline;
+    c->rx_stop = stop;
+    c->rx_more = 0;
+}
+
 static long _bce_conn_send(_bce_conn_t *c, const char *buf, size_t len) {
     return c->io ? c->io->send(c, buf, len) : _bce_plain_send(c, buf, len);
 }
@@ -3118,11 +3142,25 @@ static int _bce_tls_bio_send(void *ctx, const unsigned char *buf, size_t len) {
     }
 }
 
+/* mbedTLS reads through this until it returns WANT_READ, across records it skips (warning
+   alerts, empty records) without returning to us: so it says WANT_READ itself once the
+   step's budget is spent (a read costs at least 1024 bytes, which bounds the number of
+   recv calls too), the deadline has passed or the owner's stop flag is set. mbedTLS keeps
+   a partly read record and goes on at the next call; rx_more tells the caller not to wait. */
 static int _bce_tls_bio_recv(void *ctx, unsigned char *buf, size_t len) {
     _bce_conn_t *c = (_bce_conn_t *)ctx;
+    if (!c->rx_budget || (c->rx_stop && *c->rx_stop) || (c->rx_deadline && _bce_now_ms() >= c->rx_deadline)) {
+        c->rx_more = 1;
+        return MBEDTLS_ERR_SSL_WANT_READ;
+    }
+    if (len > c->rx_budget) len = c->rx_budget;
     for (;;) {
         ssize_t n = recv(c->fd, buf, len, 0);
-        if (n >= 0) return (int)n;
+        if (n >= 0) {
+            size_t cost = (size_t)n < 1024 ? 1024 : (size_t)n;
+            c->rx_budget -= cost < c->rx_budget ? cost : c->rx_budget;
+            return (int)n;
+        }
         if (errno == EINTR) continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) return MBEDTLS_ERR_SSL_WANT_READ;
         return MBEDTLS_ERR_NET_RECV_FAILED;
@@ -3660,14 +3698,19 @@ static void _bce_rpc_io(_bce_rpc_t *c, int revents, long long now) {
     size_t slice = BCE_IO_SLICE_BYTES;
     int late = 0;
     c->more = 0;
+    _bce_conn_slice(&c->conn, c->stop,
+                    c->state == _BCE_RPC_CONNECTING && c->conn.deadline < c->deadline ? c->conn.deadline : c->deadline);
     for (;;) {
     again:                          /* a transparent reconnect starts over from here */
         if (c->state == _BCE_RPC_CONNECTING) {
             int r = _bce_conn_progress(&c->conn, revents, now);
-            if (r == 1) return;
-            if (r != BCE_OK) { _bce_rpc_fail(c, r); return; }
-            c->state = _BCE_RPC_SENDING;
-            c->want = BCE_WANT_WRITE;
+            /* still connecting: the call's own deadline (rpc_timeout_ms) holds here too */
+            if (r == 1 && (now = _bce_now_ms()) < c->deadline) { c->more = c->conn.rx_more; return; }
+            if (r < 0) { _bce_rpc_fail(c, r); return; }
+            if (r == BCE_OK) {
+                c->state = _BCE_RPC_SENDING;
+                c->want = BCE_WANT_WRITE;
+            }
         }
         if (c->state != _BCE_RPC_RECEIVING && now >= c->deadline) goto timeout;
         if (c->state == _BCE_RPC_SENDING) {
@@ -3691,7 +3734,10 @@ static void _bce_rpc_io(_bce_rpc_t *c, int revents, long long now) {
                 int r, eof = 0;
                 size_t room;
                 if (c->stop && *c->stop) return;         /* the owner ends the call */
-                if ((now = _bce_now_ms()) >= c->deadline) late = 1;  /* what has arrived, one slice */
+                if ((now = _bce_now_ms()) >= c->deadline && !late) {
+                    late = 1;                            /* what has arrived, one slice: */
+                    c->conn.rx_deadline = 0;             /* TLS too, within the slice's budget */
+                }
                 if (!slice) {
                     if (late) goto timeout;
                     c->more = 1;                         /* the rest at the next step */
@@ -3713,6 +3759,7 @@ static void _bce_rpc_io(_bce_rpc_t *c, int revents, long long now) {
                 if (n == _BCE_IO_AGAIN_READ || n == _BCE_IO_AGAIN_WRITE) {
                     if (late) goto timeout;              /* nothing more has arrived */
                     c->want = n == _BCE_IO_AGAIN_READ ? BCE_WANT_READ : BCE_WANT_WRITE;
+                    c->more = c->conn.rx_more;          /* TLS stopped at the budget */
                     return;
                 }
                 if (n <= 0 && c->in_len == 0 && _bce_rpc_retry_fresh(c, now)) { revents = 0; goto again; }
@@ -4713,7 +4760,10 @@ static long _bce_ws_read(_bce_ws_t *w, long long now) {
     room:
         n = _bce_conn_recv(&w->conn, (char *)w->in + w->in_len,
                            w->in_cap - w->in_len < w->slice ? w->in_cap - w->in_len : w->slice);
-        if (n == _BCE_IO_AGAIN_READ || n == _BCE_IO_AGAIN_WRITE) return total;
+        if (n == _BCE_IO_AGAIN_READ || n == _BCE_IO_AGAIN_WRITE) {
+            if (w->conn.rx_more) w->more = 1;       /* TLS stopped at the budget */
+            return total;
+        }
         if (n <= 0 && total > 0) {  /* hand over the bytes first; the end comes next call */
             w->peer_gone = n == 0 ? 1 : (int)n;
             return total;
@@ -4747,9 +4797,11 @@ static void _bce_ws_io(_bce_ws_t *w, int revents, long long now) {
     int r;
     w->slice = BCE_IO_SLICE_BYTES;
     w->more = 0;
+    _bce_conn_slice(&w->conn, w->stop,
+                    w->state == _BCE_WS_CONNECTING || w->state == _BCE_WS_HANDSHAKE ? w->conn.deadline : 0);
     if (w->state == _BCE_WS_CONNECTING) {
         r = _bce_conn_progress(&w->conn, revents, now);
-        if (r == 1) return;
+        if (r == 1) { w->more = w->conn.rx_more; return; }
         if (r != BCE_OK) {
             _bce_ws_log(w, BCE_LOG_WARN, "connect failed: ", w->error);
             _bce_ws_closed(w, 1006, w->error, r, now);

@@ -936,7 +936,10 @@ static int http_post(const char *body, size_t len, const char *id, char *why, si
     o += len;
     g_post.err[0] = 0;
     r = _bce_conn_open(&g_post.conn, &g_post.url, _bce_now_ms(), opt.post_timeout_ms);
-    while (r == BCE_OK && (r = _bce_conn_progress(&g_post.conn, revents, _bce_now_ms())) == 1)
+    /* TLS input is read in slices that end at the deadline or a stop signal (a flood of TLS
+       alerts cannot hold the POST); a new slice before every read */
+    while (r == BCE_OK && (_bce_conn_slice(&g_post.conn, &g_signalled, deadline),
+                           r = _bce_conn_progress(&g_post.conn, revents, _bce_now_ms())) == 1)
         r = (revents = post_wait(g_post.conn.want, deadline)) < 0 ? BCE_ERR_TIMEOUT : BCE_OK;
     if (r != BCE_OK) {
         if (r == BCE_ERR_TIMEOUT && !g_post.err[0]) post_gave_up(why, whycap, "connecting");
@@ -970,6 +973,7 @@ static int http_post(const char *body, size_t len, const char *id, char *why, si
             g_post.in = p;
             g_post.in_cap = cap;
         }
+        _bce_conn_slice(&g_post.conn, &g_signalled, deadline);
         n = _bce_conn_recv(&g_post.conn, g_post.in + in_len, g_post.in_cap - in_len - 1);
         if (n == _BCE_IO_AGAIN_READ || n == _BCE_IO_AGAIN_WRITE) {
             if (post_wait(n == _BCE_IO_AGAIN_READ ? BCE_WANT_READ : BCE_WANT_WRITE, deadline) >= 0) continue;

@@ -9,14 +9,17 @@ X-Bitcart-Signature must be the body's HMAC-SHA256. Seeded misbehaviour per requ
 500 without logging, 5% log and then answer 500 (the sender retries: a duplicate), 1% hang
 for HANG_S seconds (past the sender's timeout) and then log and answer 200 (a late duplicate);
 the rest log and answer 200. Bad ids or signatures are logged to LOG.bad. With "hang" every
-request is noted in LOG.got on arrival, then hangs HANG_S. SIGTERM: exit 0.
+request is noted in LOG.got on arrival, then hangs HANG_S; with "ok" every request is logged and
+answered 200. $SPOOL_RECEIVER_TLS=CERT:KEY serves HTTPS. SIGTERM: exit 0.
 """
 import hashlib
 import hmac
 import http.server
 import json
+import os
 import random
 import signal
+import ssl
 import sys
 import threading
 import time
@@ -25,6 +28,8 @@ LOG, SEED = sys.argv[1], int(sys.argv[2])
 SECRET = open(sys.argv[3], "rb").readline().rstrip(b"\r\n") if len(sys.argv) > 3 and sys.argv[3] else None
 HANG_S = float(sys.argv[4]) if len(sys.argv) > 4 else 1.0
 ALWAYS_HANG = len(sys.argv) > 5 and sys.argv[5] == "hang"
+ALWAYS_OK = len(sys.argv) > 5 and sys.argv[5] == "ok"   # log and answer 200, every time
+TLS = os.environ.get("SPOOL_RECEIVER_TLS")             # "CERT:KEY": serve HTTPS with them
 RNG = random.Random(SEED)
 LOCK = threading.Lock()
 
@@ -67,6 +72,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             log(LOG + ".got", body.decode("utf-8", "replace"))
             time.sleep(HANG_S)
             return self.answer(200)
+        if ALWAYS_OK:
+            log(LOG, body.decode("utf-8"))
+            return self.answer(200)
         with LOCK:
             r = RNG.random()
         line = body.decode("utf-8")
@@ -86,6 +94,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
 def main():
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
+    if TLS:
+        cert, key = TLS.split(":", 1)
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(cert, key)
+        server.socket = ctx.wrap_socket(server.socket, server_side=True)
     signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
     print("PORT %d" % server.server_address[1], flush=True)
     server.serve_forever()

@@ -595,6 +595,28 @@ while True:
         wait "$DPID"
     fi
 
+    # a TLS peer that answers the ClientHello with endless warning alerts (tests/tls_flood.py;
+    # mbedTLS skips each and reads on): SIGTERM ends bitcart-listen within 1 s (issue 13)
+    if start_daemon tlsflood "$PY" "$HERE/tls_flood.py" --announce; then
+        local tb mode m=0
+        for tb in "$BUILD/san_bitcart-listen" "$BUILD/bitcart-listen"; do
+            "$tb" --version 2>/dev/null | grep -q "TLS: not built in" && continue
+            for mode in ws poll; do
+                m=$((m + 1))
+                BIN=$tb listen "tlsflood$m" --url "https://127.0.0.1:$PORT" --xpub w --insecure \
+                    $([ $mode = poll ] && echo --poll)
+                wait_until 10 has_text "$LIB_TMP/tlsflood.dout" "FLOOD $m"
+                t0=$(date +%s%N)
+                stop_listener TERM
+                t1=$(( ($(date +%s%N) - t0) / 1000000 ))
+                check "signals: SIGTERM during a TLS alert flood ($mode, $(basename "$tb")): exit 0 within 1 s (got $RC after $t1 ms)" \
+                    test "$RC" = 0 -a "$t1" -le 1000
+            done
+        done
+        kill -TERM "$DPID"
+        wait "$DPID"
+    fi
+
     echo "== TLS (aiohttp daemon with a test CA)"
     if ! bash "$HERE/make_certs.sh" "$BUILD/certs"; then
         bad "tls: tests/make_certs.sh failed"

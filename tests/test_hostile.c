@@ -13,6 +13,9 @@
    the C fake daemon, $BUILD_DIR/fake_daemon, itself). HOSTILE_ONLY=<part of a test's name> runs only those tests;
    HOSTILE_VERBOSE=1 prints the library's log lines. Under valgrind (detected through LD_PRELOAD) the margins are
    wider and the big body smaller: valgrind runs the client some 20-50 times slower. */
+#ifndef TEST_NO_TLS
+#define BCE_USE_MBEDTLS                     /* the TLS cases (not in the -m32 build: no mbedTLS) */
+#endif
 #define BITCART_EVENTS_IMPLEMENTATION
 #include "bitcart_events.h"
 #include "test.h"
@@ -22,6 +25,9 @@
 
 static const char *const peer_argv[] = {"/usr/bin/python3", "tests/http_peer.py", "--port", "0", NULL};
 static const char *const ltc_argv[] = {FAKE_DAEMON, "--port", "0", "--currency", "LTC", NULL};
+#ifdef BCE_USE_MBEDTLS
+static const char *const tls_flood_argv[] = {"/usr/bin/python3", "tests/tls_flood.py", "--port", "0", NULL};
+#endif
 
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer)
@@ -35,7 +41,8 @@ static const char *const ltc_argv[] = {FAKE_DAEMON, "--port", "0", "--currency",
 #define UNDER_ASAN 0
 #endif
 
-static int g_port, g_valgrind, g_uniq;
+static int g_port, g_tls_port, g_tls_post_port, g_valgrind, g_uniq;
+static char g_ca[512];              /* tests/make_certs.sh's CA, for "tls_post" */
 static long long g_margin;          /* what a deadline may be overrun by: 100 ms plainly */
 static long long g_step_max;        /* the longest one step(..., 0) may take */
 static long long g_gap_max;         /* the longest wait of the other stream's events */
@@ -62,8 +69,20 @@ static void log_fn(int level, const char *msg, void *ud) {
     if (getenv("HOSTILE_VERBOSE")) fprintf(stderr, "  log: %s\n", msg);
 }
 
+/* kind "tls_alerts": tests/tls_flood.py, which answers the ClientHello with endless warning
+   alerts (the certificate is never reached: skip_verify). "tls_post": tests/tls_alert_server.c,
+   a verified handshake (the test CA), then endless encrypted warning alerts. */
+static int is_tls(const char *kind) { return strncmp(kind, "tls_", 4) == 0; }
+
+static void set_tls(bce_coin_desc_t *d, const char *kind) {
+    d->tls.skip_verify = strcmp(kind, "tls_alerts") == 0;
+    if (strcmp(kind, "tls_post") == 0) d->tls.ca_file = g_ca;
+}
+
 static void case_url(char *out, size_t cap, const char *kind) {
-    snprintf(out, cap, "http://127.0.0.1:%d/case/%s.%d", g_port, kind, ++g_uniq);
+    if (is_tls(kind))
+        snprintf(out, cap, "https://127.0.0.1:%d/case/%d", strcmp(kind, "tls_post") == 0 ? g_tls_post_port : g_tls_port, ++g_uniq);
+    else snprintf(out, cap, "http://127.0.0.1:%d/case/%s.%d", g_port, kind, ++g_uniq);
 }
 
 static bce_coin_t *coin_for(const char *kind, int rpc_ms, int connect_ms, log_t *log) {
@@ -76,6 +95,7 @@ static bce_coin_t *coin_for(const char *kind, int rpc_ms, int connect_ms, log_t 
     d.xpub = "w";
     d.rpc_timeout_ms = rpc_ms;
     d.connect_timeout_ms = connect_ms;
+    set_tls(&d, kind);
     d.logger.fn = log_fn;
     d.logger.user_data = log;
     d.logger.level = BCE_LOG_WARN;
@@ -271,6 +291,8 @@ static void check_stop(int what, const char *kind) {
         case_url(url, sizeof url, kind);
         p.url = url;
         p.rpc_timeout_ms = 5000;
+        p.connect_timeout_ms = 1000;
+        set_tls(&p, kind);
         p.logger.fn = log_fn;
         p.logger.user_data = &log;
         {
@@ -302,11 +324,12 @@ static void check_stop(int what, const char *kind) {
     if (what == RUN_RPC) CHECK(strstr(bce_coin_last_error(c), "stopped") != NULL);
     if (test_failures_now) fprintf(stderr, "  stop case %d/%s: result %d, %lld ms after bce_stop\n", what, kind, r, late);
     if (c) {
-        check_next_call(c);
+        if (!is_tls(kind)) check_next_call(c);      /* the TLS flooder never answers */
         bce_coin_destroy(c);
     }
     if (m) {
-        CHECK_INT(bce_rpc(bce_manager_wallet(m, "BTC", "w"), "get_updates", NULL, out, sizeof out, &n), BCE_OK);
+        if (!is_tls(kind))
+            CHECK_INT(bce_rpc(bce_manager_wallet(m, "BTC", "w"), "get_updates", NULL, out, sizeof out, &n), BCE_OK);
         bce_manager_destroy(m);
     }
 }
@@ -320,6 +343,13 @@ static void test_stop(void) {
     check_stop(RUN_WS, "ws_flood");
     check_stop(RUN_MGR_POLL, "interim_flood");
     check_stop(RUN_MGR_WS, "interim_flood");
+#ifdef BCE_USE_MBEDTLS
+    check_stop(RUN_RPC, "tls_alerts");
+    check_stop(RUN_POLL, "tls_alerts");
+    check_stop(RUN_WS, "tls_alerts");
+    check_stop(RUN_MGR_POLL, "tls_alerts");
+    check_stop(RUN_MGR_WS, "tls_alerts");
+#endif
 }
 
 /* ---- the websocket: its upgrade answer, and its catch-up call ---- */
@@ -640,12 +670,173 @@ static void test_late_step(void) {
     }
 }
 
+/* ---- TLS: a peer that answers the ClientHello with endless warning alerts ---- */
+
+#ifdef BCE_USE_MBEDTLS
+/* mbedTLS skips each warning alert and reads the next record for as long as its input
+   callback has bytes: the library's callback must stop at the step's budget, the deadline and
+   the stop flag. bce_rpc ends at rpc_timeout_ms (shorter than connect_timeout_ms) or at
+   connect_timeout_ms (the shorter), and polling steps stay short. */
+static void test_tls_alerts(void) {
+    static const int ms[2][2] = {{1000, 3000}, {3000, 500}};    /* rpc_timeout_ms, connect_timeout_ms */
+    log_t log;
+    bce_coin_t *c;
+    long long t0, dt, worst = 0;
+    int k, rc = 1, steps = 0;
+    for (k = 0; k < 2; k++) {
+        char out[64];
+        size_t n = 0;
+        int r, limit = ms[k][0] < ms[k][1] ? ms[k][0] : ms[k][1];
+        c = coin_for("tls_alerts", ms[k][0], ms[k][1], &log);
+        t0 = now_ms();
+        r = bce_rpc(c, "get_updates", NULL, out, sizeof out, &n);
+        dt = now_ms() - t0;
+        CHECK_INT(r, BCE_ERR_TIMEOUT);
+        CHECK(dt <= limit + g_margin);
+        CHECK(strstr(bce_coin_last_error(c), k == 0 ? "rpc_timeout_ms" : "connect_timeout_ms") != NULL);
+        printf("  bce_rpc against a TLS alert flood (rpc %d ms, connect %d ms): %lld ms, %s\n", ms[k][0], ms[k][1], dt,
+               bce_coin_last_error(c));
+        bce_coin_destroy(c);
+    }
+    c = coin_for("tls_alerts", 1000, 500, &log);
+    CHECK_INT(bce_coin_start_polling(c, 100), BCE_OK);
+    t0 = now_ms();
+    while (rc == 1 && now_ms() - t0 < 1200) {
+        wait_coin(c, 50);
+        dt = timed_coin_step(c, &rc);
+        if (dt > worst) worst = dt;
+        steps++;
+    }
+    CHECK_INT(rc, 1);
+    CHECK(worst <= g_step_max);
+    CHECK(strstr(log.last, "connect_timeout_ms") != NULL);
+    printf("  polling against a TLS alert flood: %d steps, the longest %lld ms; log: %s\n", steps, worst, log.last);
+    bce_stop(c);
+    CHECK_INT(bce_coin_step(c, 0), 0);
+    bce_coin_destroy(c);
+}
+
+/* After a verified handshake, encrypted warning alerts in answer to the request: bce_rpc ends
+   at rpc_timeout_ms, polling steps stay short, bce_stop ends bce_rpc and polling at once. */
+static void test_tls_encrypted_alerts(void) {
+    log_t log;
+    bce_coin_t *c = coin_for("tls_post", 1000, 2000, &log);
+    char out[64];
+    size_t n = 0;
+    long long t0 = now_ms(), dt, worst = 0;
+    int r = bce_rpc(c, "get_updates", NULL, out, sizeof out, &n), rc = 1, steps = 0;
+    dt = now_ms() - t0;
+    CHECK_INT(r, BCE_ERR_TIMEOUT);
+    CHECK(dt <= 1000 + g_margin);
+    CHECK(strstr(bce_coin_last_error(c), "rpc_timeout_ms") != NULL);
+    printf("  bce_rpc against encrypted alerts after the handshake: %lld ms, %s\n", dt, bce_coin_last_error(c));
+    bce_coin_destroy(c);
+    c = coin_for("tls_post", 600, 2000, &log);
+    CHECK_INT(bce_coin_start_polling(c, 100), BCE_OK);
+    t0 = now_ms();
+    while (rc == 1 && now_ms() - t0 < 1000) {
+        wait_coin(c, 50);
+        dt = timed_coin_step(c, &rc);
+        if (dt > worst) worst = dt;
+        steps++;
+    }
+    CHECK_INT(rc, 1);
+    CHECK(worst <= g_step_max);
+    CHECK(strstr(log.last, "rpc_timeout_ms") != NULL);
+    printf("  polling against encrypted alerts: %d steps, the longest %lld ms; log: %s\n", steps, worst, log.last);
+    bce_stop(c);
+    CHECK_INT(bce_coin_step(c, 0), 0);
+    bce_coin_destroy(c);
+    check_stop(RUN_RPC, "tls_post");
+    check_stop(RUN_POLL, "tls_post");
+}
+
+/* A manager: BTC's daemon floods alerts at every TLS connect (websocket and catch-up), LTC's
+   events (the C fake daemon) keep arriving in time and every step stays short. */
+static void test_tls_manager(void) {
+    daemon_t dl;
+    bce_manager_t *m;
+    bce_manager_desc_t md;
+    bce_coin_desc_t p;
+    bce_ws_opts_t o;
+    log_t log;
+    ltc_t *ltc = (ltc_t *)calloc(1, sizeof *ltc);
+    char url[128], lw[32];
+    bce_coin_t *wl;
+    long long t0, last_inject = 0, worst = 0;
+    int rc = 1;
+    if (daemon_start(&dl, ltc_argv) != 0) {
+        CHECK(0 && "the C fake daemon did not start");
+        free(ltc);
+        return;
+    }
+    memset(&md, 0, sizeof md);
+    memset(&log, 0, sizeof log);
+    md.logger.fn = log_fn;
+    md.logger.user_data = &log;
+    m = bce_manager_create(&md);
+    case_url(url, sizeof url, "tls_alerts");
+    memset(&p, 0, sizeof p);
+    p.url = url;
+    p.rpc_timeout_ms = 1000;
+    p.connect_timeout_ms = 500;
+    p.tls.skip_verify = 1;
+    p.logger = md.logger;
+    CHECK_INT(bce_manager_configure(m, "BTC", &p), BCE_OK);
+    p.url = dl.url;
+    p.tls.skip_verify = 0;
+    CHECK_INT(bce_manager_configure(m, "LTC", &p), BCE_OK);
+    CHECK(bce_manager_add_wallet(m, "BTC", "w") != NULL);
+    snprintf(lw, sizeof lw, "l%d", ++g_uniq);
+    wl = bce_manager_add_wallet(m, "LTC", lw);
+    bce_on(wl, "new_transaction", on_ltc, ltc);
+    memset(&o, 0, sizeof o);
+    o.ping_interval_ms = -1;
+    o.drain_interval_ms = -1;
+    o.force_connect = 1;                    /* BTC's failed connects do not end the run */
+    CHECK_INT(bce_manager_begin_websocket(m, NULL, &o), BCE_OK);
+    t0 = now_ms();
+    while (!daemon_loaded(dl.port, lw) && now_ms() - t0 < 3000) { wait_mgr(m, 20); timed_mgr_step(m, &rc); }
+    t0 = now_ms();
+    while (rc == 1 && now_ms() - t0 < 1500) {
+        long long dt;
+        if (now_ms() - last_inject >= 20 && ltc->sent < 4000) {
+            ltc->sent_at[ltc->sent] = now_ms();
+            daemon_inject_seq(dl.port, lw, ltc->sent, 1);
+            ltc->sent++;
+            last_inject = now_ms();
+        }
+        wait_mgr(m, 10);
+        dt = timed_mgr_step(m, &rc);
+        if (dt > worst) worst = dt;
+    }
+    t0 = now_ms();
+    while (rc == 1 && ltc->got < ltc->sent && now_ms() - t0 < 1000) { wait_mgr(m, 10); timed_mgr_step(m, &rc); }
+    CHECK_INT(rc, 1);
+    CHECK(worst <= g_step_max);
+    CHECK(ltc->sent >= 5);
+    CHECK_INT(ltc->got, ltc->sent);
+    CHECK(ltc->worst <= g_gap_max);
+    if (ltc->worst > g_worst_gap) g_worst_gap = ltc->worst;
+    printf("  manager, BTC flooding TLS alerts: longest step %lld ms, LTC %d/%d events, slowest %lld ms\n", worst,
+           ltc->got, ltc->sent, ltc->worst);
+    bce_manager_stop(m);
+    CHECK_INT(bce_manager_step(m, 0), 0);
+    bce_manager_destroy(m);
+    daemon_stop(&dl);
+    free(ltc);
+}
+#endif
+
 /* HOSTILE_ONLY=<part of a test's name> runs only the matching tests (TEST_ONLY=name, from
    tests/test.h, runs the test of that name) */
 #define RUN_ONLY(fn) do { const char *only_ = getenv("HOSTILE_ONLY"); if (!only_ || strstr(#fn, only_)) RUN(fn); } while (0)
 
 int main(void) {
     daemon_t peer;
+#ifdef BCE_USE_MBEDTLS
+    daemon_t tls_peer, tls_post;
+#endif
     const char *pre = getenv("LD_PRELOAD");
     g_valgrind = pre && strstr(pre, "vgpreload") != NULL;
     g_margin = g_valgrind ? 400 : 100;
@@ -659,6 +850,32 @@ int main(void) {
         return 1;
     }
     g_port = peer.port;
+#ifdef BCE_USE_MBEDTLS
+    if (daemon_start(&tls_peer, tls_flood_argv) != 0) {
+        fprintf(stderr, "could not start tests/tls_flood.py (run from the repository root)\n");
+        daemon_stop(&peer);
+        return 1;
+    }
+    g_tls_port = tls_peer.port;
+    {
+        const char *srv[] = {NULL, NULL, NULL, NULL};
+        char cert[512], key[512], cmd[600];
+        snprintf(g_ca, sizeof g_ca, "%s", build_path("certs/ca.pem"));
+        snprintf(cert, sizeof cert, "%s", build_path("certs/good.pem"));
+        snprintf(key, sizeof key, "%s", build_path("certs/good.key"));
+        snprintf(cmd, sizeof cmd, "bash tests/make_certs.sh '%s'", build_path("certs"));
+        srv[0] = build_path("tls_alert_server");
+        srv[1] = cert;
+        srv[2] = key;
+        if (system(cmd) != 0 || daemon_start(&tls_post, srv) != 0) {
+            fprintf(stderr, "could not make the certificates or start %s\n", srv[0]);
+            daemon_stop(&tls_peer);
+            daemon_stop(&peer);
+            return 1;
+        }
+        g_tls_post_port = tls_post.port;
+    }
+#endif
     RUN_ONLY(test_rpc_deadlines);
     RUN_ONLY(test_one_byte_chunks);
     RUN_ONLY(test_polling_steps);
@@ -668,9 +885,18 @@ int main(void) {
     RUN_ONLY(test_stop);
     RUN_ONLY(test_manager);
     RUN_ONLY(test_late_step);
+#ifdef BCE_USE_MBEDTLS
+    RUN_ONLY(test_tls_alerts);
+    RUN_ONLY(test_tls_manager);
+    RUN_ONLY(test_tls_encrypted_alerts);
+#endif
     printf("  the longest step(..., 0): %lld ms; the slowest event of the other stream: %lld ms; "
            "the longest return after bce_stop: %lld ms\n", g_worst_step, g_worst_gap, g_worst_late);
     daemon_stop(&peer);
+#ifdef BCE_USE_MBEDTLS
+    daemon_stop(&tls_peer);
+    daemon_stop(&tls_post);
+#endif
     test_only_check("HOSTILE_ONLY");
     TEST_MAIN_END("test_hostile");
 }

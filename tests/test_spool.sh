@@ -231,6 +231,37 @@ else
     bad "--spool-max: rc $RC, $(sort -u "$T/full4.log" 2>/dev/null | wc -l) events: $(tail -3 "$T/max.err")"
 fi
 
+# ---- --post over https, verified against the test CA (a build with TLS) -----------------------
+if "$BIN" --version | grep -q "TLS: mbedTLS"; then
+    if ! bash "$HERE/make_certs.sh" "$BUILD/certs" >/dev/null 2>&1; then
+        bad "--post https: tests/make_certs.sh failed"
+    else
+        export SPOOL_RECEIVER_TLS="$BUILD/certs/good.pem:$BUILD/certs/good.key"
+        start_daemon tlsrecv $PY "$HERE/spool_receiver.py" "$T/tls.log" "$SEED" "" 1 ok || exit 1
+        unset SPOOL_RECEIVER_TLS
+        TPORT=$PORT
+        "$BIN" --url "http://127.0.0.1:$DPORT" --xpub w3 --events new_transaction --spool "$T/spool9" \
+            --post "https://127.0.0.1:$TPORT/" --ca-file "$BUILD/certs/ca.pem" >"$T/tls.out" 2>"$T/tls.err" &
+        LPID=$!
+        PIDS+=("$LPID")
+        wait_until 10 grep -qs "connected to" "$T/tls.err"
+        for i in 1 2 3; do
+            curl -s -X POST -d '{"wallet":"w3","updates":[{"event":"new_transaction","tx":"tls'$i'","seq":'$i'}]}' \
+                "http://127.0.0.1:$DPORT/_test/inject" >/dev/null
+        done
+        wait_until 20 test "$(grep -c '"tx":"tls' "$T/tls.log" 2>/dev/null || echo 0)" -ge 3
+        kill -TERM "$LPID"
+        wait_until 10 gone "$LPID"
+        wait "$LPID"
+        RC=$?
+        if [ $RC = 0 ] && [ "$(grep -c '"tx":"tls' "$T/tls.log" 2>/dev/null)" = 3 ]; then
+            ok "--post https: three events delivered over verified TLS"
+        else
+            bad "--post https: rc $RC, $(grep -c '"tx":"tls' "$T/tls.log" 2>/dev/null) of 3 delivered: $(tail -3 "$T/tls.err")"
+        fi
+    fi
+fi
+
 # ---- SIGTERM during a POST that hangs: ends at once, the event stays pending ------------------
 start_daemon hanger $PY "$HERE/spool_receiver.py" "$T/hang.log" "$SEED" "" 60 hang || exit 1
 HPORT=$PORT
