@@ -89,8 +89,10 @@ static inline void daemon_stop(daemon_t *d) {
     d->pid = 0;
 }
 
-/* One plain HTTP request on a fresh connection; the body of the answer goes to out. */
-static inline int http_request(int port, const char *method, const char *path, const char *body, char *out, size_t cap) {
+/* One HTTP request on a fresh connection, with extra header lines (each ending in \r\n, or
+   ""); the body of the answer goes to out. */
+static inline int http_request_with(int port, const char *method, const char *path, const char *headers,
+                                    const char *body, char *out, size_t cap) {
     struct sockaddr_in a;
     char req[65536];
     size_t got = 0;
@@ -101,9 +103,9 @@ static inline int http_request(int port, const char *method, const char *path, c
     a.sin_port = htons((unsigned short)port);
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0) { close(fd); return -1; }
-    n = snprintf(req, sizeof req, "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+    n = snprintf(req, sizeof req, "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n%s"
                  "Content-Type: application/json\r\nContent-Length: %u\r\n\r\n%s",
-                 method, path, (unsigned)(body ? strlen(body) : 0), body ? body : "");
+                 method, path, headers, (unsigned)(body ? strlen(body) : 0), body ? body : "");
     if (send(fd, req, (size_t)n, 0) != n) { close(fd); return -1; }
     for (;;) {
         ssize_t r = recv(fd, req + got, sizeof req - 1 - got, 0);
@@ -125,37 +127,18 @@ static inline int http_request(int port, const char *method, const char *path, c
     return 0;
 }
 
+/* One plain HTTP request on a fresh connection; the body of the answer goes to out. */
+static inline int http_request(int port, const char *method, const char *path, const char *body, char *out, size_t cap) {
+    return http_request_with(port, method, path, "", body, out, cap);
+}
+
 /* One JSON-RPC call with the default credentials (electrum:electrumz); the answer's body goes
    to out. E.g. daemon_rpc(port, "getbalance", "W", out, cap) loads wallet W as a real call would. */
 static inline int daemon_rpc(int port, const char *method, const char *wallet, char *out, size_t cap) {
-    struct sockaddr_in a;
-    char req[4096], body[1024], ans[65536];
-    size_t got = 0;
-    int fd = socket(AF_INET, SOCK_STREAM, 0), n;
-    const char *b;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_port = htons((unsigned short)port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0) { close(fd); return -1; }
+    char body[1024];
     snprintf(body, sizeof body, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"%s\",\"params\":{\"xpub\":\"%s\"}}",
              method, wallet);
-    n = snprintf(req, sizeof req, "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-                 "Authorization: Basic ZWxlY3RydW06ZWxlY3RydW16\r\n"
-                 "Content-Type: application/json\r\nContent-Length: %u\r\n\r\n%s", (unsigned)strlen(body), body);
-    if (send(fd, req, (size_t)n, 0) != n) { close(fd); return -1; }
-    for (;;) {
-        ssize_t r = recv(fd, ans + got, sizeof ans - 1 - got, 0);
-        if (r <= 0) break;
-        got += (size_t)r;
-        if (got >= sizeof ans - 1) break;
-    }
-    close(fd);
-    ans[got] = 0;
-    b = strstr(ans, "\r\n\r\n");
-    if (!b) return -1;
-    if (out && cap) snprintf(out, cap, "%s", b + 4);
-    return 0;
+    return http_request_with(port, "POST", "/", "Authorization: Basic ZWxlY3RydW06ZWxlY3RydW16\r\n", body, out, cap);
 }
 
 static inline long stats_field(int port, const char *field) {
