@@ -769,6 +769,10 @@ BCE_API int bce_process_updates(bce_coin_t *coin, const char *json, size_t len);
    (BCE_ERR_INVALID_ARG). BCE_ERR_STATE inside a handler or while the coin runs something. */
 BCE_API int bce_poll_updates(bce_coin_t *coin, int interval_ms);
 
+#ifndef BCE_DRAIN_RATE_DEFAULT
+#define BCE_DRAIN_RATE_DEFAULT 20   /* bce_ws_opts_t.drain_rate's default */
+#endif
+
 typedef struct bce_ws_opts_t {
     /* the SDK's reconnect_callback: after every successful (re)connect; currency is the coin's */
     void (*on_connect)(bce_coin_t *coin, const char *currency, void *user_data);
@@ -792,6 +796,9 @@ typedef struct bce_ws_opts_t {
     int disable_wallet_load; /* with disable_catch_up: 0 (default): one getbalance per wallet after
                                 every connect, so that the daemon loads the wallet; 1: no
                                 JSON-RPC call at all (a server that speaks only the websocket) */
+    int drain_rate;          /* periodic drains: at most this many get_updates calls per second per
+                                currency; default BCE_DRAIN_RATE_DEFAULT (20); <0: no limit. The
+                                catch-up round after a connect is not paced */
 } bce_ws_opts_t;
 
 /* Websocket: connects to <url origin + path>/ws, sends {"xpub":"<wallet key>"} when the coin has
@@ -2166,6 +2173,7 @@ static void _bce_ws_defaults(bce_ws_opts_t *o) {
     if (o->drain_interval_ms == 0) o->drain_interval_ms = _BCE_DEFAULT_DRAIN_INTERVAL_MS;
     if (o->max_message_bytes == 0) o->max_message_bytes = _BCE_DEFAULT_MAX_MESSAGE_BYTES;
     if (o->dedup_entries == 0) o->dedup_entries = _BCE_DEFAULT_DEDUP_ENTRIES;
+    if (o->drain_rate == 0) o->drain_rate = BCE_DRAIN_RATE_DEFAULT;
 }
 
 static void _bce_manager_desc_defaults(bce_manager_desc_t *d) {
@@ -5009,18 +5017,33 @@ static void _bce_ws_stop(_bce_ws_t *w) {
      restarted daemon announces again, is delivered.
    Hashes cover the update object's text with the whitespace outside strings left out. */
 
-typedef struct _bce_qent_t {
+/* One record per currency (a coin: per coin) for its wallet events, keyed by wallet and hash,
+   and one for its global events. It grows with what happened, not with the wallets held: an
+   entry per update the websocket delivered that the wallet's next get_updates may return
+   again, up to max (dedup_entries per wallet held), and one per queue-delivered update
+   awaiting its websocket twin, up to qmax (BCE_DEDUP_TWINS per wallet held). Past those
+   bounds the oldest is forgotten (its twin, should it come, is delivered again). */
+typedef struct _bce_sent_t {
+    uint64_t h;                 /* hash | 1; bit 0 clear: used up */
+    uint64_t seq;               /* pushes before it */
+    const void *who;            /* the wallet (its coin), NULL for global events */
+} _bce_sent_t;
+
+typedef struct _bce_twin_t {
     uint64_t h;
+    const void *who;
     long long t;
-} _bce_qent_t;
+} _bce_twin_t;
 
 typedef struct _bce_seen_t {
-    uint64_t *ring;             /* hash | 1; bit 0 clear: used up (0: empty) */
-    uint32_t cap, head;
+    const bce_allocator_t *alloc;
+    _bce_sent_t *ring;          /* circular, oldest at ring[first] */
+    _bce_twin_t *q;             /* queue-delivered, websocket copy possibly in flight; oldest first */
+    uint32_t first, n, cap, max;
+    uint32_t qn, qcap, qmax;
+    int nomem_logged;
     uint64_t pushes;            /* entries ever pushed */
     uint64_t mark;              /* pushes when the current get_updates call went out */
-    _bce_qent_t *q;             /* queue-delivered, websocket copy possibly in flight */
-    uint32_t qn, qcap;
 } _bce_seen_t;
 
 static uint64_t _bce_update_hash(const char *s, size_t n) {
@@ -5041,89 +5064,150 @@ static uint64_t _bce_update_hash(const char *s, size_t n) {
     return h | 1u;
 }
 
-static int _bce_seen_init(_bce_seen_t *s, const bce_allocator_t *a, uint32_t cap, uint32_t qcap) {
-    size_t rb = (size_t)cap * sizeof *s->ring, qb = (size_t)qcap * sizeof *s->q;
+/* Nothing is allocated until something is remembered. */
+static void _bce_seen_init(_bce_seen_t *s, const bce_allocator_t *a, uint32_t max, uint32_t qmax) {
     memset(s, 0, sizeof *s);
-    if (cap == 0 || rb / sizeof *s->ring != cap || qb / sizeof *s->q != qcap) return BCE_ERR_NOMEM;   /* 32-bit overflow */
-    s->ring = (uint64_t *)_bce_malloc(a, rb);
-    s->q = qcap ? (_bce_qent_t *)_bce_malloc(a, qb) : NULL;
-    if (!s->ring || (qcap && !s->q)) {
-        _bce_mfree(a, s->ring);
-        _bce_mfree(a, s->q);
-        s->ring = NULL;
-        s->q = NULL;
-        return BCE_ERR_NOMEM;
+    s->alloc = a;
+    s->max = max;
+    s->qmax = qmax;
+}
+
+/* per: entries per wallet; wallets: how many the owner holds. Clamped to what a uint32_t
+   index and a size_t byte count can take. */
+static uint32_t _bce_seen_bound(uint32_t per, size_t wallets) {
+    size_t lim = ((size_t)-1 / 2) / sizeof(_bce_sent_t), n;
+    if (lim > (1u << 30)) lim = 1u << 30;
+    if (wallets < 1) wallets = 1;
+    n = wallets > lim / (per ? per : 1) ? lim : per * wallets;
+    return (uint32_t)(n > lim ? lim : n);
+}
+
+static void _bce_seen_release(_bce_seen_t *s) {
+    _bce_mfree(s->alloc, s->ring);
+    _bce_mfree(s->alloc, s->q);
+    s->ring = NULL;
+    s->q = NULL;
+    s->first = s->n = s->cap = s->qn = s->qcap = 0;
+}
+
+static void _bce_seen_nomem(_bce_seen_t *s, const bce_logger_t *lg) {
+    if (s->nomem_logged || !lg) return;
+    s->nomem_logged = 1;
+    _bce_log(lg, BCE_LOG_WARN, "out of memory for the deduplication record: an update may be delivered twice");
+}
+
+/* Drops used-up entries, keeping the order (in place: a slot is only written at or before the
+   one read). */
+static void _bce_seen_compact(_bce_seen_t *s) {
+    uint32_t i, j = 0;
+    for (i = 0; i < s->n; i++) {
+        const _bce_sent_t *e = &s->ring[(s->first + i) % s->cap];
+        if (e->h & 1) s->ring[(s->first + j++) % s->cap] = *e;
     }
-    memset(s->ring, 0, cap * sizeof *s->ring);
-    s->cap = cap;
-    s->qcap = qcap;
-    return BCE_OK;
+    s->n = j;
 }
 
-static void _bce_seen_release(_bce_seen_t *s, const bce_allocator_t *a) {
-    _bce_mfree(a, s->ring);
-    _bce_mfree(a, s->q);
-    memset(s, 0, sizeof *s);
+static void _bce_seen_push(_bce_seen_t *s, const void *who, uint64_t h, const bce_logger_t *lg) {
+    _bce_sent_t *e;
+    if (!s->max) return;
+    if (s->n == s->cap) _bce_seen_compact(s);
+    if (s->n == s->cap && s->cap < s->max) {
+        uint32_t cap = s->cap < 8 ? 8 : s->cap > s->max / 2 ? s->max : s->cap * 2, i;
+        _bce_sent_t *ring;
+        if (cap > s->max) cap = s->max;
+        ring = (_bce_sent_t *)_bce_malloc(s->alloc, (size_t)cap * sizeof *ring);
+        if (ring) {
+            for (i = 0; i < s->n; i++) ring[i] = s->ring[(s->first + i) % s->cap];
+            _bce_mfree(s->alloc, s->ring);
+            s->ring = ring;
+            s->cap = cap;
+            s->first = 0;
+        } else {
+            _bce_seen_nomem(s, lg);
+        }
+    }
+    if (!s->cap) return;
+    if (s->n == s->cap) {               /* full: forget the oldest */
+        s->first = (s->first + 1) % s->cap;
+        s->n--;
+    }
+    e = &s->ring[(s->first + s->n) % s->cap];
+    e->h = h;
+    e->seq = s->pushes++;
+    e->who = who;
+    s->n++;
 }
 
-static void _bce_seen_push(_bce_seen_t *s, uint64_t h) {
-    s->ring[s->head] = h;
-    s->head = (s->head + 1) % s->cap;
-    s->pushes++;
+/* A get_updates call for wallet who drains everything queued before it ran: entries the
+   websocket delivered before the call went out and that the answer did not hold are no longer
+   in any queue, so they must not match a later repeat. */
+static void _bce_seen_settle(_bce_seen_t *s, const void *who) {
+    uint32_t i;
+    for (i = 0; i < s->n; i++) {
+        _bce_sent_t *e = &s->ring[(s->first + i) % s->cap];
+        if (e->seq < s->mark && e->who == who) e->h &= ~(uint64_t)1;
+    }
 }
 
-/* A get_updates call drains everything queued before it ran: entries the websocket delivered
-   before the call went out and that the answer did not hold are no longer in any queue, so
-   they must not match a later repeat. */
-static void _bce_seen_settle(_bce_seen_t *s) {
-    uint64_t fresh = s->pushes - s->mark;
+/* Finds h of who among the unused entries, newest first; uses it up when consume is set. */
+static int _bce_seen_take(_bce_seen_t *s, const void *who, uint64_t h, int consume) {
     uint32_t k;
-    for (k = fresh < s->cap ? (uint32_t)fresh : s->cap; k < s->cap; k++) {
-        uint32_t i = (s->head + s->cap - 1 - k) % s->cap;
-        s->ring[i] &= ~(uint64_t)1;
-    }
-}
-
-/* Finds h among the ring's unused entries, newest first; clears it when consume is set. */
-static int _bce_seen_take(_bce_seen_t *s, uint64_t h, int consume) {
-    uint32_t k, i;
-    for (k = 0; k < s->cap; k++) {
-        i = (s->head + s->cap - 1 - k) % s->cap;
-        if (s->ring[i] == h) {
-            if (consume) s->ring[i] = h & ~(uint64_t)1;
+    for (k = s->n; k-- > 0;) {
+        _bce_sent_t *e = &s->ring[(s->first + k) % s->cap];
+        if (e->h == h && e->who == who) {
+            if (consume) e->h = h & ~(uint64_t)1;
             return 1;
         }
     }
     return 0;
 }
 
-static int _bce_seen_q_take(_bce_seen_t *s, uint64_t h, long long now) {
+static int _bce_seen_q_take(_bce_seen_t *s, const void *who, uint64_t h, long long now) {
     uint32_t i, o = 0;
     int found = 0;
     for (i = 0; i < s->qn; i++) {       /* drop expired entries on the way */
         if (now - s->q[i].t > BCE_DEDUP_TWIN_MS) continue;
-        if (!found && s->q[i].h == h) { found = 1; continue; }
+        if (!found && s->q[i].h == h && s->q[i].who == who) { found = 1; continue; }
         s->q[o++] = s->q[i];
     }
     s->qn = o;
     return found;
 }
 
-static void _bce_seen_q_add(_bce_seen_t *s, uint64_t h, long long now) {
+static void _bce_seen_q_add(_bce_seen_t *s, const void *who, uint64_t h, long long now, const bce_logger_t *lg) {
+    if (!s->qmax) return;
+    if (s->qn == s->qcap) _bce_seen_q_take(s, NULL, 0, now);    /* drops the expired ones */
+    if (s->qn == s->qcap && s->qcap < s->qmax) {
+        uint32_t cap = s->qcap < 8 ? 8 : s->qcap > s->qmax / 2 ? s->qmax : s->qcap * 2;
+        _bce_twin_t *q;
+        if (cap > s->qmax) cap = s->qmax;
+        q = (_bce_twin_t *)_bce_malloc(s->alloc, (size_t)cap * sizeof *q);
+        if (q) {
+            if (s->qn) memcpy(q, s->q, s->qn * sizeof *q);
+            _bce_mfree(s->alloc, s->q);
+            s->q = q;
+            s->qcap = cap;
+        } else {
+            _bce_seen_nomem(s, lg);
+        }
+    }
     if (!s->qcap) return;
     if (s->qn == s->qcap) {             /* full: forget the oldest */
         memmove(s->q, s->q + 1, (s->qcap - 1) * sizeof *s->q);
         s->qn--;
     }
     s->q[s->qn].h = h;
+    s->q[s->qn].who = who;
     s->q[s->qn].t = now;
     s->qn++;
 }
 
 /* What the dispatcher consults: NULL in a route means no deduplication. */
 typedef struct _bce_dedup_t {
-    _bce_seen_t *wallet;        /* the routed wallet's record, or NULL (a wallet not held) */
-    _bce_seen_t *global;        /* the currency's record of global events */
+    _bce_seen_t *wallet;        /* the record of wallet events, or NULL (a wallet not held) */
+    _bce_seen_t *global;        /* the record of global events */
+    const void *who;            /* the routed wallet */
+    const bce_logger_t *logger;
     int from_ws;                /* 1: websocket path; 0: get_updates path */
     int ws_open;                /* get_updates path: the websocket may still deliver (handshake on) */
     long long now;
@@ -5137,22 +5221,22 @@ static int _bce_dedup_skip(const _bce_dedup_t *dd, int global, const char *text,
     if (global) {
         if (!dd->global) return 0;
         if (dd->from_ws) {
-            if (_bce_seen_q_take(dd->global, h, dd->now)) return 1;
+            if (_bce_seen_q_take(dd->global, NULL, h, dd->now)) return 1;
         } else {
-            if (_bce_seen_take(dd->global, h, 0)) return 1;
-            if (dd->ws_open) _bce_seen_q_add(dd->global, h, dd->now);
+            if (_bce_seen_take(dd->global, NULL, h, 0)) return 1;
+            if (dd->ws_open) _bce_seen_q_add(dd->global, NULL, h, dd->now, dd->logger);
         }
-        _bce_seen_push(dd->global, h);
+        _bce_seen_push(dd->global, NULL, h, dd->logger);
         return 0;
     }
     if (!dd->wallet) return 0;
     if (dd->from_ws) {
-        if (_bce_seen_q_take(dd->wallet, h, dd->now)) return 1;
-        _bce_seen_push(dd->wallet, h);
+        if (_bce_seen_q_take(dd->wallet, dd->who, h, dd->now)) return 1;
+        _bce_seen_push(dd->wallet, dd->who, h, dd->logger);
         return 0;
     }
-    if (_bce_seen_take(dd->wallet, h, 1)) return 1;
-    if (dd->ws_open) _bce_seen_q_add(dd->wallet, h, dd->now);
+    if (_bce_seen_take(dd->wallet, dd->who, h, 1)) return 1;
+    if (dd->ws_open) _bce_seen_q_add(dd->wallet, dd->who, h, dd->now, dd->logger);
     return 0;
 }
 
@@ -5215,39 +5299,29 @@ struct bce_event_t {
     _bce_disp_t *disp;
 };
 
+typedef struct _bce_solo_t _bce_solo_t;
+
+/* A coin is a wallet (or none) and how to reach its daemon. What runs it, the link and its
+   run state, is a separate _bce_solo_t: made by bce_coin_create, and for a manager's wallet
+   only when a call needs it (bce_rpc and the like); a manager's wallets are otherwise routing
+   targets of the manager's per-currency links and cost only this struct and its strings. */
 struct bce_coin_t {
-    /* pointers and sizes first, then the embedded state, then the ints (no padding holes) */
-    char *url, *user, *password, *xpub, *contract, *address, *key, *ca_file;
+    /* pointers and sizes first, then the desc, then the ints (no padding holes) */
+    char *xpub, *key;           /* into strings (a manager's stand-in coin: the event's key, lent) */
     char *wallet_json;          /* the value sent as "xpub": null, a string or an object */
+    char *strings;              /* one block: the desc's strings, the key and wallet_json */
     bce_manager_t *manager;     /* owner, or NULL */
+    _bce_solo_t *solo;          /* the coin's own runtime, or NULL (not made yet) */
     char *spec;                 /* the daemon's exceptions (bce_rpc_error_name), once fetched */
     size_t spec_len;
-    long long next_poll;
-    bce_logger_t logger;
-    bce_allocator_t allocator;
-    _bce_hold_t hold;           /* websocket messages held until the catch-up was dispatched */
-    _bce_seen_t seen, seen_global; /* deduplication of websocket and get_updates deliveries */
+    char *err_msg;              /* the last JSON-RPC error answer's message (BCE_RPC_MESSAGE_MAX) */
+    bce_coin_desc_t desc;       /* defaults filled; its strings point into strings */
     _bce_handler_t handlers[_BCE_EV_COUNT];
-    bce_ws_opts_t wsopts;
-    _bce_disp_t disp;
-    _bce_endpoint_t ep;         /* what rpc and ws share */
-    _bce_rpc_t rpc;
-    _bce_ws_t ws;               /* the websocket, once started */
     int cur;                    /* index in _bce_currencies */
     int borrowed;               /* a manager's stand-in coin: xpub/key point at event data */
     int in_handler;
-    volatile sig_atomic_t stop_requested;
-    int mode;                   /* _BCE_MODE_* */
-    int interval_ms;
-    int fatal;
-    int ws_ready;
-    int catch_up;
-    int seen_ready;
-    int catch_up_again;         /* connected while a call was in flight: catch up once more */
-    int loading;                /* catch-up off: getbalance after every connect loads the wallet */
-    int load_call;              /* the call in flight is that getbalance */
     int wallet_errors;          /* a listening run's consecutive -32005/-32000 answers */
-    int wake[2];
+    int err_code;               /* ... and that answer's code */
     char last_error[BCE_LOG_LINE_MAX];
 };
 
@@ -5585,21 +5659,6 @@ static char *_bce_subscribe_json(const bce_allocator_t *a, const char *key) {
 
 // >>coin ===================================================================================
 
-static void _bce_coin_free_strings(bce_coin_t *c) {
-    const bce_allocator_t *a = &c->allocator;
-    if (!c->borrowed) {
-        _bce_mfree(a, c->xpub);
-        _bce_mfree(a, c->key);
-    }
-    _bce_mfree(a, c->url);
-    _bce_mfree(a, c->user);
-    _bce_free_secret(a, c->password);
-    _bce_mfree(a, c->contract);
-    _bce_mfree(a, c->address);
-    _bce_mfree(a, c->ca_file);
-    _bce_mfree(a, c->wallet_json);
-}
-
 static int _bce_check_desc(const bce_coin_desc_t *d, const bce_logger_t *lg) {
     if (d->currency && _bce_currency_find(d->currency) < 0) {
         _bce_log_currency(lg, BCE_LOG_ERROR, "unsupported currency: ", d->currency, strlen(d->currency));
@@ -5652,18 +5711,20 @@ static void _bce_warn_colon_pw(const bce_coin_desc_t *d, const bce_logger_t *lg)
                                    "it answers every request with HTTP 500");
 }
 
-/* The JSON value sent as "xpub" in every call: null, the xpub string, or the object form for
-   token (contract) and XMR (address) wallets. */
-static char *_bce_wallet_json(const bce_allocator_t *a, const char *xpub, const char *contract,
-                              const char *address) {
-    size_t cap, o;
-    char *b;
-    if (!xpub) return _bce_strdup(a, "null");
-    cap = strlen(xpub) + (contract ? strlen(contract) : 0) + (address ? strlen(address) : 0);
-    if (cap > ((size_t)-1 - 32) / 6) return NULL;      /* 32-bit: the sum must fit */
-    cap = 32 + 6 * cap;
-    b = (char *)_bce_malloc(a, cap);
-    if (!b) return NULL;
+/* The JSON value sent as "xpub" in every call, written at out (cap from _bce_wallet_json_cap):
+   null, the xpub string, or the object form for token (contract) and XMR (address) wallets. */
+static size_t _bce_wallet_json_cap(const char *xpub, const char *contract, const char *address) {
+    size_t n = (xpub ? strlen(xpub) : 0) + (contract ? strlen(contract) : 0) + (address ? strlen(address) : 0);
+    if (n > ((size_t)-1 - 32) / 6) return 0;            /* 32-bit: the sum must fit */
+    return 32 + 6 * n;
+}
+
+static void _bce_wallet_json(char *b, size_t cap, const char *xpub, const char *contract, const char *address) {
+    size_t o;
+    if (!xpub) {
+        memcpy(b, "null", 5);
+        return;
+    }
     if (!contract && !address) {
         o = _bce_json_quote(b, 0, cap, xpub);
     } else {
@@ -5675,279 +5736,236 @@ static char *_bce_wallet_json(const bce_allocator_t *a, const char *xpub, const 
         b[o++] = '}';
     }
     b[o] = 0;
-    return b;
 }
 
-/* Builds a coin from a checked desc. */
-static bce_coin_t *_bce_coin_new(const bce_coin_desc_t *desc) {
+/* Copies s into the block at *o; NULL stays NULL. */
+static const char *_bce_block_put(char *block, size_t *o, const char *s) {
+    char *p;
+    size_t n;
+    if (!s) return NULL;
+    n = strlen(s) + 1;
+    p = block + *o;
+    memcpy(p, s, n);
+    *o += n;
+    return p;
+}
+
+/* Builds a coin (no runtime yet) from a checked desc: one allocation for the struct, one for
+   every string it keeps. */
+static bce_coin_t *_bce_coin_alloc(const bce_coin_desc_t *desc) {
     bce_coin_t *c;
     char urlbuf[_BCE_URLBUF];
-    bce_coin_desc_t full = *desc;
-    const bce_coin_desc_t *d = &full;
-    _bce_coin_desc_defaults(&full, urlbuf);
-    c = (bce_coin_t *)_bce_malloc(&d->allocator, sizeof *c);
+    bce_coin_desc_t d = *desc;
+    size_t need = 0, o = 0, jcap, k;
+    _bce_coin_desc_defaults(&d, urlbuf);
+    {
+        const char *const all[] = {d.url, d.user, d.password, d.xpub, d.contract, d.address, d.tls.ca_file};
+        for (k = 0; k < sizeof all / sizeof all[0]; k++)
+            if (all[k]) {
+                size_t n = strlen(all[k]) + 1;
+                if (n > (size_t)-1 / 4 - need) return NULL;     /* 32-bit: the sum must fit */
+                need += n;
+            }
+    }
+    if (d.xpub && d.contract) need += strlen(d.xpub) + strlen(d.contract) + 2;
+    jcap = _bce_wallet_json_cap(d.xpub, d.contract, d.address);
+    if (!jcap || jcap > (size_t)-1 / 4 - need) return NULL;
+    c = (bce_coin_t *)_bce_malloc(&d.allocator, sizeof *c);
     if (!c) return NULL;
     memset(c, 0, sizeof *c);
-    c->cur = _bce_currency_find(d->currency);
-    c->allocator = d->allocator;
-    c->logger = d->logger;
-    c->url = _bce_strdup(&c->allocator, d->url);
-    c->user = _bce_strdup(&c->allocator, d->user);
-    c->password = _bce_strdup(&c->allocator, d->password);
-    c->xpub = _bce_strdup(&c->allocator, d->xpub);
-    c->contract = _bce_strdup(&c->allocator, d->contract);
-    c->address = _bce_strdup(&c->allocator, d->address);
-    c->ca_file = _bce_strdup(&c->allocator, d->tls.ca_file);
-    if (d->xpub && d->contract) {
-        size_t a = strlen(d->xpub), b = strlen(d->contract);
-        c->key = (char *)_bce_malloc(&c->allocator, a + b + 2);
-        if (c->key) {
-            memcpy(c->key, d->xpub, a);
-            c->key[a] = '_';
-            memcpy(c->key + a + 1, d->contract, b + 1);
-        }
-    } else {
-        c->key = _bce_strdup(&c->allocator, d->xpub);
-    }
-    c->wallet_json = _bce_wallet_json(&c->allocator, d->xpub, d->contract, d->address);
-    c->wake[0] = c->wake[1] = -1;
-    if (!c->url || !c->user || !c->password || (d->xpub && (!c->xpub || !c->key))
-        || (d->contract && !c->contract) || (d->address && !c->address)
-        || (d->tls.ca_file && !c->ca_file) || !c->wallet_json) {
-        _bce_coin_free_strings(c);
-        _bce_mfree(&c->allocator, c);
+    c->strings = (char *)_bce_malloc(&d.allocator, need + jcap);
+    if (!c->strings) {
+        _bce_mfree(&d.allocator, c);
         return NULL;
     }
-    full.tls.ca_file = c->ca_file;                      /* the endpoint keeps this one */
-    if (_bce_endpoint_init(&c->ep, d, &c->allocator, &c->logger, c->last_error, sizeof c->last_error) != BCE_OK) {
-        _bce_endpoint_release(&c->ep);
-        _bce_coin_free_strings(c);
-        _bce_mfree(&c->allocator, c);
-        return NULL;
+    c->desc = d;
+    c->desc.url = _bce_block_put(c->strings, &o, d.url);
+    c->desc.user = _bce_block_put(c->strings, &o, d.user);
+    c->desc.password = _bce_block_put(c->strings, &o, d.password);
+    c->desc.xpub = _bce_block_put(c->strings, &o, d.xpub);
+    c->desc.contract = _bce_block_put(c->strings, &o, d.contract);
+    c->desc.address = _bce_block_put(c->strings, &o, d.address);
+    c->desc.tls.ca_file = _bce_block_put(c->strings, &o, d.tls.ca_file);
+    c->xpub = (char *)(uintptr_t)c->desc.xpub;
+    c->key = c->xpub;                                   /* the key is the xpub ... */
+    if (d.xpub && d.contract) {                         /* ... or xpub_contract for token wallets */
+        size_t a = strlen(d.xpub), b = strlen(d.contract);
+        c->key = c->strings + o;
+        memcpy(c->key, d.xpub, a);
+        c->key[a] = '_';
+        memcpy(c->key + a + 1, d.contract, b + 1);
+        o += a + b + 2;
     }
-    _bce_disp_init(&c->disp, &c->logger, &c->allocator, d->limits.max_json_tokens, d->limits.max_json_depth);
-    _bce_rpc_init(&c->rpc, &c->ep, &c->disp);
-    c->rpc.stop = &c->stop_requested;
-    c->last_error[0] = 0;
-    if (c->ep.skip_verify)
-        _bce_log(&c->logger, BCE_LOG_WARN, "TLS certificate verification is OFF (tls.skip_verify): "
-                                           "anyone on the path can impersonate the daemon");
+    c->wallet_json = c->strings + o;
+    _bce_wallet_json(c->wallet_json, jcap, d.xpub, d.contract, d.address);
+    c->cur = _bce_currency_find(d.currency);
     return c;
 }
 
-_BCE_DEF bce_coin_t *bce_coin_create(const bce_coin_desc_t *desc) {
-    bce_coin_desc_t d;
-    bce_logger_t lg;
-    if (desc) d = *desc;
-    else memset(&d, 0, sizeof d);
-    lg = d.logger;
-    _bce_logger_defaults(&lg);
-    if (_bce_check_desc(&d, &lg) != BCE_OK) return NULL;
-    _bce_warn_colon_pw(&d, &lg);
-    return _bce_coin_new(&d);
-}
+static void _bce_solo_free(bce_coin_t *c);
 
 static void _bce_coin_free(bce_coin_t *c) {
-    bce_allocator_t a = c->allocator;
-    if (c->ws_ready) _bce_ws_release(&c->ws);
-    _bce_mfree(&a, c->hold.buf);
-    if (c->seen_ready) {
-        _bce_seen_release(&c->seen, &c->allocator);
-        _bce_seen_release(&c->seen_global, &c->allocator);
-    }
-    _bce_rpc_release(&c->rpc);
-    _bce_mfree(&c->allocator, c->spec);
-    _bce_endpoint_release(&c->ep);
-    _bce_close_fd(&c->wake[0]);
-    _bce_close_fd(&c->wake[1]);
-    _bce_disp_release(&c->disp);
-    _bce_coin_free_strings(c);
+    bce_allocator_t a = c->desc.allocator;
+    if (c->solo) _bce_solo_free(c);
+    _bce_mfree(&a, c->spec);
+    _bce_mfree(&a, c->err_msg);
+    if (c->desc.password) _bce_wipe((void *)(uintptr_t)c->desc.password, strlen(c->desc.password));
+    _bce_mfree(&a, c->strings);
     _bce_mfree(&a, c);
 }
 
-_BCE_DEF void bce_coin_destroy(bce_coin_t *coin) {
-    if (!coin) return;
-    if (coin->manager) {
-        _bce_log(&coin->logger, BCE_LOG_ERROR, "bce_coin_destroy: this coin belongs to a manager; "
-                                               "bce_manager_destroy frees it");
-        return;
+// >>link ===================================================================================
+/* The runtime, one for a coin and a manager. A link is everything that talks to one daemon for
+   one currency: the endpoint, the JSON-RPC client and the websocket made from it, the order
+   hold, the deduplication records, and a round over the wallets it serves (polling, catch-up
+   after a connect, periodic drains). A run is what the links of one owner share: the activity
+   (polling or websocket), its options, the stop flag and the wake-up pipe. A coin runs one
+   link that serves its one wallet; a manager runs one link per currency serving that
+   currency's wallets. The only code that differs is the manager's routing: which wallet a
+   websocket message names (the held coin, or a stand-in coin for one not held) and in which
+   currency (_bce_link_route). */
+
+typedef struct _bce_run_t {
+    bce_ws_opts_t wsopts;       /* the websocket activity's options, defaults filled */
+    const bce_logger_t *logger;
+    const bce_allocator_t *alloc;
+    _bce_disp_t *disp;
+    bce_manager_t *m;           /* a manager's run, or NULL: a coin's */
+    struct _bce_link_t *links;
+    int nlinks;
+    int mode;                   /* _BCE_MODE_* */
+    int interval_ms;            /* polling: a round over every wallet this often */
+    int fatal;                  /* what ends the activity */
+    int catch_up;               /* websocket: get_updates per wallet after every connect, then drains */
+    int loading;                /* catch-up off: getbalance per wallet after every connect */
+    int drain_gap_ms;           /* drains: at least this long between two calls of one link */
+    int in_handler;
+    volatile sig_atomic_t stop_requested;
+    int wake[2];
+} _bce_run_t;
+
+typedef struct _bce_link_t {
+    _bce_run_t *run;
+    bce_coin_t *solo;           /* a coin's link: the coin, its one wallet; NULL: a manager's */
+    bce_coin_t **slots;         /* a manager's: its wallets, open addressing on key, 2^k slots */
+    size_t nslots, count;
+    bce_coin_t *current;        /* the wallet whose call is in flight */
+    size_t cursor;              /* the round's next slot */
+    long long next_round;       /* when the next round starts; -1: none planned */
+    long long next_call;        /* a paced round: its next call not before this */
+    _bce_endpoint_t ep;         /* what rpc and ws share */
+    _bce_rpc_t rpc;
+    _bce_ws_t ws;
+    _bce_hold_t hold;           /* websocket messages held until the catch-up round was dispatched */
+    _bce_seen_t seen;           /* wallet events delivered lately, keyed by wallet */
+    _bce_seen_t gseen;          /* global events delivered lately */
+    int cur;                    /* index in _bce_currencies */
+    int ready;                  /* ep and rpc made */
+    int active;                 /* part of the current activity */
+    int ws_ready;               /* ws made */
+    int in_round;
+    int paced;                  /* the round is a periodic drain: calls drain_gap_ms apart */
+    int load_failed;            /* a call of this round failed: the next round after BCE_CATCHUP_RETRY_MS */
+} _bce_link_t;
+
+struct _bce_solo_t {
+    _bce_run_t run;
+    _bce_link_t link;
+    _bce_disp_t disp;
+};
+
+/* Makes the link's endpoint and JSON-RPC client from d (defaults filled; of its strings only
+   tls.ca_file must outlive the link). Failures are described in error. */
+static int _bce_link_init(_bce_link_t *l, _bce_run_t *run, const bce_coin_desc_t *d, char *error, size_t error_cap) {
+    int r = _bce_endpoint_init(&l->ep, d, run->alloc, run->logger, error, error_cap);
+    if (r != BCE_OK) {
+        _bce_endpoint_release(&l->ep);
+        return r;
     }
-    if (coin->in_handler) {
-        _bce_log(&coin->logger, BCE_LOG_ERROR, "bce_coin_destroy: not allowed inside a handler");
-        return;
-    }
-    _bce_coin_free(coin);
-}
-
-_BCE_DEF const char *bce_coin_currency(const bce_coin_t *coin) {
-    return coin ? _bce_currencies[coin->cur].name : NULL;
-}
-_BCE_DEF const char *bce_coin_xpub(const bce_coin_t *coin) { return coin ? coin->xpub : NULL; }
-_BCE_DEF const char *bce_coin_wallet_key(const bce_coin_t *coin) { return coin ? coin->key : NULL; }
-_BCE_DEF const char *bce_coin_url(const bce_coin_t *coin) { return coin ? coin->url : NULL; }
-_BCE_DEF const char *bce_coin_last_error(const bce_coin_t *coin) { return coin ? coin->last_error : ""; }
-
-_BCE_DEF int bce_on(bce_coin_t *coin, const char *events, bce_handler_fn fn, void *user_data) {
-    if (!coin) return BCE_ERR_INVALID_ARG;
-    return _bce_set_handlers(coin->handlers, events, fn, user_data);
-}
-
-_BCE_DEF int bce_add_event_handler(bce_coin_t *coin, const char *events, bce_handler_fn fn,
-                                   void *user_data) {
-    return bce_on(coin, events, fn, user_data);
-}
-
-static const _bce_handler_t *_bce_manager_handlers(bce_manager_t *m);
-
-static void _bce_coin_route(bce_coin_t *coin, _bce_route_t *rt);
-
-_BCE_DEF int bce_process_updates(bce_coin_t *coin, const char *json, size_t len) {
-    _bce_route_t rt;
-    if (!coin) return BCE_ERR_INVALID_ARG;
-    if (coin->in_handler) return BCE_ERR_STATE;
-    _bce_coin_route(coin, &rt);
-    return _bce_dispatch_array(&coin->disp, &rt, json, len);
-}
-
-/* ---- JSON-RPC ---- */
-
-_BCE_DEF int bce_rpc(bce_coin_t *coin, const char *method, const char *params_json,
-                     char *out, size_t out_cap, size_t *out_len) {
-    size_t plen = 0;
-    int r;
-    if (!coin || !method || !*method || (!out && out_cap)) return BCE_ERR_INVALID_ARG;
-    if (coin->in_handler) return BCE_ERR_STATE;
-    if (_bce_rpc_busy(&coin->rpc)) return BCE_ERR_STATE;
-    if (params_json) {
-        size_t i = 0;
-        plen = strlen(params_json);
-        if (bce_json_validate(params_json, plen, 0, NULL) != BCE_OK) {
-            _bce_rpc_error(&coin->rpc, "bce_rpc: params_json is not valid JSON", NULL);
-            return BCE_ERR_INVALID_ARG;
-        }
-        while (_bce_isws((unsigned char)params_json[i])) i++;
-        if (params_json[i] != '[') {
-            _bce_rpc_error(&coin->rpc, "bce_rpc: params_json must be a JSON array", NULL);
-            return BCE_ERR_INVALID_ARG;
-        }
-    }
-    /* bce_stop during the call ends it; a stop left over from an activity that ended is old */
-    if (coin->mode == _BCE_MODE_NONE) coin->stop_requested = 0;
-    if (_bce_wake_open(coin->wake) == BCE_OK) _bce_wake_drain(coin->wake[0]);
-    r = _bce_rpc_begin(&coin->rpc, method, params_json, plen, coin->wallet_json, _bce_now_ms());
-    if (r != BCE_OK) { coin->rpc.state = _BCE_RPC_IDLE; return r; }
-    _bce_rpc_wait(&coin->rpc, coin->wake[0], &coin->stop_requested);
-    r = coin->rpc.result;
-    coin->rpc.state = _BCE_RPC_IDLE;
-    if (r != BCE_OK) return r;
-    if (out_len) *out_len = coin->rpc.result_len + 1;
-    if (!out || out_cap < coin->rpc.result_len + 1) return BCE_ERR_LIMIT;
-    if (coin->rpc.result_json && coin->rpc.result_len) memcpy(out, coin->rpc.result_json, coin->rpc.result_len);
-    out[coin->rpc.result_len] = 0;
-    if (out_len) *out_len = coin->rpc.result_len;
+    _bce_rpc_init(&l->rpc, &l->ep, run->disp);
+    l->rpc.stop = &run->stop_requested;
+    _bce_seen_init(&l->seen, run->alloc, 0, 0);
+    _bce_seen_init(&l->gseen, run->alloc, BCE_DEDUP_GLOBAL, BCE_DEDUP_GLOBAL);
+    l->ready = 1;
+    if (l->ep.skip_verify)
+        _bce_log(run->logger, BCE_LOG_WARN, "TLS certificate verification is OFF (tls.skip_verify): "
+                                            "anyone on the path can impersonate the daemon");
     return BCE_OK;
 }
 
-_BCE_DEF int bce_coin_last_rpc_error(const bce_coin_t *coin, const char **message) {
-    if (message) *message = coin && coin->rpc.err_msg ? coin->rpc.err_msg : "";
-    return coin ? coin->rpc.err_code : 0;
+/* Releases what _bce_link_init and the websocket made; the wallets stay. */
+static void _bce_link_release(_bce_link_t *l) {
+    if (l->ws_ready) _bce_ws_release(&l->ws);
+    if (l->ready) {
+        _bce_rpc_release(&l->rpc);
+        _bce_endpoint_release(&l->ep);                  /* after both connections */
+    }
+    _bce_mfree(l->run->alloc, l->hold.buf);
+    l->hold.buf = NULL;
+    l->hold.len = l->hold.cap = 0;
+    _bce_seen_release(&l->seen);
+    _bce_seen_release(&l->gseen);
+    l->ready = l->ws_ready = 0;
 }
 
-/* The kept /spec table: records of code (decimal text), NUL, name, NUL, docstring, NUL. */
-#define _BCE_SPEC_MAX 16384
-#define _BCE_SPEC_NAME_MAX 63
-#define _BCE_SPEC_DOC_MAX 255
+/* ---- the wallets a link serves ---- */
 
-/* Appends the string token t (decoded, printable ASCII only, at most max bytes) and a NUL. */
-static size_t _bce_spec_put(char *out, size_t o, const char *json, const bce_json_token_t *t, size_t max) {
-    char tmp[_BCE_SPEC_DOC_MAX + 1];
-    size_t n = 0, i;
-    if (t && t->type == BCE_JSON_STRING && bce_json_string(json, t, tmp, sizeof tmp, &n) != BCE_OK) {
-        n = max;                        /* too long to decode here: its first bytes as written */
-        memcpy(tmp, json + t->start, n);
-    }
-    if (n > max) n = max;
-    for (i = 0; i < n; i++) {
-        char ch = '?';
-        if ((unsigned char)tmp[i] >= 0x20 && (unsigned char)tmp[i] < 0x7f) ch = tmp[i];
-        out[o++] = ch;
-    }
-    out[o++] = 0;
-    return o;
+static size_t _bce_hash(const char *s) {
+    uint32_t h = 2166136261u;
+    while (*s) { h ^= (unsigned char)*s++; h *= 16777619u; }
+    return (size_t)h;
 }
 
-/* Fetches /spec and keeps its exceptions table in coin->spec. */
-static int _bce_spec_fetch(bce_coin_t *coin) {
-    bce_json_t *p = &coin->disp.json;
-    const char *body;
-    uint32_t ex, k, i;
-    size_t o = 0;
-    char *buf;
-    int r;
-    if (coin->mode == _BCE_MODE_NONE) coin->stop_requested = 0;    /* bce_stop ends it, as bce_rpc */
-    if (_bce_wake_open(coin->wake) == BCE_OK) _bce_wake_drain(coin->wake[0]);
-    r = _bce_rpc_begin_spec(&coin->rpc, _bce_now_ms());
-    if (r != BCE_OK) { coin->rpc.state = _BCE_RPC_IDLE; return r; }
-    _bce_rpc_wait(&coin->rpc, coin->wake[0], &coin->stop_requested);
-    r = coin->rpc.result;
-    coin->rpc.state = _BCE_RPC_IDLE;
-    coin->rpc.spec_get = 0;
-    if (r != BCE_OK) return r;
-    body = coin->rpc.result_body;
-    if (!(buf = (char *)_bce_malloc(&coin->allocator, _BCE_SPEC_MAX))) return BCE_ERR_NOMEM;
-    ex = bce_json_find(body, p->tokens, 0, "exceptions");
-    if (ex && p->tokens[ex].type == BCE_JSON_OBJECT) {
-        for (i = 0, k = ex + 1; i < p->tokens[ex].size; i++, k = p->tokens[k + 1].next) {
-            const bce_json_token_t *key = &p->tokens[k];
-            uint32_t v = k + 1, nm, dc;
-            if (p->tokens[v].type != BCE_JSON_OBJECT || key->end - key->start > 11) continue;
-            if (o + 12 + _BCE_SPEC_NAME_MAX + _BCE_SPEC_DOC_MAX + 3 > _BCE_SPEC_MAX) break;
-            nm = bce_json_find(body, p->tokens, v, "exc_name");
-            dc = bce_json_find(body, p->tokens, v, "docstring");
-            o = _bce_spec_put(buf, o, body, key, 11);
-            o = _bce_spec_put(buf, o, body, nm ? &p->tokens[nm] : NULL, _BCE_SPEC_NAME_MAX);
-            o = _bce_spec_put(buf, o, body, dc ? &p->tokens[dc] : NULL, _BCE_SPEC_DOC_MAX);
-        }
-    }
-    coin->spec = (char *)_bce_malloc(&coin->allocator, o);   /* only what it holds */
-    if (coin->spec) memcpy(coin->spec, buf, o);
-    _bce_mfree(&coin->allocator, buf);
-    coin->spec_len = o;
-    return coin->spec ? BCE_OK : BCE_ERR_NOMEM;
+static bce_coin_t **_bce_link_slot(_bce_link_t *l, const char *key) {
+    size_t mask, i;
+    if (!l->nslots) return NULL;
+    mask = l->nslots - 1;
+    for (i = _bce_hash(key) & mask;; i = (i + 1) & mask)
+        if (!l->slots[i] || strcmp(l->slots[i]->key, key) == 0) return &l->slots[i];
 }
 
-static int _bce_copy_out(char *out, size_t cap, const char *s) {
-    size_t n = strlen(s);
-    if (!out) return BCE_OK;
-    if (n + 1 > cap) return BCE_ERR_LIMIT;
-    memcpy(out, s, n + 1);
+/* The held wallet of that key, or NULL. */
+static bce_coin_t *_bce_link_find(_bce_link_t *l, const char *key) {
+    bce_coin_t **s;
+    if (!key) return NULL;
+    if (l->solo) return l->solo->key && strcmp(l->solo->key, key) == 0 ? l->solo : NULL;
+    s = _bce_link_slot(l, key);
+    return s ? *s : NULL;
+}
+
+static int _bce_link_put(_bce_link_t *l, bce_coin_t *c) {
+    if ((l->count + 1) * 2 > l->nslots) {
+        size_t n = l->nslots ? l->nslots * 2 : 16, k;
+        bce_coin_t **old = l->slots;
+        size_t oldn = l->nslots;
+        bce_coin_t **slots;
+        if (n > ((size_t)-1) / sizeof(bce_coin_t *)) return BCE_ERR_NOMEM;
+        slots = (bce_coin_t **)_bce_malloc(l->run->alloc, n * sizeof(bce_coin_t *));
+        if (!slots) return BCE_ERR_NOMEM;
+        memset(slots, 0, n * sizeof(bce_coin_t *));
+        l->slots = slots;
+        l->nslots = n;
+        for (k = 0; k < oldn; k++)
+            if (old[k]) *_bce_link_slot(l, old[k]->key) = old[k];
+        _bce_mfree(l->run->alloc, old);
+    }
+    *_bce_link_slot(l, c->key) = c;
+    l->count++;
     return BCE_OK;
 }
 
-_BCE_DEF int bce_rpc_error_name(bce_coin_t *coin, int code, char *name, size_t name_cap,
-                                char *docstring, size_t doc_cap) {
-    _bce_msg_t want;
-    const char *nm = NULL, *dc = "";
-    size_t o;
-    int r;
-    if (!coin || !name || (!docstring && doc_cap)) return BCE_ERR_INVALID_ARG;
-    if (coin->in_handler || _bce_rpc_busy(&coin->rpc)) return BCE_ERR_STATE;
-    if (!coin->spec && (r = _bce_spec_fetch(coin)) != BCE_OK) return r;
-    want.len = 0;
-    _bce_msg_long(&want, code);
-    for (o = 0; o < coin->spec_len && !nm;) {
-        const char *c = coin->spec + o, *n = c + strlen(c) + 1, *d = n + strlen(n) + 1;
-        if (strcmp(c, want.buf) == 0) { nm = n; dc = d; }
-        o = (size_t)(d + strlen(d) + 1 - coin->spec);
-    }
-    if (!nm && code == -32600) { nm = "UnauthorizedError"; dc = "Unauthorized"; }   /* the SDK's fallback */
-    if (!nm) return BCE_ERR_UNSUPPORTED;
-    if (_bce_copy_out(name, name_cap, nm) != BCE_OK) return BCE_ERR_LIMIT;
-    if (doc_cap && _bce_copy_out(docstring, doc_cap, dc) != BCE_OK) return BCE_ERR_LIMIT;
-    return BCE_OK;
+/* The round's next wallet (advancing the cursor), or NULL at the end of the round. */
+static bce_coin_t *_bce_link_next_wallet(_bce_link_t *l) {
+    if (l->solo) return l->cursor++ == 0 && l->solo->key ? l->solo : NULL;
+    while (l->cursor < l->nslots && !l->slots[l->cursor]) l->cursor++;
+    return l->cursor < l->nslots ? l->slots[l->cursor++] : NULL;
 }
 
-/* ---- polling, the non-blocking core ---- */
+static size_t _bce_link_wallets(const _bce_link_t *l) {
+    return l->solo ? (l->solo->key != NULL) : l->count;
+}
+
+/* ---- calls for a wallet ---- */
 
 static void _bce_log_call_failure(const bce_logger_t *lg, const char *what, int r, const char *detail) {
     _bce_msg_t m;
@@ -6012,6 +6030,20 @@ static int _bce_wallet_tries(bce_coin_t *c, const bce_logger_t *lg, const _bce_r
     return BCE_OK;
 }
 
+/* A call made for wallet c ended with a JSON-RPC error: c keeps it (bce_coin_last_rpc_error
+   and bce_coin_last_error name the wallet that ended a run). */
+static void _bce_coin_take_error(bce_coin_t *c, const _bce_rpc_t *rpc) {
+    size_t n = strlen(rpc->ep->error);
+    if (!rpc->rpc_code || c->borrowed) return;
+    c->err_code = rpc->err_code;
+    if (!c->err_msg) c->err_msg = (char *)_bce_malloc(&c->desc.allocator, BCE_RPC_MESSAGE_MAX);
+    if (c->err_msg) memcpy(c->err_msg, rpc->err_msg ? rpc->err_msg : "", rpc->err_msg ? strlen(rpc->err_msg) + 1 : 1);
+    if (rpc->ep->error == c->last_error) return;
+    if (n >= sizeof c->last_error) n = sizeof c->last_error - 1;
+    memcpy(c->last_error, rpc->ep->error, n);
+    c->last_error[n] = 0;
+}
+
 /* Hands a finished get_updates call to the dispatcher; returns a fatal result or BCE_OK. */
 static int _bce_poll_collect(_bce_rpc_t *rpc, _bce_disp_t *d, const _bce_route_t *rt) {
     int r = rpc->result;
@@ -6029,98 +6061,234 @@ static int _bce_poll_collect(_bce_rpc_t *rpc, _bce_disp_t *d, const _bce_route_t
     return _bce_rpc_fatal(rpc, r) ? r : BCE_OK;
 }
 
-static void _bce_coin_route(bce_coin_t *coin, _bce_route_t *rt) {
-    rt->first = coin->manager ? _bce_manager_handlers(coin->manager) : NULL;
-    rt->instance = coin;
-    rt->currency = _bce_currencies[coin->cur].name;
-    rt->wallet = coin->key;
-    rt->accepted = _bce_currencies[coin->cur].events;
+static const _bce_handler_t *_bce_manager_handlers(bce_manager_t *m);
+
+/* Events of wallet c (a held coin, or a stand-in) go to its handlers, after its manager's. */
+static void _bce_coin_route(bce_coin_t *c, _bce_route_t *rt) {
+    rt->first = c->manager ? _bce_manager_handlers(c->manager) : NULL;
+    rt->instance = c;
+    rt->currency = _bce_currencies[c->cur].name;
+    rt->wallet = c->key;
+    rt->accepted = _bce_currencies[c->cur].events;
     rt->dedup = NULL;
 }
 
-/* Advances the coin's polling: collect a finished call, start the next one when due. */
-static void _bce_coin_poll_tick(bce_coin_t *coin, long long now) {
-    _bce_rpc_t *rpc = &coin->rpc;
-    if (rpc->state == _BCE_RPC_DONE || rpc->state == _BCE_RPC_FAILED) {
-        _bce_route_t rt;
-        int r;
-        _bce_coin_route(coin, &rt);
-        r = _bce_poll_collect(rpc, &coin->disp, &rt);
-        if (r == BCE_OK) r = _bce_wallet_tries(coin, &coin->logger, rpc, rpc->result);
-        if (r != BCE_OK) { coin->fatal = r; return; }
-        coin->next_poll = now + coin->interval_ms;
+static void _bce_link_feed(void *owner, const char *text, size_t len, long long now);
+
+/* A finished call of the link's round. */
+static void _bce_link_collect(_bce_link_t *l, long long now) {
+    _bce_run_t *run = l->run;
+    _bce_rpc_t *rpc = &l->rpc;
+    bce_coin_t *c = l->current;
+    int ws = run->mode == _BCE_MODE_WS, r = rpc->result, ok = r == BCE_OK;
+    l->current = NULL;
+    if (c && !ok) _bce_coin_take_error(c, rpc);
+    if (ws && !run->catch_up) {         /* getbalance: only whether the daemon loaded the wallet */
+        rpc->state = _BCE_RPC_IDLE;
+        if (!ok) {
+            _bce_log_call_failure(run->logger, "getbalance (loading the wallet)", r, rpc->ep->error);
+            l->load_failed = 1;
+        }
+        if (_bce_rpc_fatal(rpc, r)) { run->fatal = r; return; }
+        if ((r = _bce_wallet_tries(c, run->logger, rpc, r)) != BCE_OK) run->fatal = r;
+        return;
     }
-    if (rpc->state == _BCE_RPC_IDLE && now >= coin->next_poll && !coin->stop_requested) {
-        if (_bce_rpc_begin(rpc, "get_updates", NULL, 0, coin->wallet_json, now) != BCE_OK) {
-            _bce_log_call_failure(&coin->logger, "get_updates", rpc->result, coin->last_error);
+    if (c) {
+        _bce_route_t rt;
+        _bce_dedup_t dd;
+        _bce_coin_route(c, &rt);
+        if (ws) {
+            memset(&dd, 0, sizeof dd);
+            dd.wallet = &l->seen;
+            dd.global = &l->gseen;
+            dd.who = c;
+            dd.logger = run->logger;
+            dd.ws_open = _bce_ws_may_deliver(&l->ws) || l->hold.len > 0;
+            dd.now = now;
+            rt.dedup = &dd;
+        }
+        run->in_handler++;
+        r = _bce_poll_collect(rpc, run->disp, &rt);
+        run->in_handler--;
+        if (ws && ok) _bce_seen_settle(&l->seen, c);
+        if (r == BCE_OK) r = _bce_wallet_tries(c, run->logger, rpc, rpc->result);
+    } else {
+        r = BCE_OK;
+    }
+    rpc->state = _BCE_RPC_IDLE;
+    if (r != BCE_OK) { run->fatal = r; return; }
+    if (ws && !ok) {                    /* retried after BCE_CATCHUP_RETRY_MS; the held updates go now */
+        l->load_failed = 1;
+        if (l->hold.on) _bce_hold_release(&l->hold, l, _bce_link_feed, now);
+    }
+}
+
+/* Collects a finished call and starts the calls that are due: a round over the link's
+   wallets, one call at a time. Polling: every interval_ms. Websocket: a round at every
+   connect (catch-up, or getbalance to load the wallets), then drains every
+   drain_interval_ms, paced at drain_gap_ms per call. */
+static void _bce_link_tick(_bce_link_t *l, long long now) {
+    _bce_run_t *run = l->run;
+    _bce_rpc_t *rpc = &l->rpc;
+    int ws = run->mode == _BCE_MODE_WS;
+    if (!l->active) return;
+    if (ws) {
+        if (!l->ws_ready) return;
+        _bce_ws_tick(&l->ws, now);      /* a failed first connect or auth ended it in I/O: result says */
+        if (l->ws.result != BCE_OK) { run->fatal = l->ws.result; return; }
+    }
+    if (rpc->state == _BCE_RPC_DONE || rpc->state == _BCE_RPC_FAILED) {
+        _bce_link_collect(l, now);
+        if (run->fatal) return;
+    }
+    if (ws && (!(run->catch_up || run->loading) || l->ws.state != _BCE_WS_OPEN)) return;
+    while (rpc->state == _BCE_RPC_IDLE && !run->stop_requested
+           && (l->in_round || (l->next_round >= 0 && now >= l->next_round))) {
+        bce_coin_t *c;
+        if (!l->in_round) {             /* a timed round: polling, or a drain (paced) */
+            l->in_round = 1;
+            l->cursor = 0;
+            l->paced = ws && run->drain_gap_ms > 0;
+            l->next_call = now;
+        }
+        if (l->paced && now < l->next_call) break;
+        if (!(c = _bce_link_next_wallet(l))) {
+            l->in_round = 0;
+            l->cursor = 0;
+            l->next_round = !ws ? now + run->interval_ms : l->load_failed ? now + BCE_CATCHUP_RETRY_MS : !run->catch_up ? -1
+                            : run->wsopts.drain_interval_ms > 0 ? now + run->wsopts.drain_interval_ms : -1;
+            l->load_failed = 0;
+            if (l->hold.on) _bce_hold_release(&l->hold, l, _bce_link_feed, now);
+            break;
+        }
+        l->current = c;
+        if (l->paced) l->next_call = now + run->drain_gap_ms;
+        if (ws && run->catch_up) l->seen.mark = l->seen.pushes;
+        if (_bce_rpc_begin(rpc, ws && !run->catch_up ? "getbalance" : "get_updates", NULL, 0, c->wallet_json, now) != BCE_OK) {
+            _bce_log_call_failure(run->logger, ws && !run->catch_up ? "getbalance (loading the wallet)" : "get_updates",
+                                  rpc->result, rpc->ep->error);
             rpc->state = _BCE_RPC_IDLE;
-            coin->next_poll = now + coin->interval_ms;
+            l->current = NULL;
+            if (ws) {
+                l->load_failed = 1;
+                if (l->hold.on) _bce_hold_release(&l->hold, l, _bce_link_feed, now);
+            }
         }
     }
 }
 
-_BCE_DEF int bce_coin_start_polling(bce_coin_t *coin, int interval_ms) {
-    if (!coin || interval_ms < 0) return BCE_ERR_INVALID_ARG;
-    if (coin->in_handler) return BCE_ERR_STATE;
-    if (!coin->key) {
-        _bce_log(&coin->logger, BCE_LOG_ERROR, "polling needs a wallet: set xpub in the desc");
-        return BCE_ERR_INVALID_ARG;
+/* When the link needs a step at the latest (-1: never on its own). */
+static long long _bce_link_deadline(const _bce_link_t *l) {
+    const _bce_run_t *run = l->run;
+    long long dl = -1;
+    if (!l->active) return -1;
+    if (_bce_rpc_busy(&l->rpc)) dl = _bce_rpc_deadline(&l->rpc);
+    if (run->mode == _BCE_MODE_WS) {
+        if (!l->ws_ready) return dl;
+        dl = _bce_min_deadline(dl, _bce_ws_deadline(&l->ws));
+        if (l->ws.state != _BCE_WS_OPEN || !(run->catch_up || run->loading)) return dl;
     }
-    if (coin->mode != _BCE_MODE_NONE || _bce_rpc_busy(&coin->rpc)) return BCE_ERR_STATE;
-    if (_bce_wake_open(coin->wake) != BCE_OK) return BCE_ERR_NOMEM;
-    _bce_wake_drain(coin->wake[0]);
-    coin->stop_requested = 0;
-    coin->fatal = BCE_OK;
-    coin->interval_ms = interval_ms ? interval_ms : 1000;
-    coin->next_poll = _bce_now_ms();
-    coin->wallet_errors = 0;
-    coin->mode = _BCE_MODE_POLL;
-    return BCE_OK;
+    if (_bce_rpc_busy(&l->rpc)) return dl;
+    return _bce_min_deadline(dl, l->in_round ? (l->paced ? l->next_call : 0) : l->next_round);
 }
 
-/* ---- websocket for a coin ---- */
-
-static void _bce_coin_ws_open(void *owner, long long now) {
-    bce_coin_t *c = (bce_coin_t *)owner;
-    if (c->catch_up || c->loading) c->next_poll = now;     /* catch up (or load the wallet) right away */
-    if (c->catch_up && !c->wsopts.disable_catch_up_hold) c->hold.on = 1;
-    if ((c->catch_up || c->loading) && c->rpc.state != _BCE_RPC_IDLE) c->catch_up_again = 1;   /* it went out before */
-    if (c->wsopts.on_connect) {
-        c->in_handler++;
-        c->wsopts.on_connect(c, _bce_currencies[c->cur].name, c->wsopts.user_data);
-        c->in_handler--;
+/* Ends the link's activity: a call in flight is abandoned (its connection closed), held
+   messages are dropped (see "Order" in the manual). */
+static void _bce_link_end(_bce_link_t *l) {
+    if (l->ws_ready) {
+        _bce_ws_stop(&l->ws);
+        l->ws.result = BCE_OK;          /* not carried into a later run */
     }
+    l->active = 0;
+    if (!l->ready) return;
+    if (_bce_rpc_busy(&l->rpc)) _bce_rpc_disconnect(&l->rpc);
+    l->rpc.state = _BCE_RPC_IDLE;
+    l->current = NULL;
+    l->in_round = 0;
+    l->hold.on = 0;
+    l->hold.len = 0;
 }
 
-static int _bce_coin_ws_refused(void *owner, int status, const char *body, size_t len) {
-    bce_coin_t *coin = (bce_coin_t *)owner;
-    return _bce_rpc_refused_upgrade(&coin->ep, &coin->disp.json, status, body, len);
+/* ---- the websocket's owner ---- */
+
+static bce_coin_t *_bce_manager_instance(bce_manager_t *m, int cur, const char *wallet);
+static void _bce_manager_unborrow(bce_manager_t *m);
+static void _bce_log_unsupported(const bce_logger_t *lg, const char *currency, size_t n);
+
+/* The coin a connection callback reports: the coin, or the currency's stand-in coin. */
+static void _bce_link_notify(_bce_link_t *l, int open, int code, const char *reason) {
+    _bce_run_t *run = l->run;
+    bce_coin_t *inst = l->solo ? l->solo : _bce_manager_instance(run->m, l->cur, NULL);
+    if (!inst) return;
+    run->in_handler++;
+    inst->in_handler++;             /* blocking calls on it are refused (BCE_ERR_STATE) */
+    if (open) run->wsopts.on_connect(inst, _bce_currencies[l->cur].name, run->wsopts.user_data);
+    else run->wsopts.on_disconnect(inst, code, reason, run->wsopts.user_data);
+    inst->in_handler--;
+    run->in_handler--;
 }
 
-static void _bce_coin_ws_closed(void *owner, int code, const char *reason) {
-    bce_coin_t *c = (bce_coin_t *)owner;
-    if (c->wsopts.on_disconnect) {
-        c->in_handler++;
-        c->wsopts.on_disconnect(c, code, reason, c->wsopts.user_data);
-        c->in_handler--;
+static void _bce_link_ws_open(void *owner, long long now) {
+    _bce_link_t *l = (_bce_link_t *)owner;
+    _bce_run_t *run = l->run;
+    _BCE_UNUSED(now);
+    if (run->catch_up || run->loading) {    /* a round over every wallet, starting now; a call in
+                                               flight is collected first, and its wallet asked again */
+        l->in_round = 1;
+        l->cursor = 0;
+        l->paced = 0;
+        l->load_failed = 0;
+        if (run->catch_up && !run->wsopts.disable_catch_up_hold) l->hold.on = 1;   /* nothing to wait for when only loading */
     }
+    if (run->wsopts.on_connect) _bce_link_notify(l, 1, 0, NULL);
 }
 
-static int _bce_coin_ws_route(void *owner, const char *cur, size_t cur_len, const char *wallet, _bce_route_t *rt,
-                              _bce_dedup_t *dd, long long now) {
-    bce_coin_t *c = (bce_coin_t *)owner;
-    _BCE_UNUSED(cur);
-    _BCE_UNUSED(cur_len);
-    if (c->key && wallet && strcmp(wallet, c->key) != 0) {
-        /* another wallet's event: a daemon sends everything until it has read our filter */
-        _bce_log(&c->logger, BCE_LOG_DEBUG, "websocket event for another wallet ignored");
-        return BCE_ERR_STATE;
+static void _bce_link_ws_closed(void *owner, int code, const char *reason) {
+    _bce_link_t *l = (_bce_link_t *)owner;
+    if (l->run->wsopts.on_disconnect) _bce_link_notify(l, 0, code, reason);
+}
+
+static int _bce_link_ws_refused(void *owner, int status, const char *body, size_t len) {
+    _bce_link_t *l = (_bce_link_t *)owner;
+    return _bce_rpc_refused_upgrade(&l->ep, &l->run->disp->json, status, body, len);
+}
+
+/* Where a websocket message goes. A coin: to itself, unless it names another wallet (a daemon
+   sends everything until it has read the coin's filter). A manager: to the held coin of the
+   message's currency and wallet, or to that currency's stand-in coin. */
+static int _bce_link_route(void *owner, const char *cur, size_t cur_len, const char *wallet, _bce_route_t *rt,
+                           _bce_dedup_t *dd, long long now) {
+    _bce_link_t *l = (_bce_link_t *)owner, *to = l;
+    _bce_run_t *run = l->run;
+    bce_coin_t *c;
+    if (l->solo) {
+        c = l->solo;
+        if (c->key && wallet && strcmp(wallet, c->key) != 0) {
+            _bce_log(run->logger, BCE_LOG_DEBUG, "websocket event for another wallet ignored");
+            return BCE_ERR_STATE;
+        }
+    } else {
+        char name[16];
+        int idx = -1;
+        if (cur_len < sizeof name) {
+            memcpy(name, cur, cur_len);
+            name[cur_len] = 0;
+            idx = memchr(name, '\\', cur_len) ? -1 : _bce_currency_find(name);
+        }
+        if (idx < 0) {
+            _bce_log_unsupported(run->logger, cur, cur_len);
+            return BCE_ERR_UNSUPPORTED;
+        }
+        to = &run->links[idx];
+        if (!(c = _bce_manager_instance(run->m, idx, wallet))) return BCE_ERR_NOMEM;
     }
     _bce_coin_route(c, rt);
     rt->wallet = wallet;
-    if (c->seen_ready) {
-        dd->wallet = wallet && c->key && strcmp(wallet, c->key) == 0 ? &c->seen : NULL;
-        dd->global = &c->seen_global;
+    if (run->catch_up) {
+        dd->wallet = wallet && !c->borrowed && c->key && strcmp(wallet, c->key) == 0 ? &to->seen : NULL;
+        dd->global = &to->gseen;
+        dd->who = c;
+        dd->logger = run->logger;
         dd->from_ws = 1;
         dd->now = now;
         rt->dedup = dd;
@@ -6128,115 +6296,470 @@ static int _bce_coin_ws_route(void *owner, const char *cur, size_t cur_len, cons
     return BCE_OK;
 }
 
-static void _bce_coin_ws_feed(void *owner, const char *text, size_t len, long long now) {
-    _bce_ws_deliver(&((bce_coin_t *)owner)->disp, text, len, owner, _bce_coin_ws_route, now);
+static void _bce_link_feed(void *owner, const char *text, size_t len, long long now) {
+    _bce_link_t *l = (_bce_link_t *)owner;
+    _bce_run_t *run = l->run;
+    run->in_handler++;
+    _bce_ws_deliver(run->disp, text, len, l, _bce_link_route, now);
+    run->in_handler--;
+    if (run->m) _bce_manager_unborrow(run->m);
 }
 
-static void _bce_coin_ws_text(void *owner, const char *text, size_t len, long long now) {
-    bce_coin_t *c = (bce_coin_t *)owner;
-    if (c->hold.on) {
-        if (_bce_hold_add(&c->hold, &c->allocator, text, len) == BCE_OK) return;
-        _bce_hold_log_full(&c->logger);
-        _bce_hold_release(&c->hold, owner, _bce_coin_ws_feed, now);
+static void _bce_link_ws_text(void *owner, const char *text, size_t len, long long now) {
+    _bce_link_t *l = (_bce_link_t *)owner;
+    if (l->hold.on) {
+        if (_bce_hold_add(&l->hold, l->run->alloc, text, len) == BCE_OK) return;
+        _bce_hold_log_full(l->run->logger);
+        _bce_hold_release(&l->hold, l, _bce_link_feed, now);
     }
-    _bce_coin_ws_feed(owner, text, len, now);
+    _bce_link_feed(l, text, len, now);
 }
 
-/* Catch-up for a coin: get_updates at every connect and every drain_interval_ms while open. */
-static void _bce_coin_ws_tick(bce_coin_t *coin, long long now) {
-    _bce_rpc_t *rpc = &coin->rpc;
-    _bce_ws_tick(&coin->ws, now);
-    if (coin->ws.result != BCE_OK) { coin->fatal = coin->ws.result; return; }
-    if ((rpc->state == _BCE_RPC_DONE || rpc->state == _BCE_RPC_FAILED) && coin->load_call) {
-        int r = rpc->result;            /* getbalance: only whether the daemon loaded the wallet */
-        rpc->state = _BCE_RPC_IDLE;
-        coin->load_call = 0;
-        if (r != BCE_OK) _bce_log_call_failure(&coin->logger, "getbalance (loading the wallet)", r, coin->last_error);
-        if (_bce_rpc_fatal(rpc, r)) { coin->fatal = r; return; }
-        if (_bce_wallet_tries(coin, &coin->logger, rpc, r) != BCE_OK) { coin->fatal = BCE_ERR_WALLET; return; }
-        coin->next_poll = r != BCE_OK ? now + BCE_CATCHUP_RETRY_MS : coin->catch_up_again ? now : -1;
-        coin->catch_up_again = 0;
+/* The link's websocket, made on first use; subscribe: the filter sent after every connect. */
+static int _bce_link_ws(_bce_link_t *l, const char *subscribe_key) {
+    if (l->ws_ready) return BCE_OK;
+    _bce_ws_init(&l->ws, &l->ep);
+    if (subscribe_key && !(l->ws.subscribe = _bce_subscribe_json(l->run->alloc, subscribe_key))) return BCE_ERR_NOMEM;
+    l->ws.owner = l;
+    l->ws.on_open = _bce_link_ws_open;
+    l->ws.on_text = _bce_link_ws_text;
+    l->ws.on_closed = _bce_link_ws_closed;
+    l->ws.on_refused = _bce_link_ws_refused;
+    l->ws.stop = &l->run->stop_requested;
+    l->ws_ready = 1;
+    return BCE_OK;
+}
+
+/* ---- the run: one step, one descriptor list, one deadline over its links ---- */
+
+/* Starts an activity: polling (interval_ms) or the websocket (opts filled). */
+static int _bce_run_begin(_bce_run_t *run, int mode) {
+    if (_bce_wake_open(run->wake) != BCE_OK) return BCE_ERR_NOMEM;
+    _bce_wake_drain(run->wake[0]);
+    if (mode == _BCE_MODE_WS) {
+        run->catch_up = !run->wsopts.disable_catch_up;
+        run->loading = run->wsopts.disable_catch_up && !run->wsopts.disable_wallet_load;
+        run->drain_gap_ms = run->wsopts.drain_rate < 0 ? 0 : (1000 + run->wsopts.drain_rate - 1) / run->wsopts.drain_rate;
     }
-    if (rpc->state == _BCE_RPC_DONE || rpc->state == _BCE_RPC_FAILED) {
-        _bce_route_t rt;
-        _bce_dedup_t dd;
-        int ok = rpc->result == BCE_OK, r;
-        _bce_coin_route(coin, &rt);
-        memset(&dd, 0, sizeof dd);
-        dd.wallet = &coin->seen;
-        dd.global = &coin->seen_global;
-        dd.ws_open = _bce_ws_may_deliver(&coin->ws) || coin->hold.len > 0;
-        dd.now = now;
-        rt.dedup = &dd;
-        r = _bce_poll_collect(rpc, &coin->disp, &rt);
-        if (ok) _bce_seen_settle(&coin->seen);
-        if (r == BCE_OK) r = _bce_wallet_tries(coin, &coin->logger, rpc, rpc->result);
-        if (r != BCE_OK) { coin->fatal = r; return; }
-        coin->next_poll = !ok ? now + BCE_CATCHUP_RETRY_MS : coin->wsopts.drain_interval_ms > 0 ? now + coin->wsopts.drain_interval_ms : -1;
-        if (ok && coin->catch_up_again) coin->next_poll = now;   /* keeps holding for that call */
-        else if (coin->hold.on) _bce_hold_release(&coin->hold, coin, _bce_coin_ws_feed, now);
-        coin->catch_up_again = 0;
+    run->stop_requested = 0;
+    run->fatal = BCE_OK;
+    run->mode = mode;
+    return BCE_OK;
+}
+
+/* Makes the link part of the activity that run begins. Every run counts wallet errors afresh;
+   the wallet records' bounds follow the wallets the link serves. */
+static void _bce_link_start(_bce_link_t *l, long long first_round) {
+    size_t w = _bce_link_wallets(l), k;
+    if (l->solo) l->solo->wallet_errors = 0;
+    for (k = 0; k < l->nslots; k++)
+        if (l->slots[k]) l->slots[k]->wallet_errors = 0;
+    l->active = 1;
+    l->cursor = 0;
+    l->in_round = 0;
+    l->paced = 0;
+    l->load_failed = 0;
+    l->current = NULL;
+    l->next_round = first_round;
+    l->seen.max = l->run->catch_up ? _bce_seen_bound(l->run->wsopts.dedup_entries, w) : 0;
+    l->seen.qmax = l->run->catch_up ? _bce_seen_bound(BCE_DEDUP_TWINS, w) : 0;
+}
+
+static void _bce_run_end(_bce_run_t *run) {
+    int i;
+    for (i = 0; i < run->nlinks; i++) _bce_link_end(&run->links[i]);
+    run->mode = _BCE_MODE_NONE;
+}
+
+/* fds/cap checked by the caller */
+static int _bce_run_fds(_bce_run_t *run, bce_fd_t *fds, int cap) {
+    int i, n = 0;
+    if (run->mode == _BCE_MODE_NONE) return 0;
+    for (i = 0; i < run->nlinks; i++) {
+        _bce_link_t *l = &run->links[i];
+        if (!l->active) continue;
+        if (run->mode == _BCE_MODE_WS && l->ws_ready) n = _bce_fd_add(fds, cap, n, l->ws.conn.fd, _bce_ws_events(&l->ws));
+        if (l->ready && _bce_rpc_busy(&l->rpc)) n = _bce_fd_add(fds, cap, n, l->rpc.conn.fd, _bce_rpc_events(&l->rpc));
     }
-    if ((coin->catch_up || coin->loading) && rpc->state == _BCE_RPC_IDLE && coin->ws.state == _BCE_WS_OPEN
-        && coin->next_poll >= 0 && now >= coin->next_poll && !coin->stop_requested) {
-        if (coin->catch_up) coin->seen.mark = coin->seen.pushes;
-        coin->load_call = !coin->catch_up;
-        if (_bce_rpc_begin(rpc, coin->catch_up ? "get_updates" : "getbalance", NULL, 0, coin->wallet_json, now) != BCE_OK) {
-            _bce_log_call_failure(&coin->logger, coin->catch_up ? "get_updates (catch-up)" : "getbalance (loading the wallet)",
-                                  rpc->result, coin->last_error);
-            rpc->state = _BCE_RPC_IDLE;
-            coin->load_call = 0;
-            coin->next_poll = now + BCE_CATCHUP_RETRY_MS;
-            if (coin->hold.on) _bce_hold_release(&coin->hold, coin, _bce_coin_ws_feed, now);
+    return _bce_fd_add(fds, cap, n, run->wake[0], BCE_WANT_READ);
+}
+
+static long long _bce_run_deadline(const _bce_run_t *run) {
+    long long dl = -1;
+    int i;
+    if (run->mode == _BCE_MODE_NONE) return -1;
+    for (i = 0; i < run->nlinks; i++) dl = _bce_min_deadline(dl, _bce_link_deadline(&run->links[i]));
+    return dl;
+}
+
+static int _bce_run_timeout_ms(const _bce_run_t *run) {
+    if (run->stop_requested && run->mode != _BCE_MODE_NONE) return 0;
+    return _bce_wait_ms(_bce_run_deadline(run), _bce_now_ms(), -1);
+}
+
+/* One step: advance every link, wait (at most timeout_ms) for their descriptors, do the I/O
+   that is ready, advance them again. 1: running; 0: stopped; < 0: what ended the run. */
+static int _bce_run_step(_bce_run_t *run, int timeout_ms) {
+    struct pollfd pf[2 * _BCE_NCUR + 1];
+    _bce_link_t *owner[2 * _BCE_NCUR + 1];
+    int kind[2 * _BCE_NCUR + 1];
+    long long now;
+    size_t n = 0, k;
+    int i;
+    if (run->mode == _BCE_MODE_NONE) return 0;
+    now = _bce_now_ms();
+    for (i = 0; i < run->nlinks && !run->stop_requested && !run->fatal; i++) _bce_link_tick(&run->links[i], now);
+    if (!run->stop_requested && !run->fatal) {
+        for (i = 0; i < run->nlinks; i++) {
+            _bce_link_t *l = &run->links[i];
+            int ev;
+            if (!l->active) continue;
+            if (run->mode == _BCE_MODE_WS && l->ws_ready && (ev = _bce_ws_events(&l->ws)) != 0 && l->ws.conn.fd >= 0) {
+                pf[n].fd = l->ws.conn.fd;
+                pf[n].events = _bce_poll_events(ev);
+                pf[n].revents = 0;
+                owner[n] = l;
+                kind[n++] = 1;
+            }
+            if (l->ready && _bce_rpc_busy(&l->rpc)) {
+                pf[n].fd = l->rpc.conn.fd;
+                pf[n].events = _bce_poll_events(_bce_rpc_events(&l->rpc));
+                pf[n].revents = 0;
+                owner[n] = l;
+                kind[n++] = 0;
+            }
         }
+        pf[n].fd = run->wake[0];
+        pf[n].events = POLLIN;
+        pf[n].revents = 0;
+        owner[n] = NULL;
+        kind[n++] = -1;
+        _bce_poll(pf, n, _bce_wait_ms(_bce_run_deadline(run), now, timeout_ms));
+        _bce_wake_drain(run->wake[0]);
+        /* per link the websocket first: an update there is matched before its get_updates twin;
+           each read looks at a fresh clock */
+        for (k = 0; k + 1 < n && !run->stop_requested; k++) {
+            _bce_link_t *l = owner[k];
+            if (kind[k] == 1 && (pf[k].revents || l->ws.more)) _bce_ws_io(&l->ws, pf[k].revents, _bce_now_ms());
+            else if (kind[k] == 0 && _bce_rpc_busy(&l->rpc)) _bce_rpc_io(&l->rpc, pf[k].revents, _bce_now_ms());
+        }
+        now = _bce_now_ms();
+        for (i = 0; i < run->nlinks && !run->stop_requested && !run->fatal; i++) _bce_link_tick(&run->links[i], now);
     }
+    if (run->fatal) {
+        int r = run->fatal;
+        _bce_run_end(run);
+        return r;
+    }
+    if (run->stop_requested) {
+        _bce_run_end(run);
+        return 0;
+    }
+    return 1;
 }
 
-_BCE_DEF int bce_coin_begin_websocket(bce_coin_t *coin, const bce_ws_opts_t *opts) {
+static void _bce_run_stop(_bce_run_t *run) {
+    run->stop_requested = 1;
+    _bce_wake(run->wake[1]);
+}
+
+/* ---- a coin's own runtime ---- */
+
+/* Makes the coin's run and link (a manager's wallet: on the first call that needs them). */
+static int _bce_coin_solo(bce_coin_t *c) {
+    _bce_solo_t *s;
+    int r;
+    if (c->solo) return BCE_OK;
+    s = (_bce_solo_t *)_bce_malloc(&c->desc.allocator, sizeof *s);
+    if (!s) return BCE_ERR_NOMEM;
+    memset(s, 0, sizeof *s);
+    s->run.logger = &c->desc.logger;
+    s->run.alloc = &c->desc.allocator;
+    s->run.disp = &s->disp;
+    s->run.links = &s->link;
+    s->run.nlinks = 1;
+    s->run.wake[0] = s->run.wake[1] = -1;
+    s->link.run = &s->run;
+    s->link.solo = c;
+    s->link.cur = c->cur;
+    _bce_disp_init(&s->disp, &c->desc.logger, &c->desc.allocator, c->desc.limits.max_json_tokens,
+                   c->desc.limits.max_json_depth);
+    r = _bce_link_init(&s->link, &s->run, &c->desc, c->last_error, sizeof c->last_error);
+    if (r != BCE_OK) {
+        _bce_disp_release(&s->disp);
+        _bce_mfree(&c->desc.allocator, s);
+        return r;
+    }
+    c->solo = s;
+    return BCE_OK;
+}
+
+static void _bce_solo_free(bce_coin_t *c) {
+    _bce_solo_t *s = c->solo;
+    _bce_link_release(&s->link);
+    _bce_close_fd(&s->run.wake[0]);
+    _bce_close_fd(&s->run.wake[1]);
+    _bce_disp_release(&s->disp);
+    _bce_mfree(&c->desc.allocator, s);
+    c->solo = NULL;
+}
+
+_BCE_DEF bce_coin_t *bce_coin_create(const bce_coin_desc_t *desc) {
+    bce_coin_desc_t d;
+    bce_logger_t lg;
+    bce_coin_t *c;
+    if (desc) d = *desc;
+    else memset(&d, 0, sizeof d);
+    lg = d.logger;
+    _bce_logger_defaults(&lg);
+    if (_bce_check_desc(&d, &lg) != BCE_OK) return NULL;
+    _bce_warn_colon_pw(&d, &lg);
+    if (!(c = _bce_coin_alloc(&d))) return NULL;
+    if (_bce_coin_solo(c) != BCE_OK) {
+        _bce_coin_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+_BCE_DEF void bce_coin_destroy(bce_coin_t *coin) {
+    if (!coin) return;
+    if (coin->manager) {
+        _bce_log(&coin->desc.logger, BCE_LOG_ERROR, "bce_coin_destroy: this coin belongs to a manager; "
+                                                    "bce_manager_destroy frees it");
+        return;
+    }
+    if (coin->in_handler) {
+        _bce_log(&coin->desc.logger, BCE_LOG_ERROR, "bce_coin_destroy: not allowed inside a handler");
+        return;
+    }
+    _bce_coin_free(coin);
+}
+
+_BCE_DEF const char *bce_coin_currency(const bce_coin_t *coin) {
+    return coin ? _bce_currencies[coin->cur].name : NULL;
+}
+_BCE_DEF const char *bce_coin_xpub(const bce_coin_t *coin) { return coin ? coin->xpub : NULL; }
+_BCE_DEF const char *bce_coin_wallet_key(const bce_coin_t *coin) { return coin ? coin->key : NULL; }
+_BCE_DEF const char *bce_coin_url(const bce_coin_t *coin) { return coin ? coin->desc.url : NULL; }
+_BCE_DEF const char *bce_coin_last_error(const bce_coin_t *coin) { return coin ? coin->last_error : ""; }
+
+_BCE_DEF int bce_on(bce_coin_t *coin, const char *events, bce_handler_fn fn, void *user_data) {
     if (!coin) return BCE_ERR_INVALID_ARG;
-    if (coin->in_handler || coin->mode != _BCE_MODE_NONE || _bce_rpc_busy(&coin->rpc)) return BCE_ERR_STATE;
-    if (_bce_ws_opts_bad(opts)) return BCE_ERR_INVALID_ARG;
-    {
-        const char *why = _bce_ws_limits_bad(opts, coin->ep.max_header);
-        if (why) {
-            _bce_rpc_error(&coin->rpc, why, NULL);
-            _bce_log(&coin->logger, BCE_LOG_ERROR, coin->last_error);
+    return _bce_set_handlers(coin->handlers, events, fn, user_data);
+}
+
+_BCE_DEF int bce_add_event_handler(bce_coin_t *coin, const char *events, bce_handler_fn fn,
+                                   void *user_data) {
+    return bce_on(coin, events, fn, user_data);
+}
+
+_BCE_DEF int bce_process_updates(bce_coin_t *coin, const char *json, size_t len) {
+    _bce_route_t rt;
+    int r;
+    if (!coin) return BCE_ERR_INVALID_ARG;
+    if (coin->in_handler) return BCE_ERR_STATE;
+    if ((r = _bce_coin_solo(coin)) != BCE_OK) return r;
+    _bce_coin_route(coin, &rt);
+    return _bce_dispatch_array(&coin->solo->disp, &rt, json, len);
+}
+
+/* ---- JSON-RPC ---- */
+
+/* Runs the call begun on the coin's own client to its end; bce_stop ends it. */
+static int _bce_coin_call(bce_coin_t *coin, int r) {
+    _bce_solo_t *s = coin->solo;
+    if (r != BCE_OK) { s->link.rpc.state = _BCE_RPC_IDLE; return r; }
+    _bce_rpc_wait(&s->link.rpc, s->run.wake[0], &s->run.stop_requested);
+    r = s->link.rpc.result;
+    s->link.rpc.state = _BCE_RPC_IDLE;
+    if (r != BCE_OK) _bce_coin_take_error(coin, &s->link.rpc);
+    return r;
+}
+
+/* Readies the coin's own client for a blocking call: BCE_OK, or why not. */
+static int _bce_coin_call_ready(bce_coin_t *coin) {
+    int r;
+    if (coin->in_handler) return BCE_ERR_STATE;
+    if ((r = _bce_coin_solo(coin)) != BCE_OK) return r;
+    if (_bce_rpc_busy(&coin->solo->link.rpc)) return BCE_ERR_STATE;
+    /* bce_stop during the call ends it; a stop left over from an activity that ended is old */
+    if (coin->solo->run.mode == _BCE_MODE_NONE) coin->solo->run.stop_requested = 0;
+    if (_bce_wake_open(coin->solo->run.wake) == BCE_OK) _bce_wake_drain(coin->solo->run.wake[0]);
+    return BCE_OK;
+}
+
+_BCE_DEF int bce_rpc(bce_coin_t *coin, const char *method, const char *params_json,
+                     char *out, size_t out_cap, size_t *out_len) {
+    _bce_rpc_t *rpc;
+    size_t plen = 0;
+    int r;
+    if (!coin || !method || !*method || (!out && out_cap)) return BCE_ERR_INVALID_ARG;
+    if ((r = _bce_coin_call_ready(coin)) != BCE_OK) return r;
+    rpc = &coin->solo->link.rpc;
+    if (params_json) {
+        size_t i = 0;
+        plen = strlen(params_json);
+        if (bce_json_validate(params_json, plen, 0, NULL) != BCE_OK) {
+            _bce_rpc_error(rpc, "bce_rpc: params_json is not valid JSON", NULL);
+            return BCE_ERR_INVALID_ARG;
+        }
+        while (_bce_isws((unsigned char)params_json[i])) i++;
+        if (params_json[i] != '[') {
+            _bce_rpc_error(rpc, "bce_rpc: params_json must be a JSON array", NULL);
             return BCE_ERR_INVALID_ARG;
         }
     }
-    if (!coin->ws_ready) {
-        _bce_ws_init(&coin->ws, &coin->ep);
-        if (coin->key && !(coin->ws.subscribe = _bce_subscribe_json(&coin->allocator, coin->key))) return BCE_ERR_NOMEM;
-        coin->ws.owner = coin;
-        coin->ws.on_open = _bce_coin_ws_open;
-        coin->ws.on_text = _bce_coin_ws_text;
-        coin->ws.on_closed = _bce_coin_ws_closed;
-        coin->ws.on_refused = _bce_coin_ws_refused;
-        coin->ws.stop = &coin->stop_requested;
-        coin->ws_ready = 1;
+    r = _bce_coin_call(coin, _bce_rpc_begin(rpc, method, params_json, plen, coin->wallet_json, _bce_now_ms()));
+    if (r != BCE_OK) return r;
+    if (out_len) *out_len = rpc->result_len + 1;
+    if (!out || out_cap < rpc->result_len + 1) return BCE_ERR_LIMIT;
+    if (rpc->result_json && rpc->result_len) memcpy(out, rpc->result_json, rpc->result_len);
+    out[rpc->result_len] = 0;
+    if (out_len) *out_len = rpc->result_len;
+    return BCE_OK;
+}
+
+_BCE_DEF int bce_coin_last_rpc_error(const bce_coin_t *coin, const char **message) {
+    if (message) *message = coin && coin->err_msg ? coin->err_msg : "";
+    return coin ? coin->err_code : 0;
+}
+
+/* The kept /spec table: records of code (decimal text), NUL, name, NUL, docstring, NUL. */
+#define _BCE_SPEC_MAX 16384
+#define _BCE_SPEC_NAME_MAX 63
+#define _BCE_SPEC_DOC_MAX 255
+
+/* Appends the string token t (decoded, printable ASCII only, at most max bytes) and a NUL. */
+static size_t _bce_spec_put(char *out, size_t o, const char *json, const bce_json_token_t *t, size_t max) {
+    char tmp[_BCE_SPEC_DOC_MAX + 1];
+    size_t n = 0, i;
+    if (t && t->type == BCE_JSON_STRING && bce_json_string(json, t, tmp, sizeof tmp, &n) != BCE_OK) {
+        n = max;                        /* too long to decode here: its first bytes as written */
+        memcpy(tmp, json + t->start, n);
     }
-    if (opts) coin->wsopts = *opts;
-    else memset(&coin->wsopts, 0, sizeof coin->wsopts);
-    _bce_ws_defaults(&coin->wsopts);
-    coin->catch_up = !coin->wsopts.disable_catch_up && coin->key != NULL;
-    coin->loading = coin->wsopts.disable_catch_up && !coin->wsopts.disable_wallet_load && coin->key != NULL;
-    coin->load_call = 0;
-    if (coin->catch_up && !coin->seen_ready) {
-        if (_bce_seen_init(&coin->seen, &coin->allocator, coin->wsopts.dedup_entries, BCE_DEDUP_TWINS) != BCE_OK) return BCE_ERR_NOMEM;
-        if (_bce_seen_init(&coin->seen_global, &coin->allocator, BCE_DEDUP_GLOBAL, BCE_DEDUP_GLOBAL) != BCE_OK) {
-            _bce_seen_release(&coin->seen, &coin->allocator);
-            return BCE_ERR_NOMEM;
+    if (n > max) n = max;
+    for (i = 0; i < n; i++) {
+        char ch = '?';
+        if ((unsigned char)tmp[i] >= 0x20 && (unsigned char)tmp[i] < 0x7f) ch = tmp[i];
+        out[o++] = ch;
+    }
+    out[o++] = 0;
+    return o;
+}
+
+/* Fetches /spec and keeps its exceptions table in coin->spec (the coin's client is ready). */
+static int _bce_spec_fetch(bce_coin_t *coin) {
+    _bce_rpc_t *rpc = &coin->solo->link.rpc;
+    bce_json_t *p = &coin->solo->disp.json;
+    const char *body;
+    uint32_t ex, k, i;
+    size_t o = 0;
+    char *buf;
+    int r = _bce_coin_call(coin, _bce_rpc_begin_spec(rpc, _bce_now_ms()));
+    rpc->spec_get = 0;
+    if (r != BCE_OK) return r;
+    body = rpc->result_body;
+    if (!(buf = (char *)_bce_malloc(&coin->desc.allocator, _BCE_SPEC_MAX))) return BCE_ERR_NOMEM;
+    ex = bce_json_find(body, p->tokens, 0, "exceptions");
+    if (ex && p->tokens[ex].type == BCE_JSON_OBJECT) {
+        for (i = 0, k = ex + 1; i < p->tokens[ex].size; i++, k = p->tokens[k + 1].next) {
+            const bce_json_token_t *key = &p->tokens[k];
+            uint32_t v = k + 1, nm, dc;
+            if (p->tokens[v].type != BCE_JSON_OBJECT || key->end - key->start > 11) continue;
+            if (o + 12 + _BCE_SPEC_NAME_MAX + _BCE_SPEC_DOC_MAX + 3 > _BCE_SPEC_MAX) break;
+            nm = bce_json_find(body, p->tokens, v, "exc_name");
+            dc = bce_json_find(body, p->tokens, v, "docstring");
+            o = _bce_spec_put(buf, o, body, key, 11);
+            o = _bce_spec_put(buf, o, body, nm ? &p->tokens[nm] : NULL, _BCE_SPEC_NAME_MAX);
+            o = _bce_spec_put(buf, o, body, dc ? &p->tokens[dc] : NULL, _BCE_SPEC_DOC_MAX);
         }
-        coin->seen_ready = 1;
     }
-    if (_bce_wake_open(coin->wake) != BCE_OK) return BCE_ERR_NOMEM;
-    _bce_wake_drain(coin->wake[0]);
-    coin->stop_requested = 0;
-    coin->fatal = BCE_OK;
-    coin->next_poll = -1;
-    coin->wallet_errors = 0;
-    coin->mode = _BCE_MODE_WS;
-    _bce_ws_start(&coin->ws, &coin->wsopts, _bce_now_ms());
+    coin->spec = (char *)_bce_malloc(&coin->desc.allocator, o);   /* only what it holds */
+    if (coin->spec) memcpy(coin->spec, buf, o);
+    _bce_mfree(&coin->desc.allocator, buf);
+    coin->spec_len = o;
+    return coin->spec ? BCE_OK : BCE_ERR_NOMEM;
+}
+
+static int _bce_copy_out(char *out, size_t cap, const char *s) {
+    size_t n = strlen(s);
+    if (!out) return BCE_OK;
+    if (n + 1 > cap) return BCE_ERR_LIMIT;
+    memcpy(out, s, n + 1);
+    return BCE_OK;
+}
+
+_BCE_DEF int bce_rpc_error_name(bce_coin_t *coin, int code, char *name, size_t name_cap,
+                                char *docstring, size_t doc_cap) {
+    _bce_msg_t want;
+    const char *nm = NULL, *dc = "";
+    size_t o;
+    int r;
+    if (!coin || !name || (!docstring && doc_cap)) return BCE_ERR_INVALID_ARG;
+    if (!coin->spec) {
+        if ((r = _bce_coin_call_ready(coin)) != BCE_OK) return r;
+        if ((r = _bce_spec_fetch(coin)) != BCE_OK) return r;
+    } else if (coin->in_handler || (coin->solo && _bce_rpc_busy(&coin->solo->link.rpc))) {
+        return BCE_ERR_STATE;
+    }
+    want.len = 0;
+    _bce_msg_long(&want, code);
+    for (o = 0; o < coin->spec_len && !nm;) {
+        const char *c = coin->spec + o, *n = c + strlen(c) + 1, *d = n + strlen(n) + 1;
+        if (strcmp(c, want.buf) == 0) { nm = n; dc = d; }
+        o = (size_t)(d + strlen(d) + 1 - coin->spec);
+    }
+    if (!nm && code == -32600) { nm = "UnauthorizedError"; dc = "Unauthorized"; }   /* the SDK's fallback */
+    if (!nm) return BCE_ERR_UNSUPPORTED;
+    if (_bce_copy_out(name, name_cap, nm) != BCE_OK) return BCE_ERR_LIMIT;
+    if (doc_cap && _bce_copy_out(docstring, doc_cap, dc) != BCE_OK) return BCE_ERR_LIMIT;
+    return BCE_OK;
+}
+
+/* ---- a coin's activities: thin over its run ---- */
+
+_BCE_DEF int bce_coin_start_polling(bce_coin_t *coin, int interval_ms) {
+    _bce_solo_t *s;
+    int r;
+    if (!coin || interval_ms < 0) return BCE_ERR_INVALID_ARG;
+    if (coin->in_handler) return BCE_ERR_STATE;
+    if (!coin->key) {
+        _bce_log(&coin->desc.logger, BCE_LOG_ERROR, "polling needs a wallet: set xpub in the desc");
+        return BCE_ERR_INVALID_ARG;
+    }
+    if ((r = _bce_coin_solo(coin)) != BCE_OK) return r;
+    s = coin->solo;
+    if (s->run.mode != _BCE_MODE_NONE || _bce_rpc_busy(&s->link.rpc)) return BCE_ERR_STATE;
+    s->run.interval_ms = interval_ms ? interval_ms : 1000;
+    if (_bce_run_begin(&s->run, _BCE_MODE_POLL) != BCE_OK) return BCE_ERR_NOMEM;
+    _bce_link_start(&s->link, _bce_now_ms());
+    return BCE_OK;
+}
+
+_BCE_DEF int bce_coin_begin_websocket(bce_coin_t *coin, const bce_ws_opts_t *opts) {
+    _bce_solo_t *s;
+    const char *why;
+    int r;
+    if (!coin) return BCE_ERR_INVALID_ARG;
+    if (coin->in_handler) return BCE_ERR_STATE;
+    if ((r = _bce_coin_solo(coin)) != BCE_OK) return r;
+    s = coin->solo;
+    if (s->run.mode != _BCE_MODE_NONE || _bce_rpc_busy(&s->link.rpc)) return BCE_ERR_STATE;
+    if (_bce_ws_opts_bad(opts)) return BCE_ERR_INVALID_ARG;
+    if ((why = _bce_ws_limits_bad(opts, s->link.ep.max_header)) != NULL) {
+        _bce_rpc_error(&s->link.rpc, why, NULL);
+        _bce_log(&coin->desc.logger, BCE_LOG_ERROR, coin->last_error);
+        return BCE_ERR_INVALID_ARG;
+    }
+    if (_bce_link_ws(&s->link, coin->key) != BCE_OK) return BCE_ERR_NOMEM;
+    if (opts) s->run.wsopts = *opts;
+    else memset(&s->run.wsopts, 0, sizeof s->run.wsopts);
+    _bce_ws_defaults(&s->run.wsopts);
+    if (_bce_run_begin(&s->run, _BCE_MODE_WS) != BCE_OK) return BCE_ERR_NOMEM;
+    if (!coin->key) s->run.catch_up = s->run.loading = 0;      /* no wallet to catch up or load */
+    _bce_link_start(&s->link, -1);
+    _bce_ws_start(&s->link.ws, &s->run.wsopts, _bce_now_ms());
     return BCE_OK;
 }
 
@@ -6247,93 +6770,20 @@ _BCE_DEF int bce_start_websocket(bce_coin_t *coin, const bce_ws_opts_t *opts) {
     return r;
 }
 
-static void _bce_coin_tick(bce_coin_t *coin, long long now) {
-    if (coin->mode == _BCE_MODE_POLL) _bce_coin_poll_tick(coin, now);
-    else if (coin->mode == _BCE_MODE_WS) _bce_coin_ws_tick(coin, now);
-}
-
-/* Ends the coin's activity (a call in flight is abandoned; its connection is closed). */
-static void _bce_coin_end(bce_coin_t *coin) {
-    if (_bce_rpc_busy(&coin->rpc)) _bce_rpc_disconnect(&coin->rpc);
-    coin->rpc.state = _BCE_RPC_IDLE;
-    if (coin->ws_ready) _bce_ws_stop(&coin->ws);
-    coin->hold.on = 0;              /* held messages are dropped: see "Order" in the manual */
-    coin->hold.len = 0;
-    coin->catch_up_again = 0;
-    coin->mode = _BCE_MODE_NONE;
-}
-
 _BCE_DEF int bce_coin_fds(bce_coin_t *coin, bce_fd_t *fds, int cap) {
-    int n = 0;
     if (!coin || cap < 0 || (!fds && cap)) return BCE_ERR_INVALID_ARG;
-    if (coin->mode == _BCE_MODE_NONE) return 0;
-    if (coin->mode == _BCE_MODE_WS) n = _bce_fd_add(fds, cap, n, coin->ws.conn.fd, _bce_ws_events(&coin->ws));
-    if (_bce_rpc_busy(&coin->rpc)) n = _bce_fd_add(fds, cap, n, coin->rpc.conn.fd, _bce_rpc_events(&coin->rpc));
-    return _bce_fd_add(fds, cap, n, coin->wake[0], BCE_WANT_READ);
-}
-
-static long long _bce_coin_deadline(const bce_coin_t *coin) {
-    long long dl = -1;
-    if (coin->mode == _BCE_MODE_NONE) return -1;
-    if (_bce_rpc_busy(&coin->rpc)) dl = _bce_rpc_deadline(&coin->rpc);
-    if (coin->mode == _BCE_MODE_POLL) return _bce_rpc_busy(&coin->rpc) ? dl : coin->next_poll;
-    dl = _bce_min_deadline(dl, _bce_ws_deadline(&coin->ws));
-    if ((coin->catch_up || coin->loading) && coin->ws.state == _BCE_WS_OPEN && coin->rpc.state == _BCE_RPC_IDLE)
-        dl = _bce_min_deadline(dl, coin->next_poll);
-    return dl;
+    return coin->solo ? _bce_run_fds(&coin->solo->run, fds, cap) : 0;
 }
 
 _BCE_DEF int bce_coin_timeout_ms(bce_coin_t *coin) {
-    if (!coin) return -1;
-    if (coin->stop_requested && coin->mode != _BCE_MODE_NONE) return 0;
-    return _bce_wait_ms(_bce_coin_deadline(coin), _bce_now_ms(), -1);
+    if (!coin || !coin->solo) return -1;
+    return _bce_run_timeout_ms(&coin->solo->run);
 }
 
 _BCE_DEF int bce_coin_step(bce_coin_t *coin, int timeout_ms) {
-    struct pollfd pf[3];
-    int iws = -1, irpc = -1;
-    long long now;
-    size_t n = 0;
     if (!coin) return BCE_ERR_INVALID_ARG;
     if (coin->in_handler) return BCE_ERR_STATE;
-    if (coin->mode == _BCE_MODE_NONE) return 0;
-    now = _bce_now_ms();
-    if (!coin->stop_requested) _bce_coin_tick(coin, now);
-    if (!coin->stop_requested && !coin->fatal) {
-        int ev;
-        if (coin->mode == _BCE_MODE_WS && (ev = _bce_ws_events(&coin->ws)) != 0 && coin->ws.conn.fd >= 0) {
-            iws = (int)n;
-            pf[n].fd = coin->ws.conn.fd;
-            pf[n].events = _bce_poll_events(ev);
-            pf[n++].revents = 0;
-        }
-        if (_bce_rpc_busy(&coin->rpc)) {
-            irpc = (int)n;
-            pf[n].fd = coin->rpc.conn.fd;
-            pf[n].events = _bce_poll_events(_bce_rpc_events(&coin->rpc));
-            pf[n++].revents = 0;
-        }
-        pf[n].fd = coin->wake[0];
-        pf[n].events = POLLIN;
-        pf[n++].revents = 0;
-        _bce_poll(pf, n, _bce_wait_ms(_bce_coin_deadline(coin), now, timeout_ms));
-        _bce_wake_drain(coin->wake[0]);
-        now = _bce_now_ms();
-        /* the websocket first: an update there is matched before its get_updates twin */
-        if (iws >= 0 && !coin->stop_requested && (pf[iws].revents || coin->ws.more)) _bce_ws_io(&coin->ws, pf[iws].revents, now);
-        if (irpc >= 0 && !coin->stop_requested && _bce_rpc_busy(&coin->rpc)) _bce_rpc_io(&coin->rpc, pf[irpc].revents, now);
-        if (!coin->stop_requested) _bce_coin_tick(coin, now);
-    }
-    if (coin->fatal) {
-        int r = coin->fatal;
-        _bce_coin_end(coin);
-        return r;
-    }
-    if (coin->stop_requested) {
-        _bce_coin_end(coin);
-        return 0;
-    }
-    return 1;
+    return coin->solo ? _bce_run_step(&coin->solo->run, timeout_ms) : 0;
 }
 
 _BCE_DEF int bce_poll_updates(bce_coin_t *coin, int interval_ms) {
@@ -6344,78 +6794,37 @@ _BCE_DEF int bce_poll_updates(bce_coin_t *coin, int interval_ms) {
 }
 
 _BCE_DEF void bce_stop(bce_coin_t *coin) {
-    if (!coin) return;
-    coin->stop_requested = 1;
-    _bce_wake(coin->wake[1]);
+    if (!coin || !coin->solo) return;
+    _bce_run_stop(&coin->solo->run);
 }
 
 // >>manager ================================================================================
 
-typedef struct _bce_mcur_t {
-    int configured;             /* bce_manager_configure was called */
+typedef struct _bce_mconf_t {   /* a currency's settings in a manager */
     bce_coin_desc_t params;     /* owned copies of the strings */
-    bce_coin_t **slots;         /* open-addressing hash on wallet key, power-of-two size */
-    size_t nslots, count;
+    int configured;             /* bce_manager_configure was called */
     bce_coin_t *spare;          /* stand-in instance for events of wallets not held */
-    _bce_rpc_t rpc;             /* polling: one connection per currency, wallets in turn */
-    int rpc_ready, in_round;
-    size_t cursor;
-    bce_coin_t *current;
-    long long next_round;
-    char last_error[BCE_LOG_LINE_MAX];
-    bce_manager_t *m;           /* back pointers for the websocket callbacks */
-    int index;
-    _bce_endpoint_t ep;         /* what rpc and ws share, made with rpc */
-    _bce_ws_t ws;               /* one websocket per currency */
-    int ws_ready;
-    _bce_seen_t gseen;          /* global events delivered lately */
-    int gseen_ready;
-    _bce_hold_t hold;           /* websocket messages held until the catch-up round was dispatched */
-    int load_failed;            /* a catch-up or wallet-loading call of this round failed: another
-                                   round after BCE_CATCHUP_RETRY_MS */
-} _bce_mcur_t;
+    char last_error[BCE_LOG_LINE_MAX];  /* the currency link's failures */
+} _bce_mconf_t;
 
 struct bce_manager_t {
+    _bce_run_t run;
     bce_logger_t logger;
     bce_allocator_t allocator;
-    uint32_t max_wallets;
     size_t total_wallets;
+    uint32_t max_wallets;
     _bce_handler_t handlers[_BCE_EV_COUNT];
-    _bce_mcur_t cur[_BCE_NCUR];
+    _bce_link_t cur[_BCE_NCUR];         /* one link per currency; its wallets are the held coins */
+    _bce_mconf_t conf[_BCE_NCUR];
     _bce_disp_t disp;
-    int in_handler;
-    int mode, interval_ms, fatal;
-    volatile sig_atomic_t stop_requested;
-    int wake[2];
-    bce_ws_opts_t wsopts;
-    int catch_up;
-    int loading;                /* catch-up off: getbalance for every wallet after every connect */
 };
 
 static const _bce_handler_t *_bce_manager_handlers(bce_manager_t *m) { return m->handlers; }
 
-/* A call made for a held wallet failed with a JSON-RPC error: the wallet's coin keeps it too
-   (bce_coin_last_rpc_error and bce_coin_last_error name the wallet that ended a run). */
-static void _bce_coin_take_error(bce_coin_t *c, const _bce_rpc_t *rpc) {
-    size_t n = strlen(rpc->ep->error);
-    if (!rpc->rpc_code || c->borrowed) return;
-    c->rpc.err_code = rpc->err_code;
-    if (!c->rpc.err_msg) c->rpc.err_msg = (char *)_bce_malloc(&c->allocator, BCE_RPC_MESSAGE_MAX);
-    if (c->rpc.err_msg) memcpy(c->rpc.err_msg, rpc->err_msg ? rpc->err_msg : "", rpc->err_msg ? strlen(rpc->err_msg) + 1 : 1);
-    if (n >= sizeof c->last_error) n = sizeof c->last_error - 1;
-    memcpy(c->last_error, rpc->ep->error, n);
-    c->last_error[n] = 0;
-}
-
-static size_t _bce_hash(const char *s) {
-    uint32_t h = 2166136261u;
-    while (*s) { h ^= (unsigned char)*s++; h *= 16777619u; }
-    return (size_t)h;
-}
-
 _BCE_DEF bce_manager_t *bce_manager_create(const bce_manager_desc_t *desc) {
     bce_manager_t *m;
     bce_manager_desc_t d;
+    int i;
     if (desc) d = *desc;
     else memset(&d, 0, sizeof d);
     _bce_manager_desc_defaults(&d);
@@ -6433,13 +6842,16 @@ _BCE_DEF bce_manager_t *bce_manager_create(const bce_manager_desc_t *desc) {
     m->logger = d.logger;
     m->allocator = d.allocator;
     m->max_wallets = d.limits.max_wallets;
-    m->wake[0] = m->wake[1] = -1;
-    {
-        int i;
-        for (i = 0; i < _BCE_NCUR; i++) {
-            m->cur[i].m = m;
-            m->cur[i].index = i;
-        }
+    m->run.logger = &m->logger;
+    m->run.alloc = &m->allocator;
+    m->run.disp = &m->disp;
+    m->run.m = m;
+    m->run.links = m->cur;
+    m->run.nlinks = _BCE_NCUR;
+    m->run.wake[0] = m->run.wake[1] = -1;
+    for (i = 0; i < _BCE_NCUR; i++) {
+        m->cur[i].run = &m->run;
+        m->cur[i].cur = i;
     }
     _bce_disp_init(&m->disp, &m->logger, &m->allocator, d.limits.max_json_tokens, d.limits.max_json_depth);
     return m;
@@ -6456,43 +6868,11 @@ static void _bce_params_free(bce_manager_t *m, bce_coin_desc_t *p) {
     memset(p, 0, sizeof *p);
 }
 
-static void _bce_mcur_drop_clients(_bce_mcur_t *mc);
-
-_BCE_DEF void bce_manager_destroy(bce_manager_t *m) {
-    int i;
-    size_t k;
-    bce_allocator_t a;
-    if (!m) return;
-    if (m->in_handler) {
-        _bce_log(&m->logger, BCE_LOG_ERROR, "bce_manager_destroy: not allowed inside a handler");
-        return;
-    }
-    for (i = 0; i < _BCE_NCUR; i++) {
-        _bce_mcur_t *mc = &m->cur[i];
-        for (k = 0; k < mc->nslots; k++)
-            if (mc->slots[k]) _bce_coin_free(mc->slots[k]);
-        _bce_mfree(&m->allocator, mc->slots);
-        _bce_mcur_drop_clients(mc);                  /* the stand-in coin too */
-        _bce_params_free(m, &mc->params);
-        if (mc->gseen_ready) _bce_seen_release(&mc->gseen, &m->allocator);
-        _bce_mfree(&m->allocator, mc->hold.buf);
-    }
-    _bce_close_fd(&m->wake[0]);
-    _bce_close_fd(&m->wake[1]);
-    _bce_disp_release(&m->disp);
-    a = m->allocator;
-    _bce_mfree(&a, m);
-}
-
-/* Drops what the manager built from a currency's settings: its polling and websocket clients,
-   their TLS configuration and the stand-in coin. The next start builds them again. */
-static void _bce_mcur_drop_clients(_bce_mcur_t *mc) {
-    if (mc->ws_ready) _bce_ws_release(&mc->ws);
-    if (mc->rpc_ready) {
-        _bce_rpc_release(&mc->rpc);
-        _bce_endpoint_release(&mc->ep);                 /* after both connections */
-    }
-    mc->rpc_ready = mc->ws_ready = 0;
+/* Drops what the manager built from a currency's settings: its link's connections, their TLS
+   configuration and the stand-in coin. The next start builds them again. */
+static void _bce_mcur_drop_clients(bce_manager_t *m, int cur) {
+    _bce_mconf_t *mc = &m->conf[cur];
+    _bce_link_release(&m->cur[cur]);
     if (mc->spare) {
         mc->spare->xpub = mc->spare->key = NULL;
         _bce_coin_free(mc->spare);
@@ -6500,12 +6880,36 @@ static void _bce_mcur_drop_clients(_bce_mcur_t *mc) {
     }
 }
 
+_BCE_DEF void bce_manager_destroy(bce_manager_t *m) {
+    int i;
+    size_t k;
+    bce_allocator_t a;
+    if (!m) return;
+    if (m->run.in_handler) {
+        _bce_log(&m->logger, BCE_LOG_ERROR, "bce_manager_destroy: not allowed inside a handler");
+        return;
+    }
+    for (i = 0; i < _BCE_NCUR; i++) {
+        _bce_link_t *l = &m->cur[i];
+        for (k = 0; k < l->nslots; k++)
+            if (l->slots[k]) _bce_coin_free(l->slots[k]);
+        _bce_mfree(&m->allocator, l->slots);
+        _bce_mcur_drop_clients(m, i);                   /* the stand-in coin too */
+        _bce_params_free(m, &m->conf[i].params);
+    }
+    _bce_close_fd(&m->run.wake[0]);
+    _bce_close_fd(&m->run.wake[1]);
+    _bce_disp_release(&m->disp);
+    a = m->allocator;
+    _bce_mfree(&a, m);
+}
+
 _BCE_DEF int bce_manager_configure(bce_manager_t *m, const char *currency, const bce_coin_desc_t *params) {
     int cur;
     bce_coin_desc_t p, old;
     const bce_allocator_t *a;
     if (!m || !currency) return BCE_ERR_INVALID_ARG;
-    if (m->in_handler || m->mode != _BCE_MODE_NONE) {
+    if (m->run.in_handler || m->run.mode != _BCE_MODE_NONE) {
         _bce_log(&m->logger, BCE_LOG_ERROR, "bce_manager_configure: not while the manager runs or inside a "
                                             "handler (stop it first; the settings apply at the next start)");
         return BCE_ERR_STATE;
@@ -6528,7 +6932,7 @@ _BCE_DEF int bce_manager_configure(bce_manager_t *m, const char *currency, const
         _bce_warn_colon_pw(&p, &lg);
     }
     a = &m->allocator;
-    old = m->cur[cur].params;
+    old = m->conf[cur].params;
     p.url = _bce_strdup(a, p.url);
     p.user = _bce_strdup(a, p.user);
     p.password = _bce_strdup(a, p.password);
@@ -6541,17 +6945,17 @@ _BCE_DEF int bce_manager_configure(bce_manager_t *m, const char *currency, const
         _bce_params_free(m, &p);
         return BCE_ERR_NOMEM;
     }
-    _bce_mcur_drop_clients(&m->cur[cur]);     /* they may point into the old settings */
+    _bce_mcur_drop_clients(m, cur);     /* they may point into the old settings */
     _bce_params_free(m, &old);
-    m->cur[cur].params = p;
-    m->cur[cur].configured = 1;
+    m->conf[cur].params = p;
+    m->conf[cur].configured = 1;
     return BCE_OK;
 }
 
 /* The desc for a new coin of currency cur: the configured params or the manager's defaults. */
 static bce_coin_desc_t _bce_manager_desc(bce_manager_t *m, int cur, const char *xpub) {
     bce_coin_desc_t d;
-    if (m->cur[cur].configured) d = m->cur[cur].params;
+    if (m->conf[cur].configured) d = m->conf[cur].params;
     else {
         memset(&d, 0, sizeof d);
         d.logger = m->logger;
@@ -6562,57 +6966,22 @@ static bce_coin_desc_t _bce_manager_desc(bce_manager_t *m, int cur, const char *
     return d;
 }
 
-static bce_coin_t **_bce_mcur_slot(_bce_mcur_t *mc, const char *key) {
-    size_t mask, i;
-    if (!mc->nslots) return NULL;
-    mask = mc->nslots - 1;
-    for (i = _bce_hash(key) & mask;; i = (i + 1) & mask)
-        if (!mc->slots[i] || strcmp(mc->slots[i]->key, key) == 0) return &mc->slots[i];
-}
-
-static bce_coin_t *_bce_mcur_get(_bce_mcur_t *mc, const char *key) {
-    bce_coin_t **s = key ? _bce_mcur_slot(mc, key) : NULL;
-    return s ? *s : NULL;
-}
-
-static int _bce_mcur_put(bce_manager_t *m, _bce_mcur_t *mc, bce_coin_t *c) {
-    if ((mc->count + 1) * 2 > mc->nslots) {
-        size_t n = mc->nslots ? mc->nslots * 2 : 16, k;
-        bce_coin_t **old = mc->slots;
-        size_t oldn = mc->nslots;
-        bce_coin_t **slots;
-        if (n > ((size_t)-1) / sizeof(bce_coin_t *)) return BCE_ERR_NOMEM;
-        slots = (bce_coin_t **)_bce_malloc(&m->allocator, n * sizeof(bce_coin_t *));
-        if (!slots) return BCE_ERR_NOMEM;
-        memset(slots, 0, n * sizeof(bce_coin_t *));
-        mc->slots = slots;
-        mc->nslots = n;
-        for (k = 0; k < oldn; k++)
-            if (old[k]) *_bce_mcur_slot(mc, old[k]->key) = old[k];
-        _bce_mfree(&m->allocator, old);
-    }
-    *_bce_mcur_slot(mc, c->key) = c;
-    mc->count++;
-    m->total_wallets++;
-    return BCE_OK;
-}
-
 _BCE_DEF bce_coin_t *bce_manager_wallet(bce_manager_t *m, const char *currency, const char *xpub) {
     int cur;
-    _bce_mcur_t *mc;
+    _bce_link_t *l;
     bce_coin_t *c;
     size_t k;
     if (!m || !xpub || (cur = _bce_currency_find(currency)) < 0) return NULL;
-    mc = &m->cur[cur];
-    if ((c = _bce_mcur_get(mc, xpub)) != NULL) return c;
-    for (k = 0; k < mc->nslots; k++)   /* token wallets are keyed by xpub_contract */
-        if (mc->slots[k] && strcmp(mc->slots[k]->xpub, xpub) == 0) return mc->slots[k];
+    l = &m->cur[cur];
+    if ((c = _bce_link_find(l, xpub)) != NULL) return c;
+    for (k = 0; k < l->nslots; k++)     /* token wallets are keyed by xpub_contract */
+        if (l->slots[k] && strcmp(l->slots[k]->xpub, xpub) == 0) return l->slots[k];
     return NULL;
 }
 
 _BCE_DEF bce_coin_t *bce_manager_add_wallet(bce_manager_t *m, const char *currency, const char *xpub) {
     int cur;
-    bce_coin_t *c;
+    bce_coin_t *c, *old;
     bce_coin_desc_t d;
     if (!m || !xpub || !*xpub) return NULL;
     cur = _bce_currency_find(currency);
@@ -6621,18 +6990,18 @@ _BCE_DEF bce_coin_t *bce_manager_add_wallet(bce_manager_t *m, const char *curren
         return NULL;
     }
     d = _bce_manager_desc(m, cur, xpub);
-    c = _bce_coin_new(&d);
-    if (!c) return NULL;
-    {
-        bce_coin_t *old = _bce_mcur_get(&m->cur[cur], c->key);
-        if (old) { _bce_coin_free(c); return old; }
+    if (!(c = _bce_coin_alloc(&d))) return NULL;
+    if ((old = _bce_link_find(&m->cur[cur], c->key)) != NULL) {
+        _bce_coin_free(c);
+        return old;
     }
     if (m->total_wallets >= m->max_wallets) {
         _bce_log(&m->logger, BCE_LOG_ERROR, "bce_manager_add_wallet: limits.max_wallets reached");
         _bce_coin_free(c);
         return NULL;
     }
-    if (_bce_mcur_put(m, &m->cur[cur], c) != BCE_OK) { _bce_coin_free(c); return NULL; }
+    if (_bce_link_put(&m->cur[cur], c) != BCE_OK) { _bce_coin_free(c); return NULL; }
+    m->total_wallets++;
     c->manager = m;
     return c;
 }
@@ -6661,12 +7030,12 @@ _BCE_DEF int bce_manager_add_event_handler(bce_manager_t *m, const char *events,
 /* The instance for events of `wallet` in currency cur: the held coin, else the currency's
    stand-in coin lent the wallet key for the duration of the dispatch. NULL: no memory. */
 static bce_coin_t *_bce_manager_instance(bce_manager_t *m, int cur, const char *wallet) {
-    _bce_mcur_t *mc = &m->cur[cur];
-    bce_coin_t *c = _bce_mcur_get(mc, wallet);
+    _bce_mconf_t *mc = &m->conf[cur];
+    bce_coin_t *c = _bce_link_find(&m->cur[cur], wallet);
     if (c) return c;
     if (!mc->spare) {
         bce_coin_desc_t d = _bce_manager_desc(m, cur, NULL);
-        mc->spare = _bce_coin_new(&d);
+        mc->spare = _bce_coin_alloc(&d);
         if (!mc->spare) return NULL;
         mc->spare->manager = m;
         mc->spare->borrowed = 1;
@@ -6675,15 +7044,10 @@ static bce_coin_t *_bce_manager_instance(bce_manager_t *m, int cur, const char *
     return mc->spare;
 }
 
-static int _bce_manager_route(bce_manager_t *m, int cur, const char *wallet, _bce_route_t *rt) {
-    rt->instance = _bce_manager_instance(m, cur, wallet);
-    if (!rt->instance) return BCE_ERR_NOMEM;
-    rt->first = m->handlers;
-    rt->currency = _bce_currencies[cur].name;
-    rt->wallet = wallet;
-    rt->accepted = _bce_currencies[cur].events;
-    rt->dedup = NULL;
-    return BCE_OK;
+static void _bce_manager_unborrow(bce_manager_t *m) {
+    int i;
+    for (i = 0; i < _BCE_NCUR; i++)
+        if (m->conf[i].spare) m->conf[i].spare->xpub = m->conf[i].spare->key = NULL;
 }
 
 static void _bce_log_unsupported(const bce_logger_t *lg, const char *currency, size_t n) {
@@ -6694,297 +7058,77 @@ _BCE_DEF int bce_manager_process_updates(bce_manager_t *m, const char *currency,
                                          const char *json, size_t len) {
     int cur, r;
     _bce_route_t rt;
+    bce_coin_t *inst;
     if (!m) return BCE_ERR_INVALID_ARG;
-    if (m->in_handler) return BCE_ERR_STATE;
+    if (m->run.in_handler) return BCE_ERR_STATE;
     cur = _bce_currency_find(currency);
     if (cur < 0) {
         _bce_log_unsupported(&m->logger, currency, strlen(currency));
         return BCE_ERR_UNSUPPORTED;
     }
-    if (_bce_manager_route(m, cur, wallet, &rt) != BCE_OK) return BCE_ERR_NOMEM;
-    m->in_handler++;
+    if (!(inst = _bce_manager_instance(m, cur, wallet))) return BCE_ERR_NOMEM;
+    _bce_coin_route(inst, &rt);
+    rt.wallet = wallet;
+    m->run.in_handler++;
     r = _bce_dispatch_array(&m->disp, &rt, json, len);
-    m->in_handler--;
-    if (rt.instance->borrowed) rt.instance->xpub = rt.instance->key = NULL;
+    m->run.in_handler--;
+    _bce_manager_unborrow(m);
     return r;
 }
 
-/* ---- manager polling and websockets ---- */
+/* ---- a manager's activities: its run over the links of the currencies it serves ---- */
 
-/* The per-currency JSON-RPC client, made on first use from the currency's settings. */
-static int _bce_mcur_rpc(bce_manager_t *m, int cur) {
-    _bce_mcur_t *mc = &m->cur[cur];
+/* The currency's link, its endpoint and client made on first use from its settings. */
+static int _bce_mcur_link(bce_manager_t *m, int cur) {
+    _bce_link_t *l = &m->cur[cur];
     bce_coin_desc_t d;
     char urlbuf[_BCE_URLBUF];
-    int r;
-    if (mc->rpc_ready) return BCE_OK;
+    if (l->ready) return BCE_OK;
     d = _bce_manager_desc(m, cur, NULL);
     _bce_coin_desc_defaults(&d, urlbuf);
-    r = _bce_endpoint_init(&mc->ep, &d, &m->allocator, &m->logger, mc->last_error, sizeof mc->last_error);
-    if (r != BCE_OK) { _bce_endpoint_release(&mc->ep); return r; }
-    _bce_rpc_init(&mc->rpc, &mc->ep, &m->disp);
-    mc->rpc.stop = &m->stop_requested;
-    mc->rpc_ready = 1;
-    return BCE_OK;
-}
-
-/* A held coin's record for deduplication, made on first use. NULL: none (no memory). */
-static _bce_seen_t *_bce_coin_seen(bce_coin_t *c, uint32_t entries) {
-    if (c->seen_ready) return &c->seen;
-    if (_bce_seen_init(&c->seen, &c->allocator, entries, BCE_DEDUP_TWINS) != BCE_OK) return NULL;
-    /* 1, not BCE_DEDUP_GLOBAL: a manager dedups global events once per currency
-       (_bce_mcur_gseen); a held coin's own global ring is never consulted */
-    if (_bce_seen_init(&c->seen_global, &c->allocator, 1, 0) != BCE_OK) {
-        _bce_seen_release(&c->seen, &c->allocator);
-        return NULL;
-    }
-    c->seen_ready = 1;
-    return &c->seen;
-}
-
-static _bce_seen_t *_bce_mcur_gseen(bce_manager_t *m, int cur) {
-    _bce_mcur_t *mc = &m->cur[cur];
-    if (!mc->gseen_ready) {
-        if (_bce_seen_init(&mc->gseen, &m->allocator, BCE_DEDUP_GLOBAL, BCE_DEDUP_GLOBAL) != BCE_OK) return NULL;
-        mc->gseen_ready = 1;
-    }
-    return &mc->gseen;
-}
-
-static void _bce_manager_unborrow(bce_manager_t *m) {
-    int i;
-    for (i = 0; i < _BCE_NCUR; i++)
-        if (m->cur[i].spare) m->cur[i].spare->xpub = m->cur[i].spare->key = NULL;
-}
-
-static void _bce_mcur_ws_feed(void *owner, const char *text, size_t len, long long now);
-
-static void _bce_mcur_tick(bce_manager_t *m, int cur, long long now) {
-    _bce_mcur_t *mc = &m->cur[cur];
-    _bce_rpc_t *rpc = &mc->rpc;
-    int ws = m->mode == _BCE_MODE_WS;
-    if (!mc->rpc_ready) return;
-    if (ws) {
-        if (!mc->ws_ready) return;
-        if (mc->ws.state == _BCE_WS_OFF) {     /* a failed first connect or auth ended it in I/O */
-            if (mc->ws.result != BCE_OK) m->fatal = mc->ws.result;
-            return;
-        }
-        _bce_ws_tick(&mc->ws, now);
-        if (mc->ws.result != BCE_OK) { m->fatal = mc->ws.result; return; }
-    }
-    if ((rpc->state == _BCE_RPC_DONE || rpc->state == _BCE_RPC_FAILED) && ws && !m->catch_up) {
-        int r = rpc->result;            /* getbalance: only whether the daemon loaded the wallet */
-        rpc->state = _BCE_RPC_IDLE;
-        if (mc->current && r != BCE_OK) {
-            _bce_coin_take_error(mc->current, rpc);
-            _bce_log_call_failure(&m->logger, "getbalance (loading the wallet)", r, mc->last_error);
-            mc->load_failed = 1;
-        }
-        if (_bce_rpc_fatal(rpc, r)) { mc->current = NULL; m->fatal = r; return; }
-        r = _bce_wallet_tries(mc->current, &m->logger, rpc, r);
-        mc->current = NULL;
-        if (r != BCE_OK) { m->fatal = r; return; }
-    }
-    if (rpc->state == _BCE_RPC_DONE || rpc->state == _BCE_RPC_FAILED) {
-        _bce_route_t rt;
-        _bce_dedup_t dd;
-        int r = BCE_OK, ok = rpc->result == BCE_OK;
-        if (mc->current && !ok) _bce_coin_take_error(mc->current, rpc);
-        if (mc->current && _bce_manager_route(m, cur, mc->current->key, &rt) == BCE_OK) {
-            if (ws) {
-                memset(&dd, 0, sizeof dd);
-                dd.wallet = _bce_coin_seen(mc->current, m->wsopts.dedup_entries);
-                dd.global = _bce_mcur_gseen(m, cur);
-                dd.ws_open = _bce_ws_may_deliver(&mc->ws) || mc->hold.len > 0;
-                dd.now = now;
-                rt.dedup = &dd;
-            }
-            m->in_handler++;
-            r = _bce_poll_collect(rpc, &m->disp, &rt);
-            m->in_handler--;
-            if (ws && ok && mc->current->seen_ready) _bce_seen_settle(&mc->current->seen);
-            if (r == BCE_OK) r = _bce_wallet_tries(mc->current, &m->logger, rpc, rpc->result);
-        }
-        rpc->state = _BCE_RPC_IDLE;
-        mc->current = NULL;
-        if (r != BCE_OK) { m->fatal = r; return; }
-        if (ws && !ok) {            /* retried after BCE_CATCHUP_RETRY_MS; the held updates go now */
-            mc->load_failed = 1;
-            if (mc->hold.on) _bce_hold_release(&mc->hold, mc, _bce_mcur_ws_feed, now);
-        }
-    }
-    if (ws && (!(m->catch_up || m->loading) || mc->ws.state != _BCE_WS_OPEN)) return;
-    while (rpc->state == _BCE_RPC_IDLE && !m->stop_requested
-           && (mc->in_round || (mc->next_round >= 0 && now >= mc->next_round))) {
-        bce_coin_t *c = NULL;
-        mc->in_round = 1;
-        while (mc->cursor < mc->nslots && !(c = mc->slots[mc->cursor])) mc->cursor++;
-        if (!c) {
-            mc->in_round = 0;
-            mc->cursor = 0;
-            mc->next_round = !ws ? now + m->interval_ms : mc->load_failed ? now + BCE_CATCHUP_RETRY_MS : !m->catch_up ? -1
-                             : m->wsopts.drain_interval_ms > 0 ? now + m->wsopts.drain_interval_ms : -1;
-            mc->load_failed = 0;
-            if (mc->hold.on) _bce_hold_release(&mc->hold, mc, _bce_mcur_ws_feed, now);
-            break;
-        }
-        mc->cursor++;
-        mc->current = c;
-        if (ws && m->catch_up && _bce_coin_seen(c, m->wsopts.dedup_entries)) c->seen.mark = c->seen.pushes;
-        if (_bce_rpc_begin(rpc, ws && !m->catch_up ? "getbalance" : "get_updates", NULL, 0, c->wallet_json, now) != BCE_OK) {
-            _bce_log_call_failure(&m->logger, "get_updates", rpc->result, mc->last_error);
-            rpc->state = _BCE_RPC_IDLE;
-            mc->current = NULL;
-        }
-    }
-}
-
-/* Common start checks and state for polling and websockets. */
-static int _bce_manager_begin(bce_manager_t *m, int mode) {
-    int i;
-    size_t k;
-    if (_bce_wake_open(m->wake) != BCE_OK) return BCE_ERR_NOMEM;
-    for (i = 0; i < _BCE_NCUR; i++)         /* every run counts wallet errors afresh */
-        for (k = 0; k < m->cur[i].nslots; k++)
-            if (m->cur[i].slots[k]) m->cur[i].slots[k]->wallet_errors = 0;
-    _bce_wake_drain(m->wake[0]);
-    m->stop_requested = 0;
-    m->fatal = BCE_OK;
-    m->mode = mode;
-    return BCE_OK;
+    return _bce_link_init(l, &m->run, &d, m->conf[cur].last_error, sizeof m->conf[cur].last_error);
 }
 
 _BCE_DEF int bce_manager_start_polling(bce_manager_t *m, int interval_ms) {
-    int i, any = 0;
+    int i, any = 0, r;
     long long now = _bce_now_ms();
     if (!m || interval_ms < 0) return BCE_ERR_INVALID_ARG;
-    if (m->in_handler || m->mode != _BCE_MODE_NONE) return BCE_ERR_STATE;
+    if (m->run.in_handler || m->run.mode != _BCE_MODE_NONE) return BCE_ERR_STATE;
     for (i = 0; i < _BCE_NCUR; i++) {
-        _bce_mcur_t *mc = &m->cur[i];
-        if (!mc->count) continue;
-        if (_bce_mcur_rpc(m, i) != BCE_OK) return BCE_ERR_INVALID_ARG;
-        mc->cursor = 0;
-        mc->in_round = 0;
-        mc->next_round = now;
+        if (!m->cur[i].count) continue;
+        if (_bce_mcur_link(m, i) != BCE_OK) return BCE_ERR_INVALID_ARG;
         any = 1;
     }
     if (!any) {
         _bce_log(&m->logger, BCE_LOG_ERROR, "polling needs at least one wallet");
         return BCE_ERR_INVALID_ARG;
     }
-    m->interval_ms = interval_ms ? interval_ms : 1000;
-    return _bce_manager_begin(m, _BCE_MODE_POLL);
-}
-
-static void _bce_mcur_ws_open(void *owner, long long now) {
-    _bce_mcur_t *mc = (_bce_mcur_t *)owner;
-    bce_manager_t *m = mc->m;
-    _BCE_UNUSED(now);
-    if (m->catch_up || m->loading) {    /* a round over every wallet of the currency, starting now */
-        mc->in_round = 1;
-        mc->cursor = 0;
-        if (m->catch_up && !m->wsopts.disable_catch_up_hold) mc->hold.on = 1;   /* nothing to wait for when only loading */
-        mc->load_failed = 0;
-    }
-    if (m->wsopts.on_connect) {
-        bce_coin_t *inst = _bce_manager_instance(m, mc->index, NULL);
-        m->in_handler++;
-        if (inst) {
-            inst->in_handler++;     /* blocking calls on it are refused (BCE_ERR_STATE) */
-            m->wsopts.on_connect(inst, _bce_currencies[mc->index].name, m->wsopts.user_data);
-            inst->in_handler--;
-        }
-        m->in_handler--;
-    }
-}
-
-static int _bce_mcur_ws_refused(void *owner, int status, const char *body, size_t len) {
-    _bce_mcur_t *mc = (_bce_mcur_t *)owner;
-    return _bce_rpc_refused_upgrade(&mc->ep, &mc->m->disp.json, status, body, len);
-}
-
-static void _bce_mcur_ws_closed(void *owner, int code, const char *reason) {
-    _bce_mcur_t *mc = (_bce_mcur_t *)owner;
-    bce_manager_t *m = mc->m;
-    if (m->wsopts.on_disconnect) {
-        bce_coin_t *inst = _bce_manager_instance(m, mc->index, NULL);
-        m->in_handler++;
-        if (inst) {
-            inst->in_handler++;
-            m->wsopts.on_disconnect(inst, code, reason, m->wsopts.user_data);
-            inst->in_handler--;
-        }
-        m->in_handler--;
-    }
-}
-
-static int _bce_mcur_ws_route(void *owner, const char *cur, size_t cur_len, const char *wallet, _bce_route_t *rt,
-                              _bce_dedup_t *dd, long long now) {
-    _bce_mcur_t *mc = (_bce_mcur_t *)owner;
-    bce_manager_t *m = mc->m;
-    char name[16];
-    int idx = -1;
-    if (cur_len < sizeof name) {
-        memcpy(name, cur, cur_len);
-        name[cur_len] = 0;
-        idx = memchr(name, '\\', cur_len) ? -1 : _bce_currency_find(name);
-    }
-    if (idx < 0) {
-        _bce_log_unsupported(&m->logger, cur, cur_len);
-        return BCE_ERR_UNSUPPORTED;
-    }
-    if (_bce_manager_route(m, idx, wallet, rt) != BCE_OK) return BCE_ERR_NOMEM;
-    if (m->catch_up) {
-        dd->wallet = rt->instance->borrowed ? NULL : _bce_coin_seen(rt->instance, m->wsopts.dedup_entries);
-        dd->global = _bce_mcur_gseen(m, idx);
-        dd->from_ws = 1;
-        dd->now = now;
-        rt->dedup = dd;
-    }
+    m->run.interval_ms = interval_ms ? interval_ms : 1000;
+    if ((r = _bce_run_begin(&m->run, _BCE_MODE_POLL)) != BCE_OK) return r;
+    for (i = 0; i < _BCE_NCUR; i++)
+        if (m->cur[i].count) _bce_link_start(&m->cur[i], now);
     return BCE_OK;
 }
 
-static void _bce_mcur_ws_feed(void *owner, const char *text, size_t len, long long now) {
-    _bce_mcur_t *mc = (_bce_mcur_t *)owner;
-    bce_manager_t *m = mc->m;
-    m->in_handler++;
-    _bce_ws_deliver(&m->disp, text, len, mc, _bce_mcur_ws_route, now);
-    m->in_handler--;
-    _bce_manager_unborrow(m);
-}
-
-static void _bce_mcur_ws_text(void *owner, const char *text, size_t len, long long now) {
-    _bce_mcur_t *mc = (_bce_mcur_t *)owner;
-    if (mc->hold.on) {
-        if (_bce_hold_add(&mc->hold, &mc->m->allocator, text, len) == BCE_OK) return;
-        _bce_hold_log_full(&mc->m->logger);
-        _bce_hold_release(&mc->hold, owner, _bce_mcur_ws_feed, now);
-    }
-    _bce_mcur_ws_feed(owner, text, len, now);
-}
-
 _BCE_DEF int bce_manager_begin_websocket(bce_manager_t *m, const char *currency, const bce_ws_opts_t *opts) {
-    int i, only = -1, any = 0;
+    int i, only = -1, any = 0, r;
     long long now = _bce_now_ms();
     if (!m) return BCE_ERR_INVALID_ARG;
-    if (m->in_handler || m->mode != _BCE_MODE_NONE) return BCE_ERR_STATE;
+    if (m->run.in_handler || m->run.mode != _BCE_MODE_NONE) return BCE_ERR_STATE;
     if (_bce_ws_opts_bad(opts)) return BCE_ERR_INVALID_ARG;
     if (currency && (only = _bce_currency_find(currency)) < 0) {
         _bce_log_unsupported(&m->logger, currency, strlen(currency));
         return BCE_ERR_UNSUPPORTED;
     }
+#define _BCE_SERVED(i) (only >= 0 ? (i) == only : (m->cur[i].count || m->conf[i].configured))
     for (i = 0; i < _BCE_NCUR; i++) {
-        const _bce_mcur_t *mc = &m->cur[i];
+        char urlbuf[_BCE_URLBUF];
+        bce_coin_desc_t d;
         const char *why;
-        if (only >= 0 ? i != only : !(mc->count || mc->configured)) continue;
-        {
-            char urlbuf[_BCE_URLBUF];
-            bce_coin_desc_t d = _bce_manager_desc(m, i, NULL);
-            _bce_coin_desc_defaults(&d, urlbuf);
-            why = _bce_ws_limits_bad(opts, d.limits.max_header_bytes);
-        }
-        if (why) {
+        if (!_BCE_SERVED(i)) continue;
+        d = _bce_manager_desc(m, i, NULL);
+        _bce_coin_desc_defaults(&d, urlbuf);
+        if ((why = _bce_ws_limits_bad(opts, d.limits.max_header_bytes)) != NULL) {
             _bce_msg_t msg;
             msg.len = 0;
             _bce_msg_str(&msg, _bce_currencies[i].name);
@@ -6994,36 +7138,27 @@ _BCE_DEF int bce_manager_begin_websocket(bce_manager_t *m, const char *currency,
             return BCE_ERR_INVALID_ARG;
         }
     }
-    if (opts) m->wsopts = *opts;
-    else memset(&m->wsopts, 0, sizeof m->wsopts);
-    _bce_ws_defaults(&m->wsopts);
-    m->catch_up = !m->wsopts.disable_catch_up;
-    m->loading = m->wsopts.disable_catch_up && !m->wsopts.disable_wallet_load;
     for (i = 0; i < _BCE_NCUR; i++) {
-        _bce_mcur_t *mc = &m->cur[i];
-        if (only >= 0 ? i != only : !(mc->count || mc->configured)) continue;
-        if (_bce_mcur_rpc(m, i) != BCE_OK) return BCE_ERR_INVALID_ARG;
-        if (!mc->ws_ready) {
-            _bce_ws_init(&mc->ws, &mc->ep);
-            mc->ws.owner = mc;
-            mc->ws.on_open = _bce_mcur_ws_open;
-            mc->ws.on_text = _bce_mcur_ws_text;
-            mc->ws.on_closed = _bce_mcur_ws_closed;
-            mc->ws.on_refused = _bce_mcur_ws_refused;
-            mc->ws.stop = &m->stop_requested;
-            mc->ws_ready = 1;
-        }
-        mc->cursor = 0;
-        mc->in_round = 0;
-        mc->next_round = -1;
-        _bce_ws_start(&mc->ws, &m->wsopts, now);
+        if (!_BCE_SERVED(i)) continue;
+        if (_bce_mcur_link(m, i) != BCE_OK) return BCE_ERR_INVALID_ARG;
+        if (_bce_link_ws(&m->cur[i], NULL) != BCE_OK) return BCE_ERR_NOMEM;   /* no filter: every wallet */
         any = 1;
     }
     if (!any) {
         _bce_log(&m->logger, BCE_LOG_ERROR, "websocket: no currency has wallets or settings");
         return BCE_ERR_INVALID_ARG;
     }
-    return _bce_manager_begin(m, _BCE_MODE_WS);
+    if (opts) m->run.wsopts = *opts;
+    else memset(&m->run.wsopts, 0, sizeof m->run.wsopts);
+    _bce_ws_defaults(&m->run.wsopts);
+    if ((r = _bce_run_begin(&m->run, _BCE_MODE_WS)) != BCE_OK) return r;
+    for (i = 0; i < _BCE_NCUR; i++) {
+        if (!_BCE_SERVED(i)) continue;
+        _bce_link_start(&m->cur[i], -1);
+        _bce_ws_start(&m->cur[i].ws, &m->run.wsopts, now);
+    }
+#undef _BCE_SERVED
+    return BCE_OK;
 }
 
 _BCE_DEF int bce_manager_start_websocket(bce_manager_t *m, const bce_ws_opts_t *opts) {
@@ -7043,117 +7178,19 @@ _BCE_DEF int bce_manager_start_websocket_for_currency(bce_manager_t *m, const ch
     return r;
 }
 
-static void _bce_manager_end(bce_manager_t *m) {
-    int i;
-    for (i = 0; i < _BCE_NCUR; i++) {
-        _bce_mcur_t *mc = &m->cur[i];
-        if (mc->ws_ready) {
-            _bce_ws_stop(&mc->ws);
-            mc->ws.result = BCE_OK;             /* not carried into a later run */
-        }
-        if (!mc->rpc_ready) continue;
-        if (_bce_rpc_busy(&mc->rpc)) _bce_rpc_disconnect(&mc->rpc);
-        mc->rpc.state = _BCE_RPC_IDLE;
-        mc->current = NULL;
-        mc->in_round = 0;
-        mc->hold.on = 0;        /* held messages are dropped: see "Order" in the manual */
-        mc->hold.len = 0;
-    }
-    m->mode = _BCE_MODE_NONE;
-}
-
 _BCE_DEF int bce_manager_fds(bce_manager_t *m, bce_fd_t *fds, int cap) {
-    int i, n = 0;
     if (!m || cap < 0 || (!fds && cap)) return BCE_ERR_INVALID_ARG;
-    if (m->mode == _BCE_MODE_NONE) return 0;
-    for (i = 0; i < _BCE_NCUR; i++) {
-        _bce_mcur_t *mc = &m->cur[i];
-        if (m->mode == _BCE_MODE_WS && mc->ws_ready) n = _bce_fd_add(fds, cap, n, mc->ws.conn.fd, _bce_ws_events(&mc->ws));
-        if (mc->rpc_ready && _bce_rpc_busy(&mc->rpc)) n = _bce_fd_add(fds, cap, n, mc->rpc.conn.fd, _bce_rpc_events(&mc->rpc));
-    }
-    return _bce_fd_add(fds, cap, n, m->wake[0], BCE_WANT_READ);
-}
-
-static long long _bce_manager_deadline(const bce_manager_t *m) {
-    long long dl = -1;
-    int i;
-    if (m->mode == _BCE_MODE_NONE) return -1;
-    for (i = 0; i < _BCE_NCUR; i++) {
-        const _bce_mcur_t *mc = &m->cur[i];
-        if (!mc->rpc_ready) continue;
-        if (m->mode == _BCE_MODE_WS && mc->ws_ready) {
-            dl = _bce_min_deadline(dl, _bce_ws_deadline(&mc->ws));
-            if (mc->ws.state != _BCE_WS_OPEN || !(m->catch_up || m->loading)) continue;
-        } else if (!mc->count) {
-            continue;
-        }
-        if (_bce_rpc_busy(&mc->rpc)) dl = _bce_min_deadline(dl, _bce_rpc_deadline(&mc->rpc));
-        else dl = _bce_min_deadline(dl, mc->in_round ? 0 : mc->next_round);
-    }
-    return dl;
+    return _bce_run_fds(&m->run, fds, cap);
 }
 
 _BCE_DEF int bce_manager_timeout_ms(bce_manager_t *m) {
-    if (!m) return -1;
-    if (m->stop_requested && m->mode != _BCE_MODE_NONE) return 0;
-    return _bce_wait_ms(_bce_manager_deadline(m), _bce_now_ms(), -1);
+    return m ? _bce_run_timeout_ms(&m->run) : -1;
 }
 
 _BCE_DEF int bce_manager_step(bce_manager_t *m, int timeout_ms) {
-    struct pollfd pf[2 * _BCE_NCUR + 1];
-    int owner[2 * _BCE_NCUR + 1], kind[2 * _BCE_NCUR + 1];
-    long long now;
-    size_t n = 0, k;
-    int i;
     if (!m) return BCE_ERR_INVALID_ARG;
-    if (m->in_handler) return BCE_ERR_STATE;
-    if (m->mode == _BCE_MODE_NONE) return 0;
-    now = _bce_now_ms();
-    for (i = 0; i < _BCE_NCUR && !m->stop_requested && !m->fatal; i++) _bce_mcur_tick(m, i, now);
-    if (!m->stop_requested && !m->fatal) {
-        for (i = 0; i < _BCE_NCUR; i++) {
-            _bce_mcur_t *mc = &m->cur[i];
-            int ev;
-            if (m->mode == _BCE_MODE_WS && mc->ws_ready && (ev = _bce_ws_events(&mc->ws)) != 0 && mc->ws.conn.fd >= 0) {
-                pf[n].fd = mc->ws.conn.fd;
-                pf[n].events = _bce_poll_events(ev);
-                pf[n].revents = 0;
-                owner[n] = i;
-                kind[n++] = 1;
-            }
-            if (mc->rpc_ready && _bce_rpc_busy(&mc->rpc)) {
-                pf[n].fd = mc->rpc.conn.fd;
-                pf[n].events = _bce_poll_events(_bce_rpc_events(&mc->rpc));
-                pf[n].revents = 0;
-                owner[n] = i;
-                kind[n++] = 0;
-            }
-        }
-        pf[n].fd = m->wake[0];
-        pf[n].events = POLLIN;
-        pf[n].revents = 0;
-        owner[n] = -1;
-        kind[n++] = -1;
-        _bce_poll(pf, n, _bce_wait_ms(_bce_manager_deadline(m), now, timeout_ms));
-        _bce_wake_drain(m->wake[0]);
-        now = _bce_now_ms();
-        for (k = 0; k + 1 < n && !m->stop_requested; k++) {
-            _bce_mcur_t *mc = &m->cur[owner[k]];
-            if (kind[k] == 1 && (pf[k].revents || mc->ws.more)) _bce_ws_io(&mc->ws, pf[k].revents, now);
-            else if (kind[k] == 0 && _bce_rpc_busy(&mc->rpc)) _bce_rpc_io(&mc->rpc, pf[k].revents, _bce_now_ms());
-        }
-        for (i = 0; i < _BCE_NCUR && !m->stop_requested && !m->fatal; i++) _bce_mcur_tick(m, i, now);
-    }
-    if (m->fatal) {
-        int r = m->fatal;
-        _bce_manager_end(m);
-        return r;
-    }
-    if (m->stop_requested) {
-        _bce_manager_end(m);
-        return 0;
-    }
-    return 1;
+    if (m->run.in_handler) return BCE_ERR_STATE;
+    return _bce_run_step(&m->run, timeout_ms);
 }
 
 _BCE_DEF int bce_manager_poll_updates(bce_manager_t *m, int interval_ms) {
@@ -7165,10 +7202,8 @@ _BCE_DEF int bce_manager_poll_updates(bce_manager_t *m, int interval_ms) {
 
 _BCE_DEF void bce_manager_stop(bce_manager_t *m) {
     if (!m) return;
-    m->stop_requested = 1;
-    _bce_wake(m->wake[1]);
+    _bce_run_stop(&m->run);
 }
-
 #ifdef __cplusplus
 }
 #endif

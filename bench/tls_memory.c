@@ -24,7 +24,7 @@ int main(void) {
     bce_rpc(coin, "test_echo", NULL, out, sizeof out, NULL); h2 = heap();
     printf("tls: coin %zu B, after one call (config + CA + 1 connection) %zu B\n", h1 - h0, h2 - h0);
     { bce_ws_opts_t o; memset(&o, 0, sizeof o); o.disable_catch_up = 1; bce_coin_begin_websocket(coin, &o);
-      for (int i = 0; i < 20 && coin->ws.state != _BCE_WS_OPEN; i++) { bce_coin_step(coin, 50); }
+      for (int i = 0; i < 20 && coin->solo->link.ws.state != _BCE_WS_OPEN; i++) { bce_coin_step(coin, 50); }
       h3 = heap();
       printf("tls: + websocket connection %zu B (second TLS connection)\n", h3 - h2); bce_stop(coin); bce_coin_step(coin,0);
       printf("ROW\tTLS memory (mbedTLS 2.28 defaults, whole heap by mallinfo2)\tPython SDK 35.8 MiB\tdocumented\t"

@@ -1666,11 +1666,11 @@ static void spool_close(void) {
    the journal this process holds their only copy. (Reads the implementation's state: this
    program includes it.) */
 static int catching_up(void) {
+    const _bce_run_t *run = g_coin ? (g_coin->solo ? &g_coin->solo->run : NULL) : g_manager ? &g_manager->run : NULL;
     int i;
-    if (g_coin) return _bce_rpc_busy(&g_coin->rpc) || g_coin->hold.on;
-    for (i = 0; g_manager && i < _BCE_NCUR; i++) {
-        const _bce_mcur_t *mc = &g_manager->cur[i];
-        if ((mc->rpc_ready && _bce_rpc_busy(&mc->rpc)) || mc->hold.on) return 1;
+    for (i = 0; run && i < run->nlinks; i++) {
+        const _bce_link_t *l = &run->links[i];
+        if ((l->ready && _bce_rpc_busy(&l->rpc)) || l->hold.on) return 1;
     }
     return 0;
 }

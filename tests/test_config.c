@@ -483,7 +483,7 @@ static void test_secrets_wiped(void) {
     while (!pending(l) && _bce_now_ms() < end) bce_coin_step(c, 20);
     CHECK(pending(l));
     bce_coin_step(c, 20);                               /* the handshake goes out */
-    CHECK_INT(c->ws.state, _BCE_WS_HANDSHAKE);
+    CHECK_INT(c->solo->link.ws.state, _BCE_WS_HANDSHAKE);
     bce_stop(c);
     CHECK_INT(bce_coin_step(c, 0), 0);
     bce_coin_destroy(c);

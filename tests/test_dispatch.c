@@ -586,7 +586,7 @@ static void test_one_pass_and_two_pass_agree(void) {
     CHECK_INT(bce_on(two, "new_block,new_transaction,new_payment,verified_tx", transcribe, b), BCE_OK);
     CHECK_INT(bce_process_updates(one, doc, o), 24);
     CHECK_INT(bce_process_updates(two, doc, o), 24);
-    CHECK(one->disp.json.count > 24);               /* the whole document was tokenized once */
+    CHECK(one->solo->disp.json.count > 24);               /* the whole document was tokenized once */
     CHECK_INT(a->calls, 24);
     CHECK_INT(b->calls, 24);
     CHECK_INT(a->len, b->len);
@@ -844,12 +844,12 @@ static void test_event_names_exact(void) {
    message on the same coin), it parses the result list again instead of reading stale
    tokens. Drives the coin's call state directly (no daemon needed). */
 static void finish_answer(bce_coin_t *c, char *body, unsigned long long id) {
-    c->rpc.in = body;
-    c->rpc.resp.status = 200;
-    c->rpc.resp.body_start = 0;
-    c->rpc.resp.body_len = strlen(body);
-    c->rpc.call_id = id;
-    _bce_rpc_finish(&c->rpc);
+    c->solo->link.rpc.in = body;
+    c->solo->link.rpc.resp.status = 200;
+    c->solo->link.rpc.resp.body_start = 0;
+    c->solo->link.rpc.resp.body_len = strlen(body);
+    c->solo->link.rpc.call_id = id;
+    _bce_rpc_finish(&c->solo->link.rpc);
 }
 
 static void test_answer_tokenized_once(void) {
@@ -859,18 +859,18 @@ static void test_answer_tokenized_once(void) {
     static const char other[] = "[{\"event\":\"new_transaction\",\"tx\":\"zz\",\"height\":99}]";
     seen_t s;
     bce_coin_t *c = bce_coin_create(NULL);
-    char *keep = c->rpc.in;
+    char *keep = c->solo->link.rpc.in;
     _bce_route_t rt;
     uint32_t before;
     memset(&s, 0, sizeof s);
     CHECK_INT(bce_on(c, "new_transaction", record, &s), BCE_OK);
     memcpy(body2, body, sizeof body);
-    before = c->disp.json.parses_;
+    before = c->solo->disp.json.parses_;
     finish_answer(c, body, 7);
-    CHECK_INT(c->rpc.result, BCE_OK);
+    CHECK_INT(c->solo->link.rpc.result, BCE_OK);
     _bce_coin_route(c, &rt);
-    CHECK_INT(_bce_poll_collect(&c->rpc, &c->disp, &rt), BCE_OK);
-    CHECK_INT((int)(c->disp.json.parses_ - before), 1);     /* one scan for answer and dispatch */
+    CHECK_INT(_bce_poll_collect(&c->solo->link.rpc, &c->solo->disp, &rt), BCE_OK);
+    CHECK_INT((int)(c->solo->disp.json.parses_ - before), 1);     /* one scan for answer and dispatch */
     CHECK_INT(s.calls, 2);
     CHECK_STR(s.tx, "a2");
     CHECK_INT(s.got_height, 1);
@@ -878,20 +878,20 @@ static void test_answer_tokenized_once(void) {
     /* a message parsed between the end of the call and its collection */
     memset(&s, 0, sizeof s);
     finish_answer(c, body2, 8);                 /* wrong id: refused */
-    CHECK_INT(c->rpc.result, BCE_ERR_JSON);
+    CHECK_INT(c->solo->link.rpc.result, BCE_ERR_JSON);
     memcpy(body2, body, sizeof body);
     finish_answer(c, body2, 7);
-    CHECK_INT(c->rpc.result, BCE_OK);
+    CHECK_INT(c->solo->link.rpc.result, BCE_OK);
     CHECK_INT(bce_process_updates(c, other, strlen(other)), 1);
     CHECK_STR(s.tx, "zz");
     memset(&s, 0, sizeof s);
-    before = c->disp.json.parses_;
-    CHECK_INT(_bce_poll_collect(&c->rpc, &c->disp, &rt), BCE_OK);
-    CHECK_INT((int)(c->disp.json.parses_ - before), 1);     /* the result list parsed again */
+    before = c->solo->disp.json.parses_;
+    CHECK_INT(_bce_poll_collect(&c->solo->link.rpc, &c->solo->disp, &rt), BCE_OK);
+    CHECK_INT((int)(c->solo->disp.json.parses_ - before), 1);     /* the result list parsed again */
     CHECK_INT(s.calls, 2);
     CHECK_STR(s.tx, "a2");
     CHECK(s.height == 5);
-    c->rpc.in = keep;
+    c->solo->link.rpc.in = keep;
     bce_coin_destroy(c);
 }
 

@@ -92,10 +92,10 @@ static bce_coin_t *fault_coin(const daemon_t *d, const char *wallet, fault_t *rp
     desc.rpc_timeout_ms = 3000;
     desc.logger.level = -1;
     c = bce_coin_create(&desc);
-    c->rpc.conn.transport = &fault_io;
-    c->rpc.conn.transport_ctx = rpc;
-    c->ep.transport = &fault_io;            /* the websocket, made later, takes the endpoint's */
-    c->ep.transport_ctx = rpc;
+    c->solo->link.rpc.conn.transport = &fault_io;
+    c->solo->link.rpc.conn.transport_ctx = rpc;
+    c->solo->link.ep.transport = &fault_io;            /* the websocket, made later, takes the endpoint's */
+    c->solo->link.ep.transport_ctx = rpc;
     return c;
 }
 
@@ -148,7 +148,7 @@ static void check_websocket(const daemon_t *d, uint64_t seed) {
     o.ping_interval_ms = -1;
     o.force_connect = 1;          /* a reset may hit the very first connection too */
     CHECK_INT(bce_coin_begin_websocket(c, &o), BCE_OK);
-    c->ws.conn.transport_ctx = &fw;         /* its own faults, resets anywhere */
+    c->solo->link.ws.conn.transport_ctx = &fw;         /* its own faults, resets anywhere */
     stream_300(c, d, wallet, t, 30000);
     bce_stop(c);
     CHECK_INT(bce_coin_step(c, 0), 0);

@@ -224,7 +224,7 @@ static void test_polling_steps(void) {
         dt = timed_coin_step(c, &rc);
         steps++;
         if (dt > worst) worst = dt;
-        if (_bce_rpc_busy(&c->rpc)) busy_seen = 1;
+        if (_bce_rpc_busy(&c->solo->link.rpc)) busy_seen = 1;
         else if (busy_seen) done = 1;
     }
     CHECK_INT(rc, 1);
@@ -461,8 +461,8 @@ static void check_catchup(const rpc_case_t *k) {
         wait_coin(c, 20);
         dt = timed_coin_step(c, &rc);
         if (dt > worst) worst = dt;
-        if (_bce_rpc_busy(&c->rpc) && busy_at < 0) busy_at = now_ms();
-        if (busy_at >= 0 && ended_at < 0 && c->rpc.state == _BCE_RPC_IDLE) ended_at = now_ms();
+        if (_bce_rpc_busy(&c->solo->link.rpc) && busy_at < 0) busy_at = now_ms();
+        if (busy_at >= 0 && ended_at < 0 && c->solo->link.rpc.state == _BCE_RPC_IDLE) ended_at = now_ms();
     }
     CHECK_INT(rc, 1);
     CHECK(busy_at >= 0 && ended_at >= 0);
@@ -650,18 +650,18 @@ static void test_late_step(void) {
         long long t0 = now_ms(), dt;
         int rc = 1;
         CHECK_INT(bce_coin_start_polling(c, 60000), BCE_OK);
-        while (c->rpc.state != _BCE_RPC_RECEIVING && rc == 1 && now_ms() - t0 < 2000) {
+        while (c->solo->link.rpc.state != _BCE_RPC_RECEIVING && rc == 1 && now_ms() - t0 < 2000) {
             wait_coin(c, 20);
             timed_coin_step(c, &rc);
         }
-        CHECK_INT(c->rpc.state, _BCE_RPC_RECEIVING);
+        CHECK_INT(c->solo->link.rpc.state, _BCE_RPC_RECEIVING);
         ts.tv_sec = 0;
         ts.tv_nsec = 500 * 1000000L;            /* past the 300 ms deadline */
         nanosleep(&ts, NULL);
         dt = timed_coin_step(c, &rc);
         CHECK_INT(rc, 1);
         CHECK(dt <= g_step_max);
-        CHECK(!_bce_rpc_busy(&c->rpc));         /* the call ended in that one step */
+        CHECK(!_bce_rpc_busy(&c->solo->link.rpc));         /* the call ended in that one step */
         CHECK(strstr(log.catchup, "rpc_timeout_ms") != NULL);
         if (test_failures_now) fprintf(stderr, "  late step %s: %lld ms: %s\n", kinds[i], dt, log.catchup);
         bce_stop(c);

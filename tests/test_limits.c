@@ -912,7 +912,7 @@ typedef struct deaf_t {
 
 static long deaf_send(_bce_conn_t *cn, const char *buf, size_t len) {
     deaf_t *df = (deaf_t *)cn->io_ctx;
-    if (cn == &df->coin->ws.conn && df->coin->ws.state != _BCE_WS_HANDSHAKE) { df->refused++; return _BCE_IO_AGAIN_WRITE; }
+    if (cn == &df->coin->solo->link.ws.conn && df->coin->solo->link.ws.state != _BCE_WS_HANDSHAKE) { df->refused++; return _BCE_IO_AGAIN_WRITE; }
     return _bce_plain_send(cn, buf, len);
 }
 
@@ -939,10 +939,10 @@ static void test_ws_send_queue_bound(void) {
     c = coin_for(s.port, NULL, NULL, &lb);
     df.coin = c;
     df.refused = 0;
-    c->rpc.conn.transport = &deaf_io;
-    c->rpc.conn.transport_ctx = &df;
-    c->ep.transport = &deaf_io;       /* the websocket, made later, takes the endpoint's */
-    c->ep.transport_ctx = &df;
+    c->solo->link.rpc.conn.transport = &deaf_io;
+    c->solo->link.rpc.conn.transport_ctx = &df;
+    c->solo->link.ep.transport = &deaf_io;       /* the websocket, made later, takes the endpoint's */
+    c->solo->link.ep.transport_ctx = &df;
     o.max_message_bytes = 4096;
     CHECK_INT(bce_start_websocket(c, &o), BCE_ERR_CLOSED);
     CHECK_INT(seen.disc_code, 1008);
@@ -972,7 +972,7 @@ typedef struct rounds_t {
 static long counting_recv(_bce_conn_t *cn, char *buf, size_t len) {
     rounds_t *rt = (rounds_t *)cn->io_ctx;
     long n = _bce_plain_recv(cn, buf, len);
-    if (n > 0 && cn == &rt->coin->ws.conn) rt->step_bytes += (size_t)n;
+    if (n > 0 && cn == &rt->coin->solo->link.ws.conn) rt->step_bytes += (size_t)n;
     return n;
 }
 
@@ -1007,10 +1007,10 @@ static void test_ws_read_rounds(void) {
     c = coin_for(s.port, NULL, NULL, NULL);
     rt.coin = c;
     rt.step_bytes = 0;
-    c->rpc.conn.transport = &counting_io;
-    c->rpc.conn.transport_ctx = &rt;
-    c->ep.transport = &counting_io;       /* the websocket, made later, takes the endpoint's */
-    c->ep.transport_ctx = &rt;
+    c->solo->link.rpc.conn.transport = &counting_io;
+    c->solo->link.rpc.conn.transport_ctx = &rt;
+    c->solo->link.ep.transport = &counting_io;       /* the websocket, made later, takes the endpoint's */
+    c->solo->link.ep.transport_ctx = &rt;
     CHECK_INT(bce_on(c, "new_transaction", on_tx, &seen), BCE_OK);
     CHECK_INT(bce_coin_begin_websocket(c, &o), BCE_OK);
     deadline = _bce_now_ms() + 20000;
@@ -1141,8 +1141,8 @@ static void test_dedup_bounds(void) {
     memset(&a, 0, sizeof a);
     /* a ring of 4: six websocket deliveries, then the queue returns all six: the first two
        were forgotten and come again, the last four are swallowed */
-    CHECK_INT(_bce_seen_init(&w, &a, 4, BCE_DEDUP_TWINS), BCE_OK);
-    CHECK_INT(_bce_seen_init(&g, &a, BCE_DEDUP_GLOBAL, 0), BCE_OK);
+    _bce_seen_init(&w, &a, 4, BCE_DEDUP_TWINS);
+    _bce_seen_init(&g, &a, BCE_DEDUP_GLOBAL, 0);
     memset(&ws, 0, sizeof ws);
     ws.wallet = &w;
     ws.global = &g;
@@ -1154,7 +1154,7 @@ static void test_dedup_bounds(void) {
     w.mark = w.pushes;
     for (i = 0; i < 6; i++) { upd(u, sizeof u, "new_transaction", i); CHECK_INT(_bce_dedup_skip(&ws, 0, u, strlen(u)), 0); }
     for (i = 0; i < 6; i++) { upd(u, sizeof u, "new_transaction", i); CHECK_INT(_bce_dedup_skip(&q, 0, u, strlen(u)), i >= 2); }
-    _bce_seen_settle(&w);
+    _bce_seen_settle(&w, NULL);
     /* the twin list: BCE_DEDUP_TWINS + 1 updates delivered from the queue while the websocket
        is open; the oldest is forgotten (its twin is delivered), the others are swallowed */
     for (i = 100; i < 100 + (int)BCE_DEDUP_TWINS + 1; i++) { upd(u, sizeof u, "new_payment", i); CHECK_INT(_bce_dedup_skip(&q, 0, u, strlen(u)), 0); }
@@ -1175,8 +1175,8 @@ static void test_dedup_bounds(void) {
     CHECK_INT(_bce_dedup_skip(&q, 1, u, strlen(u)), 0);
     upd(u, sizeof u, "new_block", (int)BCE_DEDUP_GLOBAL);
     CHECK_INT(_bce_dedup_skip(&q, 1, u, strlen(u)), 1);
-    _bce_seen_release(&w, &a);
-    _bce_seen_release(&g, &a);
+    _bce_seen_release(&w);
+    _bce_seen_release(&g);
 }
 
 static void test_dedup_entries_option(void) {
@@ -1190,9 +1190,9 @@ static void test_dedup_entries_option(void) {
     CHECK_INT(bce_manager_begin_websocket(m, NULL, &o), BCE_ERR_INVALID_ARG);
     o.dedup_entries = 4;               /* reaches the ring */
     CHECK_INT(bce_coin_begin_websocket(c, &o), BCE_OK);
-    CHECK_INT(c->seen.cap, 4);
-    CHECK_INT(c->seen.qcap, BCE_DEDUP_TWINS);
-    CHECK_INT(c->seen_global.cap, BCE_DEDUP_GLOBAL);
+    CHECK_INT(c->solo->link.seen.max, 4);     /* one wallet: dedup_entries entries */
+    CHECK_INT(c->solo->link.seen.qmax, BCE_DEDUP_TWINS);
+    CHECK_INT(c->solo->link.gseen.max, BCE_DEDUP_GLOBAL);
     bce_stop(c);
     while (bce_coin_step(c, 10) == 1) {}
     bce_coin_destroy(c);

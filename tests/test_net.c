@@ -290,6 +290,7 @@ static void check_manager_polling(const daemon_t *d) {
         struct pollfd pf[4];
         int k, nf = bce_manager_fds(m, fds, 4);
         CHECK(nf >= 1 && nf <= 4);
+        if (nf < 1 || nf > 4) break;
         for (k = 0; k < nf; k++) {
             pf[k].fd = fds[k].fd;
             pf[k].events = (short)(((fds[k].events & BCE_WANT_READ) ? POLLIN : 0) | ((fds[k].events & BCE_WANT_WRITE) ? POLLOUT : 0));
@@ -476,19 +477,19 @@ static void test_ipv6_and_every_address(void) {
         a2 = a1;
         a2.ai_addr = (struct sockaddr *)&good;
         a1.ai_next = &a2;
-        _bce_rpc_disconnect(&c->rpc);
-        CHECK_INT(_bce_rpc_build(&c->rpc, "test_echo", NULL, 0, c->wallet_json), BCE_OK);
-        c->rpc.in_len = 0;
-        _bce_http_reset(&c->rpc.resp, 16384, 1u << 20);
-        c->rpc.deadline = c->rpc.conn.deadline = ms_now() + 5000;
-        c->rpc.conn.ai = NULL;
-        c->rpc.conn.ai_next = &a1;
-        CHECK_INT(_bce_conn_next(&c->rpc.conn), BCE_OK);
-        c->rpc.state = _BCE_RPC_CONNECTING;
-        _bce_rpc_wait(&c->rpc, -1, NULL);
-        CHECK_INT(c->rpc.result, BCE_OK);
-        CHECK_INT(c->rpc.state, _BCE_RPC_DONE);
-        CHECK(c->rpc.conn.ai_next == NULL);
+        _bce_rpc_disconnect(&c->solo->link.rpc);
+        CHECK_INT(_bce_rpc_build(&c->solo->link.rpc, "test_echo", NULL, 0, c->wallet_json), BCE_OK);
+        c->solo->link.rpc.in_len = 0;
+        _bce_http_reset(&c->solo->link.rpc.resp, 16384, 1u << 20);
+        c->solo->link.rpc.deadline = c->solo->link.rpc.conn.deadline = ms_now() + 5000;
+        c->solo->link.rpc.conn.ai = NULL;
+        c->solo->link.rpc.conn.ai_next = &a1;
+        CHECK_INT(_bce_conn_next(&c->solo->link.rpc.conn), BCE_OK);
+        c->solo->link.rpc.state = _BCE_RPC_CONNECTING;
+        _bce_rpc_wait(&c->solo->link.rpc, -1, NULL);
+        CHECK_INT(c->solo->link.rpc.result, BCE_OK);
+        CHECK_INT(c->solo->link.rpc.state, _BCE_RPC_DONE);
+        CHECK(c->solo->link.rpc.conn.ai_next == NULL);
     }
     bce_coin_destroy(c);
     daemon_stop(&d);

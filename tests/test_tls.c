@@ -216,7 +216,7 @@ static void inject_tls(const char *url, int from, int count, const char *wallet)
     snprintf(body + o, sizeof body - o, "]}");
     /* a raw HTTPS POST to /_test/inject through the library's own connection machinery */
     ctl = tls_coin(url, g_ca, 0, NULL);
-    r = &ctl->rpc;
+    r = &ctl->solo->link.rpc;
     CHECK_INT(_bce_rpc_begin(r, "x", NULL, 0, "null", _bce_now_ms()), BCE_OK);
     {   /* replace the JSON-RPC request with the inject request */
         char req[9000];

@@ -354,7 +354,7 @@ static void test_stop_everywhere(void) {
     STEP_UNTIL(bce_coin_step, c, t->connects == 2, 5000);
     http_request(d.port, "POST", "/_test/drop_ws", "{\"mode\":\"reset\"}", NULL, 0);
     STEP_UNTIL(bce_coin_step, c, t->disconnects >= 1, 5000);
-    CHECK(c->ws.state == _BCE_WS_WAIT);
+    CHECK(c->solo->link.ws.state == _BCE_WS_WAIT);
     bce_stop(c);
     CHECK_INT(bce_coin_step(c, 1000), 0);
     /* a blocking call started again is BCE_ERR_STATE inside a handler-free context: none */
@@ -801,14 +801,14 @@ static void check_late_step(const char *const *argv) {
     CHECK_INT(bce_coin_begin_websocket(c, &o), BCE_OK);
     t0 = _bce_now_ms();
     while (t->connects == 0 && _bce_now_ms() - t0 < 5000) bce_coin_step(c, 5);
-    CHECK(_bce_rpc_busy(&c->rpc) && c->rpc.state != _BCE_RPC_RECEIVING);      /* catch-up begun, not sent */
+    CHECK(_bce_rpc_busy(&c->solo->link.rpc) && c->solo->link.rpc.state != _BCE_RPC_RECEIVING);      /* catch-up begun, not sent */
     kill(d.pid, SIGSTOP);                               /* so that no step can read the answer */
-    while (c->rpc.state != _BCE_RPC_RECEIVING && _bce_now_ms() - t0 < 5000) bce_coin_step(c, 5);
-    CHECK_INT(c->rpc.state, _BCE_RPC_RECEIVING);        /* the catch-up call went out */
+    while (c->solo->link.rpc.state != _BCE_RPC_RECEIVING && _bce_now_ms() - t0 < 5000) bce_coin_step(c, 5);
+    CHECK_INT(c->solo->link.rpc.state, _BCE_RPC_RECEIVING);        /* the catch-up call went out */
     kill(d.pid, SIGCONT);
     {
         struct pollfd p;
-        p.fd = c->rpc.conn.fd;
+        p.fd = c->solo->link.rpc.conn.fd;
         p.events = POLLIN;
         CHECK_INT(poll(&p, 1, 5000), 1);
     }
@@ -827,12 +827,12 @@ static void check_late_step(const char *const *argv) {
     kill(d.pid, SIGSTOP);                               /* the kernel accepts; nobody answers yet */
     CHECK_INT(bce_coin_begin_websocket(c, &o), BCE_OK);
     t0 = _bce_now_ms();
-    while (c->ws.state != _BCE_WS_HANDSHAKE && _bce_now_ms() - t0 < 5000) bce_coin_step(c, 5);
-    CHECK_INT(c->ws.state, _BCE_WS_HANDSHAKE);
+    while (c->solo->link.ws.state != _BCE_WS_HANDSHAKE && _bce_now_ms() - t0 < 5000) bce_coin_step(c, 5);
+    CHECK_INT(c->solo->link.ws.state, _BCE_WS_HANDSHAKE);
     kill(d.pid, SIGCONT);
     {   /* the answer arrives (no step reads it) */
         struct pollfd p;
-        p.fd = c->ws.conn.fd;
+        p.fd = c->solo->link.ws.conn.fd;
         p.events = POLLIN;
         CHECK_INT(poll(&p, 1, 5000), 1);
     }
@@ -840,7 +840,7 @@ static void check_late_step(const char *const *argv) {
     bce_coin_step(c, 0);
     CHECK_INT(t->connects, 1);
     CHECK_INT(t->disconnects, 0);
-    CHECK_INT(c->ws.state, _BCE_WS_OPEN);
+    CHECK_INT(c->solo->link.ws.state, _BCE_WS_OPEN);
     bce_coin_destroy(c);
     daemon_stop(&d);
     free(t);
@@ -860,7 +860,7 @@ static void test_manager_release_at_failure(void) {
     bce_manager_desc_t md;
     bce_coin_desc_t p;
     bce_coin_t *bad;
-    _bce_mcur_t *mc;
+    _bce_link_t *mc;
     size_t k, ibad = 0, after = 0;
     long long t0;
     int seen = 0;
@@ -913,18 +913,18 @@ static void test_wallet_error_count(void) {
     memset(&rpc, 0, sizeof rpc);
     rpc.rpc_code = -32005;
     for (i = 0; i < 5; i++) {          /* a passing failure: two, a success, two, a success ... */
-        CHECK_INT(_bce_wallet_tries(c, &c->logger, &rpc, BCE_ERR_RPC), BCE_OK);
-        CHECK_INT(_bce_wallet_tries(c, &c->logger, &rpc, BCE_ERR_RPC), BCE_OK);
-        CHECK_INT(_bce_wallet_tries(c, &c->logger, &rpc, BCE_OK), BCE_OK);
+        CHECK_INT(_bce_wallet_tries(c, &c->desc.logger, &rpc, BCE_ERR_RPC), BCE_OK);
+        CHECK_INT(_bce_wallet_tries(c, &c->desc.logger, &rpc, BCE_ERR_RPC), BCE_OK);
+        CHECK_INT(_bce_wallet_tries(c, &c->desc.logger, &rpc, BCE_OK), BCE_OK);
     }
-    CHECK_INT(_bce_wallet_tries(c, &c->logger, &rpc, BCE_ERR_RPC), BCE_OK);
-    CHECK_INT(_bce_wallet_tries(c, &c->logger, &rpc, BCE_ERR_TIMEOUT), BCE_OK);  /* not counted */
+    CHECK_INT(_bce_wallet_tries(c, &c->desc.logger, &rpc, BCE_ERR_RPC), BCE_OK);
+    CHECK_INT(_bce_wallet_tries(c, &c->desc.logger, &rpc, BCE_ERR_TIMEOUT), BCE_OK);  /* not counted */
     rpc.rpc_code = -32000;
-    CHECK_INT(_bce_wallet_tries(c, &c->logger, &rpc, BCE_ERR_RPC), BCE_OK);
+    CHECK_INT(_bce_wallet_tries(c, &c->desc.logger, &rpc, BCE_ERR_RPC), BCE_OK);
     rpc.rpc_code = -32603;
-    CHECK_INT(_bce_wallet_tries(c, &c->logger, &rpc, BCE_ERR_RPC), BCE_OK);      /* another code */
+    CHECK_INT(_bce_wallet_tries(c, &c->desc.logger, &rpc, BCE_ERR_RPC), BCE_OK);      /* another code */
     rpc.rpc_code = -32005;
-    CHECK_INT(_bce_wallet_tries(c, &c->logger, &rpc, BCE_ERR_RPC), BCE_ERR_WALLET);   /* the third */
+    CHECK_INT(_bce_wallet_tries(c, &c->desc.logger, &rpc, BCE_ERR_RPC), BCE_ERR_WALLET);   /* the third */
     bce_coin_destroy(c);
 }
 
