@@ -2032,7 +2032,7 @@ _BCE_DEF int bce_json_string(const char *json, const bce_json_token_t *tok, char
             }
         }
         if (out_len) *out_len = total;
-        if (out_cap < total + 1) return BCE_ERR_LIMIT;
+        if (!out || out_cap < total + 1) return BCE_ERR_LIMIT;
         n = _bce_json_decode(json, tok->start, tok->end, out);
         out[n] = 0;
         return BCE_OK;
@@ -6339,7 +6339,7 @@ static int _bce_run_begin(_bce_run_t *run, int mode) {
     if (mode == _BCE_MODE_WS) {
         run->catch_up = !run->wsopts.disable_catch_up;
         run->loading = run->wsopts.disable_catch_up && !run->wsopts.disable_wallet_load;
-        run->drain_gap_ms = run->wsopts.drain_rate < 0 ? 0 : (1000 + run->wsopts.drain_rate - 1) / run->wsopts.drain_rate;
+        run->drain_gap_ms = run->wsopts.drain_rate > 0 ? (999 + run->wsopts.drain_rate) / run->wsopts.drain_rate : 0;
     }
     run->stop_requested = 0;
     run->fatal = BCE_OK;
