@@ -366,6 +366,10 @@ $(BUILD)/bench_tls_memory: bench/tls_memory.c $(HDR) tests/daemon.h | $(BUILD)
 $(BUILD)/bench_ws: bench/ws.c bench/bench_util.h $(HDR) | $(BUILD)
 	$(CC) -std=c99 -O2 -g -Wall -Wextra -I. $< -o $@
 
+# what a wallet costs (issue 15): 1,000 / 10,000 / 100,000 wallets of a websocket manager
+$(BUILD)/bench_scale: bench/scale.c bench/bench_util.h $(HDR) tests/daemon.h $(BUILD)/fake_daemon | $(BUILD)
+	$(CC) $(WARN) -O2 -g -I. $< -o $@
+
 $(BUILD)/bench_embedded: bench/embedded.c bench/bench_util.h $(HDR) tests/daemon.h | $(BUILD)
 	$(CC) -std=gnu99 -O2 -g -Wall -Wextra -I. $< -o $@ -lmbedtls -lmbedx509 -lmbedcrypto
 
@@ -375,7 +379,7 @@ $(BUILD)/bench_embedded_small: bench/embedded.c bench/bench_util.h $(HDR) tests/
 # One table of issue 7's goals (bench/run.sh; logs in $(BUILD)/bench/). Not part of `make test`.
 bench: $(BUILD)/bench_dispatch $(BUILD)/bench_polling $(BUILD)/bench_tls_memory $(BUILD)/bench_ws \
        $(BUILD)/bench_embedded $(BUILD)/bench_embedded_small $(BUILD)/fake_daemon $(BUILD)/min_listener \
-       $(BUILD)/bitcart-listen
+       $(BUILD)/bitcart-listen $(BUILD)/bench_scale
 	@bash tests/make_certs.sh $(BUILD)/certs > /dev/null
 	@if echo '#include <simdjson.h>' | $(CXX) -std=c++17 -E -x c++ - > /dev/null 2>&1; then \
 	    $(MAKE) --no-print-directory $(BUILD)/bench_simdjson; \

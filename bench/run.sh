@@ -70,6 +70,9 @@ run polling_py 120 "./$B/bench_polling" 100 py
 run polling_c 60 "./$B/bench_polling" 300 c
 run tls_memory 60 "./$B/bench_tls_memory"
 run spool 120 bash bench/spool.sh "$B"     # bitcart-listen --spool: --sync every and batched
+# what a wallet costs (issue 15): 1,000 / 10,000 / 100,000 idle wallets of a websocket manager
+# (about 35 s; each size has its own time bound for the first catch-up round)
+run scale 170 "./$B/bench_scale"
 
 # the embedded profile: heap high-water (library allocator), process heap, VmHWM above a bare run
 : > "$L/embedded.log"
@@ -108,7 +111,7 @@ fi
 import sys, os
 L = sys.argv[1]
 rows = []
-for name in ["dispatch", "simdjson", "ws", "polling_py", "polling_c", "tls_memory", "embedded", "musl", "spool"]:
+for name in ["dispatch", "simdjson", "ws", "polling_py", "polling_c", "tls_memory", "embedded", "musl", "spool", "scale"]:
     p = os.path.join(L, name + ".log")
     if not os.path.exists(p): continue
     for line in open(p, errors="replace"):
@@ -117,7 +120,7 @@ for name in ["dispatch", "simdjson", "ws", "polling_py", "polling_c", "tls_memor
             if len(f) == 5: rows.append(f)
 order = ["bce_process_updates", "websocket end to end, 1", "websocket end to end, 100", "polling",
          "heap allocations", "peak RSS", "RAM of one coin", "memory with a handler", "static musl",
-         "handler latency", "first reconnect"]
+         "handler latency", "first reconnect", "scale"]
 def key(r):
     for i, o in enumerate(order):
         if r[0].startswith(o): return i

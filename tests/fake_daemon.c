@@ -23,6 +23,11 @@
  * daemon announces its current height again). Test route POST /_test/inject {"wallet": KEY or
  * null, "updates": [...]} fires events as the daemon would; with "hostile": true an event for
  * a wallet not loaded is sent over the websockets anyway (a misbehaving or hostile daemon).
+ * GET /_test/stats: counters (connections, requests, ws_clients, pings) and the loaded wallets'
+ * keys ("loaded"). GET /_test/counters (this daemon only, for bench/scale.c): the same counters
+ * without the list, and loaded_count, get_updates (calls received), wallets_drained (loaded
+ * wallets that had a get_updates answered) and wallets_drained_ms (CLOCK_MONOTONIC ms when the
+ * last of them had its first).
  * Build: cc -std=c99 -D_POSIX_C_SOURCE=200809L -O2 -o fake_daemon fake_daemon.c
  */
 #ifndef _POSIX_C_SOURCE
@@ -96,6 +101,10 @@ static int g_height_announced;
 
 static volatile sig_atomic_t g_stop;
 static unsigned long g_accepted, g_requests, g_pings;
+/* get_updates calls; loaded wallets that had one; when the last of those had its first (ms,
+   CLOCK_MONOTONIC: the same clock as a client's on this machine) */
+static unsigned long g_get_updates, g_drained;
+static long long g_drained_ms;
 
 static void on_signal(int sig) {
     (void)sig;
@@ -660,15 +669,37 @@ typedef struct {
     size_t klen;
     item_t *q; /* ring of cfg.cap items */
     size_t head, count;
+    int drained; /* had a get_updates since it was loaded */
 } wallet_t;
 
 static wallet_t *g_w;
 static size_t g_nw, g_wcap;
+/* an index of g_w by key, as the daemon's dict (a lookup per call stays cheap with 100,000
+   wallets, bench/scale.c): open addressing, index + 1 (0: empty), at most half full */
+static size_t *g_wh, g_whcap;
+
+static size_t key_hash(const char *k, size_t n) {
+    uint32_t h = 2166136261u;
+    while (n--) {
+        h ^= (unsigned char)*k++;
+        h *= 16777619u;
+    }
+    return (size_t)h;
+}
+
+static void wh_put(size_t idx) {
+    size_t i = key_hash(g_w[idx].key, g_w[idx].klen) & (g_whcap - 1);
+    while (g_wh[i]) i = (i + 1) & (g_whcap - 1);
+    g_wh[i] = idx + 1;
+}
 
 static wallet_t *wallet_find(const char *k, size_t n) {
     size_t i;
-    for (i = 0; i < g_nw; i++)
-        if (g_w[i].klen == n && memcmp(g_w[i].key, k, n) == 0) return &g_w[i];
+    if (!g_whcap) return NULL;
+    for (i = key_hash(k, n) & (g_whcap - 1); g_wh[i]; i = (i + 1) & (g_whcap - 1)) {
+        wallet_t *w = &g_w[g_wh[i] - 1];
+        if (w->klen == n && memcmp(w->key, k, n) == 0) return w;
+    }
     return NULL;
 }
 
@@ -688,6 +719,15 @@ static void wallet_load(const char *k, size_t n) {
     memcpy(w->key, k, n);
     w->klen = n;
     if (cfg.cap > 0 && !(w->q = calloc((size_t)cfg.cap, sizeof *w->q))) die_oom();
+    if (g_nw * 2 > g_whcap) { /* grow the index and put every wallet in again */
+        size_t i, nc = g_whcap ? g_whcap * 2 : 64;
+        free(g_wh);
+        if (!(g_wh = calloc(nc, sizeof *g_wh))) die_oom();
+        g_whcap = nc;
+        for (i = 0; i < g_nw; i++) wh_put(i);
+    } else {
+        wh_put(g_nw - 1);
+    }
 }
 
 static void wallet_push(wallet_t *w, const char *u, size_t n) {
@@ -729,6 +769,8 @@ static void wallets_clear(void) {
         free(g_w[i].key);
     }
     g_nw = 0;
+    g_drained = 0;
+    if (g_wh) memset(g_wh, 0, g_whcap * sizeof *g_wh);
 }
 
 /* ------------------------------------------------------------- connections */
@@ -1206,6 +1248,7 @@ static void handle_rpc(conn_t *c, const req_t *r) {
         RPC_ERR(-32601, "Procedure not found");
         goto out;
     }
+    if (m == 0) g_get_updates++;
     params = j_get(&d, root, "params");
     if (params >= 0 && d.n[params].type == J_OBJ) {
         kw = params;
@@ -1247,7 +1290,15 @@ static void handle_rpc(conn_t *c, const req_t *r) {
             RPC_ERR(-32000, "Wallet not loaded");
             break;
         }
-        wallet_drain(wallet_find(key.p ? key.p : "", key.len), &res);
+        {
+            wallet_t *w = wallet_find(key.p ? key.p : "", key.len);
+            if (!w->drained) {
+                w->drained = 1;
+                g_drained++;
+                g_drained_ms = now_ms();
+            }
+            wallet_drain(w, &res);
+        }
         rpc_reply(c, "result", res.p, res.len, &id);
         break;
     case 5: /* getbalance: names the wallet without draining its queue */
@@ -1390,19 +1441,27 @@ out:
     buf_free(&key), buf_free(&u), buf_free(&msg), buf_free(&ans);
 }
 
-static void handle_stats(conn_t *c) {
+/* GET /_test/stats: the counters and the list of loaded wallets, byte for byte as
+   fake_daemon.py; GET /_test/counters (this daemon only): the same counters and this daemon's
+   own, without the list (large with many wallets). */
+static void handle_stats(conn_t *c, int counters) {
     buf_t b = {0};
     size_t i, ws = 0;
     int s;
     for (s = 0; s < MAX_CONNS; s++)
         if (g_conns[s] && is_ws_client(g_conns[s])) ws++;
-    buf_printf(&b, "{\"connections\":%lu,\"requests\":%lu,\"ws_clients\":%zu,\"loaded\":[", g_accepted,
-               g_requests, ws);
-    for (i = 0; i < g_nw; i++) {
-        if (i) buf_puts(&b, ",");
-        j_put_str(&b, g_w[i].key, g_w[i].klen);
+    buf_printf(&b, "{\"connections\":%lu,\"requests\":%lu,\"ws_clients\":%zu,", g_accepted, g_requests, ws);
+    if (counters) {
+        buf_printf(&b, "\"pings\":%lu,\"loaded_count\":%zu,\"get_updates\":%lu,\"wallets_drained\":%lu,"
+                   "\"wallets_drained_ms\":%lld}", g_pings, g_nw, g_get_updates, g_drained, g_drained_ms);
+    } else {
+        buf_puts(&b, "\"loaded\":[");
+        for (i = 0; i < g_nw; i++) {
+            if (i) buf_puts(&b, ",");
+            j_put_str(&b, g_w[i].key, g_w[i].klen);
+        }
+        buf_printf(&b, "],\"pings\":%lu}", g_pings);
     }
-    buf_printf(&b, "],\"pings\":%lu}", g_pings);
     respond_json(c, b.p, 0);
     buf_free(&b);
 }
@@ -1450,7 +1509,7 @@ static void handle_request(conn_t *c, const req_t *r) {
         int id;
     } routes[] = {{"/", "POST", 0}, {"/spec", "GET", 1}, {"/ws", "GET", 2}, {"/_test/inject", "POST", 3},
                   {"/_test/stats", "GET", 4}, {"/_test/unload", "POST", 5}, {"/_test/close_idle", "POST", 6},
-                  {"/_test/drop_ws", "POST", 7}};
+                  {"/_test/drop_ws", "POST", 7}, {"/_test/counters", "GET", 8}};
     size_t i;
     g_requests++;
     c->req_minor = r->minor;
@@ -1481,12 +1540,13 @@ static void handle_request(conn_t *c, const req_t *r) {
     case 1: respond_json(c, SPEC_BODY, RF_CHUNK); break;
     case 2: handle_ws(c, r); break;
     case 3: handle_inject(c, r); break;
-    case 4: handle_stats(c); break;
+    case 4: handle_stats(c, 0); break;
     case 5:
         wallets_clear();
         respond_json(c, "{}", 0);
         break;
     case 6: handle_close_idle(c); break;
+    case 8: handle_stats(c, 1); break;
     default: handle_drop_ws(c, r);
     }
 }
@@ -1731,5 +1791,6 @@ int main(int argc, char **argv) {
     close(lfd);
     wallets_clear();
     free(g_w);
+    free(g_wh);
     return 0;
 }
