@@ -2051,8 +2051,7 @@ _BCE_DEF int bce_json_int(const char *json, const bce_json_token_t *tok, long lo
     i = 0;
     if (i < n && s[i] == '-') { neg = 1; i++; }
     if (i >= n) return 0;
-    if (n - i <= 18) {      /* 18 digits never overflow: no check per digit (one loop with a
-                               flag for it ran 12% more instructions here) */
+    if (n - i <= 18) {      /* 18 digits cannot overflow: no check per digit (bench/RESULTS.md, "Why the code looks like this") */
         for (; i < n; i++) {
             unsigned d = (unsigned)((unsigned char)s[i] - '0');
             if (d > 9) return 0;                /* fraction or exponent */
