@@ -223,6 +223,10 @@
    Strings in desc structs are copied by the create and configure functions: free them as soon
    as the call returns.
 
+   Private members. Members of a public struct whose names end in '_' (bce_json_t's parses_,
+   bce_json_token_t's reserved_ and memo_) are the library's state: never read or write them.
+   They are there only so that the structs can be declared by value and indexed as arrays.
+
    Threading. No global state: objects on different threads never interfere. One object is
    used from one thread at a time. Handlers run on the caller's thread, inside the delivering
    call; a handler may read the event and register handlers, and must not destroy its coin or
@@ -628,8 +632,10 @@ typedef struct bce_json_token_t {
     uint32_t size;      /* objects: members; arrays: elements; otherwise 0 */
     uint8_t  type;      /* a bce_json_type_t */
     uint8_t  escaped;   /* strings: 1 when the text holds backslash escapes */
+    /* private: the library's own state, do not touch (here only so that the token's size is
+       known; members ending in '_' are private in every public struct) */
     uint16_t reserved_;
-    uint32_t memo_;     /* library use */
+    uint32_t memo_;     /* bce_event_str: where this string was decoded (arena offset + 1) */
 } bce_json_token_t;
 
 #define BCE_JSON_MAX_DEPTH_LIMIT 1024   /* the largest max_depth accepted */
@@ -645,11 +651,13 @@ typedef struct bce_json_desc_t {
 typedef struct bce_json_t {
     bce_json_token_t *tokens;   /* the tokens of the last successful parse */
     uint32_t count;             /* how many */
-    uint32_t capacity;
-    bce_json_desc_t desc;
+    uint32_t capacity;          /* tokens allocated */
+    bce_json_desc_t desc;       /* as given to bce_json_init, defaults filled in */
     size_t error_offset;        /* byte offset of the last failure */
     const char *error;          /* static text of the last failure, "" if none */
-    uint32_t parses_;           /* library use: bumped whenever the tokens are rewritten */
+    /* private: the library's own state, do not touch (here only so that a bce_json_t can be
+       declared by value) */
+    uint32_t parses_;           /* bumped whenever the tokens are rewritten */
 } bce_json_t;
 
 /* Sets up p (nothing is allocated yet). desc may be NULL. BCE_ERR_INVALID_ARG on bad limits. */
@@ -2050,8 +2058,7 @@ _BCE_DEF int bce_json_int(const char *json, const bce_json_token_t *tok, long lo
     i = 0;
     if (i < n && s[i] == '-') { neg = 1; i++; }
     if (i >= n) return 0;
-    if (n - i <= 18) {      /* 18 digits never overflow: no check per digit (one loop with a
-                               flag for it ran 12% more instructions here) */
+    if (n - i <= 18) {      /* 18 digits cannot overflow: no check per digit (bench/RESULTS.md, "Why the code looks like this") */
         for (; i < n; i++) {
             unsigned d = (unsigned)((unsigned char)s[i] - '0');
             if (d > 9) return 0;                /* fraction or exponent */
