@@ -5533,8 +5533,8 @@ static uint32_t _bce_event_arg(const bce_event_t *ev, const char *arg) {
     const char *json;
     uint32_t k, i, size;
     if (!ev || !arg || (arg[0] == 'e' && strcmp(arg, "event") == 0)) return 0;
-    /* _bce_json_find_from without measuring arg first (strlen + memcmp ran 3% more
-       instructions and slower): most keys differ in their first byte */
+    /* its own compare, not _bce_json_find_from + strlen: most keys differ in their first byte
+       (bench/RESULTS.md, "Why the code looks like this") */
     tokens = ev->toks;
     json = ev->json;
     size = tokens[ev->obj].size;
