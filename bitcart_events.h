@@ -5720,10 +5720,22 @@ static void _bce_warn_colon_pw(const bce_coin_desc_t *d, const bce_logger_t *lg)
 
 /* The JSON value sent as "xpub" in every call, written at out (cap from _bce_wallet_json_cap):
    null, the xpub string, or the object form for token (contract) and XMR (address) wallets. */
+static size_t _bce_json_quoted_len(const char *s) {
+    size_t n = 2;
+    for (; s && *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        n += ch == '"' || ch == '\\' ? 2 : ch < 0x20 ? 6 : 1;
+        if (n > (size_t)-1 / 4) return 0;               /* 32-bit: the sums must fit */
+    }
+    return n;
+}
+
+/* Exactly what _bce_wallet_json writes, its NUL and _bce_json_quote's slack; 0: too long. */
 static size_t _bce_wallet_json_cap(const char *xpub, const char *contract, const char *address) {
-    size_t n = (xpub ? strlen(xpub) : 0) + (contract ? strlen(contract) : 0) + (address ? strlen(address) : 0);
-    if (n > ((size_t)-1 - 32) / 6) return 0;            /* 32-bit: the sum must fit */
-    return 32 + 6 * n;
+    size_t x = _bce_json_quoted_len(xpub), o = contract ? _bce_json_quoted_len(contract)
+                                                        : address ? _bce_json_quoted_len(address) : 2;
+    if (!x || !o) return 0;
+    return 8 + x + 12 + o + 1 + 1 + 8;
 }
 
 static void _bce_wallet_json(char *b, size_t cap, const char *xpub, const char *contract, const char *address) {

@@ -895,6 +895,47 @@ static void test_answer_tokenized_once(void) {
     bce_coin_destroy(c);
 }
 
+/* The "xpub" value of every call, built in the coin's one string block sized exactly: plain,
+   with every character JSON must escape, and the token and XMR object forms. Under ASan a
+   block one byte short is an error. */
+static void test_wallet_json(void) {
+    static const struct { const char *xpub, *contract, *address, *json, *key; } cases[] = {
+        {"xpub6plain", NULL, NULL, "\"xpub6plain\"", "xpub6plain"},
+        {"q\"b\\s\x01\x1f" "e", NULL, NULL, "\"q\\\"b\\\\s\\u0001\\u001fe\"", "q\"b\\s\x01\x1f" "e"},
+        {"0xabc", "0xC\"T", NULL, "{\"xpub\":\"0xabc\",\"contract\":\"0xC\\\"T\"}", "0xabc_0xC\"T"},
+        {"view\x02", NULL, "4ad\\dr", "{\"xpub\":\"view\\u0002\",\"address\":\"4ad\\\\dr\"}", "view\x02"},
+        {"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01", NULL, NULL,
+         "\"\\u0001\\u0001\\u0001\\u0001\\u0001\\u0001\\u0001\\u0001\\u0001\\u0001\"", NULL},
+    };
+    size_t i;
+    bce_coin_desc_t d;
+    bce_coin_t *c;
+    bce_manager_t *m;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        memset(&d, 0, sizeof d);
+        d.currency = cases[i].contract ? "ETH" : cases[i].address ? "XMR" : "BTC";
+        d.xpub = cases[i].xpub;
+        d.contract = cases[i].contract;
+        d.address = cases[i].address;
+        c = bce_coin_create(&d);
+        CHECK(c != NULL);
+        if (!c) continue;
+        CHECK_STR(c->wallet_json, cases[i].json);
+        if (cases[i].key) CHECK_STR(bce_coin_wallet_key(c), cases[i].key);
+        CHECK(_bce_wallet_json_cap(d.xpub, d.contract, d.address) >= strlen(cases[i].json) + 1);
+        bce_coin_destroy(c);
+    }
+    c = bce_coin_create(NULL);
+    CHECK_STR(c->wallet_json, "null");
+    bce_coin_destroy(c);
+    /* a manager's wallet is a routing target: no runtime of its own until a call needs one */
+    m = bce_manager_create(NULL);
+    c = bce_manager_add_wallet(m, "BTC", "xpub-routing-target");
+    CHECK(c != NULL && c->solo == NULL);
+    CHECK_STR(c->wallet_json, "\"xpub-routing-target\"");
+    bce_manager_destroy(m);
+}
+
 int main(void) {
     RUN(test_sdk_cases);
     RUN(test_handler_registration);
@@ -906,6 +947,7 @@ int main(void) {
     RUN(test_event_context);
     RUN(test_malformed_runs_nothing);
     RUN(test_coin_create);
+    RUN(test_wallet_json);
     RUN(test_results_named);
     RUN(test_no_allocation_when_warm);
     RUN(test_hostile_sizes);
