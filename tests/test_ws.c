@@ -928,6 +928,70 @@ static void test_wallet_error_count(void) {
     bce_coin_destroy(c);
 }
 
+/* Periodic drains are paced per currency (drain_rate, default 20 calls a second), the catch-up
+   round after a connect is not. 40 wallets, drains due every 50 ms: unpaced that is hundreds
+   of get_updates a second; paced, at most 20 (+2 for the window's edges and this test's own
+   stats requests, which the daemon counts too). */
+static long drain_calls(const char *const *argv, int rate, long long *round_ms) {
+    daemon_t d;
+    bce_manager_t *m;
+    bce_manager_desc_t md;
+    bce_coin_desc_t p;
+    bce_ws_opts_t o;
+    _bce_link_t *l;
+    long r0, r1;
+    long long t0;
+    char name[16];
+    int k, opened = 0;
+    CHECK_INT(daemon_start(&d, argv), 0);
+    memset(&md, 0, sizeof md);
+    md.logger.level = -1;
+    m = bce_manager_create(&md);
+    memset(&p, 0, sizeof p);
+    p.url = d.url;
+    p.logger.level = -1;
+    bce_manager_configure(m, "BTC", &p);
+    for (k = 0; k < 40; k++) {
+        snprintf(name, sizeof name, "drain-%d", k);
+        bce_manager_add_wallet(m, "BTC", name);
+    }
+    memset(&o, 0, sizeof o);
+    o.drain_interval_ms = 50;
+    o.drain_rate = rate;
+    l = &m->cur[_bce_currency_find("BTC")];
+    CHECK_INT(bce_manager_begin_websocket(m, NULL, &o), BCE_OK);
+    t0 = _bce_now_ms();
+    /* the first round: every wallet once, back to back */
+    while (_bce_now_ms() - t0 < 5000 && bce_manager_step(m, 10) == 1) {
+        if (l->ws.state == _BCE_WS_OPEN && l->in_round) opened = 1;
+        if (opened && !l->in_round) break;
+    }
+    CHECK(opened && !l->in_round);
+    *round_ms = _bce_now_ms() - t0;
+    r0 = stats_field(d.port, "requests");
+    t0 = _bce_now_ms();
+    while (_bce_now_ms() - t0 < 1000) CHECK_INT(bce_manager_step(m, 10), 1);
+    r1 = stats_field(d.port, "requests");
+    bce_manager_destroy(m);
+    daemon_stop(&d);
+    return r1 - r0 - 1;
+}
+
+static void check_drain_rate(const char *const *argv) {
+    long long round_ms = 0;
+    long paced = drain_calls(argv, 0, &round_ms), unpaced;
+    CHECK(round_ms < 3000);                 /* the catch-up round itself is not paced */
+    if (paced > 22 || paced < 10) fprintf(stderr, "  paced: %ld calls in 1 s\n", paced);
+    CHECK(paced <= 22);
+    CHECK(paced >= 10);
+    unpaced = drain_calls(argv, -1, &round_ms);
+    if (unpaced <= 60) fprintf(stderr, "  unpaced: %ld calls in 1 s\n", unpaced);
+    CHECK(unpaced > 60);
+}
+
+static void test_drain_rate_c(void) { check_drain_rate(c_argv); }
+static void test_drain_rate_py(void) { check_drain_rate(py_argv); }
+
 int main(void) {
     signal(SIGPIPE, SIG_DFL);
     RUN(test_drops_aiohttp);
@@ -957,5 +1021,7 @@ int main(void) {
     RUN(test_late_step_py);
     RUN(test_manager_release_at_failure);
     RUN(test_wallet_error_count);
+    RUN(test_drain_rate_c);
+    RUN(test_drain_rate_py);
     TEST_MAIN_END("test_ws");
 }
