@@ -195,6 +195,8 @@
      ping_interval_ms    15000 (< 0: no pings); pong_timeout_ms 10000
      disable_catch_up    0: get_updates after every connect and every drain_interval_ms
      drain_interval_ms   30000 (< 0: only after connecting)
+     drain_rate          20 (BCE_DRAIN_RATE_DEFAULT): drain calls per second per currency
+                         (< 0: no limit); the catch-up round after a connect is not paced
      max_message_bytes   1 MiB; dedup_entries 256
      disable_catch_up_hold  0: after a connect, websocket updates wait for the catch-up answer
                          (see Order below); 1: dispatched as they arrive
@@ -340,6 +342,12 @@
    daemon that restarted (a daemon only sends events for wallets some call has named, and
    forgets them all when it restarts). While connected it drains the queue again every
    drain_interval_ms (30 s), so that an event the websocket somehow missed still arrives.
+   These periodic drains are paced: at most drain_rate (20) calls a second per currency, one
+   wallet after the other, so a daemon serving N wallets sees at most 20 calls a second
+   however large N is; the price is time: an event the websocket missed arrives within about
+   drain_interval_ms + N / drain_rate seconds (10,000 wallets: 30 s + 500 s). The catch-up
+   round after a (re)connect is not paced: it calls every wallet as fast as the daemon
+   answers, because that is when events were surely missed.
    With disable_catch_up, the library instead calls getbalance for the wallet (a manager: for
    each wallet) after every connect: it names the wallet, so the daemon loads it, without
    emptying its queue; every coin daemon has it and answers -32005 for a key it cannot load.
@@ -347,8 +355,8 @@
    disable_wallet_load turns it off (for servers that speak only the websocket: then a daemon
    may send nothing).
    An update that comes both ways is dispatched once: the library remembers the last
-   dedup_entries (256) updates per wallet that the websocket delivered and matches the queue
-   against them; a queued update it delivered first swallows its websocket twin for 10 s.
+   dedup_entries (256) updates per wallet held that the websocket delivered (pooled per
+   currency: a busy wallet may use a quiet one's share) and matches the queue against them; a queued update it delivered first swallows its websocket twin for 10 s.
    Global events (new_block) sit in every loaded wallet's queue and go once to the websocket.
    The rule: a new_block found by catch-up is not delivered when the same update was
    delivered lately (the last BCE_DEDUP_GLOBAL of the currency) by either path; a new_block
@@ -479,7 +487,8 @@
                                     this (a manager's: the currency's whole round)
      BCE_WALLET_ERROR_TRIES   3     -32005/-32000 answers in a row for one wallet that end a
                                     listening run with BCE_ERR_WALLET
-     BCE_DEDUP_TWINS          256   per wallet: queue-delivered updates awaiting their websocket
+     BCE_DEDUP_TWINS          256   per wallet held (pooled per currency): queue-delivered
+                                    updates awaiting their websocket
                                     twin (the oldest is forgotten when full; its twin, if it
                                     still comes, is delivered again)
      BCE_DEDUP_TWIN_MS        10000 how long such an update waits
@@ -495,8 +504,15 @@
                                     255, printable ASCII; exceptions past 16 KiB are left out
      BCE_JSON_MAX_DEPTH_LIMIT 1024  the largest max_json_depth (fixed: it sizes a stack array)
    Fixed by the protocol: control frames 125 bytes, close reasons 123 bytes, JSON input below
-   4 GiB, currency names as listed above. Memory per wallet of a manager websocket with
-   catch-up: about 8 * dedup_entries + 16 * BCE_DEDUP_TWINS bytes, allocated on first use.
+   4 GiB, currency names as listed above. A manager's wallet costs its coin (about 560 bytes
+   on 64-bit) and one block holding its strings (the key twice, as given and as JSON, the
+   settings' URL, user and password): about 0.9 KiB with a 111-character xpub; its runtime
+   (JSON-RPC client, websocket, buffers) is the currency's, shared, unless a bce_rpc call on
+   the wallet's coin makes one of its own. The deduplication records grow with what happened,
+   not with the wallets: 24 bytes per update the websocket delivered until its wallet's next
+   drain (at most dedup_entries per wallet held), 24 per catch-up update awaiting its twin
+   (at most BCE_DEDUP_TWINS per wallet held, for BCE_DEDUP_TWIN_MS); an idle wallet costs
+   nothing there. bench/scale.c measures it (make bench).
 
    TIME
    ----
@@ -797,7 +813,7 @@ typedef struct bce_ws_opts_t {
     /* additions to the SDK's options */
     int drain_interval_ms;   /* get_updates also this often while connected; default 30000; <0: only at connect */
     uint32_t max_message_bytes; /* largest websocket message; default 1 MiB; bigger ones close with 1009 */
-    uint32_t dedup_entries;  /* updates remembered per wallet to match the two paths; default 256
+    uint32_t dedup_entries;  /* updates remembered per wallet held (pooled per currency) to match the two paths; default 256
                                 (keep it above the daemon's POLLING_CAP, 100 by default) */
     int disable_catch_up_hold; /* 0 (default): after a connect, websocket updates wait until the
                                 catch-up answer was dispatched (order kept); 1: dispatched at once */
