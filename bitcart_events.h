@@ -3513,9 +3513,10 @@ typedef struct _bce_rpc_t {
     const char *result_json;    /* into in: the "result" value */
     size_t result_len;
     const char *result_body;    /* the answer the tokens below index */
-    uint32_t result_tok;        /* the "result" value's token in disp->json ... */
-    uint32_t result_parse;      /* ... while disp->json.parses_ still equals this */
-    _bce_disp_t *disp;          /* its JSON tokenizer parses responses */
+    uint32_t result_tok;        /* the "result" value's token in *json ... */
+    uint32_t result_parse;      /* ... while json->parses_ still equals this */
+    bce_json_t *json;           /* parses responses: the owner's dispatcher's, so that an answer
+                                   is tokenized once for the call and its dispatch */
     const volatile sig_atomic_t *stop;  /* the owner's stop flag: stop reading at once */
     int more;                   /* a read slice ended before the socket was drained: go on
                                    without waiting (TLS may hold bytes poll(2) cannot see) */
@@ -3871,7 +3872,7 @@ static void _bce_rpc_keep_error(_bce_rpc_t *c, const char *json, const bce_json_
 static void _bce_rpc_finish(_bce_rpc_t *c) {
     const char *body = c->in + c->resp.body_start;
     size_t blen = c->resp.body_len;
-    bce_json_t *p = &c->disp->json;
+    bce_json_t *p = c->json;
     uint32_t v, e;
     int r;
     c->state = _BCE_RPC_DONE;
@@ -3976,11 +3977,11 @@ static void _bce_rpc_release(_bce_rpc_t *c) {
 }
 
 /* Sets up a client of the endpoint (no connection yet). */
-static void _bce_rpc_init(_bce_rpc_t *c, const _bce_endpoint_t *ep, _bce_disp_t *disp) {
+static void _bce_rpc_init(_bce_rpc_t *c, const _bce_endpoint_t *ep, bce_json_t *json) {
     memset(c, 0, sizeof *c);
     _bce_endpoint_conn(ep, &c->conn);
     c->ep = ep;
-    c->disp = disp;
+    c->json = json;
     c->max_in = ep->max_header + ep->max_body + 64;
 }
 
@@ -5917,7 +5918,7 @@ static int _bce_link_init(_bce_link_t *l, _bce_run_t *run, const bce_coin_desc_t
         _bce_endpoint_release(&l->ep);
         return r;
     }
-    _bce_rpc_init(&l->rpc, &l->ep, run->disp);
+    _bce_rpc_init(&l->rpc, &l->ep, &run->disp->json);
     l->rpc.stop = &run->stop_requested;
     _bce_seen_init(&l->seen, run->alloc, 0, 0);
     _bce_seen_init(&l->gseen, run->alloc, BCE_DEDUP_GLOBAL, BCE_DEDUP_GLOBAL);
@@ -6086,7 +6087,7 @@ static int _bce_poll_collect(_bce_rpc_t *rpc, _bce_disp_t *d, const _bce_route_t
     if (r == BCE_OK) {
         /* the answer was validated and tokenized whole: dispatch from its tokens, unless a
            websocket message or another call has parsed since (then from its text) */
-        if (rpc->disp == d && d->json.parses_ == rpc->result_parse)
+        if (rpc->json == &d->json && d->json.parses_ == rpc->result_parse)
             _bce_dispatch_list(d, rt, rpc->result_body, d->json.tokens, rpc->result_tok);
         else
             _bce_dispatch_array(d, rt, rpc->result_json, rpc->result_len);
