@@ -973,6 +973,25 @@ BCE_API int  bce_manager_step(bce_manager_t *m, int timeout_ms);
 /* ======================================================================================= */
 /*                                    IMPLEMENTATION                                       */
 /* ======================================================================================= */
+/* The map: sections in this order, each holding its types and its code; grep "// >>name".
+     util       defaults (_BCE_DEFAULT_*), limits (BCE_*), memory, strings, messages
+     log        the logger
+     json       the tokenizer and validator (bce_json_*), string decoding
+     events     event names, currencies and the events each accepts
+     defaults   the one place where a desc's zero fields get their defaults
+     time url base64 http      the monotonic clock; URLs; Basic auth; HTTP/1.1 responses
+     net tls    sockets (POSIX and winsock), non-blocking connect; mbedTLS
+     endpoint   one daemon: URL, credentials, TLS, timeouts, limits (rpc and ws share it)
+     rpc        one keep-alive JSON-RPC client over an endpoint (a state machine)
+     loop       the wake-up pipe, waits and deadlines, descriptor lists
+     sha1 rand ws               the websocket over an endpoint (handshake, frames, pings, close)
+     dedup      exactly-once across the websocket and get_updates; the catch-up order hold
+     coin       bce_coin_t: a wallet, its settings and handlers; made and freed
+     dispatch   update objects to handlers; event accessors; websocket messages
+     link       THE runtime: a run (activity, options, stop, wake) over links (one daemon and
+                currency each: rpc, ws, hold, dedup, a round over its wallets); one step
+     solo       a coin's own run and link, and the coin's public functions over them
+     manager    a manager: settings per currency, held wallets, one link per currency */
 #if defined(BITCART_EVENTS_IMPLEMENTATION) && !defined(BITCART_EVENTS_IMPLEMENTED)
 #define BITCART_EVENTS_IMPLEMENTED
 
@@ -2115,7 +2134,7 @@ static size_t _bce_json_skip(const char *s, size_t len, size_t i) {
     return i;
 }
 
-// >>dispatch ===============================================================================
+// >>events =================================================================================
 
 enum { _BCE_EV_NEW_BLOCK, _BCE_EV_NEW_TRANSACTION, _BCE_EV_NEW_PAYMENT, _BCE_EV_VERIFIED_TX,
        _BCE_EV_COUNT };
@@ -2158,7 +2177,8 @@ static void _bce_log_currency(const bce_logger_t *lg, int level, const char *wha
     _bce_log(lg, level, msg.buf);
 }
 
-/* ---- defaults: the one place where zero fields of a desc get their _BCE_DEFAULT_* ---- */
+// >>defaults ===============================================================================
+/* The one place where zero fields of a desc get their _BCE_DEFAULT_* (named in // >>util). */
 
 #define _BCE_URLBUF 40              /* "http://localhost:<port>" with its NUL */
 
@@ -2205,59 +2225,6 @@ static void _bce_manager_desc_defaults(bce_manager_desc_t *d) {
     if (d->limits.max_json_tokens == 0) d->limits.max_json_tokens = _BCE_DEFAULT_MAX_TOKENS;
     if (d->limits.max_json_depth == 0) d->limits.max_json_depth = _BCE_DEFAULT_MAX_DEPTH;
 }
-
-typedef struct _bce_handler_t {
-    bce_handler_fn fn;
-    void *user_data;
-} _bce_handler_t;
-
-/* Parses an event list into a bit mask; 0 when empty or when a name is unknown. */
-static unsigned _bce_event_mask(const char *events) {
-    unsigned mask = 0;
-    const char *p = events;
-    if (!events) return 0;
-    for (;;) {
-        const char *q;
-        size_t n;
-        int k, found = -1;
-        while (*p == ',' || *p == ' ' || *p == '\t') p++;
-        if (!*p) break;
-        q = p;
-        while (*q && *q != ',' && *q != ' ' && *q != '\t') q++;
-        n = (size_t)(q - p);
-        for (k = 0; k < _BCE_EV_COUNT; k++)
-            if (strlen(_bce_event_names[k]) == n && memcmp(_bce_event_names[k], p, n) == 0) found = k;
-        if (found < 0) return 0;
-        mask |= 1u << found;
-        p = q;
-    }
-    return mask;
-}
-
-static int _bce_set_handlers(_bce_handler_t *table, const char *events, bce_handler_fn fn,
-                             void *user_data) {
-    unsigned mask = _bce_event_mask(events);
-    int k;
-    if (!mask) return BCE_ERR_INVALID_ARG;
-    for (k = 0; k < _BCE_EV_COUNT; k++) {
-        if (!(mask & (1u << k))) continue;
-        table[k].fn = fn;
-        table[k].user_data = fn ? user_data : NULL;
-    }
-    return BCE_OK;
-}
-
-/* Decoding state shared by the dispatch paths: tokens plus an arena for decoded strings.
-   Both grow to the largest input seen (bounded by the limits) and are reused. */
-typedef struct _bce_disp_t {
-    bce_json_t json;
-    char *arena;
-    size_t arena_cap;
-    size_t arena_used;
-    char *aux;                  /* a websocket message's decoded wallet key */
-    size_t aux_cap;
-    const bce_logger_t *logger;
-} _bce_disp_t;
 
 // >>time ===================================================================================
 
@@ -5308,20 +5275,49 @@ static void _bce_hold_log_full(const bce_logger_t *lg) {
                                "dispatched now, before the catch-up answer");
 }
 
-// >>event ==================================================================================
+// >>coin ===================================================================================
+/* A coin: its wallet, its settings and handlers; how it is made and freed. */
 
-struct bce_event_t {
-    int index;                  /* _BCE_EV_* */
-    bce_coin_t *instance;
-    const char *currency;
-    const char *wallet;
-    const char *json;
-    bce_json_token_t *toks;
-    uint32_t obj;
-    uint32_t first;             /* the object's first key still worth comparing (past "event") */
-    uint32_t first_i;           /* its member index */
-    _bce_disp_t *disp;
-};
+typedef struct _bce_handler_t {
+    bce_handler_fn fn;
+    void *user_data;
+} _bce_handler_t;
+
+/* Parses an event list into a bit mask; 0 when empty or when a name is unknown. */
+static unsigned _bce_event_mask(const char *events) {
+    unsigned mask = 0;
+    const char *p = events;
+    if (!events) return 0;
+    for (;;) {
+        const char *q;
+        size_t n;
+        int k, found = -1;
+        while (*p == ',' || *p == ' ' || *p == '\t') p++;
+        if (!*p) break;
+        q = p;
+        while (*q && *q != ',' && *q != ' ' && *q != '\t') q++;
+        n = (size_t)(q - p);
+        for (k = 0; k < _BCE_EV_COUNT; k++)
+            if (strlen(_bce_event_names[k]) == n && memcmp(_bce_event_names[k], p, n) == 0) found = k;
+        if (found < 0) return 0;
+        mask |= 1u << found;
+        p = q;
+    }
+    return mask;
+}
+
+static int _bce_set_handlers(_bce_handler_t *table, const char *events, bce_handler_fn fn,
+                             void *user_data) {
+    unsigned mask = _bce_event_mask(events);
+    int k;
+    if (!mask) return BCE_ERR_INVALID_ARG;
+    for (k = 0; k < _BCE_EV_COUNT; k++) {
+        if (!(mask & (1u << k))) continue;
+        table[k].fn = fn;
+        table[k].user_data = fn ? user_data : NULL;
+    }
+    return BCE_OK;
+}
 
 typedef struct _bce_solo_t _bce_solo_t;
 
@@ -5347,6 +5343,202 @@ struct bce_coin_t {
     int wallet_errors;          /* a listening run's consecutive -32005/-32000 answers */
     int err_code;               /* ... and that answer's code */
     char last_error[BCE_LOG_LINE_MAX];
+};
+
+static int _bce_check_desc(const bce_coin_desc_t *d, const bce_logger_t *lg) {
+    if (d->currency && _bce_currency_find(d->currency) < 0) {
+        _bce_log_currency(lg, BCE_LOG_ERROR, "unsupported currency: ", d->currency, strlen(d->currency));
+        return BCE_ERR_UNSUPPORTED;
+    }
+    if (d->user && strchr(d->user, ':')) {
+        _bce_log(lg, BCE_LOG_ERROR, "the user name must not contain ':' (HTTP Basic auth cannot carry it)");
+        return BCE_ERR_INVALID_ARG;
+    }
+    if (d->connect_timeout_ms < 0 || d->rpc_timeout_ms < 0 || d->limits.max_json_depth < 0
+        || d->limits.max_json_depth > BCE_JSON_MAX_DEPTH_LIMIT) {
+        _bce_log(lg, BCE_LOG_ERROR, "negative timeout or max_json_depth out of range");
+        return BCE_ERR_INVALID_ARG;
+    }
+    if ((d->allocator.alloc == NULL) != (d->allocator.free == NULL)) {
+        _bce_log(lg, BCE_LOG_ERROR, "allocator: set both alloc and free, or neither");
+        return BCE_ERR_INVALID_ARG;
+    }
+    {
+        bce_coin_desc_t f = *d;
+        char urlbuf[_BCE_URLBUF];
+        const char *why;
+        _bce_coin_desc_defaults(&f, urlbuf);
+        why = _bce_rpc_limits_bad(f.limits.max_header_bytes, f.limits.max_response_bytes);
+        if (why) {
+            _bce_log(lg, BCE_LOG_ERROR, why);
+            return BCE_ERR_INVALID_ARG;
+        }
+    }
+    if (d->url) {
+        _bce_url_t u;
+        const char *why = _bce_url_parse(d->url, &u);
+        if (why) {
+            _bce_msg_t m;
+            m.len = 0;
+            _bce_msg_str(&m, "bad url: ");
+            _bce_msg_str(&m, why);
+            _bce_log(lg, BCE_LOG_ERROR, m.buf);
+            return BCE_ERR_INVALID_ARG;
+        }
+    }
+    return BCE_OK;
+}
+
+/* The daemon splits the decoded Basic credentials on ':' into exactly two parts: a password
+   holding ':' makes every request fail with HTTP 500. Valid HTTP, so a warning, not a refusal. */
+static void _bce_warn_colon_pw(const bce_coin_desc_t *d, const bce_logger_t *lg) {
+    if (d->password && strchr(d->password, ':'))
+        _bce_log(lg, BCE_LOG_WARN, "the password contains ':', which the Bitcart daemon cannot parse: "
+                                   "it answers every request with HTTP 500");
+}
+
+/* The JSON value sent as "xpub" in every call, written at out (cap from _bce_wallet_json_cap):
+   null, the xpub string, or the object form for token (contract) and XMR (address) wallets. */
+static size_t _bce_json_quoted_len(const char *s) {
+    size_t n = 2;
+    for (; s && *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        n += ch == '"' || ch == '\\' ? 2 : ch < 0x20 ? 6 : 1;
+        if (n > (size_t)-1 / 4) return 0;               /* 32-bit: the sums must fit */
+    }
+    return n;
+}
+
+/* Exactly what _bce_wallet_json writes, its NUL and _bce_json_quote's slack; 0: too long. */
+static size_t _bce_wallet_json_cap(const char *xpub, const char *contract, const char *address) {
+    size_t x = _bce_json_quoted_len(xpub), o = contract ? _bce_json_quoted_len(contract)
+                                                        : address ? _bce_json_quoted_len(address) : 2;
+    if (!x || !o) return 0;
+    return 8 + x + 12 + o + 1 + 1 + 8;
+}
+
+static void _bce_wallet_json(char *b, size_t cap, const char *xpub, const char *contract, const char *address) {
+    size_t o;
+    if (!xpub) {
+        memcpy(b, "null", 5);
+        return;
+    }
+    if (!contract && !address) {
+        o = _bce_json_quote(b, 0, cap, xpub);
+    } else {
+        memcpy(b, "{\"xpub\":", 8);
+        o = _bce_json_quote(b, 8, cap, xpub);
+        memcpy(b + o, contract ? ",\"contract\":" : ",\"address\":", contract ? 12 : 11);
+        o += contract ? 12 : 11;
+        o = _bce_json_quote(b, o, cap, contract ? contract : address);
+        b[o++] = '}';
+    }
+    b[o] = 0;
+}
+
+/* Copies s into the block at *o; NULL stays NULL. */
+static const char *_bce_block_put(char *block, size_t *o, const char *s) {
+    char *p;
+    size_t n;
+    if (!s) return NULL;
+    n = strlen(s) + 1;
+    p = block + *o;
+    memcpy(p, s, n);
+    *o += n;
+    return p;
+}
+
+/* Builds a coin (no runtime yet) from a checked desc: one allocation for the struct, one for
+   every string it keeps. */
+static bce_coin_t *_bce_coin_alloc(const bce_coin_desc_t *desc) {
+    bce_coin_t *c;
+    char urlbuf[_BCE_URLBUF];
+    bce_coin_desc_t d = *desc;
+    size_t need = 0, o = 0, jcap, k;
+    _bce_coin_desc_defaults(&d, urlbuf);
+    {
+        const char *const all[] = {d.url, d.user, d.password, d.xpub, d.contract, d.address, d.tls.ca_file};
+        for (k = 0; k < sizeof all / sizeof all[0]; k++)
+            if (all[k]) {
+                size_t n = strlen(all[k]) + 1;
+                if (n > (size_t)-1 / 4 - need) return NULL;     /* 32-bit: the sum must fit */
+                need += n;
+            }
+    }
+    if (d.xpub && d.contract) need += strlen(d.xpub) + strlen(d.contract) + 2;
+    jcap = _bce_wallet_json_cap(d.xpub, d.contract, d.address);
+    if (!jcap || jcap > (size_t)-1 / 4 - need) return NULL;
+    c = (bce_coin_t *)_bce_malloc(&d.allocator, sizeof *c);
+    if (!c) return NULL;
+    memset(c, 0, sizeof *c);
+    c->strings = (char *)_bce_malloc(&d.allocator, need + jcap);
+    if (!c->strings) {
+        _bce_mfree(&d.allocator, c);
+        return NULL;
+    }
+    c->desc = d;
+    c->desc.url = _bce_block_put(c->strings, &o, d.url);
+    c->desc.user = _bce_block_put(c->strings, &o, d.user);
+    c->desc.password = _bce_block_put(c->strings, &o, d.password);
+    c->desc.xpub = _bce_block_put(c->strings, &o, d.xpub);
+    c->desc.contract = _bce_block_put(c->strings, &o, d.contract);
+    c->desc.address = _bce_block_put(c->strings, &o, d.address);
+    c->desc.tls.ca_file = _bce_block_put(c->strings, &o, d.tls.ca_file);
+    c->xpub = (char *)(uintptr_t)c->desc.xpub;
+    c->key = c->xpub;                                   /* the key is the xpub ... */
+    if (d.xpub && d.contract) {                         /* ... or xpub_contract for token wallets */
+        size_t a = strlen(d.xpub), b = strlen(d.contract);
+        c->key = c->strings + o;
+        memcpy(c->key, d.xpub, a);
+        c->key[a] = '_';
+        memcpy(c->key + a + 1, d.contract, b + 1);
+        o += a + b + 2;
+    }
+    c->wallet_json = c->strings + o;
+    _bce_wallet_json(c->wallet_json, jcap, d.xpub, d.contract, d.address);
+    c->cur = _bce_currency_find(d.currency);
+    return c;
+}
+
+static void _bce_solo_free(bce_coin_t *c);
+
+static void _bce_coin_free(bce_coin_t *c) {
+    bce_allocator_t a = c->desc.allocator;
+    if (c->solo) _bce_solo_free(c);
+    _bce_mfree(&a, c->spec);
+    _bce_mfree(&a, c->err_msg);
+    if (c->desc.password) _bce_wipe((void *)(uintptr_t)c->desc.password, strlen(c->desc.password));
+    _bce_mfree(&a, c->strings);
+    _bce_mfree(&a, c);
+}
+
+// >>dispatch ===============================================================================
+/* Update objects to handlers: the route (whose handlers, which instance, which records), one
+   update, a list, a whole document; the event accessors handlers use; websocket messages. */
+
+/* Decoding state shared by the dispatch paths: tokens plus an arena for decoded strings.
+   Both grow to the largest input seen (bounded by the limits) and are reused. */
+typedef struct _bce_disp_t {
+    bce_json_t json;
+    char *arena;
+    size_t arena_cap;
+    size_t arena_used;
+    char *aux;                  /* a websocket message's decoded wallet key */
+    size_t aux_cap;
+    const bce_logger_t *logger;
+} _bce_disp_t;
+
+struct bce_event_t {
+    int index;                  /* _BCE_EV_* */
+    bce_coin_t *instance;
+    const char *currency;
+    const char *wallet;
+    const char *json;
+    bce_json_token_t *toks;
+    uint32_t obj;
+    uint32_t first;             /* the object's first key still worth comparing (past "event") */
+    uint32_t first_i;           /* its member index */
+    _bce_disp_t *disp;
 };
 
 static void _bce_disp_init(_bce_disp_t *d, const bce_logger_t *lg, const bce_allocator_t *a,
@@ -5681,175 +5873,6 @@ static char *_bce_subscribe_json(const bce_allocator_t *a, const char *key) {
     return b;
 }
 
-// >>coin ===================================================================================
-
-static int _bce_check_desc(const bce_coin_desc_t *d, const bce_logger_t *lg) {
-    if (d->currency && _bce_currency_find(d->currency) < 0) {
-        _bce_log_currency(lg, BCE_LOG_ERROR, "unsupported currency: ", d->currency, strlen(d->currency));
-        return BCE_ERR_UNSUPPORTED;
-    }
-    if (d->user && strchr(d->user, ':')) {
-        _bce_log(lg, BCE_LOG_ERROR, "the user name must not contain ':' (HTTP Basic auth cannot carry it)");
-        return BCE_ERR_INVALID_ARG;
-    }
-    if (d->connect_timeout_ms < 0 || d->rpc_timeout_ms < 0 || d->limits.max_json_depth < 0
-        || d->limits.max_json_depth > BCE_JSON_MAX_DEPTH_LIMIT) {
-        _bce_log(lg, BCE_LOG_ERROR, "negative timeout or max_json_depth out of range");
-        return BCE_ERR_INVALID_ARG;
-    }
-    if ((d->allocator.alloc == NULL) != (d->allocator.free == NULL)) {
-        _bce_log(lg, BCE_LOG_ERROR, "allocator: set both alloc and free, or neither");
-        return BCE_ERR_INVALID_ARG;
-    }
-    {
-        bce_coin_desc_t f = *d;
-        char urlbuf[_BCE_URLBUF];
-        const char *why;
-        _bce_coin_desc_defaults(&f, urlbuf);
-        why = _bce_rpc_limits_bad(f.limits.max_header_bytes, f.limits.max_response_bytes);
-        if (why) {
-            _bce_log(lg, BCE_LOG_ERROR, why);
-            return BCE_ERR_INVALID_ARG;
-        }
-    }
-    if (d->url) {
-        _bce_url_t u;
-        const char *why = _bce_url_parse(d->url, &u);
-        if (why) {
-            _bce_msg_t m;
-            m.len = 0;
-            _bce_msg_str(&m, "bad url: ");
-            _bce_msg_str(&m, why);
-            _bce_log(lg, BCE_LOG_ERROR, m.buf);
-            return BCE_ERR_INVALID_ARG;
-        }
-    }
-    return BCE_OK;
-}
-
-/* The daemon splits the decoded Basic credentials on ':' into exactly two parts: a password
-   holding ':' makes every request fail with HTTP 500. Valid HTTP, so a warning, not a refusal. */
-static void _bce_warn_colon_pw(const bce_coin_desc_t *d, const bce_logger_t *lg) {
-    if (d->password && strchr(d->password, ':'))
-        _bce_log(lg, BCE_LOG_WARN, "the password contains ':', which the Bitcart daemon cannot parse: "
-                                   "it answers every request with HTTP 500");
-}
-
-/* The JSON value sent as "xpub" in every call, written at out (cap from _bce_wallet_json_cap):
-   null, the xpub string, or the object form for token (contract) and XMR (address) wallets. */
-static size_t _bce_json_quoted_len(const char *s) {
-    size_t n = 2;
-    for (; s && *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        n += ch == '"' || ch == '\\' ? 2 : ch < 0x20 ? 6 : 1;
-        if (n > (size_t)-1 / 4) return 0;               /* 32-bit: the sums must fit */
-    }
-    return n;
-}
-
-/* Exactly what _bce_wallet_json writes, its NUL and _bce_json_quote's slack; 0: too long. */
-static size_t _bce_wallet_json_cap(const char *xpub, const char *contract, const char *address) {
-    size_t x = _bce_json_quoted_len(xpub), o = contract ? _bce_json_quoted_len(contract)
-                                                        : address ? _bce_json_quoted_len(address) : 2;
-    if (!x || !o) return 0;
-    return 8 + x + 12 + o + 1 + 1 + 8;
-}
-
-static void _bce_wallet_json(char *b, size_t cap, const char *xpub, const char *contract, const char *address) {
-    size_t o;
-    if (!xpub) {
-        memcpy(b, "null", 5);
-        return;
-    }
-    if (!contract && !address) {
-        o = _bce_json_quote(b, 0, cap, xpub);
-    } else {
-        memcpy(b, "{\"xpub\":", 8);
-        o = _bce_json_quote(b, 8, cap, xpub);
-        memcpy(b + o, contract ? ",\"contract\":" : ",\"address\":", contract ? 12 : 11);
-        o += contract ? 12 : 11;
-        o = _bce_json_quote(b, o, cap, contract ? contract : address);
-        b[o++] = '}';
-    }
-    b[o] = 0;
-}
-
-/* Copies s into the block at *o; NULL stays NULL. */
-static const char *_bce_block_put(char *block, size_t *o, const char *s) {
-    char *p;
-    size_t n;
-    if (!s) return NULL;
-    n = strlen(s) + 1;
-    p = block + *o;
-    memcpy(p, s, n);
-    *o += n;
-    return p;
-}
-
-/* Builds a coin (no runtime yet) from a checked desc: one allocation for the struct, one for
-   every string it keeps. */
-static bce_coin_t *_bce_coin_alloc(const bce_coin_desc_t *desc) {
-    bce_coin_t *c;
-    char urlbuf[_BCE_URLBUF];
-    bce_coin_desc_t d = *desc;
-    size_t need = 0, o = 0, jcap, k;
-    _bce_coin_desc_defaults(&d, urlbuf);
-    {
-        const char *const all[] = {d.url, d.user, d.password, d.xpub, d.contract, d.address, d.tls.ca_file};
-        for (k = 0; k < sizeof all / sizeof all[0]; k++)
-            if (all[k]) {
-                size_t n = strlen(all[k]) + 1;
-                if (n > (size_t)-1 / 4 - need) return NULL;     /* 32-bit: the sum must fit */
-                need += n;
-            }
-    }
-    if (d.xpub && d.contract) need += strlen(d.xpub) + strlen(d.contract) + 2;
-    jcap = _bce_wallet_json_cap(d.xpub, d.contract, d.address);
-    if (!jcap || jcap > (size_t)-1 / 4 - need) return NULL;
-    c = (bce_coin_t *)_bce_malloc(&d.allocator, sizeof *c);
-    if (!c) return NULL;
-    memset(c, 0, sizeof *c);
-    c->strings = (char *)_bce_malloc(&d.allocator, need + jcap);
-    if (!c->strings) {
-        _bce_mfree(&d.allocator, c);
-        return NULL;
-    }
-    c->desc = d;
-    c->desc.url = _bce_block_put(c->strings, &o, d.url);
-    c->desc.user = _bce_block_put(c->strings, &o, d.user);
-    c->desc.password = _bce_block_put(c->strings, &o, d.password);
-    c->desc.xpub = _bce_block_put(c->strings, &o, d.xpub);
-    c->desc.contract = _bce_block_put(c->strings, &o, d.contract);
-    c->desc.address = _bce_block_put(c->strings, &o, d.address);
-    c->desc.tls.ca_file = _bce_block_put(c->strings, &o, d.tls.ca_file);
-    c->xpub = (char *)(uintptr_t)c->desc.xpub;
-    c->key = c->xpub;                                   /* the key is the xpub ... */
-    if (d.xpub && d.contract) {                         /* ... or xpub_contract for token wallets */
-        size_t a = strlen(d.xpub), b = strlen(d.contract);
-        c->key = c->strings + o;
-        memcpy(c->key, d.xpub, a);
-        c->key[a] = '_';
-        memcpy(c->key + a + 1, d.contract, b + 1);
-        o += a + b + 2;
-    }
-    c->wallet_json = c->strings + o;
-    _bce_wallet_json(c->wallet_json, jcap, d.xpub, d.contract, d.address);
-    c->cur = _bce_currency_find(d.currency);
-    return c;
-}
-
-static void _bce_solo_free(bce_coin_t *c);
-
-static void _bce_coin_free(bce_coin_t *c) {
-    bce_allocator_t a = c->desc.allocator;
-    if (c->solo) _bce_solo_free(c);
-    _bce_mfree(&a, c->spec);
-    _bce_mfree(&a, c->err_msg);
-    if (c->desc.password) _bce_wipe((void *)(uintptr_t)c->desc.password, strlen(c->desc.password));
-    _bce_mfree(&a, c->strings);
-    _bce_mfree(&a, c);
-}
-
 // >>link ===================================================================================
 /* The runtime, one for a coin and a manager. A link is everything that talks to one daemon for
    one currency: the endpoint, the JSON-RPC client and the websocket made from it, the order
@@ -5903,12 +5926,6 @@ typedef struct _bce_link_t {
     int paced;                  /* the round is a periodic drain: calls drain_gap_ms apart */
     int load_failed;            /* a call of this round failed: the next round after BCE_CATCHUP_RETRY_MS */
 } _bce_link_t;
-
-struct _bce_solo_t {
-    _bce_run_t run;
-    _bce_link_t link;
-    _bce_disp_t disp;
-};
 
 /* Makes the link's endpoint and JSON-RPC client from d (defaults filled; of its strings only
    tls.ca_file must outlive the link). Failures are described in error. */
@@ -6499,7 +6516,14 @@ static void _bce_run_stop(_bce_run_t *run) {
     _bce_wake(run->wake[1]);
 }
 
-/* ---- a coin's own runtime ---- */
+// >>solo ===================================================================================
+/* A coin's own runtime (one run, one link) and the coin's public functions over it. */
+
+struct _bce_solo_t {
+    _bce_run_t run;
+    _bce_link_t link;
+    _bce_disp_t disp;
+};
 
 /* Makes the coin's run and link (a manager's wallet: on the first call that needs them). */
 static int _bce_coin_solo(bce_coin_t *c) {
