@@ -2134,6 +2134,38 @@ static size_t _bce_json_skip(const char *s, size_t len, size_t i) {
     return i;
 }
 
+/* ---- writing JSON strings ---- */
+
+/* What _bce_json_quote writes for s, quotes included; 0: too long to count. */
+static size_t _bce_json_quoted_len(const char *s) {
+    size_t n = 2;
+    for (; s && *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        n += ch == '"' || ch == '\\' ? 2 : ch < 0x20 ? 6 : 1;
+        if (n > (size_t)-1 / 4) return 0;               /* 32-bit: the sums must fit */
+    }
+    return n;
+}
+
+/* Appends JSON string text for s (with quotes) to out; returns the new length or 0 if no room. */
+static size_t _bce_json_quote(char *out, size_t o, size_t cap, const char *s) {
+    static const char hex[] = "0123456789abcdef";
+    if (o + 1 >= cap) return 0;
+    out[o++] = '"';
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (o + 7 >= cap) return 0;
+        if (ch == '"' || ch == '\\') { out[o++] = '\\'; out[o++] = (char)ch; }
+        else if (ch < 0x20) {
+            out[o++] = '\\'; out[o++] = 'u'; out[o++] = '0'; out[o++] = '0';
+            out[o++] = hex[ch >> 4]; out[o++] = hex[ch & 15];
+        } else out[o++] = (char)ch;
+    }
+    if (o + 1 >= cap) return 0;
+    out[o++] = '"';
+    return o;
+}
+
 // >>events =================================================================================
 
 enum { _BCE_EV_NEW_BLOCK, _BCE_EV_NEW_TRANSACTION, _BCE_EV_NEW_PAYMENT, _BCE_EV_VERIFIED_TX,
@@ -2384,6 +2416,23 @@ static const char *_bce_http_header(const char *s, const char *e, const char *na
     s += n + 1;
     while (s < e && (*s == ' ' || *s == '\t')) s++;
     return s;
+}
+
+/* Value of header `name` in the header block buf[0..end), or NULL. */
+static const char *_bce_http_find(const char *buf, size_t end, const char *name, size_t *vlen) {
+    const char *p = (const char *)memchr(buf, '\n', end), *e = buf + end;
+    while (p && ++p < e) {
+        const char *le = (const char *)memchr(p, '\n', (size_t)(e - p)), *v;
+        if (!le) break;
+        if ((v = _bce_http_header(p, le - 1, name)) != NULL) {
+            const char *ve = le - 1;
+            while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t')) ve--;
+            *vlen = (size_t)(ve - v);
+            return v;
+        }
+        p = le;
+    }
+    return NULL;
 }
 
 static int _bce_has_token(const char *v, const char *e, const char *tok) {
@@ -3510,24 +3559,6 @@ static int _bce_rpc_start_connect(_bce_rpc_t *c, long long now) {
     return r;
 }
 
-/* Appends JSON string text for s (with quotes) to out; returns the new length or 0 if no room. */
-static size_t _bce_json_quote(char *out, size_t o, size_t cap, const char *s) {
-    static const char hex[] = "0123456789abcdef";
-    if (o + 1 >= cap) return 0;
-    out[o++] = '"';
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (o + 7 >= cap) return 0;
-        if (ch == '"' || ch == '\\') { out[o++] = '\\'; out[o++] = (char)ch; }
-        else if (ch < 0x20) {
-            out[o++] = '\\'; out[o++] = 'u'; out[o++] = '0'; out[o++] = '0';
-            out[o++] = hex[ch >> 4]; out[o++] = hex[ch & 15];
-        } else out[o++] = (char)ch;
-    }
-    if (o + 1 >= cap) return 0;
-    out[o++] = '"';
-    return o;
-}
 
 /* Builds the HTTP request for one JSON-RPC call into c->out. params_json: a validated JSON
    array or NULL; wallet_json: the value for the trailing {"xpub": ...} object. */
@@ -4542,22 +4573,6 @@ static int _bce_ws_handshake_request(_bce_ws_t *w) {
     return BCE_OK;
 }
 
-/* Value of header `name` in the header block buf[0..end), or NULL. */
-static const char *_bce_http_find(const char *buf, size_t end, const char *name, size_t *vlen) {
-    const char *p = (const char *)memchr(buf, '\n', end), *e = buf + end;
-    while (p && ++p < e) {
-        const char *le = (const char *)memchr(p, '\n', (size_t)(e - p)), *v;
-        if (!le) break;
-        if ((v = _bce_http_header(p, le - 1, name)) != NULL) {
-            const char *ve = le - 1;
-            while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t')) ve--;
-            *vlen = (size_t)(ve - v);
-            return v;
-        }
-        p = le;
-    }
-    return NULL;
-}
 
 /* The handshake answer is complete: check it. BCE_OK: open. */
 static int _bce_ws_check_handshake(_bce_ws_t *w) {
@@ -5397,17 +5412,6 @@ static void _bce_warn_colon_pw(const bce_coin_desc_t *d, const bce_logger_t *lg)
                                    "it answers every request with HTTP 500");
 }
 
-/* The JSON value sent as "xpub" in every call, written at out (cap from _bce_wallet_json_cap):
-   null, the xpub string, or the object form for token (contract) and XMR (address) wallets. */
-static size_t _bce_json_quoted_len(const char *s) {
-    size_t n = 2;
-    for (; s && *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        n += ch == '"' || ch == '\\' ? 2 : ch < 0x20 ? 6 : 1;
-        if (n > (size_t)-1 / 4) return 0;               /* 32-bit: the sums must fit */
-    }
-    return n;
-}
 
 /* Exactly what _bce_wallet_json writes, its NUL and _bce_json_quote's slack; 0: too long. */
 static size_t _bce_wallet_json_cap(const char *xpub, const char *contract, const char *address) {
@@ -5417,6 +5421,8 @@ static size_t _bce_wallet_json_cap(const char *xpub, const char *contract, const
     return 8 + x + 12 + o + 1 + 1 + 8;
 }
 
+/* The JSON value sent as "xpub" in every call, written at b (cap from _bce_wallet_json_cap):
+   null, the xpub string, or the object form for token (contract) and XMR (address) wallets. */
 static void _bce_wallet_json(char *b, size_t cap, const char *xpub, const char *contract, const char *address) {
     size_t o;
     if (!xpub) {
