@@ -848,6 +848,21 @@ static void check_late_step(const char *const *argv) {
 static void test_late_step_c(void) { check_late_step(c_argv); }
 static void test_late_step_py(void) { check_late_step(py_argv); }
 
+/* A manager that logs nothing, with BTC's settings pointing at daemon d. */
+static bce_manager_t *quiet_btc_manager(const daemon_t *d) {
+    bce_manager_desc_t md;
+    bce_coin_desc_t p;
+    bce_manager_t *m;
+    memset(&md, 0, sizeof md);
+    md.logger.level = -1;
+    m = bce_manager_create(&md);
+    memset(&p, 0, sizeof p);
+    p.url = d->url;
+    p.logger.level = -1;
+    bce_manager_configure(m, "BTC", &p);
+    return m;
+}
+
 /* A manager's failed catch-up call releases the websocket updates held for the round at once,
    as a coin's does, instead of at the end of the round (with N wallets and a hanging daemon
    they would wait N x rpc_timeout_ms): while the round goes on with the next wallet, nothing
@@ -857,8 +872,6 @@ static void test_manager_release_at_failure(void) {
     tally_t *t = (tally_t *)calloc(1, sizeof *t);
     bce_ws_opts_t o;
     bce_manager_t *m;
-    bce_manager_desc_t md;
-    bce_coin_desc_t p;
     bce_coin_t *bad;
     _bce_link_t *mc;
     size_t k, ibad = 0, after = 0;
@@ -866,13 +879,7 @@ static void test_manager_release_at_failure(void) {
     int seen = 0;
     char name[16];
     CHECK_INT(daemon_start(&d, c_argv), 0);
-    memset(&md, 0, sizeof md);
-    md.logger.level = -1;
-    m = bce_manager_create(&md);
-    memset(&p, 0, sizeof p);
-    p.url = d.url;
-    p.logger.level = -1;
-    bce_manager_configure(m, "BTC", &p);
+    m = quiet_btc_manager(&d);
     bad = bce_manager_add_wallet(m, "BTC", BAD_KEY);
     for (k = 0; k < 6; k++) {
         snprintf(name, sizeof name, "rel-%u", (unsigned)k);
@@ -935,8 +942,6 @@ static void test_wallet_error_count(void) {
 static long drain_calls(const char *const *argv, int rate, long long *round_ms) {
     daemon_t d;
     bce_manager_t *m;
-    bce_manager_desc_t md;
-    bce_coin_desc_t p;
     bce_ws_opts_t o;
     _bce_link_t *l;
     long r0, r1;
@@ -944,13 +949,7 @@ static long drain_calls(const char *const *argv, int rate, long long *round_ms) 
     char name[16];
     int k, opened = 0;
     CHECK_INT(daemon_start(&d, argv), 0);
-    memset(&md, 0, sizeof md);
-    md.logger.level = -1;
-    m = bce_manager_create(&md);
-    memset(&p, 0, sizeof p);
-    p.url = d.url;
-    p.logger.level = -1;
-    bce_manager_configure(m, "BTC", &p);
+    m = quiet_btc_manager(&d);
     for (k = 0; k < 40; k++) {
         snprintf(name, sizeof name, "drain-%d", k);
         bce_manager_add_wallet(m, "BTC", name);
