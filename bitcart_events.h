@@ -2209,6 +2209,10 @@ static void _bce_log_currency(const bce_logger_t *lg, int level, const char *wha
     _bce_log(lg, level, msg.buf);
 }
 
+static void _bce_log_unsupported(const bce_logger_t *lg, const char *currency, size_t n) {
+    _bce_log_currency(lg, BCE_LOG_WARN, "Received event for unsupported currency: ", currency, n);
+}
+
 // >>defaults ===============================================================================
 /* The one place where zero fields of a desc get their _BCE_DEFAULT_* (named in // >>util). */
 
@@ -5093,7 +5097,7 @@ static void _bce_seen_release(_bce_seen_t *s) {
     _bce_mfree(s->alloc, s->q);
     s->ring = NULL;
     s->q = NULL;
-    s->first = s->n = s->cap = s->qn = s->qcap = 0;
+    s->first = s->n = s->cap = s->qn = s->qcap = s->max = s->qmax = 0;
 }
 
 static void _bce_seen_nomem(_bce_seen_t *s, const bce_logger_t *lg) {
@@ -5118,16 +5122,15 @@ static void _bce_seen_push(_bce_seen_t *s, const void *who, uint64_t h, const bc
     if (!s->max) return;
     if (s->n == s->cap) _bce_seen_compact(s);
     if (s->n == s->cap && s->cap < s->max) {
-        uint32_t cap = s->cap < 8 ? 8 : s->cap > s->max / 2 ? s->max : s->cap * 2, i;
-        _bce_sent_t *ring;
-        if (cap > s->max) cap = s->max;
-        ring = (_bce_sent_t *)_bce_malloc(s->alloc, (size_t)cap * sizeof *ring);
-        if (ring) {
-            for (i = 0; i < s->n; i++) ring[i] = s->ring[(s->first + i) % s->cap];
-            _bce_mfree(s->alloc, s->ring);
-            s->ring = ring;
-            s->cap = cap;
-            s->first = 0;
+        /* full: grow; the part from first to the old end moves to the new end, so that the
+           free slots come right after the newest entry */
+        void *buf = s->ring;
+        size_t cap = s->cap, hi = s->cap - s->first;
+        if (_bce_grow(s->alloc, &buf, &cap, (size_t)s->cap + 1, sizeof *s->ring, s->max) == BCE_OK) {
+            s->ring = (_bce_sent_t *)buf;
+            memmove(s->ring + cap - hi, s->ring + s->first, hi * sizeof *s->ring);
+            s->first = (uint32_t)((cap - hi) % cap);
+            s->cap = (uint32_t)cap;
         } else {
             _bce_seen_nomem(s, lg);
         }
@@ -5184,15 +5187,11 @@ static void _bce_seen_q_add(_bce_seen_t *s, const void *who, uint64_t h, long lo
     if (!s->qmax) return;
     if (s->qn == s->qcap) _bce_seen_q_take(s, NULL, 0, now);    /* drops the expired ones */
     if (s->qn == s->qcap && s->qcap < s->qmax) {
-        uint32_t cap = s->qcap < 8 ? 8 : s->qcap > s->qmax / 2 ? s->qmax : s->qcap * 2;
-        _bce_twin_t *q;
-        if (cap > s->qmax) cap = s->qmax;
-        q = (_bce_twin_t *)_bce_malloc(s->alloc, (size_t)cap * sizeof *q);
-        if (q) {
-            if (s->qn) memcpy(q, s->q, s->qn * sizeof *q);
-            _bce_mfree(s->alloc, s->q);
-            s->q = q;
-            s->qcap = cap;
+        void *buf = s->q;
+        size_t cap = s->qcap;
+        if (_bce_grow(s->alloc, &buf, &cap, (size_t)s->qn + 1, sizeof *s->q, s->qmax) == BCE_OK) {
+            s->q = (_bce_twin_t *)buf;
+            s->qcap = (uint32_t)cap;
         } else {
             _bce_seen_nomem(s, lg);
         }
@@ -5442,34 +5441,25 @@ static void _bce_wallet_json(char *b, size_t cap, const char *xpub, const char *
     b[o] = 0;
 }
 
-/* Copies s into the block at *o; NULL stays NULL. */
-static const char *_bce_block_put(char *block, size_t *o, const char *s) {
-    char *p;
-    size_t n;
-    if (!s) return NULL;
-    n = strlen(s) + 1;
-    p = block + *o;
-    memcpy(p, s, n);
-    *o += n;
-    return p;
-}
+/* The desc's strings a coin keeps, by their place in it. */
+static const size_t _bce_desc_strings[] = {
+    offsetof(bce_coin_desc_t, url), offsetof(bce_coin_desc_t, user), offsetof(bce_coin_desc_t, password),
+    offsetof(bce_coin_desc_t, xpub), offsetof(bce_coin_desc_t, contract), offsetof(bce_coin_desc_t, address),
+    offsetof(bce_coin_desc_t, tls.ca_file)};
+#define _BCE_DESC_STR(d, k) ((const char **)(void *)((char *)(d) + _bce_desc_strings[k]))
 
 /* Builds a coin (no runtime yet) from a checked desc: one allocation for the struct, one for
-   every string it keeps. */
+   every string it keeps (the desc's, the token key xpub_contract, wallet_json). */
 static bce_coin_t *_bce_coin_alloc(const bce_coin_desc_t *desc) {
     bce_coin_t *c;
     char urlbuf[_BCE_URLBUF];
     bce_coin_desc_t d = *desc;
-    size_t need = 0, o = 0, jcap, k;
+    size_t need = 0, o = 0, jcap, k, n;
     _bce_coin_desc_defaults(&d, urlbuf);
-    {
-        const char *const all[] = {d.url, d.user, d.password, d.xpub, d.contract, d.address, d.tls.ca_file};
-        for (k = 0; k < sizeof all / sizeof all[0]; k++)
-            if (all[k]) {
-                size_t n = strlen(all[k]) + 1;
-                if (n > (size_t)-1 / 4 - need) return NULL;     /* 32-bit: the sum must fit */
-                need += n;
-            }
+    for (k = 0; k < sizeof _bce_desc_strings / sizeof _bce_desc_strings[0]; k++) {
+        const char *str = *_BCE_DESC_STR(&d, k);
+        if (str && (n = strlen(str) + 1) > (size_t)-1 / 4 - need) return NULL;     /* 32-bit: the sum must fit */
+        if (str) need += n;
     }
     if (d.xpub && d.contract) need += strlen(d.xpub) + strlen(d.contract) + 2;
     jcap = _bce_wallet_json_cap(d.xpub, d.contract, d.address);
@@ -5483,22 +5473,23 @@ static bce_coin_t *_bce_coin_alloc(const bce_coin_desc_t *desc) {
         return NULL;
     }
     c->desc = d;
-    c->desc.url = _bce_block_put(c->strings, &o, d.url);
-    c->desc.user = _bce_block_put(c->strings, &o, d.user);
-    c->desc.password = _bce_block_put(c->strings, &o, d.password);
-    c->desc.xpub = _bce_block_put(c->strings, &o, d.xpub);
-    c->desc.contract = _bce_block_put(c->strings, &o, d.contract);
-    c->desc.address = _bce_block_put(c->strings, &o, d.address);
-    c->desc.tls.ca_file = _bce_block_put(c->strings, &o, d.tls.ca_file);
-    c->xpub = (char *)(uintptr_t)c->desc.xpub;
-    c->key = c->xpub;                                   /* the key is the xpub ... */
+    for (k = 0; k < sizeof _bce_desc_strings / sizeof _bce_desc_strings[0]; k++) {
+        const char **str = _BCE_DESC_STR(&c->desc, k);
+        if (!*str) continue;
+        n = strlen(*str) + 1;
+        memcpy(c->strings + o, *str, n);
+        *str = c->strings + o;
+        o += n;
+    }
+    c->xpub = c->key = (char *)(uintptr_t)c->desc.xpub; /* the key is the xpub ... */
     if (d.xpub && d.contract) {                         /* ... or xpub_contract for token wallets */
-        size_t a = strlen(d.xpub), b = strlen(d.contract);
+        size_t a = strlen(d.xpub);
         c->key = c->strings + o;
         memcpy(c->key, d.xpub, a);
         c->key[a] = '_';
-        memcpy(c->key + a + 1, d.contract, b + 1);
-        o += a + b + 2;
+        n = strlen(d.contract) + 1;
+        memcpy(c->key + a + 1, d.contract, n);
+        o += a + 1 + n;
     }
     c->wallet_json = c->strings + o;
     _bce_wallet_json(c->wallet_json, jcap, d.xpub, d.contract, d.address);
@@ -5890,13 +5881,25 @@ static char *_bce_subscribe_json(const bce_allocator_t *a, const char *key) {
    websocket message names (the held coin, or a stand-in coin for one not held) and in which
    currency (_bce_link_route). */
 
+typedef struct _bce_link_t _bce_link_t;
+
 typedef struct _bce_run_t {
     bce_ws_opts_t wsopts;       /* the websocket activity's options, defaults filled */
     const bce_logger_t *logger;
     const bce_allocator_t *alloc;
     _bce_disp_t *disp;
     bce_manager_t *m;           /* a manager's run, or NULL: a coin's */
-    struct _bce_link_t *links;
+    /* The manager's extra work, NULL for a coin (pointers, so that a program without a
+       manager links none of its code): the instance for wallet of currency cur (a held coin
+       or the stand-in coin lent the key); a websocket message's currency and wallet to its
+       link and instance; taking the lent key back after a dispatch; a call's JSON-RPC error
+       kept by the wallet it was made for. */
+    bce_coin_t *(*instance)(bce_manager_t *m, int cur, const char *wallet);
+    int (*route)(bce_manager_t *m, const char *cur, size_t cur_len, const char *wallet, bce_coin_t **inst,
+                 _bce_link_t **to);
+    void (*unborrow)(bce_manager_t *m);
+    void (*take_error)(bce_coin_t *c, const _bce_rpc_t *rpc);
+    _bce_link_t *links;
     int nlinks;
     int mode;                   /* _BCE_MODE_* */
     int interval_ms;            /* polling: a round over every wallet this often */
@@ -5909,7 +5912,7 @@ typedef struct _bce_run_t {
     int wake[2];
 } _bce_run_t;
 
-typedef struct _bce_link_t {
+struct _bce_link_t {
     _bce_run_t *run;
     bce_coin_t *solo;           /* a coin's link: the coin, its one wallet; NULL: a manager's */
     bce_coin_t **slots;         /* a manager's: its wallets, open addressing on key, 2^k slots */
@@ -5931,7 +5934,8 @@ typedef struct _bce_link_t {
     int in_round;
     int paced;                  /* the round is a periodic drain: calls drain_gap_ms apart */
     int load_failed;            /* a call of this round failed: the next round after BCE_CATCHUP_RETRY_MS */
-} _bce_link_t;
+    int retry;                  /* the next timed round retries a failed one: not paced */
+};
 
 /* Makes the link's endpoint and JSON-RPC client from d (defaults filled; of its strings only
    tls.ca_file must outlive the link). Failures are described in error. */
@@ -6007,6 +6011,7 @@ static int _bce_link_put(_bce_link_t *l, bce_coin_t *c) {
         for (k = 0; k < oldn; k++)
             if (old[k]) *_bce_link_slot(l, old[k]->key) = old[k];
         _bce_mfree(l->run->alloc, old);
+        l->cursor = 0;                  /* a round walking the old table starts over: none skipped */
     }
     *_bce_link_slot(l, c->key) = c;
     l->count++;
@@ -6141,7 +6146,7 @@ static void _bce_link_collect(_bce_link_t *l, long long now) {
     bce_coin_t *c = l->current;
     int ws = run->mode == _BCE_MODE_WS, r = rpc->result, ok = r == BCE_OK;
     l->current = NULL;
-    if (c && !ok) _bce_coin_take_error(c, rpc);
+    if (c && !ok && run->take_error) run->take_error(c, rpc);
     if (ws && !run->catch_up) {         /* getbalance: only whether the daemon loaded the wallet */
         rpc->state = _BCE_RPC_IDLE;
         if (!ok) {
@@ -6207,7 +6212,7 @@ static void _bce_link_tick(_bce_link_t *l, long long now) {
         if (!l->in_round) {             /* a timed round: polling, or a drain (paced) */
             l->in_round = 1;
             l->cursor = 0;
-            l->paced = ws && run->drain_gap_ms > 0;
+            l->paced = ws && run->drain_gap_ms > 0 && !l->retry;
             l->next_call = now;
         }
         if (l->paced && now < l->next_call) break;
@@ -6216,6 +6221,7 @@ static void _bce_link_tick(_bce_link_t *l, long long now) {
             l->cursor = 0;
             l->next_round = !ws ? now + run->interval_ms : l->load_failed ? now + BCE_CATCHUP_RETRY_MS : !run->catch_up ? -1
                             : run->wsopts.drain_interval_ms > 0 ? now + run->wsopts.drain_interval_ms : -1;
+            l->retry = l->load_failed;
             l->load_failed = 0;
             if (l->hold.on) _bce_hold_release(&l->hold, l, _bce_link_feed, now);
             break;
@@ -6270,14 +6276,11 @@ static void _bce_link_end(_bce_link_t *l) {
 
 /* ---- the websocket's owner ---- */
 
-static bce_coin_t *_bce_manager_instance(bce_manager_t *m, int cur, const char *wallet);
-static void _bce_manager_unborrow(bce_manager_t *m);
-static void _bce_log_unsupported(const bce_logger_t *lg, const char *currency, size_t n);
 
 /* The coin a connection callback reports: the coin, or the currency's stand-in coin. */
 static void _bce_link_notify(_bce_link_t *l, int open, int code, const char *reason) {
     _bce_run_t *run = l->run;
-    bce_coin_t *inst = l->solo ? l->solo : _bce_manager_instance(run->m, l->cur, NULL);
+    bce_coin_t *inst = l->solo ? l->solo : run->instance(run->m, l->cur, NULL);
     if (!inst) return;
     run->in_handler++;
     inst->in_handler++;             /* blocking calls on it are refused (BCE_ERR_STATE) */
@@ -6327,23 +6330,13 @@ static int _bce_link_route(void *owner, const char *cur, size_t cur_len, const c
             return BCE_ERR_STATE;
         }
     } else {
-        char name[16];
-        int idx = -1;
-        if (cur_len < sizeof name) {
-            memcpy(name, cur, cur_len);
-            name[cur_len] = 0;
-            idx = memchr(name, '\\', cur_len) ? -1 : _bce_currency_find(name);
-        }
-        if (idx < 0) {
-            _bce_log_unsupported(run->logger, cur, cur_len);
-            return BCE_ERR_UNSUPPORTED;
-        }
-        to = &run->links[idx];
-        if (!(c = _bce_manager_instance(run->m, idx, wallet))) return BCE_ERR_NOMEM;
+        int r = run->route(run->m, cur, cur_len, wallet, &c, &to);
+        if (r != BCE_OK) return r;
     }
     _bce_coin_route(c, rt);
     rt->wallet = wallet;
     if (run->catch_up) {
+        if (!to->active) to = l;        /* a currency outside this run: its records are not kept */
         dd->wallet = wallet && !c->borrowed && c->key && strcmp(wallet, c->key) == 0 ? &to->seen : NULL;
         dd->global = &to->gseen;
         dd->who = c;
@@ -6361,7 +6354,7 @@ static void _bce_link_feed(void *owner, const char *text, size_t len, long long 
     run->in_handler++;
     _bce_ws_deliver(run->disp, text, len, l, _bce_link_route, now);
     run->in_handler--;
-    if (run->m) _bce_manager_unborrow(run->m);
+    if (run->unborrow) run->unborrow(run->m);
 }
 
 static void _bce_link_ws_text(void *owner, const char *text, size_t len, long long now) {
@@ -6398,7 +6391,8 @@ static int _bce_run_begin(_bce_run_t *run, int mode) {
     if (mode == _BCE_MODE_WS) {
         run->catch_up = !run->wsopts.disable_catch_up;
         run->loading = run->wsopts.disable_catch_up && !run->wsopts.disable_wallet_load;
-        run->drain_gap_ms = run->wsopts.drain_rate > 0 ? (999 + run->wsopts.drain_rate) / run->wsopts.drain_rate : 0;
+        int r = run->wsopts.drain_rate;     /* whole milliseconds: above 1000 the same as 1000 */
+        run->drain_gap_ms = r > 0 ? 1000 / r + (1000 % r != 0) : 0;
     }
     run->stop_requested = 0;
     run->fatal = BCE_OK;
@@ -6406,10 +6400,17 @@ static int _bce_run_begin(_bce_run_t *run, int mode) {
     return BCE_OK;
 }
 
-/* Makes the link part of the activity that run begins. Every run counts wallet errors afresh;
-   the wallet records' bounds follow the wallets the link serves. */
+/* The wallet records' bounds follow the wallets the link serves (also when one is added while
+   it runs). */
+static void _bce_link_bounds(_bce_link_t *l) {
+    size_t w = _bce_link_wallets(l);
+    l->seen.max = l->run->catch_up ? _bce_seen_bound(l->run->wsopts.dedup_entries, w) : 0;
+    l->seen.qmax = l->run->catch_up ? _bce_seen_bound(BCE_DEDUP_TWINS, w) : 0;
+}
+
+/* Makes the link part of the activity that run begins. Every run counts wallet errors afresh. */
 static void _bce_link_start(_bce_link_t *l, long long first_round) {
-    size_t w = _bce_link_wallets(l), k;
+    size_t k;
     if (l->solo) l->solo->wallet_errors = 0;
     for (k = 0; k < l->nslots; k++)
         if (l->slots[k]) l->slots[k]->wallet_errors = 0;
@@ -6420,8 +6421,8 @@ static void _bce_link_start(_bce_link_t *l, long long first_round) {
     l->load_failed = 0;
     l->current = NULL;
     l->next_round = first_round;
-    l->seen.max = l->run->catch_up ? _bce_seen_bound(l->run->wsopts.dedup_entries, w) : 0;
-    l->seen.qmax = l->run->catch_up ? _bce_seen_bound(BCE_DEDUP_TWINS, w) : 0;
+    l->retry = 0;
+    _bce_link_bounds(l);
 }
 
 static void _bce_run_end(_bce_run_t *run) {
@@ -6639,7 +6640,7 @@ static int _bce_coin_call(bce_coin_t *coin, int r) {
     _bce_rpc_wait(&s->link.rpc, s->run.wake[0], &s->run.stop_requested);
     r = s->link.rpc.result;
     s->link.rpc.state = _BCE_RPC_IDLE;
-    if (r != BCE_OK) _bce_coin_take_error(coin, &s->link.rpc);
+    if (r != BCE_OK && coin->manager) _bce_coin_take_error(coin, &s->link.rpc);
     return r;
 }
 
@@ -6686,9 +6687,12 @@ _BCE_DEF int bce_rpc(bce_coin_t *coin, const char *method, const char *params_js
     return BCE_OK;
 }
 
+/* A coin's own calls keep their error in its client; a manager's wallet keeps a copy of the
+   last error of any call made for it (the manager's or its own). */
 _BCE_DEF int bce_coin_last_rpc_error(const bce_coin_t *coin, const char **message) {
-    if (message) *message = coin && coin->err_msg ? coin->err_msg : "";
-    return coin ? coin->err_code : 0;
+    const char *msg = coin && coin->manager ? coin->err_msg : coin && coin->solo ? coin->solo->link.rpc.err_msg : NULL;
+    if (message) *message = msg ? msg : "";
+    return !coin ? 0 : coin->manager ? coin->err_code : coin->solo ? coin->solo->link.rpc.err_code : 0;
 }
 
 /* The kept /spec table: records of code (decimal text), NUL, name, NUL, docstring, NUL. */
@@ -6886,6 +6890,10 @@ struct bce_manager_t {
 };
 
 static const _bce_handler_t *_bce_manager_handlers(bce_manager_t *m) { return m->handlers; }
+static bce_coin_t *_bce_manager_instance(bce_manager_t *m, int cur, const char *wallet);
+static void _bce_manager_unborrow(bce_manager_t *m);
+static int _bce_manager_route(bce_manager_t *m, const char *cur, size_t cur_len, const char *wallet,
+                              bce_coin_t **inst, _bce_link_t **to);
 
 _BCE_DEF bce_manager_t *bce_manager_create(const bce_manager_desc_t *desc) {
     bce_manager_t *m;
@@ -6912,6 +6920,10 @@ _BCE_DEF bce_manager_t *bce_manager_create(const bce_manager_desc_t *desc) {
     m->run.alloc = &m->allocator;
     m->run.disp = &m->disp;
     m->run.m = m;
+    m->run.instance = _bce_manager_instance;
+    m->run.unborrow = _bce_manager_unborrow;
+    m->run.route = _bce_manager_route;
+    m->run.take_error = _bce_coin_take_error;
     m->run.links = m->cur;
     m->run.nlinks = _BCE_NCUR;
     m->run.wake[0] = m->run.wake[1] = -1;
@@ -7067,6 +7079,7 @@ _BCE_DEF bce_coin_t *bce_manager_add_wallet(bce_manager_t *m, const char *curren
         return NULL;
     }
     if (_bce_link_put(&m->cur[cur], c) != BCE_OK) { _bce_coin_free(c); return NULL; }
+    if (m->cur[cur].active) _bce_link_bounds(&m->cur[cur]);
     m->total_wallets++;
     c->manager = m;
     return c;
@@ -7110,15 +7123,31 @@ static bce_coin_t *_bce_manager_instance(bce_manager_t *m, int cur, const char *
     return mc->spare;
 }
 
+/* A websocket message's currency (its name as sent) and wallet: the link of that currency and
+   the instance its events go to. */
+static int _bce_manager_route(bce_manager_t *m, const char *cur, size_t cur_len, const char *wallet,
+                              bce_coin_t **inst, _bce_link_t **to) {
+    char name[16];
+    int idx = -1;
+    if (cur_len < sizeof name) {
+        memcpy(name, cur, cur_len);
+        name[cur_len] = 0;
+        idx = memchr(name, '\\', cur_len) ? -1 : _bce_currency_find(name);
+    }
+    if (idx < 0) {
+        _bce_log_unsupported(&m->logger, cur, cur_len);
+        return BCE_ERR_UNSUPPORTED;
+    }
+    *to = &m->cur[idx];
+    return (*inst = _bce_manager_instance(m, idx, wallet)) != NULL ? BCE_OK : BCE_ERR_NOMEM;
+}
+
 static void _bce_manager_unborrow(bce_manager_t *m) {
     int i;
     for (i = 0; i < _BCE_NCUR; i++)
         if (m->conf[i].spare) m->conf[i].spare->xpub = m->conf[i].spare->key = NULL;
 }
 
-static void _bce_log_unsupported(const bce_logger_t *lg, const char *currency, size_t n) {
-    _bce_log_currency(lg, BCE_LOG_WARN, "Received event for unsupported currency: ", currency, n);
-}
 
 _BCE_DEF int bce_manager_process_updates(bce_manager_t *m, const char *currency, const char *wallet,
                                          const char *json, size_t len) {

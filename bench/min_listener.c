@@ -4,7 +4,7 @@
    statically with musl (Makefile MIN_FLAGS) and reports its stripped size:
 
        musl-gcc -std=c99 -static -Os -s -ffunction-sections -fdata-sections -Wl,--gc-sections \
-                -fno-asynchronous-unwind-tables -fno-unwind-tables -Wl,-z,noseparate-code \
+                -fno-asynchronous-unwind-tables -fno-unwind-tables -Wl,-z,noseparate-code -Wl,-z,norelro \
                 -I. bench/min_listener.c -o build/min_listener
 
    Usage: min_listener URL XPUB [CURRENCY]      e.g. min_listener http://127.0.0.1:5000 vpub5Y...

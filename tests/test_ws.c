@@ -991,6 +991,171 @@ static void check_drain_rate(const char *const *argv) {
 static void test_drain_rate_c(void) { check_drain_rate(c_argv); }
 static void test_drain_rate_py(void) { check_drain_rate(py_argv); }
 
+/* Review of issue 15. Wallets added while a manager runs get their share of the deduplication
+   records (they were all sharing the share of the wallets held at start: the drain delivered
+   the websocket's updates a second time). */
+#define RT_W 4
+#define RT_PER 8
+static int rt_count[RT_W][RT_PER], rt_connected;
+static void rt_on_tx(const bce_event_t *ev, void *ud) {
+    const char *w = bce_event_wallet(ev), *tx = bce_event_str(ev, "tx");
+    int wi, ti;
+    (void)ud;
+    if (w && tx && sscanf(w, "rt%d", &wi) == 1 && sscanf(tx, "t%d", &ti) == 1 && wi >= 0 && wi < RT_W && ti >= 0
+        && ti < RT_PER)
+        rt_count[wi][ti]++;
+}
+static void rt_on_conn(bce_coin_t *c, const char *cur, void *ud) { (void)c; (void)cur; (void)ud; rt_connected = 1; }
+static void test_wallets_added_while_running(void) {
+    daemon_t d;
+    bce_manager_t *m;
+    bce_ws_opts_t o;
+    char key[16], out[512], buf[4096];
+    int i, k, dups = 0, miss = 0;
+    long long t0;
+    memset(rt_count, 0, sizeof rt_count);
+    rt_connected = 0;
+    CHECK_INT(daemon_start(&d, c_argv), 0);
+    m = quiet_btc_manager(&d);
+    bce_manager_on(m, "new_transaction", rt_on_tx, NULL);
+    memset(&o, 0, sizeof o);
+    o.on_connect = rt_on_conn;
+    o.dedup_entries = 16;
+    o.drain_interval_ms = 1000;
+    o.drain_rate = -1;
+    CHECK_INT(bce_manager_begin_websocket(m, NULL, &o), BCE_OK);
+    STEP_UNTIL(bce_manager_step, m, rt_connected, 5000);
+    for (i = 0; i < RT_W; i++) {        /* invoices were created: wallets arrive while it runs */
+        snprintf(key, sizeof key, "rt%d", i);
+        CHECK(bce_manager_add_wallet(m, "BTC", key) != NULL);
+        daemon_rpc(d.port, "getbalance", key, out, sizeof out);     /* loaded, as a first drain would */
+    }
+    CHECK_INT(m->cur[_bce_currency_find("BTC")].seen.max, 16 * RT_W);
+    for (i = 0; i < RT_W; i++) {
+        size_t n = (size_t)snprintf(buf, sizeof buf, "[");
+        for (k = 0; k < RT_PER; k++)
+            n += (size_t)snprintf(buf + n, sizeof buf - n, "%s{\"event\":\"new_transaction\",\"tx\":\"t%d\"}", k ? "," : "", k);
+        snprintf(buf + n, sizeof buf - n, "]");
+        snprintf(key, sizeof key, "rt%d", i);
+        daemon_inject(d.port, key, buf);
+    }
+    t0 = _bce_now_ms();                 /* the websocket delivers them all, then a drain round */
+    while (_bce_now_ms() - t0 < 2500) bce_manager_step(m, 20);
+    for (i = 0; i < RT_W; i++)
+        for (k = 0; k < RT_PER; k++) {
+            dups += rt_count[i][k] > 1;
+            miss += rt_count[i][k] == 0;
+        }
+    CHECK_INT(dups, 0);
+    CHECK_INT(miss, 0);
+    bce_manager_destroy(m);
+    daemon_stop(&d);
+}
+
+/* Review of issue 15. A failed round is retried after BCE_CATCHUP_RETRY_MS unpaced, like the
+   catch-up round: drain_rate paces periodic drains only. 60 wallets and one the daemon cannot
+   load: BCE_ERR_WALLET after three rounds, about 2 * BCE_CATCHUP_RETRY_MS (paced retries took
+   3 s more each). */
+static void test_retry_not_paced(void) {
+    daemon_t d;
+    bce_manager_t *m;
+    bce_ws_opts_t o;
+    char key[16];
+    long long t0;
+    int i, r;
+    CHECK_INT(daemon_start(&d, c_argv), 0);
+    m = quiet_btc_manager(&d);
+    for (i = 0; i < 60; i++) {
+        snprintf(key, sizeof key, "retry-%d", i);
+        bce_manager_add_wallet(m, "BTC", key);
+    }
+    bce_manager_add_wallet(m, "BTC", BAD_KEY);
+    memset(&o, 0, sizeof o);
+    o.drain_interval_ms = -1;
+    t0 = _bce_now_ms();
+    r = bce_manager_start_websocket(m, &o);
+    CHECK_INT(r, BCE_ERR_WALLET);
+    if (_bce_now_ms() - t0 >= 2 * BCE_CATCHUP_RETRY_MS + 2000)
+        fprintf(stderr, "  BCE_ERR_WALLET after %lld ms\n", _bce_now_ms() - t0);
+    CHECK(_bce_now_ms() - t0 < 2 * BCE_CATCHUP_RETRY_MS + 2000);
+    bce_manager_destroy(m);
+    daemon_stop(&d);
+}
+
+/* Review of issue 15. A websocket message naming a currency outside the run (a daemon speaking
+   for another currency, or a message without "currency": BTC) is deduplicated in the records
+   of the link that received it: the other link's records are not kept (they leaked at its
+   next setup). */
+static int ol_opens, ol_got;
+static void ol_on_conn(bce_coin_t *c, const char *cur, void *ud) { (void)c; (void)cur; (void)ud; ol_opens++; }
+static void ol_on_tx(const bce_event_t *ev, void *ud) { (void)ev; (void)ud; ol_got++; }
+static void test_other_currency_records(void) {
+    static const char *const ltc_argv[] = {FAKE_DAEMON, "--port", "0", "--currency", "LTC", NULL};
+    daemon_t d;
+    bce_manager_t *m;
+    bce_coin_desc_t p;
+    bce_ws_opts_t o;
+    _bce_link_t *ltc;
+    long long t0;
+    ol_opens = ol_got = 0;
+    CHECK_INT(daemon_start(&d, ltc_argv), 0);
+    m = quiet_btc_manager(&d);
+    memset(&p, 0, sizeof p);
+    p.url = d.url;
+    p.logger.level = -1;
+    bce_manager_configure(m, "LTC", &p);
+    bce_manager_add_wallet(m, "LTC", "other-ltc");
+    bce_manager_on(m, "new_transaction", ol_on_tx, NULL);
+    memset(&o, 0, sizeof o);
+    o.on_connect = ol_on_conn;
+    CHECK_INT(bce_manager_begin_websocket(m, NULL, &o), BCE_OK);      /* first both currencies ... */
+    STEP_UNTIL(bce_manager_step, m, ol_opens == 2, 5000);
+    bce_manager_stop(m);
+    while (bce_manager_step(m, 10) > 0) {}
+    bce_manager_configure(m, "LTC", &p);                              /* LTC's link released */
+    ol_opens = 0;
+    CHECK_INT(bce_manager_begin_websocket(m, "BTC", &o), BCE_OK);     /* ... then BTC only; its daemon speaks for LTC */
+    STEP_UNTIL(bce_manager_step, m, ol_opens == 1, 5000);
+    {
+        char out[512];
+        daemon_rpc(d.port, "getbalance", "other-ltc", out, sizeof out);
+    }
+    daemon_inject(d.port, "other-ltc", "[{\"event\":\"new_transaction\",\"tx\":\"t1\"}]");
+    STEP_UNTIL(bce_manager_step, m, ol_got == 1, 5000);
+    CHECK_INT(ol_got, 1);
+    ltc = &m->cur[_bce_currency_find("LTC")];
+    CHECK_INT(ltc->seen.n + ltc->gseen.n, 0);
+    t0 = _bce_now_ms();
+    while (_bce_now_ms() - t0 < 100) bce_manager_step(m, 10);
+    bce_manager_stop(m);
+    while (bce_manager_step(m, 10) > 0) {}
+    ol_opens = 0;
+    CHECK_INT(bce_manager_begin_websocket(m, NULL, &o), BCE_OK);      /* LTC's link made again */
+    STEP_UNTIL(bce_manager_step, m, ol_opens == 2, 5000);
+    bce_manager_stop(m);
+    while (bce_manager_step(m, 10) > 0) {}
+    bce_manager_destroy(m);
+    daemon_stop(&d);
+}
+
+/* Review of issue 15. drain_rate's pacing in whole milliseconds, without overflow. */
+static void test_drain_rate_values(void) {
+    static const struct { int rate, gap; } cases[] = {{1, 1000}, {3, 334}, {20, 50}, {999, 2}, {1000, 1},
+                                                      {5000, 1}, {INT_MAX, 1}, {-1, 0}};
+    size_t i;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        _bce_run_t run;
+        memset(&run, 0, sizeof run);
+        run.wake[0] = run.wake[1] = -1;
+        run.wsopts.drain_rate = cases[i].rate;
+        _bce_ws_defaults(&run.wsopts);
+        CHECK_INT(_bce_run_begin(&run, _BCE_MODE_WS), BCE_OK);
+        CHECK_INT(run.drain_gap_ms, cases[i].gap);
+        _bce_close_fd(&run.wake[0]);
+        _bce_close_fd(&run.wake[1]);
+    }
+}
+
 int main(void) {
     signal(SIGPIPE, SIG_DFL);
     RUN(test_drops_aiohttp);
@@ -1022,5 +1187,9 @@ int main(void) {
     RUN(test_wallet_error_count);
     RUN(test_drain_rate_c);
     RUN(test_drain_rate_py);
+    RUN(test_wallets_added_while_running);
+    RUN(test_retry_not_paced);
+    RUN(test_other_currency_records);
+    RUN(test_drain_rate_values);
     TEST_MAIN_END("test_ws");
 }
