@@ -196,7 +196,9 @@
      disable_catch_up    0: get_updates after every connect and every drain_interval_ms
      drain_interval_ms   30000 (< 0: only after connecting)
      drain_rate          20 (BCE_DRAIN_RATE_DEFAULT): drain calls per second per currency
-                         (< 0: no limit); the catch-up round after a connect is not paced
+                         (< 0: no limit); calls are whole milliseconds apart, so above 1000 it
+                         is 1000; the round after a connect and a failed round's retry are not
+                         paced
      max_message_bytes   1 MiB; dedup_entries 256
      disable_catch_up_hold  0: after a connect, websocket updates wait for the catch-up answer
                          (see Order below); 1: dispatched as they arrive
@@ -459,7 +461,8 @@
                               send queue (pongs, closes) holds max_message_bytes + 64 KiB, and a
                               peer that never reads our answers is closed with 1008
      dedup_entries            at most BCE_DEDUP_ENTRIES_MAX (65536), else BCE_ERR_INVALID_ARG;
-                              the ring is sized at the first begin and kept
+                              the bound (per wallet held) is taken at every begin and when
+                              a wallet is added
      limits.max_wallets       bce_manager_add_wallet returns NULL once reached
    A get_updates answer refused by one of these limits is lost: the daemon emptied the queue
    when it answered. Keep the limits above what your daemon sends (POLLING_CAP updates).
@@ -492,7 +495,6 @@
                                     twin (the oldest is forgotten when full; its twin, if it
                                     still comes, is delivered again)
      BCE_DEDUP_TWIN_MS        10000 how long such an update waits
-     BCE_DEDUP_GLOBAL         64    global events (new_block) remembered per currency
      BCE_CATCHUP_HOLD_BYTES   4 MiB websocket messages held per coin (per currency for a
                                     manager) while the catch-up runs: see Order
      BCE_DEDUP_GLOBAL         64    global events (new_block) remembered per currency, and as
