@@ -355,6 +355,10 @@ soak: $(BUILD)/soak
 $(BUILD)/bench_dispatch: bench/dispatch.c $(HDR) | $(BUILD)
 	$(CC) -std=c99 -O2 -g -Wall -Wextra -I. $< -o $@ -lcjson
 
+# the same program with the implementation compiled as C++ (issue 17: C++ as fast as C)
+$(BUILD)/bench_dispatch_cpp: bench/dispatch.c $(HDR) | $(BUILD)
+	$(CXX) -std=c++11 -O2 -g -Wall -Wextra -I. -x c++ $< -o $@ -lcjson
+
 # simdjson: a bench-only reference (Debian libsimdjson-dev); make bench goes on without it (a
 # note), and builds it visibly when its header is there
 $(BUILD)/bench_simdjson: bench/simdjson_ref.cpp | $(BUILD)
@@ -380,7 +384,7 @@ $(BUILD)/bench_embedded_small: bench/embedded.c bench/bench_util.h $(HDR) tests/
 	$(CC) -std=gnu99 -O2 -g -Wall -Wextra -DEMBEDDED_SMALL -I. $< -o $@ -lmbedtls -lmbedx509 -lmbedcrypto
 
 # One table of issue 7's goals (bench/run.sh; logs in $(BUILD)/bench/). Not part of `make test`.
-bench: $(BUILD)/bench_dispatch $(BUILD)/bench_polling $(BUILD)/bench_tls_memory $(BUILD)/bench_ws \
+bench: $(BUILD)/bench_dispatch $(BUILD)/bench_dispatch_cpp $(BUILD)/bench_polling $(BUILD)/bench_tls_memory $(BUILD)/bench_ws \
        $(BUILD)/bench_embedded $(BUILD)/bench_embedded_small $(BUILD)/fake_daemon $(BUILD)/min_listener \
        $(BUILD)/bitcart-listen $(BUILD)/bench_scale
 	@bash tests/make_certs.sh $(BUILD)/certs > /dev/null

@@ -3,11 +3,12 @@
 
    Build:  cc -std=c99 -O2 -I. bench/dispatch.c -o build/bench_dispatch -lcjson
    Run:    build/bench_dispatch [updates (default 1000000)] [repetitions (default 5)]
-                                    [only | only100 | dump DIR]
+                                    [only | only100 | only1 | dump DIR]
            ("only": just the dispatch, e.g. under valgrind --tool=callgrind, where the
            instructions per update are Ir / (updates * (repetitions + 1)); "only100": the
            same on documents of 100 updates, without generating the one large document, so
-           its documents are not byte for byte those of a full run; "dump DIR": first writes
+           its documents are not byte for byte those of a full run; "only1": the same on
+           one-update documents (the websocket's usual message); "dump DIR": first writes
            the generated input, DIR/one.json and DIR/batches.json (documents of 100, one a
            line), for bench/simdjson_ref.cpp, then runs the full benchmark on that input)
 
@@ -406,7 +407,7 @@ int main(int argc, char **argv) {
     bce_coin_t *coin;
     unsigned long warm_allocs, warm_frees;
     unsigned long long warm_bytes;
-    int only_dispatch = 0;             /* 1: "only", 2: "only100" */
+    int only_dispatch = 0;             /* 1: "only", 2: "only100", 3: "only1" */
     const char *dump_dir = NULL;        /* "dump DIR" */
     batches_t b100;                     /* the documents of 100, made once */
     int have_b100 = 0, usage = 0;
@@ -425,17 +426,18 @@ int main(int argc, char **argv) {
     }
     if (argc == 4 && strcmp(argv[3], "only") == 0) only_dispatch = 1;
     else if (argc == 4 && strcmp(argv[3], "only100") == 0) only_dispatch = 2;
+    else if (argc == 4 && strcmp(argv[3], "only1") == 0) only_dispatch = 3;
     else if (argc == 5 && strcmp(argv[3], "dump") == 0) dump_dir = argv[4];
     else if (argc > 3) usage = 1;
     if (usage) {
-        fprintf(stderr, "usage: %s [updates 1..%lu] [repetitions 1..1000] [only | only100 | dump DIR]\n",
+        fprintf(stderr, "usage: %s [updates 1..%lu] [repetitions 1..1000] [only | only100 | only1 | dump DIR]\n",
                 argv[0], MAX_UPDATES);
         return 2;
     }
 
     t0 = now_s();
     memset(&in, 0, sizeof in);
-    if (only_dispatch != 2) {           /* only100 needs the documents of 100 alone */
+    if (only_dispatch < 2) {            /* only100 and only1 need their documents alone */
         if (make_input(&in, n) != 0) {
             fprintf(stderr, "out of memory generating the input\n");
             return 1;
@@ -447,9 +449,9 @@ int main(int argc, char **argv) {
     }
     mb = (double)in.len / 1e6;
     /* right after the one document, as the full run makes them (the same generator state) */
-    if (only_dispatch == 2 || dump_dir) {
-        if (make_batches(&b100, n, 100) != 0) {
-            fprintf(stderr, "out of memory generating the documents of 100\n");
+    if (only_dispatch >= 2 || dump_dir) {
+        if (make_batches(&b100, n, only_dispatch == 3 ? 1 : 100) != 0) {
+            fprintf(stderr, "out of memory generating the documents of %d\n", only_dispatch == 3 ? 1 : 100);
             return 1;
         }
         have_b100 = 1;
@@ -458,7 +460,7 @@ int main(int argc, char **argv) {
     if (!t) return 1;
 
     printf("bitcart_events.h %s dispatch benchmark\n", BCE_VERSION_STRING);
-    if (only_dispatch == 2) {
+    if (only_dispatch >= 2) {
         printf("input: %lu updates (%lu new_transaction, %lu new_payment, %lu new_block, %lu verified_tx)\n",
                n, b100.per_kind[EV_TX], b100.per_kind[EV_PAYMENT], b100.per_kind[EV_BLOCK], b100.per_kind[EV_VERIFIED]);
         printf("       in %lu documents of %lu: %.2f MB (%zu bytes, %.1f bytes/update); generated in %.2f s\n",
@@ -497,10 +499,11 @@ int main(int argc, char **argv) {
     printf("allocations at create + bce_on: %lu (%llu bytes)\n", as.allocs, as.bytes);
     warm_allocs = as.allocs;
     warm_bytes = as.bytes;
-    if (only_dispatch == 2) {   /* for callgrind: documents of 100 only */
+    if (only_dispatch >= 2) {   /* for callgrind: documents of 100 (or of 1) only */
         timing_t lb;
         if (time_docs(&b100, reps, t, dispatch_doc, coin, "bce_process_updates", &lb) < 0) return 1;
-        printf("only the dispatch of %lu documents of 100 was run (%d + 1 warm-up passes)\n", b100.count, reps);
+        printf("only the dispatch of %lu documents of %lu was run (%d + 1 warm-up passes)\n", b100.count, b100.per,
+               reps);
         row("bce_process_updates per document", lb, (double)b100.total / 1e6, (double)n);
         bce_coin_destroy(coin);
         free_batches(&b100);
