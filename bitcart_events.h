@@ -1112,6 +1112,8 @@ extern "C" {
 #define _BCE_DEFAULT_DRAIN_INTERVAL_MS 30000
 #define _BCE_DEFAULT_MAX_MESSAGE_BYTES (1u << 20)
 #define _BCE_DEFAULT_DEDUP_ENTRIES 256u
+#define _BCE_DEFAULT_DRAIN_RATE BCE_DRAIN_RATE_DEFAULT     /* public: a build may set it */
+#define _BCE_DEFAULT_POLL_INTERVAL_MS 1000                  /* the interval_ms of the polling calls */
 #define _BCE_NONE 0xFFFFFFFFu
 
 /* Bounds fixed at compile time; each can be overridden with -D (the manual's LIMITS lists
@@ -2254,7 +2256,7 @@ static void _bce_ws_defaults(bce_ws_opts_t *o) {
     if (o->drain_interval_ms == 0) o->drain_interval_ms = _BCE_DEFAULT_DRAIN_INTERVAL_MS;
     if (o->max_message_bytes == 0) o->max_message_bytes = _BCE_DEFAULT_MAX_MESSAGE_BYTES;
     if (o->dedup_entries == 0) o->dedup_entries = _BCE_DEFAULT_DEDUP_ENTRIES;
-    if (o->drain_rate == 0) o->drain_rate = BCE_DRAIN_RATE_DEFAULT;
+    if (o->drain_rate == 0) o->drain_rate = _BCE_DEFAULT_DRAIN_RATE;
 }
 
 static void _bce_manager_desc_defaults(bce_manager_desc_t *d) {
@@ -6386,10 +6388,12 @@ static int _bce_link_ws(_bce_link_t *l, const char *subscribe_key) {
 
 /* ---- the run: one step, one descriptor list, one deadline over its links ---- */
 
-/* Starts an activity: polling (interval_ms) or the websocket (opts filled). */
-static int _bce_run_begin(_bce_run_t *run, int mode) {
+/* Starts an activity: polling every interval_ms (0: the default), or the websocket (wsopts
+   filled). */
+static int _bce_run_begin(_bce_run_t *run, int mode, int interval_ms) {
     if (_bce_wake_open(run->wake) != BCE_OK) return BCE_ERR_NOMEM;
     _bce_wake_drain(run->wake[0]);
+    run->interval_ms = interval_ms ? interval_ms : _BCE_DEFAULT_POLL_INTERVAL_MS;
     if (mode == _BCE_MODE_WS) {
         run->catch_up = !run->wsopts.disable_catch_up;
         run->loading = run->wsopts.disable_catch_up && !run->wsopts.disable_wallet_load;
@@ -6803,8 +6807,7 @@ _BCE_DEF int bce_coin_start_polling(bce_coin_t *coin, int interval_ms) {
     if ((r = _bce_coin_solo(coin)) != BCE_OK) return r;
     s = coin->solo;
     if (s->run.mode != _BCE_MODE_NONE || _bce_rpc_busy(&s->link.rpc)) return BCE_ERR_STATE;
-    s->run.interval_ms = interval_ms ? interval_ms : 1000;
-    if (_bce_run_begin(&s->run, _BCE_MODE_POLL) != BCE_OK) return BCE_ERR_NOMEM;
+    if (_bce_run_begin(&s->run, _BCE_MODE_POLL, interval_ms) != BCE_OK) return BCE_ERR_NOMEM;
     _bce_link_start(&s->link, _bce_now_ms());
     return BCE_OK;
 }
@@ -6828,7 +6831,7 @@ _BCE_DEF int bce_coin_begin_websocket(bce_coin_t *coin, const bce_ws_opts_t *opt
     if (opts) s->run.wsopts = *opts;
     else memset(&s->run.wsopts, 0, sizeof s->run.wsopts);
     _bce_ws_defaults(&s->run.wsopts);
-    if (_bce_run_begin(&s->run, _BCE_MODE_WS) != BCE_OK) return BCE_ERR_NOMEM;
+    if (_bce_run_begin(&s->run, _BCE_MODE_WS, 0) != BCE_OK) return BCE_ERR_NOMEM;
     if (!coin->key) s->run.catch_up = s->run.loading = 0;      /* no wallet to catch up or load */
     _bce_link_start(&s->link, -1);
     _bce_ws_start(&s->link.ws, &s->run.wsopts, _bce_now_ms());
@@ -7200,8 +7203,7 @@ _BCE_DEF int bce_manager_start_polling(bce_manager_t *m, int interval_ms) {
         _bce_log(&m->logger, BCE_LOG_ERROR, "polling needs at least one wallet");
         return BCE_ERR_INVALID_ARG;
     }
-    m->run.interval_ms = interval_ms ? interval_ms : 1000;
-    if ((r = _bce_run_begin(&m->run, _BCE_MODE_POLL)) != BCE_OK) return r;
+    if ((r = _bce_run_begin(&m->run, _BCE_MODE_POLL, interval_ms)) != BCE_OK) return r;
     for (i = 0; i < _BCE_NCUR; i++)
         if (m->cur[i].count) _bce_link_start(&m->cur[i], now);
     return BCE_OK;
@@ -7248,7 +7250,7 @@ _BCE_DEF int bce_manager_begin_websocket(bce_manager_t *m, const char *currency,
     if (opts) m->run.wsopts = *opts;
     else memset(&m->run.wsopts, 0, sizeof m->run.wsopts);
     _bce_ws_defaults(&m->run.wsopts);
-    if ((r = _bce_run_begin(&m->run, _BCE_MODE_WS)) != BCE_OK) return r;
+    if ((r = _bce_run_begin(&m->run, _BCE_MODE_WS, 0)) != BCE_OK) return r;
     for (i = 0; i < _BCE_NCUR; i++) {
         if (!_BCE_SERVED(i)) continue;
         _bce_link_start(&m->cur[i], -1);

@@ -1149,7 +1149,7 @@ static void test_drain_rate_values(void) {
         run.wake[0] = run.wake[1] = -1;
         run.wsopts.drain_rate = cases[i].rate;
         _bce_ws_defaults(&run.wsopts);
-        CHECK_INT(_bce_run_begin(&run, _BCE_MODE_WS), BCE_OK);
+        CHECK_INT(_bce_run_begin(&run, _BCE_MODE_WS, 0), BCE_OK);
         CHECK_INT(run.drain_gap_ms, cases[i].gap);
         _bce_close_fd(&run.wake[0]);
         _bce_close_fd(&run.wake[1]);
