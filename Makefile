@@ -62,7 +62,7 @@ EXAMPLES := $(addprefix $(BUILD)/example_,$(EXAMPLE_NAMES))
 .DEFAULT_GOAL := all
 .PHONY: help all cli examples-build demo clean fast test-fast unit test-net daemons examples \
         test-cli test-spool deps test test-all compile-checks sanitize sanitize-m32 valgrind check \
-        static symbols fuzz fuzz-short fuzz-replay portability perf-checks soak bench install uninstall
+        static symbols fuzz fuzz-short fuzz-replay portability perf-checks soak bench install uninstall test-cmake
 
 help:
 	@echo 'build'
@@ -95,6 +95,7 @@ help:
 	@echo 'bench and install'
 	@echo '  make bench        one table of every performance goal (not part of make test)'
 	@echo '  make install      header, bitcart-listen, man page, pkg-config files (PREFIX, DESTDIR); make uninstall'
+	@echo '  make test-cmake   CMakeLists.txt: a consumer through add_subdirectory, find_package, mbedTLS, mingw-w64'
 	@echo 'one test: make $(BUILD)/test_NAME && $(BUILD)/test_NAME; one case: TEST_ONLY=name $(BUILD)/test_NAME'
 
 # ==== build ===================================================================================
@@ -223,7 +224,7 @@ test: | $(BUILD)
 	@awk '/^([A-Za-z0-9_+\/. -]+: )?[0-9]+ passed, [0-9]+ failed$$/ { for (i = 1; i <= NF; i++) { if ($$(i+1) == "passed,") p += $$i; if ($$(i+1) == "failed") f += $$i } } \
 	     END { printf "make test: %d passed, %d failed\n", p, f; exit f > 0 }' $(BUILD)/test.log
 
-test-all: unit daemons compile-checks examples test-cli test-spool perf-checks portability sanitize sanitize-m32 valgrind static symbols fuzz-replay fuzz-short soak
+test-all: unit daemons compile-checks examples test-cli test-cmake test-spool perf-checks portability sanitize sanitize-m32 valgrind static symbols fuzz-replay fuzz-short soak
 
 # ==== slow checks =============================================================================
 # the implementation in a translation unit of its own, compiled with each set of flags
@@ -415,3 +416,10 @@ uninstall:
 	rm -f $(DESTDIR)$(INCLUDEDIR)/bitcart_events.h $(DESTDIR)$(BINDIR)/bitcart-listen \
 	    $(DESTDIR)$(MANDIR)/man1/bitcart-listen.1 $(DESTDIR)$(PKGCONFIGDIR)/bitcart_events.pc \
 	    $(DESTDIR)$(PKGCONFIGDIR)/bitcart_events_tls.pc
+
+# The CMake package (CMakeLists.txt, cmake/): a consumer project built with add_subdirectory,
+# then with find_package after cmake --install into a temporary prefix, with and without
+# BITCART_EVENTS_WITH_MBEDTLS, and cross-compiled with mingw-w64; in a temporary directory that
+# is removed (tests/test_cmake.sh, about 15 s)
+test-cmake:
+	bash tests/test_cmake.sh

@@ -16,6 +16,9 @@
 
    Everywhere else, include the header without the define. With BCE_STATIC defined as well,
    every function is static: a private copy per translation unit.
+   CMake: the repository's CMakeLists.txt defines bitcart_events::bitcart_events, which puts
+   this header on the include path (add_subdirectory, or find_package after cmake --install;
+   an ESP-IDF component under ESP_PLATFORM); the define above is still yours (README, "CMake").
 
    EXAMPLE: MANUAL DELIVERY
    ------------------------
