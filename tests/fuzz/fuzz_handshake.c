@@ -201,7 +201,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         FUZZ_CHECK(bce_manager_configure(m, "BTC", &params) == BCE_OK);
         FUZZ_CHECK(bce_manager_add_wallet(m, "BTC", "xpubA") != NULL);
         FUZZ_CHECK(bce_manager_on(m, "new_block, new_transaction, new_payment, verified_tx", fuzz_on_event, &x.fe) == BCE_OK);
-        FUZZ_CHECK(_bce_mcur_rpc(m, 0) == BCE_OK);
+        FUZZ_CHECK(_bce_mcur_link(m, 0) == BCE_OK);
         m->cur[0].rpc.conn.transport = &t_io;
         m->cur[0].rpc.conn.transport_ctx = &x;
         m->cur[0].ep.transport = &t_io;       /* the websocket, made later, takes the endpoint's */
@@ -222,12 +222,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         coin = bce_coin_create(&d);
         FUZZ_CHECK(coin != NULL);
         FUZZ_CHECK(bce_on(coin, "new_block, new_transaction, new_payment, verified_tx", fuzz_on_event, &x.fe) == BCE_OK);
-        coin->rpc.conn.transport = &t_io;
-        coin->rpc.conn.transport_ctx = &x;
-        coin->ep.transport = &t_io;       /* the websocket, made later, takes the endpoint's */
-        coin->ep.transport_ctx = &x;
+        coin->solo->link.rpc.conn.transport = &t_io;
+        coin->solo->link.rpc.conn.transport_ctx = &x;
+        coin->solo->link.ep.transport = &t_io;       /* the websocket, made later, takes the endpoint's */
+        coin->solo->link.ep.transport_ctx = &x;
         FUZZ_CHECK(bce_coin_begin_websocket(coin, &opts) == BCE_OK);
-        w = &coin->ws;
+        w = &coin->solo->link.ws;
     }
     x.fe.reenter = 1;
     x.w = w;

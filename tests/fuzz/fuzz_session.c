@@ -424,7 +424,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         FUZZ_CHECK(bce_manager_on(s.m, "new_block, new_transaction, new_payment, verified_tx", on_event, &s) == BCE_OK);
         for (i = 0; i < 10; i++) {
             if (strcmp(currencies[i], "BTC") != 0 && strcmp(currencies[i], cur) != 0) continue;
-            FUZZ_CHECK(_bce_mcur_rpc(s.m, i) == BCE_OK);
+            FUZZ_CHECK(_bce_mcur_link(s.m, i) == BCE_OK);
             s.m->cur[i].rpc.conn.transport = &t_io;
             s.m->cur[i].rpc.conn.transport_ctx = &s;
             s.m->cur[i].ep.transport = &t_io;       /* the websocket, made later, takes the endpoint's */
@@ -450,17 +450,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         s.coin = bce_coin_create(&d);
         FUZZ_CHECK(s.coin != NULL);
         FUZZ_CHECK(bce_on(s.coin, "new_block, new_transaction, new_payment, verified_tx", on_event, &s) == BCE_OK);
-        s.coin->rpc.conn.transport = &t_io;
-        s.coin->rpc.conn.transport_ctx = &s;
-        s.coin->ep.transport = &t_io;       /* the websocket, made later, takes the endpoint's */
-        s.coin->ep.transport_ctx = &s;
-        s.rpc[s.nrpc++] = &s.coin->rpc;
-        s.ws[s.nws++] = &s.coin->ws;
+        s.coin->solo->link.rpc.conn.transport = &t_io;
+        s.coin->solo->link.rpc.conn.transport_ctx = &s;
+        s.coin->solo->link.ep.transport = &t_io;       /* the websocket, made later, takes the endpoint's */
+        s.coin->solo->link.ep.transport_ctx = &s;
+        s.rpc[s.nrpc++] = &s.coin->solo->link.rpc;
+        s.ws[s.nws++] = &s.coin->solo->link.ws;
         if (polling && d.xpub) {
             FUZZ_CHECK(bce_coin_start_polling(s.coin, (int)b2 * 20) == BCE_OK);
         } else {
             FUZZ_CHECK(bce_coin_begin_websocket(s.coin, &opts) == BCE_OK);
-            s.coin->ws.rng = 0x5eed;
+            s.coin->solo->link.ws.rng = 0x5eed;
         }
     }
 

@@ -226,7 +226,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             FUZZ_CHECK(rc >= 0 && rc == c.fe.calls);
         }
         /* the stand-in coin gave its wallet back */
-        if (m->cur[rcur_idx >= 0 ? rcur_idx : 0].spare) FUZZ_CHECK(m->cur[rcur_idx >= 0 ? rcur_idx : 0].spare->xpub == NULL);
+        if (m->conf[rcur_idx >= 0 ? rcur_idx : 0].spare) FUZZ_CHECK(m->conf[rcur_idx >= 0 ? rcur_idx : 0].spare->xpub == NULL);
 
         /* 3. a coin the manager holds: manager handlers first */
         if (held_a) {

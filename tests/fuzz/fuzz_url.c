@@ -113,17 +113,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     check_parsed(url, &u);
     FUZZ_CHECK(strcmp(bce_coin_url(coin), url) == 0);
-    FUZZ_CHECK(strcmp(coin->ep.url.host, u.host) == 0 && strcmp(coin->ep.url.prefix, u.prefix) == 0);
+    FUZZ_CHECK(strcmp(coin->solo->link.ep.url.host, u.host) == 0 && strcmp(coin->solo->link.ep.url.prefix, u.prefix) == 0);
 
     /* the JSON-RPC request */
     {
-        FUZZ_CHECK(_bce_rpc_build(&coin->rpc, "get_updates", "[1, \"two\"]", 10, "\"xpub\"") == BCE_OK);
-        check_rpc_request(&coin->rpc);
+        FUZZ_CHECK(_bce_rpc_build(&coin->solo->link.rpc, "get_updates", "[1, \"two\"]", 10, "\"xpub\"") == BCE_OK);
+        check_rpc_request(&coin->solo->link.rpc);
     }
     /* the websocket upgrade request */
     {
         _bce_ws_t w;
-        _bce_ws_init(&w, &coin->ep);
+        _bce_ws_init(&w, &coin->solo->link.ep);
         w.opts.max_message_bytes = 4096;
         FUZZ_CHECK(_bce_ws_handshake_request(&w) == BCE_OK);
         check_ws_request(&w);

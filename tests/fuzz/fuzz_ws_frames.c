@@ -188,7 +188,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         FUZZ_CHECK(bce_manager_add_wallet(x.m, "BTC", "xpubA") != NULL);
         FUZZ_CHECK(bce_manager_add_wallet(x.m, "LTC", "xpubL") != NULL);
         FUZZ_CHECK(bce_manager_on(x.m, "new_block, new_transaction, new_payment, verified_tx", on_event, &x) == BCE_OK);
-        FUZZ_CHECK(_bce_mcur_rpc(x.m, 0) == BCE_OK);
+        FUZZ_CHECK(_bce_mcur_link(x.m, 0) == BCE_OK);
         x.m->cur[0].rpc.conn.transport = &t_io;
         x.m->cur[0].rpc.conn.transport_ctx = &x;
         x.m->cur[0].ep.transport = &t_io;       /* the websocket, made later, takes the endpoint's */
@@ -196,7 +196,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         FUZZ_CHECK(bce_manager_begin_websocket(x.m, "BTC", &opts) == BCE_OK);
         w = &x.m->cur[0].ws;
         x.fe.manager = x.m;
-        stop = &x.m->stop_requested;
+        stop = &x.m->run.stop_requested;
     } else {
         bce_coin_desc_t d;
         memset(&d, 0, sizeof d);
@@ -207,13 +207,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         x.coin = bce_coin_create(&d);
         FUZZ_CHECK(x.coin != NULL);
         FUZZ_CHECK(bce_on(x.coin, "new_block, new_transaction, new_payment, verified_tx", on_event, &x) == BCE_OK);
-        x.coin->rpc.conn.transport = &t_io;
-        x.coin->rpc.conn.transport_ctx = &x;
-        x.coin->ep.transport = &t_io;       /* the websocket, made later, takes the endpoint's */
-        x.coin->ep.transport_ctx = &x;
+        x.coin->solo->link.rpc.conn.transport = &t_io;
+        x.coin->solo->link.rpc.conn.transport_ctx = &x;
+        x.coin->solo->link.ep.transport = &t_io;       /* the websocket, made later, takes the endpoint's */
+        x.coin->solo->link.ep.transport_ctx = &x;
         FUZZ_CHECK(bce_coin_begin_websocket(x.coin, &opts) == BCE_OK);
-        w = &x.coin->ws;
-        stop = &x.coin->stop_requested;
+        w = &x.coin->solo->link.ws;
+        stop = &x.coin->solo->run.stop_requested;
     }
     FUZZ_CHECK(w->conn.transport == &t_io);
     x.w = w;
