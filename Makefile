@@ -239,6 +239,11 @@ compile-checks: $(BUILD)/cc_impl.c | $(BUILD)
 	$(CLANG) $(WARN) -DBCE_USE_MBEDTLS -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_tls_clang.o
 	$(CXX) $(CXXWARN) -DBCE_USE_MBEDTLS -x c++ -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_tls_cxx.o
 	$(CC) $(WARN) -DBCE_NO_STDIO -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_nostdio.o
+	@# lwIP's sockets (Debian liblwip-dev: LWIP_COMPAT_SOCKETS 0, no DNS); tests/embedded: compat 1, DNS, select
+	$(CC) $(WARN) -DBCE_USE_LWIP -I. -isystem /usr/include/lwip -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_lwip_gcc.o
+	$(CLANG) $(WARN) -DBCE_USE_LWIP -I. -isystem /usr/include/lwip -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_lwip_clang.o
+	$(CXX) $(CXXWARN) -DBCE_USE_LWIP -x c++ -I. -isystem /usr/include/lwip -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_lwip_cxx.o
+	! nm $(BUILD)/cc_lwip_gcc.o | grep -Eq ' U (socket|connect|send|recv|close|poll|fcntl|pipe|read|write|open|getpid|getaddrinfo)$$'
 	! nm $(BUILD)/cc_nostdio.o | grep -Eq ' U (fprintf|printf|fputs|stderr|puts|fwrite)$$'
 	$(CXX) $(CXXWARN) -I. tests/test_cpp.cpp -o $(BUILD)/test_cpp
 	$(BUILD)/test_cpp
