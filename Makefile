@@ -61,7 +61,7 @@ EXAMPLES := $(addprefix $(BUILD)/example_,$(EXAMPLE_NAMES))
 
 .DEFAULT_GOAL := all
 .PHONY: help all cli examples-build demo clean fast test-fast unit test-net daemons examples \
-        test-cli test-spool deps test test-all compile-checks sanitize sanitize-m32 valgrind check \
+        test-cli test-spool test-lwip embedded deps test test-all compile-checks sanitize sanitize-m32 valgrind check \
         static symbols fuzz fuzz-short fuzz-replay portability perf-checks soak bench install uninstall
 
 help:
@@ -209,6 +209,14 @@ test-spool: $(BUILD)/bitcart-listen $(BUILD)/san_bitcart-listen $(BUILD)/fake_da
 	BUILD_DIR=$(BUILD) bash tests/test_spool.sh
 	BUILD_DIR=$(BUILD) BIN=$(BUILD)/san_bitcart-listen EVENTS=600 SEED=2 bash tests/test_spool.sh
 
+# The library over a real lwIP stack (BCE_USE_LWIP; Debian liblwip-dev, lwIP 2.1.3's unix port)
+# in a network namespace of its own with a TAP device (tests/test_lwip.sh; root; SKIP otherwise).
+$(BUILD)/test_lwip: tests/test_lwip.c $(TEST_DEPS) | $(BUILD)
+	$(CC) $(WARN) $(CFLAGS) -DBCE_USE_LWIP -I. -isystem /usr/include/lwip $< -o $@ -llwip -lpthread
+
+test-lwip: $(BUILD)/test_lwip $(BUILD)/fake_daemon
+	BUILD_DIR=$(BUILD) bash tests/test_lwip.sh
+
 # ==== the whole suite =========================================================================
 # The Debian packages the tests need (tests/deps.sh): installed with apt-get when run as root,
 # else named; nothing happens when all are there. `make test` runs it first.
@@ -223,7 +231,7 @@ test: | $(BUILD)
 	@awk '/^([A-Za-z0-9_+\/. -]+: )?[0-9]+ passed, [0-9]+ failed$$/ { for (i = 1; i <= NF; i++) { if ($$(i+1) == "passed,") p += $$i; if ($$(i+1) == "failed") f += $$i } } \
 	     END { printf "make test: %d passed, %d failed\n", p, f; exit f > 0 }' $(BUILD)/test.log
 
-test-all: unit daemons compile-checks examples test-cli test-spool perf-checks portability sanitize sanitize-m32 valgrind static symbols fuzz-replay fuzz-short soak
+test-all: unit daemons compile-checks examples test-cli test-spool test-lwip embedded perf-checks portability sanitize sanitize-m32 valgrind static symbols fuzz-replay fuzz-short soak
 
 # ==== slow checks =============================================================================
 # the implementation in a translation unit of its own, compiled with each set of flags
