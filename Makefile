@@ -217,6 +217,32 @@ $(BUILD)/test_lwip: tests/test_lwip.c $(TEST_DEPS) | $(BUILD)
 test-lwip: $(BUILD)/test_lwip $(BUILD)/fake_daemon
 	BUILD_DIR=$(BUILD) bash tests/test_lwip.sh
 
+# The Cortex-M4 build (tests/embedded/): arm-none-eabi-gcc with picolibc, Thumb, -Os, against
+# lwIP's headers (Debian liblwip-dev) with our lwipopts.h: the library alone (every function,
+# nothing garbage-collected) and a firmware-shaped listener (one coin, websocket, BCE_NO_STDIO,
+# BCE_USE_LWIP, the firmware's clock and entropy hooks) linked with stand-ins for lwIP's
+# socket functions (tests/embedded/lwip_stubs.c). Compiled and linked, never run.
+ARM_CC  ?= arm-none-eabi-gcc
+ARM_FLAGS := --specs=picolibc.specs -mcpu=cortex-m4 -mthumb -Os -ffunction-sections -fdata-sections
+ARM_INC := -I. -Itests/embedded -isystem /usr/include/lwip
+ARM_LD  := -Wl,--gc-sections -Wl,--defsym=__flash=0x08000000 -Wl,--defsym=__flash_size=1M \
+           -Wl,--defsym=__ram=0x20000000 -Wl,--defsym=__ram_size=128K -Wl,--defsym=__stack_size=8K
+EMB_DEPS := $(HDR) tests/embedded/lwipopts.h tests/embedded/arch/cc.h tests/embedded/arch/sys_arch.h
+
+$(BUILD)/arm_lib.o: $(BUILD)/cc_impl.c $(EMB_DEPS) | $(BUILD)
+	$(ARM_CC) $(ARM_FLAGS) $(WARN) -DBCE_USE_LWIP -DBCE_NO_STDIO '-DBCE_NOW_MS()=0' '-DBCE_RANDOM(b,n)=0' \
+	    $(ARM_INC) -Dmain=bce_unused_main -c $< -o $@
+
+$(BUILD)/arm_firmware.elf: tests/embedded/firmware.c tests/embedded/lwip_stubs.c $(EMB_DEPS) | $(BUILD)
+	$(ARM_CC) $(ARM_FLAGS) $(WARN) $(ARM_INC) -c tests/embedded/firmware.c -o $(BUILD)/arm_firmware.o
+	$(ARM_CC) $(ARM_FLAGS) $(WARN) $(ARM_INC) -c tests/embedded/lwip_stubs.c -o $(BUILD)/arm_lwip_stubs.o
+	$(ARM_CC) $(ARM_FLAGS) $(ARM_LD) $(BUILD)/arm_firmware.o $(BUILD)/arm_lwip_stubs.o -o $@
+
+embedded: $(BUILD)/arm_lib.o $(BUILD)/arm_firmware.elf
+	arm-none-eabi-size $(BUILD)/arm_lib.o $(BUILD)/arm_firmware.elf
+	@! arm-none-eabi-nm $(BUILD)/arm_lib.o | grep -Eq ' U (socket|connect|send|recv|close|select|fcntl|pipe|read|write|open|getpid|clock_gettime|fprintf)$$'
+	@echo "embedded: 1 passed, 0 failed"
+
 # ==== the whole suite =========================================================================
 # The Debian packages the tests need (tests/deps.sh): installed with apt-get when run as root,
 # else named; nothing happens when all are there. `make test` runs it first.
@@ -400,6 +426,7 @@ $(BUILD)/bench_embedded_small: bench/embedded.c bench/bench_util.h $(HDR) tests/
 bench: $(BUILD)/bench_dispatch $(BUILD)/bench_dispatch_cpp $(BUILD)/bench_polling $(BUILD)/bench_tls_memory $(BUILD)/bench_ws \
        $(BUILD)/bench_embedded $(BUILD)/bench_embedded_small $(BUILD)/fake_daemon $(BUILD)/min_listener \
        $(BUILD)/bitcart-listen $(BUILD)/bench_scale
+	@$(MAKE) --no-print-directory embedded > /dev/null || echo "note: no Cortex-M4 rows (make deps installs gcc-arm-none-eabi, picolibc-arm-none-eabi, liblwip-dev)"
 	@bash tests/make_certs.sh $(BUILD)/certs > /dev/null
 	@if echo '#include <simdjson.h>' | $(CXX) -std=c++17 -E -x c++ - > /dev/null 2>&1; then \
 	    $(MAKE) --no-print-directory $(BUILD)/bench_simdjson; \
