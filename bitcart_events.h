@@ -169,6 +169,25 @@
                   bit order only to skip ahead (gcc/clang, either byte order; other compilers
                   go on byte by byte from each flagged word)
      Windows      mingw-w64 (x86_64 run under wine, i686 compiled), winsock2: see below
+     lwIP         BCE_USE_LWIP, run over Debian's liblwip-dev (lwIP 2.1.3, the unix port:
+                  LWIP_COMPAT_SOCKETS 0, lwip_poll, no DNS, so IP addresses only) with a TAP
+                  device in a network namespace of the test's own (make test-lwip, root):
+                  polling, the websocket across a daemon restart, a manager, bce_stop from a
+                  thread. The test drives the TAP device with a small netif of its own:
+                  Debian's tapif overflows a heap block on receive (valgrind)
+     Cortex-M4    arm-none-eabi-gcc -mcpu=cortex-m4 -mthumb -Os with picolibc, against lwIP's
+                  headers and tests/embedded/lwipopts.h (LWIP_COMPAT_SOCKETS 1, lwip_select,
+                  LWIP_DNS): the library and a firmware-shaped listener (one websocket coin,
+                  BCE_NO_STDIO, BCE_NOW_MS and BCE_RANDOM from the firmware) compile and link
+                  (make embedded; lwIP's socket functions stubbed, so never run). The library
+                  object: 41,106 B of text, 4 B of data, no bss (make bench)
+   On lwIP: link lwIP (and its RTOS port); wait on the descriptors with lwip_poll or
+   lwip_select, not the C library's poll. There is no wake-up descriptor (no pipe; a loopback
+   socket pair would need a loopback netif), so waits last at most BCE_LWIP_WAKE_MS (100) and
+   bce_stop is seen within that. No signals are involved (send flags 0). Without LWIP_DNS the
+   build is BCE_NO_DNS. BCE_USE_MBEDTLS with BCE_USE_LWIP stops with #error for now (the TLS
+   layer's socket calls are the POSIX ones). Bare metal (no clock_gettime, no /dev/urandom):
+   define BCE_NOW_MS() and BCE_RANDOM(buf, n) (COMPILE-TIME SWITCHES).
    Other POSIX systems (macOS, the BSDs) should work (SO_NOSIGPIPE where MSG_NOSIGNAL is
    missing) but are not checked here; neither is MSVC.
    Windows: Vista or later (_WIN32_WINNT 0x0600); link ws2_32 (-lws2_32; MSVC through
