@@ -236,7 +236,7 @@ $(BUILD)/arm_lib.o: $(BUILD)/cc_impl.c $(EMB_DEPS) | $(BUILD)
 $(BUILD)/arm_firmware.elf: tests/embedded/firmware.c tests/embedded/lwip_stubs.c $(EMB_DEPS) | $(BUILD)
 	$(ARM_CC) $(ARM_FLAGS) $(WARN) $(ARM_INC) -c tests/embedded/firmware.c -o $(BUILD)/arm_firmware.o
 	$(ARM_CC) $(ARM_FLAGS) $(WARN) $(ARM_INC) -c tests/embedded/lwip_stubs.c -o $(BUILD)/arm_lwip_stubs.o
-	$(ARM_CC) $(ARM_FLAGS) $(ARM_LD) $(BUILD)/arm_firmware.o $(BUILD)/arm_lwip_stubs.o -o $@
+	$(ARM_CC) $(ARM_FLAGS) $(ARM_LD) -Wl,-Map=$(BUILD)/arm_firmware.map $(BUILD)/arm_firmware.o $(BUILD)/arm_lwip_stubs.o -o $@
 
 embedded: $(BUILD)/arm_lib.o $(BUILD)/arm_firmware.elf
 	arm-none-eabi-size $(BUILD)/arm_lib.o $(BUILD)/arm_firmware.elf
