@@ -61,7 +61,7 @@ EXAMPLES := $(addprefix $(BUILD)/example_,$(EXAMPLE_NAMES))
 
 .DEFAULT_GOAL := all
 .PHONY: help all cli examples-build demo clean fast test-fast unit test-net daemons examples \
-        test-cli test-spool deps test test-all compile-checks sanitize sanitize-m32 valgrind check \
+        test-cli test-spool test-lwip embedded deps test test-all compile-checks sanitize sanitize-m32 valgrind check \
         static symbols fuzz fuzz-short fuzz-replay portability perf-checks soak bench install uninstall test-cmake
 
 help:
@@ -210,6 +210,40 @@ test-spool: $(BUILD)/bitcart-listen $(BUILD)/san_bitcart-listen $(BUILD)/fake_da
 	BUILD_DIR=$(BUILD) bash tests/test_spool.sh
 	BUILD_DIR=$(BUILD) BIN=$(BUILD)/san_bitcart-listen EVENTS=600 SEED=2 bash tests/test_spool.sh
 
+# The library over a real lwIP stack (BCE_USE_LWIP; Debian liblwip-dev, lwIP 2.1.3's unix port)
+# in a network namespace of its own with a TAP device (tests/test_lwip.sh; root; SKIP otherwise).
+$(BUILD)/test_lwip: tests/test_lwip.c $(TEST_DEPS) | $(BUILD)
+	$(CC) $(WARN) $(CFLAGS) -DBCE_USE_LWIP -I. -isystem /usr/include/lwip $< -o $@ -llwip -lpthread
+
+test-lwip: $(BUILD)/test_lwip $(BUILD)/fake_daemon
+	BUILD_DIR=$(BUILD) bash tests/test_lwip.sh
+
+# The Cortex-M4 build (tests/embedded/): arm-none-eabi-gcc with picolibc, Thumb, -Os, against
+# lwIP's headers (Debian liblwip-dev) with our lwipopts.h: the library alone (every function,
+# nothing garbage-collected) and a firmware-shaped listener (one coin, websocket, BCE_NO_STDIO,
+# BCE_USE_LWIP, the firmware's clock and entropy hooks) linked with stand-ins for lwIP's
+# socket functions (tests/embedded/lwip_stubs.c). Compiled and linked, never run.
+ARM_CC  ?= arm-none-eabi-gcc
+ARM_FLAGS := --specs=picolibc.specs -mcpu=cortex-m4 -mthumb -Os -ffunction-sections -fdata-sections
+ARM_INC := -I. -Itests/embedded -isystem /usr/include/lwip
+ARM_LD  := -Wl,--gc-sections -Wl,--defsym=__flash=0x08000000 -Wl,--defsym=__flash_size=1M \
+           -Wl,--defsym=__ram=0x20000000 -Wl,--defsym=__ram_size=128K -Wl,--defsym=__stack_size=8K
+EMB_DEPS := $(HDR) tests/embedded/lwipopts.h tests/embedded/arch/cc.h tests/embedded/arch/sys_arch.h
+
+$(BUILD)/arm_lib.o: $(BUILD)/cc_impl.c $(EMB_DEPS) | $(BUILD)
+	$(ARM_CC) $(ARM_FLAGS) $(WARN) -DBCE_USE_LWIP -DBCE_NO_STDIO '-DBCE_NOW_MS()=0' '-DBCE_RANDOM(b,n)=0' \
+	    $(ARM_INC) -Dmain=bce_unused_main -c $< -o $@
+
+$(BUILD)/arm_firmware.elf: tests/embedded/firmware.c tests/embedded/lwip_stubs.c $(EMB_DEPS) | $(BUILD)
+	$(ARM_CC) $(ARM_FLAGS) $(WARN) $(ARM_INC) -c tests/embedded/firmware.c -o $(BUILD)/arm_firmware.o
+	$(ARM_CC) $(ARM_FLAGS) $(WARN) $(ARM_INC) -c tests/embedded/lwip_stubs.c -o $(BUILD)/arm_lwip_stubs.o
+	$(ARM_CC) $(ARM_FLAGS) $(ARM_LD) -Wl,-Map=$(BUILD)/arm_firmware.map $(BUILD)/arm_firmware.o $(BUILD)/arm_lwip_stubs.o -o $@
+
+embedded: $(BUILD)/arm_lib.o $(BUILD)/arm_firmware.elf
+	arm-none-eabi-size $(BUILD)/arm_lib.o $(BUILD)/arm_firmware.elf
+	@! arm-none-eabi-nm $(BUILD)/arm_lib.o | grep -Eq ' U (socket|connect|send|recv|close|select|fcntl|pipe|read|write|open|getpid|clock_gettime|fprintf)$$'
+	@echo "embedded: 1 passed, 0 failed"
+
 # ==== the whole suite =========================================================================
 # The Debian packages the tests need (tests/deps.sh): installed with apt-get when run as root,
 # else named; nothing happens when all are there. `make test` runs it first.
@@ -224,7 +258,7 @@ test: | $(BUILD)
 	@awk '/^([A-Za-z0-9_+\/. -]+: )?[0-9]+ passed, [0-9]+ failed$$/ { for (i = 1; i <= NF; i++) { if ($$(i+1) == "passed,") p += $$i; if ($$(i+1) == "failed") f += $$i } } \
 	     END { printf "make test: %d passed, %d failed\n", p, f; exit f > 0 }' $(BUILD)/test.log
 
-test-all: unit daemons compile-checks examples test-cli test-cmake test-spool perf-checks portability sanitize sanitize-m32 valgrind static symbols fuzz-replay fuzz-short soak
+test-all: unit daemons compile-checks examples test-cli test-cmake test-spool test-lwip embedded perf-checks portability sanitize sanitize-m32 valgrind static symbols fuzz-replay fuzz-short soak
 
 # ==== slow checks =============================================================================
 # the implementation in a translation unit of its own, compiled with each set of flags
@@ -240,6 +274,11 @@ compile-checks: $(BUILD)/cc_impl.c | $(BUILD)
 	$(CLANG) $(WARN) -DBCE_USE_MBEDTLS -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_tls_clang.o
 	$(CXX) $(CXXWARN) -DBCE_USE_MBEDTLS -x c++ -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_tls_cxx.o
 	$(CC) $(WARN) -DBCE_NO_STDIO -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_nostdio.o
+	@# lwIP's sockets (Debian liblwip-dev: LWIP_COMPAT_SOCKETS 0, no DNS); tests/embedded: compat 1, DNS, select
+	$(CC) $(WARN) -DBCE_USE_LWIP -I. -isystem /usr/include/lwip -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_lwip_gcc.o
+	$(CLANG) $(WARN) -DBCE_USE_LWIP -I. -isystem /usr/include/lwip -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_lwip_clang.o
+	$(CXX) $(CXXWARN) -DBCE_USE_LWIP -x c++ -I. -isystem /usr/include/lwip -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_lwip_cxx.o
+	! nm $(BUILD)/cc_lwip_gcc.o | grep -Eq ' U (socket|connect|send|recv|close|poll|fcntl|pipe|read|write|open|getpid|getaddrinfo)$$'
 	! nm $(BUILD)/cc_nostdio.o | grep -Eq ' U (fprintf|printf|fputs|stderr|puts|fwrite)$$'
 	$(CXX) $(CXXWARN) -I. tests/test_cpp.cpp -o $(BUILD)/test_cpp
 	$(BUILD)/test_cpp
@@ -388,6 +427,7 @@ $(BUILD)/bench_embedded_small: bench/embedded.c bench/bench_util.h $(HDR) tests/
 bench: $(BUILD)/bench_dispatch $(BUILD)/bench_dispatch_cpp $(BUILD)/bench_polling $(BUILD)/bench_tls_memory $(BUILD)/bench_ws \
        $(BUILD)/bench_embedded $(BUILD)/bench_embedded_small $(BUILD)/fake_daemon $(BUILD)/min_listener \
        $(BUILD)/bitcart-listen $(BUILD)/bench_scale
+	@$(MAKE) --no-print-directory embedded > /dev/null || echo "note: no Cortex-M4 rows (make deps installs gcc-arm-none-eabi, picolibc-arm-none-eabi, liblwip-dev)"
 	@bash tests/make_certs.sh $(BUILD)/certs > /dev/null
 	@if echo '#include <simdjson.h>' | $(CXX) -std=c++17 -E -x c++ - > /dev/null 2>&1; then \
 	    $(MAKE) --no-print-directory $(BUILD)/bench_simdjson; \

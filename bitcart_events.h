@@ -137,6 +137,25 @@
      BCE_WS_RECV_BYTES              32768: a websocket's first receive buffer; it grows, by
                                     doubling, up to max_message_bytes (see EMBEDDED)
      BCE_RPC_RECV_STEP              16384: JSON-RPC receive buffer growth step
+     BCE_USE_LWIP                   sockets through lwIP's BSD-style API (lwip/sockets.h on
+                                    the include path, with the program's lwipopts.h): only
+                                    lwip_* names are called, so LWIP_COMPAT_SOCKETS 0 or 1;
+                                    O_NONBLOCK through lwip_fcntl; waits through lwip_poll
+                                    (LWIP_SOCKET_POLL), else lwip_select; no pipe and no
+                                    signals (see BCE_LWIP_WAKE_MS); without LWIP_DNS it
+                                    implies BCE_NO_DNS (lwip_getaddrinfo otherwise). Not yet
+                                    with BCE_USE_MBEDTLS (#error). See PORTABILITY
+     BCE_LWIP_WAKE_MS               100: under BCE_USE_LWIP there is no wake-up descriptor, so
+                                    every wait (the library's, and *_timeout_ms for your
+                                    loop) lasts at most this; bce_stop is seen within it
+     BCE_NOW_MS()                   the monotonic clock in milliseconds, an expression of an
+                                    integer type (e.g. a function of the firmware's); default
+                                    clock_gettime(CLOCK_MONOTONIC), GetTickCount64 on Windows
+     BCE_RANDOM(buf, n)             fills n bytes (unsigned char *buf) from an entropy source,
+                                    0 on success: seeds websocket keys, masks and reconnect
+                                    jitter (mixed with the clock either way). Default
+                                    /dev/urandom, RtlGenRandom on Windows, LWIP_RAND() under
+                                    BCE_USE_LWIP (a build without either stops with #error)
 
    PORTABILITY
    -----------
@@ -153,6 +172,26 @@
                   bit order only to skip ahead (gcc/clang, either byte order; other compilers
                   go on byte by byte from each flagged word)
      Windows      mingw-w64 (x86_64 run under wine, i686 compiled), winsock2: see below
+     lwIP         BCE_USE_LWIP, run over Debian's liblwip-dev (lwIP 2.1.3, the unix port:
+                  LWIP_COMPAT_SOCKETS 0, lwip_poll, no DNS, so IP addresses only) with a TAP
+                  device in a network namespace of the test's own (make test-lwip, root):
+                  polling, the websocket across a daemon restart, a manager, bce_stop from a
+                  thread. The test drives the TAP device with a small netif of its own:
+                  Debian's tapif overflows a heap block on receive (valgrind)
+     Cortex-M4    arm-none-eabi-gcc -mcpu=cortex-m4 -mthumb -Os with picolibc, against lwIP's
+                  headers and tests/embedded/lwipopts.h (LWIP_COMPAT_SOCKETS 1, lwip_select,
+                  LWIP_DNS): the library and a firmware-shaped listener (one websocket coin,
+                  BCE_NO_STDIO, BCE_NOW_MS and BCE_RANDOM from the firmware) compile and link
+                  (make embedded; lwIP's socket functions stubbed, so never run). The library
+                  object: 41,106 B of text, 4 B of data, no bss; what the listener links
+                  of it (--gc-sections): 35,260 B of flash (make bench)
+   On lwIP: link lwIP (and its RTOS port); wait on the descriptors with lwip_poll or
+   lwip_select, not the C library's poll. There is no wake-up descriptor (no pipe; a loopback
+   socket pair would need a loopback netif), so waits last at most BCE_LWIP_WAKE_MS (100) and
+   bce_stop is seen within that. No signals are involved (send flags 0). Without LWIP_DNS the
+   build is BCE_NO_DNS. BCE_USE_MBEDTLS with BCE_USE_LWIP stops with #error for now (the TLS
+   layer's socket calls are the POSIX ones). Bare metal (no clock_gettime, no /dev/urandom):
+   define BCE_NOW_MS() and BCE_RANDOM(buf, n) (COMPILE-TIME SWITCHES).
    Other POSIX systems (macOS, the BSDs) should work (SO_NOSIGPIPE where MSG_NOSIGNAL is
    missing) but are not checked here; neither is MSVC.
    Windows: Vista or later (_WIN32_WINNT 0x0600); link ws2_32 (-lws2_32; MSVC through
@@ -1031,6 +1070,26 @@ struct _bce_pollfd { int fd; short events; short revents; };
 #define POLLERR 0x0001
 #define POLLHUP 0x0002
 #endif
+#elif defined(BCE_USE_LWIP)
+/* lwIP's BSD-style sockets (lwip/sockets.h; the program's include path has lwIP's headers,
+   its lwipopts.h and arch/cc.h). Every call goes to an lwip_* name, which exists with
+   LWIP_COMPAT_SOCKETS 0 and 1 alike; no internal name is one of the compat macros (send,
+   recv, close, connect, read, write, poll, fcntl...). No pipe, no signals, no /dev/urandom. */
+#include <sys/types.h>
+#include "lwip/opt.h"
+#include "lwip/sockets.h"
+#if LWIP_DNS
+#include "lwip/netdb.h"
+#elif !defined(BCE_NO_DNS)
+#define BCE_NO_DNS              /* lwIP without LWIP_DNS: IP addresses only */
+#endif
+#if !LWIP_SOCKET_POLL && !LWIP_SOCKET_SELECT
+#error "bitcart_events.h: BCE_USE_LWIP needs LWIP_SOCKET_POLL or LWIP_SOCKET_SELECT"
+#endif
+#ifdef BCE_USE_MBEDTLS
+#error "bitcart_events.h: BCE_USE_LWIP with BCE_USE_MBEDTLS is not supported yet (see PORTABILITY)"
+#endif
+#define _BCE_SOCK(fd) (fd)
 #else
 #include <sys/types.h>
 #include <unistd.h>
@@ -1054,7 +1113,7 @@ struct _bce_pollfd { int fd; short events; short revents; };
 #include <psa/crypto.h>
 #endif
 #endif
-#ifdef MSG_NOSIGNAL
+#if defined(MSG_NOSIGNAL) && !defined(BCE_USE_LWIP)    /* lwIP raises no signals */
 #define _BCE_SEND_FLAGS MSG_NOSIGNAL
 #else
 #define _BCE_SEND_FLAGS 0
@@ -2271,7 +2330,9 @@ static void _bce_manager_desc_defaults(bce_manager_desc_t *d) {
 
 // >>time ===================================================================================
 
-#ifdef _WIN32
+#if defined(BCE_NOW_MS)
+static long long _bce_now_ms(void) { return (long long)(BCE_NOW_MS()); }   /* the program's clock */
+#elif defined(_WIN32)
 static long long _bce_now_ms(void) { return (long long)GetTickCount64(); }
 #else
 static long long _bce_now_ms(void) {
@@ -2667,6 +2728,30 @@ static int _bce_http_feed(_bce_http_resp_t *r, char *buf, size_t *plen, int eof)
 
 // >>net ====================================================================================
 
+/* The socket calls the POSIX and lwIP paths share, by one name each (Windows calls winsock
+   by its own names in its own functions). */
+#ifdef BCE_USE_LWIP
+#define _bce_sys_send lwip_send
+#define _bce_sys_recv lwip_recv
+#define _bce_sys_connect lwip_connect
+#define _bce_sys_setsockopt lwip_setsockopt
+#define _bce_sys_getsockopt lwip_getsockopt
+#define _bce_sys_inet_pton lwip_inet_pton
+#define _bce_sys_getaddrinfo lwip_getaddrinfo       /* LWIP_DNS only (else BCE_NO_DNS) */
+#define _bce_sys_freeaddrinfo lwip_freeaddrinfo
+#define _bce_sys_gai_strerror(e) ((void)(e), "lwIP could not resolve it")
+#else
+#define _bce_sys_send send
+#define _bce_sys_recv recv
+#define _bce_sys_connect connect
+#define _bce_sys_setsockopt setsockopt
+#define _bce_sys_getsockopt getsockopt
+#define _bce_sys_inet_pton inet_pton
+#define _bce_sys_getaddrinfo getaddrinfo
+#define _bce_sys_freeaddrinfo freeaddrinfo
+#define _bce_sys_gai_strerror gai_strerror
+#endif
+
 #ifdef _WIN32
 /* Winsock is started lazily and reference-counted: every socket holds one WSAStartup
    reference, released by _bce_close_fd, and a connection holds one from name resolution until
@@ -2761,6 +2846,73 @@ static int _bce_poll(struct pollfd *p, size_t n, int timeout_ms) {
     }
     return r;
 }
+#elif defined(BCE_USE_LWIP)
+static int _bce_set_nonblocking(int fd) {
+    return lwip_fcntl(fd, F_SETFL, O_NONBLOCK) < 0 ? -1 : 0;     /* lwIP knows only O_NONBLOCK */
+}
+
+static void _bce_close_fd(int *fd) {
+    if (*fd >= 0) {
+        lwip_close(*fd);
+        *fd = -1;
+    }
+}
+
+static int _bce_socket(int family, int type, int protocol) { return lwip_socket(family, type, protocol); }
+
+#ifndef BCE_LWIP_WAKE_MS
+#define BCE_LWIP_WAKE_MS 100    /* lwIP has no wake-up descriptor: waits are cut to this */
+#endif
+/* poll(2) through lwip_poll (LWIP_SOCKET_POLL) or lwip_select. There is no wake-up
+   descriptor under lwIP (no pipe; a loopback pair would need a loopback interface), so every
+   wait lasts at most BCE_LWIP_WAKE_MS and then looks at the stop flag; -1 entries (the absent
+   wake-up descriptor) are left out. */
+static int _bce_poll(struct pollfd *p, size_t n, int timeout_ms) {
+#if LWIP_SOCKET_POLL
+    struct pollfd q[2 * _BCE_NCUR + 1];
+    size_t i, m = 0;
+    int r;
+    if (timeout_ms < 0 || timeout_ms > BCE_LWIP_WAKE_MS) timeout_ms = BCE_LWIP_WAKE_MS;
+    for (i = 0; i < n && m < sizeof q / sizeof q[0]; i++) {
+        p[i].revents = 0;
+        if (p[i].fd >= 0) q[m++] = p[i];
+    }
+    r = lwip_poll(q, (nfds_t)m, timeout_ms);
+    if (r <= 0) return r < 0 && errno == EINTR ? 0 : r;
+    for (m = 0, i = 0; i < n; i++)
+        if (p[i].fd >= 0 && m < sizeof q / sizeof q[0]) p[i].revents = q[m++].revents;
+    return r;
+#else
+    fd_set rd, wr, ex;
+    struct timeval tv;
+    size_t i;
+    int r, maxfd = -1;
+    FD_ZERO(&rd);
+    FD_ZERO(&wr);
+    FD_ZERO(&ex);
+    if (timeout_ms < 0 || timeout_ms > BCE_LWIP_WAKE_MS) timeout_ms = BCE_LWIP_WAKE_MS;
+    for (i = 0; i < n; i++) {
+        p[i].revents = 0;
+        if (p[i].fd < 0) continue;
+        FD_SET(p[i].fd, &ex);
+        if (p[i].events & POLLIN) FD_SET(p[i].fd, &rd);
+        if (p[i].events & POLLOUT) FD_SET(p[i].fd, &wr);
+        if (p[i].fd > maxfd) maxfd = p[i].fd;
+    }
+    tv.tv_sec = timeout_ms / 1000;
+    tv.tv_usec = (timeout_ms % 1000) * 1000;
+    r = lwip_select(maxfd + 1, &rd, &wr, &ex, &tv);
+    if (r <= 0) return r;
+    for (r = 0, i = 0; i < n; i++) {
+        if (p[i].fd < 0) continue;
+        if (FD_ISSET(p[i].fd, &rd)) p[i].revents |= POLLIN;
+        if (FD_ISSET(p[i].fd, &wr)) p[i].revents |= POLLOUT;
+        if (FD_ISSET(p[i].fd, &ex)) p[i].revents |= POLLERR;
+        if (p[i].revents) r++;
+    }
+    return r;
+#endif
+}
 #else
 static int _bce_set_nonblocking(int fd) {
     int fl = fcntl(fd, F_GETFL, 0);
@@ -2817,12 +2969,33 @@ typedef ssize_t _bce_ssize_t;
 
 typedef struct _bce_conn_t _bce_conn_t;
 typedef struct _bce_tls_cfg_t _bce_tls_cfg_t;
+
+/* An address to connect to: getaddrinfo's answer, or under BCE_NO_DNS a record of our own
+   (lwIP without LWIP_DNS, and bare-metal C libraries, have no struct addrinfo). */
+#ifdef BCE_NO_DNS
+typedef struct _bce_ai_t {
+    int ai_family, ai_socktype, ai_protocol;
+    size_t ai_addrlen;
+    struct sockaddr *ai_addr;
+    struct _bce_ai_t *ai_next;
+} _bce_ai_t;
+#else
+typedef struct addrinfo _bce_ai_t;
+#endif
+#if defined(BCE_USE_LWIP) && !LWIP_IPV6
+#define _BCE_IPV6 0
+#define _BCE_SA_BYTES sizeof(struct sockaddr_in)
+#else
+#define _BCE_IPV6 1
+#define _BCE_SA_BYTES sizeof(struct sockaddr_in6)
+#endif
 typedef struct _bce_io_t {
-    int (*open)(_bce_conn_t *c, const _bce_url_t *u);          /* transports only: NULL = TCP connect */
-    int (*handshake)(_bce_conn_t *c);                          /* BCE_OK, _BCE_IO_AGAIN_*, error */
-    long (*send)(_bce_conn_t *c, const char *buf, size_t len); /* > 0, _BCE_IO_AGAIN_*, error */
-    long (*recv)(_bce_conn_t *c, char *buf, size_t len);       /* > 0, 0 at EOF, _BCE_IO_AGAIN_*, error */
-    void (*close)(_bce_conn_t *c);                             /* releases io state; the fd is closed after */
+    /* io_*: lwIP's LWIP_COMPAT_SOCKETS makes send, recv, close... function-like macros */
+    int (*io_open)(_bce_conn_t *c, const _bce_url_t *u);          /* transports only: NULL = TCP connect */
+    int (*io_handshake)(_bce_conn_t *c);                          /* BCE_OK, _BCE_IO_AGAIN_*, error */
+    long (*io_send)(_bce_conn_t *c, const char *buf, size_t len); /* > 0, _BCE_IO_AGAIN_*, error */
+    long (*io_recv)(_bce_conn_t *c, char *buf, size_t len);       /* > 0, 0 at EOF, _BCE_IO_AGAIN_*, error */
+    void (*io_close)(_bce_conn_t *c);                             /* releases io state; the fd is closed after */
 } _bce_io_t;
 
 enum { _BCE_CONN_CLOSED, _BCE_CONN_CONNECTING, _BCE_CONN_HANDSHAKE, _BCE_CONN_OPEN };
@@ -2831,7 +3004,7 @@ struct _bce_conn_t {
     int fd;
     int state;                  /* _BCE_CONN_* */
     int want;                   /* BCE_WANT_* to wait for while connecting */
-    struct addrinfo *ai, *ai_next;
+    _bce_ai_t *ai, *ai_next;
     long long deadline;         /* TCP connect + handshake */
     const _bce_io_t *io;        /* NULL: plain sockets */
     void *io_ctx;
@@ -2868,7 +3041,7 @@ static void _bce_conn_error(_bce_conn_t *c, const char *a, const char *b) {
 
 static long _bce_plain_send(_bce_conn_t *c, const char *buf, size_t len) {
     for (;;) {
-        _bce_ssize_t n = send(_BCE_SOCK(c->fd), buf, _BCE_IO_LEN(len), _BCE_SEND_FLAGS);
+        _bce_ssize_t n = _bce_sys_send(_BCE_SOCK(c->fd), buf, _BCE_IO_LEN(len), _BCE_SEND_FLAGS);
         int e;
         if (n >= 0) return (long)n;
         e = _bce_sock_errno();
@@ -2881,7 +3054,7 @@ static long _bce_plain_send(_bce_conn_t *c, const char *buf, size_t len) {
 
 static long _bce_plain_recv(_bce_conn_t *c, char *buf, size_t len) {
     for (;;) {
-        _bce_ssize_t n = recv(_BCE_SOCK(c->fd), buf, _BCE_IO_LEN(len), 0);
+        _bce_ssize_t n = _bce_sys_recv(_BCE_SOCK(c->fd), buf, _BCE_IO_LEN(len), 0);
         int e;
         if (n >= 0) return (long)n;
         e = _bce_sock_errno();
@@ -2895,10 +3068,10 @@ static long _bce_plain_recv(_bce_conn_t *c, char *buf, size_t len) {
 #ifdef BCE_NO_DNS
 #define _BCE_FREE_AI(c) _bce_mfree((c)->alloc, (c)->ai)
 #else
-#define _BCE_FREE_AI(c) freeaddrinfo((c)->ai)
+#define _BCE_FREE_AI(c) _bce_sys_freeaddrinfo((c)->ai)
 #endif
 static void _bce_conn_close(_bce_conn_t *c) {
-    if (c->io && c->io->close) c->io->close(c);
+    if (c->io && c->io->io_close) c->io->io_close(c);
     c->io = NULL;
     _bce_close_fd(&c->fd);
     if (c->ai) _BCE_FREE_AI(c);
@@ -2916,25 +3089,31 @@ static void _bce_conn_close(_bce_conn_t *c) {
 /* BCE_NO_DNS: IP addresses only, so that no resolver is linked in: one address in one block
    from the owner's allocator, shaped like getaddrinfo's answer. */
 static int _bce_numeric_host(_bce_conn_t *c, const _bce_url_t *u) {
-    struct addrinfo *a;
+    _bce_ai_t *a;
     struct sockaddr_in *s4;
+#if _BCE_IPV6
     struct sockaddr_in6 *s6;
+#endif
     unsigned port = 0;
     const char *p;
     for (p = u->port; *p >= '0' && *p <= '9'; p++) port = port * 10 + (unsigned)(*p - '0');
-    a = (struct addrinfo *)_bce_malloc(c->alloc, sizeof *a + sizeof *s6);
+    a = (_bce_ai_t *)_bce_malloc(c->alloc, sizeof *a + _BCE_SA_BYTES);
     if (!a) return BCE_ERR_NOMEM;
-    memset(a, 0, sizeof *a + sizeof *s6);
+    memset(a, 0, sizeof *a + _BCE_SA_BYTES);
     s4 = (struct sockaddr_in *)(void *)(a + 1);
+#if _BCE_IPV6
     s6 = (struct sockaddr_in6 *)(void *)(a + 1);
-    if (inet_pton(AF_INET, u->host, &s4->sin_addr) == 1) {
+#endif
+    if (_bce_sys_inet_pton(AF_INET, u->host, &s4->sin_addr) == 1) {
         s4->sin_family = AF_INET;
         s4->sin_port = htons((uint16_t)port);
         a->ai_addrlen = sizeof *s4;
-    } else if (inet_pton(AF_INET6, u->host, &s6->sin6_addr) == 1) {
+#if _BCE_IPV6
+    } else if (_bce_sys_inet_pton(AF_INET6, u->host, &s6->sin6_addr) == 1) {
         s6->sin6_family = AF_INET6;
         s6->sin6_port = htons((uint16_t)port);
         a->ai_addrlen = sizeof *s6;
+#endif
     } else {
         _bce_mfree(c->alloc, a);
         _bce_conn_error(c, "this build resolves no host names (BCE_NO_DNS): use an IP address", NULL);
@@ -2952,17 +3131,17 @@ static int _bce_numeric_host(_bce_conn_t *c, const _bce_url_t *u) {
 static int _bce_conn_next(_bce_conn_t *c) {
     int err = _BCE_SOCK_REFUSED;
     while (c->ai_next) {
-        struct addrinfo *a = c->ai_next;
+        _bce_ai_t *a = c->ai_next;
         int fd, one = 1;
         c->ai_next = a->ai_next;
         fd = _bce_socket(a->ai_family, a->ai_socktype, a->ai_protocol);
         if (fd < 0) { err = _bce_sock_errno(); continue; }
         if (_bce_set_nonblocking(fd) < 0) { err = _bce_sock_errno(); _bce_close_fd(&fd); continue; }
-#ifdef SO_NOSIGPIPE
+#if defined(SO_NOSIGPIPE) && !defined(BCE_USE_LWIP)
         setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one);
 #endif
-        setsockopt(_BCE_SOCK(fd), IPPROTO_TCP, TCP_NODELAY, (const char *)&one, (_bce_socklen_t)sizeof one);
-        if (connect(_BCE_SOCK(fd), a->ai_addr, (_bce_socklen_t)a->ai_addrlen) == 0
+        _bce_sys_setsockopt(_BCE_SOCK(fd), IPPROTO_TCP, TCP_NODELAY, (const char *)&one, (_bce_socklen_t)sizeof one);
+        if (_bce_sys_connect(_BCE_SOCK(fd), a->ai_addr, (_bce_socklen_t)a->ai_addrlen) == 0
             || _BCE_SOCK_STARTED(_bce_sock_errno())) {
             c->fd = fd;
             c->connects++;
@@ -2979,7 +3158,7 @@ static int _bce_conn_next(_bce_conn_t *c) {
 
 /* Resolves the URL's host and starts connecting. BCE_OK: drive with _bce_conn_progress. */
 static int _bce_conn_open(_bce_conn_t *c, const _bce_url_t *u, long long now, int timeout_ms) {
-    struct addrinfo hints;
+    _bce_ai_t hints;
     int r;
     _bce_conn_close(c);
 #ifndef BCE_USE_MBEDTLS
@@ -2997,8 +3176,8 @@ static int _bce_conn_open(_bce_conn_t *c, const _bce_url_t *u, long long now, in
         c->io = c->transport;
         c->io_ctx = c->transport_ctx;
         c->deadline = now + timeout_ms;
-        if (c->transport->open) {           /* a transport of its own: no TCP at all */
-            r = c->transport->open(c, u);
+        if (c->transport->io_open) {        /* a transport of its own: no TCP at all */
+            r = c->transport->io_open(c, u);
             if (r != BCE_OK) { c->io = NULL; return r; }
             c->state = _BCE_CONN_HANDSHAKE;
             c->want = BCE_WANT_WRITE;
@@ -3021,14 +3200,14 @@ static int _bce_conn_open(_bce_conn_t *c, const _bce_url_t *u, long long now, in
     }
     c->wsa = 1;
 #endif
-    r = getaddrinfo(u->host, u->port, &hints, &c->ai);
+    r = _bce_sys_getaddrinfo(u->host, u->port, &hints, &c->ai);
     if (r != 0 && hints.ai_flags == AI_ADDRCONFIG) {     /* hosts with only loopback addresses */
         hints.ai_flags = 0;
-        r = getaddrinfo(u->host, u->port, &hints, &c->ai);
+        r = _bce_sys_getaddrinfo(u->host, u->port, &hints, &c->ai);
     }
     if (r != 0) {
         c->ai = NULL;
-        _bce_conn_error(c, "cannot resolve the daemon's host: ", gai_strerror(r));
+        _bce_conn_error(c, "cannot resolve the daemon's host: ", _bce_sys_gai_strerror(r));
         return BCE_ERR_CONNECT;
     }
 #endif
@@ -3057,7 +3236,7 @@ static int _bce_conn_progress(_bce_conn_t *c, int revents, long long now) {
         int err = 0;
         _bce_socklen_t el = (_bce_socklen_t)sizeof err;
         if (!(revents & (POLLOUT | POLLERR | POLLHUP))) return 1;
-        if (getsockopt(_BCE_SOCK(c->fd), SOL_SOCKET, SO_ERROR, (char *)&err, &el) < 0) err = _bce_sock_errno();
+        if (_bce_sys_getsockopt(_BCE_SOCK(c->fd), SOL_SOCKET, SO_ERROR, (char *)&err, &el) < 0) err = _bce_sock_errno();
         if (err && _BCE_SOCK_STARTED(err) && !_BCE_SOCK_INTR(err)) return 1;   /* still under way */
         if (err) {
             _bce_close_fd(&c->fd);
@@ -3071,7 +3250,7 @@ static int _bce_conn_progress(_bce_conn_t *c, int revents, long long now) {
         c->state = _BCE_CONN_HANDSHAKE;
     }
     if (c->state == _BCE_CONN_HANDSHAKE) {
-        int r = c->io && c->io->handshake ? c->io->handshake(c) : BCE_OK;
+        int r = c->io && c->io->io_handshake ? c->io->io_handshake(c) : BCE_OK;
         if (r == _BCE_IO_AGAIN_READ || r == _BCE_IO_AGAIN_WRITE) {
             c->want = r == _BCE_IO_AGAIN_READ ? BCE_WANT_READ : BCE_WANT_WRITE;
             return 1;
@@ -3092,11 +3271,11 @@ static void _bce_conn_slice(_bce_conn_t *c, const volatile sig_atomic_t *stop, l
 }
 
 static long _bce_conn_send(_bce_conn_t *c, const char *buf, size_t len) {
-    return c->io ? c->io->send(c, buf, len) : _bce_plain_send(c, buf, len);
+    return c->io ? c->io->io_send(c, buf, len) : _bce_plain_send(c, buf, len);
 }
 
 static long _bce_conn_recv(_bce_conn_t *c, char *buf, size_t len) {
-    return c->io ? c->io->recv(c, buf, len) : _bce_plain_recv(c, buf, len);
+    return c->io ? c->io->io_recv(c, buf, len) : _bce_plain_recv(c, buf, len);
 }
 
 static short _bce_poll_events(int want) {
@@ -4101,6 +4280,18 @@ static void _bce_wake_drain(int fd) {
 static void _bce_wake(int fd) {
     if (fd >= 0) send(_BCE_SOCK(fd), "x", 1, 0);   /* a full buffer is awake already */
 }
+#elif defined(BCE_USE_LWIP)
+/* lwIP: no pipe, and a loopback socket pair would need a loopback interface the program may
+   not have. No wake-up descriptor: _bce_poll's waits last at most BCE_LWIP_WAKE_MS, so a
+   bce_stop from another thread is seen within that (the stop flag is read after every wait). */
+static int _bce_wake_open(int wake[2]) {
+    wake[0] = wake[1] = -1;
+    return BCE_OK;
+}
+
+static void _bce_wake_drain(int fd) { (void)fd; }
+
+static void _bce_wake(int fd) { (void)fd; }
 #else
 static int _bce_wake_open(int wake[2]) {
     if (wake[0] >= 0) return BCE_OK;
@@ -4221,7 +4412,23 @@ static uint64_t _bce_rand_next(uint64_t *state) {
     return z ^ (z >> 31);
 }
 
-#ifdef _WIN32
+#if defined(BCE_RANDOM) || defined(BCE_USE_LWIP)
+/* The program's entropy (BCE_RANDOM(buf, n): fills n bytes, 0 on success), or lwIP's
+   LWIP_RAND(); the clock and an address are mixed in either way. */
+static void _bce_rand_seed(uint64_t *state, const void *salt) {
+    uint64_t seed = 0;
+#if defined(BCE_RANDOM)
+    if ((BCE_RANDOM((unsigned char *)&seed, sizeof seed)) != 0) seed = 0;
+#elif defined(LWIP_RAND)
+    seed = (uint64_t)LWIP_RAND() << 32 ^ (uint64_t)LWIP_RAND();
+#else
+#error "bitcart_events.h: BCE_USE_LWIP needs an entropy source: define BCE_RANDOM(buf, n) or LWIP_RAND()"
+#endif
+    seed ^= (uint64_t)_bce_now_ms() * 0x2545F4914F6CDD1Dull ^ (uint64_t)(uintptr_t)salt;
+    *state = seed;
+    _bce_rand_next(state);
+}
+#elif defined(_WIN32)
 static void _bce_rand_seed(uint64_t *state, const void *salt) {
     uint64_t seed = 0;
     if (!RtlGenRandom(&seed, (ULONG)sizeof seed)) seed = 0;
@@ -6463,7 +6670,11 @@ static long long _bce_run_deadline(const _bce_run_t *run) {
 
 static int _bce_run_timeout_ms(const _bce_run_t *run) {
     if (run->stop_requested && run->mode != _BCE_MODE_NONE) return 0;
+#ifdef BCE_USE_LWIP
+    return _bce_wait_ms(_bce_run_deadline(run), _bce_now_ms(), BCE_LWIP_WAKE_MS);    /* no wake-up descriptor */
+#else
     return _bce_wait_ms(_bce_run_deadline(run), _bce_now_ms(), -1);
+#endif
 }
 
 /* One step: advance every link, wait (at most timeout_ms) for their descriptors, do the I/O

@@ -145,12 +145,30 @@ else
     printf 'ROW\tstatic musl listener\tnone\t< 64 KiB\tnot built\tNOT met\n' >> "$L/musl.log"
 fi
 
+# Cortex-M4 (make embedded: arm-none-eabi-gcc -mcpu=cortex-m4 -mthumb -Os, picolibc, lwIP's
+# headers with tests/embedded/lwipopts.h, BCE_USE_LWIP, BCE_NO_STDIO, no TLS): arm-none-eabi-size
+# of the library's object (every function) and of the linked firmware listener
+: > "$L/cortexm4.log"
+if [ -f "$B/arm_lib.o" ] && [ -f "$B/arm_firmware.elf" ]; then
+    read -r ltext ldata lbss _ < <(arm-none-eabi-size "$B/arm_lib.o" | awk 'NR == 2')
+    read -r ftext fdata fbss _ < <(arm-none-eabi-size "$B/arm_firmware.elf" | awk 'NR == 2')
+    printf 'ROW\tCortex-M4 flash: the library alone (text, every function)\tnone\t<= 40 KiB (40960 B)\t%s B\t%s\n' \
+        "$ltext" "$([ "$ltext" -le 40960 ] && echo met || echo 'NOT met')" >> "$L/cortexm4.log"
+    printf 'ROW\tCortex-M4 static RAM: the library alone (data + bss)\tnone\t< 1 KiB (1024 B)\t%s B\t%s\n' \
+        "$((ldata + lbss))" "$([ $((ldata + lbss)) -lt 1024 ] && echo met || echo 'NOT met')" >> "$L/cortexm4.log"
+    read -r lflash lram < <(/usr/bin/python3 tests/embedded/map_size.py "$B/arm_firmware.map" arm_firmware.o)
+    printf 'ROW\tCortex-M4 flash: the library as the firmware listener links it (+ its own few lines)\tnone\t<= 40 KiB (40960 B)\t%s B (static RAM %s B)\t%s\n' \
+        "$lflash" "$lram" "$([ "$lflash" -le 40960 ] && echo met || echo 'NOT met')" >> "$L/cortexm4.log"
+    printf 'ROW\tCortex-M4 firmware listener (library, picolibc, lwIP stubs; linked)\tnone\tnone\ttext %s B, data %s B, bss %s B\treference\n' \
+        "$ftext" "$fdata" "$fbss" >> "$L/cortexm4.log"
+fi
+
 # the table, in the order of issue 7's goals
 /usr/bin/python3 - "$L" <<'PY'
 import sys, os
 L = sys.argv[1]
 rows = []
-for name in ["dispatch", "dispatch_cpp", "simdjson", "ws", "polling_py", "polling_c", "tls_memory", "embedded", "musl", "spool", "scale"]:
+for name in ["dispatch", "dispatch_cpp", "simdjson", "ws", "polling_py", "polling_c", "tls_memory", "embedded", "musl", "cortexm4", "spool", "scale"]:
     p = os.path.join(L, name + ".log")
     if not os.path.exists(p): continue
     for line in open(p, errors="replace"):
@@ -158,7 +176,7 @@ for name in ["dispatch", "dispatch_cpp", "simdjson", "ws", "polling_py", "pollin
             f = line.rstrip("\n").split("\t")[1:]
             if len(f) == 5: rows.append(f)
 order = ["bce_process_updates", "websocket end to end, 1", "websocket end to end, 100", "polling",
-         "heap allocations", "peak RSS", "RAM of one coin", "memory with a handler", "static musl",
+         "heap allocations", "peak RSS", "RAM of one coin", "memory with a handler", "static musl", "Cortex-M4",
          "handler latency", "first reconnect", "scale"]
 def key(r):
     for i, o in enumerate(order):
