@@ -62,7 +62,7 @@ EXAMPLES := $(addprefix $(BUILD)/example_,$(EXAMPLE_NAMES))
 .DEFAULT_GOAL := all
 .PHONY: help all cli examples-build demo clean fast test-fast unit test-net daemons examples \
         test-cli test-spool deps test test-all compile-checks sanitize sanitize-m32 valgrind check \
-        static symbols fuzz fuzz-short fuzz-replay portability perf-checks soak bench install uninstall
+        static symbols fuzz fuzz-short fuzz-replay portability perf-checks soak bench install uninstall tls36
 
 help:
 	@echo 'build'
@@ -75,6 +75,7 @@ help:
 	@echo 'network tests (against fake daemons and hostile peers on 127.0.0.1)'
 	@echo '  make unit         every C test: the fast ones, then the network ones'
 	@echo '  make test-net     the network C tests only'
+	@echo '  make tls36        the TLS tests again against mbedTLS 3.6 (fetched and built once into $(BUILD)/mbedtls-3.6)'
 	@echo '  make daemons      the fake daemons themselves, checked by an independent client'
 	@echo '  make examples     the examples against the C fake daemon, plainly and under valgrind'
 	@echo '  make test-cli     bitcart-listen against both fake daemons; install into a DESTDIR'
@@ -127,6 +128,40 @@ $(BUILD)/tls_alert_server: tests/tls_alert_server.c | $(BUILD)
 	$(CC) $(WARN) -D_POSIX_C_SOURCE=200809L -O2 -g $< -o $@ $(TLS_LIBS)
 
 $(BUILD)/test_hostile $(BUILD)/san_test_hostile: $(BUILD)/tls_alert_server
+
+# mbedTLS 3.6 LTS: Debian 12 ships only 2.28, so tests/mbedtls36.sh fetches Debian 13's source
+# package (apt-get source, once, as root) and builds its static libraries into $(MBEDTLS36)
+# (about 15 s, once; later runs say "cached"). The TLS tests (TLS_UNIT) are built a second time
+# against it as $(BUILD)/test_NAME_mbedtls36 (san_ too) and run by `make tls36`. Their peers
+# (aiohttp, stunnel, tls_alert_server) are the same as for the 2.28 run.
+MBEDTLS36 := $(BUILD)/mbedtls-3.6
+TLS36_LIBS := $(MBEDTLS36)/lib/libmbedtls.a $(MBEDTLS36)/lib/libmbedx509.a $(MBEDTLS36)/lib/libmbedcrypto.a
+TLS36_BIN := $(addprefix $(BUILD)/,$(addsuffix _mbedtls36,$(TLS_UNIT)))
+TLS36_SAN_BIN := $(addprefix $(BUILD)/san_,$(addsuffix _mbedtls36,$(TLS_UNIT)))
+
+$(MBEDTLS36)/lib/libmbedtls.a: | $(BUILD)
+	bash tests/mbedtls36.sh $(BUILD)
+
+$(BUILD)/test_%_mbedtls36: tests/test_%.c $(TEST_DEPS) $(MBEDTLS36)/lib/libmbedtls.a | $(BUILD)
+	$(CC) $(WARN) $(CFLAGS) -I$(MBEDTLS36)/include -I. $< -o $@ -lpthread $(TLS36_LIBS)
+
+$(BUILD)/san_test_%_mbedtls36: tests/test_%.c $(TEST_DEPS) $(MBEDTLS36)/lib/libmbedtls.a | $(BUILD)
+	$(CLANG) $(WARN) -O1 -g $(SAN) -I$(MBEDTLS36)/include -I. $< -o $@ -lpthread $(TLS36_LIBS)
+
+$(BUILD)/test_hostile_mbedtls36 $(BUILD)/san_test_hostile_mbedtls36: $(BUILD)/tls_alert_server
+
+# The TLS tests against mbedTLS 3.6 (part of test-all; the 2.28 run is `unit`'s): the header
+# compiled against 3.6 with gcc, clang and g++ and the strict warnings; test_tls (TLS 1.3 with
+# both peers, each verification outcome), test_config and test_hostile, plainly, under ASan +
+# UBSan and (test_tls) valgrind.
+tls36: $(TLS36_BIN) $(TLS36_SAN_BIN) $(BUILD)/cc_impl.c $(NODE_DEPS)
+	@echo "== mbedTLS $$(cat $(MBEDTLS36)/VERSION): compile checks"
+	$(CC) $(WARN) -DBCE_USE_MBEDTLS -I$(MBEDTLS36)/include -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_tls36_gcc.o
+	$(CLANG) $(WARN) -DBCE_USE_MBEDTLS -I$(MBEDTLS36)/include -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_tls36_clang.o
+	$(CXX) $(CXXWARN) -DBCE_USE_MBEDTLS -x c++ -I$(MBEDTLS36)/include -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_tls36_cxx.o
+	@for t in $(TLS36_BIN); do echo "== $$t"; $$t || exit 1; done
+	@for t in $(TLS36_SAN_BIN); do echo "== $$t (ASan+UBSan)"; $$t || exit 1; done
+	@echo "== $(BUILD)/test_tls_mbedtls36 (valgrind)"; $(VALGRIND) $(BUILD)/test_tls_mbedtls36
 
 # the command-line listener
 cli: $(BUILD)/bitcart-listen
@@ -223,7 +258,7 @@ test: | $(BUILD)
 	@awk '/^([A-Za-z0-9_+\/. -]+: )?[0-9]+ passed, [0-9]+ failed$$/ { for (i = 1; i <= NF; i++) { if ($$(i+1) == "passed,") p += $$i; if ($$(i+1) == "failed") f += $$i } } \
 	     END { printf "make test: %d passed, %d failed\n", p, f; exit f > 0 }' $(BUILD)/test.log
 
-test-all: unit daemons compile-checks examples test-cli test-spool perf-checks portability sanitize sanitize-m32 valgrind static symbols fuzz-replay fuzz-short soak
+test-all: unit tls36 daemons compile-checks examples test-cli test-spool perf-checks portability sanitize sanitize-m32 valgrind static symbols fuzz-replay fuzz-short soak
 
 # ==== slow checks =============================================================================
 # the implementation in a translation unit of its own, compiled with each set of flags

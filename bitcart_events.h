@@ -324,10 +324,14 @@
    expired, not valid yet, no CA bundle found, cannot read tls.ca_file, handshake failed.
    The TLS handshake counts in connect_timeout_ms, runs inside the same non-blocking steps,
    and a closing connection sends close_notify.
-   Versions: built and tested here against mbedTLS 2.28 (Debian 12). The 3.x differences are
-   behind MBEDTLS_VERSION_NUMBER guards (psa_crypto_init before use, the TLS 1.3
-   new-session-ticket answer from mbedtls_ssl_read); they were checked against the 3.x headers'
-   declarations, not compiled here, since no 3.x package is available on the build machines.
+   Versions: built and tested here against mbedTLS 2.28 (Debian 12's package; TLS 1.2) and
+   3.6 LTS (3.6.6, Debian 13's source package, which `make test` fetches and builds once; TLS
+   1.3, the default of 3.6's configuration). The 3.x differences are behind
+   MBEDTLS_VERSION_NUMBER guards: psa_crypto_init before first use, and the TLS 1.3
+   new-session-ticket answer from mbedtls_ssl_read (read again). On 3.x, PSA crypto is
+   process-wide state that this library initialises but never frees (other code in the process
+   may use it): a program that wants a clean leak report calls mbedtls_psa_crypto_free() at exit,
+   after its last coin and manager are destroyed.
    Memory, measured with mbedTLS 2.28 defaults by bench/tls_memory.c (make bench): a TLS configuration with its CA chain is about 70 KiB per coin (per currency for
    a manager), and each TLS connection about 60 KiB, mostly the two 16 KiB record buffers.
    Embedded builds shrink those with mbedTLS's own MBEDTLS_SSL_IN_CONTENT_LEN and
