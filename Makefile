@@ -151,17 +151,21 @@ $(BUILD)/san_test_%_mbedtls36: tests/test_%.c $(TEST_DEPS) $(MBEDTLS36)/lib/libm
 $(BUILD)/test_hostile_mbedtls36 $(BUILD)/san_test_hostile_mbedtls36: $(BUILD)/tls_alert_server
 
 # The TLS tests against mbedTLS 3.6 (part of test-all; the 2.28 run is `unit`'s): the header
-# compiled against 3.6 with gcc, clang and g++ and the strict warnings; test_tls (TLS 1.3 with
-# both peers, each verification outcome), test_config and test_hostile, plainly, under ASan +
-# UBSan and (test_tls) valgrind.
+# compiled against 3.6 with gcc, clang and g++ and the strict warnings; test_tls (each
+# verification outcome, both peers) in TLS 1.3 and again with the peers capped at TLS 1.2
+# (TEST_TLS_MAX=1.2), test_config and test_hostile: plainly, under ASan + UBSan, and test_tls
+# under valgrind.
 tls36: $(TLS36_BIN) $(TLS36_SAN_BIN) $(BUILD)/cc_impl.c $(NODE_DEPS)
 	@echo "== mbedTLS $$(cat $(MBEDTLS36)/VERSION): compile checks"
 	$(CC) $(WARN) -DBCE_USE_MBEDTLS -I$(MBEDTLS36)/include -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_tls36_gcc.o
 	$(CLANG) $(WARN) -DBCE_USE_MBEDTLS -I$(MBEDTLS36)/include -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_tls36_clang.o
 	$(CXX) $(CXXWARN) -DBCE_USE_MBEDTLS -x c++ -I$(MBEDTLS36)/include -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_tls36_cxx.o
 	@for t in $(TLS36_BIN); do echo "== $$t"; $$t || exit 1; done
+	@echo "== $(BUILD)/test_tls_mbedtls36 (TLS 1.2)"; TEST_TLS_MAX=1.2 $(BUILD)/test_tls_mbedtls36
 	@for t in $(TLS36_SAN_BIN); do echo "== $$t (ASan+UBSan)"; $$t || exit 1; done
+	@echo "== $(BUILD)/san_test_tls_mbedtls36 (TLS 1.2, ASan+UBSan)"; TEST_TLS_MAX=1.2 $(BUILD)/san_test_tls_mbedtls36
 	@echo "== $(BUILD)/test_tls_mbedtls36 (valgrind)"; $(VALGRIND) $(BUILD)/test_tls_mbedtls36
+	@echo "== $(BUILD)/test_tls_mbedtls36 (TLS 1.2, valgrind)"; TEST_TLS_MAX=1.2 $(VALGRIND) $(BUILD)/test_tls_mbedtls36
 
 # the command-line listener
 cli: $(BUILD)/bitcart-listen

@@ -326,9 +326,17 @@
    and a closing connection sends close_notify.
    Versions: built and tested here against mbedTLS 2.28 (Debian 12's package; TLS 1.2) and
    3.6 LTS (3.6.6, Debian 13's source package, which `make test` fetches and builds once; TLS
-   1.3, the default of 3.6's configuration). The 3.x differences are behind
-   MBEDTLS_VERSION_NUMBER guards: psa_crypto_init before first use, and the TLS 1.3
-   new-session-ticket answer from mbedtls_ssl_read (read again). On 3.x, PSA crypto is
+   1.3, the default of 3.6's configuration, and TLS 1.2 against peers without 1.3). The 3.x
+   differences are behind MBEDTLS_VERSION_NUMBER guards: psa_crypto_init before first use, and
+   the TLS 1.3 new-session-ticket answer from mbedtls_ssl_read (read again). mbedTLS 3.6.6
+   offers RSA-PSS signatures (for TLS 1.3) and then refuses them in a TLS 1.2 handshake, which
+   is what an OpenSSL server that speaks only TLS 1.2 sends with an RSA certificate (the
+   handshake fails with mbedTLS error -26112, "illegal parameter"); from 3.6.6 on, such a
+   handshake is retried once, on a new TCP connection to the same address within the same
+   connect_timeout_ms, at TLS 1.2 at most (where mbedTLS offers no RSA-PSS), verified as ever.
+   An attacker on the path could force that TLS 1.2 retry from a server that also speaks TLS
+   1.3 (the first ServerHello is not authenticated yet when it fails); TLS 1.2 with mbedTLS's
+   default suites and verification is still what 2.28 always uses. On 3.x, PSA crypto is
    process-wide state that this library initialises but never frees (other code in the process
    may use it): a program that wants a clean leak report calls mbedtls_psa_crypto_free() at exit,
    after its last coin and manager are destroyed.
@@ -3110,18 +3118,39 @@ static short _bce_poll_events(int want) {
    wss:// connection; each connection then holds one mbedtls_ssl_context. */
 #ifdef BCE_USE_MBEDTLS
 
+/* mbedTLS 3.6.6 (Debian 13's) offers RSA-PSS signatures in its ClientHello for TLS 1.3 and
+   then refuses them when the server answers in TLS 1.2 and signs its key exchange with
+   RSA-PSS, as OpenSSL does with an RSA key ("Server used unsupported value in SigAlg
+   extension", MBEDTLS_ERR_SSL_ILLEGAL_PARAMETER): a daemon behind a TLS-1.2-only OpenSSL
+   (nginx, stunnel, Python) with an RSA certificate could never be reached. Such a handshake
+   is tried once more on a fresh TCP connection to the same address with TLS 1.2 at most,
+   where mbedTLS offers no RSA-PSS (see _bce_tls_retry12). */
+#if MBEDTLS_VERSION_NUMBER >= 0x03060600 && defined(MBEDTLS_SSL_PROTO_TLS1_2) && defined(MBEDTLS_SSL_PROTO_TLS1_3)
+#define _BCE_TLS12_RETRY 1
+#endif
+
 struct _bce_tls_cfg_t {
     mbedtls_ssl_config conf;
     mbedtls_x509_crt ca;
     mbedtls_entropy_context entropy;
     mbedtls_ctr_drbg_context drbg;
     int ready;
+#ifdef _BCE_TLS12_RETRY
+    mbedtls_ssl_config conf12;  /* the same at TLS 1.2 at most, made on first need */
+    int ready12;
+#endif
 };
 
 typedef struct _bce_tls_conn_t {
     mbedtls_ssl_context ssl;
     unsigned char ip[16];       /* the host as an IP address, when it is an IP literal: */
     size_t ip_len;              /* 4 or 16, checked against iPAddress names; 0 for a DNS name */
+#ifdef _BCE_TLS12_RETRY
+    const char *host;           /* the URL's host (the owner's, which outlives the connection) */
+    int tls12;                  /* this is the TLS 1.2 retry */
+    struct sockaddr_storage peer;   /* the address of the retry */
+    struct addrinfo peer_ai;
+#endif
 } _bce_tls_conn_t;
 
 /* The usual system CA bundles: Debian/Ubuntu, Fedora/RHEL, Alpine/macOS (cert.pem), openSUSE. */
@@ -3130,6 +3159,23 @@ static const char *const _bce_ca_paths[] = {
     "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem", "/etc/ssl/cert.pem", "/etc/ssl/ca-bundle.pem",
     NULL
 };
+
+/* A client configuration on the owner's random generator and (unless skip_verify) CA chain. */
+static int _bce_tls_conf_setup(_bce_tls_cfg_t *t, mbedtls_ssl_config *conf, int skip_verify, _bce_conn_t *c) {
+    if (mbedtls_ssl_config_defaults(conf, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM,
+                                    MBEDTLS_SSL_PRESET_DEFAULT) != 0) {
+        _bce_conn_error(c, "TLS: cannot set up the configuration", NULL);
+        return BCE_ERR_TLS;
+    }
+    mbedtls_ssl_conf_rng(conf, mbedtls_ctr_drbg_random, &t->drbg);
+    if (skip_verify) {
+        mbedtls_ssl_conf_authmode(conf, MBEDTLS_SSL_VERIFY_NONE);
+        return BCE_OK;
+    }
+    mbedtls_ssl_conf_ca_chain(conf, &t->ca, NULL);
+    mbedtls_ssl_conf_authmode(conf, MBEDTLS_SSL_VERIFY_REQUIRED);
+    return BCE_OK;
+}
 
 static int _bce_tls_cfg_init(_bce_tls_cfg_t *t, const char *ca_file, int skip_verify, _bce_conn_t *c) {
     int r;
@@ -3149,16 +3195,7 @@ static int _bce_tls_cfg_init(_bce_tls_cfg_t *t, const char *ca_file, int skip_ve
         _bce_conn_error(c, "TLS: cannot seed the random generator", NULL);
         return BCE_ERR_TLS;
     }
-    if (mbedtls_ssl_config_defaults(&t->conf, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM,
-                                    MBEDTLS_SSL_PRESET_DEFAULT) != 0) {
-        _bce_conn_error(c, "TLS: cannot set up the configuration", NULL);
-        return BCE_ERR_TLS;
-    }
-    mbedtls_ssl_conf_rng(&t->conf, mbedtls_ctr_drbg_random, &t->drbg);
-    if (skip_verify) {
-        mbedtls_ssl_conf_authmode(&t->conf, MBEDTLS_SSL_VERIFY_NONE);
-        return BCE_OK;
-    }
+    if (skip_verify) return _bce_tls_conf_setup(t, &t->conf, 1, c);
     if (ca_file) {
         r = mbedtls_x509_crt_parse_file(&t->ca, ca_file);
         if (r < 0) {
@@ -3176,14 +3213,16 @@ static int _bce_tls_cfg_init(_bce_tls_cfg_t *t, const char *ca_file, int skip_ve
             return BCE_ERR_TLS;
         }
     }
-    mbedtls_ssl_conf_ca_chain(&t->conf, &t->ca, NULL);
-    mbedtls_ssl_conf_authmode(&t->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
-    return BCE_OK;
+    return _bce_tls_conf_setup(t, &t->conf, 0, c);
 }
 
 static void _bce_tls_cfg_free(_bce_tls_cfg_t *t) {
     if (!t->ready) return;
     mbedtls_ssl_config_free(&t->conf);
+#ifdef _BCE_TLS12_RETRY
+    if (t->ready12) mbedtls_ssl_config_free(&t->conf12);
+    t->ready12 = 0;
+#endif
     mbedtls_x509_crt_free(&t->ca);
     mbedtls_ctr_drbg_free(&t->drbg);
     mbedtls_entropy_free(&t->entropy);
@@ -3295,6 +3334,10 @@ static int _bce_tls_fail(_bce_conn_t *c, int r) {
     return BCE_ERR_TLS;
 }
 
+#ifdef _BCE_TLS12_RETRY
+static int _bce_tls_retry12(_bce_conn_t *c, _bce_tls_conn_t *t);
+#endif
+
 static int _bce_tls_handshake(_bce_conn_t *c) {
     _bce_tls_conn_t *t = (_bce_tls_conn_t *)c->io_ctx;
     int r = mbedtls_ssl_handshake(&t->ssl);
@@ -3316,6 +3359,11 @@ static int _bce_tls_handshake(_bce_conn_t *c) {
     if (r == 0) return BCE_OK;
     if (r == MBEDTLS_ERR_SSL_WANT_READ) return _BCE_IO_AGAIN_READ;
     if (r == MBEDTLS_ERR_SSL_WANT_WRITE) return _BCE_IO_AGAIN_WRITE;
+#ifdef _BCE_TLS12_RETRY
+    if (r == MBEDTLS_ERR_SSL_ILLEGAL_PARAMETER && !t->tls12 && !c->transport &&
+        mbedtls_ssl_get_version_number(&t->ssl) == MBEDTLS_SSL_VERSION_TLS1_2)
+        return _bce_tls_retry12(c, t);
+#endif
     return _bce_tls_fail(c, r);
 }
 
@@ -3347,7 +3395,32 @@ static long _bce_tls_recv(_bce_conn_t *c, char *buf, size_t len) {
 
 static const _bce_io_t _bce_tls_io = {NULL, _bce_tls_handshake, _bce_tls_send, _bce_tls_recv, _bce_tls_close};
 
-/* Sets up TLS on a connection whose TCP connect succeeded. */
+/* The connection's TLS context on configuration conf, for host (t->ip_len already set). */
+static int _bce_tls_ssl_setup(_bce_conn_t *c, _bce_tls_conn_t *t, const mbedtls_ssl_config *conf, const char *host) {
+    int r;
+    if (mbedtls_ssl_setup(&t->ssl, conf) != 0) {
+        _bce_conn_error(c, "TLS: out of memory for a connection", NULL);
+        return BCE_ERR_NOMEM;
+    }
+    /* Names go to mbedTLS (SNI and the name check). Addresses get no SNI (RFC 6066) and are
+       matched against the certificate's iPAddress names here, the same way on every mbedTLS
+       version (2.x does not match them at all; 3.x would, but would take the subject CN when
+       there is no subjectAltName); NULL is the documented way to say so. */
+    if (t->ip_len) {
+        r = mbedtls_ssl_set_hostname(&t->ssl, NULL);
+        if (!c->tls_skip_verify) mbedtls_ssl_set_verify(&t->ssl, _bce_tls_verify_ip, t);
+    } else {
+        r = mbedtls_ssl_set_hostname(&t->ssl, host);
+    }
+    if (r != 0) {
+        _bce_conn_error(c, "TLS: bad host name", NULL);
+        return BCE_ERR_TLS;
+    }
+    mbedtls_ssl_set_bio(&t->ssl, c, _bce_tls_bio_send, _bce_tls_bio_recv, NULL);
+    return BCE_OK;
+}
+
+/* Sets up TLS on a connection before its TCP connect. */
 static int _bce_tls_attach(_bce_conn_t *c, const _bce_url_t *u) {
     _bce_tls_conn_t *t;
     int r = _bce_tls_cfg_init(c->tls_cfg, c->tls_ca_file, c->tls_skip_verify, c);
@@ -3358,28 +3431,51 @@ static int _bce_tls_attach(_bce_conn_t *c, const _bce_url_t *u) {
     mbedtls_ssl_init(&t->ssl);
     c->io_ctx = t;
     c->io = &_bce_tls_io;
-    if (mbedtls_ssl_setup(&t->ssl, &c->tls_cfg->conf) != 0) {
-        _bce_conn_error(c, "TLS: out of memory for a connection", NULL);
-        return BCE_ERR_NOMEM;
-    }
     t->ip_len = _bce_tls_ip_literal(u->host, t->ip);
-    /* Names go to mbedTLS (SNI and the name check). Addresses get no SNI (RFC 6066) and are
-       matched against the certificate's iPAddress names here, the same way on every mbedTLS
-       version (2.x does not match them at all; 3.x would, but would take the subject CN when
-       there is no subjectAltName); NULL is the documented way to say so. */
-    if (t->ip_len) {
-        r = mbedtls_ssl_set_hostname(&t->ssl, NULL);
-        if (!c->tls_skip_verify) mbedtls_ssl_set_verify(&t->ssl, _bce_tls_verify_ip, t);
-    } else {
-        r = mbedtls_ssl_set_hostname(&t->ssl, u->host);
-    }
-    if (r != 0) {
-        _bce_conn_error(c, "TLS: bad host name", NULL);
-        return BCE_ERR_TLS;
-    }
-    mbedtls_ssl_set_bio(&t->ssl, c, _bce_tls_bio_send, _bce_tls_bio_recv, NULL);
-    return BCE_OK;
+#ifdef _BCE_TLS12_RETRY
+    t->host = u->host;
+#endif
+    return _bce_tls_ssl_setup(c, t, &c->tls_cfg->conf, u->host);
 }
+
+#ifdef _BCE_TLS12_RETRY
+/* The TLS 1.2 retry (see _BCE_TLS12_RETRY): the failed handshake's TCP connection is closed
+   and a new one to the same address is started (the connection goes back to connecting, within
+   the same connect_timeout_ms), with a new TLS context at TLS 1.2 at most. Once per connection.
+   TLS 1.2 is negotiated with mbedTLS's default suites and verified as ever; the ServerHello
+   that said TLS 1.2 the first time was not yet authenticated, so an attacker on the path can
+   force this TLS 1.2 (never less, and never without verification) from a server that also
+   speaks TLS 1.3. */
+static int _bce_tls_retry12(_bce_conn_t *c, _bce_tls_conn_t *t) {
+    _bce_tls_cfg_t *g = c->tls_cfg;
+    _bce_socklen_t len = (_bce_socklen_t)sizeof t->peer;
+    int r;
+    memset(&t->peer, 0, sizeof t->peer);
+    if (getpeername(_BCE_SOCK(c->fd), (struct sockaddr *)&t->peer, &len) != 0) {
+        _bce_conn_error(c, "TLS: the connection failed during the handshake", NULL);
+        return BCE_ERR_CONNECT;
+    }
+    if (!g->ready12) {
+        mbedtls_ssl_config_init(&g->conf12);
+        g->ready12 = 1;
+        if ((r = _bce_tls_conf_setup(g, &g->conf12, c->tls_skip_verify, c)) != BCE_OK) return r;
+        mbedtls_ssl_conf_max_tls_version(&g->conf12, MBEDTLS_SSL_VERSION_TLS1_2);
+    }
+    mbedtls_ssl_free(&t->ssl);              /* no close_notify: the server has sent its alert */
+    mbedtls_ssl_init(&t->ssl);
+    t->tls12 = 1;
+    if ((r = _bce_tls_ssl_setup(c, t, &g->conf12, t->host)) != BCE_OK) return r;
+    _bce_close_fd(&c->fd);
+    memset(&t->peer_ai, 0, sizeof t->peer_ai);
+    t->peer_ai.ai_family = t->peer.ss_family;
+    t->peer_ai.ai_socktype = SOCK_STREAM;
+    t->peer_ai.ai_addr = (struct sockaddr *)&t->peer;
+    t->peer_ai.ai_addrlen = len;
+    c->ai_next = &t->peer_ai;               /* c->ai stays NULL: nothing of ours is freed */
+    if ((r = _bce_conn_next(c)) != BCE_OK) return r;
+    return _BCE_IO_AGAIN_WRITE;             /* connecting again: c->state, c->want set */
+}
+#endif
 #endif /* BCE_USE_MBEDTLS */
 
 /* A TLS configuration for an owner whose URL is https://, or NULL (no TLS needed or built). */
