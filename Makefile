@@ -150,22 +150,37 @@ $(BUILD)/san_test_%_mbedtls36: tests/test_%.c $(TEST_DEPS) $(MBEDTLS36)/lib/libm
 
 $(BUILD)/test_hostile_mbedtls36 $(BUILD)/san_test_hostile_mbedtls36: $(BUILD)/tls_alert_server
 
+# The embedded TLS profile: the same source built again with bench/mbedtls_small_config.h (4 KiB
+# input buffer, 1 KiB records by max_fragment_length, TLS 1.2) into $(MBEDTLS36S); test_tls runs against it too.
+MBEDTLS36S := $(BUILD)/mbedtls-3.6-small
+TLS36S_LIBS := $(MBEDTLS36S)/lib/libmbedtls.a $(MBEDTLS36S)/lib/libmbedx509.a $(MBEDTLS36S)/lib/libmbedcrypto.a
+
+$(MBEDTLS36S)/lib/libmbedtls.a: bench/mbedtls_small_config.h $(MBEDTLS36)/lib/libmbedtls.a | $(BUILD)
+	rm -rf $(MBEDTLS36S)
+	bash tests/mbedtls36.sh $(BUILD) small
+
+$(BUILD)/test_tls_mbedtls36s: tests/test_tls.c $(TEST_DEPS) $(MBEDTLS36S)/lib/libmbedtls.a | $(BUILD)
+	$(CC) $(WARN) $(CFLAGS) -I$(MBEDTLS36S)/include -I. $< -o $@ -lpthread $(TLS36S_LIBS)
+
 # The TLS tests against mbedTLS 3.6 (part of test-all; the 2.28 run is `unit`'s): the header
 # compiled against 3.6 with gcc, clang and g++ and the strict warnings; test_tls (each
 # verification outcome, both peers) in TLS 1.3 and again with the peers capped at TLS 1.2
 # (TEST_TLS_MAX=1.2), test_config and test_hostile: plainly, under ASan + UBSan, and test_tls
 # under valgrind.
-tls36: $(TLS36_BIN) $(TLS36_SAN_BIN) $(BUILD)/cc_impl.c $(NODE_DEPS)
+tls36: $(TLS36_BIN) $(TLS36_SAN_BIN) $(BUILD)/test_tls_mbedtls36s $(BUILD)/cc_impl.c $(NODE_DEPS)
 	@echo "== mbedTLS $$(cat $(MBEDTLS36)/VERSION): compile checks"
 	$(CC) $(WARN) -DBCE_USE_MBEDTLS -I$(MBEDTLS36)/include -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_tls36_gcc.o
 	$(CLANG) $(WARN) -DBCE_USE_MBEDTLS -I$(MBEDTLS36)/include -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_tls36_clang.o
 	$(CXX) $(CXXWARN) -DBCE_USE_MBEDTLS -x c++ -I$(MBEDTLS36)/include -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_tls36_cxx.o
+	$(CLANG) $(WARN) -DBCE_USE_MBEDTLS -I$(MBEDTLS36S)/include -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_tls36s_clang.o
+	$(CXX) $(CXXWARN) -DBCE_USE_MBEDTLS -x c++ -I$(MBEDTLS36S)/include -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_tls36s_cxx.o
 	@for t in $(TLS36_BIN); do echo "== $$t"; $$t || exit 1; done
 	@echo "== $(BUILD)/test_tls_mbedtls36 (TLS 1.2)"; TEST_TLS_MAX=1.2 $(BUILD)/test_tls_mbedtls36
 	@for t in $(TLS36_SAN_BIN); do echo "== $$t (ASan+UBSan)"; $$t || exit 1; done
 	@echo "== $(BUILD)/san_test_tls_mbedtls36 (TLS 1.2, ASan+UBSan)"; TEST_TLS_MAX=1.2 $(BUILD)/san_test_tls_mbedtls36
 	@echo "== $(BUILD)/test_tls_mbedtls36 (valgrind)"; $(VALGRIND) $(BUILD)/test_tls_mbedtls36
 	@echo "== $(BUILD)/test_tls_mbedtls36 (TLS 1.2, valgrind)"; TEST_TLS_MAX=1.2 $(VALGRIND) $(BUILD)/test_tls_mbedtls36
+	@echo "== $(BUILD)/test_tls_mbedtls36s (the embedded TLS profile: 1 KiB records by max_fragment_length, TLS 1.2)"; $(BUILD)/test_tls_mbedtls36s
 
 # the command-line listener
 cli: $(BUILD)/bitcart-listen
@@ -422,9 +437,13 @@ $(BUILD)/bench_embedded: bench/embedded.c bench/bench_util.h $(HDR) tests/daemon
 $(BUILD)/bench_embedded_small: bench/embedded.c bench/bench_util.h $(HDR) tests/daemon.h | $(BUILD)
 	$(CC) -std=gnu99 -O2 -g -Wall -Wextra -DEMBEDDED_SMALL -I. $< -o $@ -lmbedtls -lmbedx509 -lmbedcrypto
 
+# the embedded profile on the embedded TLS profile's mbedTLS 3.6 (bench/mbedtls_small_config.h)
+$(BUILD)/bench_embedded_tls36s: bench/embedded.c bench/bench_util.h $(HDR) tests/daemon.h $(MBEDTLS36S)/lib/libmbedtls.a | $(BUILD)
+	$(CC) -std=gnu99 -O2 -g -Wall -Wextra -DEMBEDDED_SMALL -I$(MBEDTLS36S)/include -I. $< -o $@ $(TLS36S_LIBS)
+
 # One table of issue 7's goals (bench/run.sh; logs in $(BUILD)/bench/). Not part of `make test`.
 bench: $(BUILD)/bench_dispatch $(BUILD)/bench_dispatch_cpp $(BUILD)/bench_polling $(BUILD)/bench_tls_memory $(BUILD)/bench_ws \
-       $(BUILD)/bench_embedded $(BUILD)/bench_embedded_small $(BUILD)/fake_daemon $(BUILD)/min_listener \
+       $(BUILD)/bench_embedded $(BUILD)/bench_embedded_small $(BUILD)/bench_embedded_tls36s $(BUILD)/fake_daemon $(BUILD)/min_listener \
        $(BUILD)/bitcart-listen $(BUILD)/bench_scale
 	@bash tests/make_certs.sh $(BUILD)/certs > /dev/null
 	@if echo '#include <simdjson.h>' | $(CXX) -std=c++17 -E -x c++ - > /dev/null 2>&1; then \

@@ -342,9 +342,18 @@
    after its last coin and manager are destroyed.
    Memory, measured with mbedTLS 2.28 defaults by bench/tls_memory.c (make bench): a TLS configuration with its CA chain is about 70 KiB per coin (per currency for
    a manager), and each TLS connection about 60 KiB, mostly the two 16 KiB record buffers.
-   Embedded builds shrink those with mbedTLS's own MBEDTLS_SSL_IN_CONTENT_LEN and
-   MBEDTLS_SSL_OUT_CONTENT_LEN (the daemon's messages are small, but the server must then keep
-   its records that small too, e.g. through the max_fragment_length extension).
+   (2.28's entropy context alone is 37 KiB; 3.6's is 0.8 KiB.) Embedded builds shrink the
+   record buffers with mbedTLS's own MBEDTLS_SSL_IN_CONTENT_LEN and MBEDTLS_SSL_OUT_CONTENT_LEN:
+   when either is below 16384 this library asks the server for records that fit the smaller
+   one (the max_fragment_length extension, 512 to 4096 bytes; OpenSSL servers honour it), so
+   that nothing larger arrives. mbedTLS sends it in TLS 1.2 only, so such a build leaves
+   MBEDTLS_SSL_PROTO_TLS1_3 out. The embedded TLS profile, bench/mbedtls_small_config.h
+   (MBEDTLS_SSL_IN_CONTENT_LEN 4096, since the server's whole certificate chain must fit in the
+   input buffer; MBEDTLS_SSL_OUT_CONTENT_LEN 1024, so 1 KiB records; and
+   MBEDTLS_SSL_VARIABLE_BUFFER_LENGTH, which shrinks both buffers to 1 KiB after the
+   handshake): one wss:// coin in the embedded profile (see PERFORMANCE AND EMBEDDED USE), websocket and its https
+   catch-up call with one CA certificate, peaks at 43,684 bytes of heap on mbedTLS 3.6.6,
+   library and mbedTLS together, x86-64 (make bench; mbedTLS's own share 27,687 bytes).
 
    RECONNECTS, CATCH-UP AND WHAT IS DELIVERED
    ------------------------------------------
@@ -435,7 +444,8 @@
    process heap peaks near 200 KiB (160 KiB with the profile), most of it mbedTLS's 16 KiB
    record buffers and the CA chain, and peak RSS is about 1 MiB above the bare program; shrink
    it with MBEDTLS_SSL_IN_CONTENT_LEN / MBEDTLS_SSL_OUT_CONTENT_LEN (see TLS) and a CA file
-   holding only the daemon's CA (tls.ca_file).
+   holding only the daemon's CA (tls.ca_file): the embedded TLS profile on mbedTLS 3.6 peaks at
+   43,684 bytes, library and mbedTLS together.
    The embedded profile: compile with -DBCE_WS_RECV_BYTES=4096 -DBCE_RPC_RECV_STEP=4096 (add
    -DBCE_NO_DNS -DBCE_NO_STDIO for the smallest binary) and set
        desc.limits.max_json_tokens = 1024;    desc.limits.max_header_bytes = 4096;
@@ -3168,6 +3178,21 @@ static int _bce_tls_conf_setup(_bce_tls_cfg_t *t, mbedtls_ssl_config *conf, int 
         return BCE_ERR_TLS;
     }
     mbedtls_ssl_conf_rng(conf, mbedtls_ctr_drbg_random, &t->drbg);
+#if defined(MBEDTLS_SSL_MAX_FRAGMENT_LENGTH) && defined(MBEDTLS_SSL_IN_CONTENT_LEN) && \
+    defined(MBEDTLS_SSL_OUT_CONTENT_LEN) && (MBEDTLS_SSL_IN_CONTENT_LEN < 16384 || MBEDTLS_SSL_OUT_CONTENT_LEN < 16384)
+    /* an mbedTLS built with small record buffers: ask the server for records that fit them
+       (max_fragment_length, RFC 6066, one size for both directions, so the smaller buffer's;
+       TLS 1.2 only: mbedTLS's TLS 1.3 client does not send it) */
+#define _BCE_TLS_FRAG (MBEDTLS_SSL_IN_CONTENT_LEN < MBEDTLS_SSL_OUT_CONTENT_LEN ? MBEDTLS_SSL_IN_CONTENT_LEN : MBEDTLS_SSL_OUT_CONTENT_LEN)
+    if (mbedtls_ssl_conf_max_frag_len(conf, _BCE_TLS_FRAG >= 4096 ? MBEDTLS_SSL_MAX_FRAG_LEN_4096
+                                            : _BCE_TLS_FRAG >= 2048 ? MBEDTLS_SSL_MAX_FRAG_LEN_2048
+                                            : _BCE_TLS_FRAG >= 1024 ? MBEDTLS_SSL_MAX_FRAG_LEN_1024
+                                            : MBEDTLS_SSL_MAX_FRAG_LEN_512) != 0) {
+        _bce_conn_error(c, "TLS: cannot set max_fragment_length", NULL);
+        return BCE_ERR_TLS;
+    }
+#undef _BCE_TLS_FRAG
+#endif
     if (skip_verify) {
         mbedtls_ssl_conf_authmode(conf, MBEDTLS_SSL_VERIFY_NONE);
         return BCE_OK;

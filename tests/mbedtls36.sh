@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# tests/mbedtls36.sh [BUILD_DIR]: mbedTLS 3.6 LTS, built once into BUILD_DIR/mbedtls-3.6 (include/
-# and lib/ with the three static libraries) for the second run of the TLS tests. Debian 12 has
+# tests/mbedtls36.sh [BUILD_DIR [small]]: mbedTLS 3.6 LTS, built once into BUILD_DIR/mbedtls-3.6
+# (include/ and lib/ with the three static libraries) for the second run of the TLS tests; with
+# "small", a second build of the same source into BUILD_DIR/mbedtls-3.6-small with
+# bench/mbedtls_small_config.h appended to its configuration (the embedded TLS profile). Debian 12 has
 # only mbedTLS 2.28, so the source comes from the next Debian release's source package, fetched
 # with the ordinary `apt-get source` from the same archive the machine's apt already uses: a
 # deb-src entry (source only, so no binary package of that release can ever be installed through
@@ -13,9 +15,11 @@
 set -euo pipefail
 
 BUILD=${1:-${BUILD_DIR:-build}}
+FLAVOUR=${2:-}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
 NEXT=trixie                 # the Debian release after 12 (bookworm), whose mbedtls is 3.6 LTS
 WANT=3.6                    # the upstream series we insist on
-OUT=$BUILD/mbedtls-3.6
+OUT=$BUILD/mbedtls-3.6${FLAVOUR:+-$FLAVOUR}
 SRC=$BUILD/mbedtls-3.6-src
 LIST=/etc/apt/sources.list.d/bitcart-events-mbedtls36.sources
 
@@ -90,6 +94,15 @@ fi
 # ---- build (once): static libraries, -O2, no tests, no programs --------------------------------
 dir=$(srcdir)
 ver=${dir##*/mbedtls-}
+if [ "$FLAVOUR" = small ]; then     # a copy of the tree, our settings after mbedTLS's defaults
+    rm -rf "$SRC/small"; mkdir -p "$SRC/small"
+    cp -R "$dir" "$SRC/small/"
+    dir=$SRC/small/${dir##*/}
+    { echo; echo "/* ---- appended by tests/mbedtls36.sh: bench/mbedtls_small_config.h ---- */"
+      cat "$ROOT/bench/mbedtls_small_config.h"; } >> "$dir/include/mbedtls/mbedtls_config.h"
+    make -s -C "$dir/library" clean >/dev/null     # the copy came with the default build's objects
+    ver="$ver small"
+fi
 t0=$(date +%s)
 say "building mbedTLS $ver (static, -O2) from $dir"
 make -s -C "$dir/library" -j2 CC="${CC:-cc}" CFLAGS="-O2" libmbedcrypto.a libmbedx509.a libmbedtls.a >/dev/null
