@@ -167,7 +167,14 @@ $(BUILD)/test_tls_mbedtls36s: tests/test_tls.c $(TEST_DEPS) $(MBEDTLS36S)/lib/li
 # verification outcome, both peers) in TLS 1.3 and again with the peers capped at TLS 1.2
 # (TEST_TLS_MAX=1.2), test_config and test_hostile: plainly, under ASan + UBSan, and test_tls
 # under valgrind.
-tls36: $(TLS36_BIN) $(TLS36_SAN_BIN) $(BUILD)/test_tls_mbedtls36s $(BUILD)/cc_impl.c $(NODE_DEPS)
+# fuzz_cert (the iPAddress check on mbedTLS's parse of a certificate) against 3.6 as well: the
+# seed corpus and the regressions, then 5 s of fuzzing on a copy of them
+$(BUILD)/fuzz/fuzz_cert_mbedtls36: tests/fuzz/fuzz_cert.c tests/fuzz/fuzz_common.h $(HDR) $(MBEDTLS36)/lib/libmbedtls.a | $(BUILD)
+	@mkdir -p $(BUILD)/fuzz
+	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -Wall -Wextra \
+	    -I$(MBEDTLS36)/include -I. $< -o $@ $(TLS36_LIBS)
+
+tls36: $(TLS36_BIN) $(TLS36_SAN_BIN) $(BUILD)/test_tls_mbedtls36s $(BUILD)/fuzz/fuzz_cert_mbedtls36 $(BUILD)/cc_impl.c $(NODE_DEPS)
 	@echo "== mbedTLS $$(cat $(MBEDTLS36)/VERSION): compile checks"
 	$(CC) $(WARN) -DBCE_USE_MBEDTLS -I$(MBEDTLS36)/include -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_tls36_gcc.o
 	$(CLANG) $(WARN) -DBCE_USE_MBEDTLS -I$(MBEDTLS36)/include -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_tls36_clang.o
@@ -181,6 +188,13 @@ tls36: $(TLS36_BIN) $(TLS36_SAN_BIN) $(BUILD)/test_tls_mbedtls36s $(BUILD)/cc_im
 	@echo "== $(BUILD)/test_tls_mbedtls36 (valgrind)"; $(VALGRIND) $(BUILD)/test_tls_mbedtls36
 	@echo "== $(BUILD)/test_tls_mbedtls36 (TLS 1.2, valgrind)"; TEST_TLS_MAX=1.2 $(VALGRIND) $(BUILD)/test_tls_mbedtls36
 	@echo "== $(BUILD)/test_tls_mbedtls36s (the embedded TLS profile: 1 KiB records by max_fragment_length, TLS 1.2)"; $(BUILD)/test_tls_mbedtls36s
+	@echo "== $(BUILD)/fuzz/fuzz_cert_mbedtls36 (the corpora, then 5 s)"; \
+	 c=$(BUILD)/fuzz/corpus-cert36; rm -rf $$c $(BUILD)/fuzz/artifacts-cert36; mkdir -p $$c $(BUILD)/fuzz/artifacts-cert36; \
+	 for d in tests/fuzz/corpus/cert tests/fuzz/regressions/cert; do [ -d $$d ] && find $$d -maxdepth 1 -type f ! -name '.*' -exec cp {} $$c/ \; ; done; \
+	 if $(BUILD)/fuzz/fuzz_cert_mbedtls36 -max_total_time=5 -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
+	        -artifact_prefix=$(BUILD)/fuzz/artifacts-cert36/ $$c > $(BUILD)/fuzz/fuzz_cert_mbedtls36.log 2>&1; \
+	 then echo "fuzz_cert_mbedtls36: 1 passed, 0 failed"; \
+	 else tail -20 $(BUILD)/fuzz/fuzz_cert_mbedtls36.log; echo "fuzz_cert_mbedtls36: 0 passed, 1 failed"; exit 1; fi
 
 # the command-line listener
 cli: $(BUILD)/bitcart-listen
