@@ -371,9 +371,15 @@ symbols:
 # 32-bit: gcc-multilib (gcc -m32) conflicts with gcc-s390x-linux-gnu on Debian 12, so the
 # i686-linux-gnu cross compiler builds static binaries, run natively when the kernel allows,
 # else under qemu-i386. s390x runs under qemu-s390x. Windows: mingw-w64, run under wine with
-# its prefix in $(BUILD)/port/wine. About 90 s (a new wine prefix adds about 6 s).
-portability: $(BUILD)/fake_daemon
+# its prefix in $(BUILD)/port/wine; with TLS too (tests/test_win_tls.c, mbedTLS 3.6 built with
+# mingw-w64, against aiohttp TLS daemons). About 90 s (a new wine prefix adds about 6 s).
+portability: $(BUILD)/fake_daemon $(BUILD)/mbedtls-3.6-mingw/lib/libmbedtls.a
 	BUILD_DIR=$(BUILD) bash tests/portability.sh
+
+# Windows TLS (tests/test_win_tls.c under wine): mbedTLS 3.6 built with mingw-w64
+$(BUILD)/mbedtls-3.6-mingw/lib/libmbedtls.a: $(MBEDTLS36)/lib/libmbedtls.a | $(BUILD)
+	rm -rf $(BUILD)/mbedtls-3.6-mingw
+	bash tests/mbedtls36.sh $(BUILD) mingw
 
 # performance checks: the portable scanners, the size knobs, the minimal static listener.
 # test_json again with BCE_NO_SIMD (the word-at-a-time scanners SSE2 builds skip), plain and

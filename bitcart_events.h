@@ -162,8 +162,11 @@
    does; in your loop, bce_coin_timeout_ms still ends such a connect after
    connect_timeout_ms). bce_stop wakes a waiting step through a connected pair of loopback
    sockets instead of a pipe (safe from another thread or a console control handler);
-   RtlGenRandom seeds the masking keys. TLS is not available on Windows yet: BCE_USE_MBEDTLS
-   stops the build with #error.
+   RtlGenRandom seeds the masking keys. TLS (BCE_USE_MBEDTLS): link mbedTLS built for Windows
+   and -lcrypt32 -lbcrypt besides -lws2_32 (MSVC: #pragma comment); without tls.ca_file and
+   SSL_CERT_FILE the trusted CAs are the system's ROOT certificate store, and mbedTLS draws its
+   entropy from BCryptGenRandom. Run here: mbedTLS 3.6 built with mingw-w64, the x86_64 build
+   under wine against aiohttp TLS daemons (tests/test_win_tls.c, make portability).
 
    DESC FIELDS AND DEFAULTS (zero means default everywhere)
    ---------------------------------------------------------
@@ -314,7 +317,8 @@
    and again on the certificate the handshake kept (mbedTLS 3.6.0 skips a connection's verify
    callback in TLS 1.3). That needs MBEDTLS_SSL_KEEP_PEER_CERTIFICATE, on in mbedTLS's default
    configuration; without it an IP-literal host fails with BCE_ERR_TLS and says why.
-   Trusted CAs: tls.ca_file, else the file named by $SSL_CERT_FILE, else the first readable of
+   Trusted CAs: tls.ca_file, else the file named by $SSL_CERT_FILE, else (Windows) the
+   system's ROOT certificate store, or (elsewhere) the first readable of
    /etc/ssl/certs/ca-certificates.crt (Debian, Ubuntu, Alpine with ca-certificates),
    /etc/pki/tls/certs/ca-bundle.crt and /etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem
    (Fedora, RHEL), /etc/ssl/cert.pem (Alpine, macOS with a bundle there, BSDs) and
@@ -1039,7 +1043,11 @@ BCE_API int  bce_manager_step(bce_manager_t *m, int timeout_ms);
 #pragma comment(lib, "advapi32")
 #endif
 #ifdef BCE_USE_MBEDTLS
-#error "bitcart_events.h: BCE_USE_MBEDTLS is not supported on Windows (see PORTABILITY)"
+#include <wincrypt.h>       /* the ROOT certificate store (link crypt32; mbedTLS needs bcrypt) */
+#ifdef _MSC_VER
+#pragma comment(lib, "crypt32")
+#pragma comment(lib, "bcrypt")
+#endif
 #endif
 #define _BCE_SOCK(fd) ((SOCKET)(intptr_t)(fd))
 struct _bce_pollfd { int fd; short events; short revents; };
@@ -3163,12 +3171,28 @@ typedef struct _bce_tls_conn_t {
 #endif
 } _bce_tls_conn_t;
 
+#ifdef _WIN32
+/* Windows: the trusted roots are the system's ROOT certificate store. Certificates mbedTLS
+   cannot parse are skipped. 1 when at least one was taken. */
+static int _bce_tls_windows_roots(mbedtls_x509_crt *ca) {
+    HCERTSTORE store = CertOpenSystemStoreA(0, "ROOT");
+    PCCERT_CONTEXT cert = NULL;
+    int n = 0;
+    if (!store) return 0;
+    while ((cert = CertEnumCertificatesInStore(store, cert)) != NULL)
+        if ((cert->dwCertEncodingType & X509_ASN_ENCODING) &&
+            mbedtls_x509_crt_parse_der(ca, cert->pbCertEncoded, cert->cbCertEncoded) == 0) n++;
+    CertCloseStore(store, 0);
+    return n > 0;
+}
+#else
 /* The usual system CA bundles: Debian/Ubuntu, Fedora/RHEL, Alpine/macOS (cert.pem), openSUSE. */
 static const char *const _bce_ca_paths[] = {
     "/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt",
     "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem", "/etc/ssl/cert.pem", "/etc/ssl/ca-bundle.pem",
     NULL
 };
+#endif
 
 /* A client configuration on the owner's random generator and (unless skip_verify) CA chain. */
 static int _bce_tls_conf_setup(_bce_tls_cfg_t *t, mbedtls_ssl_config *conf, int skip_verify, _bce_conn_t *c) {
@@ -3229,14 +3253,25 @@ static int _bce_tls_cfg_init(_bce_tls_cfg_t *t, const char *ca_file, int skip_ve
         }
     } else {
         const char *env = getenv("SSL_CERT_FILE");
-        int k, loaded = 0;
+        int loaded = 0;
         if (env && *env && mbedtls_x509_crt_parse_file(&t->ca, env) >= 0) loaded = 1;
-        for (k = 0; !loaded && _bce_ca_paths[k]; k++)
-            if (access(_bce_ca_paths[k], R_OK) == 0 && mbedtls_x509_crt_parse_file(&t->ca, _bce_ca_paths[k]) >= 0) loaded = 1;
+#ifdef _WIN32
+        if (!loaded) loaded = _bce_tls_windows_roots(&t->ca);
+        if (!loaded) {
+            _bce_conn_error(c, "TLS: no CA bundle found (the Windows ROOT store gave no certificate; set tls.ca_file, or SSL_CERT_FILE)", NULL);
+            return BCE_ERR_TLS;
+        }
+#else
+        {
+            int k;
+            for (k = 0; !loaded && _bce_ca_paths[k]; k++)
+                if (access(_bce_ca_paths[k], R_OK) == 0 && mbedtls_x509_crt_parse_file(&t->ca, _bce_ca_paths[k]) >= 0) loaded = 1;
+        }
         if (!loaded) {
             _bce_conn_error(c, "TLS: no CA bundle found (set tls.ca_file, or SSL_CERT_FILE)", NULL);
             return BCE_ERR_TLS;
         }
+#endif
     }
     return _bce_tls_conf_setup(t, &t->conf, 0, c);
 }
@@ -3257,10 +3292,12 @@ static void _bce_tls_cfg_free(_bce_tls_cfg_t *t) {
 static int _bce_tls_bio_send(void *ctx, const unsigned char *buf, size_t len) {
     _bce_conn_t *c = (_bce_conn_t *)ctx;
     for (;;) {
-        ssize_t n = send(c->fd, buf, len, _BCE_SEND_FLAGS);
+        _bce_ssize_t n = send(_BCE_SOCK(c->fd), (const char *)buf, _BCE_IO_LEN(len), _BCE_SEND_FLAGS);
+        int e;
         if (n >= 0) return (int)n;
-        if (errno == EINTR) continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK) return MBEDTLS_ERR_SSL_WANT_WRITE;
+        e = _bce_sock_errno();
+        if (_BCE_SOCK_INTR(e)) continue;
+        if (_BCE_SOCK_AGAIN(e)) return MBEDTLS_ERR_SSL_WANT_WRITE;
         return MBEDTLS_ERR_NET_SEND_FAILED;
     }
 }
@@ -3278,14 +3315,16 @@ static int _bce_tls_bio_recv(void *ctx, unsigned char *buf, size_t len) {
     }
     if (len > c->rx_budget) len = c->rx_budget;
     for (;;) {
-        ssize_t n = recv(c->fd, buf, len, 0);
+        _bce_ssize_t n = recv(_BCE_SOCK(c->fd), (char *)buf, _BCE_IO_LEN(len), 0);
+        int e;
         if (n >= 0) {
             size_t cost = (size_t)n < 1024 ? 1024 : (size_t)n;
             c->rx_budget -= cost < c->rx_budget ? cost : c->rx_budget;
             return (int)n;
         }
-        if (errno == EINTR) continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK) return MBEDTLS_ERR_SSL_WANT_READ;
+        e = _bce_sock_errno();
+        if (_BCE_SOCK_INTR(e)) continue;
+        if (_BCE_SOCK_AGAIN(e)) return MBEDTLS_ERR_SSL_WANT_READ;
         return MBEDTLS_ERR_NET_RECV_FAILED;
     }
 }
@@ -3495,7 +3534,7 @@ static int _bce_tls_retry12(_bce_conn_t *c, _bce_tls_conn_t *t) {
     t->peer_ai.ai_family = t->peer.ss_family;
     t->peer_ai.ai_socktype = SOCK_STREAM;
     t->peer_ai.ai_addr = (struct sockaddr *)&t->peer;
-    t->peer_ai.ai_addrlen = len;
+    t->peer_ai.ai_addrlen = t->peer.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
     c->ai_next = &t->peer_ai;               /* c->ai stays NULL: nothing of ours is freed */
     if ((r = _bce_conn_next(c)) != BCE_OK) return r;
     return _BCE_IO_AGAIN_WRITE;             /* connecting again: c->state, c->want set */

@@ -2,7 +2,8 @@
 # tests/mbedtls36.sh [BUILD_DIR [small]]: mbedTLS 3.6 LTS, built once into BUILD_DIR/mbedtls-3.6
 # (include/ and lib/ with the three static libraries) for the second run of the TLS tests; with
 # "small", a second build of the same source into BUILD_DIR/mbedtls-3.6-small with
-# bench/mbedtls_small_config.h appended to its configuration (the embedded TLS profile). Debian 12 has
+# bench/mbedtls_small_config.h appended to its configuration (the embedded TLS profile); with
+# "mingw", a Windows build of the same source with mingw-w64 into BUILD_DIR/mbedtls-3.6-mingw. Debian 12 has
 # only mbedTLS 2.28, so the source comes from the next Debian release's source package, fetched
 # with the ordinary `apt-get source` from the same archive the machine's apt already uses: a
 # deb-src entry (source only, so no binary package of that release can ever be installed through
@@ -103,9 +104,18 @@ if [ "$FLAVOUR" = small ]; then     # a copy of the tree, our settings after mbe
     make -s -C "$dir/library" clean >/dev/null     # the copy came with the default build's objects
     ver="$ver small"
 fi
+MAKEVARS=(CC="${CC:-cc}")
+if [ "$FLAVOUR" = mingw ]; then     # a copy of the tree built with mingw-w64
+    rm -rf "$SRC/mingw"; mkdir -p "$SRC/mingw"
+    cp -R "$dir" "$SRC/mingw/"
+    dir=$SRC/mingw/${dir##*/}
+    make -s -C "$dir/library" clean >/dev/null
+    MAKEVARS=(CC=x86_64-w64-mingw32-gcc AR=x86_64-w64-mingw32-ar WINDOWS_BUILD=1)
+    ver="$ver mingw"
+fi
 t0=$(date +%s)
 say "building mbedTLS $ver (static, -O2) from $dir"
-make -s -C "$dir/library" -j2 CC="${CC:-cc}" CFLAGS="-O2" libmbedcrypto.a libmbedx509.a libmbedtls.a >/dev/null
+make -s -C "$dir/library" -j2 "${MAKEVARS[@]}" CFLAGS="-O2" libmbedcrypto.a libmbedx509.a libmbedtls.a >/dev/null
 rm -rf "$OUT.tmp"; mkdir -p "$OUT.tmp/lib"
 cp -R "$dir/include" "$OUT.tmp/include"
 cp "$dir/library/libmbedcrypto.a" "$dir/library/libmbedx509.a" "$dir/library/libmbedtls.a" "$OUT.tmp/lib/"
