@@ -62,7 +62,7 @@ EXAMPLES := $(addprefix $(BUILD)/example_,$(EXAMPLE_NAMES))
 .DEFAULT_GOAL := all
 .PHONY: help all cli examples-build demo clean fast test-fast unit test-net daemons examples \
         test-cli test-spool test-lwip embedded deps test test-all compile-checks sanitize sanitize-m32 valgrind check \
-        static symbols fuzz fuzz-short fuzz-replay portability perf-checks soak bench install uninstall test-cmake
+        static symbols fuzz fuzz-short fuzz-replay portability perf-checks soak bench install uninstall test-cmake tls36
 
 help:
 	@echo 'build'
@@ -75,6 +75,7 @@ help:
 	@echo 'network tests (against fake daemons and hostile peers on 127.0.0.1)'
 	@echo '  make unit         every C test: the fast ones, then the network ones'
 	@echo '  make test-net     the network C tests only'
+	@echo '  make tls36        the TLS tests again against mbedTLS 3.6 (fetched and built once into $(BUILD)/mbedtls-3.6)'
 	@echo '  make daemons      the fake daemons themselves, checked by an independent client'
 	@echo '  make examples     the examples against the C fake daemon, plainly and under valgrind'
 	@echo '  make test-cli     bitcart-listen against both fake daemons; install into a DESTDIR'
@@ -128,6 +129,73 @@ $(BUILD)/tls_alert_server: tests/tls_alert_server.c | $(BUILD)
 	$(CC) $(WARN) -D_POSIX_C_SOURCE=200809L -O2 -g $< -o $@ $(TLS_LIBS)
 
 $(BUILD)/test_hostile $(BUILD)/san_test_hostile: $(BUILD)/tls_alert_server
+
+# mbedTLS 3.6 LTS: Debian 12 ships only 2.28, so tests/mbedtls36.sh fetches Debian 13's source
+# package (apt-get source, once, as root) and builds its static libraries into $(MBEDTLS36)
+# (about 15 s, once; later runs say "cached"). The TLS tests (TLS_UNIT) are built a second time
+# against it as $(BUILD)/test_NAME_mbedtls36 (san_ too) and run by `make tls36`. Their peers
+# (aiohttp, stunnel, tls_alert_server) are the same as for the 2.28 run.
+MBEDTLS36 := $(BUILD)/mbedtls-3.6
+TLS36_LIBS := $(MBEDTLS36)/lib/libmbedtls.a $(MBEDTLS36)/lib/libmbedx509.a $(MBEDTLS36)/lib/libmbedcrypto.a
+TLS36_BIN := $(addprefix $(BUILD)/,$(addsuffix _mbedtls36,$(TLS_UNIT)))
+TLS36_SAN_BIN := $(addprefix $(BUILD)/san_,$(addsuffix _mbedtls36,$(TLS_UNIT)))
+
+$(MBEDTLS36)/lib/libmbedtls.a: | $(BUILD)
+	bash tests/mbedtls36.sh $(BUILD)
+
+$(BUILD)/test_%_mbedtls36: tests/test_%.c $(TEST_DEPS) $(MBEDTLS36)/lib/libmbedtls.a | $(BUILD)
+	$(CC) $(WARN) $(CFLAGS) -I$(MBEDTLS36)/include -I. $< -o $@ -lpthread $(TLS36_LIBS)
+
+$(BUILD)/san_test_%_mbedtls36: tests/test_%.c $(TEST_DEPS) $(MBEDTLS36)/lib/libmbedtls.a | $(BUILD)
+	$(CLANG) $(WARN) -O1 -g $(SAN) -I$(MBEDTLS36)/include -I. $< -o $@ -lpthread $(TLS36_LIBS)
+
+$(BUILD)/test_hostile_mbedtls36 $(BUILD)/san_test_hostile_mbedtls36: $(BUILD)/tls_alert_server
+
+# The embedded TLS profile: the same source built again with bench/mbedtls_small_config.h (4 KiB
+# input buffer, 1 KiB records by max_fragment_length, TLS 1.2) into $(MBEDTLS36S); test_tls runs against it too.
+MBEDTLS36S := $(BUILD)/mbedtls-3.6-small
+TLS36S_LIBS := $(MBEDTLS36S)/lib/libmbedtls.a $(MBEDTLS36S)/lib/libmbedx509.a $(MBEDTLS36S)/lib/libmbedcrypto.a
+
+$(MBEDTLS36S)/lib/libmbedtls.a: bench/mbedtls_small_config.h $(MBEDTLS36)/lib/libmbedtls.a | $(BUILD)
+	rm -rf $(MBEDTLS36S)
+	bash tests/mbedtls36.sh $(BUILD) small
+
+$(BUILD)/test_tls_mbedtls36s: tests/test_tls.c $(TEST_DEPS) $(MBEDTLS36S)/lib/libmbedtls.a | $(BUILD)
+	$(CC) $(WARN) $(CFLAGS) -I$(MBEDTLS36S)/include -I. $< -o $@ -lpthread $(TLS36S_LIBS)
+
+# The TLS tests against mbedTLS 3.6 (part of test-all; the 2.28 run is `unit`'s): the header
+# compiled against 3.6 with gcc, clang and g++ and the strict warnings; test_tls (each
+# verification outcome, both peers) in TLS 1.3 and again with the peers capped at TLS 1.2
+# (TEST_TLS_MAX=1.2), test_config and test_hostile: plainly, under ASan + UBSan, and test_tls
+# under valgrind.
+# fuzz_cert (the iPAddress check on mbedTLS's parse of a certificate) against 3.6 as well: the
+# seed corpus and the regressions, then 5 s of fuzzing on a copy of them
+$(BUILD)/fuzz/fuzz_cert_mbedtls36: tests/fuzz/fuzz_cert.c tests/fuzz/fuzz_common.h $(HDR) $(MBEDTLS36)/lib/libmbedtls.a | $(BUILD)
+	@mkdir -p $(BUILD)/fuzz
+	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -Wall -Wextra \
+	    -I$(MBEDTLS36)/include -I. $< -o $@ $(TLS36_LIBS)
+
+tls36: $(TLS36_BIN) $(TLS36_SAN_BIN) $(BUILD)/test_tls_mbedtls36s $(BUILD)/fuzz/fuzz_cert_mbedtls36 $(BUILD)/cc_impl.c $(NODE_DEPS)
+	@echo "== mbedTLS $$(cat $(MBEDTLS36)/VERSION): compile checks"
+	$(CC) $(WARN) -DBCE_USE_MBEDTLS -I$(MBEDTLS36)/include -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_tls36_gcc.o
+	$(CLANG) $(WARN) -DBCE_USE_MBEDTLS -I$(MBEDTLS36)/include -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_tls36_clang.o
+	$(CXX) $(CXXWARN) -DBCE_USE_MBEDTLS -x c++ -I$(MBEDTLS36)/include -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_tls36_cxx.o
+	$(CLANG) $(WARN) -DBCE_USE_MBEDTLS -I$(MBEDTLS36S)/include -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_tls36s_clang.o
+	$(CXX) $(CXXWARN) -DBCE_USE_MBEDTLS -x c++ -I$(MBEDTLS36S)/include -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_tls36s_cxx.o
+	@for t in $(TLS36_BIN); do echo "== $$t"; $$t || exit 1; done
+	@echo "== $(BUILD)/test_tls_mbedtls36 (TLS 1.2)"; TEST_TLS_MAX=1.2 $(BUILD)/test_tls_mbedtls36
+	@for t in $(TLS36_SAN_BIN); do echo "== $$t (ASan+UBSan)"; $$t || exit 1; done
+	@echo "== $(BUILD)/san_test_tls_mbedtls36 (TLS 1.2, ASan+UBSan)"; TEST_TLS_MAX=1.2 $(BUILD)/san_test_tls_mbedtls36
+	@echo "== $(BUILD)/test_tls_mbedtls36 (valgrind)"; $(VALGRIND) $(BUILD)/test_tls_mbedtls36
+	@echo "== $(BUILD)/test_tls_mbedtls36 (TLS 1.2, valgrind)"; TEST_TLS_MAX=1.2 $(VALGRIND) $(BUILD)/test_tls_mbedtls36
+	@echo "== $(BUILD)/test_tls_mbedtls36s (the embedded TLS profile: 1 KiB records by max_fragment_length, TLS 1.2)"; $(BUILD)/test_tls_mbedtls36s
+	@echo "== $(BUILD)/fuzz/fuzz_cert_mbedtls36 (the corpora, then 5 s)"; \
+	 c=$(BUILD)/fuzz/corpus-cert36; rm -rf $$c $(BUILD)/fuzz/artifacts-cert36; mkdir -p $$c $(BUILD)/fuzz/artifacts-cert36; \
+	 for d in tests/fuzz/corpus/cert tests/fuzz/regressions/cert; do [ -d $$d ] && find $$d -maxdepth 1 -type f ! -name '.*' -exec cp {} $$c/ \; ; done; \
+	 if $(BUILD)/fuzz/fuzz_cert_mbedtls36 -max_total_time=5 -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
+	        -artifact_prefix=$(BUILD)/fuzz/artifacts-cert36/ $$c > $(BUILD)/fuzz/fuzz_cert_mbedtls36.log 2>&1; \
+	 then echo "fuzz_cert_mbedtls36: 1 passed, 0 failed"; \
+	 else tail -20 $(BUILD)/fuzz/fuzz_cert_mbedtls36.log; echo "fuzz_cert_mbedtls36: 0 passed, 1 failed"; exit 1; fi
 
 # the command-line listener
 cli: $(BUILD)/bitcart-listen
@@ -258,7 +326,7 @@ test: | $(BUILD)
 	@awk '/^([A-Za-z0-9_+\/. -]+: )?[0-9]+ passed, [0-9]+ failed$$/ { for (i = 1; i <= NF; i++) { if ($$(i+1) == "passed,") p += $$i; if ($$(i+1) == "failed") f += $$i } } \
 	     END { printf "make test: %d passed, %d failed\n", p, f; exit f > 0 }' $(BUILD)/test.log
 
-test-all: unit daemons compile-checks examples test-cli test-cmake test-spool test-lwip embedded perf-checks portability sanitize sanitize-m32 valgrind static symbols fuzz-replay fuzz-short soak
+test-all: unit tls36 daemons compile-checks examples test-cli test-cmake test-spool test-lwip embedded perf-checks portability sanitize sanitize-m32 valgrind static symbols fuzz-replay fuzz-short soak
 
 # ==== slow checks =============================================================================
 # the implementation in a translation unit of its own, compiled with each set of flags
@@ -343,9 +411,15 @@ symbols:
 # 32-bit: gcc-multilib (gcc -m32) conflicts with gcc-s390x-linux-gnu on Debian 12, so the
 # i686-linux-gnu cross compiler builds static binaries, run natively when the kernel allows,
 # else under qemu-i386. s390x runs under qemu-s390x. Windows: mingw-w64, run under wine with
-# its prefix in $(BUILD)/port/wine. About 90 s (a new wine prefix adds about 6 s).
-portability: $(BUILD)/fake_daemon
+# its prefix in $(BUILD)/port/wine; with TLS too (tests/test_win_tls.c, mbedTLS 3.6 built with
+# mingw-w64, against aiohttp TLS daemons). About 90 s (a new wine prefix adds about 6 s).
+portability: $(BUILD)/fake_daemon $(BUILD)/mbedtls-3.6-mingw/lib/libmbedtls.a
 	BUILD_DIR=$(BUILD) bash tests/portability.sh
+
+# Windows TLS (tests/test_win_tls.c under wine): mbedTLS 3.6 built with mingw-w64
+$(BUILD)/mbedtls-3.6-mingw/lib/libmbedtls.a: $(MBEDTLS36)/lib/libmbedtls.a | $(BUILD)
+	rm -rf $(BUILD)/mbedtls-3.6-mingw
+	bash tests/mbedtls36.sh $(BUILD) mingw
 
 # performance checks: the portable scanners, the size knobs, the minimal static listener.
 # test_json again with BCE_NO_SIMD (the word-at-a-time scanners SSE2 builds skip), plain and
@@ -423,9 +497,13 @@ $(BUILD)/bench_embedded: bench/embedded.c bench/bench_util.h $(HDR) tests/daemon
 $(BUILD)/bench_embedded_small: bench/embedded.c bench/bench_util.h $(HDR) tests/daemon.h | $(BUILD)
 	$(CC) -std=gnu99 -O2 -g -Wall -Wextra -DEMBEDDED_SMALL -I. $< -o $@ -lmbedtls -lmbedx509 -lmbedcrypto
 
+# the embedded profile on the embedded TLS profile's mbedTLS 3.6 (bench/mbedtls_small_config.h)
+$(BUILD)/bench_embedded_tls36s: bench/embedded.c bench/bench_util.h $(HDR) tests/daemon.h $(MBEDTLS36S)/lib/libmbedtls.a | $(BUILD)
+	$(CC) -std=gnu99 -O2 -g -Wall -Wextra -DEMBEDDED_SMALL -I$(MBEDTLS36S)/include -I. $< -o $@ $(TLS36S_LIBS)
+
 # One table of issue 7's goals (bench/run.sh; logs in $(BUILD)/bench/). Not part of `make test`.
 bench: $(BUILD)/bench_dispatch $(BUILD)/bench_dispatch_cpp $(BUILD)/bench_polling $(BUILD)/bench_tls_memory $(BUILD)/bench_ws \
-       $(BUILD)/bench_embedded $(BUILD)/bench_embedded_small $(BUILD)/fake_daemon $(BUILD)/min_listener \
+       $(BUILD)/bench_embedded $(BUILD)/bench_embedded_small $(BUILD)/bench_embedded_tls36s $(BUILD)/fake_daemon $(BUILD)/min_listener \
        $(BUILD)/bitcart-listen $(BUILD)/bench_scale
 	@$(MAKE) --no-print-directory embedded > /dev/null || echo "note: no Cortex-M4 rows (make deps installs gcc-arm-none-eabi, picolibc-arm-none-eabi, liblwip-dev)"
 	@bash tests/make_certs.sh $(BUILD)/certs > /dev/null

@@ -204,8 +204,11 @@
    does; in your loop, bce_coin_timeout_ms still ends such a connect after
    connect_timeout_ms). bce_stop wakes a waiting step through a connected pair of loopback
    sockets instead of a pipe (safe from another thread or a console control handler);
-   RtlGenRandom seeds the masking keys. TLS is not available on Windows yet: BCE_USE_MBEDTLS
-   stops the build with #error.
+   RtlGenRandom seeds the masking keys. TLS (BCE_USE_MBEDTLS): link mbedTLS built for Windows
+   and -lcrypt32 -lbcrypt besides -lws2_32 (MSVC: #pragma comment); without tls.ca_file and
+   SSL_CERT_FILE the trusted CAs are the system's ROOT certificate store, and mbedTLS draws its
+   entropy from BCryptGenRandom. Run here: mbedTLS 3.6 built with mingw-w64, the x86_64 build
+   under wine against aiohttp TLS daemons (tests/test_win_tls.c, make portability).
 
    DESC FIELDS AND DEFAULTS (zero means default everywhere)
    ---------------------------------------------------------
@@ -356,7 +359,8 @@
    and again on the certificate the handshake kept (mbedTLS 3.6.0 skips a connection's verify
    callback in TLS 1.3). That needs MBEDTLS_SSL_KEEP_PEER_CERTIFICATE, on in mbedTLS's default
    configuration; without it an IP-literal host fails with BCE_ERR_TLS and says why.
-   Trusted CAs: tls.ca_file, else the file named by $SSL_CERT_FILE, else the first readable of
+   Trusted CAs: tls.ca_file, else the file named by $SSL_CERT_FILE, else (Windows) the
+   system's ROOT certificate store, or (elsewhere) the first readable of
    /etc/ssl/certs/ca-certificates.crt (Debian, Ubuntu, Alpine with ca-certificates),
    /etc/pki/tls/certs/ca-bundle.crt and /etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem
    (Fedora, RHEL), /etc/ssl/cert.pem (Alpine, macOS with a bundle there, BSDs) and
@@ -366,15 +370,36 @@
    expired, not valid yet, no CA bundle found, cannot read tls.ca_file, handshake failed.
    The TLS handshake counts in connect_timeout_ms, runs inside the same non-blocking steps,
    and a closing connection sends close_notify.
-   Versions: built and tested here against mbedTLS 2.28 (Debian 12). The 3.x differences are
-   behind MBEDTLS_VERSION_NUMBER guards (psa_crypto_init before use, the TLS 1.3
-   new-session-ticket answer from mbedtls_ssl_read); they were checked against the 3.x headers'
-   declarations, not compiled here, since no 3.x package is available on the build machines.
+   Versions: built and tested here against mbedTLS 2.28 (Debian 12's package; TLS 1.2) and
+   3.6 LTS (3.6.6, Debian 13's source package, which `make test` fetches and builds once; TLS
+   1.3, the default of 3.6's configuration, and TLS 1.2 against peers without 1.3). The 3.x
+   differences are behind MBEDTLS_VERSION_NUMBER guards: psa_crypto_init before first use, and
+   the TLS 1.3 new-session-ticket answer from mbedtls_ssl_read (read again). mbedTLS 3.6.6
+   offers RSA-PSS signatures (for TLS 1.3) and then refuses them in a TLS 1.2 handshake, which
+   is what an OpenSSL server that speaks only TLS 1.2 sends with an RSA certificate (the
+   handshake fails with mbedTLS error -26112, "illegal parameter"); from 3.6.6 on, such a
+   handshake is retried once, on a new TCP connection to the same address within the same
+   connect_timeout_ms, at TLS 1.2 at most (where mbedTLS offers no RSA-PSS), verified as ever.
+   An attacker on the path could force that TLS 1.2 retry from a server that also speaks TLS
+   1.3 (the first ServerHello is not authenticated yet when it fails); TLS 1.2 with mbedTLS's
+   default suites and verification is still what 2.28 always uses. On 3.x, PSA crypto is
+   process-wide state that this library initialises but never frees (other code in the process
+   may use it): a program that wants a clean leak report calls mbedtls_psa_crypto_free() at exit,
+   after its last coin and manager are destroyed.
    Memory, measured with mbedTLS 2.28 defaults by bench/tls_memory.c (make bench): a TLS configuration with its CA chain is about 70 KiB per coin (per currency for
    a manager), and each TLS connection about 60 KiB, mostly the two 16 KiB record buffers.
-   Embedded builds shrink those with mbedTLS's own MBEDTLS_SSL_IN_CONTENT_LEN and
-   MBEDTLS_SSL_OUT_CONTENT_LEN (the daemon's messages are small, but the server must then keep
-   its records that small too, e.g. through the max_fragment_length extension).
+   (2.28's entropy context alone is 37 KiB; 3.6's is 0.8 KiB.) Embedded builds shrink the
+   record buffers with mbedTLS's own MBEDTLS_SSL_IN_CONTENT_LEN and MBEDTLS_SSL_OUT_CONTENT_LEN:
+   when either is below 16384 this library asks the server for records that fit the smaller
+   one (the max_fragment_length extension, 512 to 4096 bytes; OpenSSL servers honour it), so
+   that nothing larger arrives. mbedTLS sends it in TLS 1.2 only, so such a build leaves
+   MBEDTLS_SSL_PROTO_TLS1_3 out. The embedded TLS profile, bench/mbedtls_small_config.h
+   (MBEDTLS_SSL_IN_CONTENT_LEN 4096, since the server's whole certificate chain must fit in the
+   input buffer; MBEDTLS_SSL_OUT_CONTENT_LEN 1024, so 1 KiB records; and
+   MBEDTLS_SSL_VARIABLE_BUFFER_LENGTH, which shrinks both buffers to 1 KiB after the
+   handshake): one wss:// coin in the embedded profile (see PERFORMANCE AND EMBEDDED USE), websocket and its https
+   catch-up call with one CA certificate, peaks at 43,684 bytes of heap on mbedTLS 3.6.6,
+   library and mbedTLS together, x86-64 (make bench; mbedTLS's own share 27,687 bytes).
 
    RECONNECTS, CATCH-UP AND WHAT IS DELIVERED
    ------------------------------------------
@@ -465,7 +490,8 @@
    process heap peaks near 200 KiB (160 KiB with the profile), most of it mbedTLS's 16 KiB
    record buffers and the CA chain, and peak RSS is about 1 MiB above the bare program; shrink
    it with MBEDTLS_SSL_IN_CONTENT_LEN / MBEDTLS_SSL_OUT_CONTENT_LEN (see TLS) and a CA file
-   holding only the daemon's CA (tls.ca_file).
+   holding only the daemon's CA (tls.ca_file): the embedded TLS profile on mbedTLS 3.6 peaks at
+   43,684 bytes, library and mbedTLS together.
    The embedded profile: compile with -DBCE_WS_RECV_BYTES=4096 -DBCE_RPC_RECV_STEP=4096 (add
    -DBCE_NO_DNS -DBCE_NO_STDIO for the smallest binary) and set
        desc.limits.max_json_tokens = 1024;    desc.limits.max_header_bytes = 4096;
@@ -1059,7 +1085,11 @@ BCE_API int  bce_manager_step(bce_manager_t *m, int timeout_ms);
 #pragma comment(lib, "advapi32")
 #endif
 #ifdef BCE_USE_MBEDTLS
-#error "bitcart_events.h: BCE_USE_MBEDTLS is not supported on Windows (see PORTABILITY)"
+#include <wincrypt.h>       /* the ROOT certificate store (link crypt32; mbedTLS needs bcrypt) */
+#ifdef _MSC_VER
+#pragma comment(lib, "crypt32")
+#pragma comment(lib, "bcrypt")
+#endif
 #endif
 #define _BCE_SOCK(fd) ((SOCKET)(intptr_t)(fd))
 struct _bce_pollfd { int fd; short events; short revents; };
@@ -3288,26 +3318,95 @@ static short _bce_poll_events(int want) {
    wss:// connection; each connection then holds one mbedtls_ssl_context. */
 #ifdef BCE_USE_MBEDTLS
 
+/* mbedTLS 3.6.6 (Debian 13's) offers RSA-PSS signatures in its ClientHello for TLS 1.3 and
+   then refuses them when the server answers in TLS 1.2 and signs its key exchange with
+   RSA-PSS, as OpenSSL does with an RSA key ("Server used unsupported value in SigAlg
+   extension", MBEDTLS_ERR_SSL_ILLEGAL_PARAMETER): a daemon behind a TLS-1.2-only OpenSSL
+   (nginx, stunnel, Python) with an RSA certificate could never be reached. Such a handshake
+   is tried once more on a fresh TCP connection to the same address with TLS 1.2 at most,
+   where mbedTLS offers no RSA-PSS (see _bce_tls_retry12). */
+#if MBEDTLS_VERSION_NUMBER >= 0x03060600 && defined(MBEDTLS_SSL_PROTO_TLS1_2) && defined(MBEDTLS_SSL_PROTO_TLS1_3)
+#define _BCE_TLS12_RETRY 1
+#endif
+
 struct _bce_tls_cfg_t {
     mbedtls_ssl_config conf;
     mbedtls_x509_crt ca;
     mbedtls_entropy_context entropy;
     mbedtls_ctr_drbg_context drbg;
     int ready;
+#ifdef _BCE_TLS12_RETRY
+    mbedtls_ssl_config conf12;  /* the same at TLS 1.2 at most, made on first need */
+    int ready12;
+#endif
 };
 
 typedef struct _bce_tls_conn_t {
     mbedtls_ssl_context ssl;
     unsigned char ip[16];       /* the host as an IP address, when it is an IP literal: */
     size_t ip_len;              /* 4 or 16, checked against iPAddress names; 0 for a DNS name */
+#ifdef _BCE_TLS12_RETRY
+    const char *host;           /* the URL's host (the owner's, which outlives the connection) */
+    int tls12;                  /* this is the TLS 1.2 retry */
+    struct sockaddr_storage peer;   /* the address of the retry */
+    struct addrinfo peer_ai;
+#endif
 } _bce_tls_conn_t;
 
+#ifdef _WIN32
+/* Windows: the trusted roots are the system's ROOT certificate store. Certificates mbedTLS
+   cannot parse are skipped. 1 when at least one was taken. */
+static int _bce_tls_windows_roots(mbedtls_x509_crt *ca) {
+    HCERTSTORE store = CertOpenSystemStoreA(0, "ROOT");
+    PCCERT_CONTEXT cert = NULL;
+    int n = 0;
+    if (!store) return 0;
+    while ((cert = CertEnumCertificatesInStore(store, cert)) != NULL)
+        if ((cert->dwCertEncodingType & X509_ASN_ENCODING) &&
+            mbedtls_x509_crt_parse_der(ca, cert->pbCertEncoded, cert->cbCertEncoded) == 0) n++;
+    CertCloseStore(store, 0);
+    return n > 0;
+}
+#else
 /* The usual system CA bundles: Debian/Ubuntu, Fedora/RHEL, Alpine/macOS (cert.pem), openSUSE. */
 static const char *const _bce_ca_paths[] = {
     "/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt",
     "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem", "/etc/ssl/cert.pem", "/etc/ssl/ca-bundle.pem",
     NULL
 };
+#endif
+
+/* A client configuration on the owner's random generator and (unless skip_verify) CA chain. */
+static int _bce_tls_conf_setup(_bce_tls_cfg_t *t, mbedtls_ssl_config *conf, int skip_verify, _bce_conn_t *c) {
+    if (mbedtls_ssl_config_defaults(conf, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM,
+                                    MBEDTLS_SSL_PRESET_DEFAULT) != 0) {
+        _bce_conn_error(c, "TLS: cannot set up the configuration", NULL);
+        return BCE_ERR_TLS;
+    }
+    mbedtls_ssl_conf_rng(conf, mbedtls_ctr_drbg_random, &t->drbg);
+#if defined(MBEDTLS_SSL_MAX_FRAGMENT_LENGTH) && defined(MBEDTLS_SSL_IN_CONTENT_LEN) && \
+    defined(MBEDTLS_SSL_OUT_CONTENT_LEN) && (MBEDTLS_SSL_IN_CONTENT_LEN < 16384 || MBEDTLS_SSL_OUT_CONTENT_LEN < 16384)
+    /* an mbedTLS built with small record buffers: ask the server for records that fit them
+       (max_fragment_length, RFC 6066, one size for both directions, so the smaller buffer's;
+       TLS 1.2 only: mbedTLS's TLS 1.3 client does not send it) */
+#define _BCE_TLS_FRAG (MBEDTLS_SSL_IN_CONTENT_LEN < MBEDTLS_SSL_OUT_CONTENT_LEN ? MBEDTLS_SSL_IN_CONTENT_LEN : MBEDTLS_SSL_OUT_CONTENT_LEN)
+    if (mbedtls_ssl_conf_max_frag_len(conf, _BCE_TLS_FRAG >= 4096 ? MBEDTLS_SSL_MAX_FRAG_LEN_4096
+                                            : _BCE_TLS_FRAG >= 2048 ? MBEDTLS_SSL_MAX_FRAG_LEN_2048
+                                            : _BCE_TLS_FRAG >= 1024 ? MBEDTLS_SSL_MAX_FRAG_LEN_1024
+                                            : MBEDTLS_SSL_MAX_FRAG_LEN_512) != 0) {
+        _bce_conn_error(c, "TLS: cannot set max_fragment_length", NULL);
+        return BCE_ERR_TLS;
+    }
+#undef _BCE_TLS_FRAG
+#endif
+    if (skip_verify) {
+        mbedtls_ssl_conf_authmode(conf, MBEDTLS_SSL_VERIFY_NONE);
+        return BCE_OK;
+    }
+    mbedtls_ssl_conf_ca_chain(conf, &t->ca, NULL);
+    mbedtls_ssl_conf_authmode(conf, MBEDTLS_SSL_VERIFY_REQUIRED);
+    return BCE_OK;
+}
 
 static int _bce_tls_cfg_init(_bce_tls_cfg_t *t, const char *ca_file, int skip_verify, _bce_conn_t *c) {
     int r;
@@ -3327,16 +3426,7 @@ static int _bce_tls_cfg_init(_bce_tls_cfg_t *t, const char *ca_file, int skip_ve
         _bce_conn_error(c, "TLS: cannot seed the random generator", NULL);
         return BCE_ERR_TLS;
     }
-    if (mbedtls_ssl_config_defaults(&t->conf, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM,
-                                    MBEDTLS_SSL_PRESET_DEFAULT) != 0) {
-        _bce_conn_error(c, "TLS: cannot set up the configuration", NULL);
-        return BCE_ERR_TLS;
-    }
-    mbedtls_ssl_conf_rng(&t->conf, mbedtls_ctr_drbg_random, &t->drbg);
-    if (skip_verify) {
-        mbedtls_ssl_conf_authmode(&t->conf, MBEDTLS_SSL_VERIFY_NONE);
-        return BCE_OK;
-    }
+    if (skip_verify) return _bce_tls_conf_setup(t, &t->conf, 1, c);
     if (ca_file) {
         r = mbedtls_x509_crt_parse_file(&t->ca, ca_file);
         if (r < 0) {
@@ -3345,23 +3435,36 @@ static int _bce_tls_cfg_init(_bce_tls_cfg_t *t, const char *ca_file, int skip_ve
         }
     } else {
         const char *env = getenv("SSL_CERT_FILE");
-        int k, loaded = 0;
+        int loaded = 0;
         if (env && *env && mbedtls_x509_crt_parse_file(&t->ca, env) >= 0) loaded = 1;
-        for (k = 0; !loaded && _bce_ca_paths[k]; k++)
-            if (access(_bce_ca_paths[k], R_OK) == 0 && mbedtls_x509_crt_parse_file(&t->ca, _bce_ca_paths[k]) >= 0) loaded = 1;
+#ifdef _WIN32
+        if (!loaded) loaded = _bce_tls_windows_roots(&t->ca);
+        if (!loaded) {
+            _bce_conn_error(c, "TLS: no CA bundle found (the Windows ROOT store gave no certificate; set tls.ca_file, or SSL_CERT_FILE)", NULL);
+            return BCE_ERR_TLS;
+        }
+#else
+        {
+            int k;
+            for (k = 0; !loaded && _bce_ca_paths[k]; k++)
+                if (access(_bce_ca_paths[k], R_OK) == 0 && mbedtls_x509_crt_parse_file(&t->ca, _bce_ca_paths[k]) >= 0) loaded = 1;
+        }
         if (!loaded) {
             _bce_conn_error(c, "TLS: no CA bundle found (set tls.ca_file, or SSL_CERT_FILE)", NULL);
             return BCE_ERR_TLS;
         }
+#endif
     }
-    mbedtls_ssl_conf_ca_chain(&t->conf, &t->ca, NULL);
-    mbedtls_ssl_conf_authmode(&t->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
-    return BCE_OK;
+    return _bce_tls_conf_setup(t, &t->conf, 0, c);
 }
 
 static void _bce_tls_cfg_free(_bce_tls_cfg_t *t) {
     if (!t->ready) return;
     mbedtls_ssl_config_free(&t->conf);
+#ifdef _BCE_TLS12_RETRY
+    if (t->ready12) mbedtls_ssl_config_free(&t->conf12);
+    t->ready12 = 0;
+#endif
     mbedtls_x509_crt_free(&t->ca);
     mbedtls_ctr_drbg_free(&t->drbg);
     mbedtls_entropy_free(&t->entropy);
@@ -3371,10 +3474,12 @@ static void _bce_tls_cfg_free(_bce_tls_cfg_t *t) {
 static int _bce_tls_bio_send(void *ctx, const unsigned char *buf, size_t len) {
     _bce_conn_t *c = (_bce_conn_t *)ctx;
     for (;;) {
-        ssize_t n = send(c->fd, buf, len, _BCE_SEND_FLAGS);
+        _bce_ssize_t n = send(_BCE_SOCK(c->fd), (const char *)buf, _BCE_IO_LEN(len), _BCE_SEND_FLAGS);
+        int e;
         if (n >= 0) return (int)n;
-        if (errno == EINTR) continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK) return MBEDTLS_ERR_SSL_WANT_WRITE;
+        e = _bce_sock_errno();
+        if (_BCE_SOCK_INTR(e)) continue;
+        if (_BCE_SOCK_AGAIN(e)) return MBEDTLS_ERR_SSL_WANT_WRITE;
         return MBEDTLS_ERR_NET_SEND_FAILED;
     }
 }
@@ -3392,14 +3497,16 @@ static int _bce_tls_bio_recv(void *ctx, unsigned char *buf, size_t len) {
     }
     if (len > c->rx_budget) len = c->rx_budget;
     for (;;) {
-        ssize_t n = recv(c->fd, buf, len, 0);
+        _bce_ssize_t n = recv(_BCE_SOCK(c->fd), (char *)buf, _BCE_IO_LEN(len), 0);
+        int e;
         if (n >= 0) {
             size_t cost = (size_t)n < 1024 ? 1024 : (size_t)n;
             c->rx_budget -= cost < c->rx_budget ? cost : c->rx_budget;
             return (int)n;
         }
-        if (errno == EINTR) continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK) return MBEDTLS_ERR_SSL_WANT_READ;
+        e = _bce_sock_errno();
+        if (_BCE_SOCK_INTR(e)) continue;
+        if (_BCE_SOCK_AGAIN(e)) return MBEDTLS_ERR_SSL_WANT_READ;
         return MBEDTLS_ERR_NET_RECV_FAILED;
     }
 }
@@ -3473,6 +3580,10 @@ static int _bce_tls_fail(_bce_conn_t *c, int r) {
     return BCE_ERR_TLS;
 }
 
+#ifdef _BCE_TLS12_RETRY
+static int _bce_tls_retry12(_bce_conn_t *c, _bce_tls_conn_t *t);
+#endif
+
 static int _bce_tls_handshake(_bce_conn_t *c) {
     _bce_tls_conn_t *t = (_bce_tls_conn_t *)c->io_ctx;
     int r = mbedtls_ssl_handshake(&t->ssl);
@@ -3494,6 +3605,11 @@ static int _bce_tls_handshake(_bce_conn_t *c) {
     if (r == 0) return BCE_OK;
     if (r == MBEDTLS_ERR_SSL_WANT_READ) return _BCE_IO_AGAIN_READ;
     if (r == MBEDTLS_ERR_SSL_WANT_WRITE) return _BCE_IO_AGAIN_WRITE;
+#ifdef _BCE_TLS12_RETRY
+    if (r == MBEDTLS_ERR_SSL_ILLEGAL_PARAMETER && !t->tls12 && !c->transport &&
+        mbedtls_ssl_get_version_number(&t->ssl) == MBEDTLS_SSL_VERSION_TLS1_2)
+        return _bce_tls_retry12(c, t);
+#endif
     return _bce_tls_fail(c, r);
 }
 
@@ -3525,7 +3641,32 @@ static long _bce_tls_recv(_bce_conn_t *c, char *buf, size_t len) {
 
 static const _bce_io_t _bce_tls_io = {NULL, _bce_tls_handshake, _bce_tls_send, _bce_tls_recv, _bce_tls_close};
 
-/* Sets up TLS on a connection whose TCP connect succeeded. */
+/* The connection's TLS context on configuration conf, for host (t->ip_len already set). */
+static int _bce_tls_ssl_setup(_bce_conn_t *c, _bce_tls_conn_t *t, const mbedtls_ssl_config *conf, const char *host) {
+    int r;
+    if (mbedtls_ssl_setup(&t->ssl, conf) != 0) {
+        _bce_conn_error(c, "TLS: out of memory for a connection", NULL);
+        return BCE_ERR_NOMEM;
+    }
+    /* Names go to mbedTLS (SNI and the name check). Addresses get no SNI (RFC 6066) and are
+       matched against the certificate's iPAddress names here, the same way on every mbedTLS
+       version (2.x does not match them at all; 3.x would, but would take the subject CN when
+       there is no subjectAltName); NULL is the documented way to say so. */
+    if (t->ip_len) {
+        r = mbedtls_ssl_set_hostname(&t->ssl, NULL);
+        if (!c->tls_skip_verify) mbedtls_ssl_set_verify(&t->ssl, _bce_tls_verify_ip, t);
+    } else {
+        r = mbedtls_ssl_set_hostname(&t->ssl, host);
+    }
+    if (r != 0) {
+        _bce_conn_error(c, "TLS: bad host name", NULL);
+        return BCE_ERR_TLS;
+    }
+    mbedtls_ssl_set_bio(&t->ssl, c, _bce_tls_bio_send, _bce_tls_bio_recv, NULL);
+    return BCE_OK;
+}
+
+/* Sets up TLS on a connection before its TCP connect. */
 static int _bce_tls_attach(_bce_conn_t *c, const _bce_url_t *u) {
     _bce_tls_conn_t *t;
     int r = _bce_tls_cfg_init(c->tls_cfg, c->tls_ca_file, c->tls_skip_verify, c);
@@ -3536,28 +3677,51 @@ static int _bce_tls_attach(_bce_conn_t *c, const _bce_url_t *u) {
     mbedtls_ssl_init(&t->ssl);
     c->io_ctx = t;
     c->io = &_bce_tls_io;
-    if (mbedtls_ssl_setup(&t->ssl, &c->tls_cfg->conf) != 0) {
-        _bce_conn_error(c, "TLS: out of memory for a connection", NULL);
-        return BCE_ERR_NOMEM;
-    }
     t->ip_len = _bce_tls_ip_literal(u->host, t->ip);
-    /* Names go to mbedTLS (SNI and the name check). Addresses get no SNI (RFC 6066) and are
-       matched against the certificate's iPAddress names here, the same way on every mbedTLS
-       version (2.x does not match them at all; 3.x would, but would take the subject CN when
-       there is no subjectAltName); NULL is the documented way to say so. */
-    if (t->ip_len) {
-        r = mbedtls_ssl_set_hostname(&t->ssl, NULL);
-        if (!c->tls_skip_verify) mbedtls_ssl_set_verify(&t->ssl, _bce_tls_verify_ip, t);
-    } else {
-        r = mbedtls_ssl_set_hostname(&t->ssl, u->host);
-    }
-    if (r != 0) {
-        _bce_conn_error(c, "TLS: bad host name", NULL);
-        return BCE_ERR_TLS;
-    }
-    mbedtls_ssl_set_bio(&t->ssl, c, _bce_tls_bio_send, _bce_tls_bio_recv, NULL);
-    return BCE_OK;
+#ifdef _BCE_TLS12_RETRY
+    t->host = u->host;
+#endif
+    return _bce_tls_ssl_setup(c, t, &c->tls_cfg->conf, u->host);
 }
+
+#ifdef _BCE_TLS12_RETRY
+/* The TLS 1.2 retry (see _BCE_TLS12_RETRY): the failed handshake's TCP connection is closed
+   and a new one to the same address is started (the connection goes back to connecting, within
+   the same connect_timeout_ms), with a new TLS context at TLS 1.2 at most. Once per connection.
+   TLS 1.2 is negotiated with mbedTLS's default suites and verified as ever; the ServerHello
+   that said TLS 1.2 the first time was not yet authenticated, so an attacker on the path can
+   force this TLS 1.2 (never less, and never without verification) from a server that also
+   speaks TLS 1.3. */
+static int _bce_tls_retry12(_bce_conn_t *c, _bce_tls_conn_t *t) {
+    _bce_tls_cfg_t *g = c->tls_cfg;
+    _bce_socklen_t len = (_bce_socklen_t)sizeof t->peer;
+    int r;
+    memset(&t->peer, 0, sizeof t->peer);
+    if (getpeername(_BCE_SOCK(c->fd), (struct sockaddr *)&t->peer, &len) != 0) {
+        _bce_conn_error(c, "TLS: the connection failed during the handshake", NULL);
+        return BCE_ERR_CONNECT;
+    }
+    if (!g->ready12) {
+        mbedtls_ssl_config_init(&g->conf12);
+        g->ready12 = 1;
+        if ((r = _bce_tls_conf_setup(g, &g->conf12, c->tls_skip_verify, c)) != BCE_OK) return r;
+        mbedtls_ssl_conf_max_tls_version(&g->conf12, MBEDTLS_SSL_VERSION_TLS1_2);
+    }
+    mbedtls_ssl_free(&t->ssl);              /* no close_notify: the server has sent its alert */
+    mbedtls_ssl_init(&t->ssl);
+    t->tls12 = 1;
+    if ((r = _bce_tls_ssl_setup(c, t, &g->conf12, t->host)) != BCE_OK) return r;
+    _bce_close_fd(&c->fd);
+    memset(&t->peer_ai, 0, sizeof t->peer_ai);
+    t->peer_ai.ai_family = t->peer.ss_family;
+    t->peer_ai.ai_socktype = SOCK_STREAM;
+    t->peer_ai.ai_addr = (struct sockaddr *)&t->peer;
+    t->peer_ai.ai_addrlen = t->peer.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+    c->ai_next = &t->peer_ai;               /* c->ai stays NULL: nothing of ours is freed */
+    if ((r = _bce_conn_next(c)) != BCE_OK) return r;
+    return _BCE_IO_AGAIN_WRITE;             /* connecting again: c->state, c->want set */
+}
+#endif
 #endif /* BCE_USE_MBEDTLS */
 
 /* A TLS configuration for an owner whose URL is https://, or NULL (no TLS needed or built). */

@@ -14,6 +14,9 @@
    desc.allocator: every byte the library itself asked for; mbedTLS allocates through libc, not
    through it), the process heap from mallinfo2 (bytes in use above the start: mbedTLS's and
    the library's blocks alike, since the counting allocator calls malloc) and VmHWM in KiB.
+   Built a third time against the embedded TLS profile's mbedTLS 3.6 (bench_embedded_tls36s:
+   bench/mbedtls_small_config.h, MBEDTLS_PLATFORM_MEMORY): mbedTLS then allocates through the
+   same counting allocator, and the library heap peak is of both together.
    Needs $BUILD_DIR/certs (default build/certs; tests/make_certs.sh) and /usr/bin/python3 with aiohttp. Numbers only. */
 #ifdef EMBEDDED_SMALL
 #define BCE_WS_RECV_BYTES 4096
@@ -25,6 +28,32 @@
 #include "tests/daemon.h"
 #include <malloc.h>     /* mallinfo2 (glibc): the whole process's heap, mbedTLS included */
 #include "bench_util.h" /* counter_t, count_alloc, count_free, vm_hwm_kib */
+
+#ifdef MBEDTLS_PLATFORM_MEMORY
+/* mbedTLS built with MBEDTLS_PLATFORM_MEMORY (build/mbedtls-3.6-small): its allocations go
+   through the library's counting allocator too, so that the peak is of both together */
+#include <mbedtls/platform.h>
+static counter_t *g_ctr;
+static long long g_tls_in_use, g_tls_peak;     /* mbedTLS's share alone */
+static void *tls_calloc(size_t n, size_t size) {
+    void *p;
+    if (size && n > (size_t)-1 / size) return NULL;
+    p = count_alloc(n * size, g_ctr);
+    if (p) {
+        memset(p, 0, n * size);
+        g_tls_in_use += (long long)(n * size);
+        if (g_tls_in_use > g_tls_peak) g_tls_peak = g_tls_in_use;
+    }
+    return p;
+}
+static void tls_free(void *p) {
+    size_t n;
+    if (!p) return;
+    memcpy(&n, (unsigned char *)p - COUNTER_HDR, sizeof n);
+    g_tls_in_use -= (long long)n;
+    count_free(p, g_ctr);
+}
+#endif
 
 static int handled;
 static size_t heap_peak_libc, heap_base;
@@ -68,6 +97,10 @@ int main(int argc, char **argv) {
     }
     if (daemon_start(&d, tls ? targv_tls : targv) != 0) return 1;
     memset(&ctr, 0, sizeof ctr);
+#ifdef MBEDTLS_PLATFORM_MEMORY
+    g_ctr = &ctr;
+    mbedtls_platform_set_calloc_free(tls_calloc, tls_free);
+#endif
     memset(&desc, 0, sizeof desc);
     memset(&o, 0, sizeof o);
     snprintf(url, sizeof url, "%s://127.0.0.1:%d", tls ? "https" : "http", d.port);
@@ -101,8 +134,12 @@ int main(int argc, char **argv) {
         bce_stop(coin);
         bce_coin_step(coin, 0);
     }
-    printf("EMB\t%s\t%lld\t%zu\t%ld\t%d events, %lld allocator calls, run ended with %s\n", mode, ctr.peak,
+    printf("EMB\t%s\t%lld\t%zu\t%ld\t%d events, %lld allocator calls, run ended with %s", mode, ctr.peak,
            heap_peak_libc, vm_hwm_kib(), handled, ctr.calls, bce_result_str(r));
+#ifdef MBEDTLS_PLATFORM_MEMORY
+    printf(" (mbedTLS's allocations counted in too: its own peak %lld B)", g_tls_peak);
+#endif
+    printf("\n");
     bce_coin_destroy(coin);
     daemon_stop(&d);
     return (tls ? connected : handled >= 20) ? 0 : 1;

@@ -115,7 +115,7 @@ run scale 170 "./$B/bench_scale"
 
 # the embedded profile: heap high-water (library allocator), process heap, VmHWM above a bare run
 : > "$L/embedded.log"
-for b in bench_embedded bench_embedded_small; do
+for b in bench_embedded bench_embedded_small bench_embedded_tls36s; do
     for m in bare plain tls; do
         timeout 40 "./$B/$b" "$m" 2>>"$L/embedded.log" | sed "s/^EMB/EMB	$b/" >> "$L/embedded.log"
     done
@@ -132,6 +132,13 @@ embrow() {
 }
 embrow bench_embedded "RAM of one coin, defaults (websocket + catch-up)"
 embrow bench_embedded_small "RAM of one coin, embedded profile (see manual)"
+# the embedded TLS profile: mbedTLS 3.6 with bench/mbedtls_small_config.h, its allocations
+# counted with the library's: one wss:// coin (websocket and its https catch-up call), one CA
+t=$(emb bench_embedded_tls36s tls 4)
+printf 'ROW\tTLS heap of one wss coin, embedded TLS profile (mbedTLS 3.6, 4 KiB/1 KiB records, max_fragment_length 1024, TLS 1.2; bench/mbedtls_small_config.h)\t2.28, defaults: %s B process heap\t<= 48 KiB (49152 B), library and mbedTLS\t%s B peak, library and mbedTLS (%s)\t%s\n' \
+    "$(emb bench_embedded tls 5)" "${t:-?}" \
+    "$(awk -F'\t' '$1 == "EMB" && $2 == "bench_embedded_tls36s" && $3 == "tls" { print $7 }' "$L/embedded.log" | sed 's/.*its own peak/mbedTLS alone/; s/)$//')" \
+    "$([ -n "$t" ] && [ "$t" -le 49152 ] && echo met || echo 'NOT met')" >> "$L/embedded.log"
 
 # the static musl listener (built by make: $(BUILD)/min_listener, MIN_FLAGS)
 : > "$L/musl.log"

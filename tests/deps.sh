@@ -10,13 +10,14 @@ set -euo pipefail
 # openssl for certificates, node's ws); the bench references; the man page and pkg-config for
 # test_install; cmake for test_cmake; the portability targets (tcc, musl, i686, s390x under
 # qemu, mingw-w64 + wine); 32-bit x86 libraries for clang -m32 with the sanitizers; lwIP and
-# ip(8) for test_lwip; the Cortex-M4 cross compiler and picolibc for the embedded build
+# ip(8) for test_lwip; the Cortex-M4 cross compiler and picolibc for the embedded build;
+# dpkg-dev for the `apt-get source` of mbedTLS 3.6 (tests/mbedtls36.sh)
 PKGS="build-essential clang libclang-rt-14-dev clang-tidy cppcheck valgrind curl openssl
 python3 python3-aiohttp libmbedtls-dev stunnel4 nodejs npm
 libjsmn-dev libcjson-dev libsimdjson-dev pkg-config groff-base cmake
 tcc musl-tools gcc-i686-linux-gnu libc6-dev-i386-cross gcc-s390x-linux-gnu libc6-dev-s390x-cross
 qemu-user mingw-w64 wine wine64
-libc6-dev-i386 lib32gcc-12-dev strace
+libc6-dev-i386 lib32gcc-12-dev strace dpkg-dev
 liblwip-dev iproute2 gcc-arm-none-eabi picolibc-arm-none-eabi"
 
 missing=""

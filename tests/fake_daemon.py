@@ -547,6 +547,8 @@ async def main():
         import ssl
         ssl_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ssl_ctx.load_cert_chain(ARGS.tls_cert, ARGS.tls_key)
+        if ARGS.tls_max == "1.2":  # a peer without TLS 1.3 (test_tls's TEST_TLS_MAX=1.2 run)
+            ssl_ctx.maximum_version = ssl.TLSVersion.TLSv1_2
     server = await loop.create_server(protocol_factory, ARGS.host, ARGS.port, reuse_address=True, ssl=ssl_ctx)
     print(f"PORT {server.sockets[0].getsockname()[1]}", flush=True)
     stop = asyncio.Event()
@@ -577,6 +579,7 @@ def parse_args(argv):
     p.add_argument("--height", type=int, default=None, choices=range(0, 2000000001), metavar="N")
     p.add_argument("--tls-cert", default=None, help="PEM certificate chain: serve TLS")
     p.add_argument("--tls-key", default=None, help="PEM private key for --tls-cert")
+    p.add_argument("--tls-max", default=None, choices=["1.2"], help="the highest TLS version served")
     args = p.parse_args(argv)
     if bool(args.tls_cert) != bool(args.tls_key):
         p.error("--tls-cert and --tls-key go together")

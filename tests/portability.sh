@@ -134,6 +134,48 @@ if need x86_64-w64-mingw32-gcc windows mingw-w64 && need wine windows "wine wine
         kill "$DAEMON_PID" 2>/dev/null
         wait "$DAEMON_PID" 2>/dev/null
     fi
+    # TLS: tests/test_win_tls.c on mbedTLS 3.6 built with mingw-w64 (tests/mbedtls36.sh BUILD
+    # mingw; the Makefile's portability rule builds it), against three aiohttp TLS daemons
+    # started here (good, other-name and self-signed certificates); the CA as a wine path
+    M=$BUILD/mbedtls-3.6-mingw
+    if [ -f "$M/lib/libmbedtls.a" ]; then
+        LIBS="$M/lib/libmbedtls.a $M/lib/libmbedx509.a $M/lib/libmbedcrypto.a -lws2_32 -lcrypt32 -lbcrypt" \
+            build win_tls.exe tests/test_win_tls.c x86_64-w64-mingw32-gcc $W -O2 -I"$M/include"
+        build win_tls_cxx.o "$OUT/impl.c" x86_64-w64-mingw32-g++ $WCXX -DBCE_USE_MBEDTLS -I"$M/include" -x c++ -c
+        [ -f "$OUT/win_tls_cxx.o.failed" ] && failed=1 || echo "windows/tls c++: 1 passed, 0 failed"
+        if [ -f "$OUT/win_tls.exe" ] && bash tests/make_certs.sh "$BUILD/certs/" > /dev/null; then
+            tls_pids=()
+            declare -A tls_port=()
+            for n in good other self; do
+                /usr/bin/python3 tests/fake_daemon.py --port 0 --tls-cert "$BUILD/certs/$n.pem" \
+                    --tls-key "$BUILD/certs/$n.key" > "$OUT/tls_$n.port" 2>/dev/null &
+                tls_pids+=($!)
+            done
+            for n in good other self; do
+                for _ in $(seq 200); do
+                    tls_port[$n]=$(awk '/^PORT [0-9]+$/ { print $2; exit }' "$OUT/tls_$n.port" 2>/dev/null)
+                    [ -n "${tls_port[$n]}" ] && break
+                    sleep 0.05
+                done
+            done
+            if [ -n "${tls_port[good]}" ] && [ -n "${tls_port[other]}" ] && [ -n "${tls_port[self]}" ]; then
+                BCE_TEST_TLS_GOOD=${tls_port[good]} BCE_TEST_TLS_OTHER=${tls_port[other]} BCE_TEST_TLS_SELF=${tls_port[self]} \
+                BCE_TEST_TLS_CA="Z:$(cd "$BUILD/certs" && pwd)/ca.pem" run "windows/tls" wine "$OUT/win_tls.exe"
+            else
+                echo "windows/tls: the TLS daemons did not start"
+                echo "windows/tls: 0 passed, 1 failed"
+                failed=1
+            fi
+            kill "${tls_pids[@]}" 2>/dev/null
+            wait "${tls_pids[@]}" 2>/dev/null
+        else
+            failed=1
+        fi
+    else
+        echo "windows/tls: no mingw-w64 build of mbedTLS 3.6 ($M; make portability builds it)"
+        echo "windows/tls: 0 passed, 1 failed"
+        failed=1
+    fi
 fi
 
 echo "   (portability: $(( $(date +%s) - t_start )) s)"

@@ -11,13 +11,34 @@
    g_certs is "<build>/certs/", g_ca its CA. */
 static char g_certs[400], g_ca[512];
 
+/* The TLS version every handshake must end with. TEST_TLS_MAX=1.2 caps the peers (aiohttp's
+   SSL context and stunnel) at TLS 1.2; otherwise they offer 1.3 too, which mbedTLS 3.x with
+   MBEDTLS_SSL_PROTO_TLS1_3 (on by default in 3.6) takes, and 2.28 does not have. `make test`
+   runs this program against 2.28 (TLS 1.2) and against 3.6 twice (TLS 1.3, then capped at 1.2). */
+static const char *g_tls_max;       /* "1.2" or NULL */
+static const char *g_want_version;  /* as mbedtls_ssl_get_version says it */
+
+/* The version negotiated on an open TLS connection of the library. */
+static void check_version(const _bce_conn_t *conn) {
+    const _bce_tls_conn_t *t = (const _bce_tls_conn_t *)conn->io_ctx;
+    CHECK(t != NULL);
+    if (!t) return;
+    if (strcmp(mbedtls_ssl_get_version(&t->ssl), g_want_version) != 0)
+        fprintf(stderr, "negotiated %s, expected %s\n", mbedtls_ssl_get_version(&t->ssl), g_want_version);
+    CHECK_STR(mbedtls_ssl_get_version(&t->ssl), g_want_version);
+}
+
 /* The aiohttp daemon serving TLS with certificate cert, listening on 127.0.0.1 or on host. */
 static int tls_daemon_on(daemon_t *d, const char *cert, const char *host) {
     char c[512], k[512];
     const char *argv[] = {"/usr/bin/python3", "tests/fake_daemon.py", "--host", host, "--port", "0",
-                          "--tls-cert", c, "--tls-key", k, NULL};
+                          "--tls-cert", c, "--tls-key", k, NULL, NULL, NULL};
     snprintf(c, sizeof c, "%s%s.pem", g_certs, cert);
     snprintf(k, sizeof k, "%s%s.key", g_certs, cert);
+    if (g_tls_max) {
+        argv[10] = "--tls-max";
+        argv[11] = g_tls_max;
+    }
     return daemon_start(d, argv);
 }
 
@@ -84,6 +105,7 @@ static void test_verification_outcomes(void) {
         if (cases[i].why) CHECK(strstr(bce_coin_last_error(c), cases[i].why) != NULL);
         if (r == BCE_OK) {
             CHECK_STR(out, "[\"tls\",{\"xpub\":\"w\"}]");
+            check_version(&c->solo->link.rpc.conn);
             CHECK_INT(rpc_echo(c, out, sizeof out), BCE_OK);     /* over the kept-alive TLS connection */
         }
         bce_coin_destroy(c);
@@ -249,6 +271,7 @@ static void check_stream(const char *url, int via_stunnel) {
     long long t0;
     bce_on(c, "new_transaction", on_seq, t);
     CHECK_INT(bce_rpc(c, "get_updates", NULL, out, sizeof out, NULL), BCE_OK);   /* loads the wallet */
+    check_version(&c->solo->link.rpc.conn);
     {   /* a 3 MiB answer is read in slices of BCE_IO_SLICE_BYTES; where a slice ends inside a
            TLS record, mbedTLS holds the rest and poll(2) cannot see it: the next wait is 0 */
         size_t big = (size_t)3 << 20, bn = 0;
@@ -277,6 +300,7 @@ static void check_stream(const char *url, int via_stunnel) {
     while (t->total < 30 && _bce_now_ms() - t0 < 5000) bce_coin_step(c, 50);
     CHECK_INT(t->connects, 1);
     CHECK_INT(t->total, 30);
+    check_version(&c->solo->link.ws.conn);
     inject_tls(url, 30, 30, w);
     t0 = _bce_now_ms();
     while (t->total < 60 && _bce_now_ms() - t0 < 5000) bce_coin_step(c, 50);
@@ -310,7 +334,8 @@ static void test_stunnel_c_daemon(void) {
     snprintf(path + strlen(path), sizeof path - strlen(path), "%d.conf", (int)getpid());
     snprintf(conf, sizeof conf,
              "foreground = yes\npid =\nsyslog = no\ndebug = 0\n[bitcart]\naccept = 127.0.0.1:%d\n"
-             "connect = 127.0.0.1:%d\ncert = %sgood.pem\nkey = %sgood.key\n", port, d.port, g_certs, g_certs);
+             "connect = 127.0.0.1:%d\ncert = %sgood.pem\nkey = %sgood.key\n%s", port, d.port, g_certs, g_certs,
+             g_tls_max ? "sslVersionMax = TLSv1.2\n" : "");
     f = fopen(path, "w");
     fputs(conf, f);
     fclose(f);
@@ -356,10 +381,27 @@ int main(void) {
         return 1;
     }
     signal(SIGPIPE, SIG_DFL);
+    g_tls_max = getenv("TEST_TLS_MAX");
+    if (g_tls_max && !*g_tls_max) g_tls_max = NULL;
+    if (g_tls_max && strcmp(g_tls_max, "1.2") != 0) {
+        fprintf(stderr, "TEST_TLS_MAX: only 1.2 (or unset)\n");
+        printf("test_tls: 0 passed, 1 failed\n");
+        return 1;
+    }
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000 && defined(MBEDTLS_SSL_PROTO_TLS1_3)
+    g_want_version = g_tls_max ? "TLSv1.2" : "TLSv1.3";
+#else
+    g_want_version = "TLSv1.2";
+#endif
+    printf("test_tls: mbedTLS %s, peers %s, expecting %s\n", MBEDTLS_VERSION_STRING,
+           g_tls_max ? "capped at TLS 1.2" : "offering TLS 1.2 and 1.3", g_want_version);
     RUN(test_verification_outcomes);
     RUN(test_ip_host_checks);
     RUN(test_stalled_handshake);
     RUN(test_aiohttp_tls);
     RUN(test_stunnel_c_daemon);
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+    mbedtls_psa_crypto_free();      /* process-wide: the application's to free at exit (see TLS) */
+#endif
     TEST_MAIN_END("test_tls");
 }
