@@ -60,23 +60,10 @@ import base64, hashlib, json, os, random, signal, socket, struct, sys, time
 
 AUTH = ("electrum", "electrumz")
 UNAUTH = b'{"jsonrpc":"2.0","error":{"code":-32600,"message":"Unauthorized"},"id":null}'
-SPEC = (b'{"version":"fake-1","electrum_map":{},"exceptions":{'
-        b'"-32601":{"exc_name":"ProcedureNotFoundError","docstring":"Procedure not found"},'
-        b'"-32000":{"exc_name":"WalletNotLoadedError","docstring":"Wallet not loaded. No xpub was provided and this function requires wallet"},'
-        b'"-32001":{"exc_name":"InvalidTxHashError","docstring":"Invalid tx hash provided"},'
-        b'"-32002":{"exc_name":"TxNotFoundError","docstring":"No such mempool or blockchain transaction"},'
-        b'"-32003":{"exc_name":"RequestNotFoundError","docstring":"Payment request not found"},'
-        b'"-32004":{"exc_name":"InvalidAddressError","docstring":"Invalid address or alias"},'
-        b'"-32005":{"exc_name":"LoadingWalletError","docstring":"Error loading wallet: seed or key not recognized"},'
-        b'"-32006":{"exc_name":"NotEnoughFundsError","docstring":"Insufficient funds"},'
-        b'"-32007":{"exc_name":"InvalidNodeIDError","docstring":"Invalid node ID"},'
-        b'"-32008":{"exc_name":"WalletExistsError","docstring":"This wallet already exists"},'
-        b'"-32009":{"exc_name":"InvalidLightningInvoiceError","docstring":"Invalid lightning invoice"},'
-        b'"-32010":{"exc_name":"NoPathFoundError","docstring":"No path found to pay the invoice"},'
-        b'"-32011":{"exc_name":"LightningUnsupportedError","docstring":"Lightning not supported in this wallet type"},'
-        b'"-32012":{"exc_name":"InvoiceNotFoundError","docstring":"Invoice not found"},'
-        b'"-32013":{"exc_name":"WalletVersionMismatchError","docstring":"Wallet file was opened in a newer electrum version than Bitcart is using. Delete the wallet file to fix this issue"},'
-        b'"-32014":{"exc_name":"NoConfigKeyError","docstring":"No config key found"}}}')
+# the /spec body both daemons must serve: fake_daemon.py's (it mirrors the real daemon's btc.json;
+# the C daemon is checked against it)
+sys.path.insert(0, os.environ["BCE_TESTS_DIR"])
+from fake_daemon import SPEC_BODY as SPEC  # noqa: E402
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 PORT = 0
 
@@ -838,7 +825,7 @@ run_checks() { # run_checks LABEL MODE [EXTRA] : runs the python checks of MODE
         ok\ *) ok "$label: ${line#ok }" ;;
         *) bad "$label: ${line#FAIL }" ;;
         esac
-    done < <(timeout 120 "$PY" "$TMP/check.py" "$mode" "$PORT" "${3:-}" 2>&1 || echo "FAIL $mode: checker exited with $?")
+    done < <(BCE_TESTS_DIR="$HERE" timeout 120 "$PY" "$TMP/check.py" "$mode" "$PORT" "${3:-}" 2>&1 || echo "FAIL $mode: checker exited with $?")
 }
 
 curl_checks() { # curl_checks LABEL
@@ -894,7 +881,7 @@ echo "== parity"
 for impl in c py; do
     if [ $impl = c ]; then CMD=("${C_CMD[@]}"); else CMD=("${PY_CMD[@]}"); fi
     if start_daemon "$impl-transcript" "${CMD[@]}"; then
-        timeout 60 "$PY" "$TMP/check.py" transcript "$PORT" >"$TMP/$impl.transcript" 2>&1
+        BCE_TESTS_DIR="$HERE" timeout 60 "$PY" "$TMP/check.py" transcript "$PORT" >"$TMP/$impl.transcript" 2>&1
         kill -TERM "$DPID"
         wait "$DPID"
     fi

@@ -206,6 +206,18 @@ static void wait_coin(bce_coin_t *c, int cap_ms) {
     poll(pf, (nfds_t)n, t < 0 || t > cap_ms ? cap_ms : t);
 }
 
+/* Drives c through the caller's loop for ms: the longest step, how many steps, *rc as left. */
+static long long drive_coin(bce_coin_t *c, int ms, int *steps, int *rc) {
+    long long t0 = now_ms(), worst = 0, dt;
+    while (*rc == 1 && now_ms() - t0 < ms) {
+        wait_coin(c, 50);
+        dt = timed_coin_step(c, rc);
+        if (dt > worst) worst = dt;
+        (*steps)++;
+    }
+    return worst;
+}
+
 /* Polling through the caller's own loop: the big chunked answer is read in slices, every
    step(..., 0) short, and the answer still arrives whole. */
 static void test_polling_steps(void) {
@@ -700,13 +712,7 @@ static void test_tls_alerts(void) {
     }
     c = coin_for("tls_alerts", 1000, 500, &log);
     CHECK_INT(bce_coin_start_polling(c, 100), BCE_OK);
-    t0 = now_ms();
-    while (rc == 1 && now_ms() - t0 < 1200) {
-        wait_coin(c, 50);
-        dt = timed_coin_step(c, &rc);
-        if (dt > worst) worst = dt;
-        steps++;
-    }
+    worst = drive_coin(c, 1200, &steps, &rc);
     CHECK_INT(rc, 1);
     CHECK(worst <= g_step_max);
     CHECK(strstr(log.last, "connect_timeout_ms") != NULL);
@@ -733,13 +739,7 @@ static void test_tls_encrypted_alerts(void) {
     bce_coin_destroy(c);
     c = coin_for("tls_post", 600, 2000, &log);
     CHECK_INT(bce_coin_start_polling(c, 100), BCE_OK);
-    t0 = now_ms();
-    while (rc == 1 && now_ms() - t0 < 1000) {
-        wait_coin(c, 50);
-        dt = timed_coin_step(c, &rc);
-        if (dt > worst) worst = dt;
-        steps++;
-    }
+    worst = drive_coin(c, 1000, &steps, &rc);
     CHECK_INT(rc, 1);
     CHECK(worst <= g_step_max);
     CHECK(strstr(log.last, "rpc_timeout_ms") != NULL);
