@@ -206,18 +206,6 @@ static void wait_coin(bce_coin_t *c, int cap_ms) {
     poll(pf, (nfds_t)n, t < 0 || t > cap_ms ? cap_ms : t);
 }
 
-/* Drives c through the caller's loop for ms: the longest step, how many steps, *rc as left. */
-static long long drive_coin(bce_coin_t *c, int ms, int *steps, int *rc) {
-    long long t0 = now_ms(), worst = 0, dt;
-    while (*rc == 1 && now_ms() - t0 < ms) {
-        wait_coin(c, 50);
-        dt = timed_coin_step(c, rc);
-        if (dt > worst) worst = dt;
-        (*steps)++;
-    }
-    return worst;
-}
-
 /* Polling through the caller's own loop: the big chunked answer is read in slices, every
    step(..., 0) short, and the answer still arrives whole. */
 static void test_polling_steps(void) {
@@ -685,6 +673,18 @@ static void test_late_step(void) {
 /* ---- TLS: a peer that answers the ClientHello with endless warning alerts ---- */
 
 #ifdef BCE_USE_MBEDTLS
+/* Drives c through the caller's loop for ms: the longest step, how many steps, *rc as left. */
+static long long drive_coin(bce_coin_t *c, int ms, int *steps, int *rc) {
+    long long t0 = now_ms(), worst = 0, dt;
+    while (*rc == 1 && now_ms() - t0 < ms) {
+        wait_coin(c, 50);
+        dt = timed_coin_step(c, rc);
+        if (dt > worst) worst = dt;
+        (*steps)++;
+    }
+    return worst;
+}
+
 /* mbedTLS skips each warning alert and reads the next record for as long as its input
    callback has bytes: the library's callback must stop at the step's budget, the deadline and
    the stop flag. bce_rpc ends at rpc_timeout_ms (shorter than connect_timeout_ms) or at
