@@ -182,6 +182,9 @@ tls36: $(TLS36_BIN) $(TLS36_SAN_BIN) $(BUILD)/test_tls_mbedtls36s $(BUILD)/fuzz/
 	$(CXX) $(CXXWARN) -DBCE_USE_MBEDTLS -x c++ -I$(MBEDTLS36)/include -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_tls36_cxx.o
 	$(CLANG) $(WARN) -DBCE_USE_MBEDTLS -I$(MBEDTLS36S)/include -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_tls36s_clang.o
 	$(CXX) $(CXXWARN) -DBCE_USE_MBEDTLS -x c++ -I$(MBEDTLS36S)/include -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_tls36s_cxx.o
+	$(CC) $(WARN) -DBCE_USE_LWIP -DBCE_USE_MBEDTLS -I$(MBEDTLS36)/include -I. -isystem /usr/include/lwip -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_lwiptls36_gcc.o
+	$(CXX) $(CXXWARN) -DBCE_USE_LWIP -DBCE_USE_MBEDTLS -x c++ -I$(MBEDTLS36)/include -I. -isystem /usr/include/lwip -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_lwiptls36_cxx.o
+	! nm $(BUILD)/cc_lwiptls36_gcc.o | grep -Eq ' U (socket|connect|send|recv|close|poll|fcntl|pipe|read|write|open|getpid|getaddrinfo|getpeername|inet_pton|access|getenv)$$'
 	@for t in $(TLS36_BIN); do echo "== $$t"; $$t || exit 1; done
 	@echo "== $(BUILD)/test_tls_mbedtls36 (TLS 1.2)"; TEST_TLS_MAX=1.2 $(BUILD)/test_tls_mbedtls36
 	@for t in $(TLS36_SAN_BIN); do echo "== $$t (ASan+UBSan)"; $$t || exit 1; done
@@ -279,9 +282,10 @@ test-spool: $(BUILD)/bitcart-listen $(BUILD)/san_bitcart-listen $(BUILD)/fake_da
 	BUILD_DIR=$(BUILD) BIN=$(BUILD)/san_bitcart-listen EVENTS=600 SEED=2 bash tests/test_spool.sh
 
 # The library over a real lwIP stack (BCE_USE_LWIP; Debian liblwip-dev, lwIP 2.1.3's unix port)
-# in a network namespace of its own with a TAP device (tests/test_lwip.sh; root; SKIP otherwise).
+# in a network namespace of its own with a TAP device (tests/test_lwip.sh; root; SKIP otherwise),
+# with TLS (BCE_USE_MBEDTLS, Debian's mbedTLS 2.28) against the aiohttp daemon there.
 $(BUILD)/test_lwip: tests/test_lwip.c $(TEST_DEPS) | $(BUILD)
-	$(CC) $(WARN) $(CFLAGS) -DBCE_USE_LWIP -I. -isystem /usr/include/lwip $< -o $@ -llwip -lpthread
+	$(CC) $(WARN) $(CFLAGS) -DBCE_USE_LWIP -I. -isystem /usr/include/lwip $< -o $@ -llwip $(TLS_LIBS) -lpthread
 
 test-lwip: $(BUILD)/test_lwip $(BUILD)/fake_daemon
 	BUILD_DIR=$(BUILD) bash tests/test_lwip.sh
@@ -347,6 +351,11 @@ compile-checks: $(BUILD)/cc_impl.c | $(BUILD)
 	$(CLANG) $(WARN) -DBCE_USE_LWIP -I. -isystem /usr/include/lwip -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_lwip_clang.o
 	$(CXX) $(CXXWARN) -DBCE_USE_LWIP -x c++ -I. -isystem /usr/include/lwip -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_lwip_cxx.o
 	! nm $(BUILD)/cc_lwip_gcc.o | grep -Eq ' U (socket|connect|send|recv|close|poll|fcntl|pipe|read|write|open|getpid|getaddrinfo)$$'
+	@# TLS over lwIP (mbedTLS 2.28): the TLS layer's socket calls go through lwIP too, no CA files searched
+	$(CC) $(WARN) -DBCE_USE_LWIP -DBCE_USE_MBEDTLS -I. -isystem /usr/include/lwip -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_lwiptls_gcc.o
+	$(CLANG) $(WARN) -DBCE_USE_LWIP -DBCE_USE_MBEDTLS -I. -isystem /usr/include/lwip -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_lwiptls_clang.o
+	$(CXX) $(CXXWARN) -DBCE_USE_LWIP -DBCE_USE_MBEDTLS -x c++ -I. -isystem /usr/include/lwip -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_lwiptls_cxx.o
+	! nm $(BUILD)/cc_lwiptls_gcc.o | grep -Eq ' U (socket|connect|send|recv|close|poll|fcntl|pipe|read|write|open|getpid|getaddrinfo|getpeername|inet_pton|access|getenv)$$'
 	! nm $(BUILD)/cc_nostdio.o | grep -Eq ' U (fprintf|printf|fputs|stderr|puts|fwrite)$$'
 	$(CXX) $(CXXWARN) -I. tests/test_cpp.cpp -o $(BUILD)/test_cpp
 	$(BUILD)/test_cpp
