@@ -295,6 +295,10 @@ test-lwip: $(BUILD)/test_lwip $(BUILD)/fake_daemon
 # nothing garbage-collected) and a firmware-shaped listener (one coin, websocket, BCE_NO_STDIO,
 # BCE_USE_LWIP, the firmware's clock and entropy hooks) linked with stand-ins for lwIP's
 # socket functions (tests/embedded/lwip_stubs.c). Compiled and linked, never run.
+# The same listener with TLS (tests/embedded/firmware_tls.c: wss://, the CA in flash as
+# tls.ca_pem) linked against mbedTLS 3.6 cross-compiled for the Cortex-M4 (tests/mbedtls36.sh
+# BUILD arm: build/mbedtls-3.6-arm, the libraries only, with bench/mbedtls_small_config.h and
+# tests/embedded/mbedtls_arm_config.h; built once, then cached), for its flash (make bench).
 ARM_CC  ?= arm-none-eabi-gcc
 ARM_FLAGS := --specs=picolibc.specs -mcpu=cortex-m4 -mthumb -Os -ffunction-sections -fdata-sections
 ARM_INC := -I. -Itests/embedded -isystem /usr/include/lwip
@@ -311,9 +315,23 @@ $(BUILD)/arm_firmware.elf: tests/embedded/firmware.c tests/embedded/lwip_stubs.c
 	$(ARM_CC) $(ARM_FLAGS) $(WARN) $(ARM_INC) -c tests/embedded/lwip_stubs.c -o $(BUILD)/arm_lwip_stubs.o
 	$(ARM_CC) $(ARM_FLAGS) $(ARM_LD) -Wl,-Map=$(BUILD)/arm_firmware.map $(BUILD)/arm_firmware.o $(BUILD)/arm_lwip_stubs.o -o $@
 
-embedded: $(BUILD)/arm_lib.o $(BUILD)/arm_firmware.elf
-	arm-none-eabi-size $(BUILD)/arm_lib.o $(BUILD)/arm_firmware.elf
+MBEDTLS36A := $(BUILD)/mbedtls-3.6-arm
+TLS36A_LIBS := $(MBEDTLS36A)/lib/libmbedtls.a $(MBEDTLS36A)/lib/libmbedx509.a $(MBEDTLS36A)/lib/libmbedcrypto.a
+
+$(MBEDTLS36A)/lib/libmbedtls.a: bench/mbedtls_small_config.h tests/embedded/mbedtls_arm_config.h | $(BUILD)
+	rm -rf $(MBEDTLS36A)
+	@bash tests/mbedtls36.sh $(BUILD) arm || { echo "embedded: FAILED: mbedTLS 3.6 could not be fetched or cross-compiled for the Cortex-M4 (tests/mbedtls36.sh $(BUILD) arm; its messages are above)"; \
+	    echo "embedded: 0 passed, 1 failed"; exit 1; }
+
+$(BUILD)/arm_firmware_tls.elf: tests/embedded/firmware_tls.c tests/embedded/firmware.c tests/embedded/lwip_stubs.c $(EMB_DEPS) $(MBEDTLS36A)/lib/libmbedtls.a | $(BUILD)
+	$(ARM_CC) $(ARM_FLAGS) $(WARN) $(ARM_INC) -isystem $(MBEDTLS36A)/include -c tests/embedded/firmware_tls.c -o $(BUILD)/arm_firmware_tls.o
+	$(ARM_CC) $(ARM_FLAGS) $(WARN) $(ARM_INC) -c tests/embedded/lwip_stubs.c -o $(BUILD)/arm_lwip_stubs_tls.o
+	$(ARM_CC) $(ARM_FLAGS) $(ARM_LD) -Wl,-Map=$(BUILD)/arm_firmware_tls.map $(BUILD)/arm_firmware_tls.o $(BUILD)/arm_lwip_stubs_tls.o $(TLS36A_LIBS) -o $@
+
+embedded: $(BUILD)/arm_lib.o $(BUILD)/arm_firmware.elf $(BUILD)/arm_firmware_tls.elf
+	arm-none-eabi-size $(BUILD)/arm_lib.o $(BUILD)/arm_firmware.elf $(BUILD)/arm_firmware_tls.elf
 	@! arm-none-eabi-nm $(BUILD)/arm_lib.o | grep -Eq ' U (socket|connect|send|recv|close|select|fcntl|pipe|read|write|open|getpid|clock_gettime|fprintf)$$'
+	@! arm-none-eabi-nm $(BUILD)/arm_firmware_tls.o | grep -Eq ' U (socket|connect|send|recv|close|select|fcntl|pipe|read|write|open|getpid|clock_gettime|fprintf|getenv|access|getpeername|inet_pton)$$'
 	@echo "embedded: 1 passed, 0 failed"
 
 # ==== the whole suite =========================================================================
