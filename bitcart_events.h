@@ -143,8 +143,9 @@
                                     O_NONBLOCK through lwip_fcntl; waits through lwip_poll
                                     (LWIP_SOCKET_POLL), else lwip_select; no pipe and no
                                     signals (see BCE_LWIP_WAKE_MS); without LWIP_DNS it
-                                    implies BCE_NO_DNS (lwip_getaddrinfo otherwise). Not yet
-                                    with BCE_USE_MBEDTLS (#error). See PORTABILITY
+                                    implies BCE_NO_DNS (lwip_getaddrinfo otherwise). With
+                                    BCE_USE_MBEDTLS, TLS goes through lwIP too (see TLS). See
+                                    PORTABILITY
      BCE_LWIP_WAKE_MS               100: under BCE_USE_LWIP there is no wake-up descriptor, so
                                     every wait (the library's, and *_timeout_ms for your
                                     loop) lasts at most this; bce_stop is seen within it
@@ -155,7 +156,10 @@
                                     0 on success: seeds websocket keys, masks and reconnect
                                     jitter (mixed with the clock either way). Default
                                     /dev/urandom, RtlGenRandom on Windows, LWIP_RAND() under
-                                    BCE_USE_LWIP (a build without either stops with #error)
+                                    BCE_USE_LWIP (a build without either stops with #error).
+                                    With BCE_USE_MBEDTLS, BCE_RANDOM is also a strong source of
+                                    mbedTLS's entropy pool (LWIP_RAND never is): it must then
+                                    be a real entropy source, e.g. a hardware RNG (see TLS)
 
    PORTABILITY
    -----------
@@ -176,22 +180,36 @@
                   LWIP_COMPAT_SOCKETS 0, lwip_poll, no DNS, so IP addresses only) with a TAP
                   device in a network namespace of the test's own (make test-lwip, root):
                   polling, the websocket across a daemon restart, a manager, bce_stop from a
-                  thread. The test drives the TAP device with a small netif of its own:
-                  Debian's tapif overflows a heap block on receive (valgrind)
+                  thread; and TLS (BCE_USE_MBEDTLS, Debian's mbedTLS 2.28) against the aiohttp
+                  daemon: https polling, wss with catch-up, the CA from memory (tls.ca_pem),
+                  mbedTLS seeded through BCE_RANDOM; a wrong host, an untrusted CA, no CA and
+                  a failing entropy hook refused. The test drives the TAP device with a small
+                  netif of its own: Debian's tapif overflows a heap block on receive (valgrind)
      Cortex-M4    arm-none-eabi-gcc -mcpu=cortex-m4 -mthumb -Os with picolibc, against lwIP's
                   headers and tests/embedded/lwipopts.h (LWIP_COMPAT_SOCKETS 1, lwip_select,
                   LWIP_DNS): the library and a firmware-shaped listener (one websocket coin,
                   BCE_NO_STDIO, BCE_NOW_MS and BCE_RANDOM from the firmware) compile and link
                   (make embedded; lwIP's socket functions stubbed, so never run). The library
                   object: 41,106 B of text, 4 B of data, no bss; what the listener links
-                  of it (--gc-sections): 35,260 B of flash (make bench)
+                  of it (--gc-sections): 35,260 B of flash (make bench). With TLS: mbedTLS
+                  3.6.6 cross-compiled the same way (libraries only, tests/embedded/
+                  mbedtls_arm_config.h on bench/mbedtls_small_config.h) and the same listener
+                  on wss:// with its CA in flash (tests/embedded/firmware_tls.c) link too:
+                  219,624 B of text, 88 B of data, 3,792 B of bss, against 39,896 B of text
+                  and 2,164 B of static RAM without TLS: TLS costs 179,728 B of flash (mbedTLS
+                  175,753 B: ssl 39,119, x509 7,437, crypto 129,197; the library's TLS layer
+                  and the 644-byte CA 3,234 B) and 1,716 B of static RAM (make bench)
    On lwIP: link lwIP (and its RTOS port); wait on the descriptors with lwip_poll or
    lwip_select, not the C library's poll. There is no wake-up descriptor (no pipe; a loopback
    socket pair would need a loopback netif), so waits last at most BCE_LWIP_WAKE_MS (100) and
    bce_stop is seen within that. No signals are involved (send flags 0). Without LWIP_DNS the
-   build is BCE_NO_DNS. BCE_USE_MBEDTLS with BCE_USE_LWIP stops with #error for now (the TLS
-   layer's socket calls are the POSIX ones). Bare metal (no clock_gettime, no /dev/urandom):
-   define BCE_NOW_MS() and BCE_RANDOM(buf, n) (COMPILE-TIME SWITCHES).
+   build is BCE_NO_DNS. TLS over lwIP (BCE_USE_MBEDTLS): mbedTLS reads and writes through the
+   library's own socket callbacks, which call lwip_send and lwip_recv like the plain
+   connections (mbedTLS's net_sockets is never used, so MBEDTLS_NET_C may be off); the CAs
+   come from tls.ca_pem (or tls.ca_file where mbedTLS has MBEDTLS_FS_IO; no system bundle is
+   searched); entropy from BCE_RANDOM and whatever mbedTLS has itself (see TLS, "On a
+   microcontroller"). Bare metal (no clock_gettime, no /dev/urandom): define BCE_NOW_MS() and
+   BCE_RANDOM(buf, n) (COMPILE-TIME SWITCHES).
    Other POSIX systems (macOS, the BSDs) should work (SO_NOSIGPIPE where MSG_NOSIGNAL is
    missing) but are not checked here; neither is MSVC.
    Windows: Vista or later (_WIN32_WINNT 0x0600); link ws2_32 (-lws2_32; MSVC through
@@ -226,6 +244,7 @@
      connect_timeout_ms  10000
      rpc_timeout_ms      300000 (a daemon's first call for a wallet may wait for its sync)
      tls.ca_file         NULL: the system bundle; tls.skip_verify 0 (1 is logged as a warning)
+     tls.ca_pem          NULL: no CAs from memory (see TLS: the trusted CAs)
      logger              warnings and errors to stderr, one line each
      allocator           BCE_MALLOC / BCE_FREE
      limits.max_json_tokens  65536 tokens in one update
@@ -359,15 +378,28 @@
    and again on the certificate the handshake kept (mbedTLS 3.6.0 skips a connection's verify
    callback in TLS 1.3). That needs MBEDTLS_SSL_KEEP_PEER_CERTIFICATE, on in mbedTLS's default
    configuration; without it an IP-literal host fails with BCE_ERR_TLS and says why.
-   Trusted CAs: tls.ca_file, else the file named by $SSL_CERT_FILE, else (Windows) the
+   Trusted CAs: tls.ca_pem (PEM text in memory, NUL-terminated, one or more certificates:
+   copied like every string of a desc, so a CA in flash costs its length in heap once per coin,
+   per currency for a manager) and tls.ca_file, both when both are set; with neither, the file
+   named by $SSL_CERT_FILE, else (Windows) the
    system's ROOT certificate store, or (elsewhere) the first readable of
    /etc/ssl/certs/ca-certificates.crt (Debian, Ubuntu, Alpine with ca-certificates),
    /etc/pki/tls/certs/ca-bundle.crt and /etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem
    (Fedora, RHEL), /etc/ssl/cert.pem (Alpine, macOS with a bundle there, BSDs) and
-   /etc/ssl/ca-bundle.pem (openSUSE); none: BCE_ERR_TLS "no CA bundle found".
+   /etc/ssl/ca-bundle.pem (openSUSE); none: BCE_ERR_TLS "no CA bundle found". Under
+   BCE_USE_LWIP, or with an mbedTLS built without MBEDTLS_FS_IO, nothing is searched: without
+   tls.ca_pem (or tls.ca_file, which needs MBEDTLS_FS_IO) the connection fails with "no CA
+   given".
    tls.skip_verify = 1 accepts any certificate and says so in a warning at create time.
    Failures name the reason in bce_coin_last_error: untrusted issuer, host name mismatch,
-   expired, not valid yet, no CA bundle found, cannot read tls.ca_file, handshake failed.
+   expired, not valid yet, no CA bundle found, cannot read tls.ca_file, tls.ca_pem holds no
+   certificate, cannot seed the random generator, handshake failed.
+   Entropy: mbedTLS's CTR_DRBG (one per coin, per currency for a manager) is seeded from
+   mbedTLS's entropy pool: its platform source (getrandom or /dev/urandom, BCryptGenRandom on
+   Windows) and MBEDTLS_ENTROPY_HARDWARE_ALT where the program's mbedTLS has them, and, when
+   BCE_RANDOM(buf, n) is defined, that hook as one more strong source. Under BCE_USE_LWIP the
+   library never takes LWIP_RAND() for TLS (often rand()); with no source at all the first TLS
+   connection fails with "cannot seed the random generator (... define BCE_RANDOM(buf, n))".
    The TLS handshake counts in connect_timeout_ms, runs inside the same non-blocking steps,
    and a closing connection sends close_notify.
    Versions: built and tested here against mbedTLS 2.28 (Debian 12's package; TLS 1.2) and
@@ -400,6 +432,21 @@
    handshake): one wss:// coin in the embedded profile (see PERFORMANCE AND EMBEDDED USE), websocket and its https
    catch-up call with one CA certificate, peaks at 43,684 bytes of heap on mbedTLS 3.6.6,
    library and mbedTLS together, x86-64 (make bench; mbedTLS's own share 27,687 bytes).
+   On a microcontroller (run here: TLS over lwIP in make test-lwip; built and linked for a
+   Cortex-M4 in make embedded, see PORTABILITY): BCE_USE_LWIP and BCE_USE_MBEDTLS, the CA in
+   memory (tls.ca_pem), BCE_NOW_MS and BCE_RANDOM from the firmware, and an mbedTLS 3.6 built
+   with the embedded TLS profile above plus what bare metal lacks, as in tests/embedded/
+   mbedtls_arm_config.h: MBEDTLS_FS_IO, MBEDTLS_NET_C, MBEDTLS_TIMING_C, MBEDTLS_PSA_ITS_FILE_C
+   and MBEDTLS_PSA_CRYPTO_STORAGE_C off; MBEDTLS_NO_PLATFORM_ENTROPY with
+   MBEDTLS_ENTROPY_HARDWARE_ALT (the firmware's mbedtls_hardware_poll: it also seeds PSA
+   crypto, which psa_crypto_init needs on 3.x and which BCE_RANDOM does not reach);
+   MBEDTLS_PLATFORM_MS_TIME_ALT (mbedtls_ms_time from the tick counter) and time() from a
+   real-time clock, since certificates' dates are checked; MBEDTLS_SELF_TEST and
+   MBEDTLS_DEBUG_C off (they print); the AES tables in flash (MBEDTLS_AES_ROM_TABLES,
+   MBEDTLS_AES_FEWER_TABLES; else 8 KiB of RAM). ESP-IDF's mbedtls component is configured
+   that way already (hardware entropy; no file system needed with tls.ca_pem). Flash: TLS adds
+   about 176 KiB on a Cortex-M4 with mbedTLS's default algorithms (make bench); leaving out the
+   ciphers, curves and hashes the daemon's TLS does not use shrinks that.
 
    RECONNECTS, CATCH-UP AND WHAT IS DELIVERED
    ------------------------------------------

@@ -13,6 +13,8 @@
    - no /dev/urandom or getrandom: MBEDTLS_NO_PLATFORM_ENTROPY, and the firmware's hardware RNG
      through MBEDTLS_ENTROPY_HARDWARE_ALT (mbedtls_hardware_poll, tests/embedded/firmware_tls.c),
      which also seeds PSA crypto (psa_crypto_init); the library's own DRBG gets BCE_RANDOM too.
+   - AES tables in flash, the small set (MBEDTLS_AES_ROM_TABLES, MBEDTLS_AES_FEWER_TABLES):
+     by default mbedTLS builds 8 KiB of them in RAM at run time.
    Time: MBEDTLS_HAVE_TIME and MBEDTLS_HAVE_TIME_DATE stay on (certificates' validity dates
    are checked), so the firmware supplies time() from its real-time clock, and mbedtls_ms_time()
    (MBEDTLS_PLATFORM_MS_TIME_ALT; mbedTLS's own needs clock_gettime) from its tick counter. */
@@ -26,3 +28,5 @@
 #define MBEDTLS_NO_PLATFORM_ENTROPY
 #define MBEDTLS_ENTROPY_HARDWARE_ALT
 #define MBEDTLS_PLATFORM_MS_TIME_ALT
+#define MBEDTLS_AES_ROM_TABLES
+#define MBEDTLS_AES_FEWER_TABLES
