@@ -283,12 +283,21 @@ test-spool: $(BUILD)/bitcart-listen $(BUILD)/san_bitcart-listen $(BUILD)/fake_da
 
 # The library over a real lwIP stack (BCE_USE_LWIP; Debian liblwip-dev, lwIP 2.1.3's unix port)
 # in a network namespace of its own with a TAP device (tests/test_lwip.sh; root; SKIP otherwise),
-# with TLS (BCE_USE_MBEDTLS, Debian's mbedTLS 2.28) against the aiohttp daemon there.
+# with TLS (BCE_USE_MBEDTLS) against the aiohttp daemon there: on Debian's mbedTLS 2.28 (TLS 1.2),
+# on 3.6 (TLS 1.3) and on 3.6 in the embedded TLS profile (TLS 1.2, 1 KiB records).
 $(BUILD)/test_lwip: tests/test_lwip.c $(TEST_DEPS) | $(BUILD)
 	$(CC) $(WARN) $(CFLAGS) -DBCE_USE_LWIP -I. -isystem /usr/include/lwip $< -o $@ -llwip $(TLS_LIBS) -lpthread
 
-test-lwip: $(BUILD)/test_lwip $(BUILD)/fake_daemon
+$(BUILD)/test_lwip_mbedtls36: tests/test_lwip.c $(TEST_DEPS) $(MBEDTLS36)/lib/libmbedtls.a | $(BUILD)
+	$(CC) $(WARN) $(CFLAGS) -DBCE_USE_LWIP -I. -I$(MBEDTLS36)/include -isystem /usr/include/lwip $< -o $@ -llwip $(TLS36_LIBS) -lpthread
+
+$(BUILD)/test_lwip_mbedtls36s: tests/test_lwip.c $(TEST_DEPS) $(MBEDTLS36S)/lib/libmbedtls.a | $(BUILD)
+	$(CC) $(WARN) $(CFLAGS) -DBCE_USE_LWIP -I. -I$(MBEDTLS36S)/include -isystem /usr/include/lwip $< -o $@ -llwip $(TLS36S_LIBS) -lpthread
+
+test-lwip: $(BUILD)/test_lwip $(BUILD)/test_lwip_mbedtls36 $(BUILD)/test_lwip_mbedtls36s $(BUILD)/fake_daemon
 	BUILD_DIR=$(BUILD) bash tests/test_lwip.sh
+	BUILD_DIR=$(BUILD) bash tests/test_lwip.sh $(BUILD)/test_lwip_mbedtls36
+	BUILD_DIR=$(BUILD) bash tests/test_lwip.sh $(BUILD)/test_lwip_mbedtls36s
 
 # The Cortex-M4 build (tests/embedded/): arm-none-eabi-gcc with picolibc, Thumb, -Os, against
 # lwIP's headers (Debian liblwip-dev) with our lwipopts.h: the library alone (every function,

@@ -10,8 +10,9 @@
    Covered: JSON-RPC and polling, the websocket with catch-up after the daemon restarts (same
    port, updates queued while it was down), a manager's websocket for two wallets, and
    bce_stop from another thread (no wake-up descriptor under lwIP: within BCE_LWIP_WAKE_MS).
-   TLS over lwIP (BCE_USE_MBEDTLS, Debian's mbedTLS 2.28): the aiohttp fake daemon serving
-   https/wss in the namespace with tests/make_certs.sh's certificate for 10.201.0.1; a coin
+   TLS over lwIP (BCE_USE_MBEDTLS; built on mbedTLS 2.28, 3.6 and 3.6-small): the aiohttp fake
+   daemon serving https/wss in the namespace with tests/make_certs.sh's certificate for
+   10.201.0.1; a coin
    trusting the test CA from memory (tls.ca_pem) gets its events by https polling, the wss
    websocket and its catch-up; a certificate for another host, an untrusted CA, no CA at all
    and a failing entropy hook are refused. The entropy for mbedTLS comes through BCE_RANDOM,
@@ -501,6 +502,7 @@ int main(void) {
         return 1;
     }
     port = dmn.port;
+    printf("test_lwip: TLS on mbedTLS %s\n", MBEDTLS_VERSION_STRING);
     {
         char cmd[600];
         snprintf(g_certs, sizeof g_certs, "%s", build_path("certs/"));
