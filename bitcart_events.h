@@ -181,10 +181,11 @@
                   device in a network namespace of the test's own (make test-lwip, root):
                   polling, the websocket across a daemon restart, a manager, bce_stop from a
                   thread; and TLS (BCE_USE_MBEDTLS: mbedTLS 2.28, 3.6, and 3.6 in the embedded
-                  TLS profile) against the aiohttp daemon: https polling, wss with catch-up, the CA from memory (tls.ca_pem),
-                  mbedTLS seeded through BCE_RANDOM; a wrong host, an untrusted CA, no CA and
-                  a failing entropy hook refused. The test drives the TAP device with a small
-                  netif of its own: Debian's tapif overflows a heap block on receive (valgrind)
+                  TLS profile) against the aiohttp daemon: https polling, wss with catch-up,
+                  the CA from memory (tls.ca_pem), mbedTLS seeded through BCE_RANDOM; a wrong
+                  host, an untrusted CA, no CA and a failing entropy hook refused. The test
+                  drives the TAP device with a small netif of its own: Debian's tapif
+                  overflows a heap block on receive (valgrind)
      Cortex-M4    arm-none-eabi-gcc -mcpu=cortex-m4 -mthumb -Os with picolibc, against lwIP's
                   headers and tests/embedded/lwipopts.h (LWIP_COMPAT_SOCKETS 1, lwip_select,
                   LWIP_DNS): the library and a firmware-shaped listener (one websocket coin,
