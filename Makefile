@@ -182,6 +182,9 @@ tls36: $(TLS36_BIN) $(TLS36_SAN_BIN) $(BUILD)/test_tls_mbedtls36s $(BUILD)/fuzz/
 	$(CXX) $(CXXWARN) -DBCE_USE_MBEDTLS -x c++ -I$(MBEDTLS36)/include -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_tls36_cxx.o
 	$(CLANG) $(WARN) -DBCE_USE_MBEDTLS -I$(MBEDTLS36S)/include -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_tls36s_clang.o
 	$(CXX) $(CXXWARN) -DBCE_USE_MBEDTLS -x c++ -I$(MBEDTLS36S)/include -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_tls36s_cxx.o
+	$(CC) $(WARN) -DBCE_USE_LWIP -DBCE_USE_MBEDTLS -I$(MBEDTLS36)/include -I. -isystem /usr/include/lwip -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_lwiptls36_gcc.o
+	$(CXX) $(CXXWARN) -DBCE_USE_LWIP -DBCE_USE_MBEDTLS -x c++ -I$(MBEDTLS36)/include -I. -isystem /usr/include/lwip -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_lwiptls36_cxx.o
+	! nm $(BUILD)/cc_lwiptls36_gcc.o | grep -Eq ' U (socket|connect|send|recv|close|poll|fcntl|pipe|read|write|open|getpid|getaddrinfo|getpeername|inet_pton|access|getenv)$$'
 	@for t in $(TLS36_BIN); do echo "== $$t"; $$t || exit 1; done
 	@echo "== $(BUILD)/test_tls_mbedtls36 (TLS 1.2)"; TEST_TLS_MAX=1.2 $(BUILD)/test_tls_mbedtls36
 	@for t in $(TLS36_SAN_BIN); do echo "== $$t (ASan+UBSan)"; $$t || exit 1; done
@@ -279,18 +282,32 @@ test-spool: $(BUILD)/bitcart-listen $(BUILD)/san_bitcart-listen $(BUILD)/fake_da
 	BUILD_DIR=$(BUILD) BIN=$(BUILD)/san_bitcart-listen EVENTS=600 SEED=2 bash tests/test_spool.sh
 
 # The library over a real lwIP stack (BCE_USE_LWIP; Debian liblwip-dev, lwIP 2.1.3's unix port)
-# in a network namespace of its own with a TAP device (tests/test_lwip.sh; root; SKIP otherwise).
+# in a network namespace of its own with a TAP device (tests/test_lwip.sh; root; SKIP otherwise),
+# with TLS (BCE_USE_MBEDTLS) against the aiohttp daemon there: on Debian's mbedTLS 2.28 (TLS 1.2),
+# on 3.6 (TLS 1.3) and on 3.6 in the embedded TLS profile (TLS 1.2, 1 KiB records).
 $(BUILD)/test_lwip: tests/test_lwip.c $(TEST_DEPS) | $(BUILD)
-	$(CC) $(WARN) $(CFLAGS) -DBCE_USE_LWIP -I. -isystem /usr/include/lwip $< -o $@ -llwip -lpthread
+	$(CC) $(WARN) $(CFLAGS) -DBCE_USE_LWIP -I. -isystem /usr/include/lwip $< -o $@ -llwip $(TLS_LIBS) -lpthread
 
-test-lwip: $(BUILD)/test_lwip $(BUILD)/fake_daemon
+$(BUILD)/test_lwip_mbedtls36: tests/test_lwip.c $(TEST_DEPS) $(MBEDTLS36)/lib/libmbedtls.a | $(BUILD)
+	$(CC) $(WARN) $(CFLAGS) -DBCE_USE_LWIP -I. -I$(MBEDTLS36)/include -isystem /usr/include/lwip $< -o $@ -llwip $(TLS36_LIBS) -lpthread
+
+$(BUILD)/test_lwip_mbedtls36s: tests/test_lwip.c $(TEST_DEPS) $(MBEDTLS36S)/lib/libmbedtls.a | $(BUILD)
+	$(CC) $(WARN) $(CFLAGS) -DBCE_USE_LWIP -I. -I$(MBEDTLS36S)/include -isystem /usr/include/lwip $< -o $@ -llwip $(TLS36S_LIBS) -lpthread
+
+test-lwip: $(BUILD)/test_lwip $(BUILD)/test_lwip_mbedtls36 $(BUILD)/test_lwip_mbedtls36s $(BUILD)/fake_daemon
 	BUILD_DIR=$(BUILD) bash tests/test_lwip.sh
+	BUILD_DIR=$(BUILD) bash tests/test_lwip.sh $(BUILD)/test_lwip_mbedtls36
+	BUILD_DIR=$(BUILD) bash tests/test_lwip.sh $(BUILD)/test_lwip_mbedtls36s
 
 # The Cortex-M4 build (tests/embedded/): arm-none-eabi-gcc with picolibc, Thumb, -Os, against
 # lwIP's headers (Debian liblwip-dev) with our lwipopts.h: the library alone (every function,
 # nothing garbage-collected) and a firmware-shaped listener (one coin, websocket, BCE_NO_STDIO,
 # BCE_USE_LWIP, the firmware's clock and entropy hooks) linked with stand-ins for lwIP's
 # socket functions (tests/embedded/lwip_stubs.c). Compiled and linked, never run.
+# The same listener with TLS (tests/embedded/firmware_tls.c: wss://, the CA in flash as
+# tls.ca_pem) linked against mbedTLS 3.6 cross-compiled for the Cortex-M4 (tests/mbedtls36.sh
+# BUILD arm: build/mbedtls-3.6-arm, the libraries only, with bench/mbedtls_small_config.h and
+# tests/embedded/mbedtls_arm_config.h; built once, then cached), for its flash (make bench).
 ARM_CC  ?= arm-none-eabi-gcc
 ARM_FLAGS := --specs=picolibc.specs -mcpu=cortex-m4 -mthumb -Os -ffunction-sections -fdata-sections
 ARM_INC := -I. -Itests/embedded -isystem /usr/include/lwip
@@ -307,9 +324,23 @@ $(BUILD)/arm_firmware.elf: tests/embedded/firmware.c tests/embedded/lwip_stubs.c
 	$(ARM_CC) $(ARM_FLAGS) $(WARN) $(ARM_INC) -c tests/embedded/lwip_stubs.c -o $(BUILD)/arm_lwip_stubs.o
 	$(ARM_CC) $(ARM_FLAGS) $(ARM_LD) -Wl,-Map=$(BUILD)/arm_firmware.map $(BUILD)/arm_firmware.o $(BUILD)/arm_lwip_stubs.o -o $@
 
-embedded: $(BUILD)/arm_lib.o $(BUILD)/arm_firmware.elf
-	arm-none-eabi-size $(BUILD)/arm_lib.o $(BUILD)/arm_firmware.elf
+MBEDTLS36A := $(BUILD)/mbedtls-3.6-arm
+TLS36A_LIBS := $(MBEDTLS36A)/lib/libmbedtls.a $(MBEDTLS36A)/lib/libmbedx509.a $(MBEDTLS36A)/lib/libmbedcrypto.a
+
+$(MBEDTLS36A)/lib/libmbedtls.a: bench/mbedtls_small_config.h tests/embedded/mbedtls_arm_config.h | $(BUILD)
+	rm -rf $(MBEDTLS36A)
+	@bash tests/mbedtls36.sh $(BUILD) arm || { echo "embedded: FAILED: mbedTLS 3.6 could not be fetched or cross-compiled for the Cortex-M4 (tests/mbedtls36.sh $(BUILD) arm; its messages are above)"; \
+	    echo "embedded: 0 passed, 1 failed"; exit 1; }
+
+$(BUILD)/arm_firmware_tls.elf: tests/embedded/firmware_tls.c tests/embedded/firmware.c tests/embedded/lwip_stubs.c $(EMB_DEPS) $(MBEDTLS36A)/lib/libmbedtls.a | $(BUILD)
+	$(ARM_CC) $(ARM_FLAGS) $(WARN) $(ARM_INC) -isystem $(MBEDTLS36A)/include -c tests/embedded/firmware_tls.c -o $(BUILD)/arm_firmware_tls.o
+	$(ARM_CC) $(ARM_FLAGS) $(WARN) $(ARM_INC) -c tests/embedded/lwip_stubs.c -o $(BUILD)/arm_lwip_stubs_tls.o
+	$(ARM_CC) $(ARM_FLAGS) $(ARM_LD) -Wl,-Map=$(BUILD)/arm_firmware_tls.map $(BUILD)/arm_firmware_tls.o $(BUILD)/arm_lwip_stubs_tls.o $(TLS36A_LIBS) -o $@
+
+embedded: $(BUILD)/arm_lib.o $(BUILD)/arm_firmware.elf $(BUILD)/arm_firmware_tls.elf
+	arm-none-eabi-size $(BUILD)/arm_lib.o $(BUILD)/arm_firmware.elf $(BUILD)/arm_firmware_tls.elf
 	@! arm-none-eabi-nm $(BUILD)/arm_lib.o | grep -Eq ' U (socket|connect|send|recv|close|select|fcntl|pipe|read|write|open|getpid|clock_gettime|fprintf)$$'
+	@! arm-none-eabi-nm $(BUILD)/arm_firmware_tls.o | grep -Eq ' U (socket|connect|send|recv|close|select|fcntl|pipe|read|write|open|getpid|clock_gettime|fprintf|getenv|access|getpeername|inet_pton)$$'
 	@echo "embedded: 1 passed, 0 failed"
 
 # ==== the whole suite =========================================================================
@@ -347,6 +378,11 @@ compile-checks: $(BUILD)/cc_impl.c | $(BUILD)
 	$(CLANG) $(WARN) -DBCE_USE_LWIP -I. -isystem /usr/include/lwip -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_lwip_clang.o
 	$(CXX) $(CXXWARN) -DBCE_USE_LWIP -x c++ -I. -isystem /usr/include/lwip -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_lwip_cxx.o
 	! nm $(BUILD)/cc_lwip_gcc.o | grep -Eq ' U (socket|connect|send|recv|close|poll|fcntl|pipe|read|write|open|getpid|getaddrinfo)$$'
+	@# TLS over lwIP (mbedTLS 2.28): the TLS layer's socket calls go through lwIP too, no CA files searched
+	$(CC) $(WARN) -DBCE_USE_LWIP -DBCE_USE_MBEDTLS -I. -isystem /usr/include/lwip -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_lwiptls_gcc.o
+	$(CLANG) $(WARN) -DBCE_USE_LWIP -DBCE_USE_MBEDTLS -I. -isystem /usr/include/lwip -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_lwiptls_clang.o
+	$(CXX) $(CXXWARN) -DBCE_USE_LWIP -DBCE_USE_MBEDTLS -x c++ -I. -isystem /usr/include/lwip -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_lwiptls_cxx.o
+	! nm $(BUILD)/cc_lwiptls_gcc.o | grep -Eq ' U (socket|connect|send|recv|close|poll|fcntl|pipe|read|write|open|getpid|getaddrinfo|getpeername|inet_pton|access|getenv)$$'
 	! nm $(BUILD)/cc_nostdio.o | grep -Eq ' U (fprintf|printf|fputs|stderr|puts|fwrite)$$'
 	$(CXX) $(CXXWARN) -I. tests/test_cpp.cpp -o $(BUILD)/test_cpp
 	$(BUILD)/test_cpp

@@ -143,8 +143,9 @@
                                     O_NONBLOCK through lwip_fcntl; waits through lwip_poll
                                     (LWIP_SOCKET_POLL), else lwip_select; no pipe and no
                                     signals (see BCE_LWIP_WAKE_MS); without LWIP_DNS it
-                                    implies BCE_NO_DNS (lwip_getaddrinfo otherwise). Not yet
-                                    with BCE_USE_MBEDTLS (#error). See PORTABILITY
+                                    implies BCE_NO_DNS (lwip_getaddrinfo otherwise). With
+                                    BCE_USE_MBEDTLS, TLS goes through lwIP too (see TLS). See
+                                    PORTABILITY
      BCE_LWIP_WAKE_MS               100: under BCE_USE_LWIP there is no wake-up descriptor, so
                                     every wait (the library's, and *_timeout_ms for your
                                     loop) lasts at most this; bce_stop is seen within it
@@ -155,7 +156,10 @@
                                     0 on success: seeds websocket keys, masks and reconnect
                                     jitter (mixed with the clock either way). Default
                                     /dev/urandom, RtlGenRandom on Windows, LWIP_RAND() under
-                                    BCE_USE_LWIP (a build without either stops with #error)
+                                    BCE_USE_LWIP (a build without either stops with #error).
+                                    With BCE_USE_MBEDTLS, BCE_RANDOM is also a strong source of
+                                    mbedTLS's entropy pool (LWIP_RAND never is): it must then
+                                    be a real entropy source, e.g. a hardware RNG (see TLS)
 
    PORTABILITY
    -----------
@@ -176,22 +180,37 @@
                   LWIP_COMPAT_SOCKETS 0, lwip_poll, no DNS, so IP addresses only) with a TAP
                   device in a network namespace of the test's own (make test-lwip, root):
                   polling, the websocket across a daemon restart, a manager, bce_stop from a
-                  thread. The test drives the TAP device with a small netif of its own:
-                  Debian's tapif overflows a heap block on receive (valgrind)
+                  thread; and TLS (BCE_USE_MBEDTLS: mbedTLS 2.28, 3.6, and 3.6 in the embedded
+                  TLS profile) against the aiohttp daemon: https polling, wss with catch-up,
+                  the CA from memory (tls.ca_pem), mbedTLS seeded through BCE_RANDOM; a wrong
+                  host, an untrusted CA, no CA and a failing entropy hook refused. The test
+                  drives the TAP device with a small netif of its own: Debian's tapif
+                  overflows a heap block on receive (valgrind)
      Cortex-M4    arm-none-eabi-gcc -mcpu=cortex-m4 -mthumb -Os with picolibc, against lwIP's
                   headers and tests/embedded/lwipopts.h (LWIP_COMPAT_SOCKETS 1, lwip_select,
                   LWIP_DNS): the library and a firmware-shaped listener (one websocket coin,
                   BCE_NO_STDIO, BCE_NOW_MS and BCE_RANDOM from the firmware) compile and link
                   (make embedded; lwIP's socket functions stubbed, so never run). The library
                   object: 41,106 B of text, 4 B of data, no bss; what the listener links
-                  of it (--gc-sections): 35,260 B of flash (make bench)
+                  of it (--gc-sections): 35,260 B of flash (make bench). With TLS: mbedTLS
+                  3.6.6 cross-compiled the same way (libraries only, tests/embedded/
+                  mbedtls_arm_config.h on bench/mbedtls_small_config.h) and the same listener
+                  on wss:// with its CA in flash (tests/embedded/firmware_tls.c) link too:
+                  219,624 B of text, 88 B of data, 3,792 B of bss, against 39,896 B of text
+                  and 2,164 B of static RAM without TLS: TLS costs 179,728 B of flash (mbedTLS
+                  175,753 B: ssl 39,119, x509 7,437, crypto 129,197; the library's TLS layer
+                  and the 644-byte CA 3,234 B) and 1,716 B of static RAM (make bench)
    On lwIP: link lwIP (and its RTOS port); wait on the descriptors with lwip_poll or
    lwip_select, not the C library's poll. There is no wake-up descriptor (no pipe; a loopback
    socket pair would need a loopback netif), so waits last at most BCE_LWIP_WAKE_MS (100) and
    bce_stop is seen within that. No signals are involved (send flags 0). Without LWIP_DNS the
-   build is BCE_NO_DNS. BCE_USE_MBEDTLS with BCE_USE_LWIP stops with #error for now (the TLS
-   layer's socket calls are the POSIX ones). Bare metal (no clock_gettime, no /dev/urandom):
-   define BCE_NOW_MS() and BCE_RANDOM(buf, n) (COMPILE-TIME SWITCHES).
+   build is BCE_NO_DNS. TLS over lwIP (BCE_USE_MBEDTLS): mbedTLS reads and writes through the
+   library's own socket callbacks, which call lwip_send and lwip_recv like the plain
+   connections (mbedTLS's net_sockets is never used, so MBEDTLS_NET_C may be off); the CAs
+   come from tls.ca_pem (or tls.ca_file where mbedTLS has MBEDTLS_FS_IO; no system bundle is
+   searched); entropy from BCE_RANDOM and whatever mbedTLS has itself (see TLS, "On a
+   microcontroller"). Bare metal (no clock_gettime, no /dev/urandom): define BCE_NOW_MS() and
+   BCE_RANDOM(buf, n) (COMPILE-TIME SWITCHES).
    Other POSIX systems (macOS, the BSDs) should work (SO_NOSIGPIPE where MSG_NOSIGNAL is
    missing) but are not checked here; neither is MSVC.
    Windows: Vista or later (_WIN32_WINNT 0x0600); link ws2_32 (-lws2_32; MSVC through
@@ -226,6 +245,7 @@
      connect_timeout_ms  10000
      rpc_timeout_ms      300000 (a daemon's first call for a wallet may wait for its sync)
      tls.ca_file         NULL: the system bundle; tls.skip_verify 0 (1 is logged as a warning)
+     tls.ca_pem          NULL: no CAs from memory (see TLS: the trusted CAs)
      logger              warnings and errors to stderr, one line each
      allocator           BCE_MALLOC / BCE_FREE
      limits.max_json_tokens  65536 tokens in one update
@@ -359,15 +379,28 @@
    and again on the certificate the handshake kept (mbedTLS 3.6.0 skips a connection's verify
    callback in TLS 1.3). That needs MBEDTLS_SSL_KEEP_PEER_CERTIFICATE, on in mbedTLS's default
    configuration; without it an IP-literal host fails with BCE_ERR_TLS and says why.
-   Trusted CAs: tls.ca_file, else the file named by $SSL_CERT_FILE, else (Windows) the
+   Trusted CAs: tls.ca_pem (PEM text in memory, NUL-terminated, one or more certificates:
+   copied like every string of a desc, so a CA in flash costs its length in heap once per coin,
+   per currency for a manager) and tls.ca_file, both when both are set; with neither, the file
+   named by $SSL_CERT_FILE, else (Windows) the
    system's ROOT certificate store, or (elsewhere) the first readable of
    /etc/ssl/certs/ca-certificates.crt (Debian, Ubuntu, Alpine with ca-certificates),
    /etc/pki/tls/certs/ca-bundle.crt and /etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem
    (Fedora, RHEL), /etc/ssl/cert.pem (Alpine, macOS with a bundle there, BSDs) and
-   /etc/ssl/ca-bundle.pem (openSUSE); none: BCE_ERR_TLS "no CA bundle found".
+   /etc/ssl/ca-bundle.pem (openSUSE); none: BCE_ERR_TLS "no CA bundle found". Under
+   BCE_USE_LWIP, or with an mbedTLS built without MBEDTLS_FS_IO, nothing is searched: without
+   tls.ca_pem (or tls.ca_file, which needs MBEDTLS_FS_IO) the connection fails with "no CA
+   given".
    tls.skip_verify = 1 accepts any certificate and says so in a warning at create time.
    Failures name the reason in bce_coin_last_error: untrusted issuer, host name mismatch,
-   expired, not valid yet, no CA bundle found, cannot read tls.ca_file, handshake failed.
+   expired, not valid yet, no CA bundle found, cannot read tls.ca_file, tls.ca_pem holds no
+   certificate, cannot seed the random generator, handshake failed.
+   Entropy: mbedTLS's CTR_DRBG (one per coin, per currency for a manager) is seeded from
+   mbedTLS's entropy pool: its platform source (getrandom or /dev/urandom, BCryptGenRandom on
+   Windows) and MBEDTLS_ENTROPY_HARDWARE_ALT where the program's mbedTLS has them, and, when
+   BCE_RANDOM(buf, n) is defined, that hook as one more strong source. Under BCE_USE_LWIP the
+   library never takes LWIP_RAND() for TLS (often rand()); with no source at all the first TLS
+   connection fails with "cannot seed the random generator (... define BCE_RANDOM(buf, n))".
    The TLS handshake counts in connect_timeout_ms, runs inside the same non-blocking steps,
    and a closing connection sends close_notify.
    Versions: built and tested here against mbedTLS 2.28 (Debian 12's package; TLS 1.2) and
@@ -400,6 +433,21 @@
    handshake): one wss:// coin in the embedded profile (see PERFORMANCE AND EMBEDDED USE), websocket and its https
    catch-up call with one CA certificate, peaks at 43,684 bytes of heap on mbedTLS 3.6.6,
    library and mbedTLS together, x86-64 (make bench; mbedTLS's own share 27,687 bytes).
+   On a microcontroller (run here: TLS over lwIP in make test-lwip; built and linked for a
+   Cortex-M4 in make embedded, see PORTABILITY): BCE_USE_LWIP and BCE_USE_MBEDTLS, the CA in
+   memory (tls.ca_pem), BCE_NOW_MS and BCE_RANDOM from the firmware, and an mbedTLS 3.6 built
+   with the embedded TLS profile above plus what bare metal lacks, as in tests/embedded/
+   mbedtls_arm_config.h: MBEDTLS_FS_IO, MBEDTLS_NET_C, MBEDTLS_TIMING_C, MBEDTLS_PSA_ITS_FILE_C
+   and MBEDTLS_PSA_CRYPTO_STORAGE_C off; MBEDTLS_NO_PLATFORM_ENTROPY with
+   MBEDTLS_ENTROPY_HARDWARE_ALT (the firmware's mbedtls_hardware_poll: it also seeds PSA
+   crypto, which psa_crypto_init needs on 3.x and which BCE_RANDOM does not reach);
+   MBEDTLS_PLATFORM_MS_TIME_ALT (mbedtls_ms_time from the tick counter) and time() from a
+   real-time clock, since certificates' dates are checked; MBEDTLS_SELF_TEST and
+   MBEDTLS_DEBUG_C off (they print); the AES tables in flash (MBEDTLS_AES_ROM_TABLES,
+   MBEDTLS_AES_FEWER_TABLES; else 8 KiB of RAM). ESP-IDF's mbedtls component is configured
+   that way already (hardware entropy; no file system needed with tls.ca_pem). Flash: TLS adds
+   about 176 KiB on a Cortex-M4 with mbedTLS's default algorithms (make bench); leaving out the
+   ciphers, curves and hashes the daemon's TLS does not use shrinks that.
 
    RECONNECTS, CATCH-UP AND WHAT IS DELIVERED
    ------------------------------------------
@@ -789,6 +837,8 @@ typedef struct bce_coin_desc_t {
     struct {
         const char *ca_file;    /* PEM bundle; default: the system's CA bundle */
         int skip_verify;        /* 1: accept any certificate (loudly logged); default 0 */
+        const char *ca_pem;     /* trusted CAs in memory: PEM text (NUL-terminated); with
+                                   ca_file, both are trusted; either one: no system bundle */
     } tls;
     bce_logger_t logger;        /* default: warnings and errors to stderr */
     bce_allocator_t allocator;  /* default: BCE_MALLOC / BCE_FREE */
@@ -1115,9 +1165,6 @@ struct _bce_pollfd { int fd; short events; short revents; };
 #endif
 #if !LWIP_SOCKET_POLL && !LWIP_SOCKET_SELECT
 #error "bitcart_events.h: BCE_USE_LWIP needs LWIP_SOCKET_POLL or LWIP_SOCKET_SELECT"
-#endif
-#ifdef BCE_USE_MBEDTLS
-#error "bitcart_events.h: BCE_USE_LWIP with BCE_USE_MBEDTLS is not supported yet (see PORTABILITY)"
 #endif
 #define _BCE_SOCK(fd) (fd)
 #else
@@ -2766,6 +2813,7 @@ static int _bce_http_feed(_bce_http_resp_t *r, char *buf, size_t *plen, int eof)
 #define _bce_sys_connect lwip_connect
 #define _bce_sys_setsockopt lwip_setsockopt
 #define _bce_sys_getsockopt lwip_getsockopt
+#define _bce_sys_getpeername lwip_getpeername
 #define _bce_sys_inet_pton lwip_inet_pton
 #define _bce_sys_getaddrinfo lwip_getaddrinfo       /* LWIP_DNS only (else BCE_NO_DNS) */
 #define _bce_sys_freeaddrinfo lwip_freeaddrinfo
@@ -2776,6 +2824,7 @@ static int _bce_http_feed(_bce_http_resp_t *r, char *buf, size_t *plen, int eof)
 #define _bce_sys_connect connect
 #define _bce_sys_setsockopt setsockopt
 #define _bce_sys_getsockopt getsockopt
+#define _bce_sys_getpeername getpeername
 #define _bce_sys_inet_pton inet_pton
 #define _bce_sys_getaddrinfo getaddrinfo
 #define _bce_sys_freeaddrinfo freeaddrinfo
@@ -3044,6 +3093,7 @@ struct _bce_conn_t {
     const bce_allocator_t *alloc;
     _bce_tls_cfg_t *tls_cfg;    /* the owner's TLS configuration (made on first use) */
     const char *tls_ca_file;
+    const char *tls_ca_pem;
     int tls_skip_verify;
     /* A replacement transport (tests: fault injection, fuzzing): used for every connection.
        With open set it replaces the TCP connect too; otherwise it wraps the connected socket. */
@@ -3349,7 +3399,7 @@ typedef struct _bce_tls_conn_t {
     const char *host;           /* the URL's host (the owner's, which outlives the connection) */
     int tls12;                  /* this is the TLS 1.2 retry */
     struct sockaddr_storage peer;   /* the address of the retry */
-    struct addrinfo peer_ai;
+    _bce_ai_t peer_ai;
 #endif
 } _bce_tls_conn_t;
 
@@ -3367,7 +3417,7 @@ static int _bce_tls_windows_roots(mbedtls_x509_crt *ca) {
     CertCloseStore(store, 0);
     return n > 0;
 }
-#else
+#elif defined(MBEDTLS_FS_IO) && !defined(BCE_USE_LWIP)
 /* The usual system CA bundles: Debian/Ubuntu, Fedora/RHEL, Alpine/macOS (cert.pem), openSUSE. */
 static const char *const _bce_ca_paths[] = {
     "/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt",
@@ -3408,7 +3458,74 @@ static int _bce_tls_conf_setup(_bce_tls_cfg_t *t, mbedtls_ssl_config *conf, int 
     return BCE_OK;
 }
 
-static int _bce_tls_cfg_init(_bce_tls_cfg_t *t, const char *ca_file, int skip_verify, _bce_conn_t *c) {
+#ifdef BCE_RANDOM
+/* The program's entropy hook as one more strong source of mbedTLS's entropy pool, beside
+   whatever mbedTLS has itself (nothing on a platform built with MBEDTLS_NO_PLATFORM_ENTROPY
+   and without MBEDTLS_ENTROPY_HARDWARE_ALT, as bare metal usually is). */
+static int _bce_tls_entropy(void *ctx, unsigned char *out, size_t len, size_t *olen) {
+    _BCE_UNUSED(ctx);
+    if ((BCE_RANDOM(out, len)) != 0) return MBEDTLS_ERR_ENTROPY_SOURCE_FAILED;
+    *olen = len;
+    return 0;
+}
+#endif
+
+/* The trusted CAs: tls.ca_pem and tls.ca_file (both when both are given), else the system's
+   (see TLS). An lwIP build, or an mbedTLS without MBEDTLS_FS_IO, has no system bundle. */
+static int _bce_tls_load_cas(_bce_tls_cfg_t *t, const char *ca_pem, const char *ca_file, _bce_conn_t *c) {
+    int loaded = 0;
+    if (ca_pem) {
+        if (mbedtls_x509_crt_parse(&t->ca, (const unsigned char *)ca_pem, strlen(ca_pem) + 1) < 0) {
+            _bce_conn_error(c, "TLS: tls.ca_pem holds no certificate mbedTLS can parse", NULL);
+            return BCE_ERR_TLS;
+        }
+        loaded = 1;
+    }
+    if (ca_file) {
+#ifdef MBEDTLS_FS_IO
+        if (mbedtls_x509_crt_parse_file(&t->ca, ca_file) < 0) {
+            _bce_conn_error(c, "TLS: cannot read tls.ca_file ", ca_file);
+            return BCE_ERR_TLS;
+        }
+        loaded = 1;
+#else
+        _bce_conn_error(c, "TLS: tls.ca_file needs mbedTLS built with MBEDTLS_FS_IO (give the CAs in memory: tls.ca_pem)", NULL);
+        return BCE_ERR_TLS;
+#endif
+    }
+    if (loaded) return BCE_OK;
+    {
+#if defined(MBEDTLS_FS_IO) && !defined(BCE_USE_LWIP)
+        const char *env = getenv("SSL_CERT_FILE");
+        if (env && *env && mbedtls_x509_crt_parse_file(&t->ca, env) >= 0) loaded = 1;
+#endif
+#ifdef _WIN32
+        if (!loaded) loaded = _bce_tls_windows_roots(&t->ca);
+        if (!loaded) {
+            _bce_conn_error(c, "TLS: no CA bundle found (the Windows ROOT store gave no certificate; set tls.ca_file or tls.ca_pem, or SSL_CERT_FILE)", NULL);
+            return BCE_ERR_TLS;
+        }
+#elif defined(BCE_USE_LWIP) || !defined(MBEDTLS_FS_IO)
+        if (!loaded) {
+            _bce_conn_error(c, "TLS: no CA given (set tls.ca_pem; this build reads no system CA bundle)", NULL);
+            return BCE_ERR_TLS;
+        }
+#else
+        {
+            int k;
+            for (k = 0; !loaded && _bce_ca_paths[k]; k++)
+                if (access(_bce_ca_paths[k], R_OK) == 0 && mbedtls_x509_crt_parse_file(&t->ca, _bce_ca_paths[k]) >= 0) loaded = 1;
+        }
+        if (!loaded) {
+            _bce_conn_error(c, "TLS: no CA bundle found (set tls.ca_file or tls.ca_pem, or SSL_CERT_FILE)", NULL);
+            return BCE_ERR_TLS;
+        }
+#endif
+    }
+    return BCE_OK;
+}
+
+static int _bce_tls_cfg_init(_bce_tls_cfg_t *t, const char *ca_pem, const char *ca_file, int skip_verify, _bce_conn_t *c) {
     int r;
     if (t->ready) return BCE_OK;
     mbedtls_ssl_config_init(&t->conf);
@@ -3422,39 +3539,24 @@ static int _bce_tls_cfg_init(_bce_tls_cfg_t *t, const char *ca_file, int skip_ve
         return BCE_ERR_TLS;
     }
 #endif
-    if (mbedtls_ctr_drbg_seed(&t->drbg, mbedtls_entropy_func, &t->entropy, (const unsigned char *)"bitcart_events", 14) != 0) {
-        _bce_conn_error(c, "TLS: cannot seed the random generator", NULL);
+#ifdef BCE_RANDOM
+    if (mbedtls_entropy_add_source(&t->entropy, _bce_tls_entropy, NULL, 32, MBEDTLS_ENTROPY_SOURCE_STRONG) != 0) {
+        _bce_conn_error(c, "TLS: cannot add BCE_RANDOM to mbedTLS's entropy sources", NULL);
         return BCE_ERR_TLS;
     }
-    if (skip_verify) return _bce_tls_conf_setup(t, &t->conf, 1, c);
-    if (ca_file) {
-        r = mbedtls_x509_crt_parse_file(&t->ca, ca_file);
-        if (r < 0) {
-            _bce_conn_error(c, "TLS: cannot read tls.ca_file ", ca_file);
-            return BCE_ERR_TLS;
-        }
-    } else {
-        const char *env = getenv("SSL_CERT_FILE");
-        int loaded = 0;
-        if (env && *env && mbedtls_x509_crt_parse_file(&t->ca, env) >= 0) loaded = 1;
-#ifdef _WIN32
-        if (!loaded) loaded = _bce_tls_windows_roots(&t->ca);
-        if (!loaded) {
-            _bce_conn_error(c, "TLS: no CA bundle found (the Windows ROOT store gave no certificate; set tls.ca_file, or SSL_CERT_FILE)", NULL);
-            return BCE_ERR_TLS;
-        }
+#define _BCE_TLS_SEED_WHY " (BCE_RANDOM or mbedTLS's own entropy source failed)"
+#elif defined(BCE_USE_LWIP)
+#define _BCE_TLS_SEED_WHY " (mbedTLS has no entropy source here: define BCE_RANDOM(buf, n))"
 #else
-        {
-            int k;
-            for (k = 0; !loaded && _bce_ca_paths[k]; k++)
-                if (access(_bce_ca_paths[k], R_OK) == 0 && mbedtls_x509_crt_parse_file(&t->ca, _bce_ca_paths[k]) >= 0) loaded = 1;
-        }
-        if (!loaded) {
-            _bce_conn_error(c, "TLS: no CA bundle found (set tls.ca_file, or SSL_CERT_FILE)", NULL);
-            return BCE_ERR_TLS;
-        }
+#define _BCE_TLS_SEED_WHY ""
 #endif
+    if (mbedtls_ctr_drbg_seed(&t->drbg, mbedtls_entropy_func, &t->entropy, (const unsigned char *)"bitcart_events", 14) != 0) {
+        _bce_conn_error(c, "TLS: cannot seed the random generator", _BCE_TLS_SEED_WHY);
+        return BCE_ERR_TLS;
     }
+#undef _BCE_TLS_SEED_WHY
+    if (skip_verify) return _bce_tls_conf_setup(t, &t->conf, 1, c);
+    if ((r = _bce_tls_load_cas(t, ca_pem, ca_file, c)) != BCE_OK) return r;
     return _bce_tls_conf_setup(t, &t->conf, 0, c);
 }
 
@@ -3471,10 +3573,12 @@ static void _bce_tls_cfg_free(_bce_tls_cfg_t *t) {
     t->ready = 0;
 }
 
+/* mbedTLS's socket callbacks: the same socket calls as the plain transport (_bce_sys_*: the
+   C library's, or lwIP's under BCE_USE_LWIP), never mbedTLS's net_sockets. */
 static int _bce_tls_bio_send(void *ctx, const unsigned char *buf, size_t len) {
     _bce_conn_t *c = (_bce_conn_t *)ctx;
     for (;;) {
-        _bce_ssize_t n = send(_BCE_SOCK(c->fd), (const char *)buf, _BCE_IO_LEN(len), _BCE_SEND_FLAGS);
+        _bce_ssize_t n = _bce_sys_send(_BCE_SOCK(c->fd), (const char *)buf, _BCE_IO_LEN(len), _BCE_SEND_FLAGS);
         int e;
         if (n >= 0) return (int)n;
         e = _bce_sock_errno();
@@ -3497,7 +3601,7 @@ static int _bce_tls_bio_recv(void *ctx, unsigned char *buf, size_t len) {
     }
     if (len > c->rx_budget) len = c->rx_budget;
     for (;;) {
-        _bce_ssize_t n = recv(_BCE_SOCK(c->fd), (char *)buf, _BCE_IO_LEN(len), 0);
+        _bce_ssize_t n = _bce_sys_recv(_BCE_SOCK(c->fd), (char *)buf, _BCE_IO_LEN(len), 0);
         int e;
         if (n >= 0) {
             size_t cost = (size_t)n < 1024 ? 1024 : (size_t)n;
@@ -3514,8 +3618,10 @@ static int _bce_tls_bio_recv(void *ctx, unsigned char *buf, size_t len) {
 /* The host of the URL as an IP address: 4 (IPv4) or 16 (IPv6) bytes written to ip, in network
    order; 0 when the host is a name (and ip is left as it was). */
 static size_t _bce_tls_ip_literal(const char *host, unsigned char ip[16]) {
-    if (inet_pton(AF_INET, host, ip) == 1) return 4;
-    if (inet_pton(AF_INET6, host, ip) == 1) return 16;
+    if (_bce_sys_inet_pton(AF_INET, host, ip) == 1) return 4;
+#if _BCE_IPV6
+    if (_bce_sys_inet_pton(AF_INET6, host, ip) == 1) return 16;
+#endif
     return 0;
 }
 
@@ -3669,7 +3775,7 @@ static int _bce_tls_ssl_setup(_bce_conn_t *c, _bce_tls_conn_t *t, const mbedtls_
 /* Sets up TLS on a connection before its TCP connect. */
 static int _bce_tls_attach(_bce_conn_t *c, const _bce_url_t *u) {
     _bce_tls_conn_t *t;
-    int r = _bce_tls_cfg_init(c->tls_cfg, c->tls_ca_file, c->tls_skip_verify, c);
+    int r = _bce_tls_cfg_init(c->tls_cfg, c->tls_ca_pem, c->tls_ca_file, c->tls_skip_verify, c);
     if (r != BCE_OK) return r;
     t = (_bce_tls_conn_t *)_bce_malloc(c->alloc, sizeof *t);
     if (!t) return BCE_ERR_NOMEM;
@@ -3697,7 +3803,7 @@ static int _bce_tls_retry12(_bce_conn_t *c, _bce_tls_conn_t *t) {
     _bce_socklen_t len = (_bce_socklen_t)sizeof t->peer;
     int r;
     memset(&t->peer, 0, sizeof t->peer);
-    if (getpeername(_BCE_SOCK(c->fd), (struct sockaddr *)&t->peer, &len) != 0) {
+    if (_bce_sys_getpeername(_BCE_SOCK(c->fd), (struct sockaddr *)&t->peer, &len) != 0) {
         _bce_conn_error(c, "TLS: the connection failed during the handshake", NULL);
         return BCE_ERR_CONNECT;
     }
@@ -3716,7 +3822,7 @@ static int _bce_tls_retry12(_bce_conn_t *c, _bce_tls_conn_t *t) {
     t->peer_ai.ai_family = t->peer.ss_family;
     t->peer_ai.ai_socktype = SOCK_STREAM;
     t->peer_ai.ai_addr = (struct sockaddr *)&t->peer;
-    t->peer_ai.ai_addrlen = t->peer.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+    t->peer_ai.ai_addrlen = t->peer.ss_family == AF_INET ? sizeof(struct sockaddr_in) : _BCE_SA_BYTES;
     c->ai_next = &t->peer_ai;               /* c->ai stays NULL: nothing of ours is freed */
     if ((r = _bce_conn_next(c)) != BCE_OK) return r;
     return _BCE_IO_AGAIN_WRITE;             /* connecting again: c->state, c->want set */
@@ -3764,6 +3870,7 @@ typedef struct _bce_endpoint_t {
     int colon_pw;               /* the password holds ':', which the daemon cannot parse (HTTP 500) */
     _bce_tls_cfg_t *tls;        /* https:// only (owned) */
     const char *ca_file;        /* the owner's copy */
+    const char *ca_pem;         /* the owner's copy */
     int skip_verify;
     /* A replacement transport (tests: fault injection) for the connections made after it is set. */
     const _bce_io_t *transport;
@@ -3786,7 +3893,8 @@ static const char *_bce_rpc_limits_bad(size_t max_header, size_t max_body) {
     return NULL;
 }
 
-/* d has its defaults filled; of its strings only tls.ca_file must outlive the endpoint. */
+/* d has its defaults filled; of its strings only tls.ca_file and tls.ca_pem must outlive the
+   endpoint. */
 static int _bce_endpoint_init(_bce_endpoint_t *ep, const bce_coin_desc_t *d, const bce_allocator_t *alloc,
                               const bce_logger_t *logger, char *error, size_t error_cap) {
     size_t ul = strlen(d->user), pl = strlen(d->password), n;
@@ -3803,6 +3911,7 @@ static int _bce_endpoint_init(_bce_endpoint_t *ep, const bce_coin_desc_t *d, con
     ep->max_header = d->limits.max_header_bytes;
     ep->max_body = d->limits.max_response_bytes;
     ep->ca_file = d->tls.ca_file;
+    ep->ca_pem = d->tls.ca_pem;
     ep->skip_verify = d->tls.skip_verify != 0;
     why = _bce_rpc_limits_bad(ep->max_header, ep->max_body);   /* create and configure refused it already */
     if (!why) why = _bce_url_parse(d->url, &ep->url);
@@ -3852,6 +3961,7 @@ static void _bce_endpoint_conn(const _bce_endpoint_t *ep, _bce_conn_t *c) {
     c->alloc = ep->alloc;
     c->tls_cfg = ep->tls;
     c->tls_ca_file = ep->ca_file;
+    c->tls_ca_pem = ep->ca_pem;
     c->tls_skip_verify = ep->skip_verify;
     c->transport = ep->transport;
     c->transport_ctx = ep->transport_ctx;
@@ -5823,7 +5933,7 @@ static void _bce_wallet_json(char *b, size_t cap, const char *xpub, const char *
 static const size_t _bce_desc_strings[] = {
     offsetof(bce_coin_desc_t, url), offsetof(bce_coin_desc_t, user), offsetof(bce_coin_desc_t, password),
     offsetof(bce_coin_desc_t, xpub), offsetof(bce_coin_desc_t, contract), offsetof(bce_coin_desc_t, address),
-    offsetof(bce_coin_desc_t, tls.ca_file)};
+    offsetof(bce_coin_desc_t, tls.ca_file), offsetof(bce_coin_desc_t, tls.ca_pem)};
 #define _BCE_DESC_STR(d, k) ((const char **)(void *)((char *)(d) + _bce_desc_strings[k]))
 
 /* Builds a coin (no runtime yet) from a checked desc: one allocation for the struct, one for
@@ -6316,7 +6426,7 @@ struct _bce_link_t {
 };
 
 /* Makes the link's endpoint and JSON-RPC client from d (defaults filled; of its strings only
-   tls.ca_file must outlive the link). Failures are described in error. */
+   tls.ca_file and tls.ca_pem must outlive the link). Failures are described in error. */
 static int _bce_link_init(_bce_link_t *l, _bce_run_t *run, const bce_coin_desc_t *d, char *error, size_t error_cap) {
     int r = _bce_endpoint_init(&l->ep, d, run->alloc, run->logger, error, error_cap);
     if (r != BCE_OK) {
@@ -7326,6 +7436,7 @@ static void _bce_params_free(bce_manager_t *m, bce_coin_desc_t *p) {
     _bce_mfree(a, (void *)(uintptr_t)p->contract);
     _bce_mfree(a, (void *)(uintptr_t)p->address);
     _bce_mfree(a, (void *)(uintptr_t)p->tls.ca_file);
+    _bce_mfree(a, (void *)(uintptr_t)p->tls.ca_pem);
     memset(p, 0, sizeof *p);
 }
 
@@ -7400,9 +7511,10 @@ _BCE_DEF int bce_manager_configure(bce_manager_t *m, const char *currency, const
     p.contract = _bce_strdup(a, p.contract);
     p.address = _bce_strdup(a, p.address);
     p.tls.ca_file = _bce_strdup(a, p.tls.ca_file);
+    p.tls.ca_pem = _bce_strdup(a, p.tls.ca_pem);
     if ((params && ((params->url && !p.url) || (params->user && !p.user) || (params->password && !p.password)
                     || (params->contract && !p.contract) || (params->address && !p.address)
-                    || (params->tls.ca_file && !p.tls.ca_file)))) {
+                    || (params->tls.ca_file && !p.tls.ca_file) || (params->tls.ca_pem && !p.tls.ca_pem)))) {
         _bce_params_free(m, &p);
         return BCE_ERR_NOMEM;
     }

@@ -168,6 +168,21 @@ if [ -f "$B/arm_lib.o" ] && [ -f "$B/arm_firmware.elf" ]; then
         "$lflash" "$lram" "$([ "$lflash" -le 40960 ] && echo met || echo 'NOT met')" >> "$L/cortexm4.log"
     printf 'ROW\tCortex-M4 firmware listener (library, picolibc, lwIP stubs; linked)\tnone\tnone\ttext %s B, data %s B, bss %s B\treference\n' \
         "$ftext" "$fdata" "$fbss" >> "$L/cortexm4.log"
+    # the same listener with TLS (tests/embedded/firmware_tls.c: wss://, the CA in flash) on
+    # mbedTLS 3.6 cross-compiled with bench/mbedtls_small_config.h + tests/embedded/mbedtls_arm_config.h
+    if [ -f "$B/arm_firmware_tls.elf" ] && [ -f "$B/arm_firmware_tls.map" ]; then
+        read -r ttext tdata tbss _ < <(arm-none-eabi-size "$B/arm_firmware_tls.elf" | awk 'NR == 2')
+        read -r mt _ < <(/usr/bin/python3 tests/embedded/map_size.py "$B/arm_firmware_tls.map" libmbedtls.a)
+        read -r mx _ < <(/usr/bin/python3 tests/embedded/map_size.py "$B/arm_firmware_tls.map" libmbedx509.a)
+        read -r mc _ < <(/usr/bin/python3 tests/embedded/map_size.py "$B/arm_firmware_tls.map" libmbedcrypto.a)
+        read -r tl _ < <(/usr/bin/python3 tests/embedded/map_size.py "$B/arm_firmware_tls.map" arm_firmware_tls.o)
+        printf 'ROW\tCortex-M4 flash cost of TLS (TLS listener text - plain listener text)\tnone\tmeasured and documented\t%s B: mbedTLS 3.6 %s B (ssl %s, x509 %s, crypto %s), the library'"'"'s TLS layer and the CA +%s B\tmet\n' \
+            "$((ttext - ftext))" "$((mt + mx + mc))" "$mt" "$mx" "$mc" "$((tl - lflash))" >> "$L/cortexm4.log"
+        printf 'ROW\tCortex-M4 TLS firmware listener (library, mbedTLS 3.6, picolibc, lwIP stubs; linked)\tnone\tnone\ttext %s B, data %s B, bss %s B\treference\n' \
+            "$ttext" "$tdata" "$tbss" >> "$L/cortexm4.log"
+    else
+        printf 'ROW\tCortex-M4 flash cost of TLS\tnone\tmeasured and documented\tnot built (make embedded)\tNOT met\n' >> "$L/cortexm4.log"
+    fi
 fi
 
 # the table, in the order of issue 7's goals

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Makes the TLS test certificates in the folder given ($1): a test CA, a server certificate
-# for localhost, 127.0.0.1 and ::1, an expired one, one for another name, a self-signed one, and
-# the host-check cases of issue 13 (see the end). Also writes each certificate as DER (NAME.der)
+# for localhost, 127.0.0.1 and ::1, one for 10.201.0.1 (test_lwip), an expired one, one for
+# another name, a self-signed one, and the host-check cases of issue 13 (see the end). Also writes each certificate as DER (NAME.der)
 # for the fuzz seeds (tests/fuzz/make_seeds.py).
 set -euo pipefail
 dir=${1:?usage: make_certs.sh DIR}
 mkdir -p "$dir"
 cd "$dir"
-[ -f done-2 ] && exit 0    # bumped whenever a certificate is added
+[ -f done-3 ] && exit 0    # bumped whenever a certificate is added
 q() { "$@" >/dev/null 2>&1; }
 q openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 30 -subj "/CN=bitcart_events test CA" \
     -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign"
@@ -21,6 +21,8 @@ leaf() {  # name, subjectAltName, extra args for openssl ca
 }
 leaf good "DNS:localhost,IP:127.0.0.1,IP:::1" -days 30
 leaf other "DNS:other.example" -days 30
+# lwip: the address test_lwip's daemon has in its network namespace (tests/test_lwip.sh)
+leaf lwip "IP:10.201.0.1" -days 30
 # expired: signed with validity in the past (openssl ca takes explicit dates)
 q openssl req -newkey rsa:2048 -nodes -keyout expired.key -out expired.csr -subj "/CN=localhost"
 mkdir -p ca.db && : > ca.db/index.txt && echo 1000 > ca.db/serial
@@ -68,5 +70,5 @@ ecleaf decoy "/CN=decoy" 'basicConstraints=CA:FALSE\n1.3.6.1.4.1.55555.2=DER:06:
 ecleaf ip10 "/CN=ip10" 'basicConstraints=CA:FALSE\nsubjectAltName=IP:10.9.9.9\n'
 ecleaf cnip "/CN=127.0.0.1" 'basicConstraints=CA:FALSE\n'
 ecleaf dnsip "/CN=dnsip" 'basicConstraints=CA:FALSE\nsubjectAltName=DNS:127.0.0.1\n'
-for c in good other self expired overread decoy ip10 cnip dnsip; do openssl x509 -in "$c.pem" -outform DER -out "$c.der"; done
-touch done-2
+for c in good other lwip self expired overread decoy ip10 cnip dnsip; do openssl x509 -in "$c.pem" -outform DER -out "$c.der"; done
+touch done-3

@@ -3,7 +3,10 @@
 # (include/ and lib/ with the three static libraries) for the second run of the TLS tests; with
 # "small", a second build of the same source into BUILD_DIR/mbedtls-3.6-small with
 # bench/mbedtls_small_config.h appended to its configuration (the embedded TLS profile); with
-# "mingw", a Windows build of the same source with mingw-w64 into BUILD_DIR/mbedtls-3.6-mingw. Debian 12 has
+# "mingw", a Windows build of the same source with mingw-w64 into BUILD_DIR/mbedtls-3.6-mingw; with
+# "arm", a Cortex-M4 build (arm-none-eabi-gcc, picolibc, Thumb, -Os, the libraries only) into
+# BUILD_DIR/mbedtls-3.6-arm with bench/mbedtls_small_config.h and tests/embedded/
+# mbedtls_arm_config.h appended (no file system, no platform entropy, no sockets). Debian 12 has
 # only mbedTLS 2.28, so the source comes from the next Debian release's source package, fetched
 # with the ordinary `apt-get source` from the same archive the machine's apt already uses: a
 # deb-src entry (source only, so no binary package of that release can ever be installed through
@@ -81,7 +84,7 @@ if [ -z "$(srcdir)" ]; then
     say "deb-src $NEXT main from $uris(derived from the $CUR entries) in $LIST"
     export DEBIAN_FRONTEND=noninteractive
     t0=$(date +%s)
-    apt-get update -qq
+    apt-get update -qq || { echo "mbedtls36: apt-get update failed (no network, or the archive is unreachable): cannot fetch the mbedTLS $WANT source" >&2; exit 1; }
     rm -rf "$SRC"; mkdir -p "$SRC"
     # only the deb-src entry of NEXT carries sources here, so "mbedtls/NEXT" is 3.6; checked below
     (cd "$SRC" && apt-get source -qq "mbedtls/$NEXT" 2>&1 | grep -v '^W: Download is performed unsandboxed' || true)
@@ -105,6 +108,21 @@ if [ "$FLAVOUR" = small ]; then     # a copy of the tree, our settings after mbe
     ver="$ver small"
 fi
 MAKEVARS=(CC="${CC:-cc}")
+OPT=-O2
+if [ "$FLAVOUR" = arm ]; then       # a copy of the tree, the small and the arm settings appended
+    command -v arm-none-eabi-gcc >/dev/null || { echo "mbedtls36: arm-none-eabi-gcc missing (apt-get install gcc-arm-none-eabi picolibc-arm-none-eabi)" >&2; exit 1; }
+    rm -rf "$SRC/arm"; mkdir -p "$SRC/arm"
+    cp -R "$dir" "$SRC/arm/"
+    dir=$SRC/arm/${dir##*/}
+    { echo; echo "/* ---- appended by tests/mbedtls36.sh: bench/mbedtls_small_config.h ---- */"
+      cat "$ROOT/bench/mbedtls_small_config.h"
+      echo; echo "/* ---- appended by tests/mbedtls36.sh: tests/embedded/mbedtls_arm_config.h ---- */"
+      cat "$ROOT/tests/embedded/mbedtls_arm_config.h"; } >> "$dir/include/mbedtls/mbedtls_config.h"
+    make -s -C "$dir/library" clean >/dev/null
+    MAKEVARS=(CC=arm-none-eabi-gcc AR=arm-none-eabi-ar "WARNING_CFLAGS=-Wall -Wextra")
+    OPT="--specs=picolibc.specs -mcpu=cortex-m4 -mthumb -Os -ffunction-sections -fdata-sections"
+    ver="$ver arm"
+fi
 if [ "$FLAVOUR" = mingw ]; then     # a copy of the tree built with mingw-w64
     rm -rf "$SRC/mingw"; mkdir -p "$SRC/mingw"
     cp -R "$dir" "$SRC/mingw/"
@@ -114,8 +132,8 @@ if [ "$FLAVOUR" = mingw ]; then     # a copy of the tree built with mingw-w64
     ver="$ver mingw"
 fi
 t0=$(date +%s)
-say "building mbedTLS $ver (static, -O2) from $dir"
-make -s -C "$dir/library" -j2 "${MAKEVARS[@]}" CFLAGS="-O2" libmbedcrypto.a libmbedx509.a libmbedtls.a >/dev/null
+say "building mbedTLS $ver (static, $OPT) from $dir"
+make -s -C "$dir/library" -j2 "${MAKEVARS[@]}" CFLAGS="$OPT" libmbedcrypto.a libmbedx509.a libmbedtls.a >/dev/null
 rm -rf "$OUT.tmp"; mkdir -p "$OUT.tmp/lib"
 cp -R "$dir/include" "$OUT.tmp/include"
 cp "$dir/library/libmbedcrypto.a" "$dir/library/libmbedx509.a" "$dir/library/libmbedtls.a" "$OUT.tmp/lib/"

@@ -273,6 +273,55 @@ static void test_reconfigure_ca_file(void) {
     bce_manager_destroy(m);
     close(l);
 }
+
+/* tls.ca_pem is copied like every string of a desc: by a coin at create and by a manager at
+   configure, so the caller's buffer may be freed at once (ASan: heap-use-after-free when it is
+   not). Text that holds no certificate is refused when the TLS configuration is made. */
+static void test_ca_pem_copied(void) {
+    logbook_t lb;
+    int port, l = listen_any(&port);
+    char url[64], out[64];
+    char *pem;
+    bce_coin_desc_t d;
+    bce_coin_t *c;
+    bce_manager_t *m;
+    long long end;
+    memset(&lb, 0, sizeof lb);
+    CHECK(l >= 0);
+    if (l < 0) return;
+    memset(&d, 0, sizeof d);
+    snprintf(url, sizeof url, "https://127.0.0.1:%d", port);
+    d.url = url;
+    d.xpub = "xpub_pem";
+    d.logger.level = -1;
+    d.tls.ca_pem = pem = dup_str("-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n");
+    c = bce_coin_create(&d);
+    free(pem);
+    CHECK(c != NULL);
+    if (c) {
+        CHECK_INT(bce_rpc(c, "get_updates", NULL, out, sizeof out, NULL), BCE_ERR_TLS);
+        CHECK_STR(bce_coin_last_error(c), "TLS: tls.ca_pem holds no certificate mbedTLS can parse");
+        bce_coin_destroy(c);
+    }
+    m = manager_with_log(&lb);
+    CHECK(m != NULL);
+    if (!m) { close(l); return; }
+    d.xpub = NULL;
+    memset(&d.logger, 0, sizeof d.logger);
+    d.tls.ca_pem = pem = dup_str("no certificate here");
+    CHECK_INT(bce_manager_configure(m, "BTC", &d), BCE_OK);
+    free(pem);
+    CHECK(bce_manager_add_wallet(m, "BTC", "xpub_one") != NULL);
+    CHECK_INT(bce_manager_start_polling(m, 1000), BCE_OK);
+    end = _bce_now_ms() + 3000;
+    while (!logged(&lb, "tls.ca_pem") && _bce_now_ms() < end)
+        if (bce_manager_step(m, 20) < 0) break;
+    CHECK(logged(&lb, "TLS: tls.ca_pem holds no certificate mbedTLS can parse"));
+    bce_manager_stop(m);
+    bce_manager_step(m, 0);
+    bce_manager_destroy(m);
+    close(l);
+}
 #endif
 
 /* ---- sums of limits ---- */
@@ -519,6 +568,7 @@ int main(void) {
     RUN(test_reconfigure_in_handler);
 #ifndef TEST_NO_TLS
     RUN(test_reconfigure_ca_file);
+    RUN(test_ca_pem_copied);
 #endif
     RUN(test_http_limit_sum);
     RUN(test_ws_limit_sum);

@@ -9,9 +9,28 @@
    the test's namespace, so no packet leaves it.
    Covered: JSON-RPC and polling, the websocket with catch-up after the daemon restarts (same
    port, updates queued while it was down), a manager's websocket for two wallets, and
-   bce_stop from another thread (no wake-up descriptor under lwIP: within BCE_LWIP_WAKE_MS). */
+   bce_stop from another thread (no wake-up descriptor under lwIP: within BCE_LWIP_WAKE_MS).
+   TLS over lwIP (BCE_USE_MBEDTLS; built on mbedTLS 2.28, 3.6 and 3.6-small): the aiohttp fake
+   daemon serving https/wss in the namespace with tests/make_certs.sh's certificate for
+   10.201.0.1; a coin
+   trusting the test CA from memory (tls.ca_pem) gets its events by https polling, the wss
+   websocket and its catch-up; a certificate for another host, an untrusted CA, no CA at all
+   and a failing entropy hook are refused. The entropy for mbedTLS comes through BCE_RANDOM,
+   as on a device (here: getrandom(2)). */
+#include <stddef.h>          /* (nothing that sets glibc's feature macros before the header) */
+static int test_random(unsigned char *buf, size_t n);
+#define BCE_RANDOM(buf, n) test_random((buf), (n))
+#define BCE_USE_MBEDTLS
 #define BITCART_EVENTS_IMPLEMENTATION
 #include "../bitcart_events.h"
+#include <sys/random.h>
+static long g_rand_big;         /* BCE_RANDOM calls for more than 8 bytes (mbedTLS's entropy) */
+static int g_rand_fail;         /* 1: the hook fails */
+static int test_random(unsigned char *buf, size_t n) {
+    if (g_rand_fail) return -1;
+    if (n > 8) g_rand_big++;
+    return getrandom(buf, n, 0) == (ssize_t)n ? 0 : -1;
+}
 #include "test.h"
 #include "daemon.h"
 #include "lwip/tcpip.h"
@@ -308,6 +327,168 @@ static void test_stop_from_thread(void) {
     bce_coin_destroy(s.coin);
 }
 
+/* ---- TLS over lwIP ------------------------------------------------------------------------ */
+
+static char g_certs[400], *g_ca_pem, *g_self_pem;
+
+static char *slurp(const char *path) {
+    FILE *f = fopen(path, "rb");
+    char *b;
+    long n;
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    b = (char *)malloc((size_t)n + 1);
+    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) { free(b); b = NULL; }
+    if (b) b[n] = 0;
+    fclose(f);
+    return b;
+}
+
+/* The aiohttp daemon serving TLS with certificate cert on 0.0.0.0 in the namespace. */
+static int tls_daemon(daemon_t *d, const char *cert) {
+    char c[512], k[512];
+    const char *argv[] = {"/usr/bin/python3", "tests/fake_daemon.py", "--host", "0.0.0.0", "--port", "0",
+                          "--tls-cert", c, "--tls-key", k, NULL};
+    snprintf(c, sizeof c, "%s%s.pem", g_certs, cert);
+    snprintf(k, sizeof k, "%s%s.key", g_certs, cert);
+    return daemon_start(d, argv);
+}
+
+static bce_coin_t *tls_coin(int tport, const char *ca_pem, const char *ca_file, const char *xpub) {
+    bce_coin_desc_t d;
+    char url[64];
+    memset(&d, 0, sizeof d);
+    snprintf(url, sizeof url, "https://10.201.0.1:%d", tport);
+    d.url = url;
+    d.xpub = xpub;
+    d.tls.ca_pem = ca_pem;
+    d.tls.ca_file = ca_file;
+    d.connect_timeout_ms = 5000;
+    d.rpc_timeout_ms = 5000;
+    d.logger.level = -1;
+    return bce_coin_create(&d);
+}
+
+/* The daemon's control routes sit behind its TLS port: a raw POST to /_test/inject through
+   the library's own connection machinery, over lwIP like everything else. */
+static void inject_tls(int tport, int from, int count, const char *wallet) {
+    char body[4096], req[4600];
+    size_t o = 0;
+    int i, k;
+    bce_coin_t *ctl = tls_coin(tport, g_ca_pem, NULL, NULL);
+    _bce_rpc_t *r;
+    void *buf;
+    CHECK(ctl != NULL);
+    if (!ctl) return;
+    o += (size_t)snprintf(body + o, sizeof body - o, "{\"wallet\":\"%s\",\"updates\":[", wallet);
+    for (i = from; i < from + count; i++)
+        o += (size_t)snprintf(body + o, sizeof body - o, "%s{\"event\":\"new_transaction\",\"tx\":\"t%d\",\"seq\":%d}",
+                              i == from ? "" : ",", i, i);
+    snprintf(body + o, sizeof body - o, "]}");
+    r = &ctl->solo->link.rpc;
+    CHECK_INT(_bce_rpc_begin(r, "x", NULL, 0, "null", _bce_now_ms()), BCE_OK);
+    k = snprintf(req, sizeof req, "POST /_test/inject HTTP/1.1\r\nHost: %s:%s\r\nContent-Type: application/json\r\n"
+                 "Content-Length: %u\r\n\r\n%s", r->ep->url.host, r->ep->url.port, (unsigned)strlen(body), body);
+    buf = r->out;
+    CHECK_INT(_bce_grow(r->ep->alloc, &buf, &r->out_cap, (size_t)k, 1, (size_t)-1), BCE_OK);
+    r->out = (char *)buf;
+    memcpy(r->out, req, (size_t)k);
+    r->out_len = (size_t)k;
+    r->out_off = 0;
+    _bce_rpc_wait(r, -1, NULL);
+    CHECK_INT(r->resp.status, 200);
+    r->state = _BCE_RPC_IDLE;
+    bce_coin_destroy(ctl);
+}
+
+/* A verified https/wss coin over lwIP, the CA given in memory: polling, then the websocket
+   with updates queued before it connected (catch-up over https) and live ones. */
+static void test_tls_stream(void) {
+    daemon_t td;
+    tally_t *t = (tally_t *)calloc(1, sizeof *t);
+    bce_coin_t *c = NULL;
+    bce_ws_opts_t o;
+    char out[64];
+    long before = g_rand_big;
+    CHECK(t != NULL && g_ca_pem != NULL);
+    if (!t || !g_ca_pem) { free(t); return; }
+    CHECK_INT(tls_daemon(&td, "lwip"), 0);
+    c = tls_coin(td.port, g_ca_pem, NULL, "lwip-tls");
+    CHECK(c != NULL);
+    if (!c) { daemon_stop(&td); free(t); return; }
+    bce_on(c, "new_transaction", on_seq, t);
+    CHECK_INT(bce_rpc(c, "get_updates", NULL, out, sizeof out, NULL), BCE_OK);   /* loads the wallet */
+    if (strcmp(bce_coin_last_error(c), "") != 0) printf("  %s\n", bce_coin_last_error(c));
+    CHECK(g_rand_big > before);     /* mbedTLS's DRBG was seeded through BCE_RANDOM */
+    inject_tls(td.port, 0, 20, "lwip-tls");
+    CHECK_INT(bce_coin_start_polling(c, 20), BCE_OK);
+    STEP_UNTIL(bce_coin_step, c, t->total >= 20, 8000);
+    CHECK_INT(t->total, 20);
+    bce_stop(c);
+    CHECK_INT(bce_coin_step(c, 0), 0);
+    inject_tls(td.port, 20, 10, "lwip-tls");       /* queued: comes by catch-up */
+    memset(&o, 0, sizeof o);
+    o.on_connect = on_conn;
+    o.user_data = t;
+    CHECK_INT(bce_coin_begin_websocket(c, &o), BCE_OK);
+    STEP_UNTIL(bce_coin_step, c, t->total >= 30, 8000);
+    CHECK_INT(t->connects, 1);
+    CHECK_INT(t->total, 30);
+    inject_tls(td.port, 30, 30, "lwip-tls");       /* live, over wss */
+    STEP_UNTIL(bce_coin_step, c, t->total >= 60, 8000);
+    CHECK_INT(t->total, 60);
+    CHECK_INT(t->dups, 0);
+    CHECK_INT(gaps(t, 60), 0);
+    CHECK_INT(t->bad, 0);
+    bce_stop(c);
+    CHECK_INT(bce_coin_step(c, 0), 0);
+    bce_coin_destroy(c);
+    daemon_stop(&td);
+    free(t);
+}
+
+/* bce_rpc on a coin of ca_pem/ca_file against port must fail with BCE_ERR_TLS naming why. */
+static void refused(int tport, const char *ca_pem, const char *ca_file, const char *why) {
+    bce_coin_t *c = tls_coin(tport, ca_pem, ca_file, NULL);
+    char out[64];
+    CHECK(c != NULL);
+    if (!c) return;
+    CHECK_INT(bce_rpc(c, "get_updates", NULL, out, sizeof out, NULL), BCE_ERR_TLS);
+    if (!strstr(bce_coin_last_error(c), why)) printf("  last error: %s (expected: %s)\n", bce_coin_last_error(c), why);
+    CHECK(strstr(bce_coin_last_error(c), why) != NULL);
+    bce_coin_destroy(c);
+}
+
+/* What must not connect: a certificate for another host (the "good" one names 127.0.0.1 and
+   localhost, not 10.201.0.1), an untrusted CA (the self-signed one trusted instead of the test
+   CA), no CA at all (an lwIP build has no system bundle), and mbedTLS without entropy (the
+   BCE_RANDOM hook fails). The CA file still works where there is a file system. */
+static void test_tls_refused(void) {
+    daemon_t good, lw;
+    char ca_file[512], out[64];
+    bce_coin_t *c;
+    CHECK_INT(tls_daemon(&good, "good"), 0);
+    refused(good.port, g_ca_pem, NULL, "host name mismatch");
+    daemon_stop(&good);
+    CHECK_INT(tls_daemon(&lw, "lwip"), 0);
+    refused(lw.port, g_self_pem, NULL, "untrusted issuer");
+    refused(lw.port, NULL, NULL, "no CA");
+    g_rand_fail = 1;
+    refused(lw.port, g_ca_pem, NULL, "cannot seed the random generator");
+    g_rand_fail = 0;
+    snprintf(ca_file, sizeof ca_file, "%sca.pem", g_certs);
+    c = tls_coin(lw.port, NULL, ca_file, "lwip-file");
+    CHECK(c != NULL);
+    if (c) {
+        CHECK_INT(bce_rpc(c, "get_updates", NULL, out, sizeof out, NULL), BCE_OK);
+        if (strcmp(bce_coin_last_error(c), "") != 0) printf("  %s\n", bce_coin_last_error(c));
+        bce_coin_destroy(c);
+    }
+    daemon_stop(&lw);
+}
+
 int main(void) {
     const char *argv[] = {FAKE_DAEMON, "--host", "0.0.0.0", "--port", "0", NULL};
     setvbuf(stdout, NULL, _IONBF, 0);
@@ -321,10 +502,23 @@ int main(void) {
         return 1;
     }
     port = dmn.port;
+    printf("test_lwip: TLS on mbedTLS %s\n", MBEDTLS_VERSION_STRING);
+    {
+        char cmd[600];
+        snprintf(g_certs, sizeof g_certs, "%s", build_path("certs/"));
+        snprintf(cmd, sizeof cmd, "bash tests/make_certs.sh '%s'", g_certs);
+        if (system(cmd) != 0) fprintf(stderr, "test_lwip: tests/make_certs.sh failed\n");
+        g_ca_pem = slurp(build_path("certs/ca.pem"));
+        g_self_pem = slurp(build_path("certs/self.pem"));
+    }
     RUN(test_rpc_and_polling);
     RUN(test_websocket_restart);
     RUN(test_manager);
     RUN(test_stop_from_thread);
+    RUN(test_tls_stream);
+    RUN(test_tls_refused);
     daemon_stop(&dmn);
+    free(g_ca_pem);
+    free(g_self_pem);
     TEST_MAIN_END("test_lwip");
 }

@@ -3,7 +3,8 @@
    tests/embedded/lwipopts.h), and the clock and entropy hooks a bare-metal system provides
    itself: a millisecond tick counter (a SysTick interrupt would advance it) and a hardware
    random number generator (the STM32 RNG's data register is read here as an example address;
-   this program is built and linked, never run). lwip_stubs.c stands in for lwIP's sources. */
+   this program is built and linked, never run). lwip_stubs.c stands in for lwIP's sources.
+   firmware_tls.c builds the same program with TLS (FW_URL, FW_CA_PEM, BCE_USE_MBEDTLS). */
 #include <stdint.h>
 
 volatile uint32_t fw_ticks_ms;      /* advanced by the SysTick handler */
@@ -32,6 +33,10 @@ int fw_random(unsigned char *buf, unsigned n) {
 #define BITCART_EVENTS_IMPLEMENTATION
 #include "bitcart_events.h"
 
+#ifndef FW_URL
+#define FW_URL "http://192.168.1.10:5000"
+#endif
+
 static volatile unsigned paid;
 
 static void on_paid(const bce_event_t *ev, void *user_data) {
@@ -46,7 +51,10 @@ int main(void) {
     bce_coin_t *coin;
     memset(&d, 0, sizeof d);
     d.currency = "BTC";
-    d.url = "http://192.168.1.10:5000";
+    d.url = FW_URL;
+#ifdef FW_CA_PEM
+    d.tls.ca_pem = FW_CA_PEM;   /* the daemon's CA, in flash */
+#endif
     d.xpub = "vpub5VfkVzoT7qgd5gUKjxgGE2oMJU4zKSktusfLx2NaQCTfSeeSY3S723qXKUZZaJzaF6YaF8nwQgbMTWx54Ugkf4NZvSxdzicENHoLJh96EKg";
     coin = bce_coin_create(&d);
     if (!coin) return 1;

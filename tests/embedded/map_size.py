@@ -2,7 +2,8 @@
 """tests/embedded/map_size.py MAP OBJECT: bytes of flash (.text*, .rodata*) and of static RAM
 (.data*, .bss*, .tdata*, .tbss*) that OBJECT (a file name) contributes to a linked program,
 read from GNU ld's map file (-Wl,-Map): input sections kept after --gc-sections only (the map's
-"Discarded input sections" list is skipped). Prints "FLASH RAM"."""
+"Discarded input sections" list is skipped). OBJECT may be an archive (libmbedtls.a): then
+every member linked from it counts. Prints "FLASH RAM"."""
 import re
 import sys
 
@@ -19,7 +20,8 @@ for l in lines[start:]:
     m = re.match(r"^ (\.\S+)?\s+0x[0-9a-f]+\s+0x([0-9a-f]+)\s+(\S+)\s*$", l)
     sec = (m.group(1) or pending) if m else None
     pending = None
-    if not sec or not m.group(3).endswith(obj):
+    name = m.group(3) if m else ""
+    if not sec or not (name.endswith(obj) or name.endswith(")") and "/" + obj + "(" in "/" + name):
         continue
     size = int(m.group(2), 16)
     if sec.startswith((".text", ".rodata")):
