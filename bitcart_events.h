@@ -462,7 +462,9 @@
    between half the delay and the delay (jitter); a connection that stayed up 5 s resets it.
    A close code of the daemon, a dropped TCP connection (1006), a protocol violation by the
    daemon (1002, 1007, 1009: the library closes with that code) and a dead peer all lead to a
-   reconnect. A dead or frozen daemon is noticed by pings: after ping_interval_ms without any
+   reconnect. (1007, text that is not valid UTF-8: the JSON scan of a message checks its UTF-8,
+   so a message is checked once; text that is not JSON is checked apart, and skipped when it is
+   valid UTF-8.) A dead or frozen daemon is noticed by pings: after ping_interval_ms without any
    traffic the client pings, and if nothing arrives within pong_timeout_ms the connection is
    dropped (1006) and reconnected. A wrong password ends the run with BCE_ERR_AUTH at once,
    a wallet the daemon cannot load, 3 times in a row, with BCE_ERR_WALLET ("Errors from the
@@ -4742,7 +4744,10 @@ typedef struct _bce_ws_t {
     size_t error_cap;
     void *owner;
     void (*on_open)(void *owner, long long now);
-    void (*on_text)(void *owner, const char *text, size_t len, long long now);
+    /* a complete text message; its owner checks its UTF-8 (the JSON scan does, with a check of
+       its own only when the text is not JSON) and returns nonzero when it is not valid UTF-8:
+       the connection then fails with 1007 (RFC 6455 8.1). Without on_text the check is here. */
+    int (*on_text)(void *owner, const char *text, size_t len, long long now);
     void (*on_closed)(void *owner, int code, const char *reason);
     /* a refused upgrade (HTTP status other than 101) and its body: the owner's result for it
        with the error described (BCE_ERR_AUTH), or BCE_OK to report the status */
@@ -4998,8 +5003,8 @@ static int _bce_ws_check_handshake(_bce_ws_t *w) {
 /* A complete message arrived. */
 static void _bce_ws_message(_bce_ws_t *w, int opcode, const unsigned char *p, size_t n, long long now) {
     if (opcode == _BCE_WS_TEXT) {
-        if (!_bce_utf8_valid(p, n)) { _bce_ws_fail(w, 1007, "text message is not valid UTF-8", now); return; }
-        if (w->on_text) w->on_text(w->owner, (const char *)p, n, now);
+        if (w->on_text ? w->on_text(w->owner, (const char *)p, n, now) != 0 : !_bce_utf8_valid(p, n))
+            _bce_ws_fail(w, 1007, "text message is not valid UTF-8", now);
     } else {
         _bce_ws_log(w, BCE_LOG_DEBUG, "binary message ignored", NULL);
     }
@@ -5650,7 +5655,7 @@ static int _bce_hold_add(_bce_hold_t *h, const bce_allocator_t *a, const char *t
 
 /* Ends holding and feeds every held message to deliver, oldest first. */
 static void _bce_hold_release(_bce_hold_t *h, void *owner,
-                              void (*deliver)(void *owner, const char *text, size_t len, long long now),
+                              int (*deliver)(void *owner, const char *text, size_t len, long long now),
                               long long now) {
     size_t off = 0, n;
     h->on = 0;
@@ -6186,8 +6191,10 @@ typedef int (*_bce_ws_router_fn)(void *owner, const char *currency, size_t curre
                                  _bce_route_t *rt, _bce_dedup_t *dd, long long now);
 
 /* One text message: {"updates":[...],"wallet":KEY|null,"currency":"BTC"}. Invalid JSON is
-   logged and skipped; the connection stays. */
-static void _bce_ws_deliver(_bce_disp_t *d, const char *text, size_t len, void *owner, _bce_ws_router_fn route,
+   logged and skipped; the connection stays. Returns 1 when the text is not valid UTF-8 (the
+   connection fails with 1007), else 0: the scan of valid JSON checks the UTF-8 of its strings
+   and allows nothing else above 0x7F, so only text that is not JSON is checked again. */
+static int _bce_ws_deliver(_bce_disp_t *d, const char *text, size_t len, void *owner, _bce_ws_router_fn route,
                             long long now) {
     bce_json_t *p = &d->json;
     bce_json_token_t *t;
@@ -6199,6 +6206,7 @@ static void _bce_ws_deliver(_bce_disp_t *d, const char *text, size_t len, void *
     int r = bce_json_parse(p, text, len);
     if (r < 0) {
         _bce_msg_t m;
+        if (!_bce_utf8_valid((const unsigned char *)text, len)) return 1;
         m.len = 0;
         m.buf[0] = 0;
         _bce_msg_str(&m, "websocket message skipped: ");
@@ -6208,18 +6216,18 @@ static void _bce_ws_deliver(_bce_disp_t *d, const char *text, size_t len, void *
         _bce_msg_long(&m, (long long)p->error_offset);
         _bce_msg_str(&m, ")");
         _bce_log(d->logger, BCE_LOG_WARN, m.buf);
-        return;
+        return 0;
     }
     t = p->tokens;
     if (t[0].type != BCE_JSON_OBJECT || !(u = _bce_json_find_n(text, t, 0, "updates", 7)) || t[u].type != BCE_JSON_ARRAY) {
         _bce_log(d->logger, BCE_LOG_WARN, "websocket message without an updates list ignored");
-        return;
+        return 0;
     }
     if ((w = _bce_json_find_n(text, t, 0, "wallet", 6)) != 0 && t[w].type == BCE_JSON_STRING) {
         size_t need = (size_t)(t[w].end - t[w].start) + 1;
         if (need > d->aux_cap && _bce_scratch(&p->desc.allocator, &d->aux, &d->aux_cap, need) != BCE_OK) {
             _bce_log(d->logger, BCE_LOG_ERROR, "out of memory for a websocket message; skipped");
-            return;
+            return 0;
         }
         bce_json_string(text, &t[w], d->aux, d->aux_cap, NULL);
         wallet = d->aux;
@@ -6229,8 +6237,9 @@ static void _bce_ws_deliver(_bce_disp_t *d, const char *text, size_t len, void *
         cur_len = t[c].end - t[c].start;
     }
     memset(&dd, 0, sizeof dd);
-    if (route(owner, cur, cur_len, wallet, &rt, &dd, now) != BCE_OK) return;
+    if (route(owner, cur, cur_len, wallet, &rt, &dd, now) != BCE_OK) return 0;
     _bce_dispatch_list(d, &rt, text, t, u);
+    return 0;
 }
 
 /* Wallet key -> {"xpub":"KEY"}, the filter a coin sends after connecting. */
@@ -6515,7 +6524,7 @@ static void _bce_coin_route(bce_coin_t *c, _bce_route_t *rt) {
     rt->dedup = NULL;
 }
 
-static void _bce_link_feed(void *owner, const char *text, size_t len, long long now);
+static int _bce_link_feed(void *owner, const char *text, size_t len, long long now);
 
 /* A finished call of the link's round. */
 static void _bce_link_collect(_bce_link_t *l, long long now) {
@@ -6726,23 +6735,28 @@ static int _bce_link_route(void *owner, const char *cur, size_t cur_len, const c
     return BCE_OK;
 }
 
-static void _bce_link_feed(void *owner, const char *text, size_t len, long long now) {
+static int _bce_link_feed(void *owner, const char *text, size_t len, long long now) {
     _bce_link_t *l = (_bce_link_t *)owner;
     _bce_run_t *run = l->run;
+    int bad;
     run->in_handler++;
-    _bce_ws_deliver(run->disp, text, len, l, _bce_link_route, now);
+    bad = _bce_ws_deliver(run->disp, text, len, l, _bce_link_route, now);
     run->in_handler--;
     if (run->unborrow) run->unborrow(run->m);
+    return bad;
 }
 
-static void _bce_link_ws_text(void *owner, const char *text, size_t len, long long now) {
+/* The websocket's on_text: nonzero when the text is not valid UTF-8 (checked here for what is
+   held, by the delivery for the rest). */
+static int _bce_link_ws_text(void *owner, const char *text, size_t len, long long now) {
     _bce_link_t *l = (_bce_link_t *)owner;
     if (l->hold.on) {
-        if (_bce_hold_add(&l->hold, l->run->alloc, text, len) == BCE_OK) return;
+        if (!_bce_utf8_valid((const unsigned char *)text, len)) return 1;
+        if (_bce_hold_add(&l->hold, l->run->alloc, text, len) == BCE_OK) return 0;
         _bce_hold_log_full(l->run->logger);
         _bce_hold_release(&l->hold, l, _bce_link_feed, now);
     }
-    _bce_link_feed(l, text, len, now);
+    return _bce_link_feed(l, text, len, now);
 }
 
 /* The link's websocket, made on first use; subscribe: the filter sent after every connect. */
