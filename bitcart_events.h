@@ -476,7 +476,8 @@
    ----------------------------
    A document of at most 16 bytes per allowed token (max_json_tokens) that fits in the token
    limit is validated and tokenized in one pass and dispatched from its tokens; a larger one
-   is validated first, then tokenized one update at a time. A websocket message is one pass.
+   is validated first, then tokenized one update at a time. A websocket message is one pass,
+   which also checks its UTF-8 (RFC 6455 asks for that; text that is not JSON is checked apart).
    A get_updates answer is validated and tokenized once, as the JSON-RPC answer, and
    dispatched from those tokens (parsed again only when something else was parsed in between,
    such as a websocket message on the same coin or another call of the same manager). Either way nothing is delivered before the whole
