@@ -510,7 +510,9 @@
    between half the delay and the delay (jitter); a connection that stayed up 5 s resets it.
    A close code of the daemon, a dropped TCP connection (1006), a protocol violation by the
    daemon (1002, 1007, 1009: the library closes with that code) and a dead peer all lead to a
-   reconnect. A dead or frozen daemon is noticed by pings: after ping_interval_ms without any
+   reconnect. (1007, text that is not valid UTF-8: the JSON scan of a message checks its UTF-8,
+   so a message is checked once; text that is not JSON is checked apart, and skipped when it is
+   valid UTF-8.) A dead or frozen daemon is noticed by pings: after ping_interval_ms without any
    traffic the client pings, and if nothing arrives within pong_timeout_ms the connection is
    dropped (1006) and reconnected. A wrong password ends the run with BCE_ERR_AUTH at once,
    a wallet the daemon cannot load, 3 times in a row, with BCE_ERR_WALLET ("Errors from the
@@ -522,7 +524,8 @@
    ----------------------------
    A document of at most 16 bytes per allowed token (max_json_tokens) that fits in the token
    limit is validated and tokenized in one pass and dispatched from its tokens; a larger one
-   is validated first, then tokenized one update at a time. A websocket message is one pass.
+   is validated first, then tokenized one update at a time. A websocket message is one pass,
+   which also checks its UTF-8 (RFC 6455 asks for that; text that is not JSON is checked apart).
    A get_updates answer is validated and tokenized once, as the JSON-RPC answer, and
    dispatched from those tokens (parsed again only when something else was parsed in between,
    such as a websocket message on the same coin or another call of the same manager). Either way nothing is delivered before the whole
@@ -1560,7 +1563,9 @@ static long _bce_hex4(const char *s, size_t i) {
    always), else 8 at a time with portable word arithmetic. BCE_NO_SIMD forces the portable
    path (the tests build both). Both return the index of the first byte at or after i that
    needs a closer look, or a position less than one block before len: the byte loops after
-   them finish the job, so neither ever reads past len. */
+   them finish the job, so neither ever reads past len. (SSE2, not -Os: the last 15 bytes or
+   fewer are looked at through the 16 that end at len, so a string that ends near the end of
+   the text, as in every small document, needs no byte loop.) */
 #if !defined(BCE_NO_SIMD) && (defined(__SSE2__) || defined(_M_X64) || (defined(_M_IX86_FP) && _M_IX86_FP >= 2))
 #define _BCE_SSE2 1
 #ifdef __cplusplus
@@ -1611,6 +1616,12 @@ static size_t _bce_skip_plain(const unsigned char *s, size_t i, size_t len) {
         unsigned bits = _bce_plain16(s + i);
         if (bits) return i + _bce_ctz32(bits);
     }
+#ifndef __OPTIMIZE_SIZE__
+    if (i < len && len >= 16) {     /* the last 15 or fewer: the 16 bytes that end at len */
+        unsigned bits = _bce_plain16(s + len - 16) >> (16 - (len - i));
+        return bits ? i + _bce_ctz32(bits) : len;
+    }
+#endif
     return i;
 }
 #else
@@ -1971,7 +1982,7 @@ static int _bce_json_scan_tokens_u(_bce_scan_t *sc, size_t pos, size_t *end) { r
 #undef _BCE_JSON_IN
 #undef _BCE_JSON_SKIP_WS
 /* Index of the last non-space byte of s[pos..len) when it is '}' or ']', else (size_t)-1. */
-static size_t _bce_json_last_bracket(const char *s, size_t pos, size_t len) {
+_BCE_INLINE size_t _bce_json_last_bracket(const char *s, size_t pos, size_t len) {
     while (len > pos && _bce_isws((unsigned char)s[len - 1])) len--;
     return len > pos && (s[len - 1] == '}' || s[len - 1] == ']') ? len - 1 : (size_t)-1;
 }
@@ -1984,7 +1995,7 @@ static int _bce_json_scan_at(_bce_scan_t *sc, size_t pos, size_t *end) {
 #endif
     return sc->p ? _bce_json_scan_tokens(sc, pos, end) : _bce_json_scan_check(sc, pos, end);
 }
-static int _bce_json_scan(_bce_scan_t *sc, size_t pos, size_t *end) {
+_BCE_INLINE int _bce_json_scan(_bce_scan_t *sc, size_t pos, size_t *end) {
     sc->last = _bce_json_last_bracket(sc->s, pos, sc->len);
     return _bce_json_scan_at(sc, pos, end);
 }
@@ -1994,7 +2005,7 @@ static int _bce_json_depth(int max_depth) {
 }
 
 /* Whole-document scan: one value, then only whitespace. */
-static int _bce_json_scan_doc(_bce_scan_t *sc) {
+_BCE_INLINE int _bce_json_scan_doc(_bce_scan_t *sc) {
     size_t end = 0;
     int r;
     if (sc->len >= 0xFFFFFFFFu) { sc->err = "input larger than 4 GiB"; sc->err_off = 0; return BCE_ERR_LIMIT; }
@@ -2024,12 +2035,12 @@ _BCE_DEF void bce_json_release(bce_json_t *p) {
     p->count = p->capacity = 0;
 }
 
-_BCE_DEF int bce_json_parse(bce_json_t *p, const char *json, size_t len) {
+/* bce_json_parse after its argument checks (json not NULL); inline in the dispatcher. */
+_BCE_INLINE int _bce_json_parse_in(bce_json_t *p, const char *json, size_t len) {
     _bce_scan_t sc;
     int r;
-    if (!p || (!json && len)) return BCE_ERR_INVALID_ARG;
     memset(&sc, 0, sizeof sc);
-    sc.s = json ? json : "";
+    sc.s = json;
     sc.len = len;
     sc.max_depth = p->desc.max_depth;
     sc.p = p;
@@ -2046,6 +2057,17 @@ _BCE_DEF int bce_json_parse(bce_json_t *p, const char *json, size_t len) {
     p->count = sc.ntok;
     return (int)(sc.ntok > INT_MAX ? INT_MAX : sc.ntok);
 }
+
+_BCE_DEF int bce_json_parse(bce_json_t *p, const char *json, size_t len) {
+    if (!p || (!json && len)) return BCE_ERR_INVALID_ARG;
+    return _bce_json_parse_in(p, json ? json : "", len);
+}
+/* The dispatcher's parse: inline where speed is the goal, the one copy where size is. */
+#ifdef _BCE_JSON_UNGUARDED
+#define _bce_json_parse_d _bce_json_parse_in
+#else
+#define _bce_json_parse_d bce_json_parse
+#endif
 
 _BCE_DEF int bce_json_validate(const char *json, size_t len, int max_depth, size_t *error_offset) {
     _bce_scan_t sc;
@@ -4852,7 +4874,10 @@ typedef struct _bce_ws_t {
     size_t error_cap;
     void *owner;
     void (*on_open)(void *owner, long long now);
-    void (*on_text)(void *owner, const char *text, size_t len, long long now);
+    /* a complete text message; its owner checks its UTF-8 (the JSON scan does, with a check of
+       its own only when the text is not JSON) and returns nonzero when it is not valid UTF-8:
+       the connection then fails with 1007 (RFC 6455 8.1). Without on_text, text is dropped. */
+    int (*on_text)(void *owner, const char *text, size_t len, long long now);
     void (*on_closed)(void *owner, int code, const char *reason);
     /* a refused upgrade (HTTP status other than 101) and its body: the owner's result for it
        with the error described (BCE_ERR_AUTH), or BCE_OK to report the status */
@@ -5108,8 +5133,9 @@ static int _bce_ws_check_handshake(_bce_ws_t *w) {
 /* A complete message arrived. */
 static void _bce_ws_message(_bce_ws_t *w, int opcode, const unsigned char *p, size_t n, long long now) {
     if (opcode == _BCE_WS_TEXT) {
-        if (!_bce_utf8_valid(p, n)) { _bce_ws_fail(w, 1007, "text message is not valid UTF-8", now); return; }
-        if (w->on_text) w->on_text(w->owner, (const char *)p, n, now);
+        /* an empty message may have no buffer: text is never NULL */
+        if (w->on_text && w->on_text(w->owner, p ? (const char *)p : "", n, now) != 0)
+            _bce_ws_fail(w, 1007, "text message is not valid UTF-8", now);
     } else {
         _bce_ws_log(w, BCE_LOG_DEBUG, "binary message ignored", NULL);
     }
@@ -5760,7 +5786,7 @@ static int _bce_hold_add(_bce_hold_t *h, const bce_allocator_t *a, const char *t
 
 /* Ends holding and feeds every held message to deliver, oldest first. */
 static void _bce_hold_release(_bce_hold_t *h, void *owner,
-                              void (*deliver)(void *owner, const char *text, size_t len, long long now),
+                              int (*deliver)(void *owner, const char *text, size_t len, long long now),
                               long long now) {
     size_t off = 0, n;
     h->on = 0;
@@ -6134,8 +6160,8 @@ static int _bce_dispatch_one(_bce_disp_t *d, const _bce_route_t *rt, const char 
 
 /* Dispatches every object item of the array at t[arr] of validated text; returns the number
    of handler calls. */
-static int _bce_dispatch_list(_bce_disp_t *d, const _bce_route_t *rt, const char *json, bce_json_token_t *t,
-                              uint32_t arr) {
+_BCE_INLINE int _bce_dispatch_list(_bce_disp_t *d, const _bce_route_t *rt, const char *json, bce_json_token_t *t,
+                                   uint32_t arr) {
     uint32_t k, n;
     int calls = 0;
     if (t[arr].type != BCE_JSON_ARRAY) {
@@ -6164,7 +6190,7 @@ static int _bce_dispatch_array(_bce_disp_t *d, const _bce_route_t *rt, const cha
        (tokens, depth, memory), the two-pass path below decides and reports. Documents longer
        than 16 bytes per allowed token (realistic updates average 16-20) go there directly, so
        that a large document rarely pays for a one-pass attempt that runs out of tokens. */
-    r = len / 16 <= d->json.desc.max_tokens ? bce_json_parse(&d->json, json, len) : BCE_ERR_LIMIT;
+    r = len / 16 <= d->json.desc.max_tokens ? _bce_json_parse_d(&d->json, json, len) : BCE_ERR_LIMIT;
     if (r > 0) return _bce_dispatch_list(d, rt, json, d->json.tokens, 0);
     if (r == BCE_ERR_JSON) err_off = d->json.error_offset;
     else r = bce_json_validate(json, len, d->json.desc.max_depth, &err_off);
@@ -6296,8 +6322,10 @@ typedef int (*_bce_ws_router_fn)(void *owner, const char *currency, size_t curre
                                  _bce_route_t *rt, _bce_dedup_t *dd, long long now);
 
 /* One text message: {"updates":[...],"wallet":KEY|null,"currency":"BTC"}. Invalid JSON is
-   logged and skipped; the connection stays. */
-static void _bce_ws_deliver(_bce_disp_t *d, const char *text, size_t len, void *owner, _bce_ws_router_fn route,
+   logged and skipped; the connection stays. Returns 1 when the text is not valid UTF-8 (the
+   connection fails with 1007), else 0: the scan of valid JSON checks the UTF-8 of its strings
+   and allows nothing else above 0x7F, so only text that is not JSON is checked again. */
+static int _bce_ws_deliver(_bce_disp_t *d, const char *text, size_t len, void *owner, _bce_ws_router_fn route,
                             long long now) {
     bce_json_t *p = &d->json;
     bce_json_token_t *t;
@@ -6306,9 +6334,11 @@ static void _bce_ws_deliver(_bce_disp_t *d, const char *text, size_t len, void *
     size_t cur_len = 3;
     _bce_route_t rt;
     _bce_dedup_t dd;
-    int r = bce_json_parse(p, text, len);
+    int r;
+    r = _bce_json_parse_d(p, text, len);
     if (r < 0) {
         _bce_msg_t m;
+        if (!_bce_utf8_valid((const unsigned char *)text, len)) return 1;
         m.len = 0;
         m.buf[0] = 0;
         _bce_msg_str(&m, "websocket message skipped: ");
@@ -6318,18 +6348,18 @@ static void _bce_ws_deliver(_bce_disp_t *d, const char *text, size_t len, void *
         _bce_msg_long(&m, (long long)p->error_offset);
         _bce_msg_str(&m, ")");
         _bce_log(d->logger, BCE_LOG_WARN, m.buf);
-        return;
+        return 0;
     }
     t = p->tokens;
     if (t[0].type != BCE_JSON_OBJECT || !(u = _bce_json_find_n(text, t, 0, "updates", 7)) || t[u].type != BCE_JSON_ARRAY) {
         _bce_log(d->logger, BCE_LOG_WARN, "websocket message without an updates list ignored");
-        return;
+        return 0;
     }
     if ((w = _bce_json_find_n(text, t, 0, "wallet", 6)) != 0 && t[w].type == BCE_JSON_STRING) {
         size_t need = (size_t)(t[w].end - t[w].start) + 1;
         if (need > d->aux_cap && _bce_scratch(&p->desc.allocator, &d->aux, &d->aux_cap, need) != BCE_OK) {
             _bce_log(d->logger, BCE_LOG_ERROR, "out of memory for a websocket message; skipped");
-            return;
+            return 0;
         }
         bce_json_string(text, &t[w], d->aux, d->aux_cap, NULL);
         wallet = d->aux;
@@ -6339,8 +6369,9 @@ static void _bce_ws_deliver(_bce_disp_t *d, const char *text, size_t len, void *
         cur_len = t[c].end - t[c].start;
     }
     memset(&dd, 0, sizeof dd);
-    if (route(owner, cur, cur_len, wallet, &rt, &dd, now) != BCE_OK) return;
+    if (route(owner, cur, cur_len, wallet, &rt, &dd, now) != BCE_OK) return 0;
     _bce_dispatch_list(d, &rt, text, t, u);
+    return 0;
 }
 
 /* Wallet key -> {"xpub":"KEY"}, the filter a coin sends after connecting. */
@@ -6625,7 +6656,7 @@ static void _bce_coin_route(bce_coin_t *c, _bce_route_t *rt) {
     rt->dedup = NULL;
 }
 
-static void _bce_link_feed(void *owner, const char *text, size_t len, long long now);
+static int _bce_link_feed(void *owner, const char *text, size_t len, long long now);
 
 /* A finished call of the link's round. */
 static void _bce_link_collect(_bce_link_t *l, long long now) {
@@ -6836,23 +6867,27 @@ static int _bce_link_route(void *owner, const char *cur, size_t cur_len, const c
     return BCE_OK;
 }
 
-static void _bce_link_feed(void *owner, const char *text, size_t len, long long now) {
+static int _bce_link_feed(void *owner, const char *text, size_t len, long long now) {
     _bce_link_t *l = (_bce_link_t *)owner;
     _bce_run_t *run = l->run;
+    int bad;
     run->in_handler++;
-    _bce_ws_deliver(run->disp, text, len, l, _bce_link_route, now);
+    bad = _bce_ws_deliver(run->disp, text, len, l, _bce_link_route, now);
     run->in_handler--;
     if (run->unborrow) run->unborrow(run->m);
+    return bad;
 }
 
-static void _bce_link_ws_text(void *owner, const char *text, size_t len, long long now) {
+/* The websocket's on_text: nonzero when the text is not valid UTF-8 (checked here for what is
+   held, by the delivery for the rest: text that is not, never JSON, is refused there). */
+static int _bce_link_ws_text(void *owner, const char *text, size_t len, long long now) {
     _bce_link_t *l = (_bce_link_t *)owner;
-    if (l->hold.on) {
-        if (_bce_hold_add(&l->hold, l->run->alloc, text, len) == BCE_OK) return;
+    if (l->hold.on && _bce_utf8_valid((const unsigned char *)text, len)) {
+        if (_bce_hold_add(&l->hold, l->run->alloc, text, len) == BCE_OK) return 0;
         _bce_hold_log_full(l->run->logger);
         _bce_hold_release(&l->hold, l, _bce_link_feed, now);
     }
-    _bce_link_feed(l, text, len, now);
+    return _bce_link_feed(l, text, len, now);
 }
 
 /* The link's websocket, made on first use; subscribe: the filter sent after every connect. */

@@ -80,7 +80,7 @@ fi
 : > "$L/simdjson.log"
 if [ -x "$B/bench_simdjson" ]; then
     if grep -q '^wrote .*/batches\.json' "$L/dispatch.log"; then
-        run simdjson 120 "./$B/bench_simdjson" "$L/input" 9
+        run simdjson 180 "./$B/bench_simdjson" "$L/input" 9
     else
         printf 'ROW\tbce_process_updates: the same work by simdjson\t-\tnone\tinput dump FAILED (see %s)\treference\n' \
             "$L/dispatch.log" >> "$L/simdjson.log"
@@ -101,8 +101,32 @@ if [ -x "$B/bench_simdjson" ]; then
             "$(ratio "$(sj 'On-Demand + handler, documents of 100')" "$j100")" "$(ratio "$(sj 'On-Demand + handler, one document')" "$j1")" \
             >> "$L/simdjson.log"
     fi
+    # issue 17's goal rows: bce_process_updates against simdjson DOM + the same handler, same
+    # bytes (the dump above), this run; jsmn and cJSON beside them as references
+    bd() { awk -F'\t' -v w="$1" '$1 == "ROWDATA" && $2 == w { print $3 }' "$L/dispatch.log" | head -1; }
+    goal17() {  # goal17 SHAPE BCE_KEY SIMDJSON_SHAPE GOAL EXTRA_REFERENCE
+        local b s j
+        b=$(bd "bce, $2"); s=$(sj "DOM parse + handler, $3"); j=$(bd "jsmn, $2")
+        if [ -z "$b" ] || [ -z "$s" ]; then
+            printf 'ROW\tbce_process_updates vs simdjson DOM: %s\t-\t>= %sx simdjson DOM\tno figures (see %s, %s)\tNOT met\n' \
+                "$1" "$4" "$L/dispatch.log" "$L/simdjson.log"
+            return
+        fi
+        awk -v shape="$1" -v b="$b" -v s="$s" -v j="$j" -v g="$4" -v extra="${5:-}" -v one="${6:-}" -v kern="$kern" -v od="$(sj "On-Demand + handler, $3")" 'BEGIN {
+            r = b / s
+            note = one > 0 ? sprintf("; with max_json_tokens raised to hold the document (one pass, as a DOM): %.0f MB/s = %.2fx", one, one / s) : ""
+            printf "ROW\tbce_process_updates vs simdjson DOM: %s\tsimdjson %s MB/s (%s kernel; On-Demand %s); jsmn %s MB/s (tokenize only)%s\t>= %.1fx simdjson DOM\t%.0f MB/s = %.2fx simdjson DOM, %.2fx jsmn (best of 5 / 9)%s\t%s\n",
+                shape, s, kern, od, j, extra, g, b, r, (j > 0 ? b / j : 0), note, (r >= g ? "met" : "NOT met") }'
+    }
+    {
+        goal17 "documents of 100" "documents of 100" "documents of 100" 1.0 ""
+        goal17 "one-update documents" "one-update documents" "one-update documents" 1.0 ""
+        goal17 "one large document" "one document" "one document" 0.9 "; cJSON $(bd 'cJSON, one document') MB/s" \
+            "$(bd 'bce, one document, one pass')"
+    } >> "$L/simdjson.log"
 else
     printf 'ROW\tbce_process_updates: the same work by simdjson\t-\tnone\tnot built (apt-get install libsimdjson-dev, then make bench)\treference\n' >> "$L/simdjson.log"
+    printf 'ROW\tbce_process_updates vs simdjson DOM + the same handler (issue 17)\t-\t>= 1.0x / 1.0x / 0.9x simdjson DOM\tsimdjson not built\tNOT met\n' >> "$L/simdjson.log"
 fi
 run ws 150 "./$B/bench_ws"
 run polling_py 120 "./$B/bench_polling" 100 py

@@ -9,7 +9,8 @@
 //   c++ -std=c++17 -O2 bench/simdjson_ref.cpp -o build/bench_simdjson -lsimdjson
 //   build/bench_simdjson DIR [repetitions]
 //
-// Rows, each on one large document and on documents of 100 (one a line in batches.json):
+// Rows, each on one large document, on documents of 100 (one a line in batches.json) and, when
+// DIR/ones.json is there, on one-update documents (one a line, the websocket's usual message):
 // - DOM parse: full validation (UTF-8, strings, numbers) into simdjson's tape.
 // - DOM parse + handler: then, per update, the same work as bench/dispatch.c's handler:
 //   look up "event", then one string and one integer argument, and fold them into a checksum.
@@ -71,6 +72,16 @@ static void row(const char *what, timing t, double mb, double updates) {
                 updates / t.best * 1e-6, mb / t.best, mb / t.median);
 }
 
+// The documents of a file with one a line.
+static void split_lines(const padded_string &s, std::vector<doc_span> &out) {
+    for (size_t i = 0; i < s.size();) {
+        size_t e = i;
+        while (e < s.size() && s.data()[e] != '\n') e++;
+        if (e > i) out.push_back(doc_span{i, e - i});
+        i = e + 1;
+    }
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         std::fprintf(stderr, "usage: %s DIR [repetitions]  (DIR from: bench_dispatch N REPS dump DIR)\n", argv[0]);
@@ -79,33 +90,31 @@ int main(int argc, char **argv) {
     int reps = argc > 2 ? std::atoi(argv[2]) : 5;
     if (reps < 1 || reps > 1000) reps = 5;
     std::string dir = argv[1];
-    padded_string one, batches;
+    padded_string one, batches, ones;
     if (padded_string::load(dir + "/one.json").get(one) || padded_string::load(dir + "/batches.json").get(batches)) {
         std::fprintf(stderr, "cannot read %s/one.json or %s/batches.json\n", dir.c_str(), dir.c_str());
         return 1;
     }
-    std::vector<doc_span> docs;
-    for (size_t i = 0; i < batches.size();) {
-        size_t e = i;
-        while (e < batches.size() && batches.data()[e] != '\n') e++;
-        if (e > i) docs.push_back(doc_span{i, e - i});
-        i = e + 1;
-    }
-    size_t batch_bytes = 0;
+    bool have_ones = !padded_string::load(dir + "/ones.json").get(ones);   // older dumps have none
+    std::vector<doc_span> docs, docs1;
+    split_lines(batches, docs);
+    if (have_ones) split_lines(ones, docs1);
+    size_t batch_bytes = 0, ones_bytes = 0;
     for (const doc_span &d : docs) batch_bytes += d.len;
+    for (const doc_span &d : docs1) ones_bytes += d.len;
     std::printf("simdjson %s reference, kernel: %s (%s)\n", SIMDJSON_STRINGIFY(SIMDJSON_VERSION),
                 get_active_implementation()->name().c_str(), get_active_implementation()->description().c_str());
-    std::printf("input: %zu bytes in one document; %zu documents of 100 updates (%zu bytes)\n", one.size(),
-                docs.size(), batch_bytes);
+    std::printf("input: %zu bytes in one document; %zu documents of 100 updates (%zu bytes); %zu one-update documents (%zu bytes)\n",
+                one.size(), docs.size(), batch_bytes, docs1.size(), ones_bytes);
     std::printf("%-40s %10s %10s %9s %9s %9s\n", "", "best ms", "median ms", "Mupd/s", "MB/s", "MB/s med");
 
     dom::parser dp;
     if (dp.allocate(one.size())) { std::fprintf(stderr, "allocate failed\n"); return 1; }
     ondemand::parser op(one.size());
-    double mb1 = (double)one.size() / 1e6, mbb = (double)batch_bytes / 1e6;
+    double mb1 = (double)one.size() / 1e6, mbb = (double)batch_bytes / 1e6, mbo = (double)ones_bytes / 1e6;
     double updates = (double)docs.size() * 100.0;
 
-    for (int mode = 0; mode < 6; mode++) {
+    for (int mode = 0; mode < (have_ones ? 9 : 6); mode++) {
         std::vector<double> t;
         state st;
         for (int r = -1; r < reps; r++) {
@@ -126,26 +135,41 @@ int main(int argc, char **argv) {
             } else if (mode == 4) {
                 ondemand::document doc = op.iterate(one);
                 for (ondemand::object o : doc.get_array()) handle<ondemand::object &>(o, st);
-            } else {
+            } else if (mode == 5) {
                 for (const doc_span &d : docs) {
                     ondemand::document doc = op.iterate(batches.data() + d.off, d.len, batches.size() + SIMDJSON_PADDING - d.off);
+                    for (ondemand::object o : doc.get_array()) handle<ondemand::object &>(o, st);
+                }
+            } else if (mode == 6 || mode == 7) { // one-update documents
+                for (const doc_span &d : docs1) {
+                    dom::element doc;
+                    if (dp.parse(ones.data() + d.off, d.len, false).get(doc)) { std::fprintf(stderr, "invalid\n"); return 1; }
+                    if (mode == 7)
+                        for (dom::element e : dom::array(doc)) handle(dom::object(e), st);
+                }
+            } else {
+                for (const doc_span &d : docs1) {
+                    ondemand::document doc = op.iterate(ones.data() + d.off, d.len, ones.size() + SIMDJSON_PADDING - d.off);
                     for (ondemand::object o : doc.get_array()) handle<ondemand::object &>(o, st);
                 }
             }
             if (r >= 0) t.push_back(now_s() - a);
         }
-        static const char *const names[6] = {
+        static const char *const names[9] = {
             "DOM parse, one document", "DOM parse + handler, one document",
             "DOM parse, documents of 100", "DOM parse + handler, documents of 100",
-            "On-Demand + handler, one document", "On-Demand + handler, documents of 100"};
-        bool single = mode == 0 || mode == 1 || mode == 4;
+            "On-Demand + handler, one document", "On-Demand + handler, documents of 100",
+            "DOM parse, one-update documents", "DOM parse + handler, one-update documents",
+            "On-Demand + handler, one-update documents"};
+        bool single = mode == 0 || mode == 1 || mode == 4, per1 = mode >= 6;
+        double mb = single ? mb1 : per1 ? mbo : mbb;
         timing tm = summarize(t);
-        row(names[mode], tm, single ? mb1 : mbb, updates);
-        if (mode == 1 || mode == 3 || mode == 4 || mode == 5) {
+        row(names[mode], tm, mb, per1 ? (double)docs1.size() : updates);
+        if (mode == 1 || mode == 3 || mode == 4 || mode == 5 || mode == 7 || mode == 8) {
             if (st.missing) { std::fprintf(stderr, "%s: %llu lookups failed\n", names[mode], st.missing); return 1; }
             std::printf("  handler calls %llu, checksum of one pass %016llx\n", st.calls, st.checksum);
         }
-        std::printf("ROWDATA\t%s\t%.1f\n", names[mode], (single ? mb1 : mbb) / tm.best);
+        std::printf("ROWDATA\t%s\t%.1f\n", names[mode], mb / tm.best);
     }
     return 0;
 }

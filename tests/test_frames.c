@@ -218,10 +218,11 @@ static long nothing_recv(_bce_conn_t *c, char *buf, size_t len) { (void)c; (void
 static const _bce_io_t swallow_io = {NULL, NULL, swallow_send, nothing_recv, NULL};
 static size_t got_len;
 static int got_msgs;
-static void on_text_len(void *owner, const char *text, size_t len, long long now) {
+static int on_text_len(void *owner, const char *text, size_t len, long long now) {
     (void)owner; (void)text; (void)now;
     got_len = len;
     got_msgs++;
+    return 0;
 }
 
 static void test_control_frame_inside_a_big_message(void) {
@@ -277,11 +278,116 @@ static void test_control_frame_inside_a_big_message(void) {
     free(buf);
 }
 
+/* A coin's text messages: their UTF-8 is checked once, by the JSON scan (and by a check of its
+   own only for text that is not JSON), and a text that is not valid UTF-8 still fails the
+   connection with 1007 (RFC 6455 8.1), whole or fragmented, JSON or not, held for a catch-up
+   or not. The frames come from feed_recv, one message per call. */
+static const unsigned char *feed_p;
+static size_t feed_n;
+static long feed_recv(_bce_conn_t *c, char *buf, size_t len) {
+    (void)c;
+    if (!feed_n) return _BCE_IO_AGAIN_READ;
+    if (len > feed_n) len = feed_n;
+    memcpy(buf, feed_p, len);
+    feed_p += len;
+    feed_n -= len;
+    return (long)len;
+}
+static const _bce_io_t feed_io = {NULL, NULL, swallow_send, feed_recv, NULL};
+static int tx_events;
+static void count_tx(const bce_event_t *ev, void *ud) { (void)ev; (void)ud; tx_events++; }
+
+/* Plays one text message (split into frames of at most `frag` bytes, 0: one frame) on a fresh
+   coin's open websocket; holding: as if a catch-up answer were awaited. Returns the close code
+   the client chose (0: it stayed open); *events gets the handler calls. */
+static int play_text(const char *text, size_t n, size_t frag, int holding, int *events) {
+    bce_coin_desc_t d;
+    bce_ws_opts_t o;
+    bce_coin_t *coin;
+    _bce_ws_t *w;
+    unsigned char frames[600];
+    size_t off = 0, k = 0;
+    int code;
+    memset(&d, 0, sizeof d);
+    d.url = "http://127.0.0.1:9";
+    d.logger.level = -1;
+    coin = bce_coin_create(&d);
+    CHECK(coin != NULL);
+    if (!coin) return -1;
+    CHECK_INT(bce_on(coin, "new_transaction", count_tx, NULL), BCE_OK);
+    memset(&o, 0, sizeof o);
+    o.disable_catch_up = 1;
+    o.disable_reconnect = 1;
+    CHECK_INT(bce_coin_begin_websocket(coin, &o), BCE_OK);
+    w = &coin->solo->link.ws;
+    coin->solo->link.hold.on = holding;
+    do {                                            /* frames: text, then continuations */
+        size_t m = frag && n - off > frag ? frag : n - off;
+        CHECK(k + 2 + m <= sizeof frames && m <= 125);
+        frames[k++] = (unsigned char)((off + m == n ? 0x80 : 0) | (off == 0 ? 1 : 0));
+        frames[k++] = (unsigned char)m;
+        memcpy(frames + k, text + off, m);
+        k += m;
+        off += m;
+    } while (off < n);
+    w->conn.io = &feed_io;
+    w->conn.fd = -1;
+    w->conn.state = _BCE_CONN_OPEN;
+    w->state = _BCE_WS_OPEN;
+    w->ever_open = 1;
+    feed_p = frames;
+    feed_n = k;
+    tx_events = 0;
+    _bce_ws_io(w, POLLIN, 1000);
+    CHECK_INT((int)feed_n, 0);
+    code = w->close_code;
+    *events = tx_events;
+    if (holding) {                                  /* what was held is delivered at the end */
+        _bce_hold_release(&coin->solo->link.hold, &coin->solo->link, _bce_link_feed, 1000);
+        *events = tx_events;
+    }
+    bce_coin_destroy(coin);
+    return code;
+}
+
+static void test_text_utf8_checked_once(void) {
+#define MSG(tx) "{\"updates\":[{\"event\":\"new_transaction\",\"tx\":\"" tx "\"}],\"currency\":\"BTC\"}"
+    static const struct { const char *text; int close, events; } cases[] = {
+        {MSG("ok"), 0, 1},
+        {MSG("ok \xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80 ok"), 0, 1},    /* 2-, 3-, 4-byte characters */
+        {MSG("ok\xC0\xAFok"), 1007, 0},                      /* overlong '/': valid JSON but for it */
+        {MSG("ok\xED\xA0\x80ok"), 1007, 0},                  /* a surrogate */
+        {MSG("ok\xF4\x90\x80\x80ok"), 1007, 0},              /* above U+10FFFF */
+        {MSG("ok\xE2\x82"), 1007, 0},                        /* cut: the quote follows */
+        {MSG("ok\x80ok"), 1007, 0},                          /* a lone continuation byte */
+        {"not JSON, but UTF-8: \xC3\xA9", 0, 0},             /* skipped, the connection stays */
+        {"not JSON and not UTF-8: \xFF", 1007, 0},
+        {"{\"updates\":[]} \xC3\xA9", 0, 0},                  /* data after the value: not JSON */
+        {"{\"updates\":[]} \xC3", 1007, 0},
+        {"", 0, 0},
+    };
+    size_t i, frag;
+    int holding;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        for (holding = 0; holding < 2; holding++)
+            for (frag = 0; frag < 4; frag++) {
+                const char *t = cases[i].text;
+                int events = -1, code = play_text(t, strlen(t), frag == 0 ? 0 : frag == 1 ? 1 : frag * 7, holding, &events);
+                if (code != cases[i].close || events != cases[i].events)
+                    fprintf(stderr, "  case %u (holding %d, frames of %u): close %d, events %d\n", (unsigned)i,
+                            holding, (unsigned)frag, code, events);
+                CHECK_INT(code, cases[i].close);
+                CHECK_INT(events, cases[i].events);
+            }
+#undef MSG
+}
+
 int main(void) {
     RUN(test_sha1_and_accept);
     RUN(test_frame_headers);
     RUN(test_utf8_and_close_codes);
     RUN(test_dedup_records);
     RUN(test_control_frame_inside_a_big_message);
+    RUN(test_text_utf8_checked_once);
     TEST_MAIN_END("test_frames");
 }

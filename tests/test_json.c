@@ -319,8 +319,10 @@ static void test_reuse_without_allocating(void) {
     CHECK_INT(bce_json_init(&p, &d), BCE_ERR_INVALID_ARG);
 }
 
-/* The string scanner looks at eight bytes at a time: put every kind of special byte at every
-   position of a word (and around words) and check the verdict and where it was found. */
+/* The string scanner looks at eight or 16 bytes at a time, and (SSE2) at the last 15 or fewer
+   through the 16 that end the text: put every kind of special byte at every position of a
+   word (and around words), at every distance from the end, and check the verdict and where it
+   was found; and strings that never end, of every length. */
 static void test_special_byte_positions(void) {
     static const struct { const char *x; int valid; const char *decoded; } specials[] = {
         {"\\n", 1, "\n"}, {"\\\"", 1, "\""}, {"\xC3\xA9", 1, "\xC3\xA9"}, {"\xE2\x82\xAC", 1, "\xE2\x82\xAC"},
@@ -328,38 +330,51 @@ static void test_special_byte_positions(void) {
         {"\xC3", 0, NULL},
     };
     bce_json_t p;
-    size_t k, L, prev_ok;
+    size_t k, L, T, prev_ok;
     bce_json_init(&p, NULL);
     for (k = 0; k < sizeof specials / sizeof specials[0]; k++) {
         for (L = 0; L < 40; L++) {
-            char doc[80], want[80], out[80];
-            size_t n = 0, xl = strlen(specials[k].x), wl = 0, off = 99;
-            int r;
-            doc[n++] = '"';
-            memset(doc + n, 'a', L);
-            n += L;
-            memcpy(doc + n, specials[k].x, xl);
-            n += xl;
-            memcpy(doc + n, "bbbbb\"", 6);
-            n += 6;
-            r = bce_json_parse(&p, doc, n);
-            prev_ok = bce_json_validate(doc, n, 0, &off) == BCE_OK;
-            CHECK_INT(r > 0, specials[k].valid);
-            CHECK_INT(prev_ok, (size_t)specials[k].valid);
-            if (!specials[k].valid) {
-                CHECK_INT(off, 1 + L);
-                continue;
+            for (T = 0; T <= 20; T++) {
+                char doc[80], want[80], out[80];
+                size_t n = 0, xl = strlen(specials[k].x), wl = 0, off = 99;
+                int r;
+                doc[n++] = '"';
+                memset(doc + n, 'a', L);
+                n += L;
+                memcpy(doc + n, specials[k].x, xl);
+                n += xl;
+                memset(doc + n, 'b', T);
+                n += T;
+                doc[n++] = '"';
+                r = bce_json_parse(&p, doc, n);
+                prev_ok = bce_json_validate(doc, n, 0, &off) == BCE_OK;
+                CHECK_INT(r > 0, specials[k].valid);
+                CHECK_INT(prev_ok, (size_t)specials[k].valid);
+                if (!specials[k].valid) {
+                    CHECK_INT(off, 1 + L);
+                    continue;
+                }
+                CHECK_INT(p.tokens[0].end, n - 1);
+                memset(want, 'a', L);
+                wl = L + strlen(specials[k].decoded);
+                memcpy(want + L, specials[k].decoded, strlen(specials[k].decoded));
+                memset(want + wl, 'b', T);
+                wl += T;
+                CHECK_INT(bce_json_string(doc, &p.tokens[0], out, sizeof out, &n), BCE_OK);
+                CHECK_INT(n, wl);
+                CHECK(memcmp(out, want, wl) == 0);
             }
-            CHECK_INT(p.tokens[0].end, n - 1);
-            memset(want, 'a', L);
-            wl = L + strlen(specials[k].decoded);
-            memcpy(want + L, specials[k].decoded, strlen(specials[k].decoded));
-            memcpy(want + wl, "bbbbb", 5);
-            wl += 5;
-            CHECK_INT(bce_json_string(doc, &p.tokens[0], out, sizeof out, &n), BCE_OK);
-            CHECK_INT(n, wl);
-            CHECK(memcmp(out, want, wl) == 0);
         }
+    }
+    for (L = 0; L < 60; L++) {                      /* "aaa... without its closing quote */
+        char doc[64];
+        size_t off = 99;
+        doc[0] = '"';
+        memset(doc + 1, 'a', L);
+        CHECK_INT(bce_json_validate(doc, L + 1, 0, &off), BCE_ERR_JSON);
+        CHECK_INT(off, L + 1);
+        CHECK_INT(bce_json_parse(&p, doc, L + 1), BCE_ERR_JSON);
+        CHECK_INT(p.error_offset, L + 1);
     }
     bce_json_release(&p);
 }

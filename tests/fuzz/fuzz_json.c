@@ -7,6 +7,8 @@
    - bce_json_int agrees with strtoll; bce_json_find finds each object's first member of a name.
    - The guarded scan (end checks at every byte) gives validation's result and offset: the entry
      points scan unguarded when the text ends with a closing bracket.
+   - The string skip (SSE2 or portable words) skips plain bytes only and stops where the
+     byte classes say (check_skip_plain).
    - A warm parser gives the same tokens again; small limits (taken from the input's length)
      fail with BCE_ERR_LIMIT exactly when validation with that depth passes and the tokens
      would not fit. */
@@ -143,6 +145,23 @@ static int check_tokens(const char *json, size_t len, const bce_json_t *p, char 
     return maxd;
 }
 
+/* The word-at-a-time skip (SSE2, or the portable words under BCE_NO_SIMD), from every start,
+   against the byte classes: what it skips is plain string bytes, and it stops at the first
+   byte that is not, or at the end, or (where the byte loops take over) less than a block
+   before the end. */
+static void check_skip_plain(const unsigned char *s, size_t len) {
+    size_t *next = (size_t *)malloc(sizeof(size_t) * (len + 1)), i, r;
+    FUZZ_CHECK(next != NULL);
+    next[len] = len;                /* next[i]: the first byte at or after i that is not plain */
+    for (i = len; i-- > 0;) next[i] = _bce_json_sclass[s[i]] != 0 ? i : next[i + 1];
+    for (i = 0; i <= len; i++) {
+        r = _bce_skip_plain(s, i, len);
+        FUZZ_CHECK(r >= i && r <= next[i]);
+        FUZZ_CHECK(r == next[i] || len - r < 16);
+    }
+    free(next);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     const char *json = (const char *)data;
     bce_json_t p, q;
@@ -153,6 +172,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     FUZZ_CHECK(buf != NULL);
     FUZZ_CHECK(bce_json_init(&p, NULL) == BCE_OK);
 
+    check_skip_plain(data, size);
     v = bce_json_validate(json, size, 0, &off);
     {   /* the guarded scan agrees with the (possibly unguarded) entry point */
         size_t goff = 0;

@@ -26,7 +26,7 @@ typedef struct wsctx_t {
     long frames_out, texts, closes;
     unsigned max_msg;
     _bce_ws_t *w;
-    void (*lib_text)(void *owner, const char *text, size_t len, long long now);
+    int (*lib_text)(void *owner, const char *text, size_t len, long long now);
     fuzz_events_t fe;
     bce_coin_t *coin;
     bce_manager_t *m;
@@ -91,12 +91,16 @@ static void t_close(_bce_conn_t *c) {
 
 static const _bce_io_t t_io = {NULL, NULL, t_send, t_recv, t_close};
 
-static void on_text(void *owner, const char *text, size_t len, long long now) {
+/* The library's on_text checks the text's UTF-8 (the JSON scan, or its own check of text that
+   is not JSON): it must say "not valid" exactly when _bce_utf8_valid does. */
+static int on_text(void *owner, const char *text, size_t len, long long now) {
     wsctx_t *x = g_ctx;
+    int valid = _bce_utf8_valid((const unsigned char *)text, len), bad;
     FUZZ_CHECK(len <= x->max_msg);
-    FUZZ_CHECK(_bce_utf8_valid((const unsigned char *)text, len));
     x->texts++;
-    x->lib_text(owner, text, len, now);
+    bad = x->lib_text(owner, text, len, now);
+    FUZZ_CHECK((bad != 0) == !valid);
+    return bad;
 }
 
 static void on_disconnect(bce_coin_t *coin, int code, const char *reason, void *ud) {

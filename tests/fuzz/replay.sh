@@ -10,8 +10,10 @@ set -u
 cd "$(dirname "$0")/../.." || exit 2
 CC=${CC:-gcc}
 OUT=${BUILD_DIR:-${BUILD:-build}}/fuzz
-TARGETS=${FUZZ_TARGETS:-"json updates http ws_frames handshake url session cert"}
+TARGETS=${FUZZ_TARGETS:-"json json_nosimd updates http ws_frames handshake url session cert"}
 declare -A LIBS=([cert]="-lmbedtls -lmbedx509 -lmbedcrypto")     # targets that need more than libc
+# variants: another build of a target, on its corpus (json_nosimd: the portable scanners)
+declare -A SRC=([json_nosimd]=json) DEFS=([json_nosimd]="-DBCE_NO_SIMD")
 CFLAGS="-std=c99 -Wall -Wextra -I. -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -DBCE_FUZZ_REPLAY"
 
 mkdir -p "$OUT"
@@ -20,14 +22,15 @@ fail=0
 for t in $TARGETS; do
     bin="$OUT/replay_$t"
     log="$OUT/replay_$t.log"
-    if ! $CC $CFLAGS "tests/fuzz/fuzz_$t.c" tests/fuzz/replay_main.c -o "$bin" ${LIBS[$t]:-} > "$OUT/replay_$t.build.log" 2>&1 \
+    src=${SRC[$t]:-$t}
+    if ! $CC $CFLAGS ${DEFS[$t]:-} "tests/fuzz/fuzz_$src.c" tests/fuzz/replay_main.c -o "$bin" ${LIBS[$t]:-} > "$OUT/replay_$t.build.log" 2>&1 \
        || [ -s "$OUT/replay_$t.build.log" ]; then
         echo "replay_$t: FAILED to build cleanly:"
         sed 's/^/    /' "$OUT/replay_$t.build.log" | head -20
         fail=$((fail + 1))
         continue
     fi
-    if ( "$bin" "tests/fuzz/corpus/$t" "tests/fuzz/regressions/$t" ) > "$log" 2>&1; then
+    if ( "$bin" "tests/fuzz/corpus/$src" "tests/fuzz/regressions/$src" ) > "$log" 2>&1; then
         echo "replay_$t: $(tail -1 "$log")"
         pass=$((pass + 1))
     else
