@@ -1164,9 +1164,20 @@ struct _bce_pollfd { int fd; short events; short revents; };
 #ifndef BCE_WS_RECV_BYTES
 #define BCE_WS_RECV_BYTES 32768     /* a websocket's first receive buffer (grows to max_message_bytes) */
 #endif
+#if BCE_WS_RECV_BYTES < 256
+#error "BCE_WS_RECV_BYTES must be at least 256"
+#endif
+/* the handshake's answer is read with at least this much room (1024 unless the first buffer
+   is smaller than 2 KiB: then half of it) */
+#define _BCE_WS_HS_ROOM ((size_t)BCE_WS_RECV_BYTES >= 2048 ? (size_t)1024 : (size_t)BCE_WS_RECV_BYTES / 2)
 #ifndef BCE_RPC_RECV_STEP
 #define BCE_RPC_RECV_STEP 16384     /* JSON-RPC receive buffer growth step */
 #endif
+#if BCE_RPC_RECV_STEP < 64
+#error "BCE_RPC_RECV_STEP must be at least 64"
+#endif
+/* the receive buffer grows when less than this is free (4096 with the default step) */
+#define _BCE_RPC_MIN_ROOM ((size_t)BCE_RPC_RECV_STEP / 4)
 
 #ifdef BCE_STATIC
 #if defined(__GNUC__) || defined(__clang__)
@@ -3883,7 +3894,8 @@ typedef struct _bce_rpc_t {
     const char *result_json;    /* into in: the "result" value */
     size_t result_len;
     const char *result_body;    /* the answer the tokens below index */
-    uint32_t result_tok;        /* the "result" value's token in *json ... */
+    uint32_t result_tok;        /* the "result" value's token in *json (_BCE_RPC_NO_TOKENS: not
+                                   tokenized, the answer was over the token limit) ... */
     uint32_t result_parse;      /* ... while json->parses_ still equals this */
     bce_json_t *json;           /* parses responses: the owner's dispatcher's, so that an answer
                                    is tokenized once for the call and its dispatch */
@@ -3894,6 +3906,8 @@ typedef struct _bce_rpc_t {
     int err_code;               /* the last JSON-RPC error answer: its code ... */
     char *err_msg;              /* ... and message (BCE_RPC_MESSAGE_MAX, allocated on first use) */
 } _bce_rpc_t;
+
+#define _BCE_RPC_NO_TOKENS 0xFFFFFFFFu
 
 static void _bce_rpc_error(_bce_rpc_t *c, const char *a, const char *b) {
     _bce_conn_error(&c->conn, a, b);
@@ -4127,7 +4141,7 @@ static void _bce_rpc_io(_bce_rpc_t *c, int revents, long long now) {
                     c->more = 1;                         /* the rest at the next step */
                     return;
                 }
-                if (c->in_cap - c->in_len < 4096) {
+                if (c->in_cap - c->in_len < _BCE_RPC_MIN_ROOM) {   /* room for a read of some size */
                     void *buf = c->in;
                     r = _bce_grow(c->ep->alloc, &buf, &c->in_cap, c->in_len + BCE_RPC_RECV_STEP, 1, c->max_in + BCE_RPC_RECV_STEP);
                     if (r != BCE_OK) {
@@ -4220,6 +4234,71 @@ static void _bce_rpc_keep_error(_bce_rpc_t *c, const char *json, const bce_json_
     c->err_msg[o] = 0;
 }
 
+/* A JSON-RPC error answer: toks[e] is its "error" value (tokens of body). */
+static void _bce_rpc_error_answer(_bce_rpc_t *c, const char *body, const bce_json_token_t *toks, uint32_t e) {
+    long long code = 0;
+    uint32_t ct = bce_json_find(body, toks, e, "code"), mt = bce_json_find(body, toks, e, "message");
+    _bce_msg_t m;
+    char msg[BCE_LOG_LINE_MAX];
+    size_t mlen = 0;
+    if (ct) bce_json_int(body, &toks[ct], &code);
+    msg[0] = 0;
+    if (mt && toks[mt].type == BCE_JSON_STRING
+        && bce_json_string(body, &toks[mt], msg, sizeof msg, &mlen) == BCE_ERR_LIMIT) {
+        /* too long to decode here: its first bytes as written (made printable below) */
+        memcpy(msg, body + toks[mt].start, sizeof msg - 1);
+        msg[sizeof msg - 1] = 0;
+    }
+    c->rpc_code = (int)(code < INT_MIN ? INT_MIN : code > INT_MAX ? INT_MAX : code);
+    _bce_rpc_keep_error(c, body, mt && toks[mt].type == BCE_JSON_STRING ? &toks[mt] : NULL);
+    m.len = 0;
+    _bce_msg_str(&m, "JSON-RPC error ");
+    _bce_msg_long(&m, code);
+    _bce_msg_str(&m, ": ");
+    _bce_msg_untrusted(&m, msg, strlen(msg));
+    _bce_rpc_error(c, m.buf, NULL);
+    c->result = code == -32600 ? BCE_ERR_AUTH : BCE_ERR_RPC;
+}
+
+/* An answer too large to tokenize whole within limits.max_json_tokens (a get_updates answer
+   of many updates, under a small token limit): validated, then only its top-level members
+   are walked. The "error" value alone is tokenized; the result is handed over as text (a
+   get_updates result is then tokenized one update at a time by the dispatcher, and each
+   update is held to the limits). tok: the span of "error", "id" and "result" (first match
+   wins, as bce_json_find), len 0 when absent. BCE_OK, or the validation's error. */
+static int _bce_rpc_members(_bce_rpc_t *c, const char *body, size_t blen, size_t *at, size_t *len) {
+    static const char *const names[3] = {"error", "id", "result"};
+    _bce_scan_t sc;
+    size_t i = 0, v, k;
+    int r;
+    memset(&sc, 0, sizeof sc);
+    sc.s = body;
+    sc.len = blen;
+    sc.max_depth = c->json->desc.max_depth;
+    r = _bce_json_scan_doc(&sc);
+    while (_bce_isws((unsigned char)body[i])) i++;
+    if (r != BCE_OK || body[i] != '{') {
+        _bce_rpc_error(c, "the daemon's answer is not a JSON-RPC object: ", r != BCE_OK ? (sc.err ? sc.err : "error") : "not an object");
+        return r != BCE_OK ? r : BCE_ERR_JSON;
+    }
+    for (i++;;) {
+        bce_json_token_t key;
+        while (_bce_isws((unsigned char)body[i]) || body[i] == ',') i++;
+        if (body[i] != '"') return BCE_OK;                  /* the object's '}' */
+        v = _bce_json_skip(body, blen, i);                  /* past the key */
+        memset(&key, 0, sizeof key);
+        key.type = BCE_JSON_STRING;
+        key.start = (uint32_t)(i + 1);
+        key.end = (uint32_t)(v - 1);
+        key.escaped = memchr(body + key.start, '\\', key.end - key.start) != NULL;
+        while (body[v] != ':') v++;
+        for (v++; _bce_isws((unsigned char)body[v]); v++) {}
+        i = _bce_json_skip(body, blen, v);
+        for (k = 0; k < 3; k++)
+            if (!len[k] && _bce_json_str_eq(body, &key, names[k], strlen(names[k]))) { at[k] = v; len[k] = i - v; }
+    }
+}
+
 /* Interprets the complete HTTP response as a JSON-RPC answer. */
 static void _bce_rpc_finish(_bce_rpc_t *c) {
     const char *body = c->in + c->resp.body_start;
@@ -4237,7 +4316,51 @@ static void _bce_rpc_finish(_bce_rpc_t *c) {
         c->result = BCE_ERR_HTTP;
         return;
     }
-    r = bce_json_parse(p, body, blen);
+    /* whole, as _bce_dispatch_array: unless it is longer than 16 bytes per allowed token */
+    r = c->spec_get || blen / 16 <= p->desc.max_tokens ? bce_json_parse(p, body, blen) : BCE_ERR_LIMIT;
+    if (r == BCE_ERR_LIMIT && !c->spec_get) {               /* over the token limit: its members */
+        size_t at[3] = {0, 0, 0}, len[3] = {0, 0, 0};
+        long long id = -1;
+        bce_json_token_t t;
+        if ((r = _bce_rpc_members(c, body, blen, at, len)) != BCE_OK) { c->result = r; return; }
+        if (len[0] && body[at[0]] != 'n') {                 /* an "error" that is not null */
+            _bce_scan_t sc;
+            size_t end = 0;
+            memset(&sc, 0, sizeof sc);
+            sc.s = body;
+            sc.len = blen;
+            sc.max_depth = p->desc.max_depth;
+            sc.last = _bce_json_last_bracket(body, 0, blen);
+            sc.p = p;
+            p->parses_++;
+            if ((r = _bce_json_scan_at(&sc, at[0], &end)) != BCE_OK) {
+                _bce_rpc_error(c, "the daemon's answer is not a JSON-RPC object: ", sc.err ? sc.err : "error");
+                c->result = r;
+                return;
+            }
+            _bce_rpc_error_answer(c, body, p->tokens, 0);
+            return;
+        }
+        memset(&t, 0, sizeof t);
+        t.type = BCE_JSON_NUMBER;
+        t.start = (uint32_t)at[1];
+        t.end = (uint32_t)(at[1] + len[1]);
+        if (!len[1] || !bce_json_int(body, &t, &id) || (unsigned long long)id != c->call_id) {
+            _bce_rpc_error(c, "the daemon's answer carries the wrong id", NULL);
+            c->result = BCE_ERR_JSON;
+            return;
+        }
+        if (!len[2]) {
+            _bce_rpc_error(c, "the daemon's answer has neither result nor error", NULL);
+            c->result = BCE_ERR_JSON;
+            return;
+        }
+        c->result_json = c->result_body = body + at[2];
+        c->result_len = len[2];
+        c->result_tok = _BCE_RPC_NO_TOKENS;
+        c->result = BCE_OK;
+        return;
+    }
     if (r < 0 || p->tokens[0].type != BCE_JSON_OBJECT) {
         _bce_rpc_error(c, "the daemon's answer is not a JSON-RPC object: ", r < 0 ? p->error : "not an object");
         c->result = r < 0 ? r : BCE_ERR_JSON;
@@ -4254,28 +4377,7 @@ static void _bce_rpc_finish(_bce_rpc_t *c) {
         return;
     }
     if (e && p->tokens[e].type != BCE_JSON_NULL) {
-        long long code = 0;
-        uint32_t ct = bce_json_find(body, p->tokens, e, "code"), mt = bce_json_find(body, p->tokens, e, "message");
-        _bce_msg_t m;
-        char msg[BCE_LOG_LINE_MAX];
-        size_t mlen = 0;
-        if (ct) bce_json_int(body, &p->tokens[ct], &code);
-        msg[0] = 0;
-        if (mt && p->tokens[mt].type == BCE_JSON_STRING
-            && bce_json_string(body, &p->tokens[mt], msg, sizeof msg, &mlen) == BCE_ERR_LIMIT) {
-            /* too long to decode here: its first bytes as written (made printable below) */
-            memcpy(msg, body + p->tokens[mt].start, sizeof msg - 1);
-            msg[sizeof msg - 1] = 0;
-        }
-        c->rpc_code = (int)(code < INT_MIN ? INT_MIN : code > INT_MAX ? INT_MAX : code);
-        _bce_rpc_keep_error(c, body, mt && p->tokens[mt].type == BCE_JSON_STRING ? &p->tokens[mt] : NULL);
-        m.len = 0;
-        _bce_msg_str(&m, "JSON-RPC error ");
-        _bce_msg_long(&m, code);
-        _bce_msg_str(&m, ": ");
-        _bce_msg_untrusted(&m, msg, strlen(msg));
-        _bce_rpc_error(c, m.buf, NULL);
-        c->result = code == -32600 ? BCE_ERR_AUTH : BCE_ERR_RPC;
+        _bce_rpc_error_answer(c, body, p->tokens, e);
         return;
     }
     {
@@ -5135,7 +5237,7 @@ static long _bce_ws_read(_bce_ws_t *w, long long now) {
         /* The buffer starts at 32 KiB and grows only when the handshake's headers or a single
            frame need more (see _bce_ws_frames): once warm, reading allocates nothing. A full
            buffer goes back to the parser, which makes room. */
-        if (w->in_cap - w->in_len < (w->state == _BCE_WS_HANDSHAKE ? 1024u : 1u)) {
+        if (w->in_cap - w->in_len < (w->state == _BCE_WS_HANDSHAKE ? _BCE_WS_HS_ROOM : 1u)) {
             void *buf = w->in;
             size_t limit = (size_t)w->opts.max_message_bytes + w->ep->max_header + 65536;
             if (w->in_cap && w->state != _BCE_WS_HANDSHAKE) return total;
@@ -6493,7 +6595,7 @@ static int _bce_poll_collect(_bce_rpc_t *rpc, _bce_disp_t *d, const _bce_route_t
     if (r == BCE_OK) {
         /* the answer was validated and tokenized whole: dispatch from its tokens, unless a
            websocket message or another call has parsed since (then from its text) */
-        if (rpc->json == &d->json && d->json.parses_ == rpc->result_parse)
+        if (rpc->json == &d->json && d->json.parses_ == rpc->result_parse && rpc->result_tok != _BCE_RPC_NO_TOKENS)
             _bce_dispatch_list(d, rt, rpc->result_body, d->json.tokens, rpc->result_tok);
         else
             _bce_dispatch_array(d, rt, rpc->result_json, rpc->result_len);
