@@ -2320,6 +2320,13 @@ static void _bce_log_unsupported(const bce_logger_t *lg, const char *currency, s
     _bce_log_currency(lg, BCE_LOG_WARN, "Received event for unsupported currency: ", currency, n);
 }
 
+/* The currency's index; an unknown one is logged as an error (-1). */
+static int _bce_currency_or_log(const bce_logger_t *lg, const char *currency) {
+    int cur = _bce_currency_find(currency);
+    if (cur < 0) _bce_log_currency(lg, BCE_LOG_ERROR, "unsupported currency: ", currency, strlen(currency));
+    return cur;
+}
+
 // >>defaults ===============================================================================
 /* The one place where zero fields of a desc get their _BCE_DEFAULT_* (named in // >>util). */
 
@@ -4198,33 +4205,14 @@ static void _bce_rpc_keep_error(_bce_rpc_t *c, const char *json, const bce_json_
     size_t o = 0, i;
     c->err_code = c->rpc_code;
     if (!c->err_msg && !(c->err_msg = (char *)_bce_malloc(c->ep->alloc, BCE_RPC_MESSAGE_MAX))) return;
-    for (i = t ? t->start : 0; t && i < t->end;) {
+    for (i = t ? t->start : 0; t && i < t->end;) {        /* one character at a time */
         char u[4];
-        size_t n = 1, k;
         unsigned char b = (unsigned char)json[i];
-        unsigned long cp = b;
-        if (b == '\\') {
-            char e = json[i + 1];
-            i += 2;
-            if (e == 'u') {
-                cp = (unsigned long)_bce_hex4(json, i);
-                i += 4;
-                if (cp >= 0xD800 && cp <= 0xDBFF) {     /* validated: a low surrogate follows */
-                    cp = 0x10000 + ((cp - 0xD800) << 10) + ((unsigned long)_bce_hex4(json, i + 2) - 0xDC00);
-                    i += 6;
-                }
-            } else {
-                cp = (unsigned long)(unsigned char)(e == 'b' ? '\b' : e == 'f' ? '\f' : e == 'n' ? '\n'
-                                                    : e == 'r' ? '\r' : e == 't' ? '\t' : e);
-            }
-            n = _bce_utf8_put(u, cp);
-        } else {                                        /* validated UTF-8: copy one character */
-            n = b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
-            memcpy(u, json + i, n);
-            if (n == 2) cp = ((unsigned long)(b & 0x1F) << 6) | ((unsigned char)json[i + 1] & 0x3Fu);
-            i += n;
-        }
-        if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F)) {
+        size_t e = b == '\\' ? _bce_json_escape_end(json, i) : i + (b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4);
+        size_t n = _bce_json_decode(json, (uint32_t)i, (uint32_t)e, u), k;
+        i = e;
+        b = (unsigned char)u[0];
+        if (b < 0x20 || b == 0x7F || (n == 2 && b == 0xC2 && (unsigned char)u[1] < 0xA0)) {   /* C0, DEL, C1 */
             u[0] = '?';
             n = 1;
         }
@@ -4262,11 +4250,13 @@ static void _bce_rpc_error_answer(_bce_rpc_t *c, const char *body, const bce_jso
 
 /* An answer too large to tokenize whole within limits.max_json_tokens (a get_updates answer
    of many updates, under a small token limit): validated, then only its top-level members
-   are walked. The "error" value alone is tokenized; the result is handed over as text (a
-   get_updates result is then tokenized one update at a time by the dispatcher, and each
-   update is held to the limits). tok: the span of "error", "id" and "result" (first match
-   wins, as bce_json_find), len 0 when absent. BCE_OK, or the validation's error. */
-static int _bce_rpc_members(_bce_rpc_t *c, const char *body, size_t blen, size_t *at, size_t *len) {
+   are walked, and an "error" value that is not null alone is tokenized (into p). The result
+   is handed over as text: a get_updates result is then tokenized one update at a time by the
+   dispatcher, each update held to the limits. at/len: the spans of "error", "id" and
+   "result" (first match wins, as bce_json_find), len 0 when absent. BCE_OK, or an error and
+   *why. */
+static int _bce_rpc_members(bce_json_t *p, const char *body, size_t blen, size_t *at, size_t *len,
+                            const char **why) {
     static const char *const names[3] = {"error", "id", "result"};
     _bce_scan_t sc;
     size_t i = 0, v, k;
@@ -4274,17 +4264,17 @@ static int _bce_rpc_members(_bce_rpc_t *c, const char *body, size_t blen, size_t
     memset(&sc, 0, sizeof sc);
     sc.s = body;
     sc.len = blen;
-    sc.max_depth = c->json->desc.max_depth;
+    sc.max_depth = p->desc.max_depth;
     r = _bce_json_scan_doc(&sc);
     while (_bce_isws((unsigned char)body[i])) i++;
     if (r != BCE_OK || body[i] != '{') {
-        _bce_rpc_error(c, "the daemon's answer is not a JSON-RPC object: ", r != BCE_OK ? (sc.err ? sc.err : "error") : "not an object");
+        *why = r != BCE_OK ? sc.err : "not an object";
         return r != BCE_OK ? r : BCE_ERR_JSON;
     }
     for (i++;;) {
         bce_json_token_t key;
         while (_bce_isws((unsigned char)body[i]) || body[i] == ',') i++;
-        if (body[i] != '"') return BCE_OK;                  /* the object's '}' */
+        if (body[i] != '"') break;                          /* the object's '}' */
         v = _bce_json_skip(body, blen, i);                  /* past the key */
         memset(&key, 0, sizeof key);
         key.type = BCE_JSON_STRING;
@@ -4297,6 +4287,13 @@ static int _bce_rpc_members(_bce_rpc_t *c, const char *body, size_t blen, size_t
         for (k = 0; k < 3; k++)
             if (!len[k] && _bce_json_str_eq(body, &key, names[k], strlen(names[k]))) { at[k] = v; len[k] = i - v; }
     }
+    if (!len[0] || body[at[0]] == 'n') return BCE_OK;
+    sc.last = _bce_json_last_bracket(body, 0, blen);
+    sc.p = p;
+    p->parses_++;
+    r = _bce_json_scan_at(&sc, at[0], &i);
+    *why = sc.err;
+    return r;
 }
 
 /* Interprets the complete HTTP response as a JSON-RPC answer. */
@@ -4304,7 +4301,11 @@ static void _bce_rpc_finish(_bce_rpc_t *c) {
     const char *body = c->in + c->resp.body_start;
     size_t blen = c->resp.body_len;
     bce_json_t *p = c->json;
-    uint32_t v, e;
+    bce_json_token_t id;
+    uint32_t v = 0, e = 0, rt = _BCE_RPC_NO_TOKENS;
+    size_t at[3] = {0, 0, 0}, len[3] = {0, 0, 0};   /* the spans of "error", "id" and "result" */
+    long long n = -1;
+    const char *why;
     int r;
     c->state = _BCE_RPC_DONE;
     if (c->resp.status != 200) {
@@ -4318,90 +4319,60 @@ static void _bce_rpc_finish(_bce_rpc_t *c) {
     }
     /* whole, as _bce_dispatch_array: unless it is longer than 16 bytes per allowed token */
     r = c->spec_get || blen / 16 <= p->desc.max_tokens ? bce_json_parse(p, body, blen) : BCE_ERR_LIMIT;
+    why = p->error;
+    memset(&id, 0, sizeof id);
     if (r == BCE_ERR_LIMIT && !c->spec_get) {               /* over the token limit: its members */
-        size_t at[3] = {0, 0, 0}, len[3] = {0, 0, 0};
-        long long id = -1;
-        bce_json_token_t t;
-        if ((r = _bce_rpc_members(c, body, blen, at, len)) != BCE_OK) { c->result = r; return; }
-        if (len[0] && body[at[0]] != 'n') {                 /* an "error" that is not null */
-            _bce_scan_t sc;
-            size_t end = 0;
-            memset(&sc, 0, sizeof sc);
-            sc.s = body;
-            sc.len = blen;
-            sc.max_depth = p->desc.max_depth;
-            sc.last = _bce_json_last_bracket(body, 0, blen);
-            sc.p = p;
-            p->parses_++;
-            if ((r = _bce_json_scan_at(&sc, at[0], &end)) != BCE_OK) {
-                _bce_rpc_error(c, "the daemon's answer is not a JSON-RPC object: ", sc.err ? sc.err : "error");
-                c->result = r;
-                return;
-            }
-            _bce_rpc_error_answer(c, body, p->tokens, 0);
+        r = _bce_rpc_members(p, body, blen, at, len, &why);
+        e = len[0] && body[at[0]] != 'n';                   /* tokens[0]: an "error" not null */
+        id.type = BCE_JSON_NUMBER;
+        id.start = (uint32_t)at[1];
+        id.end = (uint32_t)(at[1] + len[1]);
+    } else if (r > 0 && p->tokens[0].type == BCE_JSON_OBJECT) {
+        e = bce_json_find(body, p->tokens, 0, "error");
+        v = bce_json_find(body, p->tokens, 0, "id");
+        if (c->spec_get && !(e && p->tokens[e].type == BCE_JSON_OBJECT)) {    /* /spec: the object itself */
+            c->result_json = c->result_body = body;
+            c->result_len = blen;
+            c->result_tok = 0;
+            c->result_parse = p->parses_;
+            c->result = BCE_OK;
             return;
         }
-        memset(&t, 0, sizeof t);
-        t.type = BCE_JSON_NUMBER;
-        t.start = (uint32_t)at[1];
-        t.end = (uint32_t)(at[1] + len[1]);
-        if (!len[1] || !bce_json_int(body, &t, &id) || (unsigned long long)id != c->call_id) {
-            _bce_rpc_error(c, "the daemon's answer carries the wrong id", NULL);
-            c->result = BCE_ERR_JSON;
-            return;
+        e = e && p->tokens[e].type != BCE_JSON_NULL ? e + 1 : 0;
+        if (v) id = p->tokens[v];
+        if ((rt = bce_json_find(body, p->tokens, 0, "result")) != 0) {
+            const bce_json_token_t *t = &p->tokens[rt];
+            at[2] = t->start - (t->type == BCE_JSON_STRING ? 1u : 0u);
+            len[2] = (size_t)(t->end - t->start) + (t->type == BCE_JSON_STRING ? 2u : 0u);
         }
-        if (!len[2]) {
-            _bce_rpc_error(c, "the daemon's answer has neither result nor error", NULL);
-            c->result = BCE_ERR_JSON;
-            return;
-        }
-        c->result_json = c->result_body = body + at[2];
-        c->result_len = len[2];
-        c->result_tok = _BCE_RPC_NO_TOKENS;
-        c->result = BCE_OK;
+    } else if (r > 0) {
+        r = BCE_ERR_JSON;
+        why = "not an object";
+    }
+    if (r < 0) {
+        _bce_rpc_error(c, "the daemon's answer is not a JSON-RPC object: ", why ? why : "error");
+        c->result = r;
         return;
     }
-    if (r < 0 || p->tokens[0].type != BCE_JSON_OBJECT) {
-        _bce_rpc_error(c, "the daemon's answer is not a JSON-RPC object: ", r < 0 ? p->error : "not an object");
-        c->result = r < 0 ? r : BCE_ERR_JSON;
+    if (e) {                                                /* tokens[e - 1]: the error value */
+        _bce_rpc_error_answer(c, body, p->tokens, e - 1);
         return;
     }
-    e = bce_json_find(body, p->tokens, 0, "error");
-    v = bce_json_find(body, p->tokens, 0, "id");
-    if (c->spec_get && !(e && p->tokens[e].type == BCE_JSON_OBJECT)) {    /* /spec: the object itself */
-        c->result_json = c->result_body = body;
-        c->result_len = blen;
-        c->result_tok = 0;
-        c->result_parse = p->parses_;
-        c->result = BCE_OK;
+    if (!bce_json_int(body, &id, &n) || (unsigned long long)n != c->call_id) {
+        _bce_rpc_error(c, "the daemon's answer carries the wrong id", NULL);
+        c->result = BCE_ERR_JSON;
         return;
     }
-    if (e && p->tokens[e].type != BCE_JSON_NULL) {
-        _bce_rpc_error_answer(c, body, p->tokens, e);
-        return;
-    }
-    {
-        long long id = -1;
-        if (!v || !bce_json_int(body, &p->tokens[v], &id) || (unsigned long long)id != c->call_id) {
-            _bce_rpc_error(c, "the daemon's answer carries the wrong id", NULL);
-            c->result = BCE_ERR_JSON;
-            return;
-        }
-    }
-    v = bce_json_find(body, p->tokens, 0, "result");
-    if (!v) {
+    if (!len[2]) {
         _bce_rpc_error(c, "the daemon's answer has neither result nor error", NULL);
         c->result = BCE_ERR_JSON;
         return;
     }
-    {
-        const bce_json_token_t *t = &p->tokens[v];
-        c->result_json = body + t->start - (t->type == BCE_JSON_STRING ? 1 : 0);
-        c->result_len = (size_t)(t->end - t->start) + (t->type == BCE_JSON_STRING ? 2u : 0u);
-        c->result_body = body;
-        c->result_tok = v;
-        c->result_parse = p->parses_;
-    }
+    c->result_json = body + at[2];
+    c->result_len = len[2];
+    c->result_body = body;
+    c->result_tok = rt;
+    c->result_parse = p->parses_;
     c->result = BCE_OK;
 }
 
@@ -4991,6 +4962,12 @@ static void _bce_ws_closed(_bce_ws_t *w, int code, const char *reason, int resul
     }
 }
 
+/* Logs prefix and the error (prefix NULL: nothing), then closes with 1006. */
+static void _bce_ws_drop(_bce_ws_t *w, int level, const char *prefix, int result, long long now) {
+    if (prefix) _bce_ws_log(w, level, prefix, w->error);
+    _bce_ws_closed(w, 1006, w->error, result, now);
+}
+
 /* The peer broke the protocol: send our close code and drop soon. */
 static void _bce_ws_fail(_bce_ws_t *w, int code, const char *why, long long now) {
     unsigned char p[2];
@@ -5015,8 +4992,7 @@ static void _bce_ws_fail(_bce_ws_t *w, int code, const char *why, long long now)
 static void _bce_ws_connect(_bce_ws_t *w, long long now) {
     int r = _bce_conn_open(&w->conn, &w->ep->url, now, w->ep->connect_timeout_ms);
     if (r != BCE_OK) {
-        _bce_ws_log(w, BCE_LOG_WARN, "connect failed: ", w->error);
-        _bce_ws_closed(w, 1006, w->error, r, now);
+        _bce_ws_drop(w, BCE_LOG_WARN, "connect failed: ", r, now);
         return;
     }
     w->state = _BCE_WS_CONNECTING;
@@ -5043,24 +5019,20 @@ static int _bce_ws_handshake_request(_bce_ws_t *w) {
     w->out_len = w->out_off = 0;
     if (_bce_ws_reserve(w, need) != BCE_OK) return BCE_ERR_NOMEM;
     {
-        const char *parts[11];
+        const char *parts[13];
         parts[0] = "GET "; parts[1] = w->ep->url.prefix; parts[2] = "/ws HTTP/1.1\r\nHost: ";
         _bce_url_host_parts(&w->ep->url, parts + 3);
         parts[7] = "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ";
-        parts[8] = key; parts[9] = "\r\n"; parts[10] = NULL;
+        parts[8] = key; parts[9] = "\r\n"; parts[10] = w->ep->auth; parts[11] = "\r\n"; parts[12] = NULL;
         w->out_len = _bce_cat((char *)w->out, parts);
     }
-    memcpy(w->out + w->out_len, w->ep->auth, strlen(w->ep->auth));
-    w->out_len += strlen(w->ep->auth);
-    memcpy(w->out + w->out_len, "\r\n", 2);
-    w->out_len += 2;
     return BCE_OK;
 }
 
 
 /* The handshake answer is complete: check it. BCE_OK: open. */
 static int _bce_ws_check_handshake(_bce_ws_t *w) {
-    const char *hdr = (const char *)w->in + w->resp.head_start, *v;   /* the final head */
+    const char *hdr = (const char *)w->in + w->resp.head_start, *v, *why;   /* the final head */
     size_t end = w->resp.body_start - w->resp.head_start, vl = 0;
     if (w->resp.status != 101) {
         _bce_msg_t m;
@@ -5077,24 +5049,19 @@ static int _bce_ws_check_handshake(_bce_ws_t *w) {
                                 : w->resp.status == 500 && w->ep->colon_pw ? _BCE_COLON_PW_HINT : NULL);
         return BCE_ERR_HTTP;
     }
-    if (!(v = _bce_http_find(hdr, end, "upgrade", &vl)) || !_bce_has_token(v, v + vl, "websocket")) {
-        _bce_ws_error(w, "handshake: missing Upgrade: websocket", NULL);
-        return BCE_ERR_WS;
-    }
-    if (!(v = _bce_http_find(hdr, end, "connection", &vl)) || !_bce_has_token(v, v + vl, "upgrade")) {
-        _bce_ws_error(w, "handshake: missing Connection: upgrade", NULL);
-        return BCE_ERR_WS;
-    }
-    if (!(v = _bce_http_find(hdr, end, "sec-websocket-accept", &vl)) || vl != strlen(w->accept)
-        || memcmp(v, w->accept, vl) != 0) {
-        _bce_ws_error(w, "handshake: wrong or missing Sec-WebSocket-Accept", NULL);
-        return BCE_ERR_WS;
-    }
-    if (_bce_http_find(hdr, end, "sec-websocket-extensions", &vl) || _bce_http_find(hdr, end, "sec-websocket-protocol", &vl)) {
-        _bce_ws_error(w, "handshake: the server chose an extension or subprotocol that was not offered", NULL);
-        return BCE_ERR_WS;
-    }
-    return BCE_OK;
+    if (!(v = _bce_http_find(hdr, end, "upgrade", &vl)) || !_bce_has_token(v, v + vl, "websocket"))
+        why = "handshake: missing Upgrade: websocket";
+    else if (!(v = _bce_http_find(hdr, end, "connection", &vl)) || !_bce_has_token(v, v + vl, "upgrade"))
+        why = "handshake: missing Connection: upgrade";
+    else if (!(v = _bce_http_find(hdr, end, "sec-websocket-accept", &vl)) || vl != strlen(w->accept)
+             || memcmp(v, w->accept, vl) != 0)
+        why = "handshake: wrong or missing Sec-WebSocket-Accept";
+    else if (_bce_http_find(hdr, end, "sec-websocket-extensions", &vl) || _bce_http_find(hdr, end, "sec-websocket-protocol", &vl))
+        why = "handshake: the server chose an extension or subprotocol that was not offered";
+    else
+        return BCE_OK;
+    _bce_ws_error(w, why, NULL);
+    return BCE_ERR_WS;
 }
 
 /* A complete message arrived. */
@@ -5246,8 +5213,7 @@ static long _bce_ws_read(_bce_ws_t *w, long long now) {
                 if (w->in_cap > w->in_len) goto room;   /* read into what is left */
                 if (gr == BCE_ERR_NOMEM) {              /* the allocator's answer, not the peer's fault */
                     _bce_ws_error(w, "out of memory for the receive buffer", NULL);
-                    _bce_ws_log(w, BCE_LOG_ERROR, "", w->error);
-                    _bce_ws_closed(w, 1006, w->error, BCE_ERR_NOMEM, now);
+                    _bce_ws_drop(w, BCE_LOG_ERROR, "", BCE_ERR_NOMEM, now);
                     return -1;
                 }
                 _bce_ws_fail(w, 1009, "receive buffer full", now);
@@ -5301,8 +5267,7 @@ static void _bce_ws_io(_bce_ws_t *w, int revents, long long now) {
         r = _bce_conn_progress(&w->conn, revents, now);
         if (r == 1) { w->more = w->conn.rx_more; return; }
         if (r != BCE_OK) {
-            _bce_ws_log(w, BCE_LOG_WARN, "connect failed: ", w->error);
-            _bce_ws_closed(w, 1006, w->error, r, now);
+            _bce_ws_drop(w, BCE_LOG_WARN, "connect failed: ", r, now);
             return;
         }
         if (_bce_ws_handshake_request(w) != BCE_OK) {
@@ -5317,8 +5282,7 @@ static void _bce_ws_io(_bce_ws_t *w, int revents, long long now) {
     if (w->state == _BCE_WS_HANDSHAKE) {
         size_t len;
         if ((r = _bce_ws_flush(w)) != BCE_OK) {
-            _bce_ws_log(w, BCE_LOG_WARN, "handshake failed: ", w->error);
-            _bce_ws_closed(w, 1006, w->error, r, now);
+            _bce_ws_drop(w, BCE_LOG_WARN, "handshake failed: ", r, now);
             return;
         }
         for (;;) {
@@ -5330,8 +5294,7 @@ static void _bce_ws_io(_bce_ws_t *w, int revents, long long now) {
                    arrived did not complete the answer, so a slow or endless answer ends here */
                 if ((w->stop && *w->stop) || _bce_now_ms() < w->conn.deadline) return;
                 _bce_ws_error(w, "timed out waiting for the websocket handshake (connect_timeout_ms)", NULL);
-                _bce_ws_log(w, BCE_LOG_WARN, "", w->error);
-                _bce_ws_closed(w, 1006, w->error, BCE_ERR_TIMEOUT, now);
+                _bce_ws_drop(w, BCE_LOG_WARN, "", BCE_ERR_TIMEOUT, now);
                 return;
             }
             len = w->in_len;
@@ -5352,8 +5315,7 @@ static void _bce_ws_io(_bce_ws_t *w, int revents, long long now) {
         w->hs_eof = 0;
         r = _bce_ws_check_handshake(w);
         if (r != BCE_OK) {
-            _bce_ws_log(w, r == BCE_ERR_AUTH ? BCE_LOG_ERROR : BCE_LOG_WARN, "", w->error);
-            _bce_ws_closed(w, 1006, w->error, r, now);
+            _bce_ws_drop(w, r == BCE_ERR_AUTH ? BCE_LOG_ERROR : BCE_LOG_WARN, "", r, now);
             return;
         }
         /* frames that came in the same read as the headers stay */
@@ -5415,8 +5377,7 @@ static void _bce_ws_tick(_bce_ws_t *w, long long now) {
         if (w->opts.ping_interval_ms < 0) break;
         if (w->ping_out && now - w->ping_sent_at >= w->opts.pong_timeout_ms) {
             _bce_ws_error(w, "no answer to a ping within pong_timeout_ms: the connection is dead", NULL);
-            _bce_ws_log(w, BCE_LOG_WARN, "", w->error);
-            _bce_ws_closed(w, 1006, w->error, BCE_ERR_TIMEOUT, now);
+            _bce_ws_drop(w, BCE_LOG_WARN, "", BCE_ERR_TIMEOUT, now);
         } else if (!w->ping_out && now - w->last_rx >= w->opts.ping_interval_ms) {
             unsigned char payload[8];
             uint64_t v = (uint64_t)now;
@@ -5840,10 +5801,7 @@ struct bce_coin_t {
 };
 
 static int _bce_check_desc(const bce_coin_desc_t *d, const bce_logger_t *lg) {
-    if (d->currency && _bce_currency_find(d->currency) < 0) {
-        _bce_log_currency(lg, BCE_LOG_ERROR, "unsupported currency: ", d->currency, strlen(d->currency));
-        return BCE_ERR_UNSUPPORTED;
-    }
+    if (d->currency && _bce_currency_or_log(lg, d->currency) < 0) return BCE_ERR_UNSUPPORTED;
     if (d->user && strchr(d->user, ':')) {
         _bce_log(lg, BCE_LOG_ERROR, "the user name must not contain ':' (HTTP Basic auth cannot carry it)");
         return BCE_ERR_INVALID_ARG;
@@ -6866,11 +6824,14 @@ static int _bce_link_ws(_bce_link_t *l, const char *subscribe_key) {
 
 /* Starts an activity: polling every interval_ms (0: the default), or the websocket (wsopts
    filled). */
-static int _bce_run_begin(_bce_run_t *run, int mode, int interval_ms) {
+static int _bce_run_begin(_bce_run_t *run, int mode, int interval_ms, const bce_ws_opts_t *opts) {
     if (_bce_wake_open(run->wake) != BCE_OK) return BCE_ERR_NOMEM;
     _bce_wake_drain(run->wake[0]);
     run->interval_ms = interval_ms ? interval_ms : _BCE_DEFAULT_POLL_INTERVAL_MS;
-    if (mode == _BCE_MODE_WS) {
+    if (mode == _BCE_MODE_WS) {         /* the websocket activity's options, defaults filled */
+        if (opts) run->wsopts = *opts;
+        else memset(&run->wsopts, 0, sizeof run->wsopts);
+        _bce_ws_defaults(&run->wsopts);
         run->catch_up = !run->wsopts.disable_catch_up;
         run->loading = run->wsopts.disable_catch_up && !run->wsopts.disable_wallet_load;
         int r = run->wsopts.drain_rate;     /* whole milliseconds: above 1000 the same as 1000 */
@@ -7287,7 +7248,7 @@ _BCE_DEF int bce_coin_start_polling(bce_coin_t *coin, int interval_ms) {
     if ((r = _bce_coin_solo(coin)) != BCE_OK) return r;
     s = coin->solo;
     if (s->run.mode != _BCE_MODE_NONE || _bce_rpc_busy(&s->link.rpc)) return BCE_ERR_STATE;
-    if (_bce_run_begin(&s->run, _BCE_MODE_POLL, interval_ms) != BCE_OK) return BCE_ERR_NOMEM;
+    if (_bce_run_begin(&s->run, _BCE_MODE_POLL, interval_ms, NULL) != BCE_OK) return BCE_ERR_NOMEM;
     _bce_link_start(&s->link, _bce_now_ms());
     return BCE_OK;
 }
@@ -7308,10 +7269,7 @@ _BCE_DEF int bce_coin_begin_websocket(bce_coin_t *coin, const bce_ws_opts_t *opt
         return BCE_ERR_INVALID_ARG;
     }
     if (_bce_link_ws(&s->link, coin->key) != BCE_OK) return BCE_ERR_NOMEM;
-    if (opts) s->run.wsopts = *opts;
-    else memset(&s->run.wsopts, 0, sizeof s->run.wsopts);
-    _bce_ws_defaults(&s->run.wsopts);
-    if (_bce_run_begin(&s->run, _BCE_MODE_WS, 0) != BCE_OK) return BCE_ERR_NOMEM;
+    if (_bce_run_begin(&s->run, _BCE_MODE_WS, 0, opts) != BCE_OK) return BCE_ERR_NOMEM;
     if (!coin->key) s->run.catch_up = s->run.loading = 0;      /* no wallet to catch up or load */
     _bce_link_start(&s->link, -1);
     _bce_ws_start(&s->link.ws, &s->run.wsopts, _bce_now_ms());
@@ -7421,13 +7379,9 @@ _BCE_DEF bce_manager_t *bce_manager_create(const bce_manager_desc_t *desc) {
 }
 
 static void _bce_params_free(bce_manager_t *m, bce_coin_desc_t *p) {
-    const bce_allocator_t *a = &m->allocator;
-    _bce_mfree(a, (void *)(uintptr_t)p->url);
-    _bce_mfree(a, (void *)(uintptr_t)p->user);
-    _bce_free_secret(a, (char *)(uintptr_t)p->password);
-    _bce_mfree(a, (void *)(uintptr_t)p->contract);
-    _bce_mfree(a, (void *)(uintptr_t)p->address);
-    _bce_mfree(a, (void *)(uintptr_t)p->tls.ca_file);
+    size_t k;
+    for (k = 0; k < sizeof _bce_desc_strings / sizeof _bce_desc_strings[0]; k++)    /* wiped: the password */
+        _bce_free_secret(&m->allocator, (char *)(uintptr_t)*_BCE_DESC_STR(p, k));
     memset(p, 0, sizeof *p);
 }
 
@@ -7468,7 +7422,8 @@ _BCE_DEF void bce_manager_destroy(bce_manager_t *m) {
 }
 
 _BCE_DEF int bce_manager_configure(bce_manager_t *m, const char *currency, const bce_coin_desc_t *params) {
-    int cur;
+    int cur, nomem = 0;
+    size_t k;
     bce_coin_desc_t p, old;
     const bce_allocator_t *a;
     if (!m || !currency) return BCE_ERR_INVALID_ARG;
@@ -7477,11 +7432,7 @@ _BCE_DEF int bce_manager_configure(bce_manager_t *m, const char *currency, const
                                             "handler (stop it first; the settings apply at the next start)");
         return BCE_ERR_STATE;
     }
-    cur = _bce_currency_find(currency);
-    if (cur < 0) {
-        _bce_log_currency(&m->logger, BCE_LOG_ERROR, "unsupported currency: ", currency, strlen(currency));
-        return BCE_ERR_UNSUPPORTED;
-    }
+    if ((cur = _bce_currency_or_log(&m->logger, currency)) < 0) return BCE_ERR_UNSUPPORTED;
     if (params) p = *params;
     else memset(&p, 0, sizeof p);
     p.currency = _bce_currencies[cur].name;
@@ -7496,15 +7447,11 @@ _BCE_DEF int bce_manager_configure(bce_manager_t *m, const char *currency, const
     }
     a = &m->allocator;
     old = m->conf[cur].params;
-    p.url = _bce_strdup(a, p.url);
-    p.user = _bce_strdup(a, p.user);
-    p.password = _bce_strdup(a, p.password);
-    p.contract = _bce_strdup(a, p.contract);
-    p.address = _bce_strdup(a, p.address);
-    p.tls.ca_file = _bce_strdup(a, p.tls.ca_file);
-    if ((params && ((params->url && !p.url) || (params->user && !p.user) || (params->password && !p.password)
-                    || (params->contract && !p.contract) || (params->address && !p.address)
-                    || (params->tls.ca_file && !p.tls.ca_file)))) {
+    for (k = 0; k < sizeof _bce_desc_strings / sizeof _bce_desc_strings[0]; k++) {   /* xpub is NULL */
+        const char **str = _BCE_DESC_STR(&p, k);
+        if (*str && !(*str = _bce_strdup(a, *str))) nomem = 1;
+    }
+    if (nomem) {
         _bce_params_free(m, &p);
         return BCE_ERR_NOMEM;
     }
@@ -7547,11 +7494,7 @@ _BCE_DEF bce_coin_t *bce_manager_add_wallet(bce_manager_t *m, const char *curren
     bce_coin_t *c, *old;
     bce_coin_desc_t d;
     if (!m || !xpub || !*xpub) return NULL;
-    cur = _bce_currency_find(currency);
-    if (cur < 0) {
-        _bce_log_currency(&m->logger, BCE_LOG_ERROR, "unsupported currency: ", currency, strlen(currency));
-        return NULL;
-    }
+    if ((cur = _bce_currency_or_log(&m->logger, currency)) < 0) return NULL;
     d = _bce_manager_desc(m, cur, xpub);
     if (!(c = _bce_coin_alloc(&d))) return NULL;
     if ((old = _bce_link_find(&m->cur[cur], c->key)) != NULL) {
@@ -7683,7 +7626,7 @@ _BCE_DEF int bce_manager_start_polling(bce_manager_t *m, int interval_ms) {
         _bce_log(&m->logger, BCE_LOG_ERROR, "polling needs at least one wallet");
         return BCE_ERR_INVALID_ARG;
     }
-    if ((r = _bce_run_begin(&m->run, _BCE_MODE_POLL, interval_ms)) != BCE_OK) return r;
+    if ((r = _bce_run_begin(&m->run, _BCE_MODE_POLL, interval_ms, NULL)) != BCE_OK) return r;
     for (i = 0; i < _BCE_NCUR; i++)
         if (m->cur[i].count) _bce_link_start(&m->cur[i], now);
     return BCE_OK;
@@ -7727,10 +7670,7 @@ _BCE_DEF int bce_manager_begin_websocket(bce_manager_t *m, const char *currency,
         _bce_log(&m->logger, BCE_LOG_ERROR, "websocket: no currency has wallets or settings");
         return BCE_ERR_INVALID_ARG;
     }
-    if (opts) m->run.wsopts = *opts;
-    else memset(&m->run.wsopts, 0, sizeof m->run.wsopts);
-    _bce_ws_defaults(&m->run.wsopts);
-    if ((r = _bce_run_begin(&m->run, _BCE_MODE_WS, 0)) != BCE_OK) return r;
+    if ((r = _bce_run_begin(&m->run, _BCE_MODE_WS, 0, opts)) != BCE_OK) return r;
     for (i = 0; i < _BCE_NCUR; i++) {
         if (!_BCE_SERVED(i)) continue;
         _bce_link_start(&m->cur[i], -1);
