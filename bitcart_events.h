@@ -1196,6 +1196,14 @@ extern "C" {
 // >>util ===================================================================================
 
 #define _BCE_UNUSED(x) ((void)(x))
+/* Helpers called from several places whose inlined copies are bulky where 64-bit time
+   arithmetic is emulated (a 32-bit MCU): kept out of line under -Os (about 700 bytes less
+   Cortex-M4 flash); other builds let the compiler decide. */
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__OPTIMIZE_SIZE__)
+#define _BCE_OUTLINE static __attribute__((noinline))
+#else
+#define _BCE_OUTLINE static
+#endif
 /* Every default, once (the manual's DESC FIELDS AND DEFAULTS names these); zero in a desc
    field means its default, filled by _bce_coin_desc_defaults, _bce_ws_defaults and
    _bce_manager_desc_defaults (and bce_json_init for a bce_json_desc_t). */
@@ -3863,7 +3871,7 @@ static void _bce_endpoint_release(_bce_endpoint_t *ep) {
 }
 
 /* A connection to the endpoint, not open yet. */
-static void _bce_endpoint_conn(const _bce_endpoint_t *ep, _bce_conn_t *c) {
+_BCE_OUTLINE void _bce_endpoint_conn(const _bce_endpoint_t *ep, _bce_conn_t *c) {
     c->fd = -1;
     c->error = ep->error;
     c->error_cap = ep->error_cap;
@@ -3916,13 +3924,13 @@ typedef struct _bce_rpc_t {
 
 #define _BCE_RPC_NO_TOKENS 0xFFFFFFFFu
 
-static void _bce_rpc_error(_bce_rpc_t *c, const char *a, const char *b) {
+_BCE_OUTLINE void _bce_rpc_error(_bce_rpc_t *c, const char *a, const char *b) {
     _bce_conn_error(&c->conn, a, b);
 }
 
-static void _bce_rpc_disconnect(_bce_rpc_t *c) { _bce_conn_close(&c->conn); }
+_BCE_OUTLINE void _bce_rpc_disconnect(_bce_rpc_t *c) { _bce_conn_close(&c->conn); }
 
-static void _bce_rpc_fail(_bce_rpc_t *c, int result) {
+_BCE_OUTLINE void _bce_rpc_fail(_bce_rpc_t *c, int result) {
     _bce_rpc_disconnect(c);
     c->state = _BCE_RPC_FAILED;
     c->result = result;
@@ -3939,8 +3947,9 @@ static int _bce_rpc_start_connect(_bce_rpc_t *c, long long now) {
    array or NULL; wallet_json: the value for the trailing {"xpub": ...} object. */
 static int _bce_rpc_build(_bce_rpc_t *c, const char *method, const char *params_json, size_t params_len,
                           const char *wallet_json) {
-    size_t fixed = 512 + strlen(c->ep->url.host) + strlen(c->ep->url.prefix) + strlen(c->ep->auth) + strlen(wallet_json);
-    size_t ml = strlen(method), need;
+    size_t hpa = strlen(c->ep->url.host) + strlen(c->ep->url.prefix) + strlen(c->ep->auth);  /* the head's parts */
+    size_t wl = strlen(wallet_json);
+    size_t fixed = 512 + hpa + wl, ml = strlen(method), need;
     size_t o, body, p0 = 0, p1 = 0;
     char *b;
     void *buf = c->out;
@@ -3962,7 +3971,7 @@ static int _bce_rpc_build(_bce_rpc_t *c, const char *method, const char *params_
         while (p1 > p0 && _bce_isws((unsigned char)params_json[p1 - 1])) p1--;
     }
     /* body first, at an offset that leaves room for the headers; then the headers before it */
-    body = 400 + strlen(c->ep->url.host) + strlen(c->ep->url.prefix) + strlen(c->ep->auth);
+    body = 400 + hpa;
     o = body;
     c->call_id = ++c->next_id;
     memcpy(b + o, "{\"jsonrpc\":\"2.0\",\"id\":", 22);
@@ -3987,8 +3996,8 @@ static int _bce_rpc_build(_bce_rpc_t *c, const char *method, const char *params_
     }
     memcpy(b + o, "{\"xpub\":", 8);
     o += 8;
-    memcpy(b + o, wallet_json, strlen(wallet_json));
-    o += strlen(wallet_json);
+    memcpy(b + o, wallet_json, wl);
+    o += wl;
     memcpy(b + o, "}]}", 3);
     o += 3;
     {   /* the head goes in front of the body: the body starts at a fixed offset, the head is
@@ -4557,14 +4566,14 @@ static int _bce_wait_ms(long long deadline, long long now, int timeout_ms) {
     return w > INT_MAX ? INT_MAX : (int)w;
 }
 
-static long long _bce_min_deadline(long long a, long long b) {
+_BCE_OUTLINE long long _bce_min_deadline(long long a, long long b) {
     if (a < 0) return b;
     if (b < 0) return a;
     return a < b ? a : b;
 }
 
 /* Adds one descriptor to a bce_fd_t list; returns the new count (counts past cap too). */
-static int _bce_fd_add(bce_fd_t *fds, int cap, int n, int fd, int events) {
+_BCE_OUTLINE int _bce_fd_add(bce_fd_t *fds, int cap, int n, int fd, int events) {
     if (fd < 0 || !events) return n;
     if (fds && n < cap) {
         fds[n].fd = fd;
@@ -4823,7 +4832,7 @@ typedef struct _bce_ws_t {
     unsigned long long opens;   /* successful handshakes (the fuzzers check it) */
 } _bce_ws_t;
 
-static void _bce_ws_error(_bce_ws_t *w, const char *a, const char *b) {
+_BCE_OUTLINE void _bce_ws_error(_bce_ws_t *w, const char *a, const char *b) {
     _bce_conn_error(&w->conn, a, b);
 }
 
@@ -5416,7 +5425,7 @@ static long long _bce_ws_deadline(const _bce_ws_t *w) {
     }
 }
 
-static int _bce_ws_events(const _bce_ws_t *w) {
+_BCE_OUTLINE int _bce_ws_events(const _bce_ws_t *w) {
     switch (w->state) {
     case _BCE_WS_CONNECTING: return w->conn.want;
     case _BCE_WS_HANDSHAKE: case _BCE_WS_OPEN: case _BCE_WS_CLOSING:
@@ -5425,10 +5434,9 @@ static int _bce_ws_events(const _bce_ws_t *w) {
     }
 }
 
-static void _bce_ws_start(_bce_ws_t *w, const bce_ws_opts_t *opts, long long now) {
-    if (opts) w->opts = *opts;
-    else memset(&w->opts, 0, sizeof w->opts);
-    _bce_ws_defaults(&w->opts);
+/* opts: the run's, defaults filled */
+_BCE_OUTLINE void _bce_ws_start(_bce_ws_t *w, const bce_ws_opts_t *opts, long long now) {
+    w->opts = *opts;
     w->failures = 0;
     w->ever_open = 0;
     w->result = BCE_OK;
@@ -5533,7 +5541,7 @@ static uint32_t _bce_seen_bound(uint32_t per, size_t wallets) {
     return (uint32_t)(n > lim ? lim : n);
 }
 
-static void _bce_seen_release(_bce_seen_t *s) {
+_BCE_OUTLINE void _bce_seen_release(_bce_seen_t *s) {
     _bce_mfree(s->alloc, s->ring);
     _bce_mfree(s->alloc, s->q);
     s->ring = NULL;
@@ -5600,7 +5608,7 @@ static void _bce_seen_settle(_bce_seen_t *s, const void *who) {
 }
 
 /* Finds h of who among the unused entries, newest first; uses it up when consume is set. */
-static int _bce_seen_take(_bce_seen_t *s, const void *who, uint64_t h, int consume) {
+_BCE_OUTLINE int _bce_seen_take(_bce_seen_t *s, const void *who, uint64_t h, int consume) {
     uint32_t k;
     for (k = s->n; k-- > 0;) {
         _bce_sent_t *e = &s->ring[(s->first + k) % s->cap];
@@ -6806,7 +6814,7 @@ static void _bce_link_ws_text(void *owner, const char *text, size_t len, long lo
 }
 
 /* The link's websocket, made on first use; subscribe: the filter sent after every connect. */
-static int _bce_link_ws(_bce_link_t *l, const char *subscribe_key) {
+_BCE_OUTLINE int _bce_link_ws(_bce_link_t *l, const char *subscribe_key) {
     if (l->ws_ready) return BCE_OK;
     _bce_ws_init(&l->ws, &l->ep);
     if (subscribe_key && !(l->ws.subscribe = _bce_subscribe_json(l->run->alloc, subscribe_key))) return BCE_ERR_NOMEM;
