@@ -135,8 +135,12 @@
                                     min_listener.c is 58,512 bytes with it, 83,088 without);
                                     a host name fails with BCE_ERR_CONNECT
      BCE_WS_RECV_BYTES              32768: a websocket's first receive buffer; it grows, by
-                                    doubling, up to max_message_bytes (see EMBEDDED)
-     BCE_RPC_RECV_STEP              16384: JSON-RPC receive buffer growth step
+                                    doubling, up to max_message_bytes (see PERFORMANCE AND
+                                    EMBEDDED USE); at least 256. The handshake's answer is
+                                    read with 1024 bytes of room, half the buffer below 2048
+     BCE_RPC_RECV_STEP              16384: JSON-RPC receive buffer growth step; the buffer
+                                    starts at one step and grows when less than a quarter
+                                    step is free; at least 64
      BCE_USE_LWIP                   sockets through lwIP's BSD-style API (lwip/sockets.h on
                                     the include path, with the program's lwipopts.h): only
                                     lwip_* names are called, so LWIP_COMPAT_SOCKETS 0 or 1;
@@ -183,8 +187,8 @@
                   LWIP_DNS): the library and a firmware-shaped listener (one websocket coin,
                   BCE_NO_STDIO, BCE_NOW_MS and BCE_RANDOM from the firmware) compile and link
                   (make embedded; lwIP's socket functions stubbed, so never run). The library
-                  object: 41,106 B of text, 4 B of data, no bss; what the listener links
-                  of it (--gc-sections): 35,260 B of flash (make bench)
+                  object: 40,488 B of text, 4 B of data, no bss; what the listener links
+                  of it (--gc-sections): 35,150 B of flash (make bench)
    On lwIP: link lwIP (and its RTOS port); wait on the descriptors with lwip_poll or
    lwip_select, not the C library's poll. There is no wake-up descriptor (no pipe; a loopback
    socket pair would need a loopback netif), so waits last at most BCE_LWIP_WAKE_MS (100) and
@@ -477,27 +481,38 @@
    is validated first, then tokenized one update at a time. A websocket message is one pass.
    A get_updates answer is validated and tokenized once, as the JSON-RPC answer, and
    dispatched from those tokens (parsed again only when something else was parsed in between,
-   such as a websocket message on the same coin or another call of the same manager). Either way nothing is delivered before the whole
+   such as a websocket message on the same coin or another call of the same manager); an
+   answer longer than 16 bytes per allowed token is validated, its members found, and its
+   updates tokenized one at a time (see LIMITS). Either way nothing is delivered before the whole
    document is known to be valid. The token array (24 bytes a token) grows to the largest such
    document and is kept. Measured with bench/ (make bench, bench/RESULTS.md).
-   RAM for one listening coin (websocket + catch-up call, 20 events; bench/embedded.c, glibc,
-   x86-64): the library's heap high-water mark is 62 KiB with the defaults and 28 KiB with the
-   embedded profile below (the catch-up answer's receive buffer and the websocket updates held
-   for it included: that bench's events arrive while the call is in flight; runs that ended
-   before the answer was read measured 45 and 15 KiB); peak RSS is about 0.5 MiB above the same
-   program doing nothing.
+   RAM for one listening coin (websocket + a catch-up call answering 20 updates, the same 20
+   events over the websocket while the call is in flight; bench/embedded.c, glibc): the
+   library's heap high-water mark is 64 KiB with the defaults (x86-64) and, with the embedded
+   profile below, 10,172 bytes on i386 (ILP32: the Cortex-M4's type sizes) and 11,128 bytes on
+   x86-64; peak RSS is about 0.5 MiB above the same program doing nothing.
    With TLS (mbedTLS 2.28 defaults, one websocket connection and the JSON-RPC connection) the
    process heap peaks near 200 KiB (160 KiB with the profile), most of it mbedTLS's 16 KiB
    record buffers and the CA chain, and peak RSS is about 1 MiB above the bare program; shrink
    it with MBEDTLS_SSL_IN_CONTENT_LEN / MBEDTLS_SSL_OUT_CONTENT_LEN (see TLS) and a CA file
    holding only the daemon's CA (tls.ca_file): the embedded TLS profile on mbedTLS 3.6 peaks at
    43,684 bytes, library and mbedTLS together.
-   The embedded profile: compile with -DBCE_WS_RECV_BYTES=4096 -DBCE_RPC_RECV_STEP=4096 (add
-   -DBCE_NO_DNS -DBCE_NO_STDIO for the smallest binary) and set
-       desc.limits.max_json_tokens = 1024;    desc.limits.max_header_bytes = 4096;
+   The embedded profile: compile with
+       -DBCE_WS_RECV_BYTES=1024 -DBCE_RPC_RECV_STEP=1024 -DBCE_URL_HOST_MAX=63 -DBCE_URL_PATH_MAX=63
+   (add -DBCE_NO_DNS -DBCE_NO_STDIO for the smallest binary) and set
+       desc.limits.max_json_tokens = 32;      desc.limits.max_header_bytes = 4096;
        desc.limits.max_response_bytes = 65536; opts.max_message_bytes = 16384;
        opts.dedup_entries = 16;
-   (a daemon's update is 10-20 tokens and a few hundred bytes; get_updates returns at most 100).
+   (an update, or a websocket message carrying one, is 10-20 tokens and a few hundred bytes;
+   get_updates returns at most 100, tokenized one update at a time under this limit; the
+   buffers grow on demand within the limits). bce_rpc_error_name tokenizes the daemon's /spec
+   whole (about 100 tokens): raise max_json_tokens to 128 if you call it. Where the 10,172
+   bytes go (i386; x86-64 in brackets): the coin 428 (560) and its strings 102; its runtime
+   (run, link with both connections' state, dispatcher) 1,480 (2,112); the Authorization
+   header 64; the websocket's subscribe message 34, send buffer 512 and receive buffer 1,024;
+   the websocket messages held while the catch-up call is in flight 2,048; the JSON-RPC
+   request 1,024 and receive buffer 2,048; 16 tokens 384; the deduplication records 320 +
+   640 (384 + 768); the event arena 64.
    bench/min_listener.c, one coin printing tx ids, is about 58 KB as a static, stripped musl
    binary with -Os, BCE_NO_DNS and BCE_NO_STDIO (no TLS).
 
@@ -517,8 +532,15 @@
    (limits.*, max_message_bytes, dedup_entries, the *_ms fields). What happens at each:
      limits.max_json_tokens   one update for bce_process_updates (that update is skipped and
                               logged); a whole websocket message (all its updates are skipped,
-                              logged "websocket message skipped: over a limit"); a whole
-                              JSON-RPC answer (the call fails with BCE_ERR_LIMIT)
+                              logged "websocket message skipped: over a limit"); a JSON-RPC
+                              answer: tokenized whole when it fits, else validated and only
+                              its top-level members found, its "error" object held to the
+                              limit (the call fails with BCE_ERR_LIMIT) and its result
+                              handed over as text: a get_updates result is then tokenized one
+                              update at a time, each update held to the limit as in
+                              bce_process_updates (so the token array of a small limit serves
+                              answers of many updates); the /spec answer of
+                              bce_rpc_error_name whole (BCE_ERR_LIMIT)
      limits.max_json_depth    as max_json_tokens
      limits.max_header_bytes  the status lines and headers of one HTTP answer, its interim 1xx
                               answers, chunk extensions and trailers counted together, and
@@ -4311,7 +4333,7 @@ static void _bce_rpc_finish(_bce_rpc_t *c) {
     size_t blen = c->resp.body_len;
     bce_json_t *p = c->json;
     bce_json_token_t id;
-    uint32_t v = 0, e = 0, rt = _BCE_RPC_NO_TOKENS;
+    uint32_t e = 0, rt = _BCE_RPC_NO_TOKENS;
     size_t at[3] = {0, 0, 0}, len[3] = {0, 0, 0};   /* the spans of "error", "id" and "result" */
     long long n = -1;
     const char *why;
@@ -4337,8 +4359,8 @@ static void _bce_rpc_finish(_bce_rpc_t *c) {
         id.start = (uint32_t)at[1];
         id.end = (uint32_t)(at[1] + len[1]);
     } else if (r > 0 && p->tokens[0].type == BCE_JSON_OBJECT) {
+        uint32_t v = bce_json_find(body, p->tokens, 0, "id");
         e = bce_json_find(body, p->tokens, 0, "error");
-        v = bce_json_find(body, p->tokens, 0, "id");
         if (c->spec_get && !(e && p->tokens[e].type == BCE_JSON_OBJECT)) {    /* /spec: the object itself */
             c->result_json = c->result_body = body;
             c->result_len = blen;
@@ -7651,14 +7673,11 @@ _BCE_DEF int bce_manager_begin_websocket(bce_manager_t *m, const char *currency,
         return BCE_ERR_UNSUPPORTED;
     }
 #define _BCE_SERVED(i) (only >= 0 ? (i) == only : (m->cur[i].count || m->conf[i].configured))
-    for (i = 0; i < _BCE_NCUR; i++) {
-        char urlbuf[_BCE_URLBUF];
-        bce_coin_desc_t d;
+    for (i = 0; i < _BCE_NCUR; i++) {   /* the links, and their limits checked, before any starts */
         const char *why;
         if (!_BCE_SERVED(i)) continue;
-        d = _bce_manager_desc(m, i, NULL);
-        _bce_coin_desc_defaults(&d, urlbuf);
-        if ((why = _bce_ws_limits_bad(opts, d.limits.max_header_bytes)) != NULL) {
+        if (_bce_mcur_link(m, i) != BCE_OK) return BCE_ERR_INVALID_ARG;
+        if ((why = _bce_ws_limits_bad(opts, m->cur[i].ep.max_header)) != NULL) {
             _bce_msg_t msg;
             msg.len = 0;
             _bce_msg_str(&msg, _bce_currencies[i].name);
@@ -7670,7 +7689,6 @@ _BCE_DEF int bce_manager_begin_websocket(bce_manager_t *m, const char *currency,
     }
     for (i = 0; i < _BCE_NCUR; i++) {
         if (!_BCE_SERVED(i)) continue;
-        if (_bce_mcur_link(m, i) != BCE_OK) return BCE_ERR_INVALID_ARG;
         if (_bce_link_ws(&m->cur[i], NULL) != BCE_OK) return BCE_ERR_NOMEM;   /* no filter: every wallet */
         any = 1;
     }
