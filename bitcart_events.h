@@ -187,7 +187,7 @@
                   LWIP_DNS): the library and a firmware-shaped listener (one websocket coin,
                   BCE_NO_STDIO, BCE_NOW_MS and BCE_RANDOM from the firmware) compile and link
                   (make embedded; lwIP's socket functions stubbed, so never run). The library
-                  object: 40,488 B of text, 4 B of data, no bss; what the listener links
+                  object: 40,468 B of text, 4 B of data, no bss; what the listener links
                   of it (--gc-sections): 35,150 B of flash (make bench)
    On lwIP: link lwIP (and its RTOS port); wait on the descriptors with lwip_poll or
    lwip_select, not the C library's poll. There is no wake-up descriptor (no pipe; a loopback
@@ -4065,20 +4065,18 @@ static int _bce_rpc_begin(_bce_rpc_t *c, const char *method, const char *params_
 
 /* Begins GET <prefix>/spec on the same connection (its answer is JSON, not JSON-RPC). */
 static int _bce_rpc_begin_spec(_bce_rpc_t *c, long long now) {
-    const char *parts[10];
+    const char *parts[11];
     size_t need, k;
     void *buf = c->out;
     int r;
     if (c->state != _BCE_RPC_IDLE && c->state != _BCE_RPC_DONE && c->state != _BCE_RPC_FAILED) return BCE_ERR_STATE;
     parts[0] = "GET "; parts[1] = c->ep->url.prefix; parts[2] = "/spec HTTP/1.1\r\nHost: ";
     _bce_url_host_parts(&c->ep->url, parts + 3);
-    parts[7] = "\r\n"; parts[8] = c->ep->auth; parts[9] = NULL;
-    for (need = 3, k = 0; parts[k]; k++) need += strlen(parts[k]);
+    parts[7] = "\r\n"; parts[8] = c->ep->auth; parts[9] = "\r\n"; parts[10] = NULL;
+    for (need = 1, k = 0; parts[k]; k++) need += strlen(parts[k]);
     if ((r = _bce_grow(c->ep->alloc, &buf, &c->out_cap, need, 1, (size_t)-1)) != BCE_OK) return r;
     c->out = (char *)buf;
     c->out_len = _bce_cat(c->out, parts);
-    memcpy(c->out + c->out_len, "\r\n", 2);
-    c->out_len += 2;
     c->out_off = 0;
     c->spec_get = 1;
     return _bce_rpc_launch(c, now);
