@@ -402,7 +402,7 @@
    input buffer; MBEDTLS_SSL_OUT_CONTENT_LEN 1024, so 1 KiB records; and
    MBEDTLS_SSL_VARIABLE_BUFFER_LENGTH, which shrinks both buffers to 1 KiB after the
    handshake): one wss:// coin in the embedded profile (see PERFORMANCE AND EMBEDDED USE), websocket and its https
-   catch-up call with one CA certificate, peaks at 43,684 bytes of heap on mbedTLS 3.6.6,
+   catch-up call with one CA certificate, peaks at 36,632 bytes of heap on mbedTLS 3.6.6,
    library and mbedTLS together, x86-64 (make bench; mbedTLS's own share 27,687 bytes).
 
    RECONNECTS, CATCH-UP AND WHAT IS DELIVERED
@@ -492,11 +492,11 @@
    profile below, 10,172 bytes on i386 (ILP32: the Cortex-M4's type sizes) and 11,128 bytes on
    x86-64; peak RSS is about 0.5 MiB above the same program doing nothing.
    With TLS (mbedTLS 2.28 defaults, one websocket connection and the JSON-RPC connection) the
-   process heap peaks near 200 KiB (160 KiB with the profile), most of it mbedTLS's 16 KiB
+   process heap peaks near 200 KiB (142 KiB with the profile), most of it mbedTLS's 16 KiB
    record buffers and the CA chain, and peak RSS is about 1 MiB above the bare program; shrink
    it with MBEDTLS_SSL_IN_CONTENT_LEN / MBEDTLS_SSL_OUT_CONTENT_LEN (see TLS) and a CA file
    holding only the daemon's CA (tls.ca_file): the embedded TLS profile on mbedTLS 3.6 peaks at
-   43,684 bytes, library and mbedTLS together.
+   36,632 bytes, library and mbedTLS together.
    The embedded profile: compile with
        -DBCE_WS_RECV_BYTES=1024 -DBCE_RPC_RECV_STEP=1024 -DBCE_URL_HOST_MAX=63 -DBCE_URL_PATH_MAX=63
    (add -DBCE_NO_DNS -DBCE_NO_STDIO for the smallest binary) and set
