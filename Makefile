@@ -459,7 +459,8 @@ $(BUILD)/mbedtls-3.6-mingw/lib/libmbedtls.a: $(MBEDTLS36)/lib/libmbedtls.a | $(B
 
 # performance checks: the portable scanners, the size knobs, the minimal static listener.
 # test_json again with BCE_NO_SIMD (the word-at-a-time scanners SSE2 builds skip), plain and
-# under ASan + UBSan; the size knobs compile cleanly (gcc, clang, g++); the minimal listener
+# under ASan + UBSan; the size knobs compile cleanly (gcc, clang, g++) and the limits and
+# websocket tests pass with the smallest receive buffers (ASan + UBSan); the minimal listener
 # (BCE_NO_DNS, static musl when musl-gcc is installed, else cc) runs against the fake daemon.
 MUSL_CC ?= musl-gcc
 # -z norelro: musl's static startup never applies PT_GNU_RELRO (only its dynamic linker does:
@@ -474,14 +475,22 @@ $(BUILD)/test_json_nosimd: tests/test_json.c $(TEST_DEPS) | $(BUILD)
 $(BUILD)/san_test_json_nosimd: tests/test_json.c $(TEST_DEPS) | $(BUILD)
 	$(CLANG) $(WARN) -O1 -g $(SAN) -DBCE_NO_SIMD -I. $< -o $@ $(LIBS)
 
+# the smallest receive buffers the knobs allow (the embedded profile's are 1024): the limits
+# and the websocket tests again, every buffer grown on demand many times (ASan + UBSan)
+SMALL_KNOBS := -DBCE_WS_RECV_BYTES=256 -DBCE_RPC_RECV_STEP=64
+$(BUILD)/san_test_%_small: tests/test_%.c $(TEST_DEPS) | $(BUILD)
+	$(CLANG) $(WARN) -O1 -g $(SAN) $(SMALL_KNOBS) -I. $< -o $@ -lpthread
+
 $(BUILD)/min_listener: bench/min_listener.c $(HDR) | $(BUILD)
 	if command -v $(MUSL_CC) > /dev/null; then $(MUSL_CC) $(MIN_FLAGS) -Wall -Wextra -I. $< -o $@; \
 	else $(CC) $(WARN) -Os -I. $< -o $@; fi
 
 perf-checks: $(BUILD)/test_json_nosimd $(BUILD)/san_test_json_nosimd $(BUILD)/min_listener $(BUILD)/fake_daemon \
-             $(BUILD)/cc_impl.c
+             $(BUILD)/cc_impl.c $(BUILD)/san_test_limits_small $(BUILD)/san_test_ws_small
 	$(BUILD)/test_json_nosimd
 	$(BUILD)/san_test_json_nosimd
+	$(BUILD)/san_test_limits_small
+	$(BUILD)/san_test_ws_small
 	$(CC) $(WARN) -DBCE_NO_SIMD -DBCE_NO_DNS -DBCE_WS_RECV_BYTES=4096 -DBCE_RPC_RECV_STEP=4096 -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_knobs.o
 	$(CLANG) $(WARN) -DBCE_NO_DNS -DBCE_USE_MBEDTLS -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_knobs_clang.o
 	$(CXX) $(CXXWARN) -DBCE_NO_DNS -x c++ -I. -c $(BUILD)/cc_impl.c -o $(BUILD)/cc_knobs_cxx.o
@@ -533,13 +542,18 @@ $(BUILD)/bench_embedded: bench/embedded.c bench/bench_util.h $(HDR) tests/daemon
 $(BUILD)/bench_embedded_small: bench/embedded.c bench/bench_util.h $(HDR) tests/daemon.h | $(BUILD)
 	$(CC) -std=gnu99 -O2 -g -Wall -Wextra -DEMBEDDED_SMALL -I. $< -o $@ -lmbedtls -lmbedx509 -lmbedcrypto
 
+# the embedded profile built -m32 without TLS (-DEMBEDDED_NO_TLS; plain only): the heap on
+# ILP32, the Cortex-M4's type sizes (clang -m32, as make sanitize-m32)
+$(BUILD)/bench_embedded_small32: bench/embedded.c bench/bench_util.h $(HDR) tests/daemon.h | $(BUILD)
+	$(CLANG) -m32 -std=gnu99 -O2 -g -Wall -Wextra -DEMBEDDED_SMALL -DEMBEDDED_NO_TLS -I. $< -o $@
+
 # the embedded profile on the embedded TLS profile's mbedTLS 3.6 (bench/mbedtls_small_config.h)
 $(BUILD)/bench_embedded_tls36s: bench/embedded.c bench/bench_util.h $(HDR) tests/daemon.h $(MBEDTLS36S)/lib/libmbedtls.a | $(BUILD)
 	$(CC) -std=gnu99 -O2 -g -Wall -Wextra -DEMBEDDED_SMALL -I$(MBEDTLS36S)/include -I. $< -o $@ $(TLS36S_LIBS)
 
 # One table of issue 7's goals (bench/run.sh; logs in $(BUILD)/bench/). Not part of `make test`.
 bench: $(BUILD)/bench_dispatch $(BUILD)/bench_dispatch_cpp $(BUILD)/bench_polling $(BUILD)/bench_tls_memory $(BUILD)/bench_ws \
-       $(BUILD)/bench_embedded $(BUILD)/bench_embedded_small $(BUILD)/bench_embedded_tls36s $(BUILD)/fake_daemon $(BUILD)/min_listener \
+       $(BUILD)/bench_embedded $(BUILD)/bench_embedded_small $(BUILD)/bench_embedded_small32 $(BUILD)/bench_embedded_tls36s $(BUILD)/fake_daemon $(BUILD)/min_listener \
        $(BUILD)/bitcart-listen $(BUILD)/bench_scale
 	@$(MAKE) --no-print-directory embedded > /dev/null || echo "note: no Cortex-M4 rows (make deps installs gcc-arm-none-eabi, picolibc-arm-none-eabi, liblwip-dev)"
 	@bash tests/make_certs.sh $(BUILD)/certs > /dev/null

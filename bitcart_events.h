@@ -135,8 +135,12 @@
                                     min_listener.c is 58,512 bytes with it, 83,088 without);
                                     a host name fails with BCE_ERR_CONNECT
      BCE_WS_RECV_BYTES              32768: a websocket's first receive buffer; it grows, by
-                                    doubling, up to max_message_bytes (see EMBEDDED)
-     BCE_RPC_RECV_STEP              16384: JSON-RPC receive buffer growth step
+                                    doubling, up to max_message_bytes (see PERFORMANCE AND
+                                    EMBEDDED USE); at least 256. The handshake's answer is
+                                    read with 1024 bytes of room, half the buffer below 2048
+     BCE_RPC_RECV_STEP              16384: JSON-RPC receive buffer growth step; the buffer
+                                    starts at one step and grows when less than a quarter
+                                    step is free; at least 64
      BCE_USE_LWIP                   sockets through lwIP's BSD-style API (lwip/sockets.h on
                                     the include path, with the program's lwipopts.h): only
                                     lwip_* names are called, so LWIP_COMPAT_SOCKETS 0 or 1;
@@ -191,15 +195,15 @@
                   LWIP_DNS): the library and a firmware-shaped listener (one websocket coin,
                   BCE_NO_STDIO, BCE_NOW_MS and BCE_RANDOM from the firmware) compile and link
                   (make embedded; lwIP's socket functions stubbed, so never run). The library
-                  object: 41,106 B of text, 4 B of data, no bss; what the listener links
-                  of it (--gc-sections): 35,260 B of flash (make bench). With TLS: mbedTLS
+                  object: 40,488 B of text, 4 B of data, no bss; what the listener links
+                  of it (--gc-sections): 35,162 B of flash (make bench). With TLS: mbedTLS
                   3.6.6 cross-compiled the same way (libraries only, tests/embedded/
                   mbedtls_arm_config.h on bench/mbedtls_small_config.h) and the same listener
                   on wss:// with its CA in flash (tests/embedded/firmware_tls.c) link too:
-                  219,624 B of text, 88 B of data, 3,792 B of bss, against 39,896 B of text
-                  and 2,164 B of static RAM without TLS: TLS costs 179,728 B of flash (mbedTLS
+                  219,544 B of text, 88 B of data, 3,792 B of bss, against 39,800 B of text
+                  and 2,164 B of static RAM without TLS: TLS costs 179,744 B of flash (mbedTLS
                   175,753 B: ssl 39,119, x509 7,437, crypto 129,197; the library's TLS layer
-                  and the 644-byte CA 3,234 B) and 1,716 B of static RAM (make bench)
+                  and the 644-byte CA 3,238 B) and 1,716 B of static RAM (make bench)
    On lwIP: link lwIP (and its RTOS port); wait on the descriptors with lwip_poll or
    lwip_select, not the C library's poll. There is no wake-up descriptor (no pipe; a loopback
    socket pair would need a loopback netif), so waits last at most BCE_LWIP_WAKE_MS (100) and
@@ -431,7 +435,7 @@
    input buffer; MBEDTLS_SSL_OUT_CONTENT_LEN 1024, so 1 KiB records; and
    MBEDTLS_SSL_VARIABLE_BUFFER_LENGTH, which shrinks both buffers to 1 KiB after the
    handshake): one wss:// coin in the embedded profile (see PERFORMANCE AND EMBEDDED USE), websocket and its https
-   catch-up call with one CA certificate, peaks at 43,684 bytes of heap on mbedTLS 3.6.6,
+   catch-up call with one CA certificate, peaks at 36,632 bytes of heap on mbedTLS 3.6.6,
    library and mbedTLS together, x86-64 (make bench; mbedTLS's own share 27,687 bytes).
    On a microcontroller (run here: TLS over lwIP in make test-lwip; built and linked for a
    Cortex-M4 in make embedded, see PORTABILITY): BCE_USE_LWIP and BCE_USE_MBEDTLS, the CA in
@@ -528,27 +532,38 @@
    which also checks its UTF-8 (RFC 6455 asks for that; text that is not JSON is checked apart).
    A get_updates answer is validated and tokenized once, as the JSON-RPC answer, and
    dispatched from those tokens (parsed again only when something else was parsed in between,
-   such as a websocket message on the same coin or another call of the same manager). Either way nothing is delivered before the whole
+   such as a websocket message on the same coin or another call of the same manager); an
+   answer longer than 16 bytes per allowed token is validated, its members found, and its
+   updates tokenized one at a time (see LIMITS). Either way nothing is delivered before the whole
    document is known to be valid. The token array (24 bytes a token) grows to the largest such
    document and is kept. Measured with bench/ (make bench, bench/RESULTS.md).
-   RAM for one listening coin (websocket + catch-up call, 20 events; bench/embedded.c, glibc,
-   x86-64): the library's heap high-water mark is 62 KiB with the defaults and 28 KiB with the
-   embedded profile below (the catch-up answer's receive buffer and the websocket updates held
-   for it included: that bench's events arrive while the call is in flight; runs that ended
-   before the answer was read measured 45 and 15 KiB); peak RSS is about 0.5 MiB above the same
-   program doing nothing.
+   RAM for one listening coin (websocket + a catch-up call answering 20 updates, the same 20
+   events over the websocket while the call is in flight; bench/embedded.c, glibc): the
+   library's heap high-water mark is 64 KiB with the defaults (x86-64) and, with the embedded
+   profile below, 10,172 bytes on i386 (ILP32: the Cortex-M4's type sizes) and 11,128 bytes on
+   x86-64; peak RSS is about 0.5 MiB above the same program doing nothing.
    With TLS (mbedTLS 2.28 defaults, one websocket connection and the JSON-RPC connection) the
-   process heap peaks near 200 KiB (160 KiB with the profile), most of it mbedTLS's 16 KiB
+   process heap peaks near 200 KiB (142 KiB with the profile), most of it mbedTLS's 16 KiB
    record buffers and the CA chain, and peak RSS is about 1 MiB above the bare program; shrink
    it with MBEDTLS_SSL_IN_CONTENT_LEN / MBEDTLS_SSL_OUT_CONTENT_LEN (see TLS) and a CA file
    holding only the daemon's CA (tls.ca_file): the embedded TLS profile on mbedTLS 3.6 peaks at
-   43,684 bytes, library and mbedTLS together.
-   The embedded profile: compile with -DBCE_WS_RECV_BYTES=4096 -DBCE_RPC_RECV_STEP=4096 (add
-   -DBCE_NO_DNS -DBCE_NO_STDIO for the smallest binary) and set
-       desc.limits.max_json_tokens = 1024;    desc.limits.max_header_bytes = 4096;
+   36,632 bytes, library and mbedTLS together.
+   The embedded profile: compile with
+       -DBCE_WS_RECV_BYTES=1024 -DBCE_RPC_RECV_STEP=1024 -DBCE_URL_HOST_MAX=63 -DBCE_URL_PATH_MAX=63
+   (add -DBCE_NO_DNS -DBCE_NO_STDIO for the smallest binary) and set
+       desc.limits.max_json_tokens = 32;      desc.limits.max_header_bytes = 4096;
        desc.limits.max_response_bytes = 65536; opts.max_message_bytes = 16384;
        opts.dedup_entries = 16;
-   (a daemon's update is 10-20 tokens and a few hundred bytes; get_updates returns at most 100).
+   (an update, or a websocket message carrying one, is 10-20 tokens and a few hundred bytes;
+   get_updates returns at most 100, tokenized one update at a time under this limit; the
+   buffers grow on demand within the limits). bce_rpc_error_name tokenizes the daemon's /spec
+   whole (about 100 tokens): raise max_json_tokens to 128 if you call it. Where the 10,172
+   bytes go (i386; x86-64 in brackets): the coin 428 (560) and its strings 102; its runtime
+   (run, link with both connections' state, dispatcher) 1,480 (2,112); the Authorization
+   header 64; the websocket's subscribe message 34, send buffer 512 and receive buffer 1,024;
+   the websocket messages held while the catch-up call is in flight 2,048; the JSON-RPC
+   request 1,024 and receive buffer 2,048; 16 tokens 384; the deduplication records 320 +
+   640 (384 + 768); the event arena 64.
    bench/min_listener.c, one coin printing tx ids, is about 58 KB as a static, stripped musl
    binary with -Os, BCE_NO_DNS and BCE_NO_STDIO (no TLS).
 
@@ -568,8 +583,15 @@
    (limits.*, max_message_bytes, dedup_entries, the *_ms fields). What happens at each:
      limits.max_json_tokens   one update for bce_process_updates (that update is skipped and
                               logged); a whole websocket message (all its updates are skipped,
-                              logged "websocket message skipped: over a limit"); a whole
-                              JSON-RPC answer (the call fails with BCE_ERR_LIMIT)
+                              logged "websocket message skipped: over a limit"); a JSON-RPC
+                              answer: tokenized whole when it fits, else validated and only
+                              its top-level members found, its "error" object held to the
+                              limit (the call fails with BCE_ERR_LIMIT) and its result
+                              handed over as text: a get_updates result is then tokenized one
+                              update at a time, each update held to the limit as in
+                              bce_process_updates (so the token array of a small limit serves
+                              answers of many updates); the /spec answer of
+                              bce_rpc_error_name whole (BCE_ERR_LIMIT)
      limits.max_json_depth    as max_json_tokens
      limits.max_header_bytes  the status lines and headers of one HTTP answer, its interim 1xx
                               answers, chunk extensions and trailers counted together, and
@@ -1214,9 +1236,20 @@ struct _bce_pollfd { int fd; short events; short revents; };
 #ifndef BCE_WS_RECV_BYTES
 #define BCE_WS_RECV_BYTES 32768     /* a websocket's first receive buffer (grows to max_message_bytes) */
 #endif
+#if BCE_WS_RECV_BYTES < 256
+#error "BCE_WS_RECV_BYTES must be at least 256"
+#endif
+/* the handshake's answer is read with at least this much room (1024 unless the first buffer
+   is smaller than 2 KiB: then half of it) */
+#define _BCE_WS_HS_ROOM ((size_t)BCE_WS_RECV_BYTES >= 2048 ? (size_t)1024 : (size_t)BCE_WS_RECV_BYTES / 2)
 #ifndef BCE_RPC_RECV_STEP
 #define BCE_RPC_RECV_STEP 16384     /* JSON-RPC receive buffer growth step */
 #endif
+#if BCE_RPC_RECV_STEP < 64
+#error "BCE_RPC_RECV_STEP must be at least 64"
+#endif
+/* the receive buffer grows when less than this is free (4096 with the default step) */
+#define _BCE_RPC_MIN_ROOM ((size_t)BCE_RPC_RECV_STEP / 4)
 
 #ifdef BCE_STATIC
 #if defined(__GNUC__) || defined(__clang__)
@@ -1235,6 +1268,14 @@ extern "C" {
 // >>util ===================================================================================
 
 #define _BCE_UNUSED(x) ((void)(x))
+/* Helpers called from several places whose inlined copies are bulky where 64-bit time
+   arithmetic is emulated (a 32-bit MCU): kept out of line under -Os (about 700 bytes less
+   Cortex-M4 flash); other builds let the compiler decide. */
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__OPTIMIZE_SIZE__)
+#define _BCE_OUTLINE static __attribute__((noinline))
+#else
+#define _BCE_OUTLINE static
+#endif
 /* Every default, once (the manual's DESC FIELDS AND DEFAULTS names these); zero in a desc
    field means its default, filled by _bce_coin_desc_defaults, _bce_ws_defaults and
    _bce_manager_desc_defaults (and bce_json_init for a bce_json_desc_t). */
@@ -2376,6 +2417,13 @@ static void _bce_log_currency(const bce_logger_t *lg, int level, const char *wha
 
 static void _bce_log_unsupported(const bce_logger_t *lg, const char *currency, size_t n) {
     _bce_log_currency(lg, BCE_LOG_WARN, "Received event for unsupported currency: ", currency, n);
+}
+
+/* The currency's index; an unknown one is logged as an error (-1). */
+static int _bce_currency_or_log(const bce_logger_t *lg, const char *currency) {
+    int cur = _bce_currency_find(currency);
+    if (cur < 0) _bce_log_currency(lg, BCE_LOG_ERROR, "unsupported currency: ", currency, strlen(currency));
+    return cur;
 }
 
 // >>defaults ===============================================================================
@@ -3976,7 +4024,7 @@ static void _bce_endpoint_release(_bce_endpoint_t *ep) {
 }
 
 /* A connection to the endpoint, not open yet. */
-static void _bce_endpoint_conn(const _bce_endpoint_t *ep, _bce_conn_t *c) {
+_BCE_OUTLINE void _bce_endpoint_conn(const _bce_endpoint_t *ep, _bce_conn_t *c) {
     c->fd = -1;
     c->error = ep->error;
     c->error_cap = ep->error_cap;
@@ -4015,7 +4063,8 @@ typedef struct _bce_rpc_t {
     const char *result_json;    /* into in: the "result" value */
     size_t result_len;
     const char *result_body;    /* the answer the tokens below index */
-    uint32_t result_tok;        /* the "result" value's token in *json ... */
+    uint32_t result_tok;        /* the "result" value's token in *json (_BCE_RPC_NO_TOKENS: not
+                                   tokenized, the answer was over the token limit) ... */
     uint32_t result_parse;      /* ... while json->parses_ still equals this */
     bce_json_t *json;           /* parses responses: the owner's dispatcher's, so that an answer
                                    is tokenized once for the call and its dispatch */
@@ -4027,13 +4076,15 @@ typedef struct _bce_rpc_t {
     char *err_msg;              /* ... and message (BCE_RPC_MESSAGE_MAX, allocated on first use) */
 } _bce_rpc_t;
 
-static void _bce_rpc_error(_bce_rpc_t *c, const char *a, const char *b) {
+#define _BCE_RPC_NO_TOKENS 0xFFFFFFFFu
+
+_BCE_OUTLINE void _bce_rpc_error(_bce_rpc_t *c, const char *a, const char *b) {
     _bce_conn_error(&c->conn, a, b);
 }
 
-static void _bce_rpc_disconnect(_bce_rpc_t *c) { _bce_conn_close(&c->conn); }
+_BCE_OUTLINE void _bce_rpc_disconnect(_bce_rpc_t *c) { _bce_conn_close(&c->conn); }
 
-static void _bce_rpc_fail(_bce_rpc_t *c, int result) {
+_BCE_OUTLINE void _bce_rpc_fail(_bce_rpc_t *c, int result) {
     _bce_rpc_disconnect(c);
     c->state = _BCE_RPC_FAILED;
     c->result = result;
@@ -4050,8 +4101,9 @@ static int _bce_rpc_start_connect(_bce_rpc_t *c, long long now) {
    array or NULL; wallet_json: the value for the trailing {"xpub": ...} object. */
 static int _bce_rpc_build(_bce_rpc_t *c, const char *method, const char *params_json, size_t params_len,
                           const char *wallet_json) {
-    size_t fixed = 512 + strlen(c->ep->url.host) + strlen(c->ep->url.prefix) + strlen(c->ep->auth) + strlen(wallet_json);
-    size_t ml = strlen(method), need;
+    size_t hpa = strlen(c->ep->url.host) + strlen(c->ep->url.prefix) + strlen(c->ep->auth);  /* the head's parts */
+    size_t wl = strlen(wallet_json);
+    size_t fixed = 512 + hpa + wl, ml = strlen(method), need;
     size_t o, body, p0 = 0, p1 = 0;
     char *b;
     void *buf = c->out;
@@ -4073,7 +4125,7 @@ static int _bce_rpc_build(_bce_rpc_t *c, const char *method, const char *params_
         while (p1 > p0 && _bce_isws((unsigned char)params_json[p1 - 1])) p1--;
     }
     /* body first, at an offset that leaves room for the headers; then the headers before it */
-    body = 400 + strlen(c->ep->url.host) + strlen(c->ep->url.prefix) + strlen(c->ep->auth);
+    body = 400 + hpa;
     o = body;
     c->call_id = ++c->next_id;
     memcpy(b + o, "{\"jsonrpc\":\"2.0\",\"id\":", 22);
@@ -4098,8 +4150,8 @@ static int _bce_rpc_build(_bce_rpc_t *c, const char *method, const char *params_
     }
     memcpy(b + o, "{\"xpub\":", 8);
     o += 8;
-    memcpy(b + o, wallet_json, strlen(wallet_json));
-    o += strlen(wallet_json);
+    memcpy(b + o, wallet_json, wl);
+    o += wl;
     memcpy(b + o, "}]}", 3);
     o += 3;
     {   /* the head goes in front of the body: the body starts at a fixed offset, the head is
@@ -4145,20 +4197,18 @@ static int _bce_rpc_begin(_bce_rpc_t *c, const char *method, const char *params_
 
 /* Begins GET <prefix>/spec on the same connection (its answer is JSON, not JSON-RPC). */
 static int _bce_rpc_begin_spec(_bce_rpc_t *c, long long now) {
-    const char *parts[10];
+    const char *parts[11];
     size_t need, k;
     void *buf = c->out;
     int r;
     if (c->state != _BCE_RPC_IDLE && c->state != _BCE_RPC_DONE && c->state != _BCE_RPC_FAILED) return BCE_ERR_STATE;
     parts[0] = "GET "; parts[1] = c->ep->url.prefix; parts[2] = "/spec HTTP/1.1\r\nHost: ";
     _bce_url_host_parts(&c->ep->url, parts + 3);
-    parts[7] = "\r\n"; parts[8] = c->ep->auth; parts[9] = NULL;
-    for (need = 3, k = 0; parts[k]; k++) need += strlen(parts[k]);
+    parts[7] = "\r\n"; parts[8] = c->ep->auth; parts[9] = "\r\n"; parts[10] = NULL;
+    for (need = 1, k = 0; parts[k]; k++) need += strlen(parts[k]);
     if ((r = _bce_grow(c->ep->alloc, &buf, &c->out_cap, need, 1, (size_t)-1)) != BCE_OK) return r;
     c->out = (char *)buf;
     c->out_len = _bce_cat(c->out, parts);
-    memcpy(c->out + c->out_len, "\r\n", 2);
-    c->out_len += 2;
     c->out_off = 0;
     c->spec_get = 1;
     return _bce_rpc_launch(c, now);
@@ -4259,7 +4309,7 @@ static void _bce_rpc_io(_bce_rpc_t *c, int revents, long long now) {
                     c->more = 1;                         /* the rest at the next step */
                     return;
                 }
-                if (c->in_cap - c->in_len < 4096) {
+                if (c->in_cap - c->in_len < _BCE_RPC_MIN_ROOM) {   /* room for a read of some size */
                     void *buf = c->in;
                     r = _bce_grow(c->ep->alloc, &buf, &c->in_cap, c->in_len + BCE_RPC_RECV_STEP, 1, c->max_in + BCE_RPC_RECV_STEP);
                     if (r != BCE_OK) {
@@ -4316,33 +4366,14 @@ static void _bce_rpc_keep_error(_bce_rpc_t *c, const char *json, const bce_json_
     size_t o = 0, i;
     c->err_code = c->rpc_code;
     if (!c->err_msg && !(c->err_msg = (char *)_bce_malloc(c->ep->alloc, BCE_RPC_MESSAGE_MAX))) return;
-    for (i = t ? t->start : 0; t && i < t->end;) {
+    for (i = t ? t->start : 0; t && i < t->end;) {        /* one character at a time */
         char u[4];
-        size_t n = 1, k;
         unsigned char b = (unsigned char)json[i];
-        unsigned long cp = b;
-        if (b == '\\') {
-            char e = json[i + 1];
-            i += 2;
-            if (e == 'u') {
-                cp = (unsigned long)_bce_hex4(json, i);
-                i += 4;
-                if (cp >= 0xD800 && cp <= 0xDBFF) {     /* validated: a low surrogate follows */
-                    cp = 0x10000 + ((cp - 0xD800) << 10) + ((unsigned long)_bce_hex4(json, i + 2) - 0xDC00);
-                    i += 6;
-                }
-            } else {
-                cp = (unsigned long)(unsigned char)(e == 'b' ? '\b' : e == 'f' ? '\f' : e == 'n' ? '\n'
-                                                    : e == 'r' ? '\r' : e == 't' ? '\t' : e);
-            }
-            n = _bce_utf8_put(u, cp);
-        } else {                                        /* validated UTF-8: copy one character */
-            n = b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
-            memcpy(u, json + i, n);
-            if (n == 2) cp = ((unsigned long)(b & 0x1F) << 6) | ((unsigned char)json[i + 1] & 0x3Fu);
-            i += n;
-        }
-        if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F)) {
+        size_t e = b == '\\' ? _bce_json_escape_end(json, i) : i + (b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4);
+        size_t n = _bce_json_decode(json, (uint32_t)i, (uint32_t)e, u), k;
+        i = e;
+        b = (unsigned char)u[0];
+        if (b < 0x20 || b == 0x7F || (n == 2 && b == 0xC2 && (unsigned char)u[1] < 0xA0)) {   /* C0, DEL, C1 */
             u[0] = '?';
             n = 1;
         }
@@ -4352,12 +4383,90 @@ static void _bce_rpc_keep_error(_bce_rpc_t *c, const char *json, const bce_json_
     c->err_msg[o] = 0;
 }
 
+/* A JSON-RPC error answer: toks[e] is its "error" value (tokens of body). */
+static void _bce_rpc_error_answer(_bce_rpc_t *c, const char *body, const bce_json_token_t *toks, uint32_t e) {
+    long long code = 0;
+    uint32_t ct = bce_json_find(body, toks, e, "code"), mt = bce_json_find(body, toks, e, "message");
+    _bce_msg_t m;
+    char msg[BCE_LOG_LINE_MAX];
+    size_t mlen = 0;
+    if (ct) bce_json_int(body, &toks[ct], &code);
+    msg[0] = 0;
+    if (mt && toks[mt].type == BCE_JSON_STRING
+        && bce_json_string(body, &toks[mt], msg, sizeof msg, &mlen) == BCE_ERR_LIMIT) {
+        /* too long to decode here: its first bytes as written (made printable below) */
+        memcpy(msg, body + toks[mt].start, sizeof msg - 1);
+        msg[sizeof msg - 1] = 0;
+    }
+    c->rpc_code = (int)(code < INT_MIN ? INT_MIN : code > INT_MAX ? INT_MAX : code);
+    _bce_rpc_keep_error(c, body, mt && toks[mt].type == BCE_JSON_STRING ? &toks[mt] : NULL);
+    m.len = 0;
+    _bce_msg_str(&m, "JSON-RPC error ");
+    _bce_msg_long(&m, code);
+    _bce_msg_str(&m, ": ");
+    _bce_msg_untrusted(&m, msg, strlen(msg));
+    _bce_rpc_error(c, m.buf, NULL);
+    c->result = code == -32600 ? BCE_ERR_AUTH : BCE_ERR_RPC;
+}
+
+/* An answer too large to tokenize whole within limits.max_json_tokens (a get_updates answer
+   of many updates, under a small token limit): validated, then only its top-level members
+   are walked, and an "error" value that is not null alone is tokenized (into p). The result
+   is handed over as text: a get_updates result is then tokenized one update at a time by the
+   dispatcher, each update held to the limits. at/len: the spans of "error", "id" and
+   "result" (first match wins, as bce_json_find), len 0 when absent. BCE_OK, or an error and
+   *why. */
+static int _bce_rpc_members(bce_json_t *p, const char *body, size_t blen, size_t *at, size_t *len,
+                            const char **why) {
+    static const char *const names[3] = {"error", "id", "result"};
+    _bce_scan_t sc;
+    size_t i = 0, v, k;
+    int r;
+    memset(&sc, 0, sizeof sc);
+    sc.s = body;
+    sc.len = blen;
+    sc.max_depth = p->desc.max_depth;
+    r = _bce_json_scan_doc(&sc);
+    while (_bce_isws((unsigned char)body[i])) i++;
+    if (r != BCE_OK || body[i] != '{') {
+        *why = r != BCE_OK ? sc.err : "not an object";
+        return r != BCE_OK ? r : BCE_ERR_JSON;
+    }
+    for (i++;;) {
+        bce_json_token_t key;
+        while (_bce_isws((unsigned char)body[i]) || body[i] == ',') i++;
+        if (body[i] != '"') break;                          /* the object's '}' */
+        v = _bce_json_skip(body, blen, i);                  /* past the key */
+        memset(&key, 0, sizeof key);
+        key.type = BCE_JSON_STRING;
+        key.start = (uint32_t)(i + 1);
+        key.end = (uint32_t)(v - 1);
+        key.escaped = memchr(body + key.start, '\\', key.end - key.start) != NULL;
+        while (body[v] != ':') v++;
+        for (v++; _bce_isws((unsigned char)body[v]); v++) {}
+        i = _bce_json_skip(body, blen, v);
+        for (k = 0; k < 3; k++)
+            if (!len[k] && _bce_json_str_eq(body, &key, names[k], strlen(names[k]))) { at[k] = v; len[k] = i - v; }
+    }
+    if (!len[0] || body[at[0]] == 'n') return BCE_OK;
+    sc.last = _bce_json_last_bracket(body, 0, blen);
+    sc.p = p;
+    p->parses_++;
+    r = _bce_json_scan_at(&sc, at[0], &i);
+    *why = sc.err;
+    return r;
+}
+
 /* Interprets the complete HTTP response as a JSON-RPC answer. */
 static void _bce_rpc_finish(_bce_rpc_t *c) {
     const char *body = c->in + c->resp.body_start;
     size_t blen = c->resp.body_len;
     bce_json_t *p = c->json;
-    uint32_t v, e;
+    bce_json_token_t id;
+    uint32_t e = 0, rt = _BCE_RPC_NO_TOKENS;
+    size_t at[3] = {0, 0, 0}, len[3] = {0, 0, 0};   /* the spans of "error", "id" and "result" */
+    long long n = -1;
+    const char *why;
     int r;
     c->state = _BCE_RPC_DONE;
     if (c->resp.status != 200) {
@@ -4369,69 +4478,62 @@ static void _bce_rpc_finish(_bce_rpc_t *c) {
         c->result = BCE_ERR_HTTP;
         return;
     }
-    r = bce_json_parse(p, body, blen);
-    if (r < 0 || p->tokens[0].type != BCE_JSON_OBJECT) {
-        _bce_rpc_error(c, "the daemon's answer is not a JSON-RPC object: ", r < 0 ? p->error : "not an object");
-        c->result = r < 0 ? r : BCE_ERR_JSON;
-        return;
-    }
-    e = bce_json_find(body, p->tokens, 0, "error");
-    v = bce_json_find(body, p->tokens, 0, "id");
-    if (c->spec_get && !(e && p->tokens[e].type == BCE_JSON_OBJECT)) {    /* /spec: the object itself */
-        c->result_json = c->result_body = body;
-        c->result_len = blen;
-        c->result_tok = 0;
-        c->result_parse = p->parses_;
-        c->result = BCE_OK;
-        return;
-    }
-    if (e && p->tokens[e].type != BCE_JSON_NULL) {
-        long long code = 0;
-        uint32_t ct = bce_json_find(body, p->tokens, e, "code"), mt = bce_json_find(body, p->tokens, e, "message");
-        _bce_msg_t m;
-        char msg[BCE_LOG_LINE_MAX];
-        size_t mlen = 0;
-        if (ct) bce_json_int(body, &p->tokens[ct], &code);
-        msg[0] = 0;
-        if (mt && p->tokens[mt].type == BCE_JSON_STRING
-            && bce_json_string(body, &p->tokens[mt], msg, sizeof msg, &mlen) == BCE_ERR_LIMIT) {
-            /* too long to decode here: its first bytes as written (made printable below) */
-            memcpy(msg, body + p->tokens[mt].start, sizeof msg - 1);
-            msg[sizeof msg - 1] = 0;
-        }
-        c->rpc_code = (int)(code < INT_MIN ? INT_MIN : code > INT_MAX ? INT_MAX : code);
-        _bce_rpc_keep_error(c, body, mt && p->tokens[mt].type == BCE_JSON_STRING ? &p->tokens[mt] : NULL);
-        m.len = 0;
-        _bce_msg_str(&m, "JSON-RPC error ");
-        _bce_msg_long(&m, code);
-        _bce_msg_str(&m, ": ");
-        _bce_msg_untrusted(&m, msg, strlen(msg));
-        _bce_rpc_error(c, m.buf, NULL);
-        c->result = code == -32600 ? BCE_ERR_AUTH : BCE_ERR_RPC;
-        return;
-    }
-    {
-        long long id = -1;
-        if (!v || !bce_json_int(body, &p->tokens[v], &id) || (unsigned long long)id != c->call_id) {
-            _bce_rpc_error(c, "the daemon's answer carries the wrong id", NULL);
-            c->result = BCE_ERR_JSON;
+    /* whole, as _bce_dispatch_array: unless it is longer than 16 bytes per allowed token */
+    r = c->spec_get || blen / 16 <= p->desc.max_tokens ? bce_json_parse(p, body, blen) : BCE_ERR_LIMIT;
+    why = p->error;
+    memset(&id, 0, sizeof id);
+    if (r == BCE_ERR_LIMIT && !c->spec_get) {               /* over the token limit: its members */
+        r = _bce_rpc_members(p, body, blen, at, len, &why);
+        e = len[0] && body[at[0]] != 'n';                   /* tokens[0]: an "error" not null */
+        id.type = BCE_JSON_NUMBER;
+        id.start = (uint32_t)at[1];
+        id.end = (uint32_t)(at[1] + len[1]);
+    } else if (r > 0 && p->tokens[0].type == BCE_JSON_OBJECT) {
+        uint32_t v = bce_json_find(body, p->tokens, 0, "id");
+        e = bce_json_find(body, p->tokens, 0, "error");
+        if (c->spec_get && !(e && p->tokens[e].type == BCE_JSON_OBJECT)) {    /* /spec: the object itself */
+            c->result_json = c->result_body = body;
+            c->result_len = blen;
+            c->result_tok = 0;
+            c->result_parse = p->parses_;
+            c->result = BCE_OK;
             return;
         }
+        e = e && p->tokens[e].type != BCE_JSON_NULL ? e + 1 : 0;
+        if (v) id = p->tokens[v];
+        if ((rt = bce_json_find(body, p->tokens, 0, "result")) != 0) {
+            const bce_json_token_t *t = &p->tokens[rt];
+            at[2] = t->start - (t->type == BCE_JSON_STRING ? 1u : 0u);
+            len[2] = (size_t)(t->end - t->start) + (t->type == BCE_JSON_STRING ? 2u : 0u);
+        }
+    } else if (r > 0) {
+        r = BCE_ERR_JSON;
+        why = "not an object";
     }
-    v = bce_json_find(body, p->tokens, 0, "result");
-    if (!v) {
+    if (r < 0) {
+        _bce_rpc_error(c, "the daemon's answer is not a JSON-RPC object: ", why ? why : "error");
+        c->result = r;
+        return;
+    }
+    if (e) {                                                /* tokens[e - 1]: the error value */
+        _bce_rpc_error_answer(c, body, p->tokens, e - 1);
+        return;
+    }
+    if (!bce_json_int(body, &id, &n) || (unsigned long long)n != c->call_id) {
+        _bce_rpc_error(c, "the daemon's answer carries the wrong id", NULL);
+        c->result = BCE_ERR_JSON;
+        return;
+    }
+    if (!len[2]) {
         _bce_rpc_error(c, "the daemon's answer has neither result nor error", NULL);
         c->result = BCE_ERR_JSON;
         return;
     }
-    {
-        const bce_json_token_t *t = &p->tokens[v];
-        c->result_json = body + t->start - (t->type == BCE_JSON_STRING ? 1 : 0);
-        c->result_len = (size_t)(t->end - t->start) + (t->type == BCE_JSON_STRING ? 2u : 0u);
-        c->result_body = body;
-        c->result_tok = v;
-        c->result_parse = p->parses_;
-    }
+    c->result_json = body + at[2];
+    c->result_len = len[2];
+    c->result_body = body;
+    c->result_tok = rt;
+    c->result_parse = p->parses_;
     c->result = BCE_OK;
 }
 
@@ -4616,14 +4718,14 @@ static int _bce_wait_ms(long long deadline, long long now, int timeout_ms) {
     return w > INT_MAX ? INT_MAX : (int)w;
 }
 
-static long long _bce_min_deadline(long long a, long long b) {
+_BCE_OUTLINE long long _bce_min_deadline(long long a, long long b) {
     if (a < 0) return b;
     if (b < 0) return a;
     return a < b ? a : b;
 }
 
 /* Adds one descriptor to a bce_fd_t list; returns the new count (counts past cap too). */
-static int _bce_fd_add(bce_fd_t *fds, int cap, int n, int fd, int events) {
+_BCE_OUTLINE int _bce_fd_add(bce_fd_t *fds, int cap, int n, int fd, int events) {
     if (fd < 0 || !events) return n;
     if (fds && n < cap) {
         fds[n].fd = fd;
@@ -4885,7 +4987,7 @@ typedef struct _bce_ws_t {
     unsigned long long opens;   /* successful handshakes (the fuzzers check it) */
 } _bce_ws_t;
 
-static void _bce_ws_error(_bce_ws_t *w, const char *a, const char *b) {
+_BCE_OUTLINE void _bce_ws_error(_bce_ws_t *w, const char *a, const char *b) {
     _bce_conn_error(&w->conn, a, b);
 }
 
@@ -5024,6 +5126,12 @@ static void _bce_ws_closed(_bce_ws_t *w, int code, const char *reason, int resul
     }
 }
 
+/* Logs prefix and the error (prefix NULL: nothing), then closes with 1006. */
+static void _bce_ws_drop(_bce_ws_t *w, int level, const char *prefix, int result, long long now) {
+    if (prefix) _bce_ws_log(w, level, prefix, w->error);
+    _bce_ws_closed(w, 1006, w->error, result, now);
+}
+
 /* The peer broke the protocol: send our close code and drop soon. */
 static void _bce_ws_fail(_bce_ws_t *w, int code, const char *why, long long now) {
     unsigned char p[2];
@@ -5048,8 +5156,7 @@ static void _bce_ws_fail(_bce_ws_t *w, int code, const char *why, long long now)
 static void _bce_ws_connect(_bce_ws_t *w, long long now) {
     int r = _bce_conn_open(&w->conn, &w->ep->url, now, w->ep->connect_timeout_ms);
     if (r != BCE_OK) {
-        _bce_ws_log(w, BCE_LOG_WARN, "connect failed: ", w->error);
-        _bce_ws_closed(w, 1006, w->error, r, now);
+        _bce_ws_drop(w, BCE_LOG_WARN, "connect failed: ", r, now);
         return;
     }
     w->state = _BCE_WS_CONNECTING;
@@ -5076,24 +5183,20 @@ static int _bce_ws_handshake_request(_bce_ws_t *w) {
     w->out_len = w->out_off = 0;
     if (_bce_ws_reserve(w, need) != BCE_OK) return BCE_ERR_NOMEM;
     {
-        const char *parts[11];
+        const char *parts[13];
         parts[0] = "GET "; parts[1] = w->ep->url.prefix; parts[2] = "/ws HTTP/1.1\r\nHost: ";
         _bce_url_host_parts(&w->ep->url, parts + 3);
         parts[7] = "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ";
-        parts[8] = key; parts[9] = "\r\n"; parts[10] = NULL;
+        parts[8] = key; parts[9] = "\r\n"; parts[10] = w->ep->auth; parts[11] = "\r\n"; parts[12] = NULL;
         w->out_len = _bce_cat((char *)w->out, parts);
     }
-    memcpy(w->out + w->out_len, w->ep->auth, strlen(w->ep->auth));
-    w->out_len += strlen(w->ep->auth);
-    memcpy(w->out + w->out_len, "\r\n", 2);
-    w->out_len += 2;
     return BCE_OK;
 }
 
 
 /* The handshake answer is complete: check it. BCE_OK: open. */
 static int _bce_ws_check_handshake(_bce_ws_t *w) {
-    const char *hdr = (const char *)w->in + w->resp.head_start, *v;   /* the final head */
+    const char *hdr = (const char *)w->in + w->resp.head_start, *v, *why;   /* the final head */
     size_t end = w->resp.body_start - w->resp.head_start, vl = 0;
     if (w->resp.status != 101) {
         _bce_msg_t m;
@@ -5110,24 +5213,19 @@ static int _bce_ws_check_handshake(_bce_ws_t *w) {
                                 : w->resp.status == 500 && w->ep->colon_pw ? _BCE_COLON_PW_HINT : NULL);
         return BCE_ERR_HTTP;
     }
-    if (!(v = _bce_http_find(hdr, end, "upgrade", &vl)) || !_bce_has_token(v, v + vl, "websocket")) {
-        _bce_ws_error(w, "handshake: missing Upgrade: websocket", NULL);
-        return BCE_ERR_WS;
-    }
-    if (!(v = _bce_http_find(hdr, end, "connection", &vl)) || !_bce_has_token(v, v + vl, "upgrade")) {
-        _bce_ws_error(w, "handshake: missing Connection: upgrade", NULL);
-        return BCE_ERR_WS;
-    }
-    if (!(v = _bce_http_find(hdr, end, "sec-websocket-accept", &vl)) || vl != strlen(w->accept)
-        || memcmp(v, w->accept, vl) != 0) {
-        _bce_ws_error(w, "handshake: wrong or missing Sec-WebSocket-Accept", NULL);
-        return BCE_ERR_WS;
-    }
-    if (_bce_http_find(hdr, end, "sec-websocket-extensions", &vl) || _bce_http_find(hdr, end, "sec-websocket-protocol", &vl)) {
-        _bce_ws_error(w, "handshake: the server chose an extension or subprotocol that was not offered", NULL);
-        return BCE_ERR_WS;
-    }
-    return BCE_OK;
+    if (!(v = _bce_http_find(hdr, end, "upgrade", &vl)) || !_bce_has_token(v, v + vl, "websocket"))
+        why = "handshake: missing Upgrade: websocket";
+    else if (!(v = _bce_http_find(hdr, end, "connection", &vl)) || !_bce_has_token(v, v + vl, "upgrade"))
+        why = "handshake: missing Connection: upgrade";
+    else if (!(v = _bce_http_find(hdr, end, "sec-websocket-accept", &vl)) || vl != strlen(w->accept)
+             || memcmp(v, w->accept, vl) != 0)
+        why = "handshake: wrong or missing Sec-WebSocket-Accept";
+    else if (_bce_http_find(hdr, end, "sec-websocket-extensions", &vl) || _bce_http_find(hdr, end, "sec-websocket-protocol", &vl))
+        why = "handshake: the server chose an extension or subprotocol that was not offered";
+    else
+        return BCE_OK;
+    _bce_ws_error(w, why, NULL);
+    return BCE_ERR_WS;
 }
 
 /* A complete message arrived. */
@@ -5271,7 +5369,7 @@ static long _bce_ws_read(_bce_ws_t *w, long long now) {
         /* The buffer starts at 32 KiB and grows only when the handshake's headers or a single
            frame need more (see _bce_ws_frames): once warm, reading allocates nothing. A full
            buffer goes back to the parser, which makes room. */
-        if (w->in_cap - w->in_len < (w->state == _BCE_WS_HANDSHAKE ? 1024u : 1u)) {
+        if (w->in_cap - w->in_len < (w->state == _BCE_WS_HANDSHAKE ? _BCE_WS_HS_ROOM : 1u)) {
             void *buf = w->in;
             size_t limit = (size_t)w->opts.max_message_bytes + w->ep->max_header + 65536;
             if (w->in_cap && w->state != _BCE_WS_HANDSHAKE) return total;
@@ -5280,8 +5378,7 @@ static long _bce_ws_read(_bce_ws_t *w, long long now) {
                 if (w->in_cap > w->in_len) goto room;   /* read into what is left */
                 if (gr == BCE_ERR_NOMEM) {              /* the allocator's answer, not the peer's fault */
                     _bce_ws_error(w, "out of memory for the receive buffer", NULL);
-                    _bce_ws_log(w, BCE_LOG_ERROR, "", w->error);
-                    _bce_ws_closed(w, 1006, w->error, BCE_ERR_NOMEM, now);
+                    _bce_ws_drop(w, BCE_LOG_ERROR, "", BCE_ERR_NOMEM, now);
                     return -1;
                 }
                 _bce_ws_fail(w, 1009, "receive buffer full", now);
@@ -5335,8 +5432,7 @@ static void _bce_ws_io(_bce_ws_t *w, int revents, long long now) {
         r = _bce_conn_progress(&w->conn, revents, now);
         if (r == 1) { w->more = w->conn.rx_more; return; }
         if (r != BCE_OK) {
-            _bce_ws_log(w, BCE_LOG_WARN, "connect failed: ", w->error);
-            _bce_ws_closed(w, 1006, w->error, r, now);
+            _bce_ws_drop(w, BCE_LOG_WARN, "connect failed: ", r, now);
             return;
         }
         if (_bce_ws_handshake_request(w) != BCE_OK) {
@@ -5351,8 +5447,7 @@ static void _bce_ws_io(_bce_ws_t *w, int revents, long long now) {
     if (w->state == _BCE_WS_HANDSHAKE) {
         size_t len;
         if ((r = _bce_ws_flush(w)) != BCE_OK) {
-            _bce_ws_log(w, BCE_LOG_WARN, "handshake failed: ", w->error);
-            _bce_ws_closed(w, 1006, w->error, r, now);
+            _bce_ws_drop(w, BCE_LOG_WARN, "handshake failed: ", r, now);
             return;
         }
         for (;;) {
@@ -5364,8 +5459,7 @@ static void _bce_ws_io(_bce_ws_t *w, int revents, long long now) {
                    arrived did not complete the answer, so a slow or endless answer ends here */
                 if ((w->stop && *w->stop) || _bce_now_ms() < w->conn.deadline) return;
                 _bce_ws_error(w, "timed out waiting for the websocket handshake (connect_timeout_ms)", NULL);
-                _bce_ws_log(w, BCE_LOG_WARN, "", w->error);
-                _bce_ws_closed(w, 1006, w->error, BCE_ERR_TIMEOUT, now);
+                _bce_ws_drop(w, BCE_LOG_WARN, "", BCE_ERR_TIMEOUT, now);
                 return;
             }
             len = w->in_len;
@@ -5386,8 +5480,7 @@ static void _bce_ws_io(_bce_ws_t *w, int revents, long long now) {
         w->hs_eof = 0;
         r = _bce_ws_check_handshake(w);
         if (r != BCE_OK) {
-            _bce_ws_log(w, r == BCE_ERR_AUTH ? BCE_LOG_ERROR : BCE_LOG_WARN, "", w->error);
-            _bce_ws_closed(w, 1006, w->error, r, now);
+            _bce_ws_drop(w, r == BCE_ERR_AUTH ? BCE_LOG_ERROR : BCE_LOG_WARN, "", r, now);
             return;
         }
         /* frames that came in the same read as the headers stay */
@@ -5449,8 +5542,7 @@ static void _bce_ws_tick(_bce_ws_t *w, long long now) {
         if (w->opts.ping_interval_ms < 0) break;
         if (w->ping_out && now - w->ping_sent_at >= w->opts.pong_timeout_ms) {
             _bce_ws_error(w, "no answer to a ping within pong_timeout_ms: the connection is dead", NULL);
-            _bce_ws_log(w, BCE_LOG_WARN, "", w->error);
-            _bce_ws_closed(w, 1006, w->error, BCE_ERR_TIMEOUT, now);
+            _bce_ws_drop(w, BCE_LOG_WARN, "", BCE_ERR_TIMEOUT, now);
         } else if (!w->ping_out && now - w->last_rx >= w->opts.ping_interval_ms) {
             unsigned char payload[8];
             uint64_t v = (uint64_t)now;
@@ -5489,7 +5581,7 @@ static long long _bce_ws_deadline(const _bce_ws_t *w) {
     }
 }
 
-static int _bce_ws_events(const _bce_ws_t *w) {
+_BCE_OUTLINE int _bce_ws_events(const _bce_ws_t *w) {
     switch (w->state) {
     case _BCE_WS_CONNECTING: return w->conn.want;
     case _BCE_WS_HANDSHAKE: case _BCE_WS_OPEN: case _BCE_WS_CLOSING:
@@ -5498,10 +5590,9 @@ static int _bce_ws_events(const _bce_ws_t *w) {
     }
 }
 
-static void _bce_ws_start(_bce_ws_t *w, const bce_ws_opts_t *opts, long long now) {
-    if (opts) w->opts = *opts;
-    else memset(&w->opts, 0, sizeof w->opts);
-    _bce_ws_defaults(&w->opts);
+/* opts: the run's, defaults filled */
+_BCE_OUTLINE void _bce_ws_start(_bce_ws_t *w, const bce_ws_opts_t *opts, long long now) {
+    w->opts = *opts;
     w->failures = 0;
     w->ever_open = 0;
     w->result = BCE_OK;
@@ -5606,7 +5697,7 @@ static uint32_t _bce_seen_bound(uint32_t per, size_t wallets) {
     return (uint32_t)(n > lim ? lim : n);
 }
 
-static void _bce_seen_release(_bce_seen_t *s) {
+_BCE_OUTLINE void _bce_seen_release(_bce_seen_t *s) {
     _bce_mfree(s->alloc, s->ring);
     _bce_mfree(s->alloc, s->q);
     s->ring = NULL;
@@ -5673,7 +5764,7 @@ static void _bce_seen_settle(_bce_seen_t *s, const void *who) {
 }
 
 /* Finds h of who among the unused entries, newest first; uses it up when consume is set. */
-static int _bce_seen_take(_bce_seen_t *s, const void *who, uint64_t h, int consume) {
+_BCE_OUTLINE int _bce_seen_take(_bce_seen_t *s, const void *who, uint64_t h, int consume) {
     uint32_t k;
     for (k = s->n; k-- > 0;) {
         _bce_sent_t *e = &s->ring[(s->first + k) % s->cap];
@@ -5874,10 +5965,7 @@ struct bce_coin_t {
 };
 
 static int _bce_check_desc(const bce_coin_desc_t *d, const bce_logger_t *lg) {
-    if (d->currency && _bce_currency_find(d->currency) < 0) {
-        _bce_log_currency(lg, BCE_LOG_ERROR, "unsupported currency: ", d->currency, strlen(d->currency));
-        return BCE_ERR_UNSUPPORTED;
-    }
+    if (d->currency && _bce_currency_or_log(lg, d->currency) < 0) return BCE_ERR_UNSUPPORTED;
     if (d->user && strchr(d->user, ':')) {
         _bce_log(lg, BCE_LOG_ERROR, "the user name must not contain ':' (HTTP Basic auth cannot carry it)");
         return BCE_ERR_INVALID_ARG;
@@ -6634,7 +6722,7 @@ static int _bce_poll_collect(_bce_rpc_t *rpc, _bce_disp_t *d, const _bce_route_t
     if (r == BCE_OK) {
         /* the answer was validated and tokenized whole: dispatch from its tokens, unless a
            websocket message or another call has parsed since (then from its text) */
-        if (rpc->json == &d->json && d->json.parses_ == rpc->result_parse)
+        if (rpc->json == &d->json && d->json.parses_ == rpc->result_parse && rpc->result_tok != _BCE_RPC_NO_TOKENS)
             _bce_dispatch_list(d, rt, rpc->result_body, d->json.tokens, rpc->result_tok);
         else
             _bce_dispatch_array(d, rt, rpc->result_json, rpc->result_len);
@@ -6891,7 +6979,7 @@ static int _bce_link_ws_text(void *owner, const char *text, size_t len, long lon
 }
 
 /* The link's websocket, made on first use; subscribe: the filter sent after every connect. */
-static int _bce_link_ws(_bce_link_t *l, const char *subscribe_key) {
+_BCE_OUTLINE int _bce_link_ws(_bce_link_t *l, const char *subscribe_key) {
     if (l->ws_ready) return BCE_OK;
     _bce_ws_init(&l->ws, &l->ep);
     if (subscribe_key && !(l->ws.subscribe = _bce_subscribe_json(l->run->alloc, subscribe_key))) return BCE_ERR_NOMEM;
@@ -6909,11 +6997,14 @@ static int _bce_link_ws(_bce_link_t *l, const char *subscribe_key) {
 
 /* Starts an activity: polling every interval_ms (0: the default), or the websocket (wsopts
    filled). */
-static int _bce_run_begin(_bce_run_t *run, int mode, int interval_ms) {
+static int _bce_run_begin(_bce_run_t *run, int mode, int interval_ms, const bce_ws_opts_t *opts) {
     if (_bce_wake_open(run->wake) != BCE_OK) return BCE_ERR_NOMEM;
     _bce_wake_drain(run->wake[0]);
     run->interval_ms = interval_ms ? interval_ms : _BCE_DEFAULT_POLL_INTERVAL_MS;
-    if (mode == _BCE_MODE_WS) {
+    if (mode == _BCE_MODE_WS) {         /* the websocket activity's options, defaults filled */
+        if (opts) run->wsopts = *opts;
+        else memset(&run->wsopts, 0, sizeof run->wsopts);
+        _bce_ws_defaults(&run->wsopts);
         run->catch_up = !run->wsopts.disable_catch_up;
         run->loading = run->wsopts.disable_catch_up && !run->wsopts.disable_wallet_load;
         int r = run->wsopts.drain_rate;     /* whole milliseconds: above 1000 the same as 1000 */
@@ -7330,7 +7421,7 @@ _BCE_DEF int bce_coin_start_polling(bce_coin_t *coin, int interval_ms) {
     if ((r = _bce_coin_solo(coin)) != BCE_OK) return r;
     s = coin->solo;
     if (s->run.mode != _BCE_MODE_NONE || _bce_rpc_busy(&s->link.rpc)) return BCE_ERR_STATE;
-    if (_bce_run_begin(&s->run, _BCE_MODE_POLL, interval_ms) != BCE_OK) return BCE_ERR_NOMEM;
+    if (_bce_run_begin(&s->run, _BCE_MODE_POLL, interval_ms, NULL) != BCE_OK) return BCE_ERR_NOMEM;
     _bce_link_start(&s->link, _bce_now_ms());
     return BCE_OK;
 }
@@ -7351,10 +7442,7 @@ _BCE_DEF int bce_coin_begin_websocket(bce_coin_t *coin, const bce_ws_opts_t *opt
         return BCE_ERR_INVALID_ARG;
     }
     if (_bce_link_ws(&s->link, coin->key) != BCE_OK) return BCE_ERR_NOMEM;
-    if (opts) s->run.wsopts = *opts;
-    else memset(&s->run.wsopts, 0, sizeof s->run.wsopts);
-    _bce_ws_defaults(&s->run.wsopts);
-    if (_bce_run_begin(&s->run, _BCE_MODE_WS, 0) != BCE_OK) return BCE_ERR_NOMEM;
+    if (_bce_run_begin(&s->run, _BCE_MODE_WS, 0, opts) != BCE_OK) return BCE_ERR_NOMEM;
     if (!coin->key) s->run.catch_up = s->run.loading = 0;      /* no wallet to catch up or load */
     _bce_link_start(&s->link, -1);
     _bce_ws_start(&s->link.ws, &s->run.wsopts, _bce_now_ms());
@@ -7464,14 +7552,9 @@ _BCE_DEF bce_manager_t *bce_manager_create(const bce_manager_desc_t *desc) {
 }
 
 static void _bce_params_free(bce_manager_t *m, bce_coin_desc_t *p) {
-    const bce_allocator_t *a = &m->allocator;
-    _bce_mfree(a, (void *)(uintptr_t)p->url);
-    _bce_mfree(a, (void *)(uintptr_t)p->user);
-    _bce_free_secret(a, (char *)(uintptr_t)p->password);
-    _bce_mfree(a, (void *)(uintptr_t)p->contract);
-    _bce_mfree(a, (void *)(uintptr_t)p->address);
-    _bce_mfree(a, (void *)(uintptr_t)p->tls.ca_file);
-    _bce_mfree(a, (void *)(uintptr_t)p->tls.ca_pem);
+    size_t k;
+    for (k = 0; k < sizeof _bce_desc_strings / sizeof _bce_desc_strings[0]; k++)    /* wiped: the password */
+        _bce_free_secret(&m->allocator, (char *)(uintptr_t)*_BCE_DESC_STR(p, k));
     memset(p, 0, sizeof *p);
 }
 
@@ -7512,7 +7595,8 @@ _BCE_DEF void bce_manager_destroy(bce_manager_t *m) {
 }
 
 _BCE_DEF int bce_manager_configure(bce_manager_t *m, const char *currency, const bce_coin_desc_t *params) {
-    int cur;
+    int cur, nomem = 0;
+    size_t k;
     bce_coin_desc_t p, old;
     const bce_allocator_t *a;
     if (!m || !currency) return BCE_ERR_INVALID_ARG;
@@ -7521,11 +7605,7 @@ _BCE_DEF int bce_manager_configure(bce_manager_t *m, const char *currency, const
                                             "handler (stop it first; the settings apply at the next start)");
         return BCE_ERR_STATE;
     }
-    cur = _bce_currency_find(currency);
-    if (cur < 0) {
-        _bce_log_currency(&m->logger, BCE_LOG_ERROR, "unsupported currency: ", currency, strlen(currency));
-        return BCE_ERR_UNSUPPORTED;
-    }
+    if ((cur = _bce_currency_or_log(&m->logger, currency)) < 0) return BCE_ERR_UNSUPPORTED;
     if (params) p = *params;
     else memset(&p, 0, sizeof p);
     p.currency = _bce_currencies[cur].name;
@@ -7540,16 +7620,11 @@ _BCE_DEF int bce_manager_configure(bce_manager_t *m, const char *currency, const
     }
     a = &m->allocator;
     old = m->conf[cur].params;
-    p.url = _bce_strdup(a, p.url);
-    p.user = _bce_strdup(a, p.user);
-    p.password = _bce_strdup(a, p.password);
-    p.contract = _bce_strdup(a, p.contract);
-    p.address = _bce_strdup(a, p.address);
-    p.tls.ca_file = _bce_strdup(a, p.tls.ca_file);
-    p.tls.ca_pem = _bce_strdup(a, p.tls.ca_pem);
-    if ((params && ((params->url && !p.url) || (params->user && !p.user) || (params->password && !p.password)
-                    || (params->contract && !p.contract) || (params->address && !p.address)
-                    || (params->tls.ca_file && !p.tls.ca_file) || (params->tls.ca_pem && !p.tls.ca_pem)))) {
+    for (k = 0; k < sizeof _bce_desc_strings / sizeof _bce_desc_strings[0]; k++) {   /* xpub is NULL */
+        const char **str = _BCE_DESC_STR(&p, k);
+        if (*str && !(*str = _bce_strdup(a, *str))) nomem = 1;
+    }
+    if (nomem) {
         _bce_params_free(m, &p);
         return BCE_ERR_NOMEM;
     }
@@ -7592,11 +7667,7 @@ _BCE_DEF bce_coin_t *bce_manager_add_wallet(bce_manager_t *m, const char *curren
     bce_coin_t *c, *old;
     bce_coin_desc_t d;
     if (!m || !xpub || !*xpub) return NULL;
-    cur = _bce_currency_find(currency);
-    if (cur < 0) {
-        _bce_log_currency(&m->logger, BCE_LOG_ERROR, "unsupported currency: ", currency, strlen(currency));
-        return NULL;
-    }
+    if ((cur = _bce_currency_or_log(&m->logger, currency)) < 0) return NULL;
     d = _bce_manager_desc(m, cur, xpub);
     if (!(c = _bce_coin_alloc(&d))) return NULL;
     if ((old = _bce_link_find(&m->cur[cur], c->key)) != NULL) {
@@ -7728,7 +7799,7 @@ _BCE_DEF int bce_manager_start_polling(bce_manager_t *m, int interval_ms) {
         _bce_log(&m->logger, BCE_LOG_ERROR, "polling needs at least one wallet");
         return BCE_ERR_INVALID_ARG;
     }
-    if ((r = _bce_run_begin(&m->run, _BCE_MODE_POLL, interval_ms)) != BCE_OK) return r;
+    if ((r = _bce_run_begin(&m->run, _BCE_MODE_POLL, interval_ms, NULL)) != BCE_OK) return r;
     for (i = 0; i < _BCE_NCUR; i++)
         if (m->cur[i].count) _bce_link_start(&m->cur[i], now);
     return BCE_OK;
@@ -7745,14 +7816,11 @@ _BCE_DEF int bce_manager_begin_websocket(bce_manager_t *m, const char *currency,
         return BCE_ERR_UNSUPPORTED;
     }
 #define _BCE_SERVED(i) (only >= 0 ? (i) == only : (m->cur[i].count || m->conf[i].configured))
-    for (i = 0; i < _BCE_NCUR; i++) {
-        char urlbuf[_BCE_URLBUF];
-        bce_coin_desc_t d;
+    for (i = 0; i < _BCE_NCUR; i++) {   /* the links, and their limits checked, before any starts */
         const char *why;
         if (!_BCE_SERVED(i)) continue;
-        d = _bce_manager_desc(m, i, NULL);
-        _bce_coin_desc_defaults(&d, urlbuf);
-        if ((why = _bce_ws_limits_bad(opts, d.limits.max_header_bytes)) != NULL) {
+        if (_bce_mcur_link(m, i) != BCE_OK) return BCE_ERR_INVALID_ARG;
+        if ((why = _bce_ws_limits_bad(opts, m->cur[i].ep.max_header)) != NULL) {
             _bce_msg_t msg;
             msg.len = 0;
             _bce_msg_str(&msg, _bce_currencies[i].name);
@@ -7764,7 +7832,6 @@ _BCE_DEF int bce_manager_begin_websocket(bce_manager_t *m, const char *currency,
     }
     for (i = 0; i < _BCE_NCUR; i++) {
         if (!_BCE_SERVED(i)) continue;
-        if (_bce_mcur_link(m, i) != BCE_OK) return BCE_ERR_INVALID_ARG;
         if (_bce_link_ws(&m->cur[i], NULL) != BCE_OK) return BCE_ERR_NOMEM;   /* no filter: every wallet */
         any = 1;
     }
@@ -7772,10 +7839,7 @@ _BCE_DEF int bce_manager_begin_websocket(bce_manager_t *m, const char *currency,
         _bce_log(&m->logger, BCE_LOG_ERROR, "websocket: no currency has wallets or settings");
         return BCE_ERR_INVALID_ARG;
     }
-    if (opts) m->run.wsopts = *opts;
-    else memset(&m->run.wsopts, 0, sizeof m->run.wsopts);
-    _bce_ws_defaults(&m->run.wsopts);
-    if ((r = _bce_run_begin(&m->run, _BCE_MODE_WS, 0)) != BCE_OK) return r;
+    if ((r = _bce_run_begin(&m->run, _BCE_MODE_WS, 0, opts)) != BCE_OK) return r;
     for (i = 0; i < _BCE_NCUR; i++) {
         if (!_BCE_SERVED(i)) continue;
         _bce_link_start(&m->cur[i], -1);

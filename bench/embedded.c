@@ -8,21 +8,27 @@
                                    call, 20 events delivered (tls: connected and the catch-up
                                    call answered; the daemon's control route is plain HTTP)
 
-   Built twice by `make bench`: bench_embedded (library defaults) and bench_embedded_small
-   (-DEMBEDDED_SMALL: BCE_WS_RECV_BYTES 4096, BCE_RPC_RECV_STEP 4096 at compile time and small
-   run-time limits, below). Prints the library's heap high-water mark (a counting allocator in
-   desc.allocator: every byte the library itself asked for; mbedTLS allocates through libc, not
-   through it), the process heap from mallinfo2 (bytes in use above the start: mbedTLS's and
+   Built by `make bench` as bench_embedded (library defaults), bench_embedded_small
+   (-DEMBEDDED_SMALL: the manual's embedded profile, BCE_WS_RECV_BYTES and BCE_RPC_RECV_STEP
+   1024 and 63-byte URL hosts and paths at compile time, small run-time limits, below); and
+   bench_embedded_small32, the embedded profile with clang -m32 and -DEMBEDDED_NO_TLS (no
+   mbedTLS: plain and bare only), for the heap on ILP32, the Cortex-M4's type sizes. Prints
+   the library's heap high-water mark (a counting allocator in desc.allocator: every byte the
+   library itself asked for; mbedTLS allocates through libc, not through it), the process heap from mallinfo2 (bytes in use above the start: mbedTLS's and
    the library's blocks alike, since the counting allocator calls malloc) and VmHWM in KiB.
-   Built a third time against the embedded TLS profile's mbedTLS 3.6 (bench_embedded_tls36s:
+   Built once more against the embedded TLS profile's mbedTLS 3.6 (bench_embedded_tls36s:
    bench/mbedtls_small_config.h, MBEDTLS_PLATFORM_MEMORY): mbedTLS then allocates through the
    same counting allocator, and the library heap peak is of both together.
    Needs $BUILD_DIR/certs (default build/certs; tests/make_certs.sh) and /usr/bin/python3 with aiohttp. Numbers only. */
 #ifdef EMBEDDED_SMALL
-#define BCE_WS_RECV_BYTES 4096
-#define BCE_RPC_RECV_STEP 4096
+#define BCE_WS_RECV_BYTES 1024
+#define BCE_RPC_RECV_STEP 1024
+#define BCE_URL_HOST_MAX 63
+#define BCE_URL_PATH_MAX 63
 #endif
+#ifndef EMBEDDED_NO_TLS
 #define BCE_USE_MBEDTLS
+#endif
 #define BITCART_EVENTS_IMPLEMENTATION
 #include "bitcart_events.h"
 #include "tests/daemon.h"
@@ -95,6 +101,9 @@ int main(int argc, char **argv) {
         printf("EMB\tbare\t0\t0\t%ld\n", vm_hwm_kib());
         return 0;
     }
+#ifdef EMBEDDED_NO_TLS
+    if (tls) { fprintf(stderr, "bench_embedded: built without TLS (EMBEDDED_NO_TLS)\n"); return 2; }
+#endif
     if (daemon_start(&d, tls ? targv_tls : targv) != 0) return 1;
     memset(&ctr, 0, sizeof ctr);
 #ifdef MBEDTLS_PLATFORM_MEMORY
@@ -111,7 +120,7 @@ int main(int argc, char **argv) {
     desc.allocator.free = count_free;
     desc.allocator.user_data = &ctr;
 #ifdef EMBEDDED_SMALL
-    desc.limits.max_json_tokens = 1024;         /* the daemon's updates are ~10-20 tokens each */
+    desc.limits.max_json_tokens = 32;           /* an update or websocket message: 10-20 tokens */
     desc.limits.max_header_bytes = 4096;
     desc.limits.max_response_bytes = 65536;     /* a get_updates answer: at most 100 updates */
     o.max_message_bytes = 16384;

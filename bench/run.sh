@@ -139,8 +139,9 @@ run scale 170 "./$B/bench_scale"
 
 # the embedded profile: heap high-water (library allocator), process heap, VmHWM above a bare run
 : > "$L/embedded.log"
-for b in bench_embedded bench_embedded_small bench_embedded_tls36s; do
+for b in bench_embedded bench_embedded_small bench_embedded_tls36s bench_embedded_small32; do
     for m in bare plain tls; do
+        [ "$b" = bench_embedded_small32 ] && [ "$m" = tls ] && continue     # built without TLS
         timeout 40 "./$B/$b" "$m" 2>>"$L/embedded.log" | sed "s/^EMB/EMB	$b/" >> "$L/embedded.log"
     done
 done
@@ -156,6 +157,14 @@ embrow() {
 }
 embrow bench_embedded "RAM of one coin, defaults (websocket + catch-up)"
 embrow bench_embedded_small "RAM of one coin, embedded profile (see manual)"
+# the heap goal of issue 16: one websocket coin with catch-up (a get_updates answer of 20
+# updates, 20 events over the websocket) in the embedded profile, judged on the i386 build
+# (ILP32: the Cortex-M4's type sizes; clang -m32, no TLS), x86-64 beside it
+h64=$(emb bench_embedded_small plain 4); h32=$(emb bench_embedded_small32 plain 4)
+printf 'ROW\tHeap of one websocket coin with catch-up, embedded profile (library heap peak; judged on ILP32)\tnone\t< 12 KiB (12288 B) on ILP32\tILP32 (i386, the Cortex-M4'"'"'s type sizes): %s B (%s); x86-64: %s B (%s)\t%s\n' \
+    "${h32:-?}" "$(awk -F'\t' '$1 == "EMB" && $2 == "bench_embedded_small32" && $3 == "plain" { print $7 }' "$L/embedded.log")" \
+    "${h64:-?}" "$(awk -F'\t' '$1 == "EMB" && $2 == "bench_embedded_small" && $3 == "plain" { print $7 }' "$L/embedded.log")" \
+    "$([ -n "$h32" ] && [ "$h32" -lt 12288 ] && echo met || echo 'NOT met')" >> "$L/embedded.log"
 # the embedded TLS profile: mbedTLS 3.6 with bench/mbedtls_small_config.h, its allocations
 # counted with the library's: one wss:// coin (websocket and its https catch-up call), one CA
 t=$(emb bench_embedded_tls36s tls 4)

@@ -477,19 +477,114 @@ static void test_rpc_answer_tokens(void) {
     int i, k;
     bce_coin_t *c;
     memset(&s, 0, sizeof s);
-    /* the object, 3 keys, 3 values, 100 numbers: 107 tokens; the limit 106 refuses it */
+    /* the object, 3 keys, 3 values, 100 numbers: 107 tokens. Under the limit 106 the answer
+       is not tokenized whole: its members are read from the validated text (see
+       test_rpc_answer_over_tokens), and bce_rpc hands the result over as text */
     k = snprintf(body, sizeof body, "{\"jsonrpc\":\"2.0\",\"id\":{ID},\"result\":[");
     for (i = 0; i < 100; i++) k += snprintf(body + k, sizeof body - (size_t)k, "%s%d", i ? "," : "", i);
     snprintf(body + k, sizeof body - (size_t)k, "]}");
     add_rpc(&s, body, AFTER_DRAIN);
     CHECK_INT(canned_start(&s), 0);
     c = limited_coin(s.port, 106, 0, 0, NULL);
-    CHECK_INT(bce_rpc(c, "get_updates", NULL, out, sizeof out, &n), BCE_ERR_LIMIT);
-    CHECK(strstr(bce_coin_last_error(c), "too many tokens") != NULL);
+    CHECK_INT(bce_rpc(c, "get_updates", NULL, out, sizeof out, &n), BCE_OK);
+    CHECK(n > 200);
     bce_coin_destroy(c);
     c = limited_coin(s.port, 107, 0, 0, NULL);
     CHECK_INT(bce_rpc(c, "get_updates", NULL, out, sizeof out, &n), BCE_OK);
     CHECK(n > 200);
+    bce_coin_destroy(c);
+    canned_stop(&s);
+}
+
+/* A JSON-RPC answer longer than 16 bytes per allowed token is not tokenized whole (the
+   embedded profile's small max_json_tokens): its members are found in the validated text, a
+   get_updates result is tokenized one update at a time and each update is held to the limit
+   (one over it is skipped, the others delivered); the error object, the nesting depth and
+   the id are still checked. */
+static void test_rpc_answer_over_tokens(void) {
+    canned_t s;
+    seen_t seen;
+    logbook_t lb;
+    char body[4096], pad[600], out[4096];
+    const char *msg = NULL;
+    size_t n = 0;
+    int i, k;
+    long long deadline;
+    bce_coin_t *c;
+    bce_coin_desc_t d;
+    char url[64];
+    memset(&s, 0, sizeof s);
+    memset(&seen, 0, sizeof seen);
+    memset(&lb, 0, sizeof lb);
+    memset(pad, 'p', sizeof pad - 1);
+    pad[sizeof pad - 1] = 0;
+    /* 30 updates of 7 tokens (about 1.4 KB, 220 tokens), and one of 29 tokens after the
+       10th; the limit is 16 tokens */
+    k = snprintf(body, sizeof body, "{\"jsonrpc\":\"2.0\",\"id\":{ID},\"result\":[");
+    for (i = 0; i < 30; i++) {
+        if (i == 10)
+            k += snprintf(body + k, sizeof body - (size_t)k,
+                          ",{\"event\":\"new_transaction\",\"tx\":\"big\",\"x\":[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22]}");
+        k += snprintf(body + k, sizeof body - (size_t)k, "%s{\"event\":\"new_transaction\",\"tx\":\"t%d\",\"seq\":%d}",
+                      i ? "," : "", i, i);
+    }
+    snprintf(body + k, sizeof body - (size_t)k, "]}");
+    add_rpc(&s, body, AFTER_DRAIN);
+    /* an error answer over 16 bytes a token: its error object (5 tokens) is read */
+    snprintf(body, sizeof body, "{\"jsonrpc\":\"2.0\",\"id\":{ID},\"error\":{\"code\":-32002,\"message\":\"m%s\"}}", pad);
+    add_rpc(&s, body, AFTER_DRAIN);
+    /* an error object of 27 tokens: over the limit */
+    snprintf(body, sizeof body, "{\"jsonrpc\":\"2.0\",\"id\":{ID},\"error\":{\"code\":-32002,\"message\":\"%s\","
+             "\"data\":[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22]}}", pad);
+    add_rpc(&s, body, AFTER_DRAIN);
+    /* nesting deeper than max_json_depth (8) */
+    snprintf(body, sizeof body, "{\"jsonrpc\":\"2.0\",\"id\":{ID},\"x\":\"%s\",\"result\":[[[[[[[[[[1]]]]]]]]]]}", pad);
+    add_rpc(&s, body, AFTER_DRAIN);
+    /* the wrong id; then no result; then malformed */
+    snprintf(body, sizeof body, "{\"jsonrpc\":\"2.0\",\"id\":77777,\"result\":\"%s\"}", pad);
+    add_rpc(&s, body, AFTER_DRAIN);
+    snprintf(body, sizeof body, "{\"jsonrpc\":\"2.0\",\"id\":{ID},\"x\":\"%s\"}", pad);
+    add_rpc(&s, body, AFTER_DRAIN);
+    snprintf(body, sizeof body, "{\"jsonrpc\":\"2.0\",\"id\":{ID},\"result\":\"%s\",}", pad);
+    add_rpc(&s, body, AFTER_DRAIN);
+    /* the first "result" wins, as bce_json_find; an escaped key is found */
+    snprintf(body, sizeof body, "{\"jsonrpc\":\"2.0\",\"\\u0069d\":{ID},\"result\":\"%s\",\"result\":1}", pad);
+    add_rpc(&s, body, AFTER_DRAIN);
+    CHECK_INT(canned_start(&s), 0);
+    memset(&d, 0, sizeof d);
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", s.port);
+    d.url = url;
+    d.xpub = "xpub-limits";
+    d.rpc_timeout_ms = 5000;
+    d.limits.max_json_tokens = 16;
+    d.limits.max_json_depth = 8;
+    d.logger.fn = log_all;
+    d.logger.user_data = &lb;
+    c = bce_coin_create(&d);
+    CHECK(c != NULL);
+    CHECK_INT(bce_on(c, "new_transaction", on_tx, &seen), BCE_OK);
+    CHECK_INT(bce_coin_start_polling(c, 60000), BCE_OK);
+    deadline = _bce_now_ms() + 5000;
+    while (seen.n < 30 && _bce_now_ms() < deadline && bce_coin_step(c, 50) == 1) {}
+    CHECK_INT(seen.n, 30);
+    CHECK_STR(seen.last_tx, "t29");
+    CHECK(logged(&lb, "update with too many tokens skipped") != 0);
+    bce_stop(c);
+    while (bce_coin_step(c, 50) == 1) {}
+    CHECK_INT(bce_rpc(c, "get_updates", NULL, out, sizeof out, &n), BCE_ERR_RPC);
+    CHECK_INT(bce_coin_last_rpc_error(c, &msg), -32002);
+    CHECK(msg && msg[0] == 'm' && strlen(msg) == sizeof pad);
+    CHECK_INT(bce_rpc(c, "get_updates", NULL, out, sizeof out, &n), BCE_ERR_LIMIT);
+    CHECK(strstr(bce_coin_last_error(c), "too many tokens") != NULL);
+    CHECK_INT(bce_rpc(c, "get_updates", NULL, out, sizeof out, &n), BCE_ERR_LIMIT);
+    CHECK_INT(bce_rpc(c, "get_updates", NULL, out, sizeof out, &n), BCE_ERR_JSON);
+    CHECK(strstr(bce_coin_last_error(c), "wrong id") != NULL);
+    CHECK_INT(bce_rpc(c, "get_updates", NULL, out, sizeof out, &n), BCE_ERR_JSON);
+    CHECK(strstr(bce_coin_last_error(c), "neither result nor error") != NULL);
+    CHECK_INT(bce_rpc(c, "get_updates", NULL, out, sizeof out, &n), BCE_ERR_JSON);
+    CHECK(strstr(bce_coin_last_error(c), "not a JSON-RPC object") != NULL);
+    CHECK_INT(bce_rpc(c, "get_updates", NULL, out, sizeof out, &n), BCE_OK);
+    CHECK(n == sizeof pad + 1 && out[0] == '"' && out[1] == 'p');
     bce_coin_destroy(c);
     canned_stop(&s);
 }
@@ -1397,6 +1492,7 @@ int main(void) {
     RUN_IF(test_json_input_size);
     RUN_IF(test_escaped_long_key);
     RUN_IF(test_rpc_answer_tokens);
+    RUN_IF(test_rpc_answer_over_tokens);
     RUN_IF(test_rpc_header_limit);
     RUN_IF(test_rpc_body_limits);
     RUN_IF(test_rpc_trailers_fill_buffer);

@@ -1145,11 +1145,12 @@ static void test_drain_rate_values(void) {
     size_t i;
     for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         _bce_run_t run;
+        bce_ws_opts_t o;
         memset(&run, 0, sizeof run);
+        memset(&o, 0, sizeof o);
         run.wake[0] = run.wake[1] = -1;
-        run.wsopts.drain_rate = cases[i].rate;
-        _bce_ws_defaults(&run.wsopts);
-        CHECK_INT(_bce_run_begin(&run, _BCE_MODE_WS, 0), BCE_OK);
+        o.drain_rate = cases[i].rate;
+        CHECK_INT(_bce_run_begin(&run, _BCE_MODE_WS, 0, &o), BCE_OK);
         CHECK_INT(run.drain_gap_ms, cases[i].gap);
         _bce_close_fd(&run.wake[0]);
         _bce_close_fd(&run.wake[1]);
