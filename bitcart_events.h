@@ -1833,6 +1833,11 @@ _BCE_INLINE void _bce_json_tok_set(bce_json_token_t *t, int type, size_t start, 
 #define _BCE_JSON_IN(i) (!guarded || (i) < len)
 /* compact JSON has no whitespace: one compare usually settles it */
 #define _BCE_JSON_SKIP_WS while (_BCE_JSON_IN(i) && (unsigned char)s[i] <= ' ' && _bce_isws((unsigned char)s[i])) i++
+/* Unguarded scans look for whitespace only where the byte expected next is not there (the
+   compiler then drops the second test of that byte), or only on the rare path: a value's
+   first byte, and what follows a value, are tested before whitespace is. The guarded scan
+   (and so every -Os build) skips whitespace first, as before; both stop at the same bytes. */
+#define _BCE_JSON_WS_UNLESS(ch) if (guarded || s[i] != (ch)) _BCE_JSON_SKIP_WS
 _BCE_INLINE int _bce_json_scan_body(_bce_scan_t *sc, size_t pos, size_t *end, bce_json_t *const tp,
                                     const int guarded) {
     const char *s = sc->s;
@@ -1847,7 +1852,7 @@ _BCE_INLINE int _bce_json_scan_body(_bce_scan_t *sc, size_t pos, size_t *end, bc
     for (;;) {
         int c;
         /* expect a value */
-        _BCE_JSON_SKIP_WS;
+        if (guarded) _BCE_JSON_SKIP_WS;
         if (!_BCE_JSON_IN(i)) { sc->err = "unexpected end of input"; sc->err_off = i; return BCE_ERR_JSON; }
         c = (unsigned char)s[i];
         if (c == '"') {
@@ -1896,6 +1901,7 @@ _BCE_INLINE int _bce_json_scan_body(_bce_scan_t *sc, size_t pos, size_t *end, bc
             if (c == 't') { type = BCE_JSON_TRUE; n = 4; }
             else if (c == 'f') { type = BCE_JSON_FALSE; n = 5; }
             else if (c == 'n') { type = BCE_JSON_NULL; n = 4; }
+            else if (!guarded && _bce_isws(c)) { i++; _BCE_JSON_SKIP_WS; continue; }
             else { sc->err = "unexpected character"; sc->err_off = i; return BCE_ERR_JSON; }
             if (len - i < n || memcmp(s + i, type == BCE_JSON_TRUE ? "true"
                                       : type == BCE_JSON_FALSE ? "false" : "null", n) != 0) {
@@ -1911,7 +1917,7 @@ _BCE_INLINE int _bce_json_scan_body(_bce_scan_t *sc, size_t pos, size_t *end, bc
         /* after a value: a separator or the end of one or more containers */
         for (;;) {
             if (depth == 0) { sc->ntok = ntok; *end = i; return BCE_OK; }
-            _BCE_JSON_SKIP_WS;
+            if (guarded) _BCE_JSON_SKIP_WS;
             if (!_BCE_JSON_IN(i)) { sc->err = "unexpected end of input"; sc->err_off = i; return BCE_ERR_JSON; }
             if (s[i] == ',') {
                 i++;
@@ -1919,10 +1925,11 @@ _BCE_INLINE int _bce_json_scan_body(_bce_scan_t *sc, size_t pos, size_t *end, bc
                     if (tp) tk[parent].size++;  /* arrays count their commas, +1 when closed */
                     break;
                 }
-                _BCE_JSON_SKIP_WS;
+                _BCE_JSON_WS_UNLESS('"');
                 goto key;
             }
             if (s[i] != (in_object ? '}' : ']')) {
+                if (!guarded && _bce_isws((unsigned char)s[i])) { i++; _BCE_JSON_SKIP_WS; continue; }
                 sc->err = in_object ? "expected ',' or '}'" : "expected ',' or ']'";
                 sc->err_off = i;
                 return BCE_ERR_JSON;
@@ -1963,7 +1970,7 @@ _BCE_INLINE int _bce_json_scan_body(_bce_scan_t *sc, size_t pos, size_t *end, bc
                 ntok++;
             }
             i = q + 1;
-            _BCE_JSON_SKIP_WS;
+            _BCE_JSON_WS_UNLESS(':');
             if (!_BCE_JSON_IN(i) || s[i] != ':') { sc->err = "expected ':'"; sc->err_off = i; return BCE_ERR_JSON; }
             i++;
         }
@@ -1981,6 +1988,7 @@ static int _bce_json_scan_tokens_u(_bce_scan_t *sc, size_t pos, size_t *end) { r
 #endif
 #undef _BCE_JSON_IN
 #undef _BCE_JSON_SKIP_WS
+#undef _BCE_JSON_WS_UNLESS
 /* Index of the last non-space byte of s[pos..len) when it is '}' or ']', else (size_t)-1. */
 _BCE_INLINE size_t _bce_json_last_bracket(const char *s, size_t pos, size_t len) {
     while (len > pos && _bce_isws((unsigned char)s[len - 1])) len--;
