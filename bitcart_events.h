@@ -1838,8 +1838,15 @@ _BCE_INLINE void _bce_json_tok_set(bce_json_token_t *t, int type, size_t start, 
    first byte, and what follows a value, are tested before whitespace is. The guarded scan
    (and so every -Os build) skips whitespace first, as before; both stop at the same bytes. */
 #define _BCE_JSON_WS_UNLESS(ch) if (guarded || s[i] != (ch)) _BCE_JSON_SKIP_WS
+/* kind: unguarded validation's byte per open container (see _bce_json_scan_check_u); never
+   in -Os builds, whose one scanner body may not be inlined. */
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(__OPTIMIZE_SIZE__)
+#define _BCE_JSON_KIND(kind) (kind)
+#else
+#define _BCE_JSON_KIND(kind) ((void)(kind), (unsigned char *)NULL)
+#endif
 _BCE_INLINE int _bce_json_scan_body(_bce_scan_t *sc, size_t pos, size_t *end, bce_json_t *const tp,
-                                    const int guarded) {
+                                    const int guarded, unsigned char *const kind) {
     const char *s = sc->s;
     size_t len = sc->len, i = pos;
     uint32_t stack[BCE_JSON_MAX_DEPTH_LIMIT / 32 + 1] = {0};
@@ -1877,7 +1884,8 @@ _BCE_INLINE int _bce_json_scan_body(_bce_scan_t *sc, size_t pos, size_t *end, bc
             }
             in_object = c == '{';
             if (!tp) {                          /* with tokens, the open tokens' types tell */
-                if (in_object) stack[depth >> 5] |= (1u << (depth & 31));
+                if (_BCE_JSON_KIND(kind)) kind[depth] = (unsigned char)in_object;
+                else if (in_object) stack[depth >> 5] |= (1u << (depth & 31));
                 else stack[depth >> 5] &= ~(1u << (depth & 31));
             }
             depth++;
@@ -1949,6 +1957,7 @@ _BCE_INLINE int _bce_json_scan_body(_bce_scan_t *sc, size_t pos, size_t *end, bc
                 sc->err = "unexpected end of input"; sc->err_off = len; return BCE_ERR_JSON;
             }
             if (tp) in_object = depth > 0 && tk[parent].type == BCE_JSON_OBJECT;
+            else if (_BCE_JSON_KIND(kind)) in_object = depth > 0 && kind[depth - 1];
             else in_object = depth > 0 && ((stack[(depth - 1) >> 5] >> ((depth - 1) & 31)) & 1u);
         }
         continue;
@@ -1979,16 +1988,22 @@ _BCE_INLINE int _bce_json_scan_body(_bce_scan_t *sc, size_t pos, size_t *end, bc
 
 /* Copies of the scanner, so that validation alone carries no token code; the unguarded ones
    where code size is not the goal. */
-static int _bce_json_scan_check(_bce_scan_t *sc, size_t pos, size_t *end) { return _bce_json_scan_body(sc, pos, end, NULL, 1); }
-static int _bce_json_scan_tokens(_bce_scan_t *sc, size_t pos, size_t *end) { return _bce_json_scan_body(sc, pos, end, sc->p, 1); }
+static int _bce_json_scan_check(_bce_scan_t *sc, size_t pos, size_t *end) { return _bce_json_scan_body(sc, pos, end, NULL, 1, NULL); }
+static int _bce_json_scan_tokens(_bce_scan_t *sc, size_t pos, size_t *end) { return _bce_json_scan_body(sc, pos, end, sc->p, 1, NULL); }
 #if (defined(__GNUC__) || defined(__clang__)) && !defined(__OPTIMIZE_SIZE__)
 #define _BCE_JSON_UNGUARDED 1
-static int _bce_json_scan_check_u(_bce_scan_t *sc, size_t pos, size_t *end) { return _bce_json_scan_body(sc, pos, end, NULL, 0); }
-static int _bce_json_scan_tokens_u(_bce_scan_t *sc, size_t pos, size_t *end) { return _bce_json_scan_body(sc, pos, end, sc->p, 0); }
+/* Validation keeps each open container's kind in a byte (no bit operations); the array is
+   this copy's alone, so the tokenizing copies keep their small frame (and stay inline). */
+__attribute__((noinline)) static int _bce_json_scan_check_u(_bce_scan_t *sc, size_t pos, size_t *end) {
+    unsigned char kind[BCE_JSON_MAX_DEPTH_LIMIT];
+    return _bce_json_scan_body(sc, pos, end, NULL, 0, kind);
+}
+static int _bce_json_scan_tokens_u(_bce_scan_t *sc, size_t pos, size_t *end) { return _bce_json_scan_body(sc, pos, end, sc->p, 0, NULL); }
 #endif
 #undef _BCE_JSON_IN
 #undef _BCE_JSON_SKIP_WS
 #undef _BCE_JSON_WS_UNLESS
+#undef _BCE_JSON_KIND
 /* Index of the last non-space byte of s[pos..len) when it is '}' or ']', else (size_t)-1. */
 _BCE_INLINE size_t _bce_json_last_bracket(const char *s, size_t pos, size_t len) {
     while (len > pos && _bce_isws((unsigned char)s[len - 1])) len--;
