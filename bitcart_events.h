@@ -1598,12 +1598,13 @@ static unsigned _bce_ctz32(unsigned v) {    /* v != 0 */
 }
 
 /* One bit for each of the 16 bytes at p that is a quote, a backslash, a control byte (< 0x20)
-   or not ASCII (a signed compare: both are below 0x20). */
+   or not ASCII. One signed compare finds three of them: flipping bit 1 turns the quote (0x22)
+   into 0x20 and leaves controls below 0x20 and non-ASCII bytes negative, and no other byte
+   lands below 0x21 (0x20 becomes 0x22, 0x23 becomes 0x21). */
 static unsigned _bce_plain16(const unsigned char *p) {
     __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-    return (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
-                                                    _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
-                                       _mm_cmplt_epi8(v, _mm_set1_epi8(0x20))));
+    return (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\\')),
+                                       _mm_cmplt_epi8(_mm_xor_si128(v, _mm_set1_epi8(0x02)), _mm_set1_epi8(0x21))));
 }
 
 /* 32 bytes a step (hashes are long; _bce_json_string_end probes the first 16 inline). */
