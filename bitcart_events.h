@@ -1639,12 +1639,13 @@ static unsigned _bce_ctz32(unsigned v) {    /* v != 0 */
 }
 
 /* One bit for each of the 16 bytes at p that is a quote, a backslash, a control byte (< 0x20)
-   or not ASCII (a signed compare: both are below 0x20). */
+   or not ASCII. One signed compare finds three of them: flipping bit 1 turns the quote (0x22)
+   into 0x20 and leaves controls below 0x20 and non-ASCII bytes negative, and no other byte
+   lands below 0x21 (0x20 becomes 0x22, 0x23 becomes 0x21). */
 static unsigned _bce_plain16(const unsigned char *p) {
     __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-    return (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
-                                                    _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
-                                       _mm_cmplt_epi8(v, _mm_set1_epi8(0x20))));
+    return (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\\')),
+                                       _mm_cmplt_epi8(_mm_xor_si128(v, _mm_set1_epi8(0x02)), _mm_set1_epi8(0x21))));
 }
 
 /* 32 bytes a step (hashes are long; _bce_json_string_end probes the first 16 inline). */
@@ -1785,6 +1786,40 @@ _BCE_INLINE size_t _bce_json_string_end(_bce_scan_t *sc, const char *s, size_t l
     return _bce_json_scan_string(sc, q - 1, escaped);
 }
 
+/* Unguarded scans with SSE2 (gcc/clang, not -Os): the special bytes of 64 at a time are kept
+   (*blk: where those 64 start, len when none; *bits: one bit each, as _bce_plain16), so a
+   string that ends in them costs a shift and a count, and the next string's end does not wait
+   on a load and four compares. The result is _bce_json_string_end's; the last 63 bytes or fewer
+   of the text go to it. */
+#if defined(_BCE_SSE2) && (defined(__GNUC__) || defined(__clang__)) && !defined(__OPTIMIZE_SIZE__)
+#define _BCE_SSE2_BLOCK 1
+_BCE_INLINE size_t _bce_json_string_end_b(_bce_scan_t *sc, const char *s, size_t len, size_t i, int *escaped,
+                                          size_t *blk, uint64_t *bits) {
+    size_t q = i + 1;
+    for (;;) {
+        uint64_t m;
+        if (q - *blk >= 64) {
+            const unsigned char *p = (const unsigned char *)s + q;
+            if (len - q < 64) return _bce_json_string_end(sc, s, len, q - 1, escaped);
+            *blk = q;
+            *bits = (uint64_t)_bce_plain16(p) | (uint64_t)_bce_plain16(p + 16) << 16
+                    | (uint64_t)_bce_plain16(p + 32) << 32 | (uint64_t)_bce_plain16(p + 48) << 48;
+        }
+        m = *bits >> (q - *blk);
+        if (m) {
+            q += (size_t)__builtin_ctzll(m);
+            if (s[q] == '"') return q;
+            return _bce_json_scan_string(sc, q - 1, escaped);
+        }
+        q = *blk + 64;
+    }
+}
+#define _BCE_JSON_STRING_END(q) (guarded ? _bce_json_string_end(sc, s, len, i, &esc) \
+                                 : _bce_json_string_end_b(sc, s, len, i, &esc, &blk, &blk_bits))
+#else
+#define _BCE_JSON_STRING_END(q) _bce_json_string_end(sc, s, len, i, &esc)
+#endif
+
 static int _bce_isdigit(int c) { return c >= '0' && c <= '9'; }
 
 /* Scans the number starting at s[i]; returns the index after it or (size_t)-1. Unguarded
@@ -1874,8 +1909,20 @@ _BCE_INLINE void _bce_json_tok_set(bce_json_token_t *t, int type, size_t start, 
 #define _BCE_JSON_IN(i) (!guarded || (i) < len)
 /* compact JSON has no whitespace: one compare usually settles it */
 #define _BCE_JSON_SKIP_WS while (_BCE_JSON_IN(i) && (unsigned char)s[i] <= ' ' && _bce_isws((unsigned char)s[i])) i++
+/* Unguarded scans look for whitespace only where the byte expected next is not there (the
+   compiler then drops the second test of that byte), or only on the rare path: a value's
+   first byte, and what follows a value, are tested before whitespace is. The guarded scan
+   (and so every -Os build) skips whitespace first, as before; both stop at the same bytes. */
+#define _BCE_JSON_WS_UNLESS(ch) if (guarded || s[i] != (ch)) _BCE_JSON_SKIP_WS
+/* kind: unguarded validation's byte per open container (see _bce_json_scan_check_u); never
+   in -Os builds, whose one scanner body may not be inlined. */
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(__OPTIMIZE_SIZE__)
+#define _BCE_JSON_KIND(kind) (kind)
+#else
+#define _BCE_JSON_KIND(kind) ((void)(kind), (unsigned char *)NULL)
+#endif
 _BCE_INLINE int _bce_json_scan_body(_bce_scan_t *sc, size_t pos, size_t *end, bce_json_t *const tp,
-                                    const int guarded) {
+                                    const int guarded, unsigned char *const kind) {
     const char *s = sc->s;
     size_t len = sc->len, i = pos;
     uint32_t stack[BCE_JSON_MAX_DEPTH_LIMIT / 32 + 1] = {0};
@@ -1884,16 +1931,20 @@ _BCE_INLINE int _bce_json_scan_body(_bce_scan_t *sc, size_t pos, size_t *end, bc
     int in_object = 0;
     bce_json_token_t *tk = tp ? tp->tokens : NULL;
     uint32_t ntok = sc->ntok, cap = tp ? tp->capacity : 0;
+#ifdef _BCE_SSE2_BLOCK
+    size_t blk = len;                           /* see _bce_json_string_end_b */
+    uint64_t blk_bits = 0;
+#endif
 
     for (;;) {
         int c;
         /* expect a value */
-        _BCE_JSON_SKIP_WS;
+        if (guarded) _BCE_JSON_SKIP_WS;
         if (!_BCE_JSON_IN(i)) { sc->err = "unexpected end of input"; sc->err_off = i; return BCE_ERR_JSON; }
         c = (unsigned char)s[i];
         if (c == '"') {
             int esc = 0;
-            size_t q = _bce_json_string_end(sc, s, len, i, &esc);
+            size_t q = _BCE_JSON_STRING_END(q);
             if (q == (size_t)-1) return BCE_ERR_JSON;
             if (tp) {
                 _BCE_JSON_ROOM(i);
@@ -1913,7 +1964,8 @@ _BCE_INLINE int _bce_json_scan_body(_bce_scan_t *sc, size_t pos, size_t *end, bc
             }
             in_object = c == '{';
             if (!tp) {                          /* with tokens, the open tokens' types tell */
-                if (in_object) stack[depth >> 5] |= (1u << (depth & 31));
+                if (_BCE_JSON_KIND(kind)) kind[depth] = (unsigned char)in_object;
+                else if (in_object) stack[depth >> 5] |= (1u << (depth & 31));
                 else stack[depth >> 5] &= ~(1u << (depth & 31));
             }
             depth++;
@@ -1937,6 +1989,7 @@ _BCE_INLINE int _bce_json_scan_body(_bce_scan_t *sc, size_t pos, size_t *end, bc
             if (c == 't') { type = BCE_JSON_TRUE; n = 4; }
             else if (c == 'f') { type = BCE_JSON_FALSE; n = 5; }
             else if (c == 'n') { type = BCE_JSON_NULL; n = 4; }
+            else if (!guarded && _bce_isws(c)) { i++; _BCE_JSON_SKIP_WS; continue; }
             else { sc->err = "unexpected character"; sc->err_off = i; return BCE_ERR_JSON; }
             if (len - i < n || memcmp(s + i, type == BCE_JSON_TRUE ? "true"
                                       : type == BCE_JSON_FALSE ? "false" : "null", n) != 0) {
@@ -1952,7 +2005,7 @@ _BCE_INLINE int _bce_json_scan_body(_bce_scan_t *sc, size_t pos, size_t *end, bc
         /* after a value: a separator or the end of one or more containers */
         for (;;) {
             if (depth == 0) { sc->ntok = ntok; *end = i; return BCE_OK; }
-            _BCE_JSON_SKIP_WS;
+            if (guarded) _BCE_JSON_SKIP_WS;
             if (!_BCE_JSON_IN(i)) { sc->err = "unexpected end of input"; sc->err_off = i; return BCE_ERR_JSON; }
             if (s[i] == ',') {
                 i++;
@@ -1960,10 +2013,11 @@ _BCE_INLINE int _bce_json_scan_body(_bce_scan_t *sc, size_t pos, size_t *end, bc
                     if (tp) tk[parent].size++;  /* arrays count their commas, +1 when closed */
                     break;
                 }
-                _BCE_JSON_SKIP_WS;
+                _BCE_JSON_WS_UNLESS('"');
                 goto key;
             }
             if (s[i] != (in_object ? '}' : ']')) {
+                if (!guarded && _bce_isws((unsigned char)s[i])) { i++; _BCE_JSON_SKIP_WS; continue; }
                 sc->err = in_object ? "expected ',' or '}'" : "expected ',' or ']'";
                 sc->err_off = i;
                 return BCE_ERR_JSON;
@@ -1983,6 +2037,7 @@ _BCE_INLINE int _bce_json_scan_body(_bce_scan_t *sc, size_t pos, size_t *end, bc
                 sc->err = "unexpected end of input"; sc->err_off = len; return BCE_ERR_JSON;
             }
             if (tp) in_object = depth > 0 && tk[parent].type == BCE_JSON_OBJECT;
+            else if (_BCE_JSON_KIND(kind)) in_object = depth > 0 && kind[depth - 1];
             else in_object = depth > 0 && ((stack[(depth - 1) >> 5] >> ((depth - 1) & 31)) & 1u);
         }
         continue;
@@ -1994,7 +2049,7 @@ _BCE_INLINE int _bce_json_scan_body(_bce_scan_t *sc, size_t pos, size_t *end, bc
             if (!_BCE_JSON_IN(i) || s[i] != '"') {
                 sc->err = "expected a string key"; sc->err_off = i; return BCE_ERR_JSON;
             }
-            q = _bce_json_string_end(sc, s, len, i, &esc);
+            q = _BCE_JSON_STRING_END(q);
             if (q == (size_t)-1) return BCE_ERR_JSON;
             if (tp) {
                 tk[parent].size++;
@@ -2004,7 +2059,7 @@ _BCE_INLINE int _bce_json_scan_body(_bce_scan_t *sc, size_t pos, size_t *end, bc
                 ntok++;
             }
             i = q + 1;
-            _BCE_JSON_SKIP_WS;
+            _BCE_JSON_WS_UNLESS(':');
             if (!_BCE_JSON_IN(i) || s[i] != ':') { sc->err = "expected ':'"; sc->err_off = i; return BCE_ERR_JSON; }
             i++;
         }
@@ -2013,15 +2068,22 @@ _BCE_INLINE int _bce_json_scan_body(_bce_scan_t *sc, size_t pos, size_t *end, bc
 
 /* Copies of the scanner, so that validation alone carries no token code; the unguarded ones
    where code size is not the goal. */
-static int _bce_json_scan_check(_bce_scan_t *sc, size_t pos, size_t *end) { return _bce_json_scan_body(sc, pos, end, NULL, 1); }
-static int _bce_json_scan_tokens(_bce_scan_t *sc, size_t pos, size_t *end) { return _bce_json_scan_body(sc, pos, end, sc->p, 1); }
+static int _bce_json_scan_check(_bce_scan_t *sc, size_t pos, size_t *end) { return _bce_json_scan_body(sc, pos, end, NULL, 1, NULL); }
+static int _bce_json_scan_tokens(_bce_scan_t *sc, size_t pos, size_t *end) { return _bce_json_scan_body(sc, pos, end, sc->p, 1, NULL); }
 #if (defined(__GNUC__) || defined(__clang__)) && !defined(__OPTIMIZE_SIZE__)
 #define _BCE_JSON_UNGUARDED 1
-static int _bce_json_scan_check_u(_bce_scan_t *sc, size_t pos, size_t *end) { return _bce_json_scan_body(sc, pos, end, NULL, 0); }
-static int _bce_json_scan_tokens_u(_bce_scan_t *sc, size_t pos, size_t *end) { return _bce_json_scan_body(sc, pos, end, sc->p, 0); }
+/* Validation keeps each open container's kind in a byte (no bit operations); the array is
+   this copy's alone, so the tokenizing copies keep their small frame (and stay inline). */
+__attribute__((noinline)) static int _bce_json_scan_check_u(_bce_scan_t *sc, size_t pos, size_t *end) {
+    unsigned char kind[BCE_JSON_MAX_DEPTH_LIMIT];
+    return _bce_json_scan_body(sc, pos, end, NULL, 0, kind);
+}
+static int _bce_json_scan_tokens_u(_bce_scan_t *sc, size_t pos, size_t *end) { return _bce_json_scan_body(sc, pos, end, sc->p, 0, NULL); }
 #endif
 #undef _BCE_JSON_IN
 #undef _BCE_JSON_SKIP_WS
+#undef _BCE_JSON_WS_UNLESS
+#undef _BCE_JSON_KIND
 /* Index of the last non-space byte of s[pos..len) when it is '}' or ']', else (size_t)-1. */
 _BCE_INLINE size_t _bce_json_last_bracket(const char *s, size_t pos, size_t len) {
     while (len > pos && _bce_isws((unsigned char)s[len - 1])) len--;

@@ -495,6 +495,116 @@ static void test_unguarded_scan_agrees(void) {
     bce_json_release(&q);
 }
 
+/* Unguarded scans test a value's first byte, and what follows a value, before whitespace
+   (compact JSON has none): whitespace of each kind, 1 or 2 bytes, at every gap of compact
+   documents, alone and with the next byte replaced by one that is wrong there, must give the
+   guarded scan's result, offset and tokens. */
+static void test_whitespace_at_every_gap(void) {
+    static const char *const docs[] = {
+        "[{\"event\":\"new_block\",\"height\":2500000},{\"tx\":\"ab\",\"h\":[1,true,null,\"x\"]}]",
+        "{\"a\":[[],{},[{}],\"s\",-1.5e3,false],\"b\":{\"c\":{\"d\":[0]}}}",
+        "[[[1],[2,[3]]],{\"k\":{}},[]]",
+    };
+    static const char *const ws[] = {" ", "\t", "\n", "\r", " \n", "\r\n", "\t "};
+    static const char bad[] = {'x', ',', ':', '}', ']', '"', '1', '{'};
+    bce_json_t p, q;
+    size_t d, at, w, b;
+    int compared = 0, failed = 0;
+    char buf[256];
+    bce_json_init(&p, NULL);
+    bce_json_init(&q, NULL);
+    for (d = 0; d < sizeof docs / sizeof docs[0]; d++) {
+        size_t len = strlen(docs[d]);
+        for (at = 0; at <= len; at++) {
+            for (w = 0; w < sizeof ws / sizeof ws[0]; w++) {
+                size_t k = strlen(ws[w]), n = len + k;
+                memcpy(buf, docs[d], at);
+                memcpy(buf + at, ws[w], k);
+                memcpy(buf + at + k, docs[d] + at, len - at);
+                if (!agrees_with_guarded(&p, &q, buf, n)) {
+                    if (failed++ < 5) printf("  differs: doc %u, whitespace %u at %u\n", (unsigned)d, (unsigned)w, (unsigned)at);
+                }
+                compared++;
+                if (at + k >= n) continue;
+                for (b = 0; b < sizeof bad; b++) {      /* a wrong byte after the whitespace */
+                    char keep = buf[at + k];
+                    buf[at + k] = bad[b];
+                    if (!agrees_with_guarded(&p, &q, buf, n)) {
+                        if (failed++ < 5) printf("  differs: doc %u, whitespace %u at %u, then '%c'\n",
+                                                 (unsigned)d, (unsigned)w, (unsigned)at, bad[b]);
+                    }
+                    buf[at + k] = keep;
+                    compared++;
+                }
+            }
+        }
+    }
+    CHECK_INT(failed, 0);
+    printf("  %d texts compared\n", compared);
+    CHECK(compared >= 9000);
+    bce_json_release(&p);
+    bce_json_release(&q);
+}
+
+/* Unguarded SSE2 scans keep the special bytes of 64 at a time for the strings that follow
+   (_bce_json_string_end_b): strings before, across and after such a block's edges, with a
+   special byte (escape, \u escape, 2-byte character, quote in an escape, control byte, invalid
+   UTF-8, a cut sequence) at every position, and texts whose last 64 bytes hold strings, must
+   give the guarded scan's result, offset and tokens. */
+static void test_strings_across_blocks(void) {
+    static const char *const special[] = {"\\n", "\\u00e9", "\xC3\xA9", "\\\"", "\x01", "\xFF", "\xE2\x82", "x"};
+    bce_json_t p, q;
+    size_t k, j, m;
+    int compared = 0, failed = 0;
+    char buf[512];
+    bce_json_init(&p, NULL);
+    bce_json_init(&q, NULL);
+    for (k = 0; k < 70; k++) {                  /* where the second string starts */
+        for (j = 0; j < 72; j++) {              /* where its special byte sits */
+            for (m = 0; m < sizeof special / sizeof special[0]; m++) {
+                size_t n = 0, t;
+                buf[n++] = '[';
+                buf[n++] = '"';
+                memset(buf + n, 'a', k);
+                n += k;
+                memcpy(buf + n, "\",{\"k\":\"", 8);
+                n += 8;
+                memset(buf + n, 'b', j);
+                n += j;
+                memcpy(buf + n, special[m], strlen(special[m]));
+                n += strlen(special[m]);
+                memcpy(buf + n, "cc\",\"k2\":\"dd\"},\"", 16);
+                n += 16;
+                memset(buf + n, 'e', 70 - k);
+                n += 70 - k;
+                memcpy(buf + n, "\",\"f\"]", 6);
+                n += 6;
+                if (!agrees_with_guarded(&p, &q, buf, n)) {
+                    if (failed++ < 5) printf("  differs: k %u, j %u, special %u\n", (unsigned)k, (unsigned)j, (unsigned)m);
+                }
+                compared++;
+                /* cut anywhere in the last 100 bytes and closed with a bracket: the unguarded
+                   scan runs up to the end (and fails where the guarded one does) */
+                for (t = n - 100; t < n; t += 3) {
+                    char keep = buf[t];
+                    buf[t] = ']';
+                    if (!agrees_with_guarded(&p, &q, buf, t + 1)) {
+                        if (failed++ < 5) printf("  differs: k %u, j %u, special %u, cut at %u of %u bytes\n",
+                                                 (unsigned)k, (unsigned)j, (unsigned)m, (unsigned)t, (unsigned)n);
+                    }
+                    buf[t] = keep;
+                    compared++;
+                }
+            }
+        }
+    }
+    printf("  %d texts compared\n", compared);
+    CHECK_INT(failed, 0);
+    CHECK(compared >= 500000);
+    bce_json_release(&p);
+    bce_json_release(&q);
+}
+
 int main(void) {
     RUN(test_conformance_table);
     RUN(test_every_prefix_rejected);
@@ -508,5 +618,7 @@ int main(void) {
     RUN(test_special_byte_positions);
     RUN(test_validated_tokenizer_agrees);
     RUN(test_unguarded_scan_agrees);
+    RUN(test_whitespace_at_every_gap);
+    RUN(test_strings_across_blocks);
     TEST_MAIN_END("test_json");
 }
