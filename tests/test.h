@@ -3,7 +3,8 @@
    counts it as failed when any CHECK inside failed. TEST_MAIN_END prints the closing line
    "N passed, M failed" and returns non-zero when anything failed.
    TEST_ONLY=name (or a comma-separated list of names, each with or without its "test_"
-   prefix) runs only those RUNs; a TEST_ONLY that matches no test prints so and fails. */
+   prefix) runs only those RUNs; a TEST_ONLY that matches no test prints so and fails.
+   TEST_SKIP=names (the same form) leaves those RUNs out; they are neither run nor counted. */
 #ifndef BCE_TEST_H
 #define BCE_TEST_H
 #include <stdio.h>
@@ -25,18 +26,25 @@ static int test_checks = 0;
     fprintf(stderr, "%s:%d: CHECK failed: %s == %s (\"%s\" != \"%s\")\n", __FILE__, __LINE__, \
     #a, #b, a_ ? a_ : "(null)", b_ ? b_ : "(null)"); } } while (0)
 
-/* Whether TEST_ONLY (unset: everything) selects the test called name. */
-static inline int test_selected(const char *name) {
-    const char *only = getenv("TEST_ONLY"), *p;
+/* Whether the comma-separated list names the test called name (with or without "test_"). */
+static inline int test_in_list(const char *list, const char *name) {
+    const char *p;
     size_t n = strlen(name), k = strncmp(name, "test_", 5) == 0 ? 5 : n + 1;
-    if (!only || !*only) return 1;
-    for (p = only; *p; p += *p == ',') {
+    for (p = list; *p; p += *p == ',') {
         size_t len = strcspn(p, ",");
         if ((len == n && memcmp(p, name, n) == 0) || (k <= n && len == n - k && memcmp(p, name + k, len) == 0))
             return 1;
         p += len;
     }
     return 0;
+}
+
+/* Whether TEST_ONLY (unset: everything) selects the test called name and TEST_SKIP does not
+   name it. A skipped test is not run and not counted: the closing line counts what ran. */
+static inline int test_selected(const char *name) {
+    const char *only = getenv("TEST_ONLY"), *skip = getenv("TEST_SKIP");
+    if (skip && *skip && test_in_list(skip, name)) return 0;
+    return !only || !*only || test_in_list(only, name);
 }
 
 /* Called by TEST_MAIN_END with "TEST_ONLY", and by runners of their own with their older
