@@ -605,6 +605,60 @@ static void test_strings_across_blocks(void) {
     bce_json_release(&q);
 }
 
+/* Unguarded SSE2 scans skip a number's digits 8 bytes at a time (_bce_json_digits8): integer
+   and fraction parts of 1 to 20 digits, followed by each byte that ends a digit run or looks
+   like a digit with its high bit set, at every distance from the text's end, must give the
+   guarded scan's result, offset and tokens. */
+static void test_number_digit_runs(void) {
+    static const char follow[] = {']', ',', '}', ' ', '/', ':', (char)0xB0, (char)0xB9, (char)0xBA,
+                                  'e', 'E', '.', 'x', '\0', '-', '"'};
+    bce_json_t p, q;
+    size_t L, F, f, r, sg;
+    int compared = 0, failed = 0;
+    char buf[128];
+    bce_json_init(&p, NULL);
+    bce_json_init(&q, NULL);
+    for (sg = 0; sg < 2; sg++) {
+        for (L = 1; L <= 20; L++) {                 /* integer digits */
+            for (F = 0; F <= 18; F++) {             /* fraction digits (0: none) */
+                for (f = 0; f < sizeof follow; f++) {
+                    for (r = 0; r < 6; r++) {       /* ",0" items before the closing bracket */
+                        size_t n = 0, d;
+                        buf[n++] = '[';
+                        if (sg) buf[n++] = '-';
+                        for (d = 0; d < L; d++) buf[n++] = (char)('1' + (d * 7 + L) % 9);
+                        if (F) {
+                            buf[n++] = '.';
+                            for (d = 0; d < F; d++) buf[n++] = (char)('0' + (d * 3 + F) % 10);
+                        }
+                        buf[n++] = follow[f];
+                        for (d = 0; d < r; d++) { buf[n++] = ','; buf[n++] = '0'; }
+                        buf[n++] = ']';
+                        if (!agrees_with_guarded(&p, &q, buf, n)) {
+                            if (failed++ < 5) printf("  differs: sign %u, %u digits, fraction %u, then 0x%02x, %u items after\n",
+                                                     (unsigned)sg, (unsigned)L, (unsigned)F,
+                                                     (unsigned)(unsigned char)follow[f], (unsigned)r);
+                        }
+                        compared++;
+                        buf[n - 1] = '}';           /* wrong bracket: the end is checked */
+                        if (!agrees_with_guarded(&p, &q, buf, n)) {
+                            if (failed++ < 5) printf("  differs: sign %u, %u digits, fraction %u, then 0x%02x, %u items after, '}'\n",
+                                                     (unsigned)sg, (unsigned)L, (unsigned)F,
+                                                     (unsigned)(unsigned char)follow[f], (unsigned)r);
+                        }
+                        compared++;
+                    }
+                }
+            }
+        }
+    }
+    printf("  %d texts compared\n", compared);
+    CHECK_INT(failed, 0);
+    CHECK(compared >= 70000);
+    bce_json_release(&p);
+    bce_json_release(&q);
+}
+
 int main(void) {
     RUN(test_conformance_table);
     RUN(test_every_prefix_rejected);
@@ -620,5 +674,6 @@ int main(void) {
     RUN(test_unguarded_scan_agrees);
     RUN(test_whitespace_at_every_gap);
     RUN(test_strings_across_blocks);
+    RUN(test_number_digit_runs);
     TEST_MAIN_END("test_json");
 }
