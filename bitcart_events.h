@@ -195,12 +195,12 @@
                   LWIP_DNS): the library and a firmware-shaped listener (one websocket coin,
                   BCE_NO_STDIO, BCE_NOW_MS and BCE_RANDOM from the firmware) compile and link
                   (make embedded; lwIP's socket functions stubbed, so never run). The library
-                  object: 40,488 B of text, 4 B of data, no bss; what the listener links
-                  of it (--gc-sections): 35,162 B of flash (make bench). With TLS: mbedTLS
+                  object: 40,472 B of text, 4 B of data, no bss; what the listener links
+                  of it (--gc-sections): 35,146 B of flash (make bench). With TLS: mbedTLS
                   3.6.6 cross-compiled the same way (libraries only, tests/embedded/
                   mbedtls_arm_config.h on bench/mbedtls_small_config.h) and the same listener
                   on wss:// with its CA in flash (tests/embedded/firmware_tls.c) link too:
-                  219,544 B of text, 88 B of data, 3,792 B of bss, against 39,800 B of text
+                  219,528 B of text, 88 B of data, 3,792 B of bss, against 39,784 B of text
                   and 2,164 B of static RAM without TLS: TLS costs 179,744 B of flash (mbedTLS
                   175,753 B: ssl 39,119, x509 7,437, crypto 129,197; the library's TLS layer
                   and the 644-byte CA 3,238 B) and 1,716 B of static RAM (make bench)
@@ -435,7 +435,7 @@
    input buffer; MBEDTLS_SSL_OUT_CONTENT_LEN 1024, so 1 KiB records; and
    MBEDTLS_SSL_VARIABLE_BUFFER_LENGTH, which shrinks both buffers to 1 KiB after the
    handshake): one wss:// coin in the embedded profile (see PERFORMANCE AND EMBEDDED USE), websocket and its https
-   catch-up call with one CA certificate, peaks at 36,632 bytes of heap on mbedTLS 3.6.6,
+   catch-up call with one CA certificate, peaks at 36,664 bytes of heap on mbedTLS 3.6.6,
    library and mbedTLS together, x86-64 (make bench; mbedTLS's own share 27,687 bytes).
    On a microcontroller (run here: TLS over lwIP in make test-lwip; built and linked for a
    Cortex-M4 in make embedded, see PORTABILITY): BCE_USE_LWIP and BCE_USE_MBEDTLS, the CA in
@@ -540,14 +540,14 @@
    RAM for one listening coin (websocket + a catch-up call answering 20 updates, the same 20
    events over the websocket while the call is in flight; bench/embedded.c, glibc): the
    library's heap high-water mark is 64 KiB with the defaults (x86-64) and, with the embedded
-   profile below, 10,172 bytes on i386 (ILP32: the Cortex-M4's type sizes) and 11,128 bytes on
+   profile below, 10,188 bytes on i386 (ILP32: the Cortex-M4's type sizes) and 11,160 bytes on
    x86-64; peak RSS is about 0.5 MiB above the same program doing nothing.
    With TLS (mbedTLS 2.28 defaults, one websocket connection and the JSON-RPC connection) the
    process heap peaks near 200 KiB (142 KiB with the profile), most of it mbedTLS's 16 KiB
    record buffers and the CA chain, and peak RSS is about 1 MiB above the bare program; shrink
    it with MBEDTLS_SSL_IN_CONTENT_LEN / MBEDTLS_SSL_OUT_CONTENT_LEN (see TLS) and a CA file
    holding only the daemon's CA (tls.ca_file): the embedded TLS profile on mbedTLS 3.6 peaks at
-   36,632 bytes, library and mbedTLS together.
+   36,664 bytes, library and mbedTLS together.
    The embedded profile: compile with
        -DBCE_WS_RECV_BYTES=1024 -DBCE_RPC_RECV_STEP=1024 -DBCE_URL_HOST_MAX=63 -DBCE_URL_PATH_MAX=63
    (add -DBCE_NO_DNS -DBCE_NO_STDIO for the smallest binary) and set
@@ -557,14 +557,14 @@
    (an update, or a websocket message carrying one, is 10-20 tokens and a few hundred bytes;
    get_updates returns at most 100, tokenized one update at a time under this limit; the
    buffers grow on demand within the limits). bce_rpc_error_name tokenizes the daemon's /spec
-   whole (about 100 tokens): raise max_json_tokens to 128 if you call it. Where the 10,172
-   bytes go (i386; x86-64 in brackets): the coin 428 (560) and its strings 102; its runtime
-   (run, link with both connections' state, dispatcher) 1,480 (2,112); the Authorization
-   header 64; the websocket's subscribe message 34, send buffer 512 and receive buffer 1,024;
-   the websocket messages held while the catch-up call is in flight 2,048; the JSON-RPC
-   request 1,024 and receive buffer 2,048; 16 tokens 384; the deduplication records 320 +
-   640 (384 + 768); the event arena 64.
-   bench/min_listener.c, one coin printing tx ids, is about 58 KB as a static, stripped musl
+   whole (about 100 tokens): raise max_json_tokens to 128 if you call it. Where the bytes go
+   (i386, broken down at 10,172 bytes, before tls.ca_pem; x86-64 in brackets): the coin 428
+   (560) and its strings 102; its runtime (run, link with both connections' state, dispatcher)
+   1,480 (2,112); the Authorization header 64; the websocket's subscribe message 34, send buffer
+   512 and receive buffer 1,024; the websocket messages held while the catch-up call is in
+   flight 2,048; the JSON-RPC request 1,024 and receive buffer 2,048; 16 tokens 384; the
+   deduplication records 320 + 640 (384 + 768); the event arena 64.
+   bench/min_listener.c, one coin printing tx ids, is 64,856 bytes as a static, stripped musl
    binary with -Os, BCE_NO_DNS and BCE_NO_STDIO (no TLS).
 
    SECURITY
