@@ -4513,7 +4513,8 @@ static int _bce_rpc_members(bce_json_t *p, const char *body, size_t blen, size_t
     sc.len = blen;
     sc.max_depth = p->desc.max_depth;
     r = _bce_json_scan_doc(&sc);
-    while (_bce_isws((unsigned char)body[i])) i++;
+    /* the text has no NUL after it: walked only once valid (then a value ends it) */
+    while (r == BCE_OK && _bce_isws((unsigned char)body[i])) i++;
     if (r != BCE_OK || body[i] != '{') {
         *why = r != BCE_OK ? sc.err : "not an object";
         return r != BCE_OK ? r : BCE_ERR_JSON;

@@ -19,6 +19,8 @@
 #include "test.h"
 #include "daemon.h"
 #include <pthread.h>
+#include <sys/mman.h>
+#include <fcntl.h>
 
 /* ---- the canned server ---------------------------------------------------------------- */
 
@@ -587,6 +589,41 @@ static void test_rpc_answer_over_tokens(void) {
     CHECK(n == sizeof pad + 1 && out[0] == '"' && out[1] == 'p');
     bce_coin_destroy(c);
     canned_stop(&s);
+}
+
+/* An answer over 16 bytes a token that is only whitespace is refused without reading past
+   its end: the body is placed at the end of a page followed by an inaccessible one (the
+   receive buffer has no terminating NUL, and can be exactly full). */
+static void test_rpc_answer_over_tokens_blank(void) {
+    long pg = sysconf(_SC_PAGESIZE);
+    char *mem;
+    bce_coin_t *c;
+    _bce_rpc_t *rpc;
+    char *saved;
+    size_t blen = 64;
+    int zfd = open("/dev/zero", O_RDWR);
+    c = limited_coin(1, 2, 0, 0, NULL);         /* 2 tokens: 48 bytes or more read by members */
+    CHECK(c != NULL);
+    if (!c) return;
+    CHECK(zfd >= 0);
+    mem = (char *)mmap(NULL, (size_t)pg * 2, PROT_READ | PROT_WRITE, MAP_PRIVATE, zfd, 0);
+    close(zfd);
+    CHECK(mem != MAP_FAILED);
+    if (mem == MAP_FAILED) { bce_coin_destroy(c); return; }
+    CHECK_INT(mprotect(mem + pg, (size_t)pg, PROT_NONE), 0);
+    memset(mem + pg - blen, ' ', blen);
+    rpc = &c->solo->link.rpc;
+    saved = rpc->in;
+    rpc->in = mem + pg - blen;
+    rpc->resp.status = 200;
+    rpc->resp.body_start = 0;
+    rpc->resp.body_len = blen;
+    _bce_rpc_finish(rpc);
+    CHECK_INT(rpc->result, BCE_ERR_JSON);
+    CHECK(strstr(bce_coin_last_error(c), "not a JSON-RPC object") != NULL);
+    rpc->in = saved;
+    munmap(mem, (size_t)pg * 2);
+    bce_coin_destroy(c);
 }
 
 /* An answer whose header block is exactly `size` bytes (status line to the empty line). */
@@ -1493,6 +1530,7 @@ int main(void) {
     RUN_IF(test_escaped_long_key);
     RUN_IF(test_rpc_answer_tokens);
     RUN_IF(test_rpc_answer_over_tokens);
+    RUN_IF(test_rpc_answer_over_tokens_blank);
     RUN_IF(test_rpc_header_limit);
     RUN_IF(test_rpc_body_limits);
     RUN_IF(test_rpc_trailers_fill_buffer);

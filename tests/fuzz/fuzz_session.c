@@ -10,7 +10,8 @@
    Checked: handlers (every accessor, refused re-entry), connect and disconnect callbacks,
    the descriptors and timeouts the coin reports, the requests the library sends (one upgrade
    GET, then masked client frames; JSON-RPC POSTs with a JSON body), every connection closed
-   exactly once, no leak.
+   exactly once, no leak; with the small token limit of [1] bit 6, no token array larger than
+   the limit.
 
    Input: 4 header bytes, then the script: chunks separated by "\n--\n", each starting with
    a directive byte:
@@ -27,7 +28,10 @@
          force_connect; bit 3: disable_catch_up; bit 4: disable_reconnect; bit 5: an empty
          script reads as EOF (else as silence); bit 6: the coin has no wallet; bit 7: a
          handler calls bce_stop after 5 events
-     [1] bits 0-6: the currency (of 10); bit 7: polling instead of the websocket
+     [1] bits 0-5: the currency (of 10); bit 6: limits.max_json_tokens = 1 + [2] % 32, so that
+         a JSON-RPC answer longer than 16 bytes a token is read by its members (the error
+         object tokenized alone, a get_updates result one update at a time); bit 7: polling
+         instead of the websocket
      [2] ping_interval_ms: 0 = the default, else [2] * 100; drain_interval_ms [2] * 50 + 100
      [3] max_message_bytes = 64 + [3] * 16; dedup_entries = 1 + [3] % 8 */
 #include "fuzz_common.h"
@@ -374,7 +378,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     bce_ws_opts_t opts;
     bce_logger_t lg;
     int step, idle = 0, after_end = 0, i, r = 1;
-    const char *cur = currencies[(b1 & 127) % 10];
+    const char *cur = currencies[(b1 & 63) % 10];
+    uint32_t max_tokens = (b1 & 64) ? 1 + b2 % 32 : 0;
     int polling = (b1 & 128) != 0;
     if (size < 4) return 0;
     fuzz_secret_init(data, size);
@@ -408,6 +413,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         memset(&md, 0, sizeof md);
         md.logger = lg;
         md.allocator = fuzz_allocator(&fa);
+        md.limits.max_json_tokens = max_tokens;
         s.m = bce_manager_create(&md);
         FUZZ_CHECK(s.m != NULL);
         memset(&params, 0, sizeof params);
@@ -416,6 +422,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         params.logger = lg;
         params.connect_timeout_ms = 2000;
         params.rpc_timeout_ms = 3000;
+        params.limits.max_json_tokens = max_tokens;
         FUZZ_CHECK(bce_manager_configure(s.m, "BTC", &params) == BCE_OK);
         FUZZ_CHECK(bce_manager_configure(s.m, cur, &params) == BCE_OK);
         FUZZ_CHECK(bce_manager_add_wallet(s.m, "BTC", "xpubA") != NULL);
@@ -446,6 +453,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         d.allocator = fuzz_allocator(&fa);
         d.connect_timeout_ms = 2000;
         d.rpc_timeout_ms = 3000;
+        d.limits.max_json_tokens = max_tokens;
         if (!(b0 & 64)) d.xpub = "xpubA";
         s.coin = bce_coin_create(&d);
         FUZZ_CHECK(s.coin != NULL);
@@ -471,6 +479,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         r = s.m ? bce_manager_step(s.m, 0) : bce_coin_step(s.coin, 0);
         if (r <= 0) break;
         check_fds(&s);
+        for (i = 0; max_tokens && i < s.nrpc; i++)      /* the small limit holds on every parse */
+            FUZZ_CHECK(!s.rpc[i]->json || s.rpc[i]->json->capacity <= max_tokens);
         if (s.off >= s.n && !s.have && !s.read_fault && ++after_end > 32) break;   /* enough of the end */
         if (s.consumed != before) {
             idle = 0;

@@ -254,6 +254,53 @@ SESSION = [
 ]
 
 
+# [1] bit 6: max_json_tokens = 1 + [2] % 32 (here 5: an answer of 96 bytes or more is read by its
+# members, the error object tokenized alone, a get_updates result one update at a time)
+def http_ok(body):
+    return b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body) + body
+
+
+BLOCKS = b'[' + b','.join(b'{"event":"new_block","height":%d}' % h for h in range(1, 6)) + b']'
+PAD = b',"pad":"' + b"x" * 80 + b'"'
+SESSION += [
+    ("members_polling", session(0x00, 0xC0, 36, 0xF3, [
+        b"r" + rpc_answer(BLOCKS), b"t2000", b"r" + rpc_answer(TXR), b"t2000",
+        b"r" + rpc_answer(b'[{"event":"new_block","height":{"deep":[[[1]]]}},{"event":"new_block","height":9}]')])),
+    ("members_error", session(0x01, 0xC0, 36, 0xF3, [
+        b"r" + http_ok(b'{"jsonrpc":"2.0","error":{"code":-32000,"message":"b\\u00e9ad \\"x\\"\\n\\ud83d\\ude00",'
+                       b'"data":{"a":[1,2,3]}},"id":{ID}' + PAD + b'}'),
+        b"t2000", b"r" + http_ok(b'{"error":{"code":1,"message":"a","x":[1,2,3,4,5,6,7,8]},"id":{ID}' + PAD + b'}'),
+        b"t2000", b"r" + http_ok(b'{"error":null,"result":' + BLOCKS + b',"id":{ID}}'),
+        b"t2000", b"r" + http_ok(b'{"error":{"code":-32600,"message":"' + b"m" * 300 + b'"},"id":{ID}}')])),
+    ("members_escaped_keys", session(0x00, 0xC0, 36, 0xF3, [
+        b"r" + http_ok(b'{"\\u0072esult":' + BLOCKS + b',"\\u0069d":{ID}' + PAD + b'}'),
+        b"t2000", b"r" + http_ok(b'{"res\\u0075lt":' + BLOCKS + b',"i\\u0064":{ID},"\\u0065rror":{"code":5,"\\u006dessage":"m"}}')])),
+    ("members_duplicate_keys", session(0x00, 0xC0, 36, 0xF3, [
+        b"r" + http_ok(b'{"id":{ID},"id":77,"result":' + BLOCKS + b',"result":[]}'),
+        b"t2000", b"r" + http_ok(b'{"id":77,"id":{ID},"result":' + BLOCKS + b'}'),
+        b"t2000", b"r" + http_ok(b'{"error":null,"error":{"code":2,"message":"second"},"id":{ID},"result":' + BLOCKS + b'}')])),
+    ("members_wrong_id", session(0x00, 0xC0, 36, 0xF3, [
+        b"r" + http_ok(b'{"result":' + BLOCKS + b',"id":"{ID}"}'),
+        b"t2000", b"r" + http_ok(b'{"result":' + BLOCKS + b',"id":{ID}.0}'),
+        b"t2000", b"r" + http_ok(b'{"result":' + BLOCKS + b',"id":-1}'),
+        b"t2000", b"r" + http_ok(b'{"result":' + BLOCKS + b'}'),
+        b"t2000", b"r" + http_ok(b'{"id":{ID}' + PAD + b'}'),
+        b"t2000", b"r" + http_ok(b'[{"result":' + BLOCKS + b',"id":{ID}}]')])),
+    ("members_truncated", session(0x20, 0xC0, 36, 0xF3, [
+        b"r" + http_ok(b'{"result":' + BLOCKS[:-20]),
+        b"t2000", b"r" + http_ok(b'{"result":' + BLOCKS + b',"id":{ID}' + PAD + b'}\x00'),
+        b"t2000", b"r" + http_ok(b'{"result":' + BLOCKS + b',"id":{ID},"pad":"\x00' + b"x" * 80 + b'"}'),
+        b"t2000", b"r" + http_ok(b'{"result":' + b"[" * 70 + b"]" * 70 + b',"id":{ID}' + PAD + b'}'),
+        b"t2000", b"r" + b"HTTP/1.1 200 OK\r\nContent-Length: 400\r\n\r\n" + b'{"result":' + BLOCKS, b"e"])),
+    ("members_websocket", session(0x00, 0x40, 36, 0xF3, [
+        b"w" + OK101, b"w" + frame(1, MSG), b"r" + rpc_answer(BLOCKS), b"w" + frame(1, MSG),
+        b"r" + http_ok(b'{"error":{"code":-32600,"message":"unauthorized"},"id":{ID}' + PAD + b'}')])),
+    ("members_manager", session(0x02, 0xC1, 36, 0xF3, [
+        b"r" + rpc_answer(BLOCKS), b"q" + rpc_answer(BLOCKS), b"r" + http_ok(b'{"error":{"code":3,"message":"x"},"id":{ID}' + PAD + b'}'),
+        b"q" + rpc_answer(TXR)])),
+]
+
+
 # ---- cert: a DER certificate, then optionally a host string --------------------------------
 # Built byte by byte (no signing needed: the target parses, it does not check signatures), on
 # the P-256 generator point as the public key, so that the seeds are the same on every run.
