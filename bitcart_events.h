@@ -1835,7 +1835,7 @@ _BCE_INLINE size_t _bce_json_digits8(const char *s, size_t i, size_t len) {
     }
     return i;
 }
-#define _BCE_NUM_DIGITS8(i) if (!guarded) i = _bce_json_digits8(s, i, len)
+#define _BCE_NUM_DIGITS8(i) do { if (!guarded) (i) = _bce_json_digits8(s, (i), len); } while (0)
 #else
 #define _BCE_NUM_DIGITS8(i) (void)0
 #endif
